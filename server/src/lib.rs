@@ -1,0 +1,1 @@
+//! stomp-server: placeholder until the broker lands.

@@ -1,0 +1,364 @@
+//! The incremental frame decoder.
+//!
+//! Decoding is in two steps, as in mini-redis: a *check* walks the buffered bytes and records
+//! where the command, each header and the body lie (or says the frame is still incomplete, which
+//! is not an error), then a *parse* cuts the frame out of the buffer as one `Bytes` and slices
+//! every header and the body from it without copying.
+//!
+//! The check remembers how far it got, so a frame arriving in many small chunks is scanned once,
+//! not once per chunk.
+
+use std::ops::Range;
+
+use bytes::{Buf, Bytes, BytesMut};
+
+use super::escape::{self, UndefinedEscape};
+use crate::frame::{ByteStr, Command, Frame, Headers, Version};
+
+/// Size limits, checked as bytes arrive. Every one has a typed error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Whole frame: command line, headers, body and the NUL.
+    pub max_frame_size: usize,
+    /// Headers in one frame.
+    pub max_headers: usize,
+    /// One command or header line, without its EOL.
+    pub max_header_line: usize,
+    /// The body alone.
+    pub max_body: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_frame_size: 1024 * 1024 + 64 * 1024,
+            max_headers: 64,
+            max_header_line: 8 * 1024,
+            max_body: 1024 * 1024,
+        }
+    }
+}
+
+/// What the decoder found at the front of its buffer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decoded {
+    Frame(Frame),
+    /// One EOL (`\n` or `\r\n`) between frames.
+    Heartbeat,
+}
+
+/// Why bytes could not be decoded. After any of these the decoder has dropped its buffer and
+/// starts afresh with the next bytes fed; the caller is expected to answer with an ERROR frame
+/// (the message is written for that) and close the connection.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    #[error("unknown command {0:?}")]
+    UnknownCommand(String),
+    #[error("header line without a colon: {0:?}")]
+    MalformedHeader(String),
+    #[error("frame has more than {limit} headers")]
+    TooManyHeaders { limit: usize },
+    #[error("header line longer than {limit} bytes")]
+    HeaderLineTooLong { limit: usize },
+    #[error("frame larger than {limit} bytes")]
+    FrameTooLarge { limit: usize },
+    #[error("body larger than {limit} bytes")]
+    BodyTooLarge { limit: usize },
+    #[error("invalid content-length {0:?}")]
+    InvalidContentLength(String),
+    #[error("frame body of content-length {0} is not followed by a NUL byte")]
+    MissingNul(usize),
+    #[error("header is not valid UTF-8")]
+    InvalidUtf8,
+    #[error(transparent)]
+    UndefinedEscape(#[from] UndefinedEscape),
+}
+
+/// Where one header lies in the buffer (offsets from the frame's first byte).
+#[derive(Debug, Clone)]
+struct HeaderSpan {
+    name: Range<usize>,
+    value: Range<usize>,
+    /// The line has a backslash: it may need unescaping.
+    has_backslash: bool,
+}
+
+/// How far the check of the frame at the front of the buffer has got.
+#[derive(Debug, Default)]
+struct Progress {
+    command: Option<Command>,
+    /// Start of the next line to read, while in the header block.
+    line_start: usize,
+    /// Set once the blank line ending the headers has been read.
+    body_start: Option<usize>,
+    content_length: Option<usize>,
+    /// Where the search for the terminating NUL resumes (no content-length).
+    nul_scan_from: usize,
+}
+
+/// Incremental STOMP decoder. See the [module docs](self).
+#[derive(Debug)]
+pub struct Decoder {
+    buf: BytesMut,
+    limits: Limits,
+    version: Version,
+    progress: Progress,
+    spans: Vec<HeaderSpan>,
+    unescaped: Vec<u8>,
+}
+
+impl Default for Decoder {
+    fn default() -> Decoder {
+        Decoder::new(Limits::default())
+    }
+}
+
+impl Decoder {
+    /// A decoder for STOMP 1.2 framing until told otherwise with [`set_version`](Self::set_version).
+    pub fn new(limits: Limits) -> Decoder {
+        Decoder {
+            buf: BytesMut::new(),
+            limits,
+            version: Version::V1_2,
+            progress: Progress::default(),
+            spans: Vec::new(),
+            unescaped: Vec::new(),
+        }
+    }
+
+    /// The version whose header escaping applies to frames decoded from now on. A server sets it
+    /// once CONNECT is negotiated, a client once CONNECTED arrives (neither frame is escaped).
+    pub fn set_version(&mut self, version: Version) {
+        self.version = version;
+    }
+
+    pub fn version(&self) -> Version {
+        self.version
+    }
+
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Appends bytes to the buffer. Nothing is decoded until [`decode`](Self::decode) is called.
+    pub fn feed(&mut self, data: &[u8]) {
+        self.buf.extend_from_slice(data);
+    }
+
+    /// Bytes buffered and not yet returned as frames.
+    pub fn buffered(&self) -> usize {
+        self.buf.len()
+    }
+
+    /// Drops everything buffered (e.g. when a connection is replaced).
+    pub fn reset(&mut self) {
+        self.buf.clear();
+        self.progress = Progress::default();
+        self.spans.clear();
+    }
+
+    /// The next frame or heart-beat, `Ok(None)` when more bytes are needed.
+    pub fn decode(&mut self) -> Result<Option<Decoded>, DecodeError> {
+        let result = self.check().and_then(|end| match end {
+            Some(Check::Heartbeat(len)) => {
+                self.buf.advance(len);
+                Ok(Some(Decoded::Heartbeat))
+            }
+            Some(Check::Frame { body_end }) => {
+                self.parse(body_end).map(|f| Some(Decoded::Frame(f)))
+            }
+            None => Ok(None),
+        });
+        if result.is_err() {
+            self.reset();
+        }
+        result
+    }
+
+    /// Walks the buffered bytes from where the last call stopped. `Ok(None)` means incomplete.
+    fn check(&mut self) -> Result<Option<Check>, DecodeError> {
+        let limits = self.limits;
+        let buf = &self.buf[..];
+        let p = &mut self.progress;
+
+        if p.command.is_none() && p.line_start == 0 {
+            // Heart-beats: EOLs before a frame's command.
+            match buf {
+                [] => return Ok(None),
+                [b'\n', ..] => return Ok(Some(Check::Heartbeat(1))),
+                [b'\r'] => return Ok(None),
+                [b'\r', b'\n', ..] => return Ok(Some(Check::Heartbeat(2))),
+                _ => {}
+            }
+        }
+
+        // Header block, line by line.
+        while p.body_start.is_none() {
+            let rest = &buf[p.line_start..];
+            let Some(nl) = memchr::memchr(b'\n', rest) else {
+                if rest.len() > limits.max_header_line + 1 {
+                    return Err(DecodeError::HeaderLineTooLong {
+                        limit: limits.max_header_line,
+                    });
+                }
+                check_frame_size(buf.len(), &limits)?;
+                return Ok(None);
+            };
+            let line_range = p.line_start..p.line_start + strip_cr(&rest[..nl]).len();
+            let line = &buf[line_range.clone()];
+            if line.len() > limits.max_header_line {
+                return Err(DecodeError::HeaderLineTooLong {
+                    limit: limits.max_header_line,
+                });
+            }
+            let next = p.line_start + nl + 1;
+            check_frame_size(next, &limits)?;
+
+            if p.command.is_none() {
+                p.command = Some(Command::from_bytes(line).ok_or_else(|| {
+                    DecodeError::UnknownCommand(String::from_utf8_lossy(line).into_owned())
+                })?);
+            } else if line.is_empty() {
+                p.body_start = Some(next);
+                p.nul_scan_from = next;
+                p.content_length = content_length(buf, &self.spans)?;
+            } else {
+                if self.spans.len() == limits.max_headers {
+                    return Err(DecodeError::TooManyHeaders {
+                        limit: limits.max_headers,
+                    });
+                }
+                let colon = memchr::memchr(b':', line).ok_or_else(|| {
+                    DecodeError::MalformedHeader(String::from_utf8_lossy(line).into_owned())
+                })?;
+                std::str::from_utf8(line).map_err(|_| DecodeError::InvalidUtf8)?;
+                let start = line_range.start;
+                self.spans.push(HeaderSpan {
+                    name: start..start + colon,
+                    value: start + colon + 1..line_range.end,
+                    has_backslash: memchr::memchr(b'\\', line).is_some(),
+                });
+            }
+            p.line_start = next;
+        }
+
+        // Body.
+        let body_start = p.body_start.unwrap_or_default();
+        match p.content_length {
+            Some(len) => {
+                if len > limits.max_body {
+                    return Err(DecodeError::BodyTooLarge {
+                        limit: limits.max_body,
+                    });
+                }
+                check_frame_size(body_start + len + 1, &limits)?;
+                match buf.get(body_start + len) {
+                    None => Ok(None),
+                    Some(0) => Ok(Some(Check::Frame {
+                        body_end: body_start + len,
+                    })),
+                    Some(_) => Err(DecodeError::MissingNul(len)),
+                }
+            }
+            None => match memchr::memchr(0, &buf[p.nul_scan_from..]) {
+                Some(i) => Ok(Some(Check::Frame {
+                    body_end: p.nul_scan_from + i,
+                })),
+                None => {
+                    p.nul_scan_from = buf.len();
+                    if buf.len() - body_start > limits.max_body {
+                        return Err(DecodeError::BodyTooLarge {
+                            limit: limits.max_body,
+                        });
+                    }
+                    check_frame_size(buf.len(), &limits)?;
+                    Ok(None)
+                }
+            },
+        }
+    }
+
+    /// Cuts the checked frame out of the buffer and builds it from the recorded spans.
+    fn parse(&mut self, body_end: usize) -> Result<Frame, DecodeError> {
+        let progress = std::mem::take(&mut self.progress);
+        let command = progress.command.unwrap_or(Command::Send);
+        let body_start = progress.body_start.unwrap_or(body_end);
+        let raw: Bytes = self.buf.split_to(body_end + 1).freeze();
+        let unescape = escape::applies(self.version, command);
+
+        let mut headers = Headers::with_capacity(self.spans.len());
+        let scratch = &mut self.unescaped;
+        for span in self.spans.drain(..) {
+            let escaped = unescape && span.has_backslash;
+            let name = text(&raw, span.name, escaped, self.version, scratch)?;
+            let value = text(&raw, span.value, escaped, self.version, scratch)?;
+            headers.push_raw(name, value);
+        }
+        Ok(Frame {
+            command,
+            headers,
+            body: raw.slice(body_start..body_end),
+        })
+    }
+}
+
+/// A header name or value: a slice of the frame, or a fresh buffer when it had escapes.
+fn text(
+    raw: &Bytes,
+    range: Range<usize>,
+    unescape: bool,
+    version: Version,
+    scratch: &mut Vec<u8>,
+) -> Result<ByteStr, DecodeError> {
+    let bytes = &raw[range.clone()];
+    if unescape && memchr::memchr(b'\\', bytes).is_some() {
+        scratch.clear();
+        escape::unescape(bytes, version, scratch)?;
+        // Unescaping valid UTF-8 yields valid UTF-8 (only ASCII is replaced), but check anyway:
+        // this is a peer's input.
+        return ByteStr::from_utf8(Bytes::copy_from_slice(scratch))
+            .map_err(|_| DecodeError::InvalidUtf8);
+    }
+    // SAFETY: the whole header line was checked to be UTF-8 in `check`, and `range` splits it at
+    // an ASCII colon or its ends, which are char boundaries.
+    Ok(unsafe { ByteStr::from_utf8_unchecked(raw.slice(range)) })
+}
+
+enum Check {
+    Heartbeat(usize),
+    Frame { body_end: usize },
+}
+
+fn strip_cr(line: &[u8]) -> &[u8] {
+    line.strip_suffix(b"\r").unwrap_or(line)
+}
+
+fn check_frame_size(len: usize, limits: &Limits) -> Result<(), DecodeError> {
+    if len > limits.max_frame_size {
+        Err(DecodeError::FrameTooLarge {
+            limit: limits.max_frame_size,
+        })
+    } else {
+        Ok(())
+    }
+}
+
+/// The first `content-length` header, parsed. Its name and value never carry escapes.
+fn content_length(buf: &[u8], spans: &[HeaderSpan]) -> Result<Option<usize>, DecodeError> {
+    let Some(span) = spans
+        .iter()
+        .find(|s| &buf[s.name.clone()] == b"content-length")
+    else {
+        return Ok(None);
+    };
+    let value = &buf[span.value.clone()];
+    let invalid = || DecodeError::InvalidContentLength(String::from_utf8_lossy(value).into_owned());
+    if value.is_empty() || value.len() > 19 || !value.iter().all(u8::is_ascii_digit) {
+        return Err(invalid());
+    }
+    std::str::from_utf8(value)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .map(Some)
+        .ok_or_else(invalid)
+}

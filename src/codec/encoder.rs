@@ -1,0 +1,180 @@
+//! The frame encoder.
+
+use bytes::{BufMut, Bytes, BytesMut};
+
+use super::escape;
+use crate::frame::{Command, Frame, Version};
+
+/// Writes frames with the escaping of one protocol version.
+///
+/// `content-length` is written when the encoder is built to (the default, which is what brokers
+/// and stompjs do), and always when the body holds a NUL byte, since the frame could not be
+/// parsed without it. A `content-length` header already on the frame is replaced by the true
+/// length: the encoder never writes one that lies.
+#[derive(Debug, Clone, Copy)]
+pub struct Encoder {
+    version: Version,
+    content_length: bool,
+}
+
+impl Default for Encoder {
+    fn default() -> Encoder {
+        Encoder::new(Version::V1_2)
+    }
+}
+
+impl Encoder {
+    pub fn new(version: Version) -> Encoder {
+        Encoder {
+            version,
+            content_length: true,
+        }
+    }
+
+    /// Whether to add `content-length` to bodies without NUL bytes (stompjs's
+    /// `skipContentLengthHeader` turns it off).
+    pub fn with_content_length(mut self, on: bool) -> Encoder {
+        self.content_length = on;
+        self
+    }
+
+    pub fn set_version(&mut self, version: Version) {
+        self.version = version;
+    }
+
+    pub fn version(&self) -> Version {
+        self.version
+    }
+
+    /// Appends one encoded frame to `out`.
+    pub fn encode(&self, frame: &Frame, out: &mut BytesMut) {
+        self.encode_head(frame.command, frame.headers.iter(), out);
+        self.encode_tail_into(std::iter::empty(), &frame.body, out);
+    }
+
+    /// One encoded frame as shareable bytes.
+    pub fn encode_to_bytes(&self, frame: &Frame) -> Bytes {
+        let mut out = BytesMut::with_capacity(estimate(frame));
+        self.encode(frame, &mut out);
+        out.freeze()
+    }
+
+    /// The command line and the given headers: the part of a frame that differs per receiver (a
+    /// MESSAGE's `subscription`, `message-id`, `ack`). `content-length` headers are skipped: the
+    /// tail writes the true one.
+    pub fn encode_head<'a>(
+        &self,
+        command: Command,
+        headers: impl IntoIterator<Item = (&'a str, &'a str)>,
+        out: &mut BytesMut,
+    ) {
+        out.put_slice(command.as_str().as_bytes());
+        out.put_u8(b'\n');
+        let escaping = escape::applies(self.version, command);
+        for (name, value) in headers {
+            if name == "content-length" {
+                continue;
+            }
+            self.header(name, value, escaping, out);
+        }
+    }
+
+    /// The remaining headers, `content-length`, the blank line, the body and the NUL, as bytes
+    /// shared by every receiver of a fan-out: a receiver's frame is its head followed by this.
+    /// Only for commands whose headers are escaped (MESSAGE, SEND, …).
+    pub fn encode_tail<'a>(
+        &self,
+        headers: impl IntoIterator<Item = (&'a str, &'a str)>,
+        body: &[u8],
+    ) -> Bytes {
+        let mut out = BytesMut::with_capacity(body.len() + 128);
+        self.encode_tail_into(headers, body, &mut out);
+        out.freeze()
+    }
+
+    fn encode_tail_into<'a>(
+        &self,
+        headers: impl IntoIterator<Item = (&'a str, &'a str)>,
+        body: &[u8],
+        out: &mut BytesMut,
+    ) {
+        let escaping = self.version >= Version::V1_1;
+        for (name, value) in headers {
+            if name == "content-length" {
+                continue;
+            }
+            self.header(name, value, escaping, out);
+        }
+        if self.content_length || memchr::memchr(0, body).is_some() {
+            out.put_slice(b"content-length:");
+            let digits = itoa_buf(body.len());
+            out.put_slice(digits.as_bytes());
+            out.put_u8(b'\n');
+        }
+        out.put_u8(b'\n');
+        out.put_slice(body);
+        out.put_u8(0);
+    }
+
+    /// A heart-beat: one EOL.
+    pub fn encode_heartbeat(out: &mut BytesMut) {
+        out.put_u8(b'\n');
+    }
+
+    fn header(&self, name: &str, value: &str, escaping: bool, out: &mut BytesMut) {
+        let (name, value) = (name.as_bytes(), value.as_bytes());
+        if !escape::needs_escape(name) && !escape::needs_escape(value) {
+            out.reserve(name.len() + value.len() + 2);
+            out.put_slice(name);
+            out.put_u8(b':');
+            out.put_slice(value);
+            out.put_u8(b'\n');
+            return;
+        }
+        let mut buf = Vec::with_capacity(name.len() + value.len() + 8);
+        escape::escape_into(name, escaping, self.version, &mut buf);
+        if !escaping {
+            // Unescaped, a colon in a name would move the split point: drop it.
+            buf.retain(|&b| b != b':');
+        }
+        buf.push(b':');
+        escape::escape_into(value, escaping, self.version, &mut buf);
+        buf.push(b'\n');
+        out.put_slice(&buf);
+    }
+}
+
+/// A decimal number without going through `fmt` (which would weigh on the Wasm build).
+struct Digits {
+    buf: [u8; 20],
+    start: usize,
+}
+
+impl Digits {
+    fn as_bytes(&self) -> &[u8] {
+        &self.buf[self.start..]
+    }
+}
+
+fn itoa_buf(mut n: usize) -> Digits {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    Digits { buf, start: i }
+}
+
+fn estimate(frame: &Frame) -> usize {
+    let headers: usize = frame
+        .headers
+        .iter()
+        .map(|(n, v)| n.len() + v.len() + 2)
+        .sum();
+    frame.command.as_str().len() + headers + frame.body.len() + 32
+}

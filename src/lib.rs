@@ -1,0 +1,20 @@
+//! # stomp-wasm
+//!
+//! A STOMP 1.0/1.1/1.2 client for the browser, written in Rust and compiled to WebAssembly, with
+//! the JavaScript API of @stomp/stompjs v7.
+//!
+//! The crate is built as two layers (the quinn-proto idea):
+//!
+//! - **The protocol core**, plain Rust with no I/O and no clock of its own. It builds natively
+//!   and for wasm32, and the companion server (`server/`) uses it too, so there is one STOMP
+//!   parser in the repository.
+//!   - [`frame`]: the frame as data (`Command`, `Headers`, `Frame`, `Version`).
+//!   - [`codec`]: the incremental decoder and the encoder, with limits and per-version escaping.
+//! - **The browser shell** (wasm32 only): wires WebSocket, XMLHttpRequest, EventSource and timers
+//!   to the core and exposes the stompjs-compatible API through wasm-bindgen.
+
+pub mod codec;
+pub mod frame;
+
+pub use codec::{DecodeError, Decoded, Decoder, Encoder, Limits};
+pub use frame::{ByteStr, Command, Frame, Headers, Version};
