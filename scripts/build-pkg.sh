@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Builds the npm package into pkg/: the Wasm client for browsers without a bundler (`--target
+# web`), then merges pkg-template/ (package.json, README, types) over wasm-pack's output.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PWD/tools/node_modules/binaryen/bin:$PATH"
+
+# --mode no-install: use the wasm-bindgen that setup installed instead of downloading one.
+wasm-pack build --release --target web --mode no-install --out-dir pkg --out-name stomp_wasm . >&2
+if [ -d pkg-template ]; then
+  cp -R pkg-template/. pkg/
+fi
+wasm=pkg/stomp_wasm_bg.wasm
+printf 'pkg/: %s bytes wasm (%s gzip), %s bytes JS glue (%s gzip)\n' \
+  "$(wc -c <"$wasm")" "$(gzip -9c "$wasm" | wc -c)" \
+  "$(wc -c <pkg/stomp_wasm.js)" "$(gzip -9c pkg/stomp_wasm.js | wc -c)"

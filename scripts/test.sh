@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Runs every test of stomp-wasm: set-up first (installs what is missing), then each stage.
+# A failing stage does not stop the others; the script exits non-zero if any failed and ends
+# with one summary line counting the tests of every runner.
+#
+#   scripts/test.sh              everything (what CI runs)
+#   scripts/test.sh native       only the named stages (see STAGES below)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PWD/tools/node_modules/.bin:$PATH"
+export CARGO_TERM_COLOR=never
+
+ALL_STAGES=(fmt clippy native wasm-build browser interop sockjs-interop)
+STAGES=("${@:-${ALL_STAGES[@]}}")
+
+log_dir=$(mktemp -d)
+trap 'rm -rf "$log_dir"' EXIT
+failed=()
+
+# Every stage needs RabbitMQ for the interop runs against a broker no one here wrote.
+SETUP_RABBITMQ=1 bash scripts/setup.sh || { echo "set-up failed"; exit 1; }
+
+stage() {
+  local name=$1
+  shift
+  printf '\n\033[1;34m==> %s\033[0m\n' "$name"
+  if "$@" 2>&1 | tee "$log_dir/$name.log"; then
+    printf '\033[1;32m<== %s ok\033[0m\n' "$name"
+  else
+    printf '\033[1;31m<== %s FAILED\033[0m\n' "$name"
+    failed+=("$name")
+  fi
+}
+
+run_stage() {
+  case $1 in
+    fmt) stage fmt cargo fmt --all -- --check ;;
+    clippy) stage clippy cargo clippy --workspace --all-targets -- -D warnings ;;
+    native) stage native cargo test --workspace ;;
+    wasm-build) stage wasm-build cargo clippy --lib --target wasm32-unknown-unknown -- -D warnings ;;
+    browser) [ -f scripts/test-browser.sh ] && stage browser bash scripts/test-browser.sh ;;
+    interop) [ -f scripts/test-interop.sh ] && stage interop bash scripts/test-interop.sh --rabbitmq ;;
+    sockjs-interop) [ -f scripts/test-sockjs-interop.sh ] && stage sockjs-interop bash scripts/test-sockjs-interop.sh ;;
+    *) echo "unknown stage $1 (stages: ${ALL_STAGES[*]})"; failed+=("$1") ;;
+  esac
+  return 0
+}
+
+for s in "${STAGES[@]}"; do run_stage "$s"; done
+
+# One line for the whole run: the sum of what each runner reported.
+passed=0 fails=0
+add() { passed=$((passed + ${1:-0})); fails=$((fails + ${2:-0})); }
+# sum FILE REGEX: adds up the first capture group of every matching line.
+sum() { sed -nE "s/$2/\\1/p" "$1" | awk '{ s += $1 } END { print s + 0 }'; }
+for f in "$log_dir"/*.log; do
+  [ -e "$f" ] || continue
+  # cargo test / wasm-bindgen-test-runner: "test result: ok. 12 passed; 0 failed; ..."
+  add "$(sum "$f" '.*test result: [A-Za-z]+\. ([0-9]+) passed;.*')" \
+      "$(sum "$f" '.*test result: [A-Za-z]+\. [0-9]+ passed; ([0-9]+) failed.*')"
+  # node --test: "# pass 5" / "# fail 0"
+  add "$(sum "$f" '^# pass ([0-9]+)$')" "$(sum "$f" '^# fail ([0-9]+)$')"
+  # python unittest: "Ran 7 tests in 0.1s" / "FAILED (failures=1)"
+  py_ran=$(sum "$f" '^Ran ([0-9]+) tests? in.*')
+  py_failed=$(sum "$f" '^FAILED \([a-z]+=([0-9]+).*')
+  add $((py_ran - py_failed)) "$py_failed"
+done
+
+echo
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "failed stages: ${failed[*]}"
+  [ "$fails" -gt 0 ] || fails=${#failed[@]}
+fi
+echo "tests: $passed passed, $fails failed"
+[ ${#failed[@]} -eq 0 ]
