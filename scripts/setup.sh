@@ -72,7 +72,7 @@ if [ -f tools/requirements.txt ]; then
 fi
 
 if [ "${SETUP_RABBITMQ:-0}" = 1 ]; then
-  scripts/rabbitmq.sh install
+  if [ -f scripts/rabbitmq.sh ]; then bash scripts/rabbitmq.sh install; fi
 fi
 
 log "ready"
