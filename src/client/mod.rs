@@ -1,0 +1,41 @@
+//! The sans-IO STOMP client session: the whole client protocol, with no I/O and no clock.
+//!
+//! Modelled on quinn-proto. A [`Session`] is driven by its shell (the browser glue in
+//! `src/wasm/`, or a test) through three kinds of calls:
+//!
+//! - **inputs**: what happened to the transport ([`Session::transport_opened`],
+//!   [`Session::transport_data`], [`Session::transport_closed`], …), what the user asked for
+//!   ([`Session::activate`], [`Session::publish`], [`Session::subscribe`], …) and
+//!   [`Session::handle_timeout`] when the deadline from [`Session::poll_timeout`] has passed.
+//!   Every input takes `now`, in [`Millis`] of the caller's monotonic clock.
+//! - **actions** ([`Session::poll_action`]): what to do with the transport — open one, send
+//!   bytes, close it, or run the user's `beforeConnect` first.
+//! - **events** ([`Session::poll_event`]): what to tell the user's callbacks.
+//!
+//! After every input the shell drains actions and events, then re-arms one timer at
+//! [`Session::poll_timeout`]. The session never blocks and never reads a clock, so it builds the
+//! same natively and for wasm32, and the tests drive it with simulated time and a broker played
+//! with the codec in memory.
+//!
+//! Behaviour follows @stomp/stompjs v7 (connect, heart-beats, reconnect with linear or
+//! exponential backoff, receipts, transactions, graceful and forced deactivate), plus what its
+//! users ask for: automatic re-subscription after a reconnect, an opt-in bounded offline queue
+//! with at-least-once delivery, a cap on reconnection attempts, and failures of one subscription
+//! reported to that subscription.
+
+mod config;
+mod error;
+mod event;
+mod heartbeat;
+mod offline;
+mod session;
+mod split;
+
+pub use config::{Millis, OfflineQueueConfig, ReconnectTimeMode, SessionConfig};
+pub use error::ClientError;
+pub use event::{Action, ActivationState, Event};
+pub use session::{Publish, Session};
+
+/// The header stamped on every frame that goes through the offline queue: a stable id, the same
+/// on every re-send of that frame, so a receiver can drop duplicates of an at-least-once delivery.
+pub const OFFLINE_ID_HEADER: &str = "x-stomp-wasm-id";
