@@ -31,6 +31,9 @@ mod offline;
 mod session;
 mod split;
 
+#[cfg(test)]
+mod tests;
+
 pub use config::{Millis, OfflineQueueConfig, ReconnectTimeMode, SessionConfig};
 pub use error::ClientError;
 pub use event::{Action, ActivationState, Event};
