@@ -17,6 +17,33 @@
 //! same natively and for wasm32, and the tests drive it with simulated time and a broker played
 //! with the codec in memory.
 //!
+//! ```
+//! use stomp_wasm::client::{Action, Event, Publish, Session, SessionConfig};
+//!
+//! let mut session = Session::new(SessionConfig {
+//!     broker_url: "ws://127.0.0.1:15674/ws".into(),
+//!     ..SessionConfig::default()
+//! });
+//! session.activate(0.0).unwrap();
+//! assert!(matches!(session.poll_action(), Some(Action::OpenTransport { .. })));
+//!
+//! // The shell opened the WebSocket: the session sends CONNECT.
+//! session.transport_opened(5.0, Some("v12.stomp"));
+//! let Some(Action::Send { data, .. }) = session.poll_action() else { panic!() };
+//! assert!(data.starts_with(b"CONNECT\n"));
+//!
+//! // The broker answered.
+//! session.transport_data(9.0, b"CONNECTED\nversion:1.2\nheart-beat:0,0\n\n\0");
+//! assert!(session.connected());
+//! while let Some(event) = session.poll_event() {
+//!     if let Event::Connected(frame) = event {
+//!         assert_eq!(frame.get("version"), Some("1.2"));
+//!     }
+//! }
+//! session.publish(10.0, Publish::new("/topic/greetings", "hello")).unwrap();
+//! assert!(matches!(session.poll_action(), Some(Action::Send { .. })));
+//! ```
+//!
 //! Behaviour follows @stomp/stompjs v7 (connect, heart-beats, reconnect with linear or
 //! exponential backoff, receipts, transactions, graceful and forced deactivate), plus what its
 //! users ask for: automatic re-subscription after a reconnect, an opt-in bounded offline queue

@@ -18,8 +18,6 @@ pub(crate) struct Queued {
     pub receipt: ByteStr,
     /// The user set the receipt: its RECEIPT also goes to the user.
     pub user_receipt: bool,
-    /// The connection (see `Session::connection_seq`) it was last sent on; 0 = never sent.
-    pub sent_on: u64,
     size: usize,
 }
 
@@ -69,7 +67,6 @@ impl OfflineQueue {
             binary,
             receipt,
             user_receipt,
-            sent_on: 0,
             size,
         });
         Ok(())
@@ -84,15 +81,10 @@ impl OfflineQueue {
         Some(q.user_receipt)
     }
 
-    /// The entries not yet sent on connection `seq`, marked as sent on it.
-    pub fn take_unsent(&mut self, seq: u64) -> impl Iterator<Item = &Queued> {
-        self.entries.iter_mut().filter_map(move |q| {
-            if q.sent_on == seq {
-                return None;
-            }
-            q.sent_on = seq;
-            Some(&*q)
-        })
+    /// Every entry, oldest first. The session sends them all once per connection, right after
+    /// CONNECTED (which arrives once per transport), so none goes twice on one connection.
+    pub fn iter(&self) -> impl Iterator<Item = &Queued> {
+        self.entries.iter()
     }
 
     pub fn len(&self) -> usize {

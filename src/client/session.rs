@@ -89,8 +89,6 @@ pub struct Session {
     version: Option<Version>,
     decoder: Decoder,
     encoder: Encoder,
-    /// Counts connections that reached CONNECTED; tells the offline queue what was sent on which.
-    connection_seq: u64,
 
     heartbeats: Heartbeats,
     last_sent: Millis,
@@ -127,7 +125,6 @@ impl Session {
             phase: Phase::Idle,
             version: None,
             encoder: Encoder::default(),
-            connection_seq: 0,
             heartbeats: Heartbeats::default(),
             last_sent: 0.0,
             last_received: 0.0,
@@ -275,7 +272,8 @@ impl Session {
     /// stompjs `deactivate({force})`. Graceful: DISCONNECT with a receipt, wait for the RECEIPT
     /// (at most `disconnect_timeout`), close. `force`: drop the transport at once. Either way no
     /// reconnection follows; the state goes DEACTIVATING, then INACTIVE once the transport is
-    /// gone (the moment to resolve the JavaScript promise).
+    /// gone (the moment to resolve the JavaScript promise). On an INACTIVE session it does
+    /// nothing (resolve at once).
     pub fn deactivate(&mut self, now: Millis, force: bool) {
         if self.state == ActivationState::Inactive {
             return;
@@ -584,6 +582,7 @@ impl Session {
     }
 
     fn open_transport(&mut self, now: Millis) {
+        self.debug(|| "opening transport".into());
         self.phase = Phase::Opening;
         self.decoder = Decoder::new(self.config.limits);
         self.encoder = Encoder::default();
@@ -650,25 +649,18 @@ impl Session {
         self.connect_deadline = None;
         self.reconnect_attempts = 0;
         self.next_reconnect_delay = f64::from(self.config.reconnect_delay);
-        self.connection_seq += 1;
         self.last_received = now;
         let heartbeats = self.heartbeats;
         self.debug(|| format!("connected: version {version}, {heartbeats:?}"));
 
-        if !self.active() {
-            // deactivate() came while connecting: stompjs disconnects at once.
-            self.close_transport();
-            return;
-        }
         // Restore subscriptions, then flush the offline queue, before the user's onConnect runs.
         let restore: Vec<Frame> = self.subscriptions.iter().map(|s| s.frame.clone()).collect();
         for sub in &restore {
             self.send_frame(now, sub, false, false);
         }
-        let seq = self.connection_seq;
         let unsent: Vec<(Frame, bool, bool)> = self
             .offline
-            .take_unsent(seq)
+            .iter()
             .map(|q| (q.frame.clone(), q.content_length, q.binary))
             .collect();
         for (frame, content_length, binary) in &unsent {
@@ -678,6 +670,7 @@ impl Session {
     }
 
     fn on_frame(&mut self, now: Millis, frame: Frame) {
+        self.debug(|| format!("<<< {}", frame.command));
         match (self.phase, frame.command) {
             (Phase::Handshaking, Command::Connected) => self.on_connected(now, frame),
             (_, Command::Error) => self.on_error(frame),
@@ -818,6 +811,7 @@ impl Session {
         }
         self.reconnect_attempts += 1;
         let after = self.next_reconnect_delay;
+        self.debug(|| format!("scheduling reconnection in {after}ms"));
         self.reconnect_at = Some(now + after);
         self.events.push_back(Event::ReconnectScheduled {
             after,
@@ -896,6 +890,7 @@ impl Session {
 
     /// Encodes and queues a frame for the transport.
     fn send_frame(&mut self, now: Millis, frame: &Frame, content_length: bool, binary: bool) {
+        self.debug(|| format!(">>> {}", frame.command));
         let encoder = self.encoder.with_content_length(content_length);
         let mut out = BytesMut::new();
         encoder.encode(frame, &mut out);

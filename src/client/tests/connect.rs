@@ -233,3 +233,18 @@ fn an_error_before_connected_is_reported_and_the_attempt_retried() {
     h.advance_to(2000.0);
     assert_eq!(h.opens.len(), 2);
 }
+
+#[test]
+fn debug_lines_only_when_enabled() {
+    let mut h = Harness::new(quiet_config());
+    h.connect(Version::V1_2, "0,0");
+    assert_eq!(h.count_events(|e| matches!(e, Event::Debug(_))), 0);
+
+    let mut h = Harness::new(SessionConfig {
+        debug: true,
+        ..quiet_config()
+    });
+    h.connect(Version::V1_2, "0,0");
+    assert!(h.events.contains(&Event::Debug(">>> CONNECT".into())));
+    assert!(h.events.contains(&Event::Debug("<<< CONNECTED".into())));
+}

@@ -85,10 +85,16 @@ impl Harness {
 
     /// Moves simulated time to `t`, firing every timeout due on the way.
     pub fn advance_to(&mut self, t: Millis) {
+        let mut fired = 0;
         while let Some(at) = self.session.poll_timeout() {
             if at > t {
                 break;
             }
+            fired += 1;
+            assert!(
+                fired < 100_000,
+                "a timeout at {at} does not go away when handled"
+            );
             self.now = self.now.max(at);
             self.session.handle_timeout(self.now);
             self.drain();
