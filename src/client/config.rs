@@ -41,6 +41,11 @@ pub struct OfflineQueueConfig {
     /// Prefix of the ids stamped on queued frames (`<prefix>-<n>`). The shell should make it
     /// unique per page load (e.g. `crypto.randomUUID()`) so ids never repeat across sessions.
     pub id_prefix: String,
+    /// Route publishes made while connected through the queue too: each gets a receipt and is
+    /// re-sent after a reconnect if its RECEIPT had not arrived, so a frame in flight when the
+    /// connection drops is not lost either. Off by default (a RECEIPT per publish costs
+    /// traffic); when off, only publishes made while disconnected are queued.
+    pub while_connected: bool,
 }
 
 impl Default for OfflineQueueConfig {
@@ -49,6 +54,7 @@ impl Default for OfflineQueueConfig {
             max_frames: 1000,
             max_bytes: 1024 * 1024,
             id_prefix: String::new(),
+            while_connected: false,
         }
     }
 }

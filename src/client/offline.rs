@@ -29,14 +29,14 @@ pub(crate) struct OfflineQueue {
 }
 
 impl OfflineQueue {
-    /// Queues a SEND frame, stamping it with a stable id and a receipt.
+    /// Queues a SEND frame, stamping it with a stable id and a receipt; returns the entry.
     pub fn push(
         &mut self,
         mut frame: Frame,
         content_length: bool,
         binary: bool,
         config: &OfflineQueueConfig,
-    ) -> Result<(), ClientError> {
+    ) -> Result<&Queued, ClientError> {
         let size = frame_size(&frame);
         if self.entries.len() >= config.max_frames || self.bytes + size > config.max_bytes {
             return Err(ClientError::OfflineQueueFull {
@@ -69,7 +69,7 @@ impl OfflineQueue {
             user_receipt,
             size,
         });
-        Ok(())
+        Ok(&self.entries[self.entries.len() - 1])
     }
 
     /// Removes the entry this receipt id acknowledges; returns whether the user had set that

@@ -336,14 +336,25 @@ impl Session {
         }
         frame.body = body;
         let content_length = !skip_content_length;
-        if self.phase == Phase::Connected {
+        let connected = self.phase == Phase::Connected;
+        if connected {
             self.check_send_buffer(frame.body.len())?;
-            self.send_frame(now, &frame, content_length, binary);
-            return Ok(());
         }
         match &self.config.offline_queue {
-            Some(cfg) => self.offline.push(frame, content_length, binary, cfg),
-            None => Err(ClientError::NotConnected),
+            Some(cfg) if !connected || cfg.while_connected => {
+                let queued = self.offline.push(frame, content_length, binary, cfg)?;
+                if connected {
+                    // Sent now; the flush after the next CONNECTED re-sends it if unreceipted.
+                    let frame = queued.frame.clone();
+                    self.send_frame(now, &frame, content_length, binary);
+                }
+                Ok(())
+            }
+            _ if connected => {
+                self.send_frame(now, &frame, content_length, binary);
+                Ok(())
+            }
+            _ => Err(ClientError::NotConnected),
         }
     }
 

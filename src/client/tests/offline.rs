@@ -10,6 +10,7 @@ fn offline_config(max_frames: usize, max_bytes: usize) -> SessionConfig {
             max_frames,
             max_bytes,
             id_prefix: "page1".into(),
+            while_connected: false,
         }),
         ..quiet_config()
     }
@@ -167,4 +168,40 @@ fn a_queued_publish_the_server_refuses_is_dropped_not_resent_forever() {
     h.server_send(&Frame::error("not allowed", "").header("receipt-id", "page1-0"));
     assert_eq!(h.session.offline_queue_len(), 0);
     assert!(matches!(h.events.last(), Some(Event::StompError(_))));
+}
+
+#[test]
+fn while_connected_mode_also_protects_frames_in_flight() {
+    let mut h = Harness::new(SessionConfig {
+        offline_queue: Some(OfflineQueueConfig {
+            id_prefix: "p".into(),
+            while_connected: true,
+            ..OfflineQueueConfig::default()
+        }),
+        reconnect_delay: 1000,
+        ..quiet_config()
+    });
+    h.connect(Version::V1_2, "0,0");
+    h.take_frames();
+    h.session.publish(0.0, Publish::new("/q", "acked")).unwrap();
+    h.session
+        .publish(0.0, Publish::new("/q", "in flight"))
+        .unwrap();
+    h.drain();
+    assert_eq!(
+        sends(&h.take_frames()),
+        vec![
+            ("acked".into(), "p-0".into(), "p-0".into()),
+            ("in flight".into(), "p-1".into(), "p-1".into()),
+        ],
+        "sent at once, each with a receipt"
+    );
+    h.server_send(&receipt("p-0"));
+    h.transport_closed(1006);
+    h.advance(1000.0);
+    h.open_and_connect(Version::V1_2, "0,0");
+    assert_eq!(
+        sends(&h.take_frames()),
+        vec![("in flight".into(), "p-1".into(), "p-1".into())]
+    );
 }
