@@ -647,15 +647,14 @@ impl Session {
         self.version = Some(version);
         self.decoder.set_version(version);
         self.encoder.set_version(version);
-        self.heartbeats = if version >= Version::V1_1 {
-            heartbeat::negotiate(
-                self.config.heartbeat_outgoing,
-                self.config.heartbeat_incoming,
-                frame.get("heart-beat"),
-            )
-        } else {
-            Heartbeats::default()
-        };
+        // Heart-beats are a 1.1 feature, but a server that answers `heart-beat` expects them
+        // whatever version it settled on (RabbitMQ does on 1.0 and drops a silent client), so
+        // the header decides, not the version. stompjs ignores it on 1.0.
+        self.heartbeats = heartbeat::negotiate(
+            self.config.heartbeat_outgoing,
+            self.config.heartbeat_incoming,
+            frame.get("heart-beat"),
+        );
         self.phase = Phase::Connected;
         self.connect_deadline = None;
         self.reconnect_attempts = 0;
