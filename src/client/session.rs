@@ -499,7 +499,11 @@ impl Session {
         }
         self.last_received = now;
         self.decoder.feed(data);
-        if self.config.append_missing_nul_on_incoming {
+        // Only a message carrying a frame lost its NUL: heart-beat EOLs and whole frames stay.
+        if self.config.append_missing_nul_on_incoming
+            && data.last() != Some(&0)
+            && data.iter().any(|&b| b != b'\n' && b != b'\r')
+        {
             self.decoder.feed(&[0]);
         }
         while self.transport_live() {
