@@ -179,6 +179,11 @@ impl Session {
         self.version
     }
 
+    /// The negotiated heart-beat intervals in ms, `(outgoing, incoming)`; 0 = none.
+    pub fn negotiated_heartbeats(&self) -> (u32, u32) {
+        (self.heartbeats.outgoing, self.heartbeats.incoming)
+    }
+
     /// The ids of the live subscriptions, oldest first.
     pub fn subscription_ids(&self) -> impl Iterator<Item = &str> {
         self.subscriptions.iter().map(|s| s.id.as_str())
@@ -316,6 +321,15 @@ impl Session {
             Phase::Opening | Phase::Handshaking | Phase::Connected | Phase::Disconnecting { .. }
         ) {
             self.comm_failure(now);
+        }
+    }
+
+    /// Starts the scheduled reconnection now instead of waiting out the delay (e.g. on the
+    /// browser's `online` event). Does nothing unless a reconnection is scheduled.
+    pub fn reconnect_now(&mut self, now: Millis) {
+        if self.reconnect_at.is_some() {
+            self.reconnect_at = Some(now);
+            self.handle_timeout(now);
         }
     }
 
