@@ -13,6 +13,7 @@
 //! - **The browser shell** (wasm32 only): wires WebSocket, XMLHttpRequest, EventSource and timers
 //!   to the core and exposes the stompjs-compatible API through wasm-bindgen.
 
+pub mod client;
 pub mod codec;
 pub mod frame;
 
