@@ -7,6 +7,18 @@
 //!
 //! The check remembers how far it got, so a frame arriving in many small chunks is scanned once,
 //! not once per chunk.
+//!
+//! What the decoder accepts, and why:
+//!
+//! - Any number of EOLs (`\n` or `\r\n`) before a frame's command: heart-beats, each reported
+//!   as [`Decoded::Heartbeat`].
+//! - Lines ending in `\n` or `\r\n`, in every version (1.2 made `\r\n` official; peers speaking
+//!   1.0 and 1.1 send it too). Exactly one `\r` before the `\n` is dropped.
+//! - A body of exactly `content-length` bytes (the first such header wins) that must be followed
+//!   by a NUL; without `content-length` the body ends at the first NUL.
+//! - Header lines are split at their first colon. Header text must be UTF-8; bodies are any bytes.
+//! - Header escapes (1.1: `\\` `\n` `\c`; 1.2 adds `\r`) are decoded except in CONNECT, STOMP and
+//!   CONNECTED frames and in 1.0; any other escape is an error, as the specification requires.
 
 use std::ops::Range;
 
@@ -18,7 +30,7 @@ use crate::frame::{ByteStr, Command, Frame, Headers, Version};
 /// Size limits, checked as bytes arrive. Every one has a typed error.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
-    /// Whole frame: command line, headers, body and the NUL.
+    /// Whole frame: command line, headers, body and the NUL (not the heart-beats before it).
     pub max_frame_size: usize,
     /// Headers in one frame.
     pub max_headers: usize,
@@ -35,6 +47,18 @@ impl Default for Limits {
             max_headers: 64,
             max_header_line: 8 * 1024,
             max_body: 1024 * 1024,
+        }
+    }
+}
+
+impl Limits {
+    /// No limit at all: only for trusted input (tests, tools), never for a peer's bytes.
+    pub const fn unlimited() -> Limits {
+        Limits {
+            max_frame_size: usize::MAX,
+            max_headers: usize::MAX,
+            max_header_line: usize::MAX,
+            max_body: usize::MAX,
         }
     }
 }
@@ -140,6 +164,12 @@ impl Decoder {
         &self.limits
     }
 
+    /// Replaces the limits. The frame being read, if any, is checked against the new ones from
+    /// the next [`decode`](Self::decode) on.
+    pub fn set_limits(&mut self, limits: Limits) {
+        self.limits = limits;
+    }
+
     /// Appends bytes to the buffer. Nothing is decoded until [`decode`](Self::decode) is called.
     pub fn feed(&mut self, data: &[u8]) {
         self.buf.extend_from_slice(data);
@@ -150,7 +180,7 @@ impl Decoder {
         self.buf.len()
     }
 
-    /// Drops everything buffered (e.g. when a connection is replaced).
+    /// Drops everything buffered (e.g. when a connection is replaced). Version and limits stay.
     pub fn reset(&mut self) {
         self.buf.clear();
         self.progress = Progress::default();
@@ -158,17 +188,21 @@ impl Decoder {
     }
 
     /// The next frame or heart-beat, `Ok(None)` when more bytes are needed.
+    ///
+    /// On error the decoder [resets](Self::reset): the bad frame and everything buffered after
+    /// it are dropped, and the next bytes fed are read as the start of a new frame.
     pub fn decode(&mut self) -> Result<Option<Decoded>, DecodeError> {
-        let result = self.check().and_then(|end| match end {
-            Some(Check::Heartbeat(len)) => {
+        let result = match self.check() {
+            Ok(Some(Check::Heartbeat(len))) => {
                 self.buf.advance(len);
                 Ok(Some(Decoded::Heartbeat))
             }
-            Some(Check::Frame { body_end }) => {
-                self.parse(body_end).map(|f| Some(Decoded::Frame(f)))
+            Ok(Some(Check::Frame { body_end })) => {
+                self.parse(body_end).map(Decoded::Frame).map(Some)
             }
-            None => Ok(None),
-        });
+            Ok(None) => Ok(None),
+            Err(e) => Err(e),
+        };
         if result.is_err() {
             self.reset();
         }
@@ -184,35 +218,27 @@ impl Decoder {
         if p.command.is_none() && p.line_start == 0 {
             // Heart-beats: EOLs before a frame's command.
             match buf {
-                [] => return Ok(None),
+                [] | [b'\r'] => return Ok(None),
                 [b'\n', ..] => return Ok(Some(Check::Heartbeat(1))),
-                [b'\r'] => return Ok(None),
                 [b'\r', b'\n', ..] => return Ok(Some(Check::Heartbeat(2))),
                 _ => {}
             }
         }
 
-        // Header block, line by line.
+        // Command line and header block, line by line.
         while p.body_start.is_none() {
             let rest = &buf[p.line_start..];
             let Some(nl) = memchr::memchr(b'\n', rest) else {
-                if rest.len() > limits.max_header_line + 1 {
-                    return Err(DecodeError::HeaderLineTooLong {
-                        limit: limits.max_header_line,
-                    });
-                }
-                check_frame_size(buf.len(), &limits)?;
+                // The line so far may end in the `\r` of its EOL: allow one byte for it.
+                let line_too_long = rest.len() > limits.max_header_line.saturating_add(1);
+                check_line_and_frame(line_too_long, p.line_start, buf.len(), &limits)?;
                 return Ok(None);
             };
-            let line_range = p.line_start..p.line_start + strip_cr(&rest[..nl]).len();
-            let line = &buf[line_range.clone()];
-            if line.len() > limits.max_header_line {
-                return Err(DecodeError::HeaderLineTooLong {
-                    limit: limits.max_header_line,
-                });
-            }
+            let line_end = p.line_start + strip_cr(&rest[..nl]).len();
+            let line = &buf[p.line_start..line_end];
             let next = p.line_start + nl + 1;
-            check_frame_size(next, &limits)?;
+            let line_too_long = line.len() > limits.max_header_line;
+            check_line_and_frame(line_too_long, p.line_start, next, &limits)?;
 
             if p.command.is_none() {
                 p.command = Some(Command::from_bytes(line).ok_or_else(|| {
@@ -223,21 +249,12 @@ impl Decoder {
                 p.nul_scan_from = next;
                 p.content_length = content_length(buf, &self.spans)?;
             } else {
-                if self.spans.len() == limits.max_headers {
+                if self.spans.len() >= limits.max_headers {
                     return Err(DecodeError::TooManyHeaders {
                         limit: limits.max_headers,
                     });
                 }
-                let colon = memchr::memchr(b':', line).ok_or_else(|| {
-                    DecodeError::MalformedHeader(String::from_utf8_lossy(line).into_owned())
-                })?;
-                std::str::from_utf8(line).map_err(|_| DecodeError::InvalidUtf8)?;
-                let start = line_range.start;
-                self.spans.push(HeaderSpan {
-                    name: start..start + colon,
-                    value: start + colon + 1..line_range.end,
-                    has_backslash: memchr::memchr(b'\\', line).is_some(),
-                });
+                self.spans.push(header_span(line, p.line_start)?);
             }
             p.line_start = next;
         }
@@ -247,34 +264,42 @@ impl Decoder {
         match p.content_length {
             Some(len) => {
                 if len > limits.max_body {
-                    return Err(DecodeError::BodyTooLarge {
-                        limit: limits.max_body,
-                    });
+                    return Err(body_too_large(&limits));
                 }
-                check_frame_size(body_start + len + 1, &limits)?;
-                match buf.get(body_start + len) {
+                let body_end = body_start.saturating_add(len);
+                check_frame_size(body_end.saturating_add(1), &limits)?;
+                match buf.get(body_end) {
                     None => Ok(None),
-                    Some(0) => Ok(Some(Check::Frame {
-                        body_end: body_start + len,
-                    })),
+                    Some(0) => Ok(Some(Check::Frame { body_end })),
                     Some(_) => Err(DecodeError::MissingNul(len)),
                 }
             }
-            None => match memchr::memchr(0, &buf[p.nul_scan_from..]) {
-                Some(i) => Ok(Some(Check::Frame {
-                    body_end: p.nul_scan_from + i,
-                })),
-                None => {
-                    p.nul_scan_from = buf.len();
-                    if buf.len() - body_start > limits.max_body {
-                        return Err(DecodeError::BodyTooLarge {
-                            limit: limits.max_body,
-                        });
+            None => {
+                let (body_end, complete) = match memchr::memchr(0, &buf[p.nul_scan_from..]) {
+                    Some(i) => (p.nul_scan_from + i, true),
+                    None => {
+                        p.nul_scan_from = buf.len();
+                        (buf.len(), false)
                     }
-                    check_frame_size(buf.len(), &limits)?;
-                    Ok(None)
+                };
+                // Checked whether or not the NUL is here yet, so an oversized body is refused
+                // as soon as it is seen, and one that arrived whole in a single chunk too.
+                let body_too_long = body_end - body_start > limits.max_body;
+                let frame_len = body_end + usize::from(complete);
+                match (body_too_long, frame_len > limits.max_frame_size) {
+                    (false, false) => Ok(complete.then_some(Check::Frame { body_end })),
+                    (true, false) => Err(body_too_large(&limits)),
+                    (false, true) => Err(frame_too_large(&limits)),
+                    // The one the bytes crossed first, as in `check_line_and_frame`.
+                    (true, true) => Err(first_crossed(
+                        (
+                            body_start.saturating_add(limits.max_body),
+                            body_too_large(&limits),
+                        ),
+                        (limits.max_frame_size, frame_too_large(&limits)),
+                    )),
                 }
-            },
+            }
         }
     }
 
@@ -300,6 +325,21 @@ impl Decoder {
             body: raw.slice(body_start..body_end),
         })
     }
+}
+
+/// Splits one header line (without its EOL) that starts at `start` in the frame.
+fn header_span(line: &[u8], start: usize) -> Result<HeaderSpan, DecodeError> {
+    let colon = memchr::memchr(b':', line)
+        .ok_or_else(|| DecodeError::MalformedHeader(String::from_utf8_lossy(line).into_owned()))?;
+    // ASCII lines (nearly all of them) skip the full UTF-8 validation.
+    if !line.is_ascii() {
+        std::str::from_utf8(line).map_err(|_| DecodeError::InvalidUtf8)?;
+    }
+    Ok(HeaderSpan {
+        name: start..start + colon,
+        value: start + colon + 1..start + line.len(),
+        has_backslash: memchr::memchr(b'\\', line).is_some(),
+    })
 }
 
 /// A header name or value: a slice of the frame, or a fresh buffer when it had escapes.
@@ -335,11 +375,64 @@ fn strip_cr(line: &[u8]) -> &[u8] {
 
 fn check_frame_size(len: usize, limits: &Limits) -> Result<(), DecodeError> {
     if len > limits.max_frame_size {
-        Err(DecodeError::FrameTooLarge {
-            limit: limits.max_frame_size,
-        })
+        Err(frame_too_large(limits))
     } else {
         Ok(())
+    }
+}
+
+/// Checks the line starting at `line_start` and the frame's first `frame_len` bytes.
+///
+/// When both limits are exceeded, the error is for the one the bytes crossed first, as if they
+/// had arrived one at a time: which error a peer gets must not depend on how its bytes were
+/// split into chunks.
+fn check_line_and_frame(
+    line_too_long: bool,
+    line_start: usize,
+    frame_len: usize,
+    limits: &Limits,
+) -> Result<(), DecodeError> {
+    let line_error = || DecodeError::HeaderLineTooLong {
+        limit: limits.max_header_line,
+    };
+    match (line_too_long, frame_len > limits.max_frame_size) {
+        (false, false) => Ok(()),
+        (true, false) => Err(line_error()),
+        (false, true) => Err(frame_too_large(limits)),
+        // A line is known too long once `max_header_line + 2` of its bytes are in (one more
+        // than allowed, not counting a CR that may be its EOL's, or the LF itself).
+        (true, true) => Err(first_crossed(
+            (
+                line_start
+                    .saturating_add(limits.max_header_line)
+                    .saturating_add(1),
+                line_error(),
+            ),
+            (limits.max_frame_size, frame_too_large(limits)),
+        )),
+    }
+}
+
+/// Of two limits crossed, the one crossed first: each comes with the length of the frame prefix
+/// that is still within it (the error shows with the next byte). Ties go to `a`, the check that
+/// runs first on a given prefix.
+fn first_crossed(a: (usize, DecodeError), b: (usize, DecodeError)) -> DecodeError {
+    if a.0 <= b.0 {
+        a.1
+    } else {
+        b.1
+    }
+}
+
+fn frame_too_large(limits: &Limits) -> DecodeError {
+    DecodeError::FrameTooLarge {
+        limit: limits.max_frame_size,
+    }
+}
+
+fn body_too_large(limits: &Limits) -> DecodeError {
+    DecodeError::BodyTooLarge {
+        limit: limits.max_body,
     }
 }
 
@@ -353,6 +446,8 @@ fn content_length(buf: &[u8], spans: &[HeaderSpan]) -> Result<Option<usize>, Dec
     };
     let value = &buf[span.value.clone()];
     let invalid = || DecodeError::InvalidContentLength(String::from_utf8_lossy(value).into_owned());
+    // Digits only (no sign, no blanks); 19 digits always fit in a u64, and `parse` refuses what
+    // does not fit in this platform's usize.
     if value.is_empty() || value.len() > 19 || !value.iter().all(u8::is_ascii_digit) {
         return Err(invalid());
     }
