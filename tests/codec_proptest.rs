@@ -60,15 +60,13 @@ fn body() -> impl Strategy<Value = Vec<u8>> {
 fn frame(version: Version) -> impl Strategy<Value = Frame> {
     proptest::sample::select(Command::ALL.to_vec()).prop_flat_map(move |command| {
         let can_escape = version >= Version::V1_1 && command.escapes_headers();
-        (
-            proptest::collection::vec(header(can_escape), 0..6),
-            body(),
-        )
-            .prop_map(move |(headers, body)| Frame {
+        (proptest::collection::vec(header(can_escape), 0..6), body()).prop_map(
+            move |(headers, body)| Frame {
                 command,
                 headers: headers.into_iter().collect::<Headers>(),
                 body: body.into(),
-            })
+            },
+        )
     })
 }
 

@@ -113,6 +113,9 @@ struct Progress {
     command: Option<Command>,
     /// Start of the next line to read, while in the header block.
     line_start: usize,
+    /// How far the scan of the line at `line_start` got, so a line arriving in pieces is
+    /// scanned once.
+    line: LineScan,
     /// Set once the blank line ending the headers has been read.
     body_start: Option<usize>,
     content_length: Option<usize>,
@@ -228,17 +231,17 @@ impl Decoder {
         // Command line and header block, line by line.
         while p.body_start.is_none() {
             let rest = &buf[p.line_start..];
-            let Some(nl) = memchr::memchr(b'\n', rest) else {
+            let Some(nl) = p.line.scan(rest) else {
                 // The line so far may end in the `\r` of its EOL: allow one byte for it.
                 let line_too_long = rest.len() > limits.max_header_line.saturating_add(1);
                 check_line_and_frame(line_too_long, p.line_start, buf.len(), &limits)?;
                 return Ok(None);
             };
-            let line_end = p.line_start + strip_cr(&rest[..nl]).len();
-            let line = &buf[p.line_start..line_end];
+            let line = strip_cr(&rest[..nl]);
             let next = p.line_start + nl + 1;
             let line_too_long = line.len() > limits.max_header_line;
             check_line_and_frame(line_too_long, p.line_start, next, &limits)?;
+            let scan = std::mem::take(&mut p.line);
 
             if p.command.is_none() {
                 p.command = Some(Command::from_bytes(line).ok_or_else(|| {
@@ -254,7 +257,7 @@ impl Decoder {
                         limit: limits.max_headers,
                     });
                 }
-                self.spans.push(header_span(line, p.line_start)?);
+                self.spans.push(header_span(line, p.line_start, scan)?);
             }
             p.line_start = next;
         }
@@ -308,41 +311,143 @@ impl Decoder {
         let progress = std::mem::take(&mut self.progress);
         let command = progress.command.unwrap_or(Command::Send);
         let body_start = progress.body_start.unwrap_or(body_end);
-        let raw: Bytes = self.buf.split_to(body_end + 1).freeze();
+        let mut raw: Bytes = self.buf.split_to(body_end + 1).freeze();
         let unescape = escape::applies(self.version, command);
 
         let mut headers = Headers::with_capacity(self.spans.len());
         let scratch = &mut self.unescaped;
         for span in self.spans.drain(..) {
             let escaped = unescape && span.has_backslash;
-            let name = text(&raw, span.name, escaped, self.version, scratch)?;
+            let name = match known_name(&raw[span.name.clone()]) {
+                // A well-known name (never escaped: it has no backslash) costs no reference
+                // count, i.e. no atomic operation, per frame.
+                Some(name) => ByteStr::from_static(name),
+                None => text(&raw, span.name, escaped, self.version, scratch)?,
+            };
             let value = text(&raw, span.value, escaped, self.version, scratch)?;
             headers.push_raw(name, value);
         }
+        // The frame's own handle becomes the body: no extra reference count.
+        raw.truncate(body_end);
+        raw.advance(body_start);
         Ok(Frame {
             command,
             headers,
-            body: raw.slice(body_start..body_end),
+            body: raw,
         })
     }
 }
 
-/// Splits one header line (without its EOL) that starts at `start` in the frame.
-fn header_span(line: &[u8], start: usize) -> Result<HeaderSpan, DecodeError> {
-    let colon = memchr::memchr(b':', line)
+/// Splits one header line (without its EOL) that starts at `start` in the frame, with what the
+/// scan for its LF found in it.
+fn header_span(line: &[u8], start: usize, scan: LineScan) -> Result<HeaderSpan, DecodeError> {
+    let colon = scan
+        .colon
         .ok_or_else(|| DecodeError::MalformedHeader(String::from_utf8_lossy(line).into_owned()))?;
     // ASCII lines (nearly all of them) skip the full UTF-8 validation.
-    if !line.is_ascii() {
+    if scan.non_ascii {
         std::str::from_utf8(line).map_err(|_| DecodeError::InvalidUtf8)?;
     }
     Ok(HeaderSpan {
         name: start..start + colon,
         value: start + colon + 1..start + line.len(),
-        has_backslash: memchr::memchr(b'\\', line).is_some(),
+        has_backslash: scan.backslash,
+    })
+}
+
+/// One pass over a line finds its LF and, on the way, its first colon and whether it has
+/// backslashes or non-ASCII bytes: the header block is read once, a word at a time, instead of
+/// once per question asked of it.
+#[derive(Debug, Default, Clone, Copy)]
+struct LineScan {
+    /// Bytes of the line already scanned (none of them a LF).
+    scanned: usize,
+    /// Offset of the first colon in the line.
+    colon: Option<usize>,
+    backslash: bool,
+    non_ascii: bool,
+}
+
+impl LineScan {
+    /// Scans `line` (the line so far, from its first byte) from where the last call stopped.
+    /// Returns the offset of the LF ending the line, or `None` when it has not arrived yet.
+    fn scan(&mut self, line: &[u8]) -> Option<usize> {
+        const ONES: u64 = u64::from_le_bytes([1; 8]);
+        const HIGH: u64 = ONES << 7;
+        // A high bit set in each byte of `word` equal to `b` (exact for the lowest such byte,
+        // which is the only one used).
+        let equal = |word: u64, b: u8| {
+            let x = word ^ (ONES * u64::from(b));
+            x.wrapping_sub(ONES) & !x & HIGH
+        };
+        let mut i = self.scanned;
+        loop {
+            // Skip ordinary bytes eight at a time.
+            while let Some(chunk) = line[i..].first_chunk::<8>() {
+                let word = u64::from_le_bytes(*chunk);
+                let hits =
+                    equal(word, b'\n') | equal(word, b':') | equal(word, b'\\') | (word & HIGH);
+                if hits != 0 {
+                    i += (hits.trailing_zeros() / 8) as usize;
+                    break;
+                }
+                i += 8;
+            }
+            let Some(&byte) = line.get(i) else {
+                self.scanned = i;
+                return None;
+            };
+            match byte {
+                b'\n' => {
+                    self.scanned = i;
+                    return Some(i);
+                }
+                b':' if self.colon.is_none() => self.colon = Some(i),
+                b'\\' => self.backslash = true,
+                0x80.. => self.non_ascii = true,
+                _ => {}
+            }
+            i += 1;
+        }
+    }
+}
+
+/// The header names STOMP and its brokers use, as static strings: a frame's `destination` costs
+/// nothing to keep, where a slice of the frame would take a reference count.
+fn known_name(name: &[u8]) -> Option<&'static str> {
+    Some(match name {
+        b"destination" => "destination",
+        b"message-id" => "message-id",
+        b"subscription" => "subscription",
+        b"content-type" => "content-type",
+        b"content-length" => "content-length",
+        b"ack" => "ack",
+        b"id" => "id",
+        b"receipt" => "receipt",
+        b"receipt-id" => "receipt-id",
+        b"transaction" => "transaction",
+        b"message" => "message",
+        b"version" => "version",
+        b"accept-version" => "accept-version",
+        b"heart-beat" => "heart-beat",
+        b"host" => "host",
+        b"login" => "login",
+        b"passcode" => "passcode",
+        b"server" => "server",
+        b"session" => "session",
+        b"persistent" => "persistent",
+        b"redelivered" => "redelivered",
+        b"reply-to" => "reply-to",
+        b"expires" => "expires",
+        b"priority" => "priority",
+        b"timestamp" => "timestamp",
+        b"correlation-id" => "correlation-id",
+        _ => return None,
     })
 }
 
 /// A header name or value: a slice of the frame, or a fresh buffer when it had escapes.
+#[inline]
 fn text(
     raw: &Bytes,
     range: Range<usize>,
@@ -350,8 +455,8 @@ fn text(
     version: Version,
     scratch: &mut Vec<u8>,
 ) -> Result<ByteStr, DecodeError> {
-    let bytes = &raw[range.clone()];
-    if unescape && memchr::memchr(b'\\', bytes).is_some() {
+    if unescape && memchr::memchr(b'\\', &raw[range.clone()]).is_some() {
+        let bytes = &raw[range];
         scratch.clear();
         escape::unescape(bytes, version, scratch)?;
         // Unescaping valid UTF-8 yields valid UTF-8 (only ASCII is replaced), but check anyway:
@@ -359,7 +464,7 @@ fn text(
         return ByteStr::from_utf8(Bytes::copy_from_slice(scratch))
             .map_err(|_| DecodeError::InvalidUtf8);
     }
-    // SAFETY: the whole header line was checked to be UTF-8 in `check`, and `range` splits it at
+    // SAFETY: the whole header line is UTF-8 (ASCII, or validated in `check`), and `range` splits it at
     // an ASCII colon or its ends, which are char boundaries.
     Ok(unsafe { ByteStr::from_utf8_unchecked(raw.slice(range)) })
 }
@@ -446,14 +551,85 @@ fn content_length(buf: &[u8], spans: &[HeaderSpan]) -> Result<Option<usize>, Dec
     };
     let value = &buf[span.value.clone()];
     let invalid = || DecodeError::InvalidContentLength(String::from_utf8_lossy(value).into_owned());
-    // Digits only (no sign, no blanks); 19 digits always fit in a u64, and `parse` refuses what
-    // does not fit in this platform's usize.
-    if value.is_empty() || value.len() > 19 || !value.iter().all(u8::is_ascii_digit) {
+    // Digits only (no sign, no blanks), and a number this platform's usize holds.
+    if value.is_empty() {
         return Err(invalid());
     }
-    std::str::from_utf8(value)
-        .ok()
-        .and_then(|s| s.parse().ok())
+    value
+        .iter()
+        .try_fold(0usize, |n, &b| {
+            let digit = b.checked_sub(b'0').filter(|d| *d <= 9)?;
+            n.checked_mul(10)?.checked_add(usize::from(digit))
+        })
         .map(Some)
         .ok_or_else(invalid)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What `LineScan` must find, the slow way.
+    fn naive(line: &[u8]) -> (Option<usize>, Option<usize>, bool, bool) {
+        let nl = line.iter().position(|&b| b == b'\n');
+        let scanned = &line[..nl.unwrap_or(line.len())];
+        (
+            nl,
+            scanned.iter().position(|&b| b == b':'),
+            scanned.contains(&b'\\'),
+            !scanned.is_ascii(),
+        )
+    }
+
+    fn check_scan(line: &[u8], step: usize) {
+        let mut scan = LineScan::default();
+        let mut found = None;
+        // Resumed as the line arrives `step` bytes at a time.
+        for end in (step..line.len() + step).step_by(step) {
+            found = scan.scan(&line[..end.min(line.len())]);
+            if found.is_some() {
+                break;
+            }
+        }
+        let (nl, colon, backslash, non_ascii) = naive(line);
+        assert_eq!(found, nl, "{line:?}");
+        assert_eq!(scan.colon, colon, "{line:?}");
+        assert_eq!(scan.backslash, backslash, "{line:?}");
+        assert_eq!(scan.non_ascii, non_ascii, "{line:?}");
+    }
+
+    #[test]
+    fn line_scan_finds_lf_colon_backslash_and_non_ascii_at_every_offset() {
+        let specials: [&[u8]; 5] = [b"\n", b":", b"\\", "é".as_bytes(), b"\x80"];
+        for len in 0..40 {
+            for at in 0..=len {
+                for special in specials {
+                    let mut line = vec![b'a'; len];
+                    line.splice(at..at, special.iter().copied());
+                    line.extend_from_slice(b"tail:x\\y\n");
+                    for step in [1, 3, 8, 64] {
+                        check_scan(&line, step);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn line_scan_of_a_partial_line_resumes_where_it_stopped() {
+        let mut scan = LineScan::default();
+        assert_eq!(scan.scan(b"destinat"), None);
+        assert_eq!(scan.scanned, 8);
+        assert_eq!(scan.scan(b"destination:/q"), None);
+        assert_eq!(scan.colon, Some(11));
+        assert_eq!(scan.scan(b"destination:/q\nnext:line\n"), Some(14));
+    }
+
+    #[test]
+    fn known_names_are_only_exact_matches() {
+        assert_eq!(known_name(b"destination"), Some("destination"));
+        assert_eq!(known_name(b"Destination"), None);
+        assert_eq!(known_name(b"destination "), None);
+        assert_eq!(known_name(b""), None);
+    }
 }
