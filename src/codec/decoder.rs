@@ -456,17 +456,25 @@ fn text(
     scratch: &mut Vec<u8>,
 ) -> Result<ByteStr, DecodeError> {
     if unescape && memchr::memchr(b'\\', &raw[range.clone()]).is_some() {
-        let bytes = &raw[range];
-        scratch.clear();
-        escape::unescape(bytes, version, scratch)?;
-        // Unescaping valid UTF-8 yields valid UTF-8 (only ASCII is replaced), but check anyway:
-        // this is a peer's input.
-        return ByteStr::from_utf8(Bytes::copy_from_slice(scratch))
-            .map_err(|_| DecodeError::InvalidUtf8);
+        return unescaped_text(&raw[range], version, scratch);
     }
-    // SAFETY: the whole header line is UTF-8 (ASCII, or validated in `check`), and `range` splits it at
-    // an ASCII colon or its ends, which are char boundaries.
+    // SAFETY: the whole header line is UTF-8 (ASCII, or validated in `check`), and `range` splits
+    // it at an ASCII colon or its ends, which are char boundaries.
     Ok(unsafe { ByteStr::from_utf8_unchecked(raw.slice(range)) })
+}
+
+/// The rare case, kept out of the hot loop: text with escape sequences gets its own buffer.
+#[cold]
+fn unescaped_text(
+    bytes: &[u8],
+    version: Version,
+    scratch: &mut Vec<u8>,
+) -> Result<ByteStr, DecodeError> {
+    scratch.clear();
+    escape::unescape(bytes, version, scratch)?;
+    // Unescaping valid UTF-8 yields valid UTF-8 (only ASCII is replaced), but check anyway: this
+    // is a peer's input.
+    ByteStr::from_utf8(Bytes::copy_from_slice(scratch)).map_err(|_| DecodeError::InvalidUtf8)
 }
 
 enum Check {
