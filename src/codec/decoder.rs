@@ -7,24 +7,13 @@
 //!
 //! The check remembers how far it got, so a frame arriving in many small chunks is scanned once,
 //! not once per chunk.
-//!
-//! What the decoder accepts, and why:
-//!
-//! - Any number of EOLs (`\n` or `\r\n`) before a frame's command: heart-beats, each reported
-//!   as [`Decoded::Heartbeat`].
-//! - Lines ending in `\n` or `\r\n`, in every version (1.2 made `\r\n` official; peers speaking
-//!   1.0 and 1.1 send it too). Exactly one `\r` before the `\n` is dropped.
-//! - A body of exactly `content-length` bytes (the first such header wins) that must be followed
-//!   by a NUL; without `content-length` the body ends at the first NUL.
-//! - Header lines are split at their first colon. Header text must be UTF-8; bodies are any bytes.
-//! - Header escapes (1.1: `\\` `\n` `\c`; 1.2 adds `\r`) are decoded except in CONNECT, STOMP and
-//!   CONNECTED frames and in 1.0; any other escape is an error, as the specification requires.
 
 use std::ops::Range;
 
 use bytes::{Buf, Bytes, BytesMut};
 
 use super::escape::{self, UndefinedEscape};
+use super::word;
 use crate::frame::{ByteStr, Command, Frame, Headers, Version};
 
 /// Size limits, checked as bytes arrive. Every one has a typed error.
@@ -123,7 +112,21 @@ struct Progress {
     nul_scan_from: usize,
 }
 
-/// Incremental STOMP decoder. See the [module docs](self).
+/// Incremental STOMP decoder: feed it bytes as they arrive, take out frames and heart-beats.
+///
+/// What the decoder accepts, and why:
+///
+/// - Any number of EOLs (`\n` or `\r\n`) before a frame's command: heart-beats, each reported
+///   as [`Decoded::Heartbeat`].
+/// - Lines ending in `\n` or `\r\n`, in every version (1.2 made `\r\n` official; peers speaking
+///   1.0 and 1.1 send it too). Exactly one `\r` before the `\n` is dropped.
+/// - A body of exactly `content-length` bytes (the first such header wins) that must be followed
+///   by a NUL; without `content-length` the body ends at the first NUL.
+/// - Header lines are split at their first colon. Header text must be UTF-8; bodies are any bytes.
+/// - Header escapes (1.1: `\\` `\n` `\c`; 1.2 adds `\r`) are decoded except in CONNECT, STOMP and
+///   CONNECTED frames and in 1.0; any other escape is an error, as the specification requires.
+/// - Repeated headers are all kept, in wire order ([`Headers::get`] returns the first).
+/// - Whether a command may have a body is not checked here: that is the session's business.
 #[derive(Debug)]
 pub struct Decoder {
     buf: BytesMut,
@@ -372,23 +375,17 @@ impl LineScan {
     /// Scans `line` (the line so far, from its first byte) from where the last call stopped.
     /// Returns the offset of the LF ending the line, or `None` when it has not arrived yet.
     fn scan(&mut self, line: &[u8]) -> Option<usize> {
-        const ONES: u64 = u64::from_le_bytes([1; 8]);
-        const HIGH: u64 = ONES << 7;
-        // A high bit set in each byte of `word` equal to `b` (exact for the lowest such byte,
-        // which is the only one used).
-        let equal = |word: u64, b: u8| {
-            let x = word ^ (ONES * u64::from(b));
-            x.wrapping_sub(ONES) & !x & HIGH
-        };
         let mut i = self.scanned;
         loop {
             // Skip ordinary bytes eight at a time.
             while let Some(chunk) = line[i..].first_chunk::<8>() {
-                let word = u64::from_le_bytes(*chunk);
-                let hits =
-                    equal(word, b'\n') | equal(word, b':') | equal(word, b'\\') | (word & HIGH);
+                let w = word::load(chunk);
+                let hits = word::equal(w, b'\n')
+                    | word::equal(w, b':')
+                    | word::equal(w, b'\\')
+                    | (w & word::HIGH);
                 if hits != 0 {
-                    i += (hits.trailing_zeros() / 8) as usize;
+                    i += word::first(hits);
                     break;
                 }
                 i += 8;

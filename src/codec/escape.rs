@@ -1,6 +1,7 @@
 //! Header escaping (STOMP 1.1 and 1.2). 1.0 has none, and neither do CONNECT, STOMP and CONNECTED
 //! frames in any version: callers decide with [`applies`].
 
+use super::word;
 use crate::frame::{Command, Version};
 
 /// An escape sequence the frame's version does not define: the character after the backslash,
@@ -54,7 +55,21 @@ fn first_char(bytes: &[u8]) -> Option<char> {
 
 /// Whether `s` has a byte that must be escaped (or, in 1.0, replaced).
 pub fn needs_escape(s: &[u8]) -> bool {
-    s.iter().any(|&b| matches!(b, b'\\' | b'\n' | b'\r' | b':'))
+    let special = |b: &u8| matches!(b, b'\\' | b'\n' | b'\r' | b':');
+    let mut rest = s;
+    // Eight bytes at a time: this runs on every header of every frame encoded.
+    while let Some((chunk, tail)) = rest.split_first_chunk::<8>() {
+        let w = word::load(chunk);
+        let hits = word::equal(w, b'\\')
+            | word::equal(w, b'\n')
+            | word::equal(w, b'\r')
+            | word::equal(w, b':');
+        if hits != 0 {
+            return true;
+        }
+        rest = tail;
+    }
+    rest.iter().any(special)
 }
 
 /// Appends `s` as header text for `version`.
@@ -117,6 +132,21 @@ mod tests {
             UndefinedEscape(Some('t')).to_string(),
             "undefined escape sequence `\\t` in header"
         );
+    }
+
+    #[test]
+    fn needs_escape_sees_special_bytes_at_every_offset() {
+        for len in 0..24 {
+            assert!(!needs_escape(&vec![b'a'; len]));
+            for at in 0..len {
+                for special in [b'\\', b'\n', b'\r', b':'] {
+                    let mut s = vec![b'a'; len];
+                    s[at] = special;
+                    assert!(needs_escape(&s), "{s:?}");
+                }
+            }
+        }
+        assert!(!needs_escape("é日;9[]".as_bytes()));
     }
 
     #[test]
