@@ -131,7 +131,11 @@ fn round_trip(config: &Config, frame: &Frame) {
         Ok(Some(Decoded::Frame(again))) => again,
         other => panic!("re-encoded {frame:?} as {wire:?}, decoded {other:?}"),
     };
-    assert_eq!(decoder.buffered(), 0, "re-encoded frame {wire:?} has trailing bytes");
+    assert_eq!(
+        decoder.buffered(),
+        0,
+        "re-encoded frame {wire:?} has trailing bytes"
+    );
     assert_eq!(
         without_content_length(&again),
         without_content_length(frame),
