@@ -1,1 +1,6 @@
-//! stomp-server: placeholder until the broker lands.
+//! stomp-server: the stomp-wasm companion STOMP broker.
+//!
+//! - [`sockjs`]: SockJS 0.3.3 on the server (every transport), generic over a small handler
+//!   trait.
+
+pub mod sockjs;
