@@ -14,6 +14,8 @@
 //! - [`websocket`]: the `websocket` transport (SockJS framing over RFC 6455 and over the legacy
 //!   hixie-76 protocol) and the raw `/websocket` endpoint.
 //! - [`hixie76`]: the hixie-76 handshake answer and framing.
+//! - [`stomp`]: STOMP over SockJS (the adapter to the broker's session entry point) and the
+//!   routes the server mounts.
 //! - [`test_services`]: the four services the public SockJS protocol suite expects.
 //!
 //! The framing itself (frames, JSON string arrays) is the shared core in
@@ -23,6 +25,7 @@ pub mod hixie76;
 pub mod http;
 mod receiver;
 pub mod session;
+pub mod stomp;
 pub mod test_services;
 pub mod websocket;
 
