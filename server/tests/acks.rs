@@ -66,7 +66,11 @@ async fn client_ack_is_cumulative() {
     for b in ["1", "2", "3"] {
         p.send("/queue/cumul", b).await;
     }
-    let msgs = [a.recv_message().await, a.recv_message().await, a.recv_message().await];
+    let msgs = [
+        a.recv_message().await,
+        a.recv_message().await,
+        a.recv_message().await,
+    ];
     // ACK the second: the first two are settled, the third is not.
     a.call(ack(msgs[1].get("ack").unwrap())).await;
     a.disconnect().await;
@@ -86,7 +90,11 @@ async fn client_individual_ack_settles_only_that_message() {
     for b in ["1", "2", "3"] {
         p.send("/queue/indiv", b).await;
     }
-    let msgs = [a.recv_message().await, a.recv_message().await, a.recv_message().await];
+    let msgs = [
+        a.recv_message().await,
+        a.recv_message().await,
+        a.recv_message().await,
+    ];
     a.call(ack(msgs[1].get("ack").unwrap())).await;
     a.disconnect().await;
     let mut b = s.client().await;
@@ -102,7 +110,8 @@ async fn stomp_1_1_acks_by_message_id_and_subscription() {
     let s = TestServer::start_default().await;
     let v11 = [("accept-version", "1.1"), ("host", "x")];
     let mut a = Client::connect_with(s.tcp, &v11).await;
-    a.subscribe("sub-1", "/queue/v11", "client-individual").await;
+    a.subscribe("sub-1", "/queue/v11", "client-individual")
+        .await;
     let mut p = s.client().await;
     p.send("/queue/v11", "x").await;
     let m = a.recv_message().await;
@@ -116,7 +125,10 @@ async fn stomp_1_1_acks_by_message_id_and_subscription() {
     .await;
     a.disconnect().await;
     let mut b = s.client().await;
-    assert!(b.subscribe_collect("q", "/queue/v11", "auto").await.is_empty());
+    assert!(b
+        .subscribe_collect("q", "/queue/v11", "auto")
+        .await
+        .is_empty());
     s.stop().await;
 }
 
@@ -126,7 +138,8 @@ async fn unacked_limit_holds_back_further_queue_messages() {
     config.destinations.max_unacked = 2;
     let s = TestServer::start(config, stomp_server::App::new()).await;
     let mut a = s.client().await;
-    a.subscribe("q", "/queue/prefetch", "client-individual").await;
+    a.subscribe("q", "/queue/prefetch", "client-individual")
+        .await;
     let mut p = s.client().await;
     for b in ["1", "2", "3"] {
         p.send("/queue/prefetch", b).await;
@@ -163,7 +176,8 @@ async fn unsubscribing_returns_unacked_messages_to_the_queue() {
     let mut p = s.client().await;
     p.send("/queue/unsub", "back").await;
     a.recv_message().await;
-    a.call(Frame::new(Command::Unsubscribe).header("id", "q")).await;
+    a.call(Frame::new(Command::Unsubscribe).header("id", "q"))
+        .await;
     assert_eq!(s.server.broker_handle().queue_backlog("/queue/unsub"), 1);
     s.stop().await;
 }
