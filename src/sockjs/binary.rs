@@ -194,4 +194,20 @@ mod tests {
             .body("not base64!");
         assert!(decode_body_from_text(f).is_err());
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_bytes_round_trip(data in proptest::collection::vec(proptest::num::u8::ANY, 0..300)) {
+            proptest::prop_assert_eq!(base64_decode(base64_encode(&data).as_bytes()).unwrap(), data.clone());
+            let f = Frame::new(Command::Send).header("destination", "/q").body(data.clone());
+            let travelled = encode_body_for_text(&f).unwrap_or_else(|| f.clone());
+            proptest::prop_assert!(std::str::from_utf8(&travelled.body).is_ok());
+            proptest::prop_assert_eq!(decode_body_from_text(travelled).unwrap(), f);
+        }
+
+        #[test]
+        fn decoding_garbage_never_panics(data in proptest::collection::vec(proptest::num::u8::ANY, 0..64)) {
+            let _ = base64_decode(&data);
+        }
+    }
 }

@@ -244,4 +244,16 @@ mod tests {
         assert_eq!(eventsource_unescape("%zz %4"), "%zz %4");
         assert_eq!(eventsource_unescape("żółć%25"), "żółć%");
     }
+
+    proptest::proptest! {
+        #[test]
+        fn parsing_never_panics(input in ".*") {
+            let _ = SockJsFrame::parse(&input);
+        }
+
+        #[test]
+        fn eventsource_escaping_round_trips_anything(s in ".*") {
+            proptest::prop_assert_eq!(eventsource_unescape(&eventsource_escape(&s)), s);
+        }
+    }
 }

@@ -424,4 +424,25 @@ mod tests {
             vec![all.as_str(), "", "x"]
         );
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_strings_round_trip(messages in proptest::collection::vec(".*", 0..8)) {
+            let mut enc = String::new();
+            encode_string_array_into(&messages, &mut enc);
+            proptest::prop_assert_eq!(decode_string_array(&enc).unwrap(), messages);
+        }
+
+        #[test]
+        fn decoding_never_panics(input in ".*") {
+            let _ = decode_string_array(&input);
+            let _ = decode_string(&input);
+        }
+
+        #[test]
+        fn encoded_output_has_no_raw_controls_or_listed_code_points(s in ".*") {
+            let q = quote(&s);
+            proptest::prop_assert!(!q.chars().any(|c| (c as u32) < 0x20 || escaped_by_sockjs(c)));
+        }
+    }
 }
