@@ -85,7 +85,11 @@ async fn serve(args: Args) -> Result<(), stomp_server::ServerError> {
         show(listeners.http_addr())
     );
     let server = Server::new(config, demo_app(clock))?;
-    server.serve(listeners, None, shutdown_signal()).await
+    // Extra HTTP routes (the SockJS endpoint) are merged here, before the static files.
+    let extra_routes: Option<axum::Router> = None;
+    server
+        .serve(listeners, extra_routes, shutdown_signal())
+        .await
 }
 
 /// Completes on SIGINT or SIGTERM.
