@@ -55,6 +55,9 @@ pub fn stomp_sockjs_config(server: &Server) -> SockJsConfig {
     SockJsConfig {
         // A request body holds a JSON array of frames; JSON escaping can grow them.
         max_payload_bytes: limits.max_frame_size.saturating_mul(4).max(64 * 1024),
+        // Frames can be large: keep few of them here. The session's own outbox is bounded in
+        // bytes (`limits.outbound_buffer`) and waits, within its send timeout, for a poll.
+        outgoing_queue: 64,
         ..SockJsConfig::default()
     }
 }
