@@ -134,9 +134,8 @@ function onConnect(frame) {
   const client = state.client;
   state.session = frame.headers.session ?? state.session;
   $('app').dataset.state = 'connected';
-  for (const sub of Object.values(state.subs)) {
-    try { sub.unsubscribe(); } catch { /* the connection it belonged to is gone */ }
-  }
+  // After a reconnect the old subscriptions died with the old connection (the client does not
+  // re-subscribe unless told to): start afresh rather than UNSUBSCRIBE ids the server never saw.
   state.subs = {};
   state.subs.clock = client.subscribe('/topic/clock', (m) => showClock(m.body));
   state.subs.errors = client.subscribe('/user/queue/errors', (m) =>

@@ -219,7 +219,9 @@ pub fn join(chat: &Chat, req: &Request) -> HandlerResult {
     let (previous, members) = {
         let mut rooms = chat.rooms();
         if !rooms.contains_key(&room) && rooms.len() >= MAX_ROOMS {
-            return Err(HandlerError::new("too many rooms are open; try an existing one"));
+            return Err(HandlerError::new(
+                "too many rooms are open; try an existing one",
+            ));
         }
         let in_rooms = rooms.values().filter(|r| r.contains_key(&session)).count();
         let members = rooms.entry(room.clone()).or_default();
@@ -428,8 +430,14 @@ pub fn sanitize_nick(raw: &str) -> String {
         .map(|c| if c.is_whitespace() { ' ' } else { c })
         .filter(|c| !c.is_control() && !is_invisible_format(*c))
         .collect();
-    let collapsed = visible.split(' ').filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ");
-    truncate_chars(&collapsed, MAX_NICK_CHARS).trim_end().to_owned()
+    let collapsed = visible
+        .split(' ')
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    truncate_chars(&collapsed, MAX_NICK_CHARS)
+        .trim_end()
+        .to_owned()
 }
 
 /// Line breaks and tabs kept, other control and invisible formatting characters dropped,
@@ -439,7 +447,9 @@ pub fn sanitize_text(raw: &str) -> String {
         .chars()
         .filter(|c| (*c == '\n' || *c == '\t' || !c.is_control()) && !is_invisible_format(*c))
         .collect();
-    truncate_chars(kept.trim(), MAX_TEXT_CHARS).trim_end().to_owned()
+    truncate_chars(kept.trim(), MAX_TEXT_CHARS)
+        .trim_end()
+        .to_owned()
 }
 
 /// Bidirectional overrides and isolates, zero-width characters, the BOM.
@@ -500,7 +510,10 @@ mod tests {
 
     #[test]
     fn text_keeps_lines_and_drops_controls() {
-        assert_eq!(sanitize_text("  hi\nthere\u{0}\u{1b}[31m  "), "hi\nthere[31m");
+        assert_eq!(
+            sanitize_text("  hi\nthere\u{0}\u{1b}[31m  "),
+            "hi\nthere[31m"
+        );
         assert_eq!(sanitize_text(&"y".repeat(5000)).len(), MAX_TEXT_CHARS);
         assert_eq!(sanitize_text(" \n\t "), "");
     }

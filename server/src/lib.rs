@@ -22,6 +22,7 @@
 //!   `@MessageExceptionHandler`, `@Scheduled` equivalents) and the example handlers.
 //! - [`auth`]: pluggable [`auth::Authenticator`] (built-in: users file, anonymous switch) and
 //!   per-destination [`auth::Authorizer`].
+//! - [`demo`]: the chat application behind the demo page (`www/`).
 //!
 //! All STOMP parsing and encoding goes through the shared codec ([`stomp_wasm::Decoder`],
 //! [`stomp_wasm::Encoder`]); a fan-out encodes the body once (`Encoder::encode_tail`) and only a
@@ -59,6 +60,7 @@ pub mod app;
 pub mod auth;
 pub mod broker;
 pub mod config;
+pub mod demo;
 pub mod server;
 pub mod session;
 pub mod transport;

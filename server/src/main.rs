@@ -84,7 +84,8 @@ async fn serve(args: Args) -> Result<(), stomp_server::ServerError> {
         show(listeners.tcp_addr()),
         show(listeners.http_addr())
     );
-    let server = Server::new(config, demo_app(clock))?;
+    // The example handlers plus the demo chat (www/).
+    let server = Server::new(config, stomp_server::demo::install(demo_app(clock)))?;
     server.serve(listeners, None, shutdown_signal()).await
 }
 
