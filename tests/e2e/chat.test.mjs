@@ -7,8 +7,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+
+// playwright-core is one of the tools (tools/package.json, installed by scripts/setup.sh).
+const fromTools = createRequire(new URL('../../tools/package.json', import.meta.url));
+const { chromium } = fromTools('playwright-core');
 
 const base = process.env.STOMP_HTTP_URL;
 if (!base) throw new Error('set STOMP_HTTP_URL to the server (serving www/ with www/pkg/)');
