@@ -17,5 +17,8 @@ pub mod client;
 pub mod codec;
 pub mod frame;
 
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;
+
 pub use codec::{DecodeError, Decoded, Decoder, Encoder, Limits};
 pub use frame::{ByteStr, Command, Frame, Headers, Version};
