@@ -311,7 +311,7 @@ impl Client {
             inner.subscriptions.insert(
                 id.clone(),
                 SubscriptionCallbacks {
-                    on_message: callback,
+                    on_message: Rc::new(callback),
                     on_error,
                 },
             );

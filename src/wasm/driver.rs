@@ -61,7 +61,8 @@ pub(crate) struct JsConfig {
 
 /// A live subscription's callbacks.
 pub(crate) struct SubscriptionCallbacks {
-    pub on_message: Function,
+    /// Shared, so handing it to a delivery step costs no crossing into JavaScript.
+    pub on_message: Rc<Function>,
     /// stomp-wasm: called with the ERROR frame when the server refuses this subscription.
     pub on_error: Option<Function>,
 }
@@ -83,7 +84,7 @@ pub(crate) struct Inner {
     pub close_event: JsValue,
     pub error_event: JsValue,
     /// `message.ack()`/`message.nack()` of delivered messages call this.
-    pub acker: Option<Acker>,
+    pub acker: Option<Rc<Acker>>,
     driving: bool,
     me: Weak<RefCell<Inner>>,
 }
@@ -134,7 +135,7 @@ impl Inner {
                     acknowledge(&shared, &id, &sub, &headers, nack)
                 },
             );
-        shared.borrow_mut().acker = Some(acker);
+        shared.borrow_mut().acker = Some(Rc::new(acker));
         shared
     }
 
@@ -286,7 +287,7 @@ impl Inner {
             } => {
                 let callback = match self.subscriptions.get(subscription.as_str()) {
                     Some(s) => s.on_message.clone(),
-                    None => js::as_function(&self.callbacks.on_unhandled_message)?,
+                    None => Rc::new(js::as_function(&self.callbacks.on_unhandled_message)?),
                 };
                 let v12 = self.session.connected_version() == Some(Version::V1_2);
                 Some(Step::Message {
@@ -296,7 +297,7 @@ impl Inner {
                 })
             }
             Event::UnhandledMessage(frame) => Some(Step::Message {
-                callback: js::as_function(&cb.on_unhandled_message)?,
+                callback: Rc::new(js::as_function(&cb.on_unhandled_message)?),
                 v12: self.session.connected_version() == Some(Version::V1_2),
                 frame,
             }),
@@ -358,7 +359,7 @@ enum Step {
     /// Call a user callback with one argument.
     Call(Function, JsValue),
     Message {
-        callback: Function,
+        callback: Rc<Function>,
         frame: Frame,
         v12: bool,
     },
@@ -398,17 +399,15 @@ fn run_step(shared: &Shared, step: Step) -> Result<(), JsValue> {
             frame,
             v12,
         } => {
-            let acker: Function = match &shared.try_borrow().ok().and_then(|i| {
-                i.acker
-                    .as_ref()
-                    .map(|a| a.as_ref().unchecked_ref::<Function>().clone())
-            }) {
-                Some(a) => a.clone(),
-                None => return Err(busy()),
-            };
+            let acker = shared
+                .try_borrow()
+                .ok()
+                .and_then(|inner| inner.acker.clone())
+                .ok_or_else(busy)?;
+            let acker: &Function = (*acker).as_ref().unchecked_ref();
             WRITER.with(|w| match w.try_borrow_mut() {
-                Ok(mut w) => w.deliver(&callback, &frame, v12, &acker),
-                Err(_) => FrameWriter::default().deliver(&callback, &frame, v12, &acker),
+                Ok(mut w) => w.deliver(&callback, &frame, v12, acker),
+                Err(_) => FrameWriter::default().deliver(&callback, &frame, v12, acker),
             })
         }
         Step::BeforeConnect(callback) => {

@@ -1,18 +1,19 @@
 // Frame objects handed to user callbacks (the stompjs IFrame / IMessage shapes).
 //
-// Built here rather than property by property from Rust: Wasm passes the headers as one
-// NUL-separated string and the body as a view of its memory, so a frame costs one call across
-// the boundary. `headers` and `body` are decoded lazily and cached (stompjs decodes `body`
-// lazily too); received frames are `isBinaryBody: true`, as in stompjs.
+// Built here rather than property by property from Rust: Wasm passes one view of its memory
+// holding the headers (UTF-8, `name\0value\0...`) followed by the body, and copies it out at once,
+// so a frame costs one call across the boundary and no string decoding. `headers` and `body` are
+// decoded lazily on first use and cached (stompjs decodes `body` lazily too); received frames are
+// `isBinaryBody: true`, as in stompjs.
 
 const COMMANDS = ['CONNECT', 'STOMP', 'SEND', 'SUBSCRIBE', 'UNSUBSCRIBE', 'ACK', 'NACK', 'BEGIN',
   'COMMIT', 'ABORT', 'DISCONNECT', 'CONNECTED', 'MESSAGE', 'RECEIPT', 'ERROR'];
 const utf8 = new TextDecoder();
 
-function parseHeaders(raw) {
+function parseHeaders(rawBytes) {
   const headers = {};
-  if (raw.length === 0) return headers;
-  const parts = raw.split('\0');
+  if (rawBytes.length === 0) return headers;
+  const parts = utf8.decode(rawBytes).split('\0');
   for (let i = 0; i + 1 < parts.length; i += 2) {
     // Repeated header: the first one wins, as the STOMP specification says.
     if (!Object.prototype.hasOwnProperty.call(headers, parts[i])) headers[parts[i]] = parts[i + 1];
@@ -74,11 +75,13 @@ export class StompMessage extends StompFrame {
   }
 }
 
-export function makeFrame(command, rawHeaders, body) {
-  return new StompFrame(COMMANDS[command], rawHeaders, body.slice());
+// `wire` is a view of Wasm memory: headers in the first `headersLength` bytes, then the body.
+export function makeFrame(command, wire, headersLength) {
+  return new StompFrame(COMMANDS[command], wire.slice(0, headersLength), wire.slice(headersLength));
 }
 
 // Builds a MESSAGE and calls `callback` with it: one crossing per delivered message.
-export function deliverMessage(callback, rawHeaders, body, v12, acker) {
-  callback(new StompMessage(rawHeaders, body.slice(), v12, acker));
+export function deliverMessage(callback, wire, headersLength, v12, acker) {
+  // Two copies, so `binaryBody.buffer` holds the body alone (code does pass it on).
+  callback(new StompMessage(wire.slice(0, headersLength), wire.slice(headersLength), v12, acker));
 }

@@ -15,7 +15,7 @@ use std::rc::Rc;
 use js_sys::{ArrayBuffer, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{BinaryType, WebSocket};
+use web_sys::{BinaryType, MessageEvent, WebSocket};
 
 use super::js;
 
@@ -62,7 +62,8 @@ impl Transport {
         let s = sink.clone();
         let scratch = RefCell::new(Vec::<u8>::new());
         let on_message = Closure::<dyn FnMut(JsValue)>::new(move |ev: JsValue| {
-            let data = js::get(&ev, "data");
+            // The structural getter (`ev.data`): no property-name string crosses the boundary.
+            let data = ev.unchecked_ref::<MessageEvent>().data();
             let mut buf = match scratch.try_borrow_mut() {
                 Ok(buf) => buf,
                 // Re-entered from inside our own delivery (a fake socket echoing synchronously):
