@@ -13,8 +13,12 @@
 //! - **The browser shell** (wasm32 only): wires WebSocket, XMLHttpRequest, EventSource and timers
 //!   to the core and exposes the stompjs-compatible API through wasm-bindgen.
 
+pub mod client;
 pub mod codec;
 pub mod frame;
+
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;
 
 pub use codec::{DecodeError, Decoded, Decoder, Encoder, Limits};
 pub use frame::{ByteStr, Command, Frame, Headers, Version};

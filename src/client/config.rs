@@ -1,0 +1,169 @@
+//! [`SessionConfig`]: every setting of the @stomp/stompjs `Client` that the protocol core needs,
+//! with the stompjs defaults, plus the few settings stomp-wasm adds (reconnect attempts, the
+//! offline queue, bounds).
+//!
+//! The config is plain data. The shell may change it at any time through
+//! [`Session::config_mut`](super::Session::config_mut); like stompjs, most changes take effect at
+//! the next connection attempt (which is why a `beforeConnect` callback can refresh a token by
+//! editing `connect_headers`).
+
+use crate::codec::Limits;
+use crate::frame::{Headers, Version};
+
+/// Milliseconds on the caller's monotonic clock (`performance.now()` in a browser). Only
+/// differences between two values are meaningful.
+pub type Millis = f64;
+
+/// How the delay between reconnection attempts grows (stompjs `ReconnectionTimeMode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ReconnectTimeMode {
+    /// Every attempt waits `reconnect_delay`.
+    #[default]
+    Linear,
+    /// The wait doubles after every failed attempt (`reconnect_delay × 2ⁿ`), capped by
+    /// `max_reconnect_delay`, and falls back to `reconnect_delay` once connected.
+    Exponential,
+}
+
+/// The opt-in offline queue (stomp-wasm's addition to stompjs): publishes made while there is no
+/// STOMP connection are kept and sent after the next CONNECTED, each carrying a `receipt`; an
+/// entry leaves the queue only when its RECEIPT arrives, so a connection that drops first makes
+/// it be sent again on the next one. Delivery is therefore *at least once*; every queued frame
+/// carries a stable [`OFFLINE_ID_HEADER`](super::OFFLINE_ID_HEADER) so a server (or the
+/// receiving application) can drop the duplicates. A frame is never sent twice on one connection.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OfflineQueueConfig {
+    /// Most frames held at once; a publish beyond it fails with
+    /// [`ClientError::OfflineQueueFull`](super::ClientError::OfflineQueueFull).
+    pub max_frames: usize,
+    /// Most body + header bytes held at once.
+    pub max_bytes: usize,
+    /// Prefix of the ids stamped on queued frames (`<prefix>-<n>`). The shell should make it
+    /// unique per page load (e.g. `crypto.randomUUID()`) so ids never repeat across sessions.
+    pub id_prefix: String,
+    /// Route publishes made while connected through the queue too: each gets a receipt and is
+    /// re-sent after a reconnect if its RECEIPT had not arrived, so a frame in flight when the
+    /// connection drops is not lost either. Off by default (a RECEIPT per publish costs
+    /// traffic); when off, only publishes made while disconnected are queued.
+    pub while_connected: bool,
+}
+
+impl Default for OfflineQueueConfig {
+    fn default() -> OfflineQueueConfig {
+        OfflineQueueConfig {
+            max_frames: 1000,
+            max_bytes: 1024 * 1024,
+            id_prefix: String::new(),
+            while_connected: false,
+        }
+    }
+}
+
+/// Everything the session needs to know. Field names follow the stompjs `Client` properties.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionConfig {
+    /// `brokerURL`: passed back in [`Action::OpenTransport`](super::Action::OpenTransport). May be
+    /// empty when the shell builds its transport another way (`webSocketFactory`).
+    pub broker_url: String,
+    /// `connectHeaders`: added to CONNECT (`login`, `passcode`, `host`, anything else).
+    pub connect_headers: Headers,
+    /// `disconnectHeaders`: added to DISCONNECT.
+    pub disconnect_headers: Headers,
+    /// `stompVersions`, in order of preference: becomes `accept-version` and the WebSocket
+    /// subprotocol list. Default 1.2, 1.1, 1.0.
+    pub stomp_versions: Vec<Version>,
+    /// A `host` header for CONNECT when `connect_headers` has none. `None` by default, like
+    /// stompjs: RabbitMQ reads `host` as a virtual host name and refuses unknown ones, so a host
+    /// taken from the URL would break it.
+    pub host: Option<String>,
+    /// `connectionTimeout` (ms): close and retry when CONNECTED has not arrived this long after
+    /// the transport was requested. 0 = wait for ever (the stompjs default).
+    pub connection_timeout: u32,
+    /// `reconnectDelay` (ms): wait before reconnecting; 0 disables reconnection. Default 5000.
+    pub reconnect_delay: u32,
+    /// `maxReconnectDelay` (ms): cap of the exponential backoff; 0 = no cap. Default 15 minutes.
+    pub max_reconnect_delay: u32,
+    /// `reconnectTimeMode`. Default linear.
+    pub reconnect_time_mode: ReconnectTimeMode,
+    /// Consecutive reconnection attempts before giving up (the session then goes INACTIVE and
+    /// reports [`Event::ReconnectGaveUp`](super::Event::ReconnectGaveUp)). `None` = unlimited, as
+    /// in stompjs. Reset by every successful CONNECTED.
+    pub max_reconnect_attempts: Option<u32>,
+    /// `heartbeatIncoming` (ms) the client asks for; 0 = none. Default 10000.
+    pub heartbeat_incoming: u32,
+    /// `heartbeatOutgoing` (ms) the client offers; 0 = none. Default 10000.
+    pub heartbeat_outgoing: u32,
+    /// `heartbeatToleranceMultiplier`: the peer is declared lost after
+    /// `incoming interval × multiplier` of silence. Default 2, as in stompjs.
+    pub heartbeat_tolerance_multiplier: f64,
+    /// `splitLargeFrames`: cut text frames into `max_web_socket_chunk_size` pieces (Spring's
+    /// SockJS/WebSocket handler reassembles them). Binary frames are never split.
+    pub split_large_frames: bool,
+    /// `maxWebSocketChunkSize` (bytes). Default 8 KiB.
+    pub max_web_socket_chunk_size: usize,
+    /// `forceBinaryWSFrames`: every [`Action::Send`](super::Action::Send) is marked binary.
+    pub force_binary_ws_frames: bool,
+    /// `appendMissingNULLonIncoming`: append a NUL to every incoming transport message (works
+    /// around transports that cut strings at NUL).
+    pub append_missing_nul_on_incoming: bool,
+    /// `discardWebsocketOnCommFailure`: on a lost heart-beat or a connection timeout, forget the
+    /// transport at once instead of waiting for its close to complete.
+    pub discard_websocket_on_comm_failure: bool,
+    /// The shell has a `beforeConnect` callback: every connection attempt first yields
+    /// [`Action::RunBeforeConnect`](super::Action::RunBeforeConnect) and waits for
+    /// [`Session::before_connect_done`](super::Session::before_connect_done).
+    pub run_before_connect: bool,
+    /// Re-send every live SUBSCRIBE (same id, same headers) after a reconnect, and accept
+    /// `subscribe` while disconnected (sent at the next CONNECTED). stompjs does neither: code
+    /// written for it subscribes again in `onConnect`, which with this on subscribes twice.
+    pub resubscribe: bool,
+    /// The opt-in offline queue; `None` (default) = publishing while disconnected is an error,
+    /// as in stompjs.
+    pub offline_queue: Option<OfflineQueueConfig>,
+    /// How long a graceful deactivate waits for the RECEIPT of its DISCONNECT before closing
+    /// anyway (ms). stompjs waits for ever; 0 here means the same.
+    pub disconnect_timeout: u32,
+    /// Most bytes of [`Action::Send`](super::Action::Send) waiting to be polled; a publish
+    /// beyond it fails with [`ClientError::SendBufferFull`](super::ClientError::SendBufferFull).
+    pub max_pending_send_bytes: usize,
+    /// Most receipt ids watched at once.
+    pub max_receipt_watchers: usize,
+    /// Limits of the incoming frame decoder.
+    pub limits: Limits,
+    /// Produce [`Event::Debug`](super::Event::Debug) lines (stompjs `debug`). Off by default:
+    /// building them costs time.
+    pub debug: bool,
+}
+
+impl Default for SessionConfig {
+    fn default() -> SessionConfig {
+        SessionConfig {
+            broker_url: String::new(),
+            connect_headers: Headers::new(),
+            disconnect_headers: Headers::new(),
+            stomp_versions: vec![Version::V1_2, Version::V1_1, Version::V1_0],
+            host: None,
+            connection_timeout: 0,
+            reconnect_delay: 5000,
+            max_reconnect_delay: 15 * 60 * 1000,
+            reconnect_time_mode: ReconnectTimeMode::Linear,
+            max_reconnect_attempts: None,
+            heartbeat_incoming: 10_000,
+            heartbeat_outgoing: 10_000,
+            heartbeat_tolerance_multiplier: 2.0,
+            split_large_frames: false,
+            max_web_socket_chunk_size: 8 * 1024,
+            force_binary_ws_frames: false,
+            append_missing_nul_on_incoming: false,
+            discard_websocket_on_comm_failure: false,
+            run_before_connect: false,
+            resubscribe: true,
+            offline_queue: None,
+            disconnect_timeout: 10_000,
+            max_pending_send_bytes: 8 * 1024 * 1024,
+            max_receipt_watchers: 4096,
+            limits: Limits::default(),
+            debug: false,
+        }
+    }
+}

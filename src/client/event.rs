@@ -1,0 +1,88 @@
+//! What the session asks of its shell ([`Action`]) and tells it ([`Event`]).
+
+use bytes::Bytes;
+
+use super::Millis;
+use crate::codec::DecodeError;
+use crate::frame::{ByteStr, Frame};
+
+/// stompjs `ActivationState`, with its numbering.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum ActivationState {
+    /// Connected, connecting, or waiting to reconnect.
+    Active = 0,
+    /// `deactivate` was called; the connection is being closed.
+    Deactivating = 1,
+    /// Not connected and not trying to be.
+    Inactive = 2,
+}
+
+/// Something the shell must do with its transport (poll with
+/// [`Session::poll_action`](super::Session::poll_action) and perform in order).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// Call the user's `beforeConnect` (it may change the config through
+    /// [`Session::config_mut`](super::Session::config_mut)), then
+    /// [`Session::before_connect_done`](super::Session::before_connect_done).
+    RunBeforeConnect,
+    /// Open a new transport (`new WebSocket(url, protocols)`, or the user's factory), then report
+    /// [`transport_opened`](super::Session::transport_opened) /
+    /// [`transport_data`](super::Session::transport_data) /
+    /// [`transport_closed`](super::Session::transport_closed) /
+    /// [`transport_error`](super::Session::transport_error) for it.
+    OpenTransport { url: String, protocols: Vec<String> },
+    /// Send one transport message. `binary` says whether it must go as a binary WebSocket
+    /// message; otherwise `data` is UTF-8 and goes as text.
+    Send { data: Bytes, binary: bool },
+    /// Close the transport. With `discard`, the session already considers it closed: the shell
+    /// must detach the old transport's callbacks (nothing more is to be reported for it) and
+    /// then close it.
+    CloseTransport { discard: bool },
+}
+
+/// Something that happened, for the shell's callbacks (poll with
+/// [`Session::poll_event`](super::Session::poll_event)).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// `onChangeState`.
+    StateChanged(ActivationState),
+    /// `onConnect`: CONNECTED arrived; the session is usable.
+    Connected(Frame),
+    /// A MESSAGE for a live subscription (the subscription's callback). `subscription` shares
+    /// the frame's buffer: no allocation per message.
+    Message { subscription: ByteStr, frame: Frame },
+    /// `onUnhandledMessage`: a MESSAGE for no known subscription.
+    UnhandledMessage(Frame),
+    /// A RECEIPT whose id was watched with
+    /// [`watch_for_receipt`](super::Session::watch_for_receipt) (the watcher's callback).
+    Receipt(Frame),
+    /// `onUnhandledReceipt`.
+    UnhandledReceipt(Frame),
+    /// `onUnhandledFrame`: a frame a client does not expect (e.g. a client command).
+    UnhandledFrame(Frame),
+    /// `onStompError`: an ERROR frame not attributed to one subscription.
+    StompError(Frame),
+    /// An ERROR frame attributed to one subscription (its `receipt-id` is the SUBSCRIBE's
+    /// `receipt`, or its `subscription` header names it). The subscription is forgotten; the
+    /// connection is left to the server.
+    SubscriptionFailed { id: String, frame: Frame },
+    /// `onDisconnect`: the RECEIPT of a graceful DISCONNECT.
+    Disconnected(Frame),
+    /// `onWebSocketClose`.
+    TransportClosed { code: u16, reason: String },
+    /// `onWebSocketError`.
+    TransportError(String),
+    /// Incoming bytes could not be decoded; the transport is being closed.
+    DecodeError(DecodeError),
+    /// `onHeartbeatReceived`: one heart-beat EOL arrived.
+    HeartbeatReceived,
+    /// `onHeartbeatLost`: nothing arrived within the negotiated interval × tolerance.
+    HeartbeatLost,
+    /// `max_reconnect_attempts` consecutive attempts failed; the session went INACTIVE.
+    ReconnectGaveUp { attempts: u32 },
+    /// A reconnection attempt is scheduled `after` ms from now.
+    ReconnectScheduled { after: Millis, attempt: u32 },
+    /// `debug`: a line of trace, only with [`SessionConfig::debug`](super::SessionConfig::debug).
+    Debug(String),
+}

@@ -1,0 +1,971 @@
+//! [`Session`]: the client state machine. See the [module docs](super) for how a shell drives it.
+//!
+//! Two layers of state:
+//!
+//! - the **activation state** the user sees ([`ActivationState`]: ACTIVE, DEACTIVATING,
+//!   INACTIVE), changed by `activate` / `deactivate` and by giving up on reconnection;
+//! - the **connection phase** of the current transport ([`Phase`]), which cycles
+//!   idle → (beforeConnect) → opening → handshaking → connected → … → idle on every attempt.
+//!
+//! What outlives a connection: the config, the subscriptions (re-sent after a reconnect), the
+//! watched receipt ids, the offline queue and the id counter (so ids never repeat).
+
+use std::collections::{HashSet, VecDeque};
+
+use bytes::{Bytes, BytesMut};
+
+use super::heartbeat::{self, Heartbeats};
+use super::offline::OfflineQueue;
+use super::split::split_utf8;
+use super::{
+    Action, ActivationState, ClientError, Event, Millis, ReconnectTimeMode, SessionConfig,
+};
+use crate::codec::{Decoded, Decoder, Encoder};
+use crate::frame::{ByteStr, Command, Frame, Headers, Version};
+
+/// stompjs reports a discarded transport as closed with this code.
+const DISCARDED_CODE: u16 = 4001;
+const DISCARDED_REASON: &str = "transport discarded by the STOMP client";
+
+/// A SEND, as `publish({destination, headers, body, binaryBody, skipContentLengthHeader})`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Publish {
+    pub destination: String,
+    pub headers: Headers,
+    pub body: Bytes,
+    /// The body came as `binaryBody`: the frame goes as a binary transport message.
+    pub binary: bool,
+    /// `skipContentLengthHeader`: no `content-length` (unless the body holds a NUL).
+    pub skip_content_length: bool,
+}
+
+impl Publish {
+    /// A text publish with no extra headers.
+    pub fn new(destination: impl Into<String>, body: impl Into<Bytes>) -> Publish {
+        Publish {
+            destination: destination.into(),
+            body: body.into(),
+            ..Publish::default()
+        }
+    }
+}
+
+/// Where the current connection attempt stands.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Phase {
+    /// No transport. A reconnection may be scheduled (`Session::reconnect_at`).
+    Idle,
+    /// Waiting for the shell's `beforeConnect` to finish.
+    BeforeConnect,
+    /// Transport requested, not yet open.
+    Opening,
+    /// CONNECT sent, waiting for CONNECTED.
+    Handshaking,
+    /// CONNECTED received.
+    Connected,
+    /// DISCONNECT sent, waiting for its RECEIPT until `deadline`.
+    Disconnecting { deadline: Option<Millis> },
+    /// Close requested, waiting for the transport to report it closed.
+    Closing,
+}
+
+/// A live subscription: its SUBSCRIBE frame, kept to be re-sent after a reconnect.
+#[derive(Debug)]
+struct Subscription {
+    id: ByteStr,
+    frame: Frame,
+    /// The SUBSCRIBE's `receipt`: an ERROR naming it is this subscription's failure.
+    receipt: Option<ByteStr>,
+}
+
+/// The client session. See the [module docs](super).
+#[derive(Debug)]
+pub struct Session {
+    config: SessionConfig,
+    state: ActivationState,
+    phase: Phase,
+
+    /// Negotiated version while connected.
+    version: Option<Version>,
+    decoder: Decoder,
+    encoder: Encoder,
+
+    heartbeats: Heartbeats,
+    last_sent: Millis,
+    last_received: Millis,
+
+    /// When the current attempt must have reached CONNECTED (`connectionTimeout`).
+    connect_deadline: Option<Millis>,
+    /// When the next reconnection attempt starts.
+    reconnect_at: Option<Millis>,
+    /// The wait before the next reconnection (grows in exponential mode).
+    next_reconnect_delay: f64,
+    /// Reconnection attempts since the last CONNECTED.
+    reconnect_attempts: u32,
+
+    /// Shared by subscription, transaction and receipt ids, as in stompjs.
+    counter: u64,
+    subscriptions: Vec<Subscription>,
+    watched_receipts: HashSet<String>,
+    disconnect_receipt: Option<String>,
+    offline: OfflineQueue,
+
+    actions: VecDeque<Action>,
+    pending_send_bytes: usize,
+    events: VecDeque<Event>,
+}
+
+impl Session {
+    pub fn new(config: SessionConfig) -> Session {
+        Session {
+            decoder: Decoder::new(config.limits),
+            next_reconnect_delay: f64::from(config.reconnect_delay),
+            config,
+            state: ActivationState::Inactive,
+            phase: Phase::Idle,
+            version: None,
+            encoder: Encoder::default(),
+            heartbeats: Heartbeats::default(),
+            last_sent: 0.0,
+            last_received: 0.0,
+            connect_deadline: None,
+            reconnect_at: None,
+            reconnect_attempts: 0,
+            counter: 0,
+            subscriptions: Vec::new(),
+            watched_receipts: HashSet::new(),
+            disconnect_receipt: None,
+            offline: OfflineQueue::default(),
+            actions: VecDeque::new(),
+            pending_send_bytes: 0,
+            events: VecDeque::new(),
+        }
+    }
+
+    // ----- configuration and read-only state -----
+
+    pub fn config(&self) -> &SessionConfig {
+        &self.config
+    }
+
+    /// The config, to change. Most settings apply from the next connection attempt, as in
+    /// stompjs (`beforeConnect` uses this to refresh credentials).
+    pub fn config_mut(&mut self) -> &mut SessionConfig {
+        &mut self.config
+    }
+
+    /// Replaces the config (stompjs `configure`).
+    pub fn configure(&mut self, config: SessionConfig) {
+        self.config = config;
+    }
+
+    pub fn state(&self) -> ActivationState {
+        self.state
+    }
+
+    /// stompjs `active`: ACTIVE (connected, connecting or waiting to reconnect).
+    pub fn active(&self) -> bool {
+        self.state == ActivationState::Active
+    }
+
+    /// stompjs `connected`: CONNECTED has arrived on the current transport.
+    pub fn connected(&self) -> bool {
+        matches!(self.phase, Phase::Connected | Phase::Disconnecting { .. })
+    }
+
+    /// stompjs `connectedVersion`.
+    pub fn connected_version(&self) -> Option<Version> {
+        self.version
+    }
+
+    /// The ids of the live subscriptions, oldest first.
+    pub fn subscription_ids(&self) -> impl Iterator<Item = &str> {
+        self.subscriptions.iter().map(|s| s.id.as_str())
+    }
+
+    /// Frames in the offline queue (sent or not, waiting for their RECEIPT).
+    pub fn offline_queue_len(&self) -> usize {
+        self.offline.len()
+    }
+
+    /// Bytes held by the offline queue.
+    pub fn offline_queue_bytes(&self) -> usize {
+        self.offline.bytes()
+    }
+
+    /// Drops everything in the offline queue.
+    pub fn clear_offline_queue(&mut self) {
+        self.offline.clear();
+    }
+
+    /// The id a MESSAGE is acknowledged with under the connected version: its `ack` header in
+    /// 1.2, its `message-id` before (what stompjs's `message.ack()` passes to `ack`).
+    pub fn ack_id<'f>(&self, message: &'f Frame) -> Option<&'f str> {
+        match self.version {
+            Some(Version::V1_2) => message.get("ack").or_else(|| message.get("message-id")),
+            _ => message.get("message-id"),
+        }
+    }
+
+    // ----- outputs -----
+
+    /// The next thing to do with the transport.
+    pub fn poll_action(&mut self) -> Option<Action> {
+        let action = self.actions.pop_front()?;
+        if let Action::Send { data, .. } = &action {
+            self.pending_send_bytes = self.pending_send_bytes.saturating_sub(data.len());
+        }
+        Some(action)
+    }
+
+    /// The next thing to tell the user.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// When [`handle_timeout`](Self::handle_timeout) must be called next, if ever.
+    pub fn poll_timeout(&self) -> Option<Millis> {
+        let mut next = earliest(self.reconnect_at, self.connect_deadline);
+        if let Phase::Disconnecting { deadline } = self.phase {
+            next = earliest(next, deadline);
+        }
+        if self.connected() {
+            next = earliest(next, self.heartbeat_send_at());
+            next = earliest(next, self.heartbeat_lost_at());
+        }
+        next
+    }
+
+    // ----- user inputs -----
+
+    /// stompjs `activate()`: start connecting, and keep reconnecting until `deactivate`.
+    pub fn activate(&mut self, now: Millis) -> Result<(), ClientError> {
+        match self.state {
+            ActivationState::Deactivating => Err(ClientError::StillDeactivating),
+            ActivationState::Active => {
+                self.debug(|| "already ACTIVE, ignoring activate".into());
+                Ok(())
+            }
+            ActivationState::Inactive => {
+                self.set_state(ActivationState::Active);
+                self.next_reconnect_delay = f64::from(self.config.reconnect_delay);
+                self.reconnect_attempts = 0;
+                self.begin_attempt(now);
+                Ok(())
+            }
+        }
+    }
+
+    /// The shell's `beforeConnect` has finished (its promise resolved).
+    pub fn before_connect_done(&mut self, now: Millis) {
+        if self.phase != Phase::BeforeConnect {
+            return;
+        }
+        self.phase = Phase::Idle;
+        if self.active() {
+            self.open_transport(now);
+        } else {
+            self.debug(|| "deactivated during beforeConnect, not connecting".into());
+        }
+    }
+
+    /// stompjs `deactivate({force})`. Graceful: DISCONNECT with a receipt, wait for the RECEIPT
+    /// (at most `disconnect_timeout`), close. `force`: drop the transport at once. Either way no
+    /// reconnection follows; the state goes DEACTIVATING, then INACTIVE once the transport is
+    /// gone (the moment to resolve the JavaScript promise). On an INACTIVE session it does
+    /// nothing (resolve at once).
+    pub fn deactivate(&mut self, now: Millis, force: bool) {
+        if self.state == ActivationState::Inactive {
+            return;
+        }
+        self.set_state(ActivationState::Deactivating);
+        self.reconnect_at = None;
+        match self.phase {
+            Phase::Idle | Phase::BeforeConnect => {
+                self.phase = Phase::Idle;
+                self.set_state(ActivationState::Inactive);
+            }
+            _ if force => self.discard_transport(now),
+            Phase::Connected => {
+                let receipt = self.next_id("close-");
+                let mut frame = Frame::new(Command::Disconnect).header("receipt", &receipt);
+                for (name, value) in self.config.disconnect_headers.entries() {
+                    if name.as_str() != "receipt" {
+                        frame.headers.push(name.clone(), value.clone());
+                    }
+                }
+                self.disconnect_receipt = Some(receipt);
+                self.send_frame(now, &frame, true, false);
+                let timeout = self.config.disconnect_timeout;
+                self.phase = Phase::Disconnecting {
+                    deadline: (timeout > 0).then(|| now + f64::from(timeout)),
+                };
+            }
+            Phase::Opening | Phase::Handshaking => self.close_transport(),
+            Phase::Disconnecting { .. } | Phase::Closing => {}
+        }
+    }
+
+    /// stompjs `forceDisconnect()`: drop the current transport (close, or discard with
+    /// `discard_websocket_on_comm_failure`) without deactivating; reconnection follows as after
+    /// any loss.
+    pub fn force_disconnect(&mut self, now: Millis) {
+        if matches!(
+            self.phase,
+            Phase::Opening | Phase::Handshaking | Phase::Connected | Phase::Disconnecting { .. }
+        ) {
+            self.comm_failure(now);
+        }
+    }
+
+    /// stompjs `publish`. Connected: sent now. Not connected: queued when the offline queue is
+    /// on, else [`ClientError::NotConnected`].
+    pub fn publish(&mut self, now: Millis, publish: Publish) -> Result<(), ClientError> {
+        let Publish {
+            destination,
+            headers,
+            body,
+            binary,
+            skip_content_length,
+        } = publish;
+        let mut frame = Frame::new(Command::Send).header("destination", destination);
+        for (name, value) in headers.entries() {
+            if name.as_str() != "destination" {
+                frame.headers.push(name.clone(), value.clone());
+            }
+        }
+        frame.body = body;
+        let content_length = !skip_content_length;
+        let connected = self.phase == Phase::Connected;
+        if connected {
+            self.check_send_buffer(frame.body.len())?;
+        }
+        match &self.config.offline_queue {
+            Some(cfg) if !connected || cfg.while_connected => {
+                let queued = self.offline.push(frame, content_length, binary, cfg)?;
+                if connected {
+                    // Sent now; the flush after the next CONNECTED re-sends it if unreceipted.
+                    let frame = queued.frame.clone();
+                    self.send_frame(now, &frame, content_length, binary);
+                }
+                Ok(())
+            }
+            _ if connected => {
+                self.send_frame(now, &frame, content_length, binary);
+                Ok(())
+            }
+            _ => Err(ClientError::NotConnected),
+        }
+    }
+
+    /// stompjs `subscribe(destination, callback, headers)`: returns the subscription id (the
+    /// `id` header if given, else `sub-<n>`). With `resubscribe` on, a subscription made while
+    /// disconnected is sent at the next CONNECTED; otherwise it needs a connection.
+    pub fn subscribe(
+        &mut self,
+        now: Millis,
+        destination: &str,
+        headers: Headers,
+    ) -> Result<String, ClientError> {
+        let connected = self.phase == Phase::Connected;
+        if !connected && !self.config.resubscribe {
+            return Err(ClientError::NotConnected);
+        }
+        let id = match headers.get("id") {
+            Some(id) => id.to_owned(),
+            None => self.next_id("sub-"),
+        };
+        let mut frame = Frame::new(Command::Subscribe)
+            .header("destination", destination.to_owned())
+            .header("id", &id);
+        for (name, value) in headers.entries() {
+            if !matches!(name.as_str(), "destination" | "id") {
+                frame.headers.push(name.clone(), value.clone());
+            }
+        }
+        if connected {
+            self.check_send_buffer(0)?;
+            self.send_frame(now, &frame, false, false);
+        }
+        let receipt = frame.headers.get_bytestr("receipt").cloned();
+        self.subscriptions.retain(|s| s.id != id.as_str());
+        self.subscriptions.push(Subscription {
+            id: ByteStr::from(&id),
+            frame,
+            receipt,
+        });
+        Ok(id)
+    }
+
+    /// stompjs `unsubscribe(id, headers)`. The subscription is forgotten (not restored after a
+    /// reconnect); UNSUBSCRIBE goes out only when connected, since a broker forgets
+    /// subscriptions with the connection anyway.
+    pub fn unsubscribe(
+        &mut self,
+        now: Millis,
+        id: &str,
+        headers: Headers,
+    ) -> Result<(), ClientError> {
+        self.subscriptions.retain(|s| s.id != id);
+        if self.phase != Phase::Connected {
+            return Ok(());
+        }
+        let mut frame = Frame::new(Command::Unsubscribe).header("id", id.to_owned());
+        for (name, value) in headers.entries() {
+            if name.as_str() != "id" {
+                frame.headers.push(name.clone(), value.clone());
+            }
+        }
+        self.send_frame(now, &frame, false, false);
+        Ok(())
+    }
+
+    /// stompjs `begin(transactionId?)`: returns the transaction id (`tx-<n>` if none given).
+    pub fn begin(&mut self, now: Millis, transaction: Option<&str>) -> Result<String, ClientError> {
+        self.require_connected()?;
+        let id = match transaction {
+            Some(id) => id.to_owned(),
+            None => self.next_id("tx-"),
+        };
+        let frame = Frame::new(Command::Begin).header("transaction", &id);
+        self.send_frame(now, &frame, false, false);
+        Ok(id)
+    }
+
+    /// stompjs `commit(transactionId)`.
+    pub fn commit(&mut self, now: Millis, transaction: &str) -> Result<(), ClientError> {
+        self.transaction_end(now, Command::Commit, transaction)
+    }
+
+    /// stompjs `abort(transactionId)`.
+    pub fn abort(&mut self, now: Millis, transaction: &str) -> Result<(), ClientError> {
+        self.transaction_end(now, Command::Abort, transaction)
+    }
+
+    /// stompjs `ack(messageId, subscriptionId, headers)`. `message_id` is what
+    /// [`ack_id`](Self::ack_id) gives for the MESSAGE. Headers by version: 1.2 `id`; 1.1
+    /// `message-id` + `subscription`; 1.0 `message-id`.
+    pub fn ack(
+        &mut self,
+        now: Millis,
+        message_id: &str,
+        subscription: &str,
+        headers: Headers,
+    ) -> Result<(), ClientError> {
+        self.acknowledge(now, Command::Ack, message_id, subscription, headers)
+    }
+
+    /// stompjs `nack(...)`; NACK does not exist in STOMP 1.0.
+    pub fn nack(
+        &mut self,
+        now: Millis,
+        message_id: &str,
+        subscription: &str,
+        headers: Headers,
+    ) -> Result<(), ClientError> {
+        self.acknowledge(now, Command::Nack, message_id, subscription, headers)
+    }
+
+    /// stompjs `watchForReceipt(receiptId, callback)`: the RECEIPT with this id will come as
+    /// [`Event::Receipt`] instead of [`Event::UnhandledReceipt`]. Watches survive reconnects.
+    pub fn watch_for_receipt(&mut self, receipt_id: &str) -> Result<(), ClientError> {
+        let limit = self.config.max_receipt_watchers;
+        if self.watched_receipts.len() >= limit && !self.watched_receipts.contains(receipt_id) {
+            return Err(ClientError::TooManyReceiptWatchers { limit });
+        }
+        self.watched_receipts.insert(receipt_id.to_owned());
+        Ok(())
+    }
+
+    // ----- transport inputs -----
+
+    /// The transport asked for by [`Action::OpenTransport`] is open; `protocol` is the
+    /// subprotocol the server chose, if any.
+    pub fn transport_opened(&mut self, now: Millis, protocol: Option<&str>) {
+        if self.phase != Phase::Opening {
+            return;
+        }
+        self.debug(|| format!("transport open (protocol {protocol:?}), sending CONNECT"));
+        self.phase = Phase::Handshaking;
+        self.last_received = now;
+        let frame = self.connect_frame();
+        self.send_frame(now, &frame, false, false);
+    }
+
+    /// One transport message arrived (a WebSocket text or binary message, a SockJS message).
+    pub fn transport_data(&mut self, now: Millis, data: &[u8]) {
+        if !self.transport_live() {
+            return;
+        }
+        self.last_received = now;
+        self.decoder.feed(data);
+        if self.config.append_missing_nul_on_incoming {
+            self.decoder.feed(&[0]);
+        }
+        while self.transport_live() {
+            match self.decoder.decode() {
+                Ok(None) => break,
+                Ok(Some(Decoded::Heartbeat)) => {
+                    if self.connected() {
+                        self.events.push_back(Event::HeartbeatReceived);
+                    }
+                }
+                Ok(Some(Decoded::Frame(frame))) => self.on_frame(now, frame),
+                Err(error) => {
+                    self.events.push_back(Event::DecodeError(error));
+                    self.close_transport();
+                }
+            }
+        }
+    }
+
+    /// The transport closed (`onclose`), whoever closed it.
+    pub fn transport_closed(&mut self, now: Millis, code: u16, reason: &str) {
+        if matches!(self.phase, Phase::Idle | Phase::BeforeConnect) {
+            return;
+        }
+        self.events.push_back(Event::TransportClosed {
+            code,
+            reason: reason.to_owned(),
+        });
+        self.connection_gone(now);
+    }
+
+    /// The transport reported an error (`onerror`). A close is expected to follow.
+    pub fn transport_error(&mut self, _now: Millis, message: &str) {
+        if matches!(self.phase, Phase::Idle | Phase::BeforeConnect) {
+            return;
+        }
+        self.events
+            .push_back(Event::TransportError(message.to_owned()));
+    }
+
+    /// Time has reached (or passed) [`poll_timeout`](Self::poll_timeout).
+    pub fn handle_timeout(&mut self, now: Millis) {
+        if self.reconnect_at.is_some_and(|at| now >= at) {
+            self.reconnect_at = None;
+            if self.config.reconnect_time_mode == ReconnectTimeMode::Exponential {
+                let mut next = self.next_reconnect_delay * 2.0;
+                if self.config.max_reconnect_delay > 0 {
+                    next = next.min(f64::from(self.config.max_reconnect_delay));
+                }
+                self.next_reconnect_delay = next;
+            }
+            if self.active() && self.phase == Phase::Idle {
+                self.begin_attempt(now);
+            }
+        }
+        if self.connect_deadline.is_some_and(|at| now >= at) {
+            self.connect_deadline = None;
+            if matches!(self.phase, Phase::Opening | Phase::Handshaking) {
+                self.debug(|| "connection not established in time, closing".into());
+                self.comm_failure(now);
+            }
+        }
+        if let Phase::Disconnecting { deadline: Some(at) } = self.phase {
+            if now >= at {
+                self.debug(|| "no RECEIPT for DISCONNECT in time, closing".into());
+                self.close_transport();
+            }
+        }
+        if self.connected() {
+            if self.heartbeat_lost_at().is_some_and(|at| now >= at) {
+                self.events.push_back(Event::HeartbeatLost);
+                self.comm_failure(now);
+                return;
+            }
+            if self.heartbeat_send_at().is_some_and(|at| now >= at) {
+                self.push_send(now, Bytes::from_static(b"\n"), false);
+            }
+        }
+    }
+
+    // ----- connection lifecycle -----
+
+    /// Starts one connection attempt: `beforeConnect` first if the shell has one.
+    fn begin_attempt(&mut self, now: Millis) {
+        if self.config.run_before_connect {
+            self.phase = Phase::BeforeConnect;
+            self.actions.push_back(Action::RunBeforeConnect);
+        } else {
+            self.open_transport(now);
+        }
+    }
+
+    fn open_transport(&mut self, now: Millis) {
+        self.debug(|| "opening transport".into());
+        self.phase = Phase::Opening;
+        self.decoder = Decoder::new(self.config.limits);
+        self.encoder = Encoder::default();
+        let timeout = self.config.connection_timeout;
+        self.connect_deadline = (timeout > 0).then(|| now + f64::from(timeout));
+        let protocols = self
+            .config
+            .stomp_versions
+            .iter()
+            .map(|v| v.subprotocol().to_owned())
+            .collect();
+        self.actions.push_back(Action::OpenTransport {
+            url: self.config.broker_url.clone(),
+            protocols,
+        });
+    }
+
+    fn connect_frame(&self) -> Frame {
+        let cfg = &self.config;
+        let mut accept = String::new();
+        for v in &cfg.stomp_versions {
+            if !accept.is_empty() {
+                accept.push(',');
+            }
+            accept.push_str(v.as_str());
+        }
+        let mut heart_beat = cfg.heartbeat_outgoing.to_string();
+        heart_beat.push(',');
+        heart_beat.push_str(&cfg.heartbeat_incoming.to_string());
+        let mut frame = Frame::new(Command::Connect)
+            .header("accept-version", accept)
+            .header("heart-beat", heart_beat);
+        if let Some(host) = &cfg.host {
+            if !cfg.connect_headers.contains("host") {
+                frame.headers.push("host", host);
+            }
+        }
+        for (name, value) in cfg.connect_headers.entries() {
+            if !matches!(name.as_str(), "accept-version" | "heart-beat") {
+                frame.headers.push(name.clone(), value.clone());
+            }
+        }
+        frame
+    }
+
+    fn on_connected(&mut self, now: Millis, frame: Frame) {
+        let version = frame
+            .get("version")
+            .and_then(Version::parse)
+            .unwrap_or(Version::V1_0);
+        self.version = Some(version);
+        self.decoder.set_version(version);
+        self.encoder.set_version(version);
+        self.heartbeats = if version >= Version::V1_1 {
+            heartbeat::negotiate(
+                self.config.heartbeat_outgoing,
+                self.config.heartbeat_incoming,
+                frame.get("heart-beat"),
+            )
+        } else {
+            Heartbeats::default()
+        };
+        self.phase = Phase::Connected;
+        self.connect_deadline = None;
+        self.reconnect_attempts = 0;
+        self.next_reconnect_delay = f64::from(self.config.reconnect_delay);
+        self.last_received = now;
+        let heartbeats = self.heartbeats;
+        self.debug(|| format!("connected: version {version}, {heartbeats:?}"));
+
+        // Restore subscriptions, then flush the offline queue, before the user's onConnect runs.
+        let restore: Vec<Frame> = self.subscriptions.iter().map(|s| s.frame.clone()).collect();
+        for sub in &restore {
+            self.send_frame(now, sub, false, false);
+        }
+        let unsent: Vec<(Frame, bool, bool)> = self
+            .offline
+            .iter()
+            .map(|q| (q.frame.clone(), q.content_length, q.binary))
+            .collect();
+        for (frame, content_length, binary) in &unsent {
+            self.send_frame(now, frame, *content_length, *binary);
+        }
+        self.events.push_back(Event::Connected(frame));
+    }
+
+    fn on_frame(&mut self, now: Millis, frame: Frame) {
+        self.debug(|| format!("<<< {}", frame.command));
+        match (self.phase, frame.command) {
+            (Phase::Handshaking, Command::Connected) => self.on_connected(now, frame),
+            (_, Command::Error) => self.on_error(frame),
+            (Phase::Connected | Phase::Disconnecting { .. }, Command::Message) => {
+                match frame.headers.get_bytestr("subscription").cloned() {
+                    Some(sub) if self.subscriptions.iter().any(|s| s.id == sub) => {
+                        self.events.push_back(Event::Message {
+                            subscription: sub,
+                            frame,
+                        })
+                    }
+                    _ => self.events.push_back(Event::UnhandledMessage(frame)),
+                }
+            }
+            (Phase::Connected | Phase::Disconnecting { .. }, Command::Receipt) => {
+                self.on_receipt(frame)
+            }
+            _ => self.events.push_back(Event::UnhandledFrame(frame)),
+        }
+    }
+
+    fn on_receipt(&mut self, frame: Frame) {
+        let Some(id) = frame.get("receipt-id") else {
+            self.events.push_back(Event::UnhandledReceipt(frame));
+            return;
+        };
+        if self.disconnect_receipt.as_deref() == Some(id) {
+            self.disconnect_receipt = None;
+            self.close_transport();
+            self.events.push_back(Event::Disconnected(frame));
+            return;
+        }
+        let user_receipt = match self.offline.acknowledge(id) {
+            Some(user) => user,
+            // A subscription's receipt nobody watches is bookkeeping, not news.
+            None => !self
+                .subscriptions
+                .iter()
+                .any(|s| s.receipt.as_deref() == Some(id)),
+        };
+        if self.watched_receipts.remove(id) {
+            self.events.push_back(Event::Receipt(frame));
+        } else if user_receipt {
+            self.events.push_back(Event::UnhandledReceipt(frame));
+        }
+    }
+
+    fn on_error(&mut self, frame: Frame) {
+        let failed = self.subscriptions.iter().position(|s| {
+            let by_receipt = frame
+                .get("receipt-id")
+                .is_some_and(|r| s.receipt.as_deref() == Some(r));
+            by_receipt || frame.get("subscription") == Some(s.id.as_str())
+        });
+        if let Some(i) = failed {
+            let sub = self.subscriptions.remove(i);
+            self.events.push_back(Event::SubscriptionFailed {
+                id: sub.id.as_str().to_owned(),
+                frame,
+            });
+            return;
+        }
+        // A queued SEND the server refused would be refused again: drop it, do not loop.
+        if let Some(r) = frame.get("receipt-id") {
+            self.offline.acknowledge(r);
+        }
+        self.events.push_back(Event::StompError(frame));
+    }
+
+    /// Lost heart-beat, connection timeout, `forceDisconnect`: close, or with
+    /// `discard_websocket_on_comm_failure` forget the transport at once.
+    fn comm_failure(&mut self, now: Millis) {
+        if self.config.discard_websocket_on_comm_failure {
+            self.discard_transport(now);
+        } else {
+            self.close_transport();
+        }
+    }
+
+    fn close_transport(&mut self) {
+        if matches!(
+            self.phase,
+            Phase::Idle | Phase::BeforeConnect | Phase::Closing
+        ) {
+            return;
+        }
+        self.phase = Phase::Closing;
+        self.connect_deadline = None;
+        self.actions
+            .push_back(Action::CloseTransport { discard: false });
+    }
+
+    /// Forgets the transport now, reporting it closed as stompjs does.
+    fn discard_transport(&mut self, now: Millis) {
+        self.actions
+            .push_back(Action::CloseTransport { discard: true });
+        self.events.push_back(Event::TransportClosed {
+            code: DISCARDED_CODE,
+            reason: DISCARDED_REASON.to_owned(),
+        });
+        self.connection_gone(now);
+    }
+
+    /// The transport is gone: clean up, then finish deactivating or schedule a reconnection.
+    fn connection_gone(&mut self, now: Millis) {
+        self.phase = Phase::Idle;
+        self.version = None;
+        self.heartbeats = Heartbeats::default();
+        self.connect_deadline = None;
+        self.disconnect_receipt = None;
+        self.decoder.reset();
+        // Bytes for the dead transport must not reach the next one.
+        self.actions.retain(|a| !matches!(a, Action::Send { .. }));
+        self.pending_send_bytes = 0;
+        if !self.config.resubscribe {
+            self.subscriptions.clear();
+        }
+        match self.state {
+            ActivationState::Deactivating => self.set_state(ActivationState::Inactive),
+            ActivationState::Active => self.schedule_reconnect(now),
+            ActivationState::Inactive => {}
+        }
+    }
+
+    fn schedule_reconnect(&mut self, now: Millis) {
+        if self.config.reconnect_delay == 0 {
+            self.debug(|| "reconnectDelay is 0: not reconnecting".into());
+            return;
+        }
+        if let Some(max) = self.config.max_reconnect_attempts.filter(|&m| m > 0) {
+            if self.reconnect_attempts >= max {
+                self.events.push_back(Event::ReconnectGaveUp {
+                    attempts: self.reconnect_attempts,
+                });
+                self.set_state(ActivationState::Inactive);
+                return;
+            }
+        }
+        self.reconnect_attempts += 1;
+        let after = self.next_reconnect_delay;
+        self.debug(|| format!("scheduling reconnection in {after}ms"));
+        self.reconnect_at = Some(now + after);
+        self.events.push_back(Event::ReconnectScheduled {
+            after,
+            attempt: self.reconnect_attempts,
+        });
+    }
+
+    // ----- helpers -----
+
+    fn transport_live(&self) -> bool {
+        matches!(
+            self.phase,
+            Phase::Opening | Phase::Handshaking | Phase::Connected | Phase::Disconnecting { .. }
+        )
+    }
+
+    fn require_connected(&self) -> Result<(), ClientError> {
+        if self.phase == Phase::Connected {
+            Ok(())
+        } else {
+            Err(ClientError::NotConnected)
+        }
+    }
+
+    fn check_send_buffer(&self, extra: usize) -> Result<(), ClientError> {
+        let limit = self.config.max_pending_send_bytes;
+        if self.pending_send_bytes + extra > limit {
+            Err(ClientError::SendBufferFull { limit })
+        } else {
+            Ok(())
+        }
+    }
+
+    fn transaction_end(
+        &mut self,
+        now: Millis,
+        command: Command,
+        transaction: &str,
+    ) -> Result<(), ClientError> {
+        self.require_connected()?;
+        let frame = Frame::new(command).header("transaction", transaction.to_owned());
+        self.send_frame(now, &frame, false, false);
+        Ok(())
+    }
+
+    fn acknowledge(
+        &mut self,
+        now: Millis,
+        command: Command,
+        message_id: &str,
+        subscription: &str,
+        headers: Headers,
+    ) -> Result<(), ClientError> {
+        self.require_connected()?;
+        let version = self.version.unwrap_or(Version::V1_0);
+        if command == Command::Nack && version == Version::V1_0 {
+            return Err(ClientError::NackUnsupported);
+        }
+        let mut frame = Frame::new(command);
+        match version {
+            Version::V1_2 => frame.headers.push("id", message_id.to_owned()),
+            Version::V1_1 => {
+                frame.headers.push("message-id", message_id.to_owned());
+                frame.headers.push("subscription", subscription.to_owned());
+            }
+            Version::V1_0 => frame.headers.push("message-id", message_id.to_owned()),
+        }
+        for (name, value) in headers.entries() {
+            if !frame.headers.contains(name) {
+                frame.headers.push(name.clone(), value.clone());
+            }
+        }
+        self.send_frame(now, &frame, false, false);
+        Ok(())
+    }
+
+    /// Encodes and queues a frame for the transport.
+    fn send_frame(&mut self, now: Millis, frame: &Frame, content_length: bool, binary: bool) {
+        self.debug(|| format!(">>> {}", frame.command));
+        let encoder = self.encoder.with_content_length(content_length);
+        let mut out = BytesMut::new();
+        encoder.encode(frame, &mut out);
+        // A body that is not UTF-8 cannot travel in a text message.
+        let binary = binary || std::str::from_utf8(&frame.body).is_err();
+        self.push_send(now, out.freeze(), binary);
+    }
+
+    fn push_send(&mut self, now: Millis, data: Bytes, binary: bool) {
+        self.last_sent = now;
+        self.pending_send_bytes += data.len();
+        let binary = binary || self.config.force_binary_ws_frames;
+        if self.config.split_large_frames && !binary {
+            for piece in split_utf8(data, self.config.max_web_socket_chunk_size) {
+                self.actions.push_back(Action::Send {
+                    data: piece,
+                    binary,
+                });
+            }
+        } else {
+            self.actions.push_back(Action::Send { data, binary });
+        }
+    }
+
+    fn heartbeat_send_at(&self) -> Option<Millis> {
+        let every = self.heartbeats.outgoing;
+        (every > 0).then(|| self.last_sent + f64::from(every))
+    }
+
+    fn heartbeat_lost_at(&self) -> Option<Millis> {
+        let every = self.heartbeats.incoming;
+        (every > 0).then(|| {
+            self.last_received + f64::from(every) * self.config.heartbeat_tolerance_multiplier
+        })
+    }
+
+    fn next_id(&mut self, prefix: &str) -> String {
+        let mut id = String::with_capacity(prefix.len() + 4);
+        id.push_str(prefix);
+        id.push_str(&self.counter.to_string());
+        self.counter += 1;
+        id
+    }
+
+    fn set_state(&mut self, state: ActivationState) {
+        if self.state != state {
+            self.state = state;
+            self.events.push_back(Event::StateChanged(state));
+        }
+    }
+
+    /// A debug line, built only when debugging is on.
+    fn debug(&mut self, line: impl FnOnce() -> String) {
+        if self.config.debug {
+            let line = line();
+            self.events.push_back(Event::Debug(line));
+        }
+    }
+}
+
+fn earliest(a: Option<Millis>, b: Option<Millis>) -> Option<Millis> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, None) => a,
+        (None, b) => b,
+    }
+}

@@ -1,0 +1,55 @@
+//! `splitLargeFrames`: cutting one encoded text frame into transport messages of at most
+//! `max` bytes, at UTF-8 character boundaries (the shell turns each piece into a JavaScript
+//! string, which a split character would corrupt).
+
+use bytes::Bytes;
+
+/// The pieces of `data`, each at most `max` bytes unless a single character is longer than
+/// `max`. `max == 0` means no splitting.
+pub(crate) fn split_utf8(mut data: Bytes, max: usize) -> Vec<Bytes> {
+    if max == 0 || data.len() <= max {
+        return vec![data];
+    }
+    let mut pieces = Vec::with_capacity(data.len() / max + 1);
+    while data.len() > max {
+        let mut cut = max;
+        // Step back over continuation bytes (10xxxxxx) to the start of a character.
+        while cut > 0 && data[cut] & 0xC0 == 0x80 {
+            cut -= 1;
+        }
+        if cut == 0 {
+            // One character longer than `max`: send it whole rather than split it.
+            cut = 1;
+            while cut < data.len() && data[cut] & 0xC0 == 0x80 {
+                cut += 1;
+            }
+        }
+        pieces.push(data.split_to(cut));
+    }
+    if !data.is_empty() {
+        pieces.push(data);
+    }
+    pieces
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pieces_are_bounded_and_rejoin_to_the_input() {
+        let text = "SEND\ndestination:/q\n\nhé€llo wörld 🎉 and more text\0";
+        for max in 1..12 {
+            let pieces = split_utf8(Bytes::from(text), max);
+            let joined: Vec<u8> = pieces.iter().flat_map(|p| p.iter().copied()).collect();
+            assert_eq!(joined, text.as_bytes(), "max {max}");
+            for p in &pieces {
+                assert!(std::str::from_utf8(p).is_ok(), "piece splits a char: {p:?}");
+                let longest_char = 4;
+                assert!(p.len() <= max.max(longest_char), "max {max}: {p:?}");
+            }
+        }
+        assert_eq!(split_utf8(Bytes::from("abcdef"), 4).len(), 2);
+        assert_eq!(split_utf8(Bytes::from("abcdef"), 0).len(), 1);
+    }
+}
