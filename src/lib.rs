@@ -10,12 +10,14 @@
 //!   parser in the repository.
 //!   - [`frame`]: the frame as data (`Command`, `Headers`, `Frame`, `Version`).
 //!   - [`codec`]: the incremental decoder and the encoder, with limits and per-version escaping.
+//!   - [`sockjs`]: SockJS framing (frames, its JSON string arrays, binary bodies as base64).
 //! - **The browser shell** (wasm32 only): wires WebSocket, XMLHttpRequest, EventSource and timers
 //!   to the core and exposes the stompjs-compatible API through wasm-bindgen.
 
 pub mod client;
 pub mod codec;
 pub mod frame;
+pub mod sockjs;
 
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;

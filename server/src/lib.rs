@@ -18,6 +18,8 @@
 //!   transactions, receipts, limits, ERROR-then-close — and [`serve_session`], which runs it over
 //!   any transport.
 //! - [`transport`]: `tcp` (raw STOMP) and `ws` (WebSocket upgrade handler, origin check).
+//! - [`sockjs`]: SockJS 0.3.3 (every transport) at `endpoints.sockjs`, generic over a small
+//!   handler trait; STOMP runs over it through [`serve_session`].
 //! - [`app`]: the handler API (`@MessageMapping`, `@SendTo`, `@SubscribeMapping`,
 //!   `@MessageExceptionHandler`, `@Scheduled` equivalents) and the example handlers.
 //! - [`auth`]: pluggable [`auth::Authenticator`] (built-in: users file, anonymous switch) and
@@ -63,6 +65,7 @@ pub mod config;
 pub mod demo;
 pub mod server;
 pub mod session;
+pub mod sockjs;
 pub mod transport;
 
 pub use app::{App, BrokerHandle, HandlerError, Reply, Request};

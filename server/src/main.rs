@@ -35,6 +35,10 @@ struct Args {
     /// Period of the example /topic/clock push, in milliseconds (0 = off).
     #[arg(long, value_name = "MS", default_value_t = 1000)]
     clock_ms: u64,
+    /// Also serve the SockJS protocol suite's test services (/echo, /close,
+    /// /disabled_websocket_echo, /cookie_needed_echo).
+    #[arg(long)]
+    sockjs_test_services: bool,
 }
 
 #[tokio::main]
@@ -86,7 +90,10 @@ async fn serve(args: Args) -> Result<(), stomp_server::ServerError> {
     );
     // The example handlers plus the demo chat (www/).
     let server = Server::new(config, stomp_server::demo::install(demo_app(clock)))?;
-    server.serve(listeners, None, shutdown_signal()).await
+    let sockjs = stomp_server::sockjs::stomp::routes(&server, args.sockjs_test_services);
+    server
+        .serve(listeners, Some(sockjs), shutdown_signal())
+        .await
 }
 
 /// Completes on SIGINT or SIGTERM.

@@ -34,11 +34,23 @@ async fn one_session_with_two_subscriptions_gets_two_copies() {
     let mut c = s.client().await;
     c.subscribe("a", "/topic/dup", "auto").await;
     c.subscribe("b", "/topic/dup", "auto").await;
-    c.send_frame(&Frame::new(Command::Send).header("destination", "/topic/dup").body("x"))
-        .await;
+    c.send_frame(
+        &Frame::new(Command::Send)
+            .header("destination", "/topic/dup")
+            .body("x"),
+    )
+    .await;
     let mut ids = vec![
-        c.recv_message().await.get("subscription").unwrap().to_owned(),
-        c.recv_message().await.get("subscription").unwrap().to_owned(),
+        c.recv_message()
+            .await
+            .get("subscription")
+            .unwrap()
+            .to_owned(),
+        c.recv_message()
+            .await
+            .get("subscription")
+            .unwrap()
+            .to_owned(),
     ];
     ids.sort();
     assert_eq!(ids, ["a", "b"]);
@@ -51,7 +63,8 @@ async fn unsubscribe_stops_delivery() {
     let mut c = s.client().await;
     c.subscribe("a", "/topic/u", "auto").await;
     c.subscribe("b", "/topic/other", "auto").await;
-    c.call(Frame::new(Command::Unsubscribe).header("id", "a")).await;
+    c.call(Frame::new(Command::Unsubscribe).header("id", "a"))
+        .await;
     let mut p = s.client().await;
     p.send("/topic/u", "not for you").await;
     p.send("/topic/other", "for you").await;
@@ -75,7 +88,11 @@ async fn queue_round_robins_between_subscribers() {
     let got_b = b.sync().await;
     assert_eq!(got_a.len(), 3, "{got_a:?}");
     assert_eq!(got_b.len(), 3, "{got_b:?}");
-    let mut all: Vec<String> = got_a.iter().chain(&got_b).map(|f| body(f).to_owned()).collect();
+    let mut all: Vec<String> = got_a
+        .iter()
+        .chain(&got_b)
+        .map(|f| body(f).to_owned())
+        .collect();
     all.sort();
     assert_eq!(all, ["job0", "job1", "job2", "job3", "job4", "job5"]);
     s.stop().await;
@@ -140,7 +157,8 @@ async fn wildcard_subscriptions() {
 async fn wildcards_on_queues_are_refused() {
     let s = TestServer::start_default().await;
     let mut c = s.client().await;
-    c.send_raw(b"SUBSCRIBE\nid:1\ndestination:/queue/*\n\n\0").await;
+    c.send_raw(b"SUBSCRIBE\nid:1\ndestination:/queue/*\n\n\0")
+        .await;
     c.expect_error_and_close().await;
     s.stop().await;
 }
@@ -156,7 +174,10 @@ async fn destinations_under_no_prefix_are_refused() {
         let mut c = s.client().await;
         c.send_raw(frame).await;
         let e = c.expect_error_and_close().await;
-        assert!(e.get("message").unwrap().contains("no configured prefix"), "{e:?}");
+        assert!(
+            e.get("message").unwrap().contains("no configured prefix"),
+            "{e:?}"
+        );
     }
     s.stop().await;
 }
@@ -220,7 +241,9 @@ async fn user_queue_keeps_messages_for_a_session_that_subscribes_later() {
     .await;
     let mut p = s.client().await;
     p.send("/user/carol/queue/inbox", "while away").await;
-    let got = carol.subscribe_collect("i", "/user/queue/inbox", "auto").await;
+    let got = carol
+        .subscribe_collect("i", "/user/queue/inbox", "auto")
+        .await;
     assert_eq!(got.len(), 1);
     assert_eq!(body(&got[0]), "while away");
     s.stop().await;
@@ -230,10 +253,17 @@ async fn user_queue_keeps_messages_for_a_session_that_subscribes_later() {
 async fn anonymous_sessions_are_reachable_by_session_id() {
     let s = TestServer::start_default().await;
     let mut anon = s.client().await;
-    let session = anon.connected.as_ref().unwrap().get("session").unwrap().to_owned();
+    let session = anon
+        .connected
+        .as_ref()
+        .unwrap()
+        .get("session")
+        .unwrap()
+        .to_owned();
     anon.subscribe("r", "/user/queue/reply", "auto").await;
     let mut p = s.client().await;
-    p.send(&format!("/user/{session}/queue/reply"), "by id").await;
+    p.send(&format!("/user/{session}/queue/reply"), "by id")
+        .await;
     assert_eq!(body(&anon.recv_message().await), "by id");
     s.stop().await;
 }

@@ -72,9 +72,10 @@ impl TestServer {
 
 /// Defaults, with no static dir warning noise.
 pub fn test_config() -> Config {
-    let mut c = Config::default();
-    c.www = std::env::temp_dir().join("stomp-server-test-no-www");
-    c
+    Config {
+        www: std::env::temp_dir().join("stomp-server-test-no-www"),
+        ..Config::default()
+    }
 }
 
 pub struct Client {
@@ -82,6 +83,8 @@ pub struct Client {
     decoder: Decoder,
     encoder: Encoder,
     receipts: u64,
+    /// Frames that arrived while `send` waited for its receipt, handed out by `recv` first.
+    stash: std::collections::VecDeque<Frame>,
     pub connected: Option<Frame>,
 }
 
@@ -93,6 +96,7 @@ impl Client {
             decoder: Decoder::default(),
             encoder: Encoder::new(Version::V1_2),
             receipts: 0,
+            stash: Default::default(),
             connected: None,
         }
     }
@@ -139,6 +143,9 @@ impl Client {
 
     /// The next frame (heart-beats skipped), or `None` at EOF.
     pub async fn recv_or_eof(&mut self) -> Option<Frame> {
+        if let Some(f) = self.stash.pop_front() {
+            return Some(f);
+        }
         loop {
             match self.decoder.decode().expect("server sends valid frames") {
                 Some(Decoded::Frame(f)) => return Some(f),
@@ -205,7 +212,7 @@ impl Client {
     pub async fn call(&mut self, frame: Frame) -> Vec<Frame> {
         let r = self.next_receipt();
         self.send_frame(&frame.header("receipt", r.clone())).await;
-        let mut before = Vec::new();
+        let mut before: Vec<Frame> = self.stash.drain(..).collect();
         loop {
             let f = self.recv().await;
             if f.command == Command::Receipt && f.get("receipt-id") == Some(r.as_str()) {
@@ -245,7 +252,8 @@ impl Client {
         self.call(f).await
     }
 
-    /// SEND with a receipt: when this returns the message has been routed.
+    /// SEND with a receipt: when this returns the message has been routed. Messages that
+    /// arrived meanwhile are kept for `recv`.
     pub async fn send(&mut self, destination: &str, body: &str) {
         let f = Frame::new(Command::Send)
             .header("destination", destination.to_owned())
@@ -255,6 +263,7 @@ impl Client {
             early.iter().all(|f| f.command == Command::Message),
             "{early:?}"
         );
+        self.stash.extend(early);
     }
 
     pub async fn disconnect(mut self) {

@@ -1,0 +1,259 @@
+//! SockJS server→client frames: `o`, `h`, `a[...]` and `c[code,"reason"]`.
+//!
+//! Every SockJS transport carries the same frames; only the wrapping differs (a `\n` after each
+//! frame on the XHR transports, `data: …\r\n\r\n` on EventSource, a script tag on htmlfile, a
+//! callback call on JSONP, one WebSocket text message per frame). The wrappings the client side
+//! must undo are here too: [`eventsource_unescape`].
+
+use super::json::{self, JsonError, Parser};
+
+/// Close code sent when a second receiving request reaches a session that already has one.
+pub const CODE_ANOTHER_CONNECTION: u16 = 2010;
+/// Close code of an application-initiated close ("Go away!" in the test services).
+pub const CODE_GO_AWAY: u16 = 3000;
+/// Close code a server may answer after a receiving request was aborted by the network.
+pub const CODE_INTERRUPTED: u16 = 1002;
+/// Close code of a normal closure.
+pub const CODE_NORMAL: u16 = 1000;
+
+/// One SockJS frame, as the server sends it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SockJsFrame {
+    /// `o`: the session is open.
+    Open,
+    /// `h`: heart-beat.
+    Heartbeat,
+    /// `a[...]`: a batch of messages.
+    Messages(Vec<String>),
+    /// `c[code,"reason"]`: the session is closed.
+    Close {
+        /// The close code (WebSocket-style: 1000, 2010, 3000…).
+        code: u16,
+        /// A human-readable reason.
+        reason: String,
+    },
+}
+
+/// Why a server frame could not be parsed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FrameError {
+    /// Empty input.
+    #[error("empty SockJS frame")]
+    Empty,
+    /// The first character is not one of `o`, `h`, `a`, `c`.
+    #[error("unknown SockJS frame type {0:?}")]
+    UnknownType(char),
+    /// `o` or `h` followed by something.
+    #[error("trailing data after a SockJS {0:?} frame")]
+    Trailing(char),
+    /// The JSON part of an `a` or `c` frame is broken.
+    #[error("bad SockJS frame payload: {0}")]
+    Payload(#[from] JsonError),
+    /// The close code does not fit a u16.
+    #[error("close code {0} out of range")]
+    CodeRange(i64),
+}
+
+impl SockJsFrame {
+    /// A close frame.
+    pub fn close(code: u16, reason: impl Into<String>) -> SockJsFrame {
+        SockJsFrame::Close {
+            code,
+            reason: reason.into(),
+        }
+    }
+
+    /// Appends the frame's wire form (without any transport wrapping) to `out`.
+    pub fn encode_into(&self, out: &mut String) {
+        match self {
+            SockJsFrame::Open => out.push('o'),
+            SockJsFrame::Heartbeat => out.push('h'),
+            SockJsFrame::Messages(messages) => encode_messages_into(messages, out),
+            SockJsFrame::Close { code, reason } => encode_close_into(*code, reason, out),
+        }
+    }
+
+    /// The frame's wire form (without any transport wrapping).
+    pub fn encode(&self) -> String {
+        let mut out = String::new();
+        self.encode_into(&mut out);
+        out
+    }
+
+    /// Parses one frame (the client side). Transport wrapping must already be removed; a
+    /// trailing `\n` (XHR transports) is tolerated.
+    pub fn parse(input: &str) -> Result<SockJsFrame, FrameError> {
+        let input = input.strip_suffix('\n').unwrap_or(input);
+        let mut chars = input.chars();
+        let kind = chars.next().ok_or(FrameError::Empty)?;
+        let rest = chars.as_str();
+        match kind {
+            'o' | 'h' if !rest.is_empty() => Err(FrameError::Trailing(kind)),
+            'o' => Ok(SockJsFrame::Open),
+            'h' => Ok(SockJsFrame::Heartbeat),
+            'a' => Ok(SockJsFrame::Messages(json::decode_string_array(rest)?)),
+            'c' => {
+                let mut p = Parser::new(rest);
+                p.expect(b'[')?;
+                let code = p.integer()?;
+                p.expect(b',')?;
+                let reason = p.string()?;
+                p.expect(b']')?;
+                p.finish()?;
+                let code = u16::try_from(code).map_err(|_| FrameError::CodeRange(code))?;
+                Ok(SockJsFrame::Close { code, reason })
+            }
+            other => Err(FrameError::UnknownType(other)),
+        }
+    }
+}
+
+/// Appends `a[...]` for `messages` to `out`.
+pub fn encode_messages_into<S: AsRef<str>>(messages: &[S], out: &mut String) {
+    out.push('a');
+    json::encode_string_array_into(messages, out);
+}
+
+/// Appends `c[code,"reason"]` to `out`.
+pub fn encode_close_into(code: u16, reason: &str, out: &mut String) {
+    out.push_str("c[");
+    out.push_str(&code.to_string());
+    out.push(',');
+    json::quote_into(reason, out);
+    out.push(']');
+}
+
+/// Escapes a frame for an EventSource `data:` line: `%`, `\r`, `\n` and NUL become `%25`,
+/// `%0D`, `%0A`, `%00` (the client applies `decodeURI`). Frames are JSON, so in practice only
+/// `%` occurs; the others are escaped so a line can never be split.
+pub fn eventsource_escape(frame: &str) -> String {
+    let mut out = String::with_capacity(frame.len());
+    for c in frame.chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '\r' => out.push_str("%0D"),
+            '\n' => out.push_str("%0A"),
+            '\0' => out.push_str("%00"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Undoes [`eventsource_escape`] (and any other `%XX` escape of an ASCII byte, as the
+/// `decodeURI` a browser client applies). A `%` not followed by two hex digits stays as it is.
+pub fn eventsource_unescape(data: &str) -> String {
+    let bytes = data.as_bytes();
+    let mut out = String::with_capacity(data.len());
+    let mut i = 0;
+    let mut plain_from = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            let (hi, lo) = (bytes[i + 1], bytes[i + 2]);
+            if let (Some(hi), Some(lo)) = (hex_value(hi), hex_value(lo)) {
+                let b = (hi << 4) | lo;
+                if b.is_ascii() {
+                    out.push_str(&data[plain_from..i]);
+                    out.push(char::from(b));
+                    i += 3;
+                    plain_from = i;
+                    continue;
+                }
+            }
+        }
+        i += 1;
+    }
+    out.push_str(&data[plain_from..]);
+    out
+}
+
+fn hex_value(b: u8) -> Option<u8> {
+    (b as char).to_digit(16).map(|d| d as u8)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encodes_every_frame_kind() {
+        assert_eq!(SockJsFrame::Open.encode(), "o");
+        assert_eq!(SockJsFrame::Heartbeat.encode(), "h");
+        assert_eq!(
+            SockJsFrame::Messages(vec!["a".into(), "b\"".into()]).encode(),
+            r#"a["a","b\""]"#
+        );
+        assert_eq!(
+            SockJsFrame::close(3000, "Go away!").encode(),
+            r#"c[3000,"Go away!"]"#
+        );
+        assert_eq!(
+            SockJsFrame::close(2010, "Another connection still open").encode(),
+            r#"c[2010,"Another connection still open"]"#
+        );
+    }
+
+    #[test]
+    fn parses_what_it_encodes() {
+        for f in [
+            SockJsFrame::Open,
+            SockJsFrame::Heartbeat,
+            SockJsFrame::Messages(vec![]),
+            SockJsFrame::Messages(vec!["x\n\u{2028}".into(), "".into()]),
+            SockJsFrame::close(1002, "Connection interrupted"),
+        ] {
+            assert_eq!(SockJsFrame::parse(&f.encode()).unwrap(), f);
+            assert_eq!(SockJsFrame::parse(&(f.encode() + "\n")).unwrap(), f);
+        }
+        assert_eq!(
+            SockJsFrame::parse(r#"c[ 3000 , "Go away!" ]"#).unwrap(),
+            SockJsFrame::close(3000, "Go away!")
+        );
+    }
+
+    #[test]
+    fn rejects_bad_frames() {
+        assert_eq!(SockJsFrame::parse(""), Err(FrameError::Empty));
+        assert_eq!(SockJsFrame::parse("x"), Err(FrameError::UnknownType('x')));
+        assert_eq!(SockJsFrame::parse("ox"), Err(FrameError::Trailing('o')));
+        assert!(matches!(
+            SockJsFrame::parse("a[\"x"),
+            Err(FrameError::Payload(_))
+        ));
+        assert!(matches!(
+            SockJsFrame::parse("c[3000]"),
+            Err(FrameError::Payload(_))
+        ));
+        assert!(matches!(
+            SockJsFrame::parse("c[3000,\"a\"]x"),
+            Err(FrameError::Payload(_))
+        ));
+        assert_eq!(
+            SockJsFrame::parse("c[70000,\"a\"]"),
+            Err(FrameError::CodeRange(70000))
+        );
+    }
+
+    #[test]
+    fn eventsource_escaping_round_trips() {
+        let s = "a[\"100% \\u0000 %41\"]\r\n\0%";
+        let e = eventsource_escape(s);
+        assert!(!e.contains(['\r', '\n', '\0']));
+        assert_eq!(e, "a[\"100%25 \\u0000 %2541\"]%0D%0A%00%25");
+        assert_eq!(eventsource_unescape(&e), s);
+        assert_eq!(eventsource_unescape("%zz %4"), "%zz %4");
+        assert_eq!(eventsource_unescape("żółć%25"), "żółć%");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn parsing_never_panics(input in ".*") {
+            let _ = SockJsFrame::parse(&input);
+        }
+
+        #[test]
+        fn eventsource_escaping_round_trips_anything(s in ".*") {
+            proptest::prop_assert_eq!(eventsource_unescape(&eventsource_escape(&s)), s);
+        }
+    }
+}
