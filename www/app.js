@@ -14,7 +14,8 @@
 
 const DEFAULT_ROOMS = ['general', 'rust', 'wasm', 'random'];
 const ROOM_RE = /^[a-z0-9][a-z0-9-]{0,31}$/;
-const MAX_MESSAGES = 500; // kept in the DOM per room view
+const MAX_HISTORY = 200; // messages and notices kept per room
+const MAX_ROOMS_LISTED = 50;
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -29,6 +30,9 @@ const state = {
   room: ROOM_RE.test(params.get('room') ?? '') ? params.get('room') : 'general',
   rooms: new Map(DEFAULT_ROOMS.map((r) => [r, null])), // room → member count (null: unknown)
   subs: {}, // name → subscription
+  joined: null, // the room we sent a join for on this connection
+  unread: new Map(), // room → messages since we last looked
+  history: new Map(), // room → [{ msg } | { text, kind }]
   requestedTransport: 'auto',
 };
 
@@ -137,6 +141,7 @@ function onConnect(frame) {
   // After a reconnect the old subscriptions died with the old connection (the client does not
   // re-subscribe unless told to): start afresh rather than UNSUBSCRIBE ids the server never saw.
   state.subs = {};
+  state.joined = null;
   state.subs.clock = client.subscribe('/topic/clock', (m) => showClock(m.body));
   state.subs.errors = client.subscribe('/user/queue/errors', (m) =>
     system(m.headers.message ?? m.body, 'bad'));
@@ -145,7 +150,11 @@ function onConnect(frame) {
     state.subs.welcome?.unsubscribe();
     delete state.subs.welcome;
   });
-  enterRoom(state.room, true);
+  // Every room at once (Ant-style wildcards: `*` is one path segment): the open room is shown,
+  // the others count unread messages and heads.
+  state.subs.messages = client.subscribe('/topic/chat/room/*', (m) => onRoomMessage(parse(m.body)));
+  state.subs.presence = client.subscribe('/topic/chat/room/*/presence', (m) => onPresence(parse(m.body)));
+  enterRoom(state.room);
   $('text').disabled = false;
   $('send').disabled = false;
   $('text').focus();
@@ -156,7 +165,10 @@ function onWelcome(w) {
   if (!w) return;
   state.session = w.session ?? state.session;
   for (const r of w.rooms ?? []) {
-    if (ROOM_RE.test(r.id)) state.rooms.set(r.id, r.members);
+    // Presence events may already have told us more recent head counts.
+    if (ROOM_RE.test(r.id) && state.rooms.get(r.id) == null && knowRoom(r.id)) {
+      state.rooms.set(r.id, r.members);
+    }
   }
   renderRooms();
   if (w.motd) system(w.motd, 'welcome');
@@ -164,51 +176,60 @@ function onWelcome(w) {
 
 // ---------- rooms ----------
 
-function enterRoom(room, reconnecting = false) {
+/** Adds a room to the list (bounded); false when the list is full. */
+function knowRoom(room) {
+  if (state.rooms.has(room)) return true;
+  if (state.rooms.size >= MAX_ROOMS_LISTED) return false;
+  state.rooms.set(room, null);
+  return true;
+}
+
+function enterRoom(room) {
   const client = state.client;
-  if (!reconnecting && room === state.room && state.subs.room) return;
-  if (state.subs.room && state.room !== room) {
-    client.publish({ destination: `/app/chat/room/${state.room}/leave`, body: JSON.stringify({ nick: state.nick }) });
+  if (state.joined === room) return;
+  if (state.joined) {
+    client.publish({ destination: `/app/chat/room/${state.joined}/leave`, body: JSON.stringify({ nick: state.nick }) });
   }
-  state.subs.room?.unsubscribe();
-  state.subs.presence?.unsubscribe();
   state.room = room;
-  if (!state.rooms.has(room)) state.rooms.set(room, null);
+  state.joined = room;
+  knowRoom(room);
+  state.unread.delete(room);
   const url = new URL(location.href);
   url.searchParams.set('room', room);
   history.replaceState(null, '', url);
 
-  $('messages').replaceChildren();
   $('room-title').textContent = `#${room}`;
   $('roster-room').textContent = `#${room}`;
-  $('room-sub').innerHTML = '';
-  $('room-sub').append('Messages go to ', code(`/app/chat/room/${room}`), ', come back stamped on ', code(`/topic/chat/room/${room}`), '.');
+  $('room-sub').replaceChildren('Messages go to ', code(`/app/chat/room/${room}`), ', come back stamped on ', code(`/topic/chat/room/${room}`), '.');
   renderRoster([]);
   renderRooms();
-
-  state.subs.room = client.subscribe(`/topic/chat/room/${room}`, (m) => {
-    const msg = parse(m.body);
-    if (msg) showMessage(msg);
-  });
-  state.subs.presence = client.subscribe(`/topic/chat/room/${room}/presence`, (m) => {
-    const p = parse(m.body);
-    if (p) onPresence(p);
-  });
+  renderHistory();
   client.publish({ destination: `/app/chat/room/${room}/join`, body: JSON.stringify({ nick: state.nick }) });
 }
 
-function onPresence(p) {
-  if (p.room && p.room !== state.room) return;
-  const mine = p.session && p.session === state.session;
-  if (p.type === 'join') system(mine ? `You joined #${state.room} as ${p.nick}` : `${p.nick} joined`);
-  else if (p.type === 'leave') system(`${p.nick} left`);
-  else if (p.type === 'rename') system(`${p.previous} is now ${p.nick}`);
-  if (mine && p.nick) state.nick = p.nick; // the server's sanitized version
-  if (Array.isArray(p.members)) {
-    state.rooms.set(state.room, p.members.length);
-    renderRoster(p.members);
+function onRoomMessage(msg) {
+  if (!msg || typeof msg.room !== 'string' || !ROOM_RE.test(msg.room)) return;
+  remember(msg.room, { msg });
+  if (msg.room === state.room) {
+    append(renderMessage(msg));
+  } else if (knowRoom(msg.room)) {
+    state.unread.set(msg.room, (state.unread.get(msg.room) ?? 0) + 1);
     renderRooms();
   }
+}
+
+function onPresence(p) {
+  if (!p || typeof p.room !== 'string' || !ROOM_RE.test(p.room)) return;
+  if (Array.isArray(p.members) && knowRoom(p.room)) state.rooms.set(p.room, p.members.length);
+  if (p.room === state.room) {
+    const mine = p.session && p.session === state.session;
+    if (p.type === 'join') system(mine ? `You joined #${p.room} as ${p.nick}` : `${p.nick} joined`);
+    else if (p.type === 'leave' && !mine) system(`${p.nick} left`);
+    else if (p.type === 'rename') system(`${p.previous} is now ${p.nick}`);
+    if (mine && p.type !== 'leave' && p.nick) state.nick = p.nick; // the server's sanitized version
+    if (Array.isArray(p.members)) renderRoster(p.members);
+  }
+  renderRooms();
 }
 
 function renderRooms() {
@@ -224,11 +245,15 @@ function renderRooms() {
     hash.textContent = '#';
     const name = document.createElement('span');
     name.textContent = room;
-    const badge = document.createElement('span');
-    badge.className = 'badge';
-    badge.title = 'online';
-    badge.textContent = members ? String(members) : '';
-    b.append(hash, name, badge);
+    const heads = document.createElement('span');
+    heads.className = 'heads';
+    heads.title = 'online';
+    heads.textContent = members ? String(members) : '';
+    const unread = document.createElement('span');
+    unread.className = 'badge';
+    unread.title = 'unread';
+    unread.textContent = state.unread.get(room) ? String(state.unread.get(room)) : '';
+    b.append(hash, name, heads, unread);
     b.addEventListener('click', () => state.client?.connected && enterRoom(room));
     li.append(b);
     list.append(li);
@@ -259,7 +284,22 @@ function renderRoster(members) {
 
 // ---------- messages ----------
 
-function showMessage(msg) {
+/** Keeps a bounded history per room, so switching back shows what was said. */
+function remember(room, entry) {
+  let list = state.history.get(room);
+  if (!list) state.history.set(room, (list = []));
+  list.push(entry);
+  if (list.length > MAX_HISTORY) list.splice(0, list.length - MAX_HISTORY);
+}
+
+function renderHistory() {
+  const nodes = (state.history.get(state.room) ?? []).map((e) =>
+    e.msg ? renderMessage(e.msg) : renderSystem(e.text, e.kind));
+  $('messages').replaceChildren(...nodes);
+  $('messages').scrollTop = $('messages').scrollHeight;
+}
+
+function renderMessage(msg) {
   const mine = msg.session ? msg.session === state.session : msg.nick === state.nick;
   const li = document.createElement('li');
   li.className = mine ? 'msg mine' : 'msg';
@@ -280,21 +320,27 @@ function showMessage(msg) {
   text.textContent = msg.text;
   bubble.append(meta, text);
   li.append(avatar(msg.nick), bubble);
-  append(li);
+  return li;
 }
 
+/** A notice in the open room. */
 function system(text, kind = '') {
+  remember(state.room, { text, kind });
+  append(renderSystem(text, kind));
+}
+
+function renderSystem(text, kind) {
   const li = document.createElement('li');
   li.className = `sys ${kind}`;
   li.textContent = text;
-  append(li);
+  return li;
 }
 
 function append(node) {
   const list = $('messages');
   const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 80;
   list.append(node);
-  while (list.childElementCount > MAX_MESSAGES) list.firstElementChild.remove();
+  while (list.childElementCount > MAX_HISTORY) list.firstElementChild.remove();
   if (atBottom) list.scrollTop = list.scrollHeight;
 }
 
@@ -387,6 +433,7 @@ $('disconnect').addEventListener('click', async () => {
     client.publish({ destination: `/app/chat/room/${state.room}/leave`, body: JSON.stringify({ nick: state.nick }) });
   }
   state.subs = {};
+  state.joined = null;
   await client.deactivate();
   state.client = null;
   $('app').dataset.state = 'idle';

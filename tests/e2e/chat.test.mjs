@@ -96,6 +96,19 @@ test('two pages chat, one on WebSocket and one on a fallback transport', async (
   await alice.page.screenshot({ path: `${artifacts}chat-alice-light.png` });
   await bob.page.screenshot({ path: `${artifacts}chat-bob-dark.png` });
 
+  // Rooms alice is not looking at count unread messages (wildcard subscriptions), and keep them.
+  await alice.page.fill('#new-room-name', `${room}-b`);
+  await alice.page.press('#new-room-name', 'Enter');
+  await alice.page.waitForFunction((r) => document.getElementById('room-title').textContent === `#${r}`, `${room}-b`, WAIT);
+  await bob.page.fill('#text', 'while you were away');
+  await bob.page.press('#text', 'Enter');
+  const roomButton = `#rooms button:has(span:text-is("${room}"))`;
+  const badge = `${roomButton} .badge`;
+  await alice.page.locator(badge).filter({ hasText: '1' }).waitFor(WAIT);
+  await alice.page.click(roomButton);
+  await sawMessage(alice.page, 'bob', 'while you were away');
+  assert.equal(await alice.page.locator(badge).textContent(), '');
+
   // bob leaves: alice sees it and her roster shrinks.
   await bob.page.click('#disconnect');
   await alice.page.waitForFunction(
