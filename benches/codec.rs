@@ -2,7 +2,9 @@
 //! fed to the decoder in 16 KB chunks (what a socket read hands over).
 //!
 //! `cargo bench --bench codec` prints criterion's figures (elements = frames, bytes = wire bytes)
-//! and, first, one plain line per direction with frames/s and MB/s for the notes.
+//! and, first, one plain line per direction with frames/s and MB/s for the notes: by wall-clock
+//! time, and (on Linux) by the CPU time the thread actually ran, which is the steadier figure on
+//! a machine shared with other work.
 
 use std::time::Instant;
 
@@ -56,35 +58,52 @@ fn encode_all(frames: &[Frame], out: &mut BytesMut) -> usize {
     out.len()
 }
 
+/// Nanoseconds this thread has run on a CPU (Linux), to tell the codec's speed from the time
+/// spent waiting for a CPU on a busy machine.
+fn thread_cpu_ns() -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    stat.split_whitespace().next()?.parse().ok()
+}
+
+/// Runs `f` `runs` times and prints its figures per run.
+fn report(what: &str, wire_len: usize, runs: u32, mut f: impl FnMut()) {
+    let cpu = thread_cpu_ns();
+    let t = Instant::now();
+    for _ in 0..runs {
+        f();
+    }
+    let wall = t.elapsed().as_secs_f64() / f64::from(runs);
+    let cpu = cpu
+        .zip(thread_cpu_ns())
+        .map(|(start, end)| (end - start) as f64 / 1e9 / f64::from(runs));
+    let mb = wire_len as f64 / 1e6;
+    let line = |s: f64| {
+        format!(
+            "{:.2} ms, {:.0} frames/s, {:.0} MB/s",
+            s * 1e3,
+            FRAMES as f64 / s,
+            mb / s
+        )
+    };
+    match cpu {
+        Some(cpu) => println!("{what}: wall {}; cpu {}", line(wall), line(cpu)),
+        None => println!("{what}: wall {}", line(wall)),
+    }
+}
+
 /// One plain run of each direction, so the figures can be quoted without reading criterion.
 fn summary(frames: &[Frame], wire: &[u8]) {
-    let mb = wire.len() as f64 / 1e6;
-    let t = Instant::now();
+    println!(
+        "{FRAMES} MESSAGE frames, {} bytes each on the wire, {CHUNK}-byte chunks",
+        wire.len() / FRAMES
+    );
     let mut total = 0;
-    for _ in 0..10 {
-        total += decode_all(wire);
-    }
-    let s = t.elapsed().as_secs_f64() / 10.0;
+    report("decode", wire.len(), 10, || total += decode_all(wire));
     assert_eq!(total, FRAMES * 10);
-    println!(
-        "decode: {FRAMES} frames ({} bytes each) in {:.2} ms: {:.0} frames/s, {:.0} MB/s",
-        wire.len() / FRAMES,
-        s * 1e3,
-        FRAMES as f64 / s,
-        mb / s
-    );
     let mut out = BytesMut::with_capacity(wire.len());
-    let t = Instant::now();
-    for _ in 0..10 {
+    report("encode", wire.len(), 10, || {
         encode_all(frames, &mut out);
-    }
-    let s = t.elapsed().as_secs_f64() / 10.0;
-    println!(
-        "encode: {FRAMES} frames in {:.2} ms: {:.0} frames/s, {:.0} MB/s",
-        s * 1e3,
-        FRAMES as f64 / s,
-        mb / s
-    );
+    });
 }
 
 fn bench(c: &mut Criterion) {

@@ -1,9 +1,9 @@
 //! The STOMP frame as data: a command, ordered headers and a body.
 //!
 //! Frames coming out of the [`Decoder`](crate::codec::Decoder) share the buffer they were read
-//! from: header names, values and the body are [`Bytes`] slices of it, so decoding a frame does not
-//! copy or allocate per header (only a header that contained an escape sequence gets its own
-//! buffer).
+//! from: header values and the body are [`Bytes`] slices of it, and well-known header names are
+//! static strings, so decoding a frame does not copy or allocate per header (only a header that
+//! contained an escape sequence gets its own buffer).
 
 use std::fmt;
 use std::ops::Deref;

@@ -13,12 +13,13 @@ use std::ops::Range;
 use bytes::{Buf, Bytes, BytesMut};
 
 use super::escape::{self, UndefinedEscape};
+use super::word;
 use crate::frame::{ByteStr, Command, Frame, Headers, Version};
 
 /// Size limits, checked as bytes arrive. Every one has a typed error.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
-    /// Whole frame: command line, headers, body and the NUL.
+    /// Whole frame: command line, headers, body and the NUL (not the heart-beats before it).
     pub max_frame_size: usize,
     /// Headers in one frame.
     pub max_headers: usize,
@@ -35,6 +36,18 @@ impl Default for Limits {
             max_headers: 64,
             max_header_line: 8 * 1024,
             max_body: 1024 * 1024,
+        }
+    }
+}
+
+impl Limits {
+    /// No limit at all: only for trusted input (tests, tools), never for a peer's bytes.
+    pub const fn unlimited() -> Limits {
+        Limits {
+            max_frame_size: usize::MAX,
+            max_headers: usize::MAX,
+            max_header_line: usize::MAX,
+            max_body: usize::MAX,
         }
     }
 }
@@ -89,6 +102,9 @@ struct Progress {
     command: Option<Command>,
     /// Start of the next line to read, while in the header block.
     line_start: usize,
+    /// How far the scan of the line at `line_start` got, so a line arriving in pieces is
+    /// scanned once.
+    line: LineScan,
     /// Set once the blank line ending the headers has been read.
     body_start: Option<usize>,
     content_length: Option<usize>,
@@ -96,7 +112,21 @@ struct Progress {
     nul_scan_from: usize,
 }
 
-/// Incremental STOMP decoder. See the [module docs](self).
+/// Incremental STOMP decoder: feed it bytes as they arrive, take out frames and heart-beats.
+///
+/// What the decoder accepts, and why:
+///
+/// - Any number of EOLs (`\n` or `\r\n`) before a frame's command: heart-beats, each reported
+///   as [`Decoded::Heartbeat`].
+/// - Lines ending in `\n` or `\r\n`, in every version (1.2 made `\r\n` official; peers speaking
+///   1.0 and 1.1 send it too). Exactly one `\r` before the `\n` is dropped.
+/// - A body of exactly `content-length` bytes (the first such header wins) that must be followed
+///   by a NUL; without `content-length` the body ends at the first NUL.
+/// - Header lines are split at their first colon. Header text must be UTF-8; bodies are any bytes.
+/// - Header escapes (1.1: `\\` `\n` `\c`; 1.2 adds `\r`) are decoded except in CONNECT, STOMP and
+///   CONNECTED frames and in 1.0; any other escape is an error, as the specification requires.
+/// - Repeated headers are all kept, in wire order ([`Headers::get`] returns the first).
+/// - Whether a command may have a body is not checked here: that is the session's business.
 #[derive(Debug)]
 pub struct Decoder {
     buf: BytesMut,
@@ -140,6 +170,12 @@ impl Decoder {
         &self.limits
     }
 
+    /// Replaces the limits. The frame being read, if any, is checked against the new ones from
+    /// the next [`decode`](Self::decode) on.
+    pub fn set_limits(&mut self, limits: Limits) {
+        self.limits = limits;
+    }
+
     /// Appends bytes to the buffer. Nothing is decoded until [`decode`](Self::decode) is called.
     pub fn feed(&mut self, data: &[u8]) {
         self.buf.extend_from_slice(data);
@@ -150,7 +186,7 @@ impl Decoder {
         self.buf.len()
     }
 
-    /// Drops everything buffered (e.g. when a connection is replaced).
+    /// Drops everything buffered (e.g. when a connection is replaced). Version and limits stay.
     pub fn reset(&mut self) {
         self.buf.clear();
         self.progress = Progress::default();
@@ -158,17 +194,21 @@ impl Decoder {
     }
 
     /// The next frame or heart-beat, `Ok(None)` when more bytes are needed.
+    ///
+    /// On error the decoder [resets](Self::reset): the bad frame and everything buffered after
+    /// it are dropped, and the next bytes fed are read as the start of a new frame.
     pub fn decode(&mut self) -> Result<Option<Decoded>, DecodeError> {
-        let result = self.check().and_then(|end| match end {
-            Some(Check::Heartbeat(len)) => {
+        let result = match self.check() {
+            Ok(Some(Check::Heartbeat(len))) => {
                 self.buf.advance(len);
                 Ok(Some(Decoded::Heartbeat))
             }
-            Some(Check::Frame { body_end }) => {
-                self.parse(body_end).map(|f| Some(Decoded::Frame(f)))
+            Ok(Some(Check::Frame { body_end })) => {
+                self.parse(body_end).map(Decoded::Frame).map(Some)
             }
-            None => Ok(None),
-        });
+            Ok(None) => Ok(None),
+            Err(e) => Err(e),
+        };
         if result.is_err() {
             self.reset();
         }
@@ -184,35 +224,27 @@ impl Decoder {
         if p.command.is_none() && p.line_start == 0 {
             // Heart-beats: EOLs before a frame's command.
             match buf {
-                [] => return Ok(None),
+                [] | [b'\r'] => return Ok(None),
                 [b'\n', ..] => return Ok(Some(Check::Heartbeat(1))),
-                [b'\r'] => return Ok(None),
                 [b'\r', b'\n', ..] => return Ok(Some(Check::Heartbeat(2))),
                 _ => {}
             }
         }
 
-        // Header block, line by line.
+        // Command line and header block, line by line.
         while p.body_start.is_none() {
             let rest = &buf[p.line_start..];
-            let Some(nl) = memchr::memchr(b'\n', rest) else {
-                if rest.len() > limits.max_header_line + 1 {
-                    return Err(DecodeError::HeaderLineTooLong {
-                        limit: limits.max_header_line,
-                    });
-                }
-                check_frame_size(buf.len(), &limits)?;
+            let Some(nl) = p.line.scan(rest) else {
+                // The line so far may end in the `\r` of its EOL: allow one byte for it.
+                let line_too_long = rest.len() > limits.max_header_line.saturating_add(1);
+                check_line_and_frame(line_too_long, p.line_start, buf.len(), &limits)?;
                 return Ok(None);
             };
-            let line_range = p.line_start..p.line_start + strip_cr(&rest[..nl]).len();
-            let line = &buf[line_range.clone()];
-            if line.len() > limits.max_header_line {
-                return Err(DecodeError::HeaderLineTooLong {
-                    limit: limits.max_header_line,
-                });
-            }
+            let line = strip_cr(&rest[..nl]);
             let next = p.line_start + nl + 1;
-            check_frame_size(next, &limits)?;
+            let line_too_long = line.len() > limits.max_header_line;
+            check_line_and_frame(line_too_long, p.line_start, next, &limits)?;
+            let scan = std::mem::take(&mut p.line);
 
             if p.command.is_none() {
                 p.command = Some(Command::from_bytes(line).ok_or_else(|| {
@@ -223,21 +255,12 @@ impl Decoder {
                 p.nul_scan_from = next;
                 p.content_length = content_length(buf, &self.spans)?;
             } else {
-                if self.spans.len() == limits.max_headers {
+                if self.spans.len() >= limits.max_headers {
                     return Err(DecodeError::TooManyHeaders {
                         limit: limits.max_headers,
                     });
                 }
-                let colon = memchr::memchr(b':', line).ok_or_else(|| {
-                    DecodeError::MalformedHeader(String::from_utf8_lossy(line).into_owned())
-                })?;
-                std::str::from_utf8(line).map_err(|_| DecodeError::InvalidUtf8)?;
-                let start = line_range.start;
-                self.spans.push(HeaderSpan {
-                    name: start..start + colon,
-                    value: start + colon + 1..line_range.end,
-                    has_backslash: memchr::memchr(b'\\', line).is_some(),
-                });
+                self.spans.push(header_span(line, p.line_start, scan)?);
             }
             p.line_start = next;
         }
@@ -247,34 +270,42 @@ impl Decoder {
         match p.content_length {
             Some(len) => {
                 if len > limits.max_body {
-                    return Err(DecodeError::BodyTooLarge {
-                        limit: limits.max_body,
-                    });
+                    return Err(body_too_large(&limits));
                 }
-                check_frame_size(body_start + len + 1, &limits)?;
-                match buf.get(body_start + len) {
+                let body_end = body_start.saturating_add(len);
+                check_frame_size(body_end.saturating_add(1), &limits)?;
+                match buf.get(body_end) {
                     None => Ok(None),
-                    Some(0) => Ok(Some(Check::Frame {
-                        body_end: body_start + len,
-                    })),
+                    Some(0) => Ok(Some(Check::Frame { body_end })),
                     Some(_) => Err(DecodeError::MissingNul(len)),
                 }
             }
-            None => match memchr::memchr(0, &buf[p.nul_scan_from..]) {
-                Some(i) => Ok(Some(Check::Frame {
-                    body_end: p.nul_scan_from + i,
-                })),
-                None => {
-                    p.nul_scan_from = buf.len();
-                    if buf.len() - body_start > limits.max_body {
-                        return Err(DecodeError::BodyTooLarge {
-                            limit: limits.max_body,
-                        });
+            None => {
+                let (body_end, complete) = match memchr::memchr(0, &buf[p.nul_scan_from..]) {
+                    Some(i) => (p.nul_scan_from + i, true),
+                    None => {
+                        p.nul_scan_from = buf.len();
+                        (buf.len(), false)
                     }
-                    check_frame_size(buf.len(), &limits)?;
-                    Ok(None)
+                };
+                // Checked whether or not the NUL is here yet, so an oversized body is refused
+                // as soon as it is seen, and one that arrived whole in a single chunk too.
+                let body_too_long = body_end - body_start > limits.max_body;
+                let frame_len = body_end + usize::from(complete);
+                match (body_too_long, frame_len > limits.max_frame_size) {
+                    (false, false) => Ok(complete.then_some(Check::Frame { body_end })),
+                    (true, false) => Err(body_too_large(&limits)),
+                    (false, true) => Err(frame_too_large(&limits)),
+                    // The one the bytes crossed first, as in `check_line_and_frame`.
+                    (true, true) => Err(first_crossed(
+                        (
+                            body_start.saturating_add(limits.max_body),
+                            body_too_large(&limits),
+                        ),
+                        (limits.max_frame_size, frame_too_large(&limits)),
+                    )),
                 }
-            },
+            }
         }
     }
 
@@ -283,26 +314,137 @@ impl Decoder {
         let progress = std::mem::take(&mut self.progress);
         let command = progress.command.unwrap_or(Command::Send);
         let body_start = progress.body_start.unwrap_or(body_end);
-        let raw: Bytes = self.buf.split_to(body_end + 1).freeze();
+        let mut raw: Bytes = self.buf.split_to(body_end + 1).freeze();
         let unescape = escape::applies(self.version, command);
 
         let mut headers = Headers::with_capacity(self.spans.len());
         let scratch = &mut self.unescaped;
         for span in self.spans.drain(..) {
             let escaped = unescape && span.has_backslash;
-            let name = text(&raw, span.name, escaped, self.version, scratch)?;
+            let name = match known_name(&raw[span.name.clone()]) {
+                // A well-known name (never escaped: it has no backslash) costs no reference
+                // count, i.e. no atomic operation, per frame.
+                Some(name) => ByteStr::from_static(name),
+                None => text(&raw, span.name, escaped, self.version, scratch)?,
+            };
             let value = text(&raw, span.value, escaped, self.version, scratch)?;
             headers.push_raw(name, value);
         }
+        // The frame's own handle becomes the body: no extra reference count.
+        raw.truncate(body_end);
+        raw.advance(body_start);
         Ok(Frame {
             command,
             headers,
-            body: raw.slice(body_start..body_end),
+            body: raw,
         })
     }
 }
 
+/// Splits one header line (without its EOL) that starts at `start` in the frame, with what the
+/// scan for its LF found in it.
+fn header_span(line: &[u8], start: usize, scan: LineScan) -> Result<HeaderSpan, DecodeError> {
+    let colon = scan
+        .colon
+        .ok_or_else(|| DecodeError::MalformedHeader(String::from_utf8_lossy(line).into_owned()))?;
+    // ASCII lines (nearly all of them) skip the full UTF-8 validation.
+    if scan.non_ascii {
+        std::str::from_utf8(line).map_err(|_| DecodeError::InvalidUtf8)?;
+    }
+    Ok(HeaderSpan {
+        name: start..start + colon,
+        value: start + colon + 1..start + line.len(),
+        has_backslash: scan.backslash,
+    })
+}
+
+/// One pass over a line finds its LF and, on the way, its first colon and whether it has
+/// backslashes or non-ASCII bytes: the header block is read once, a word at a time, instead of
+/// once per question asked of it.
+#[derive(Debug, Default, Clone, Copy)]
+struct LineScan {
+    /// Bytes of the line already scanned (none of them a LF).
+    scanned: usize,
+    /// Offset of the first colon in the line.
+    colon: Option<usize>,
+    backslash: bool,
+    non_ascii: bool,
+}
+
+impl LineScan {
+    /// Scans `line` (the line so far, from its first byte) from where the last call stopped.
+    /// Returns the offset of the LF ending the line, or `None` when it has not arrived yet.
+    fn scan(&mut self, line: &[u8]) -> Option<usize> {
+        let mut i = self.scanned;
+        loop {
+            // Skip ordinary bytes eight at a time.
+            while let Some(chunk) = line[i..].first_chunk::<8>() {
+                let w = word::load(chunk);
+                let hits = word::equal(w, b'\n')
+                    | word::equal(w, b':')
+                    | word::equal(w, b'\\')
+                    | (w & word::HIGH);
+                if hits != 0 {
+                    i += word::first(hits);
+                    break;
+                }
+                i += 8;
+            }
+            let Some(&byte) = line.get(i) else {
+                self.scanned = i;
+                return None;
+            };
+            match byte {
+                b'\n' => {
+                    self.scanned = i;
+                    return Some(i);
+                }
+                b':' if self.colon.is_none() => self.colon = Some(i),
+                b'\\' => self.backslash = true,
+                0x80.. => self.non_ascii = true,
+                _ => {}
+            }
+            i += 1;
+        }
+    }
+}
+
+/// The header names STOMP and its brokers use, as static strings: a frame's `destination` costs
+/// nothing to keep, where a slice of the frame would take a reference count.
+fn known_name(name: &[u8]) -> Option<&'static str> {
+    Some(match name {
+        b"destination" => "destination",
+        b"message-id" => "message-id",
+        b"subscription" => "subscription",
+        b"content-type" => "content-type",
+        b"content-length" => "content-length",
+        b"ack" => "ack",
+        b"id" => "id",
+        b"receipt" => "receipt",
+        b"receipt-id" => "receipt-id",
+        b"transaction" => "transaction",
+        b"message" => "message",
+        b"version" => "version",
+        b"accept-version" => "accept-version",
+        b"heart-beat" => "heart-beat",
+        b"host" => "host",
+        b"login" => "login",
+        b"passcode" => "passcode",
+        b"server" => "server",
+        b"session" => "session",
+        b"persistent" => "persistent",
+        b"redelivered" => "redelivered",
+        b"reply-to" => "reply-to",
+        b"expires" => "expires",
+        b"priority" => "priority",
+        b"timestamp" => "timestamp",
+        b"correlation-id" => "correlation-id",
+        _ => return None,
+    })
+}
+
 /// A header name or value: a slice of the frame, or a fresh buffer when it had escapes.
+#[inline]
 fn text(
     raw: &Bytes,
     range: Range<usize>,
@@ -310,18 +452,26 @@ fn text(
     version: Version,
     scratch: &mut Vec<u8>,
 ) -> Result<ByteStr, DecodeError> {
-    let bytes = &raw[range.clone()];
-    if unescape && memchr::memchr(b'\\', bytes).is_some() {
-        scratch.clear();
-        escape::unescape(bytes, version, scratch)?;
-        // Unescaping valid UTF-8 yields valid UTF-8 (only ASCII is replaced), but check anyway:
-        // this is a peer's input.
-        return ByteStr::from_utf8(Bytes::copy_from_slice(scratch))
-            .map_err(|_| DecodeError::InvalidUtf8);
+    if unescape && memchr::memchr(b'\\', &raw[range.clone()]).is_some() {
+        return unescaped_text(&raw[range], version, scratch);
     }
-    // SAFETY: the whole header line was checked to be UTF-8 in `check`, and `range` splits it at
-    // an ASCII colon or its ends, which are char boundaries.
+    // SAFETY: the whole header line is UTF-8 (ASCII, or validated in `check`), and `range` splits
+    // it at an ASCII colon or its ends, which are char boundaries.
     Ok(unsafe { ByteStr::from_utf8_unchecked(raw.slice(range)) })
+}
+
+/// The rare case, kept out of the hot loop: text with escape sequences gets its own buffer.
+#[cold]
+fn unescaped_text(
+    bytes: &[u8],
+    version: Version,
+    scratch: &mut Vec<u8>,
+) -> Result<ByteStr, DecodeError> {
+    scratch.clear();
+    escape::unescape(bytes, version, scratch)?;
+    // Unescaping valid UTF-8 yields valid UTF-8 (only ASCII is replaced), but check anyway: this
+    // is a peer's input.
+    ByteStr::from_utf8(Bytes::copy_from_slice(scratch)).map_err(|_| DecodeError::InvalidUtf8)
 }
 
 enum Check {
@@ -335,11 +485,64 @@ fn strip_cr(line: &[u8]) -> &[u8] {
 
 fn check_frame_size(len: usize, limits: &Limits) -> Result<(), DecodeError> {
     if len > limits.max_frame_size {
-        Err(DecodeError::FrameTooLarge {
-            limit: limits.max_frame_size,
-        })
+        Err(frame_too_large(limits))
     } else {
         Ok(())
+    }
+}
+
+/// Checks the line starting at `line_start` and the frame's first `frame_len` bytes.
+///
+/// When both limits are exceeded, the error is for the one the bytes crossed first, as if they
+/// had arrived one at a time: which error a peer gets must not depend on how its bytes were
+/// split into chunks.
+fn check_line_and_frame(
+    line_too_long: bool,
+    line_start: usize,
+    frame_len: usize,
+    limits: &Limits,
+) -> Result<(), DecodeError> {
+    let line_error = || DecodeError::HeaderLineTooLong {
+        limit: limits.max_header_line,
+    };
+    match (line_too_long, frame_len > limits.max_frame_size) {
+        (false, false) => Ok(()),
+        (true, false) => Err(line_error()),
+        (false, true) => Err(frame_too_large(limits)),
+        // A line is known too long once `max_header_line + 2` of its bytes are in (one more
+        // than allowed, not counting a CR that may be its EOL's, or the LF itself).
+        (true, true) => Err(first_crossed(
+            (
+                line_start
+                    .saturating_add(limits.max_header_line)
+                    .saturating_add(1),
+                line_error(),
+            ),
+            (limits.max_frame_size, frame_too_large(limits)),
+        )),
+    }
+}
+
+/// Of two limits crossed, the one crossed first: each comes with the length of the frame prefix
+/// that is still within it (the error shows with the next byte). Ties go to `a`, the check that
+/// runs first on a given prefix.
+fn first_crossed(a: (usize, DecodeError), b: (usize, DecodeError)) -> DecodeError {
+    if a.0 <= b.0 {
+        a.1
+    } else {
+        b.1
+    }
+}
+
+fn frame_too_large(limits: &Limits) -> DecodeError {
+    DecodeError::FrameTooLarge {
+        limit: limits.max_frame_size,
+    }
+}
+
+fn body_too_large(limits: &Limits) -> DecodeError {
+    DecodeError::BodyTooLarge {
+        limit: limits.max_body,
     }
 }
 
@@ -353,12 +556,85 @@ fn content_length(buf: &[u8], spans: &[HeaderSpan]) -> Result<Option<usize>, Dec
     };
     let value = &buf[span.value.clone()];
     let invalid = || DecodeError::InvalidContentLength(String::from_utf8_lossy(value).into_owned());
-    if value.is_empty() || value.len() > 19 || !value.iter().all(u8::is_ascii_digit) {
+    // Digits only (no sign, no blanks), and a number this platform's usize holds.
+    if value.is_empty() {
         return Err(invalid());
     }
-    std::str::from_utf8(value)
-        .ok()
-        .and_then(|s| s.parse().ok())
+    value
+        .iter()
+        .try_fold(0usize, |n, &b| {
+            let digit = b.checked_sub(b'0').filter(|d| *d <= 9)?;
+            n.checked_mul(10)?.checked_add(usize::from(digit))
+        })
         .map(Some)
         .ok_or_else(invalid)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What `LineScan` must find, the slow way.
+    fn naive(line: &[u8]) -> (Option<usize>, Option<usize>, bool, bool) {
+        let nl = line.iter().position(|&b| b == b'\n');
+        let scanned = &line[..nl.unwrap_or(line.len())];
+        (
+            nl,
+            scanned.iter().position(|&b| b == b':'),
+            scanned.contains(&b'\\'),
+            !scanned.is_ascii(),
+        )
+    }
+
+    fn check_scan(line: &[u8], step: usize) {
+        let mut scan = LineScan::default();
+        let mut found = None;
+        // Resumed as the line arrives `step` bytes at a time.
+        for end in (step..line.len() + step).step_by(step) {
+            found = scan.scan(&line[..end.min(line.len())]);
+            if found.is_some() {
+                break;
+            }
+        }
+        let (nl, colon, backslash, non_ascii) = naive(line);
+        assert_eq!(found, nl, "{line:?}");
+        assert_eq!(scan.colon, colon, "{line:?}");
+        assert_eq!(scan.backslash, backslash, "{line:?}");
+        assert_eq!(scan.non_ascii, non_ascii, "{line:?}");
+    }
+
+    #[test]
+    fn line_scan_finds_lf_colon_backslash_and_non_ascii_at_every_offset() {
+        let specials: [&[u8]; 5] = [b"\n", b":", b"\\", "é".as_bytes(), b"\x80"];
+        for len in 0..40 {
+            for at in 0..=len {
+                for special in specials {
+                    let mut line = vec![b'a'; len];
+                    line.splice(at..at, special.iter().copied());
+                    line.extend_from_slice(b"tail:x\\y\n");
+                    for step in [1, 3, 8, 64] {
+                        check_scan(&line, step);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn line_scan_of_a_partial_line_resumes_where_it_stopped() {
+        let mut scan = LineScan::default();
+        assert_eq!(scan.scan(b"destinat"), None);
+        assert_eq!(scan.scanned, 8);
+        assert_eq!(scan.scan(b"destination:/q"), None);
+        assert_eq!(scan.colon, Some(11));
+        assert_eq!(scan.scan(b"destination:/q\nnext:line\n"), Some(14));
+    }
+
+    #[test]
+    fn known_names_are_only_exact_matches() {
+        assert_eq!(known_name(b"destination"), Some("destination"));
+        assert_eq!(known_name(b"Destination"), None);
+        assert_eq!(known_name(b"destination "), None);
+        assert_eq!(known_name(b""), None);
+    }
 }

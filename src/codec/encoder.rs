@@ -1,4 +1,10 @@
 //! The frame encoder.
+//!
+//! Header text is written with the escaping of the encoder's version (see
+//! [`escape::escape_into`]). What a version cannot carry is made harmless rather than refused:
+//! without escaping (1.0, and CONNECT, STOMP and CONNECTED frames in every version) a line feed
+//! in a header becomes a space and a colon in a header name is dropped. Everything else,
+//! including any CR, round-trips through [`Decoder`](super::Decoder).
 
 use bytes::{BufMut, Bytes, BytesMut};
 
@@ -139,6 +145,11 @@ impl Encoder {
         }
         buf.push(b':');
         escape::escape_into(value, escaping, self.version, &mut buf);
+        if buf.last() == Some(&b'\r') {
+            // A CR written as is (1.1, or no escaping) that ends the line would be read as part
+            // of the EOL: a `\r\n` EOL keeps it, since the decoder strips exactly one CR.
+            buf.push(b'\r');
+        }
         buf.push(b'\n');
         out.put_slice(&buf);
     }

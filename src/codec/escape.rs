@@ -1,12 +1,21 @@
 //! Header escaping (STOMP 1.1 and 1.2). 1.0 has none, and neither do CONNECT, STOMP and CONNECTED
 //! frames in any version: callers decide with [`applies`].
 
+use super::word;
 use crate::frame::{Command, Version};
 
-/// An escape sequence the frame's version does not define.
+/// An escape sequence the frame's version does not define: the character after the backslash,
+/// or `None` for a backslash ending the header name or value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("undefined escape sequence `\\{0}` in header")]
-pub struct UndefinedEscape(pub char);
+#[error("{}", describe(*.0))]
+pub struct UndefinedEscape(pub Option<char>);
+
+fn describe(after: Option<char>) -> String {
+    match after {
+        Some(c) => format!("undefined escape sequence `\\{c}` in header"),
+        None => "header ends with a lone backslash".to_owned(),
+    }
+}
 
 /// Whether headers of `command` are escaped under `version`.
 pub fn applies(version: Version, command: Command) -> bool {
@@ -25,8 +34,8 @@ pub fn unescape(raw: &[u8], version: Version, out: &mut Vec<u8>) -> Result<(), U
             Some(b'n') => out.push(b'\n'),
             Some(b'c') => out.push(b':'),
             Some(b'r') if version >= Version::V1_2 => out.push(b'\r'),
-            Some(&other) => return Err(UndefinedEscape(other as char)),
-            None => return Err(UndefinedEscape(' ')),
+            Some(_) => return Err(UndefinedEscape(first_char(&rest[i + 1..]))),
+            None => return Err(UndefinedEscape(None)),
         }
         rest = &rest[i + 2..];
     }
@@ -34,14 +43,44 @@ pub fn unescape(raw: &[u8], version: Version, out: &mut Vec<u8>) -> Result<(), U
     Ok(())
 }
 
-/// Whether `s` has a byte that must be escaped (or, in 1.0, replaced).
-pub fn needs_escape(s: &[u8]) -> bool {
-    s.iter().any(|&b| matches!(b, b'\\' | b'\n' | b'\r' | b':'))
+/// The character `bytes` starts with (header text is UTF-8; a broken sequence reads as U+FFFD).
+fn first_char(bytes: &[u8]) -> Option<char> {
+    let head = &bytes[..bytes.len().min(4)];
+    let text = match std::str::from_utf8(head) {
+        Ok(s) => s,
+        Err(e) => std::str::from_utf8(&head[..e.valid_up_to()]).unwrap_or_default(),
+    };
+    text.chars().next().or(Some(char::REPLACEMENT_CHARACTER))
 }
 
-/// Appends `s` escaped for `version`. With escaping off (1.0, CONNECT frames), CR and LF cannot be
-/// represented at all and are written as spaces so they cannot break the framing; a `:` is left
-/// alone (values are split at the first colon).
+/// Whether `s` has a byte that must be escaped (or, in 1.0, replaced).
+pub fn needs_escape(s: &[u8]) -> bool {
+    let special = |b: &u8| matches!(b, b'\\' | b'\n' | b'\r' | b':');
+    let mut rest = s;
+    // Eight bytes at a time: this runs on every header of every frame encoded.
+    while let Some((chunk, tail)) = rest.split_first_chunk::<8>() {
+        let w = word::load(chunk);
+        let hits = word::equal(w, b'\\')
+            | word::equal(w, b'\n')
+            | word::equal(w, b'\r')
+            | word::equal(w, b':');
+        if hits != 0 {
+            return true;
+        }
+        rest = tail;
+    }
+    rest.iter().any(special)
+}
+
+/// Appends `s` as header text for `version`.
+///
+/// - `escaping` (1.1 and 1.2, frames other than CONNECT, STOMP and CONNECTED): `\` becomes
+///   `\\`, LF `\n`, `:` `\c`, and in 1.2 CR `\r`. 1.1 defines no escape for CR, so it is
+///   written as is: only a CR right before the EOL would be read as part of it, and the encoder
+///   ends such a line with `\r\n` so that the decoder strips the added CR and keeps the text's.
+/// - not `escaping` (1.0, CONNECT frames): LF cannot be represented at all and is written as a
+///   space so that it cannot break the framing; CR, `\` and `:` are written as they are (values
+///   are split at the first colon; the encoder drops colons from names).
 pub fn escape_into(s: &[u8], escaping: bool, version: Version, out: &mut Vec<u8>) {
     if !needs_escape(s) {
         out.extend_from_slice(s);
@@ -49,13 +88,11 @@ pub fn escape_into(s: &[u8], escaping: bool, version: Version, out: &mut Vec<u8>
     }
     for &b in s {
         match b {
-            b'\n' | b'\r' if !escaping => out.push(b' '),
+            b'\n' if escaping => out.extend_from_slice(b"\\n"),
+            b'\n' => out.push(b' '),
             b'\\' if escaping => out.extend_from_slice(b"\\\\"),
-            b'\n' => out.extend_from_slice(b"\\n"),
             b':' if escaping => out.extend_from_slice(b"\\c"),
-            // 1.1 defines no escape for CR: a space keeps the frame parseable.
-            b'\r' if version >= Version::V1_2 => out.extend_from_slice(b"\\r"),
-            b'\r' => out.push(b' '),
+            b'\r' if escaping && version >= Version::V1_2 => out.extend_from_slice(b"\\r"),
             other => out.push(other),
         }
     }
@@ -85,10 +122,31 @@ mod tests {
 
     #[test]
     fn undefined_escapes_are_errors() {
-        assert_eq!(un(r"a\tb", Version::V1_2), Err(UndefinedEscape('t')));
+        assert_eq!(un(r"a\tb", Version::V1_2), Err(UndefinedEscape(Some('t'))));
         // \r is only defined from 1.2 on.
-        assert_eq!(un(r"a\rb", Version::V1_1), Err(UndefinedEscape('r')));
-        assert!(un("trailing\\", Version::V1_2).is_err());
+        assert_eq!(un(r"a\rb", Version::V1_1), Err(UndefinedEscape(Some('r'))));
+        assert_eq!(un("trailing\\", Version::V1_2), Err(UndefinedEscape(None)));
+        // The character after the backslash is reported whole, not as its first byte.
+        assert_eq!(un("a\\éb", Version::V1_2), Err(UndefinedEscape(Some('é'))));
+        assert_eq!(
+            UndefinedEscape(Some('t')).to_string(),
+            "undefined escape sequence `\\t` in header"
+        );
+    }
+
+    #[test]
+    fn needs_escape_sees_special_bytes_at_every_offset() {
+        for len in 0..24 {
+            assert!(!needs_escape(&vec![b'a'; len]));
+            for at in 0..len {
+                for special in [b'\\', b'\n', b'\r', b':'] {
+                    let mut s = vec![b'a'; len];
+                    s[at] = special;
+                    assert!(needs_escape(&s), "{s:?}");
+                }
+            }
+        }
+        assert!(!needs_escape("é日;9[]".as_bytes()));
     }
 
     #[test]
@@ -98,6 +156,7 @@ mod tests {
             assert_eq!(un(&esc(s, v), v).unwrap(), s);
         }
         assert_eq!(esc("a:b\r", Version::V1_2), r"a\cb\r");
-        assert_eq!(esc("a:b\nc", Version::V1_0), "a:b c");
+        assert_eq!(esc("a:b\r", Version::V1_1), "a\\cb\r");
+        assert_eq!(esc("a:b\nc\\\r", Version::V1_0), "a:b c\\\r");
     }
 }

@@ -2,7 +2,10 @@
 //!
 //! - [`Decoder`]: incremental. Feed it chunks split anywhere; it yields whole frames and the
 //!   heart-beat EOLs found between them. Limits are checked while bytes arrive, so an oversized
-//!   frame is refused before it is buffered whole.
+//!   frame is refused before it is buffered whole, and the same bytes give the same frames and
+//!   the same error however they were chunked. After an error it starts afresh. Call
+//!   [`Decoder::decode`] until it returns `Ok(None)` after every [`Decoder::feed`]: that is what
+//!   keeps its buffer bounded by the frame size limit plus one chunk.
 //! - [`Encoder`]: writes frames into a caller's reusable buffer, with the header escaping of the
 //!   negotiated version; [`Encoder::encode_head`] + [`Encoder::encode_tail`] split a MESSAGE so a
 //!   fan-out shares one encoded body among all subscribers.
@@ -13,6 +16,7 @@
 mod decoder;
 mod encoder;
 pub mod escape;
+mod word;
 
 pub use decoder::{DecodeError, Decoded, Decoder, Limits};
 pub use encoder::Encoder;
