@@ -30,7 +30,8 @@ pub enum Action {
     /// [`transport_opened`](super::Session::transport_opened) /
     /// [`transport_data`](super::Session::transport_data) /
     /// [`transport_closed`](super::Session::transport_closed) /
-    /// [`transport_error`](super::Session::transport_error) for it.
+    /// [`transport_error`](super::Session::transport_error) for it. If it cannot even be
+    /// created (bad URL), report it closed: the session then schedules a reconnection.
     OpenTransport { url: String, protocols: Vec<String> },
     /// Send one transport message. `binary` says whether it must go as a binary WebSocket
     /// message; otherwise `data` is UTF-8 and goes as text.

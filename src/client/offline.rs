@@ -49,7 +49,7 @@ impl OfflineQueue {
             id.push_str(&config.id_prefix);
             id.push('-');
         }
-        id.push_str(&self.next_id.to_string());
+        super::session::push_u64(&mut id, self.next_id);
         self.next_id += 1;
         let id = ByteStr::from(id);
         frame.headers.set(OFFLINE_ID_HEADER, id.clone());

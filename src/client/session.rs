@@ -10,7 +10,7 @@
 //! What outlives a connection: the config, the subscriptions (re-sent after a reconnect), the
 //! watched receipt ids, the offline queue and the id counter (so ids never repeat).
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::VecDeque;
 
 use bytes::{Bytes, BytesMut};
 
@@ -106,7 +106,8 @@ pub struct Session {
     /// Shared by subscription, transaction and receipt ids, as in stompjs.
     counter: u64,
     subscriptions: Vec<Subscription>,
-    watched_receipts: HashSet<String>,
+    /// A `Vec`, not a hash set: receipts are rare and few, and hashing would cost Wasm size.
+    watched_receipts: Vec<String>,
     disconnect_receipt: Option<String>,
     offline: OfflineQueue,
 
@@ -133,7 +134,7 @@ impl Session {
             reconnect_attempts: 0,
             counter: 0,
             subscriptions: Vec::new(),
-            watched_receipts: HashSet::new(),
+            watched_receipts: Vec::new(),
             disconnect_receipt: None,
             offline: OfflineQueue::default(),
             actions: VecDeque::new(),
@@ -176,6 +177,11 @@ impl Session {
     /// stompjs `connectedVersion`.
     pub fn connected_version(&self) -> Option<Version> {
         self.version
+    }
+
+    /// The negotiated heart-beat intervals in ms, `(outgoing, incoming)`; 0 = none.
+    pub fn negotiated_heartbeats(&self) -> (u32, u32) {
+        (self.heartbeats.outgoing, self.heartbeats.incoming)
     }
 
     /// The ids of the live subscriptions, oldest first.
@@ -315,6 +321,15 @@ impl Session {
             Phase::Opening | Phase::Handshaking | Phase::Connected | Phase::Disconnecting { .. }
         ) {
             self.comm_failure(now);
+        }
+    }
+
+    /// Starts the scheduled reconnection now instead of waiting out the delay (e.g. on the
+    /// browser's `online` event). Does nothing unless a reconnection is scheduled.
+    pub fn reconnect_now(&mut self, now: Millis) {
+        if self.reconnect_at.is_some() {
+            self.reconnect_at = Some(now);
+            self.handle_timeout(now);
         }
     }
 
@@ -470,10 +485,13 @@ impl Session {
     /// [`Event::Receipt`] instead of [`Event::UnhandledReceipt`]. Watches survive reconnects.
     pub fn watch_for_receipt(&mut self, receipt_id: &str) -> Result<(), ClientError> {
         let limit = self.config.max_receipt_watchers;
-        if self.watched_receipts.len() >= limit && !self.watched_receipts.contains(receipt_id) {
+        if self.watched_receipts.iter().any(|r| r == receipt_id) {
+            return Ok(());
+        }
+        if self.watched_receipts.len() >= limit {
             return Err(ClientError::TooManyReceiptWatchers { limit });
         }
-        self.watched_receipts.insert(receipt_id.to_owned());
+        self.watched_receipts.push(receipt_id.to_owned());
         Ok(())
     }
 
@@ -485,7 +503,7 @@ impl Session {
         if self.phase != Phase::Opening {
             return;
         }
-        self.debug(|| format!("transport open (protocol {protocol:?}), sending CONNECT"));
+        self.debug(|| text(&["transport open, protocol ", protocol.unwrap_or("-")]));
         self.phase = Phase::Handshaking;
         self.last_received = now;
         let frame = self.connect_frame();
@@ -499,7 +517,11 @@ impl Session {
         }
         self.last_received = now;
         self.decoder.feed(data);
-        if self.config.append_missing_nul_on_incoming {
+        // Only a message carrying a frame lost its NUL: heart-beat EOLs and whole frames stay.
+        if self.config.append_missing_nul_on_incoming
+            && data.last() != Some(&0)
+            && data.iter().any(|&b| b != b'\n' && b != b'\r')
+        {
             self.decoder.feed(&[0]);
         }
         while self.transport_live() {
@@ -620,9 +642,10 @@ impl Session {
             }
             accept.push_str(v.as_str());
         }
-        let mut heart_beat = cfg.heartbeat_outgoing.to_string();
+        let mut heart_beat = String::with_capacity(12);
+        push_u64(&mut heart_beat, cfg.heartbeat_outgoing.into());
         heart_beat.push(',');
-        heart_beat.push_str(&cfg.heartbeat_incoming.to_string());
+        push_u64(&mut heart_beat, cfg.heartbeat_incoming.into());
         let mut frame = Frame::new(Command::Connect)
             .header("accept-version", accept)
             .header("heart-beat", heart_beat);
@@ -647,22 +670,31 @@ impl Session {
         self.version = Some(version);
         self.decoder.set_version(version);
         self.encoder.set_version(version);
-        self.heartbeats = if version >= Version::V1_1 {
-            heartbeat::negotiate(
-                self.config.heartbeat_outgoing,
-                self.config.heartbeat_incoming,
-                frame.get("heart-beat"),
-            )
-        } else {
-            Heartbeats::default()
-        };
+        // Heart-beats are a 1.1 feature, but a server that answers `heart-beat` expects them
+        // whatever version it settled on (RabbitMQ does on 1.0 and drops a silent client), so
+        // the header decides, not the version. stompjs ignores it on 1.0.
+        self.heartbeats = heartbeat::negotiate(
+            self.config.heartbeat_outgoing,
+            self.config.heartbeat_incoming,
+            frame.get("heart-beat"),
+        );
         self.phase = Phase::Connected;
         self.connect_deadline = None;
         self.reconnect_attempts = 0;
         self.next_reconnect_delay = f64::from(self.config.reconnect_delay);
         self.last_received = now;
-        let heartbeats = self.heartbeats;
-        self.debug(|| format!("connected: version {version}, {heartbeats:?}"));
+        let Heartbeats { outgoing, incoming } = self.heartbeats;
+        self.debug(|| {
+            let mut line = text(&[
+                "connected: version ",
+                version.as_str(),
+                ", heart-beats out ",
+            ]);
+            push_u64(&mut line, outgoing.into());
+            line.push_str(" in ");
+            push_u64(&mut line, incoming.into());
+            line
+        });
 
         // Restore subscriptions, then flush the offline queue, before the user's onConnect runs.
         let restore: Vec<Frame> = self.subscriptions.iter().map(|s| s.frame.clone()).collect();
@@ -681,7 +713,7 @@ impl Session {
     }
 
     fn on_frame(&mut self, now: Millis, frame: Frame) {
-        self.debug(|| format!("<<< {}", frame.command));
+        self.debug(|| text(&["<<< ", frame.command.as_str()]));
         match (self.phase, frame.command) {
             (Phase::Handshaking, Command::Connected) => self.on_connected(now, frame),
             (_, Command::Error) => self.on_error(frame),
@@ -722,7 +754,8 @@ impl Session {
                 .iter()
                 .any(|s| s.receipt.as_deref() == Some(id)),
         };
-        if self.watched_receipts.remove(id) {
+        if let Some(i) = self.watched_receipts.iter().position(|r| r == id) {
+            self.watched_receipts.swap_remove(i);
             self.events.push_back(Event::Receipt(frame));
         } else if user_receipt {
             self.events.push_back(Event::UnhandledReceipt(frame));
@@ -822,7 +855,13 @@ impl Session {
         }
         self.reconnect_attempts += 1;
         let after = self.next_reconnect_delay;
-        self.debug(|| format!("scheduling reconnection in {after}ms"));
+        self.debug(|| {
+            let mut line = text(&["scheduling reconnection in "]);
+            // Whole ms: float formatting would weigh on the Wasm build.
+            push_u64(&mut line, after as u64);
+            line.push_str("ms");
+            line
+        });
         self.reconnect_at = Some(now + after);
         self.events.push_back(Event::ReconnectScheduled {
             after,
@@ -901,7 +940,7 @@ impl Session {
 
     /// Encodes and queues a frame for the transport.
     fn send_frame(&mut self, now: Millis, frame: &Frame, content_length: bool, binary: bool) {
-        self.debug(|| format!(">>> {}", frame.command));
+        self.debug(|| text(&[">>> ", frame.command.as_str()]));
         let encoder = self.encoder.with_content_length(content_length);
         let mut out = BytesMut::new();
         encoder.encode(frame, &mut out);
@@ -941,7 +980,7 @@ impl Session {
     fn next_id(&mut self, prefix: &str) -> String {
         let mut id = String::with_capacity(prefix.len() + 4);
         id.push_str(prefix);
-        id.push_str(&self.counter.to_string());
+        push_u64(&mut id, self.counter);
         self.counter += 1;
         id
     }
@@ -960,6 +999,28 @@ impl Session {
             self.events.push_back(Event::Debug(line));
         }
     }
+}
+
+/// Appends `n` in decimal, without `core::fmt` (which would weigh on the Wasm build).
+pub(crate) fn push_u64(out: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in &digits[i..] {
+        out.push(char::from(d));
+    }
+}
+
+/// Concatenates a debug line.
+fn text(parts: &[&str]) -> String {
+    parts.concat()
 }
 
 fn earliest(a: Option<Millis>, b: Option<Millis>) -> Option<Millis> {

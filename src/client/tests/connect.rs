@@ -69,10 +69,27 @@ fn connected_without_version_header_means_1_0() {
     h.drain();
     h.session.transport_opened(0.0, None);
     h.drain();
-    h.server_send(&Frame::new(Command::Connected).header("heart-beat", "1000,1000"));
+    h.server_send(&Frame::new(Command::Connected));
     assert_eq!(h.session.connected_version(), Some(Version::V1_0));
-    // 1.0 has no heart-beats, whatever the header says.
-    assert_eq!(h.session.poll_timeout(), None);
+    assert_eq!(
+        h.session.poll_timeout(),
+        None,
+        "no heart-beat header, no heart-beats"
+    );
+}
+
+#[test]
+fn a_1_0_server_that_answers_heart_beat_gets_heart_beats() {
+    // RabbitMQ negotiates heart-beats on 1.0 too, and closes a client that stays silent.
+    let mut h = Harness::new(SessionConfig {
+        stomp_versions: vec![Version::V1_0],
+        heartbeat_outgoing: 1000,
+        heartbeat_incoming: 1000,
+        ..quiet_config()
+    });
+    h.connect(Version::V1_0, "1000,1000");
+    h.advance_to(1000.0);
+    assert_eq!(h.heartbeats_at, vec![1000.0]);
 }
 
 #[test]

@@ -351,10 +351,23 @@ fn append_missing_nul_completes_frames_cut_at_nul() {
     h.drain();
     let text = format!("MESSAGE\nsubscription:{sub}\nmessage-id:1\ndestination:/t\n\nhi");
     h.server_bytes(text.as_bytes());
-    assert!(h
+    // Heart-beats and frames that kept their NUL are left alone.
+    h.server_bytes(b"\n");
+    h.server_bytes(b"\r\n");
+    let whole = format!("{text}2\0");
+    h.server_bytes(whole.as_bytes());
+    let bodies: Vec<String> = h
         .events
         .iter()
-        .any(|e| matches!(e, Event::Message { frame, .. } if frame.body_str() == Some("hi"))));
+        .filter_map(|e| match e {
+            Event::Message { frame, .. } => frame.body_str().map(str::to_owned),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(bodies, vec!["hi", "hi2"]);
+    assert_eq!(h.count_events(|e| *e == Event::HeartbeatReceived), 2);
+    assert_eq!(h.count_events(|e| matches!(e, Event::DecodeError(_))), 0);
+    assert!(h.session.connected());
 }
 
 #[test]

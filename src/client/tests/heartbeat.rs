@@ -17,6 +17,7 @@ fn sends_an_eol_each_negotiated_interval_of_send_silence() {
     // Client offers 1000 out; server wants 2000: max(1000, 2000) = 2000.
     let mut h = Harness::new(hb_config(1000, 0));
     h.connect(Version::V1_2, "0,2000");
+    assert_eq!(h.session.negotiated_heartbeats(), (2000, 0));
     let connect_sent_at = 0.0;
     assert_eq!(h.session.poll_timeout(), Some(connect_sent_at + 2000.0));
     h.advance_to(1999.0);

@@ -7,6 +7,7 @@ mod delivery;
 mod heartbeat;
 mod lifecycle;
 mod offline;
+mod random;
 mod reconnect;
 
 use bytes::BytesMut;

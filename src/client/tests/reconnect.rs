@@ -113,3 +113,23 @@ fn zero_reconnect_delay_disables_reconnection() {
     // As in stompjs, the client stays ACTIVE.
     assert_eq!(h.session.state(), ActivationState::Active);
 }
+
+#[test]
+fn reconnect_now_skips_the_wait() {
+    let mut h = Harness::new(SessionConfig {
+        reconnect_delay: 60_000,
+        ..quiet_config()
+    });
+    h.connect(Version::V1_2, "0,0");
+    assert_eq!(h.session.negotiated_heartbeats(), (0, 0));
+    h.session.reconnect_now(10.0);
+    h.drain();
+    assert_eq!(h.opens.len(), 1, "nothing scheduled: nothing to do");
+    h.transport_closed(1006);
+    h.now = 500.0;
+    h.session.reconnect_now(500.0);
+    h.drain();
+    assert_eq!(h.opens.len(), 2);
+    assert_eq!(h.opens[1].0, 500.0);
+    assert_eq!(h.session.poll_timeout(), None);
+}
