@@ -74,6 +74,16 @@ install() {
     printf '%s\n' "$want_env" >"$env"
   fi
 
+  # The broker is started through `su rabbitmq`, whose pam_limits resets the open-file limit to
+  # 1024: too few for the 10,000 idle connections of the benchmark.
+  local limits=/etc/security/limits.d/rabbitmq-stomp-wasm.conf
+  local want_limits=$'rabbitmq soft nofile 20000\nrabbitmq hard nofile 20000'
+  if [ "$(cat "$limits" 2>/dev/null)" != "$want_limits" ]; then
+    log "writing $limits"
+    mkdir -p /etc/security/limits.d
+    printf '%s\n' "$want_limits" >"$limits"
+  fi
+
   if ! grep -q rabbitmq_web_stomp "$ENABLED_PLUGINS" 2>/dev/null; then
     log "enabling rabbitmq_stomp rabbitmq_web_stomp (offline)"
     rabbitmq-plugins enable --offline rabbitmq_stomp rabbitmq_web_stomp >/dev/null
@@ -82,7 +92,7 @@ install() {
 }
 
 running() {
-  rabbitmqctl -q status >/dev/null 2>&1
+  rabbitmq-diagnostics -q ping >/dev/null 2>&1
 }
 
 start() {
@@ -93,8 +103,6 @@ start() {
     log "already running"
   else
     log "starting (rabbitmq-server -detached)"
-    # 10,000 idle connections in the benchmark need file descriptors.
-    ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
     rabbitmq-server -detached
   fi
   # await_startup needs the node to exist: right after -detached it does not yet, so retry.
