@@ -1,1 +1,69 @@
-//! stomp-server: placeholder until the broker lands.
+//! # stomp-server
+//!
+//! The stomp-wasm companion broker: STOMP 1.0/1.1/1.2 over raw TCP and WebSocket (SockJS plugs
+//! in through the same session entry point), an in-memory broker with Spring's simple-broker
+//! semantics, and Spring-style application handlers.
+//!
+//! ## Layout
+//!
+//! - [`config`]: every setting, TOML-loadable, with defaults (prefixes, heart-beats, limits,
+//!   security).
+//! - [`server`]: [`Server`] (shared state), [`Listeners`], [`run`], the HTTP router, scheduled
+//!   tasks, graceful shutdown.
+//! - [`broker`]: the transport-agnostic core — prefix routing and Ant-style wildcards
+//!   (`destination`), topics (pub-sub), queues (round robin, backlog, redelivery), `/user`
+//!   destinations, ACK bookkeeping. State is sharded by destination; each session has its own
+//!   bounded outbox, so there is no global lock on the message path.
+//! - [`session`]: one STOMP session — CONNECT negotiation, heart-beats, subscriptions, ACK/NACK,
+//!   transactions, receipts, limits, ERROR-then-close — and [`serve_session`], which runs it over
+//!   any transport.
+//! - [`transport`]: `tcp` (raw STOMP) and `ws` (WebSocket upgrade handler, origin check).
+//! - [`app`]: the handler API (`@MessageMapping`, `@SendTo`, `@SubscribeMapping`,
+//!   `@MessageExceptionHandler`, `@Scheduled` equivalents) and the example handlers.
+//! - [`auth`]: pluggable [`auth::Authenticator`] (built-in: users file, anonymous switch) and
+//!   per-destination [`auth::Authorizer`].
+//!
+//! All STOMP parsing and encoding goes through the shared codec ([`stomp_wasm::Decoder`],
+//! [`stomp_wasm::Encoder`]); a fan-out encodes the body once (`Encoder::encode_tail`) and only a
+//! short head per subscriber.
+//!
+//! ## Plugging in another transport (SockJS)
+//!
+//! The stable entry point is
+//! [`serve_session(server: Server, transport: impl StompTransport, peer: PeerInfo)`](serve_session).
+//! A transport implements [`StompTransport`]: `recv()` yields raw STOMP bytes from the peer
+//! (split anywhere; `Ok(None)` = peer closed; must be cancel-safe) and `send()` writes queued
+//! [`OutFrame`]s (one STOMP frame or a heart-beat `\n` each; [`OutFrame::to_bytes`] gives the
+//! contiguous frame). When a transport is not one connection, use [`ChannelTransport`]: feed raw
+//! bytes into an `mpsc::Sender<Bytes>`, read one encoded frame per `Bytes` from an
+//! `mpsc::Receiver<Bytes>`; the receiver yielding `None` means the session is over.
+//!
+//! ```no_run
+//! # async fn demo(server: stomp_server::Server) {
+//! use stomp_server::{serve_session, ChannelTransport, PeerInfo};
+//! let (to_session, inbound) = tokio::sync::mpsc::channel(64);
+//! let (outbound, mut from_session) = tokio::sync::mpsc::channel(256);
+//! let peer = PeerInfo { remote: None, transport: "sockjs", subprotocol: None };
+//! tokio::spawn(serve_session(server.clone(), ChannelTransport::new(inbound, outbound), peer));
+//! to_session.send("CONNECT\naccept-version:1.2\n\n\0".into()).await.ok();
+//! while let Some(frame) = from_session.recv().await { /* one frame per message */ }
+//! # }
+//! ```
+//!
+//! HTTP routes are added with [`Server::serve`]'s `extra_routes` (merged before the static file
+//! fallback), or by building [`Server::http_router`] yourself. The endpoint paths are
+//! configuration: `endpoints.websocket` (default `/ws`) and `endpoints.sockjs` (default
+//! `/stomp`).
+
+pub mod app;
+pub mod auth;
+pub mod broker;
+pub mod config;
+pub mod server;
+pub mod session;
+pub mod transport;
+
+pub use app::{App, BrokerHandle, HandlerError, Reply, Request};
+pub use config::Config;
+pub use server::{run, Listeners, Server, ServerBuilder, ServerError};
+pub use session::{serve_session, ChannelTransport, OutFrame, PeerInfo, StompTransport};

@@ -1,0 +1,308 @@
+//! The broker core: routes messages between sessions, independent of any transport.
+//!
+//! Sessions reach it through plain method calls on a shared [`Broker`]; the broker reaches
+//! sessions through their [`SessionLink`] (a bounded outbox and the pending-ACK list). State is
+//! sharded by destination so concurrent publishers to different destinations do not contend.
+//!
+//! - [`destination`]: prefix routing and Ant-style patterns.
+//! - [`message`]: a message and its once-per-version encoding.
+//! - [`subscriber`]: sessions and subscriptions as the broker sees them; ACK bookkeeping.
+//! - [`topic`]: pub-sub fan-out. [`queue`]: point-to-point, backlog, redelivery.
+//! - [`user`]: `/user/...` destinations and who is online.
+
+pub mod destination;
+pub mod message;
+pub mod queue;
+pub mod subscriber;
+pub mod topic;
+pub mod user;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use bytes::Bytes;
+use stomp_wasm::{ByteStr, Headers};
+
+use crate::config::Destinations;
+use destination::{is_pattern, Pattern, Route, Router};
+use message::Message;
+use queue::Queues;
+pub use subscriber::{AckMode, PendingAck, SessionLink, Subscription};
+use topic::Topics;
+use user::Users;
+
+/// Shards per registry: enough to spread two cores' worth of publishers.
+pub(crate) const SHARDS: usize = 16;
+
+pub(crate) fn shard_of(destination: &str) -> usize {
+    // FNV-1a: cheap and good enough to spread destination names.
+    let mut h: u32 = 0x811c_9dc5;
+    for b in destination.bytes() {
+        h ^= u32::from(b);
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    h as usize % SHARDS
+}
+
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // Critical sections are plain collection updates: a poisoned lock's data is still sound.
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Why a destination was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RouteError {
+    #[error("destination {0:?} is under no configured prefix")]
+    NoPrefix(String),
+    #[error("wildcard subscriptions are only allowed on pub-sub destinations: {0:?}")]
+    PatternOnQueue(String),
+    #[error("malformed user destination {0:?}")]
+    BadUserDestination(String),
+    #[error("destination {0:?} is an application destination")]
+    Application(String),
+}
+
+/// A live subscription as its session remembers it, to cancel it later.
+#[derive(Debug)]
+pub struct ActiveSubscription {
+    kind: SubscriptionKind,
+    pub subscription: Arc<Subscription>,
+}
+
+#[derive(Debug)]
+enum SubscriptionKind {
+    Topic(ByteStr),
+    Pattern,
+    Queue(ByteStr),
+}
+
+/// See the [module docs](self).
+#[derive(Debug)]
+pub struct Broker {
+    router: Router,
+    topics: Topics,
+    queues: Queues,
+    users: Users,
+    next_id: AtomicU64,
+    max_unacked: usize,
+}
+
+impl Broker {
+    pub fn new(config: &Destinations) -> Broker {
+        Broker {
+            router: Router::new(config),
+            topics: Topics::default(),
+            queues: Queues::new(config.queue_backlog),
+            users: Users::default(),
+            next_id: AtomicU64::new(1),
+            max_unacked: config.max_unacked.max(1),
+        }
+    }
+
+    pub fn router(&self) -> &Router {
+        &self.router
+    }
+
+    pub fn route<'a>(&self, destination: &'a str) -> Route<'a> {
+        self.router.route(destination)
+    }
+
+    pub fn next_message_id(&self) -> u64 {
+        self.next_id.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Makes a connected session reachable by `/user` destinations.
+    pub fn register(&self, link: &Arc<SessionLink>) {
+        self.users.register(link);
+    }
+
+    /// Forgets an ended session (its outbox already closed and subscriptions cancelled): its
+    /// unacknowledged queue messages go back for redelivery, its `/user` queues are dropped.
+    pub fn unregister(&self, link: &Arc<SessionLink>) {
+        self.users.unregister(link);
+        for p in link.take_pending(None) {
+            self.queues.redeliver(&p.queue, p.message, link);
+        }
+        for q in link.take_user_queues() {
+            self.queues.remove(&q);
+        }
+    }
+
+    /// Sends to a broker destination (`/topic`, `/queue` or `/user/{name}/…`). Returns the number
+    /// of sessions reached now (a queue message kept for later counts 0).
+    pub fn send(
+        &self,
+        destination: &str,
+        headers: &Headers,
+        body: Bytes,
+    ) -> Result<usize, RouteError> {
+        match self.route(destination) {
+            Route::Topic => {
+                let m = Message::from_send(
+                    self.next_message_id(),
+                    ByteStr::from(destination.to_owned()),
+                    headers,
+                    body,
+                );
+                Ok(self.topics.publish(&Arc::new(m)))
+            }
+            Route::Queue => {
+                let name = ByteStr::from(destination.to_owned());
+                let m = Message::from_send(self.next_message_id(), name.clone(), headers, body);
+                Ok(usize::from(self.queues.send(&name, Arc::new(m))))
+            }
+            Route::User(rest) => {
+                let (name, target) = split_user(rest)
+                    .ok_or_else(|| RouteError::BadUserDestination(destination.to_owned()))?;
+                self.send_to_user(name, target, headers, body)
+            }
+            Route::App(_) => Err(RouteError::Application(destination.to_owned())),
+            Route::Unknown => Err(RouteError::NoPrefix(destination.to_owned())),
+        }
+    }
+
+    /// Sends to `target` (e.g. `/queue/errors`) of every session of `user`; `user` may also be
+    /// a session id, which reaches sessions without a login.
+    pub fn send_to_user(
+        &self,
+        user: &str,
+        target: &str,
+        headers: &Headers,
+        body: Bytes,
+    ) -> Result<usize, RouteError> {
+        let route = self.route(target);
+        if !matches!(route, Route::Topic | Route::Queue) {
+            return Err(RouteError::BadUserDestination(target.to_owned()));
+        }
+        let mut reached = 0;
+        for link in self.users.sessions_of(user) {
+            let name = user_queue_name(target, &link.id);
+            let m = Arc::new(Message::from_send(
+                self.next_message_id(),
+                name.clone(),
+                headers,
+                body.clone(),
+            ));
+            if route == Route::Queue {
+                link.add_user_queue(&name);
+                reached += usize::from(self.queues.send(&name, m));
+            } else {
+                reached += self.topics.publish(&m);
+            }
+        }
+        Ok(reached)
+    }
+
+    /// Registers a subscription to a broker or user destination.
+    pub fn subscribe(
+        &self,
+        link: &Arc<SessionLink>,
+        destination: &str,
+        id: ByteStr,
+        ack: AckMode,
+    ) -> Result<ActiveSubscription, RouteError> {
+        let (route, internal, reported) = match self.route(destination) {
+            Route::User(rest) => {
+                let route = self.route(rest);
+                if !matches!(route, Route::Topic | Route::Queue) || is_pattern(rest) {
+                    return Err(RouteError::BadUserDestination(destination.to_owned()));
+                }
+                let name = user_queue_name(rest, &link.id);
+                if route == Route::Queue {
+                    link.add_user_queue(&name);
+                }
+                (route, name, Some(ByteStr::from(destination.to_owned())))
+            }
+            r @ (Route::Topic | Route::Queue) => (r, ByteStr::from(destination.to_owned()), None),
+            Route::App(_) => return Err(RouteError::Application(destination.to_owned())),
+            Route::Unknown => return Err(RouteError::NoPrefix(destination.to_owned())),
+        };
+        let sub = Arc::new(Subscription::new(
+            Arc::clone(link),
+            id,
+            ack,
+            reported,
+            self.max_unacked,
+        ));
+        let kind = if is_pattern(&internal) {
+            if route == Route::Queue {
+                return Err(RouteError::PatternOnQueue(destination.to_owned()));
+            }
+            self.topics
+                .subscribe_pattern(Pattern::new(&internal), Arc::clone(&sub));
+            SubscriptionKind::Pattern
+        } else if route == Route::Queue {
+            self.queues.subscribe(&internal, Arc::clone(&sub));
+            SubscriptionKind::Queue(internal)
+        } else {
+            self.topics.subscribe(&internal, Arc::clone(&sub));
+            SubscriptionKind::Topic(internal)
+        };
+        Ok(ActiveSubscription {
+            kind,
+            subscription: sub,
+        })
+    }
+
+    /// Cancels a subscription; its unacknowledged queue messages go back for redelivery.
+    pub fn unsubscribe(&self, active: &ActiveSubscription) {
+        let sub = &active.subscription;
+        match &active.kind {
+            SubscriptionKind::Topic(d) => self.topics.unsubscribe(d, sub),
+            SubscriptionKind::Pattern => self.topics.unsubscribe_pattern(sub),
+            SubscriptionKind::Queue(q) => self.queues.unsubscribe(q, sub),
+        }
+        for p in sub.session.take_pending(Some(sub)) {
+            self.queues.redeliver(&p.queue, p.message, &sub.session);
+        }
+    }
+
+    /// Settles an ACK: frees room in the queues the messages came from.
+    pub fn ack(&self, settled: Vec<PendingAck>) {
+        let mut queues: Vec<ByteStr> = Vec::new();
+        for p in settled {
+            if !queues.contains(&p.queue) {
+                queues.push(p.queue);
+            }
+        }
+        for q in queues {
+            self.queues.pull(&q);
+        }
+    }
+
+    /// Settles a NACK: the messages go out again, preferably to another subscriber.
+    pub fn nack(&self, link: &Arc<SessionLink>, settled: Vec<PendingAck>) {
+        for p in settled {
+            self.queues.redeliver(&p.queue, p.message, link);
+        }
+    }
+
+    /// Users with at least one connected session, sorted.
+    pub fn online_users(&self) -> Vec<String> {
+        self.users.names()
+    }
+
+    /// Connected sessions.
+    pub fn session_count(&self) -> usize {
+        self.users.session_count()
+    }
+
+    /// Messages waiting in a queue (diagnostics, tests).
+    pub fn queue_backlog(&self, destination: &str) -> usize {
+        self.queues
+            .backlog_len(&ByteStr::from(destination.to_owned()))
+    }
+}
+
+/// `/bob/queue/x` → (`bob`, `/queue/x`).
+fn split_user(rest: &str) -> Option<(&str, &str)> {
+    let rest = rest.strip_prefix('/')?;
+    let slash = rest.find('/')?;
+    let (name, target) = rest.split_at(slash);
+    (!name.is_empty() && target.len() > 1).then_some((name, target))
+}
+
+/// The broker destination behind a session's `/user` destination (Spring's naming).
+fn user_queue_name(target: &str, session: &str) -> ByteStr {
+    ByteStr::from(format!("{target}-user{session}"))
+}

@@ -1,0 +1,181 @@
+//! Point-to-point destinations: each message goes to exactly one subscriber, round robin.
+//!
+//! A message nobody can take (no subscriber, or every client-ack subscriber at its unacked limit)
+//! waits in the queue's backlog, bounded: beyond the limit the oldest waiting message is dropped.
+//! The backlog drains when a subscriber arrives or an ACK frees room. A NACKed message, or one
+//! left unacknowledged when its session ends, comes back here and goes out again with
+//! `redelivered:true`, preferably to another subscriber.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+
+use stomp_wasm::ByteStr;
+
+use super::message::Message;
+use super::subscriber::{SessionLink, Subscription};
+use super::{lock, shard_of, SHARDS};
+use crate::session::outbox::Pushed;
+
+#[derive(Debug, Default)]
+struct Queue {
+    subscribers: Vec<Arc<Subscription>>,
+    next: usize,
+    backlog: VecDeque<(Arc<Message>, bool)>,
+}
+
+impl Queue {
+    /// The next subscriber in turn that can take a message, avoiding `avoid` when anyone else
+    /// can.
+    fn pick(&mut self, avoid: Option<&Arc<SessionLink>>) -> Option<Arc<Subscription>> {
+        let n = self.subscribers.len();
+        let mut fallback = None;
+        for i in 0..n {
+            let idx = (self.next + i) % n;
+            let sub = &self.subscribers[idx];
+            if !sub.can_take() {
+                continue;
+            }
+            if avoid.is_some_and(|a| Arc::ptr_eq(&sub.session, a)) {
+                fallback.get_or_insert(idx);
+                continue;
+            }
+            self.next = (idx + 1) % n;
+            return Some(Arc::clone(sub));
+        }
+        let idx = fallback?;
+        self.next = (idx + 1) % n;
+        Some(Arc::clone(&self.subscribers[idx]))
+    }
+
+    /// Hands a message to a subscriber; false when no one could take it.
+    fn dispatch(
+        &mut self,
+        name: &ByteStr,
+        message: &Arc<Message>,
+        redelivered: bool,
+        avoid: Option<&Arc<SessionLink>>,
+    ) -> bool {
+        // A subscriber whose session turns out to be closing is skipped; bounded by the count.
+        for _ in 0..self.subscribers.len() {
+            let Some(sub) = self.pick(avoid) else {
+                return false;
+            };
+            match sub.deliver(message, Some(name), redelivered) {
+                Pushed::Queued | Pushed::Dropped => return true,
+                // A client-ack delivery stays pending and returns at session end; an auto one
+                // is lost with the slow consumer, as with any broker that closes them.
+                Pushed::Overflow => return true,
+                // Nothing was registered for a closed session: try the next subscriber.
+                Pushed::Closed => {}
+            }
+        }
+        false
+    }
+
+    fn drain_backlog(&mut self, name: &ByteStr) {
+        while let Some((message, redelivered)) = self.backlog.pop_front() {
+            if !self.dispatch(name, &message, redelivered, None) {
+                self.backlog.push_front((message, redelivered));
+                break;
+            }
+        }
+    }
+
+    fn is_idle(&self) -> bool {
+        self.subscribers.is_empty() && self.backlog.is_empty()
+    }
+}
+
+#[derive(Debug)]
+pub struct Queues {
+    shards: Box<[Mutex<HashMap<ByteStr, Queue>>]>,
+    backlog_limit: usize,
+}
+
+impl Queues {
+    pub fn new(backlog_limit: usize) -> Queues {
+        Queues {
+            shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
+            backlog_limit,
+        }
+    }
+
+    fn with_queue<R>(&self, name: &ByteStr, f: impl FnOnce(&mut Queue) -> R) -> R {
+        let mut shard = lock(&self.shards[shard_of(name)]);
+        let queue = shard.entry(name.clone()).or_default();
+        let r = f(queue);
+        if queue.is_idle() {
+            shard.remove(name);
+        }
+        r
+    }
+
+    fn keep(&self, queue: &mut Queue, name: &ByteStr, message: Arc<Message>, redelivered: bool) {
+        if queue.backlog.len() >= self.backlog_limit {
+            tracing::warn!(queue = %name, limit = self.backlog_limit, "queue backlog full, dropping its oldest message");
+            queue.backlog.pop_front();
+        }
+        if self.backlog_limit > 0 {
+            queue.backlog.push_back((message, redelivered));
+        }
+    }
+
+    /// Sends a message to the queue. Returns true when delivered now, false when kept (or, with
+    /// a zero backlog, dropped).
+    pub fn send(&self, name: &ByteStr, message: Arc<Message>) -> bool {
+        self.with_queue(name, |q| {
+            // Older waiting messages go first.
+            q.drain_backlog(name);
+            if q.backlog.is_empty() && q.dispatch(name, &message, false, None) {
+                return true;
+            }
+            self.keep(q, name, message, false);
+            false
+        })
+    }
+
+    /// Returns a NACKed or abandoned message for redelivery.
+    pub fn redeliver(&self, name: &ByteStr, message: Arc<Message>, avoid: &Arc<SessionLink>) {
+        self.with_queue(name, |q| {
+            if !q.dispatch(name, &message, true, Some(avoid)) {
+                if q.backlog.len() >= self.backlog_limit {
+                    q.backlog.pop_back();
+                }
+                q.backlog.push_front((message, true));
+            }
+        })
+    }
+
+    pub fn subscribe(&self, name: &ByteStr, sub: Arc<Subscription>) {
+        self.with_queue(name, |q| {
+            q.subscribers.push(sub);
+            q.drain_backlog(name);
+        })
+    }
+
+    pub fn unsubscribe(&self, name: &ByteStr, sub: &Arc<Subscription>) {
+        self.with_queue(name, |q| {
+            q.subscribers.retain(|s| !Arc::ptr_eq(s, sub));
+            if q.next >= q.subscribers.len() {
+                q.next = 0;
+            }
+        })
+    }
+
+    /// Delivers waiting messages after an ACK made room.
+    pub fn pull(&self, name: &ByteStr) {
+        self.with_queue(name, |q| q.drain_backlog(name))
+    }
+
+    /// Drops a queue and its backlog (a session's `/user` queues, when it ends).
+    pub fn remove(&self, name: &ByteStr) {
+        lock(&self.shards[shard_of(name)]).remove(name);
+    }
+
+    /// Messages waiting in a queue.
+    pub fn backlog_len(&self, name: &ByteStr) -> usize {
+        lock(&self.shards[shard_of(name)])
+            .get(name)
+            .map_or(0, |q| q.backlog.len())
+    }
+}

@@ -1,0 +1,291 @@
+//! Server configuration: listeners, destination prefixes, heart-beats, limits and security.
+//!
+//! Every field has a default (see [`Config::default`]), so a TOML file only names what it
+//! changes. Durations are in milliseconds, sizes in bytes.
+//!
+//! ```toml
+//! tcp = "127.0.0.1:61613"
+//! http = "127.0.0.1:8080"
+//! www = "www"
+//!
+//! [destinations]
+//! broker_prefixes = ["/topic", "/queue"]
+//! queue_prefixes = ["/queue"]
+//! app_prefixes = ["/app"]
+//!
+//! [limits]
+//! outbound_buffer = 524288
+//! ```
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use stomp_wasm::{Limits, Version};
+
+/// Why a configuration could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("invalid configuration in {path}: {source}")]
+    Parse {
+        path: PathBuf,
+        source: toml::de::Error,
+    },
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
+}
+
+/// The whole server configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Raw STOMP over TCP. Used by the binary; `run` takes already-bound listeners.
+    pub tcp: Option<SocketAddr>,
+    /// HTTP listener: WebSocket endpoint, SockJS, static files.
+    pub http: Option<SocketAddr>,
+    /// Directory of static files served at `/` (a missing directory serves nothing).
+    pub www: PathBuf,
+    pub endpoints: Endpoints,
+    pub destinations: Destinations,
+    pub heartbeat: Heartbeat,
+    pub limits: LimitsConfig,
+    pub security: Security,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            tcp: Some(SocketAddr::from(([127, 0, 0, 1], 61613))),
+            http: Some(SocketAddr::from(([127, 0, 0, 1], 8080))),
+            www: PathBuf::from("www"),
+            endpoints: Endpoints::default(),
+            destinations: Destinations::default(),
+            heartbeat: Heartbeat::default(),
+            limits: LimitsConfig::default(),
+            security: Security::default(),
+        }
+    }
+}
+
+/// HTTP paths of the STOMP endpoints.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Endpoints {
+    /// Plain WebSocket endpoint.
+    pub websocket: String,
+    /// SockJS base path (served by the SockJS module).
+    pub sockjs: String,
+}
+
+impl Default for Endpoints {
+    fn default() -> Endpoints {
+        Endpoints {
+            websocket: "/ws".into(),
+            sockjs: "/stomp".into(),
+        }
+    }
+}
+
+/// Destination prefixes, as Spring's `enableSimpleBroker` / `setApplicationDestinationPrefixes` /
+/// `setUserDestinationPrefix`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Destinations {
+    /// Prefixes handled by the built-in broker.
+    pub broker_prefixes: Vec<String>,
+    /// The broker prefixes with point-to-point (queue) semantics; the others are pub-sub.
+    pub queue_prefixes: Vec<String>,
+    /// Prefixes routed to application handlers.
+    pub app_prefixes: Vec<String>,
+    /// User destinations prefix.
+    pub user_prefix: String,
+    /// Messages kept per queue while nobody is subscribed (oldest dropped beyond).
+    pub queue_backlog: usize,
+    /// Unacknowledged queue messages per subscription (client ack modes) before the queue stops
+    /// delivering to it.
+    pub max_unacked: usize,
+}
+
+impl Default for Destinations {
+    fn default() -> Destinations {
+        Destinations {
+            broker_prefixes: vec!["/topic".into(), "/queue".into()],
+            queue_prefixes: vec!["/queue".into()],
+            app_prefixes: vec!["/app".into()],
+            user_prefix: "/user".into(),
+            queue_backlog: 10_000,
+            max_unacked: 1_000,
+        }
+    }
+}
+
+/// Heart-beats the server offers in CONNECTED, and how late a peer may be.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Heartbeat {
+    /// Smallest interval at which the server can send heart-beats (0 = never).
+    pub send_ms: u64,
+    /// Interval at which the server wants to receive heart-beats (0 = not wanted).
+    pub receive_ms: u64,
+    /// A peer silent for this many receive intervals is dropped.
+    pub tolerance: u32,
+}
+
+impl Default for Heartbeat {
+    fn default() -> Heartbeat {
+        Heartbeat {
+            send_ms: 10_000,
+            receive_ms: 10_000,
+            tolerance: 3,
+        }
+    }
+}
+
+/// What happens when a session's outbound buffer is full.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum SlowConsumerPolicy {
+    /// Send an ERROR and close the session (Spring closes too).
+    #[default]
+    Close,
+    /// Drop the message for that session and keep going.
+    Drop,
+}
+
+/// Sizes and counts.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LimitsConfig {
+    pub max_frame_size: usize,
+    pub max_body: usize,
+    pub max_headers: usize,
+    pub max_header_line: usize,
+    pub max_subscriptions: usize,
+    pub max_connections: usize,
+    pub max_transactions: usize,
+    /// SENDs and ACKs buffered in one transaction.
+    pub max_transaction_frames: usize,
+    /// Bytes queued towards one peer.
+    pub outbound_buffer: usize,
+    pub slow_consumer: SlowConsumerPolicy,
+    /// Time a new connection has to send CONNECT.
+    pub connect_timeout_ms: u64,
+    /// Time a write to a peer may take before the session is dropped.
+    pub send_timeout_ms: u64,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> LimitsConfig {
+        let codec = Limits::default();
+        LimitsConfig {
+            max_frame_size: codec.max_frame_size,
+            max_body: codec.max_body,
+            max_headers: codec.max_headers,
+            max_header_line: codec.max_header_line,
+            max_subscriptions: 1_000,
+            max_connections: 10_000,
+            max_transactions: 16,
+            max_transaction_frames: 1_000,
+            outbound_buffer: 512 * 1024,
+            slow_consumer: SlowConsumerPolicy::Close,
+            connect_timeout_ms: 60_000,
+            send_timeout_ms: 10_000,
+        }
+    }
+}
+
+impl LimitsConfig {
+    /// The codec limits for frames from peers.
+    pub fn codec(&self) -> Limits {
+        Limits {
+            max_frame_size: self.max_frame_size,
+            max_headers: self.max_headers,
+            max_header_line: self.max_header_line,
+            max_body: self.max_body,
+        }
+    }
+}
+
+/// Authentication and WebSocket origins.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Security {
+    /// CONNECT without `login` is accepted.
+    pub allow_anonymous: bool,
+    /// `name:password` lines; when set, logins are checked against it.
+    pub users_file: Option<PathBuf>,
+    /// Origins allowed on WebSocket upgrades besides the same origin and localhost
+    /// (`"*"` allows any).
+    pub allowed_origins: Vec<String>,
+    /// Protocol versions offered.
+    pub versions: Vec<String>,
+}
+
+impl Default for Security {
+    fn default() -> Security {
+        Security {
+            allow_anonymous: true,
+            users_file: None,
+            allowed_origins: Vec::new(),
+            versions: vec!["1.0".into(), "1.1".into(), "1.2".into()],
+        }
+    }
+}
+
+impl Config {
+    /// Reads a TOML file over the defaults.
+    pub fn from_file(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        let config: Config = toml::from_str(&text).map_err(|source| ConfigError::Parse {
+            path: path.to_owned(),
+            source,
+        })?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks what serde cannot.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let d = &self.destinations;
+        for p in d.broker_prefixes.iter().chain(&d.app_prefixes) {
+            if !p.starts_with('/') {
+                return Err(ConfigError::Invalid(format!(
+                    "prefix {p:?} must start with '/'"
+                )));
+            }
+        }
+        if let Some(q) = d
+            .queue_prefixes
+            .iter()
+            .find(|q| !d.broker_prefixes.contains(q))
+        {
+            return Err(ConfigError::Invalid(format!(
+                "queue prefix {q:?} is not a broker prefix"
+            )));
+        }
+        if self.versions().is_empty() {
+            return Err(ConfigError::Invalid("no supported STOMP version".into()));
+        }
+        if self.limits.outbound_buffer == 0 || self.limits.max_frame_size == 0 {
+            return Err(ConfigError::Invalid("limits must be positive".into()));
+        }
+        Ok(())
+    }
+
+    /// The configured protocol versions that exist.
+    pub fn versions(&self) -> Vec<Version> {
+        self.security
+            .versions
+            .iter()
+            .filter_map(|v| Version::parse(v))
+            .collect()
+    }
+}

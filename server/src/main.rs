@@ -1,0 +1,111 @@
+//! The `stomp-server` binary: flags and an optional TOML file over the defaults, tracing logs,
+//! the example application, graceful shutdown on SIGINT/SIGTERM.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+use stomp_server::app::examples::demo_app;
+use stomp_server::{Config, Listeners, Server};
+
+/// STOMP broker over TCP, WebSocket and SockJS.
+#[derive(Debug, Parser)]
+#[command(name = "stomp-server", version)]
+struct Args {
+    /// Raw STOMP TCP listener (default 127.0.0.1:61613).
+    #[arg(long, value_name = "ADDR")]
+    tcp: Option<SocketAddr>,
+    /// HTTP listener for WebSocket, SockJS and static files (default 127.0.0.1:8080).
+    #[arg(long, value_name = "ADDR")]
+    http: Option<SocketAddr>,
+    /// Static files served at / (default ./www).
+    #[arg(long, value_name = "DIR")]
+    www: Option<PathBuf>,
+    /// TOML configuration file (flags override it).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Users file of name:password lines (overrides security.users_file).
+    #[arg(long, value_name = "FILE")]
+    users: Option<PathBuf>,
+    /// Refuse CONNECT without login.
+    #[arg(long)]
+    no_anonymous: bool,
+    /// Period of the example /topic/clock push, in milliseconds (0 = off).
+    #[arg(long, value_name = "MS", default_value_t = 1000)]
+    clock_ms: u64,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        // Plain text when piped: scripts grep the "listening tcp=… http=…" line.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    match serve(Args::parse()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(args: Args) -> Result<(), stomp_server::ServerError> {
+    let mut config = match &args.config {
+        Some(path) => Config::from_file(path)?,
+        None => Config::default(),
+    };
+    if let Some(a) = args.tcp {
+        config.tcp = Some(a);
+    }
+    if let Some(a) = args.http {
+        config.http = Some(a);
+    }
+    if let Some(d) = args.www {
+        config.www = d;
+    }
+    if let Some(u) = args.users {
+        config.security.users_file = Some(u);
+    }
+    if args.no_anonymous {
+        config.security.allow_anonymous = false;
+    }
+    let clock = (args.clock_ms > 0).then(|| Duration::from_millis(args.clock_ms));
+    let listeners = Listeners::bind(&config).await?;
+    let show = |a: Option<SocketAddr>| a.map_or_else(|| "off".to_owned(), |a| a.to_string());
+    tracing::info!(
+        "listening tcp={} http={}",
+        show(listeners.tcp_addr()),
+        show(listeners.http_addr())
+    );
+    let server = Server::new(config, demo_app(clock))?;
+    server.serve(listeners, None, shutdown_signal()).await
+}
+
+/// Completes on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}

@@ -1,0 +1,386 @@
+//! The running server: shared state ([`Server`]), listeners, the HTTP router, scheduled tasks and
+//! graceful shutdown.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), stomp_server::ServerError> {
+//! use stomp_server::{app::App, Config, Listeners};
+//! let listeners = Listeners {
+//!     tcp: Some(tokio::net::TcpListener::bind("127.0.0.1:0").await?),
+//!     http: Some(tokio::net::TcpListener::bind("127.0.0.1:0").await?),
+//! };
+//! stomp_server::run(listeners, Config::default(), App::new(), async {
+//!     let _ = tokio::signal::ctrl_c().await;
+//! })
+//! .await
+//! # }
+//! ```
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::routing::get;
+use stomp_wasm::Version;
+use tokio::net::TcpListener;
+use tokio::sync::{watch, Notify};
+use tower_http::services::ServeDir;
+use tower_http::trace::TraceLayer;
+
+use crate::app::{App, BrokerHandle};
+use crate::auth::{AllowAll, Authenticator, Authorizer, StaticAuthenticator, UsersFileError};
+use crate::broker::Broker;
+use crate::config::{Config, ConfigError};
+use crate::transport::{tcp, ws};
+
+/// Why the server could not start or run.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    UsersFile(#[from] UsersFileError),
+    #[error("I/O error: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Bound listeners to serve on; either may be absent.
+#[derive(Debug, Default)]
+pub struct Listeners {
+    /// Raw STOMP over TCP.
+    pub tcp: Option<TcpListener>,
+    /// HTTP: WebSocket endpoint, extra routes (SockJS), static files.
+    pub http: Option<TcpListener>,
+}
+
+impl Listeners {
+    /// Binds the addresses in `config` (`tcp`, `http`).
+    pub async fn bind(config: &Config) -> Result<Listeners, ServerError> {
+        let tcp = match config.tcp {
+            Some(a) => Some(TcpListener::bind(a).await?),
+            None => None,
+        };
+        let http = match config.http {
+            Some(a) => Some(TcpListener::bind(a).await?),
+            None => None,
+        };
+        Ok(Listeners { tcp, http })
+    }
+
+    pub fn tcp_addr(&self) -> Option<SocketAddr> {
+        self.tcp.as_ref().and_then(|l| l.local_addr().ok())
+    }
+
+    pub fn http_addr(&self) -> Option<SocketAddr> {
+        self.http.as_ref().and_then(|l| l.local_addr().ok())
+    }
+}
+
+struct Inner {
+    config: Config,
+    versions: Vec<Version>,
+    default_topic_prefix: String,
+    broker: Arc<Broker>,
+    handle: BrokerHandle,
+    app: App,
+    authenticator: Arc<dyn Authenticator>,
+    authorizer: Arc<dyn Authorizer>,
+    connections: AtomicUsize,
+    idle: Notify,
+    next_session: AtomicU64,
+    shutdown: watch::Sender<bool>,
+}
+
+/// The shared server state: configuration, broker, application, security, connection count and
+/// shutdown signal. Cheap to clone; every session holds one.
+#[derive(Clone)]
+pub struct Server {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server")
+            .field("connections", &self.connection_count())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds a [`Server`] with a custom authenticator or authorizer.
+pub struct ServerBuilder {
+    config: Config,
+    app: App,
+    authenticator: Option<Arc<dyn Authenticator>>,
+    authorizer: Arc<dyn Authorizer>,
+}
+
+impl ServerBuilder {
+    pub fn app(mut self, app: App) -> ServerBuilder {
+        self.app = app;
+        self
+    }
+
+    /// Replaces the built-in authenticator (users file / anonymous switch).
+    pub fn authenticator(mut self, a: impl Authenticator) -> ServerBuilder {
+        self.authenticator = Some(Arc::new(a));
+        self
+    }
+
+    /// Decides SEND and SUBSCRIBE per destination (default: everything allowed).
+    pub fn authorizer(mut self, a: impl Authorizer) -> ServerBuilder {
+        self.authorizer = Arc::new(a);
+        self
+    }
+
+    pub fn build(self) -> Result<Server, ServerError> {
+        let config = self.config;
+        config.validate()?;
+        let authenticator = match self.authenticator {
+            Some(a) => a,
+            None => {
+                let anon = config.security.allow_anonymous;
+                match &config.security.users_file {
+                    Some(path) => Arc::new(StaticAuthenticator::from_file(path, anon)?),
+                    None => Arc::new(StaticAuthenticator::open(anon)),
+                }
+            }
+        };
+        let d = &config.destinations;
+        let default_topic_prefix = d
+            .broker_prefixes
+            .iter()
+            .find(|p| !d.queue_prefixes.contains(p))
+            .cloned()
+            .unwrap_or_else(|| "/topic".to_owned());
+        let broker = Arc::new(Broker::new(d));
+        let (shutdown, _) = watch::channel(false);
+        Ok(Server {
+            inner: Arc::new(Inner {
+                versions: config.versions(),
+                default_topic_prefix,
+                handle: BrokerHandle::new(Arc::clone(&broker)),
+                broker,
+                app: self.app,
+                authenticator,
+                authorizer: self.authorizer,
+                connections: AtomicUsize::new(0),
+                idle: Notify::new(),
+                next_session: AtomicU64::new(1),
+                shutdown,
+                config,
+            }),
+        })
+    }
+}
+
+/// Holds one of the `max_connections` places while a session lives.
+#[derive(Debug)]
+pub struct Admission {
+    server: Server,
+}
+
+impl Drop for Admission {
+    fn drop(&mut self) {
+        if self.server.inner.connections.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.server.inner.idle.notify_waiters();
+        }
+    }
+}
+
+impl Server {
+    pub fn builder(config: Config) -> ServerBuilder {
+        ServerBuilder {
+            config,
+            app: App::new(),
+            authenticator: None,
+            authorizer: Arc::new(AllowAll),
+        }
+    }
+
+    /// A server with the built-in authenticator and no authorization rules.
+    pub fn new(config: Config, app: App) -> Result<Server, ServerError> {
+        Server::builder(config).app(app).build()
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// The broker, for application code outside handlers.
+    pub fn broker_handle(&self) -> BrokerHandle {
+        self.inner.handle.clone()
+    }
+
+    pub(crate) fn broker(&self) -> &Arc<Broker> {
+        &self.inner.broker
+    }
+
+    pub(crate) fn app(&self) -> &App {
+        &self.inner.app
+    }
+
+    pub(crate) fn versions(&self) -> &[Version] {
+        &self.inner.versions
+    }
+
+    pub(crate) fn default_topic_prefix(&self) -> &str {
+        &self.inner.default_topic_prefix
+    }
+
+    pub(crate) fn authenticator(&self) -> &dyn Authenticator {
+        &*self.inner.authenticator
+    }
+
+    pub(crate) fn authorizer(&self) -> &dyn Authorizer {
+        &*self.inner.authorizer
+    }
+
+    pub(crate) fn next_session_id(&self) -> Arc<str> {
+        let n = self.inner.next_session.fetch_add(1, Ordering::Relaxed);
+        Arc::from(format!("s{n:x}"))
+    }
+
+    /// Takes a connection place, or `None` at `max_connections`.
+    pub fn admit(&self) -> Option<Admission> {
+        let max = self.inner.config.limits.max_connections;
+        self.inner
+            .connections
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < max).then_some(n + 1)
+            })
+            .ok()
+            .map(|_| Admission {
+                server: self.clone(),
+            })
+    }
+
+    /// Sessions currently open (on any transport).
+    pub fn connection_count(&self) -> usize {
+        self.inner.connections.load(Ordering::Acquire)
+    }
+
+    /// Becomes `true` when the server shuts down; sessions and transports watch it.
+    pub fn shutdown_signal(&self) -> watch::Receiver<bool> {
+        self.inner.shutdown.subscribe()
+    }
+
+    /// Starts a graceful shutdown: listeners stop, sessions get an ERROR and close.
+    pub fn shutdown(&self) {
+        self.inner.shutdown.send_replace(true);
+    }
+
+    /// The HTTP routes: the WebSocket endpoint, then `extra` (e.g. the SockJS routes), then static
+    /// files from `www` for everything else. `extra` must not set a fallback.
+    pub fn http_router(&self, extra: Option<axum::Router>) -> axum::Router {
+        let config = self.config();
+        let mut router = axum::Router::new()
+            .route(&config.endpoints.websocket, get(ws::upgrade))
+            .with_state(self.clone());
+        if let Some(extra) = extra {
+            router = router.merge(extra);
+        }
+        if !config.www.is_dir() {
+            tracing::warn!(dir = %config.www.display(), "static files directory not found; serving none");
+        }
+        router
+            .fallback_service(ServeDir::new(&config.www))
+            .layer(TraceLayer::new_for_http())
+    }
+
+    /// Serves on the given listeners until `shutdown` completes, then closes every session
+    /// (waiting up to a few seconds for them to finish).
+    pub async fn serve(
+        self,
+        listeners: Listeners,
+        extra_routes: Option<axum::Router>,
+        shutdown: impl Future<Output = ()> + Send,
+    ) -> Result<(), ServerError> {
+        let mut tasks = tokio::task::JoinSet::new();
+        if let Some(listener) = listeners.tcp {
+            tasks.spawn(tcp::accept_loop(
+                listener,
+                self.clone(),
+                self.shutdown_signal(),
+            ));
+        }
+        if let Some(listener) = listeners.http {
+            let router = self.http_router(extra_routes);
+            let mut stop = self.shutdown_signal();
+            tasks.spawn(async move {
+                let served = axum::serve(listener, router)
+                    .with_graceful_shutdown(async move {
+                        stopped(&mut stop).await;
+                    })
+                    .await;
+                if let Err(e) = served {
+                    tracing::error!(error = %e, "HTTP server failed");
+                }
+            });
+        }
+        for periodic in self.app().periodic.clone() {
+            let broker = self.broker_handle();
+            let mut stop = self.shutdown_signal();
+            tasks.spawn(async move {
+                let mut ticks = tokio::time::interval(periodic.every);
+                ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                ticks.tick().await;
+                loop {
+                    tokio::select! {
+                        _ = stopped(&mut stop) => break,
+                        _ = ticks.tick() => (periodic.task)(broker.clone()).await,
+                    }
+                }
+            });
+        }
+
+        let mut stop = self.shutdown_signal();
+        tokio::select! {
+            _ = shutdown => {}
+            _ = stopped(&mut stop) => {}
+        }
+        tracing::info!("shutting down");
+        self.shutdown();
+        while tasks.join_next().await.is_some() {}
+        // Sessions were told to close; give them a moment to flush their ERROR.
+        let drained = tokio::time::timeout(Duration::from_secs(5), async {
+            loop {
+                let idle = self.inner.idle.notified();
+                tokio::pin!(idle);
+                // Registered before the check, so a wake-up in between is not missed.
+                idle.as_mut().enable();
+                if self.connection_count() == 0 {
+                    break;
+                }
+                idle.await;
+            }
+        })
+        .await;
+        if drained.is_err() {
+            tracing::warn!(
+                open = self.connection_count(),
+                "sessions still open at shutdown"
+            );
+        }
+        Ok(())
+    }
+}
+
+/// Builds a server from `config` and `app` and serves `listeners` until `shutdown` completes
+/// (mini-redis style: tests bind `127.0.0.1:0` themselves and pass the listeners in).
+pub async fn run(
+    listeners: Listeners,
+    config: Config,
+    app: App,
+    shutdown: impl Future<Output = ()> + Send,
+) -> Result<(), ServerError> {
+    Server::new(config, app)?
+        .serve(listeners, None, shutdown)
+        .await
+}
+
+/// Completes once the shutdown signal is set (or its sender is gone).
+pub(crate) async fn stopped(signal: &mut watch::Receiver<bool>) {
+    // The guard `wait_for` returns is dropped here, so callers' futures stay `Send`.
+    let _ = signal.wait_for(|stop| *stop).await;
+}

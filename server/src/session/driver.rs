@@ -1,0 +1,90 @@
+//! [`serve_session`]: runs one STOMP session over any [`StompTransport`] until either side ends
+//! it.
+//!
+//! One task per session: it waits for bytes from the peer, for frames the broker queued in the
+//! session's outbox, for its next timer (heart-beats, CONNECT timeout) or for server shutdown,
+//! handles whichever comes first, then flushes the outbox to the transport (bounded by the send
+//! timeout: a peer that stops reading cannot hold the session forever).
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::Duration;
+
+use stomp_wasm::{Encoder, Frame};
+use tokio::time::{timeout, Instant};
+
+use super::outbox::OutFrame;
+use super::transport::{PeerInfo, StompTransport};
+use super::Session;
+use crate::server::Server;
+
+/// Serves one STOMP session over `transport` until the peer disconnects, the session ends it
+/// (DISCONNECT, protocol error, heart-beat timeout, slow consumer) or the server shuts down.
+///
+/// This is the transport-agnostic entry point: TCP, WebSocket and SockJS all end up here. The
+/// connection limit is applied here too (an over-limit peer gets an ERROR and is closed).
+pub async fn serve_session<T: StompTransport>(server: Server, mut transport: T, peer: PeerInfo) {
+    let send_timeout = Duration::from_millis(server.config().limits.send_timeout_ms);
+    let Some(_admission) = server.admit() else {
+        tracing::warn!(transport = peer.transport, remote = ?peer.remote, "connection limit reached");
+        let frame = Frame::error("too many connections", "");
+        let mut out = VecDeque::from([OutFrame::Whole(Encoder::default().encode_to_bytes(&frame))]);
+        let _ = timeout(send_timeout, transport.send(&mut out)).await;
+        transport.close().await;
+        return;
+    };
+    let mut session = Session::new(server.clone(), peer);
+    let link = Arc::clone(session.link());
+    let mut shutdown = server.shutdown_signal();
+    let mut out: VecDeque<OutFrame> = VecDeque::new();
+
+    loop {
+        let deadline = session.next_deadline();
+        tokio::select! {
+            _ = crate::server::stopped(&mut shutdown) => session.shutdown(),
+            _ = link.outbox.ready() => {}
+            received = transport.recv() => match received {
+                Ok(Some(bytes)) => session.on_bytes(&bytes).await,
+                Ok(None) => break,
+                Err(e) => {
+                    tracing::debug!(session = %link.id, error = %e, "transport error");
+                    break;
+                }
+            },
+            _ = sleep_until(deadline) => session.on_timer(Instant::now()),
+        }
+        if link.outbox.drain_into(&mut out) {
+            out.clear();
+            out.push_back(session.slow_consumer());
+        }
+        if !out.is_empty() {
+            match timeout(send_timeout, transport.send(&mut out)).await {
+                Ok(Ok(())) => session.wrote(Instant::now()),
+                Ok(Err(e)) => {
+                    tracing::debug!(session = %link.id, error = %e, "write failed");
+                    break;
+                }
+                Err(_) => {
+                    tracing::info!(session = %link.id, "send timeout: closing");
+                    break;
+                }
+            }
+            out.clear();
+            if out.capacity() > 64 {
+                out = VecDeque::new();
+            }
+        }
+        if session.is_closing() {
+            break;
+        }
+    }
+    session.finish().await;
+    transport.close().await;
+}
+
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d).await,
+        None => std::future::pending().await,
+    }
+}

@@ -1,0 +1,668 @@
+//! One STOMP session: the per-connection protocol state, independent of the transport.
+//!
+//! - [`transport`]: the contract a transport fulfils ([`StompTransport`]) and a channel-backed one.
+//! - `driver`: [`serve_session`], the loop that joins a transport, the session and the broker.
+//! - [`outbox`]: the bounded outbound buffer the broker pushes into.
+//! - `heartbeat`, `transaction`: negotiation/timing and BEGIN/COMMIT/ABORT bookkeeping.
+//!
+//! This file holds [`Session`]: CONNECT negotiation, every client frame, receipts, and the
+//! ERROR-then-close answer to every protocol violation. A violation only ever ends its own
+//! session.
+
+mod driver;
+mod heartbeat;
+pub mod outbox;
+mod transaction;
+pub mod transport;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use stomp_wasm::{ByteStr, Command, Decoded, Decoder, Encoder, Frame, Headers, Version};
+use tokio::time::Instant;
+
+pub use driver::serve_session;
+pub use outbox::OutFrame;
+pub use transport::{ChannelTransport, PeerInfo, StompTransport};
+
+use crate::app::{HandlerError, Reply, Request, SessionEvent};
+use crate::auth::Action;
+use crate::broker::destination::Route;
+use crate::broker::message::{Delivery, Message};
+use crate::broker::{AckMode, ActiveSubscription, SessionLink};
+use crate::server::Server;
+use heartbeat::Heartbeats;
+use outbox::Outbox;
+use transaction::Transactions;
+
+/// A protocol violation: answered with an ERROR frame, then the session closes.
+#[derive(Debug)]
+struct Violation {
+    message: String,
+    detail: String,
+    /// An extra ERROR header (`version` on a failed negotiation).
+    header: Option<(&'static str, String)>,
+}
+
+impl Violation {
+    fn new(message: impl Into<String>) -> Violation {
+        Violation {
+            message: message.into(),
+            detail: String::new(),
+            header: None,
+        }
+    }
+
+    fn detail(mut self, detail: impl Into<String>) -> Violation {
+        self.detail = detail.into();
+        self
+    }
+}
+
+impl<E: std::error::Error> From<E> for Violation {
+    fn from(e: E) -> Violation {
+        Violation::new(e.to_string())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    AwaitingConnect,
+    Connected,
+    Closing,
+}
+
+/// A subscription as its session holds it.
+#[derive(Debug)]
+enum Active {
+    Broker(ActiveSubscription),
+    /// A SUBSCRIBE to an application destination: answered once, nothing to cancel.
+    App,
+}
+
+fn required<'a>(frame: &'a Frame, name: &str) -> Result<&'a str, Violation> {
+    frame
+        .get(name)
+        .ok_or_else(|| Violation::new(format!("{} frame without {name} header", frame.command)))
+}
+
+/// The protocol state of one connection. See the [module docs](self).
+pub(crate) struct Session {
+    server: Server,
+    link: Arc<SessionLink>,
+    peer: PeerInfo,
+    decoder: Decoder,
+    encoder: Encoder,
+    phase: Phase,
+    connected: bool,
+    heartbeats: Heartbeats,
+    subscriptions: HashMap<ByteStr, Active>,
+    transactions: Transactions,
+    created: Instant,
+    last_read: Instant,
+    last_write: Instant,
+}
+
+impl Session {
+    pub fn new(server: Server, peer: PeerInfo) -> Session {
+        let config = server.config();
+        let limits = &config.limits;
+        let link = Arc::new(SessionLink::new(
+            server.next_session_id(),
+            Outbox::new(limits.outbound_buffer, limits.slow_consumer),
+        ));
+        let now = Instant::now();
+        Session {
+            decoder: Decoder::new(limits.codec()),
+            encoder: Encoder::new(Version::V1_2),
+            transactions: Transactions::new(limits.max_transactions, limits.max_transaction_frames),
+            link,
+            peer,
+            phase: Phase::AwaitingConnect,
+            connected: false,
+            heartbeats: Heartbeats::OFF,
+            subscriptions: HashMap::new(),
+            created: now,
+            last_read: now,
+            last_write: now,
+            server,
+        }
+    }
+
+    pub fn link(&self) -> &Arc<SessionLink> {
+        &self.link
+    }
+
+    pub fn is_closing(&self) -> bool {
+        self.phase == Phase::Closing
+    }
+
+    /// Bytes from the peer: decodes and handles every complete frame.
+    pub async fn on_bytes(&mut self, data: &[u8]) {
+        self.last_read = Instant::now();
+        self.decoder.feed(data);
+        while self.phase != Phase::Closing {
+            match self.decoder.decode() {
+                Ok(None) => break,
+                Ok(Some(Decoded::Heartbeat)) => {}
+                Ok(Some(Decoded::Frame(frame))) => self.on_frame(frame).await,
+                Err(e) => {
+                    self.fail(Violation::new(e.to_string()), None);
+                    break;
+                }
+            }
+        }
+    }
+
+    /// Something was written to the peer.
+    pub fn wrote(&mut self, now: Instant) {
+        self.last_write = now;
+    }
+
+    /// The next instant [`on_timer`](Self::on_timer) has work to do.
+    pub fn next_deadline(&self) -> Option<Instant> {
+        let connect = (self.phase == Phase::AwaitingConnect).then(|| {
+            self.created + Duration::from_millis(self.server.config().limits.connect_timeout_ms)
+        });
+        [
+            connect,
+            self.heartbeats.read_deadline(self.last_read),
+            self.heartbeats.send_due(self.last_write),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+    }
+
+    /// Timeouts and heart-beats.
+    pub fn on_timer(&mut self, now: Instant) {
+        if self.phase == Phase::AwaitingConnect
+            && now
+                >= self.created
+                    + Duration::from_millis(self.server.config().limits.connect_timeout_ms)
+        {
+            self.fail(Violation::new("no CONNECT frame in time"), None);
+            return;
+        }
+        if self
+            .heartbeats
+            .read_deadline(self.last_read)
+            .is_some_and(|d| now >= d)
+        {
+            tracing::debug!(session = %self.link.id, "peer silent past its heart-beat interval");
+            self.fail(
+                Violation::new("heart-beat timeout: nothing received from the client"),
+                None,
+            );
+            return;
+        }
+        if self
+            .heartbeats
+            .send_due(self.last_write)
+            .is_some_and(|d| now >= d)
+        {
+            self.link.outbox.push_control(OutFrame::Heartbeat);
+            self.last_write = now;
+        }
+    }
+
+    /// The server is shutting down.
+    pub fn shutdown(&mut self) {
+        if self.phase != Phase::Closing {
+            self.fail(Violation::new("server shutting down"), None);
+        }
+    }
+
+    /// The ERROR a slow consumer gets (its buffered frames are already discarded).
+    pub fn slow_consumer(&mut self) -> OutFrame {
+        self.phase = Phase::Closing;
+        tracing::info!(session = %self.link.id, "closing slow consumer");
+        let frame = Frame::error(
+            "slow consumer: outbound buffer limit exceeded",
+            format!(
+                "more than {} bytes were waiting for this client",
+                self.server.config().limits.outbound_buffer
+            ),
+        );
+        OutFrame::Whole(self.encoder.encode_to_bytes(&frame))
+    }
+
+    /// Leaves the broker: cancels subscriptions, returns unacknowledged queue messages, forgets
+    /// open transactions.
+    pub async fn finish(mut self) {
+        self.link.outbox.close();
+        let broker = self.server.broker();
+        for (_, active) in self.subscriptions.drain() {
+            if let Active::Broker(a) = active {
+                broker.unsubscribe(&a);
+            }
+        }
+        if self.connected {
+            broker.unregister(&self.link);
+            let event = SessionEvent {
+                session_id: Arc::clone(&self.link.id),
+                user: self.link.user().cloned(),
+            };
+            if let Some(hook) = self
+                .server
+                .app()
+                .disconnect_hook(event, self.server.broker_handle())
+            {
+                hook.await;
+            }
+        }
+        tracing::debug!(session = %self.link.id, transport = self.peer.transport, "session ended");
+    }
+
+    fn push_frame(&self, frame: &Frame) {
+        self.link
+            .outbox
+            .push_control(OutFrame::Whole(self.encoder.encode_to_bytes(frame)));
+    }
+
+    fn fail(&mut self, v: Violation, receipt: Option<ByteStr>) {
+        tracing::debug!(session = %self.link.id, error = %v.message, "protocol violation");
+        let mut frame = Frame::error(v.message, v.detail);
+        if let Some(r) = receipt {
+            frame.headers.push("receipt-id", r);
+        }
+        if let Some((name, value)) = v.header {
+            frame.headers.push(name, value);
+        }
+        self.push_frame(&frame);
+        self.phase = Phase::Closing;
+    }
+
+    async fn on_frame(&mut self, frame: Frame) {
+        let receipt = frame.headers.get_bytestr("receipt").cloned();
+        let command = frame.command;
+        match self.handle(frame).await {
+            Ok(()) => {
+                if let Some(r) = receipt {
+                    if !matches!(command, Command::Connect | Command::Stomp) {
+                        self.push_frame(&Frame::new(Command::Receipt).header("receipt-id", r));
+                    }
+                }
+            }
+            Err(v) => self.fail(v, receipt),
+        }
+    }
+
+    async fn handle(&mut self, frame: Frame) -> Result<(), Violation> {
+        match (self.phase, frame.command) {
+            (_, Command::Connected | Command::Message | Command::Receipt | Command::Error) => Err(
+                Violation::new(format!("{} is a server frame", frame.command)),
+            ),
+            (Phase::AwaitingConnect, Command::Connect | Command::Stomp) => {
+                self.connect(frame).await
+            }
+            (Phase::AwaitingConnect, c) => {
+                Err(Violation::new(format!("expected CONNECT, got {c}")))
+            }
+            (_, Command::Connect | Command::Stomp) => Err(Violation::new("already connected")),
+            (_, Command::Send) => self.send(frame).await,
+            (_, Command::Subscribe) => self.subscribe(frame).await,
+            (_, Command::Unsubscribe) => self.unsubscribe(&frame),
+            (_, Command::Ack) => self.ack(frame, false),
+            (_, Command::Nack) => self.ack(frame, true),
+            (_, Command::Begin) => {
+                let tx = required(&frame, "transaction")?;
+                Ok(self.transactions.begin(tx)?)
+            }
+            (_, Command::Commit) => self.commit(&frame).await,
+            (_, Command::Abort) => Ok(self.transactions.abort(required(&frame, "transaction")?)?),
+            (_, Command::Disconnect) => {
+                self.phase = Phase::Closing;
+                Ok(())
+            }
+        }
+    }
+
+    async fn connect(&mut self, frame: Frame) -> Result<(), Violation> {
+        let server = self.server.clone();
+        let config = server.config();
+        let versions = server.versions();
+        let Some(version) = Version::negotiate(frame.get("accept-version"), versions) else {
+            let list: Vec<&str> = versions.iter().map(|v| v.as_str()).collect();
+            return Err(Violation {
+                header: Some(("version", list.join(","))),
+                ..Violation::new("unsupported protocol version")
+                    .detail(format!("supported versions are {}", list.join(",")))
+            });
+        };
+        if let Some(sub) = self.peer.subprotocol.filter(|s| *s != version) {
+            tracing::debug!(subprotocol = %sub, negotiated = %version, "CONNECT overrides the WebSocket subprotocol");
+        }
+        let heartbeats = if version == Version::V1_0 {
+            Heartbeats::OFF
+        } else {
+            let client = heartbeat::parse(frame.get("heart-beat"))
+                .ok_or_else(|| Violation::new("malformed heart-beat header"))?;
+            let hb = &config.heartbeat;
+            Heartbeats::negotiate(client, (hb.send_ms, hb.receive_ms), hb.tolerance)
+        };
+        let user = server
+            .authenticator()
+            .authenticate(frame.get("login"), frame.get("passcode"))
+            .map_err(|e| Violation::new("authentication failed").detail(e.to_string()))?;
+
+        self.link.set_version(version);
+        if let Some(u) = &user {
+            self.link.set_user(Arc::from(u.as_str()));
+        }
+        self.decoder.set_version(version);
+        self.encoder.set_version(version);
+        self.heartbeats = heartbeats;
+        self.phase = Phase::Connected;
+        self.connected = true;
+        server.broker().register(&self.link);
+
+        let mut connected = Frame::new(Command::Connected)
+            .header("version", version.as_str())
+            .header("session", self.link.id.to_string())
+            .header(
+                "server",
+                concat!("stomp-server/", env!("CARGO_PKG_VERSION")),
+            );
+        if version > Version::V1_0 {
+            let hb = &config.heartbeat;
+            connected
+                .headers
+                .push("heart-beat", format!("{},{}", hb.send_ms, hb.receive_ms));
+        }
+        if let Some(u) = user {
+            connected.headers.push("user-name", u);
+        }
+        self.push_frame(&connected);
+        tracing::debug!(session = %self.link.id, %version, transport = self.peer.transport, "connected");
+
+        let event = SessionEvent {
+            session_id: Arc::clone(&self.link.id),
+            user: self.link.user().cloned(),
+        };
+        if let Some(hook) = server.app().connect_hook(event, server.broker_handle()) {
+            hook.await;
+        }
+        Ok(())
+    }
+
+    /// Refuses destinations under no prefix and those the authorizer denies.
+    fn check_destination(&self, destination: &str, action: Action) -> Result<(), Violation> {
+        if self.server.broker().route(destination) == Route::Unknown {
+            return Err(Violation::new(format!(
+                "destination {destination:?} is under no configured prefix"
+            )));
+        }
+        let user = self.link.user().map(|u| &**u);
+        if !self
+            .server
+            .authorizer()
+            .authorize(user, action, destination)
+        {
+            return Err(Violation::new(format!("access denied to {destination:?}")));
+        }
+        Ok(())
+    }
+
+    async fn send(&mut self, frame: Frame) -> Result<(), Violation> {
+        let destination = required(&frame, "destination")?;
+        self.check_destination(destination, Action::Send)?;
+        if let Some(tx) = frame.get("transaction") {
+            let tx = tx.to_owned();
+            return Ok(self.transactions.hold(&tx, frame)?);
+        }
+        self.apply_send(frame).await
+    }
+
+    async fn apply_send(&mut self, frame: Frame) -> Result<(), Violation> {
+        let destination = required(&frame, "destination")?.to_owned();
+        let broker = self.server.broker();
+        if let Route::App(path) = broker.route(&destination) {
+            let path = path.to_owned();
+            self.dispatch_app(destination, path, frame.headers, frame.body)
+                .await;
+            return Ok(());
+        }
+        broker.send(&destination, &frame.headers, frame.body)?;
+        Ok(())
+    }
+
+    fn request(&self, destination: String, path: String, headers: Headers, body: Bytes) -> Request {
+        Request {
+            session_id: Arc::clone(&self.link.id),
+            user: self.link.user().cloned(),
+            destination,
+            path,
+            vars: Vec::new(),
+            headers,
+            body,
+            broker: self.server.broker_handle(),
+        }
+    }
+
+    /// A SEND to an application destination: run the handler, publish its reply.
+    async fn dispatch_app(
+        &mut self,
+        destination: String,
+        path: String,
+        headers: Headers,
+        body: Bytes,
+    ) {
+        let server = self.server.clone();
+        let mut req = self.request(destination, path, headers, body);
+        let found = server
+            .app()
+            .find_message(&req.path)
+            .map(|(route, vars)| (Arc::clone(&route.handler), route.send_to.clone(), vars));
+        let result = match found {
+            Some((handler, send_to, vars)) => {
+                req.vars = vars;
+                handler(req.clone()).await.map(|reply| (reply, send_to))
+            }
+            None => Err(HandlerError::new(format!(
+                "no handler for {}",
+                req.destination
+            ))),
+        };
+        match result {
+            Ok((Some(reply), send_to)) => {
+                let default = send_to
+                    .unwrap_or_else(|| format!("{}{}", server.default_topic_prefix(), req.path));
+                self.publish_reply(reply, &default);
+            }
+            Ok((None, _)) => {}
+            Err(e) => self.handler_failed(&req, &e),
+        }
+    }
+
+    fn publish_reply(&self, reply: Reply, default_destination: &str) {
+        let destination = reply.destination.as_deref().unwrap_or(default_destination);
+        if let Err(e) = self
+            .server
+            .broker()
+            .send(destination, &reply.headers, reply.body)
+        {
+            tracing::warn!(session = %self.link.id, error = %e, "handler reply not delivered");
+        }
+    }
+
+    fn handler_failed(&self, req: &Request, err: &HandlerError) {
+        tracing::debug!(session = %self.link.id, destination = %req.destination, error = %err, "handler failed");
+        let Some(reply) = self.server.app().error_reply(req, err) else {
+            return;
+        };
+        let result = match &reply.destination {
+            Some(d) => self.server.broker().send(d, &reply.headers, reply.body),
+            None => self.server.broker().send_to_user(
+                &self.link.id,
+                "/queue/errors",
+                &reply.headers,
+                reply.body,
+            ),
+        };
+        if let Err(e) = result {
+            tracing::warn!(session = %self.link.id, error = %e, "error reply not delivered");
+        }
+    }
+
+    async fn subscribe(&mut self, frame: Frame) -> Result<(), Violation> {
+        let destination = required(&frame, "destination")?.to_owned();
+        let id = match frame.headers.get_bytestr("id") {
+            Some(id) => id.clone(),
+            // 1.0 made `id` optional: the destination names the subscription.
+            None if self.link.version() == Version::V1_0 => ByteStr::from(destination.clone()),
+            None => return Err(Violation::new("SUBSCRIBE frame without id header")),
+        };
+        if self.subscriptions.contains_key(&id) {
+            return Err(Violation::new(format!(
+                "subscription id {id:?} already in use"
+            )));
+        }
+        let max = self.server.config().limits.max_subscriptions;
+        if self.subscriptions.len() >= max {
+            return Err(Violation::new(format!("more than {max} subscriptions")));
+        }
+        self.check_destination(&destination, Action::Subscribe)?;
+        let ack = AckMode::parse(frame.get("ack")).ok_or_else(|| {
+            Violation::new(format!(
+                "invalid ack mode {:?}",
+                frame.get("ack").unwrap_or("")
+            ))
+        })?;
+        let broker = self.server.broker();
+        if let Route::App(path) = broker.route(&destination) {
+            let path = path.to_owned();
+            self.subscriptions.insert(id.clone(), Active::App);
+            self.subscribe_app(destination, path, id, frame.headers)
+                .await;
+            return Ok(());
+        }
+        let active = broker.subscribe(&self.link, &destination, id.clone(), ack)?;
+        self.subscriptions.insert(id, Active::Broker(active));
+        Ok(())
+    }
+
+    /// A SUBSCRIBE to an application destination: the handler's reply goes straight back.
+    async fn subscribe_app(
+        &mut self,
+        destination: String,
+        path: String,
+        id: ByteStr,
+        headers: Headers,
+    ) {
+        let server = self.server.clone();
+        let mut req = self.request(destination, path, headers, Bytes::new());
+        let found = server
+            .app()
+            .find_subscribe(&req.path)
+            .map(|(route, vars)| (Arc::clone(&route.handler), vars));
+        let result = match found {
+            Some((handler, vars)) => {
+                req.vars = vars;
+                handler(req.clone()).await
+            }
+            None => Err(HandlerError::new(format!(
+                "no subscribe handler for {}",
+                req.destination
+            ))),
+        };
+        match result {
+            Ok(Some(reply)) if reply.destination.is_some() => self.publish_reply(reply, ""),
+            Ok(Some(reply)) => {
+                let message = Message::new(
+                    server.broker().next_message_id(),
+                    ByteStr::from(req.destination.clone()),
+                    reply.headers,
+                    reply.body,
+                );
+                let frame = message.frame_for(&Delivery {
+                    version: self.link.version(),
+                    destination: &req.destination,
+                    subscription: &id,
+                    with_ack_header: false,
+                    redelivered: false,
+                });
+                self.link.outbox.push(frame);
+            }
+            Ok(None) => {}
+            Err(e) => self.handler_failed(&req, &e),
+        }
+    }
+
+    fn unsubscribe(&mut self, frame: &Frame) -> Result<(), Violation> {
+        let id = match frame.get("id") {
+            Some(id) => id,
+            None if self.link.version() == Version::V1_0 => required(frame, "destination")?,
+            None => return Err(Violation::new("UNSUBSCRIBE frame without id header")),
+        };
+        // An unknown id is not an error: the subscription may already be gone.
+        if let Some(Active::Broker(active)) =
+            self.subscriptions.remove(&ByteStr::from(id.to_owned()))
+        {
+            self.server.broker().unsubscribe(&active);
+        }
+        Ok(())
+    }
+
+    fn ack(&mut self, frame: Frame, nack: bool) -> Result<(), Violation> {
+        if nack && self.link.version() == Version::V1_0 {
+            return Err(Violation::new("NACK is not part of STOMP 1.0"));
+        }
+        // 1.2 names the message by `id` (MESSAGE's `ack`), 1.0/1.1 by `message-id`. This server
+        // uses one number for both, so either header is accepted in any version.
+        if frame
+            .get("id")
+            .or_else(|| frame.get("message-id"))
+            .is_none()
+        {
+            return Err(Violation::new(format!(
+                "{} frame without {} header",
+                frame.command,
+                if self.link.version() == Version::V1_2 {
+                    "id"
+                } else {
+                    "message-id"
+                }
+            )));
+        }
+        if let Some(tx) = frame.get("transaction") {
+            let tx = tx.to_owned();
+            return Ok(self.transactions.hold(&tx, frame)?);
+        }
+        self.apply_ack(&frame, nack);
+        Ok(())
+    }
+
+    fn apply_ack(&self, frame: &Frame, nack: bool) {
+        let id = frame.get("id").or_else(|| frame.get("message-id"));
+        // An id this server never issued cannot be pending: nothing to settle.
+        let Some(id) = id.and_then(|i| i.parse::<u64>().ok()) else {
+            return;
+        };
+        let settled = self.link.settle(id, frame.get("subscription"));
+        if settled.is_empty() {
+            return;
+        }
+        let broker = self.server.broker();
+        if nack {
+            broker.nack(&self.link, settled);
+        } else {
+            broker.ack(settled);
+        }
+    }
+
+    async fn commit(&mut self, frame: &Frame) -> Result<(), Violation> {
+        let frames = self.transactions.commit(required(frame, "transaction")?)?;
+        for f in frames {
+            match f.command {
+                Command::Send => self.apply_send(f).await?,
+                Command::Ack => self.apply_ack(&f, false),
+                Command::Nack => self.apply_ack(&f, true),
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+}
