@@ -105,14 +105,18 @@ pub async fn run(
         .header("content-type", "text/plain")
         .body(roles::body(args.body_size));
     let mut errors = Vec::new();
-    let (sent, publish_secs) =
-        match paced(pub_reader, pub_writer, frame, base, args.rate, total).await {
-            Ok(done) => done,
-            Err(e) => {
-                errors.push(format!("publisher: {e}"));
-                (0, 0.0)
-            }
-        };
+    let publishing = paced(pub_reader, pub_writer, frame, base, args.rate, total);
+    let (sent, publish_secs) = match tokio::time::timeout_at(deadline, publishing).await {
+        Ok(Ok(done)) => done,
+        Ok(Err(e)) => {
+            errors.push(format!("publisher: {e}"));
+            (0, 0.0)
+        }
+        Err(_) => {
+            errors.push("publisher did not finish in time".into());
+            (0, 0.0)
+        }
+    };
     let _ = expected_tx.send(sent);
 
     let measured = match tokio::time::timeout_at(deadline + Duration::from_secs(1), sub_task).await

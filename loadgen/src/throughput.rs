@@ -154,7 +154,11 @@ pub async fn run(
     let mut published = 0;
     let mut accepted_at = start;
     for task in pub_tasks {
-        match task.await {
+        let Ok(joined) = tokio::time::timeout_at(hard_deadline, task).await else {
+            errors.push("publisher did not finish before --max-secs".into());
+            continue;
+        };
+        match joined {
             Ok(Ok(done)) => {
                 published += done.sent;
                 accepted_at = accepted_at.max(done.accepted_at);
