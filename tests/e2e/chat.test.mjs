@@ -93,8 +93,8 @@ test('two pages chat, one on WebSocket and one on a fallback transport', async (
     assert.equal(await bob.page.textContent('#fact-transport'), 'websocket');
   }
 
-  await alice.page.screenshot({ path: `${artifacts}chat-alice-light.png` });
-  await bob.page.screenshot({ path: `${artifacts}chat-bob-dark.png` });
+  await alice.page.screenshot({ path: `${artifacts}chat-alice-light.png`, animations: 'disabled' });
+  await bob.page.screenshot({ path: `${artifacts}chat-bob-dark.png`, animations: 'disabled' });
 
   // Rooms alice is not looking at count unread messages (wildcard subscriptions), and keep them.
   await alice.page.fill('#new-room-name', `${room}-b`);
@@ -128,6 +128,6 @@ test('a narrow screen gets the one-column layout', async () => {
   await page.waitForSelector('#status[data-state="connected"]', WAIT);
   const columns = await page.$eval('#app', (el) => getComputedStyle(el).gridTemplateColumns.split(' ').length);
   assert.equal(columns, 1);
-  await page.screenshot({ path: `${artifacts}chat-mobile.png` });
+  await page.screenshot({ path: `${artifacts}chat-mobile.png`, animations: 'disabled' });
   await context.close();
 });
