@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The npm package as users get it: `npm pack` pkg/, install the tarball into tests/consumer/,
-# build the Vite 7 app there (the .wasm must come out as an asset), then run the node script
-# that imports `stomp-wasm` and chats with a live stomp-server over `ws`.
+# build the Vite 7 app there (the .wasm must come out as an asset), then, against a live
+# stomp-server serving that build: load it in headless Chromium (it connects and round-trips a
+# message), and run the node script that imports `stomp-wasm` and chats over `ws`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -22,5 +23,5 @@ echo "packed $tarball: $(wc -c <"$packs/$tarball") bytes" >&2
 rm -rf "$packs"
 # shellcheck source=scripts/serve-test.sh
 . scripts/serve-test.sh
-start_test_server www
-(cd tests/consumer && node --test node-client.test.mjs)
+start_test_server tests/consumer/dist
+(cd tests/consumer && node --test browser.test.mjs node-client.test.mjs)
