@@ -49,39 +49,27 @@ const GREETING: &str = "Welcome! Messages are stamped by the server's /app handl
 /// Sets the app's disconnect hook (presence needs to know who left).
 pub fn install(app: App) -> App {
     let chat = Arc::new(Chat::default());
-    let (c1, c2, c3, c4, c5, c6) = (
-        chat.clone(),
-        chat.clone(),
-        chat.clone(),
-        chat.clone(),
-        chat.clone(),
-        chat,
-    );
+    let on_disconnect = chat.clone();
     // More specific routes first: the first matching route handles a frame.
-    app.message("/chat/room/{id}/join", move |req| {
-        let chat = c1.clone();
-        async move { join(&chat, &req) }
-    })
-    .message("/chat/room/{id}/leave", move |req| {
-        let chat = c2.clone();
-        async move { leave(&chat, &req) }
-    })
-    .message("/chat/room/{id}", move |req| {
-        let chat = c3.clone();
-        async move { post(&chat, &req) }
-    })
-    .subscribe("/welcome", move |req| {
-        let chat = c4.clone();
-        async move { welcome(&chat, &req) }
-    })
-    .subscribe("/chat/room/{id}/members", move |req| {
-        let chat = c5.clone();
-        async move { members(&chat, &req) }
-    })
-    .on_disconnect(move |event, broker| {
-        let chat = c6.clone();
-        async move { session_ended(&chat, &event, &broker) }
-    })
+    app.message("/chat/room/{id}/join", handler(&chat, join))
+        .message("/chat/room/{id}/leave", handler(&chat, leave))
+        .message("/chat/room/{id}", handler(&chat, post))
+        .subscribe("/welcome", handler(&chat, welcome))
+        .subscribe("/chat/room/{id}/members", handler(&chat, members))
+        .on_disconnect(move |event, broker| {
+            session_ended(&on_disconnect, &event, &broker);
+            std::future::ready(())
+        })
+}
+
+/// Adapts a synchronous handler over the shared state to the app's handler shape. The chat's
+/// handlers only touch memory, so they never wait.
+fn handler(
+    chat: &Arc<Chat>,
+    f: fn(&Chat, &Request) -> HandlerResult,
+) -> impl Fn(Request) -> std::future::Ready<HandlerResult> + Send + Sync + 'static {
+    let chat = chat.clone();
+    move |req| std::future::ready(f(&chat, &req))
 }
 
 /// The chat's state: who is in which room under which nickname.
