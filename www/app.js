@@ -67,10 +67,13 @@ async function loadClient() {
   $('fact-client').textContent = state.clientName;
   if (!state.fallbackSupported) {
     for (const opt of $('transport').options) {
-      if (opt.value !== 'auto' && opt.value !== 'websocket') opt.disabled = true;
+      if (opt.value !== 'auto' && opt.value !== 'websocket') {
+        opt.disabled = true;
+        opt.textContent += ' (not in this build)';
+      }
     }
     $('transport-hint').textContent =
-      'This build of the client speaks WebSocket only; the fallback transports arrive with its `transports` option.';
+      'This build of the client connects over WebSocket only: the HTTP fallbacks need its transports option.';
   }
 }
 
@@ -453,7 +456,7 @@ try {
   if (askedTransport) {
     const opt = [...$('transport').options].find((o) => o.value === askedTransport && !o.disabled);
     if (opt) $('transport').value = askedTransport;
-    else $('transport-hint').textContent += ` (asked for ${askedTransport}: not available in this build)`;
+    else $('transport-hint').textContent += ` Asked for ${askedTransport}: not available in this build.`;
   }
   if (params.has('autoconnect') && $('nick').value.trim()) $('join').requestSubmit();
 } catch (err) {
