@@ -31,9 +31,13 @@ if [ -z "${STOMP_TEST_URL:-}" ]; then
   log "building stomp-server"
   cargo build -q -p stomp-server
   server_log=$(mktemp)
-  target/debug/stomp-server --tcp 127.0.0.1:0 --http 127.0.0.1:0 >"$server_log" 2>&1 &
+  server_config=$(mktemp --suffix=.toml)
+  # Heart-beats offered every 500 ms, so the heart-beat test sees one quickly.
+  printf '[heartbeat]\nsend_ms = 500\nreceive_ms = 500\n' >"$server_config"
+  target/debug/stomp-server --config "$server_config" --tcp 127.0.0.1:0 --http 127.0.0.1:0 --clock-ms 0 \
+    >"$server_log" 2>&1 &
   server_pid=$!
-  trap 'kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; rm -f "$server_log"' EXIT
+  trap 'kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; rm -f "$server_log" "$server_config"' EXIT
   http=""
   for _ in $(seq 1 200); do
     # "listening tcp=… http=…", possibly with ANSI colours around the fields.
@@ -47,6 +51,9 @@ if [ -z "${STOMP_TEST_URL:-}" ]; then
 fi
 
 log "broker: $STOMP_TEST_URL"
+# Per-test limit of the runner (default 20 s): the machine may be loaded; the tests bound their
+# own waits at 15 s each.
+export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-120}"
 if [ $# -eq 0 ]; then
   set -- $(for f in tests/web_*.rs; do t=$(basename "$f" .rs); printf -- '--test %s ' "$t"; done)
 fi

@@ -10,7 +10,6 @@
 //! produced (a nested drive returns at once), so events keep their order.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::{Rc, Weak};
 
 use bytes::Bytes;
@@ -21,6 +20,7 @@ use web_sys::WebSocket;
 
 use super::frames::FrameWriter;
 use super::js;
+use super::keyed::Keyed;
 use super::timer::{TickerStrategy, Timer};
 use super::transport::{self, Transport, TransportEvent};
 use crate::client::{Action, ActivationState, ClientError, Event, Session, SessionConfig};
@@ -74,8 +74,8 @@ pub(crate) struct Inner {
     pub strategy: TickerStrategy,
     pub callbacks: Callbacks,
     pub js_config: JsConfig,
-    pub subscriptions: HashMap<String, SubscriptionCallbacks>,
-    pub receipt_watchers: HashMap<String, Function>,
+    pub subscriptions: Keyed<SubscriptionCallbacks>,
+    pub receipt_watchers: Keyed<Function>,
     /// Resolvers of promises returned by `deactivate()`, settled at INACTIVE.
     pub deactivate_waiters: Vec<Function>,
     /// `activate()` arrived while DEACTIVATING: activate again at INACTIVE (stompjs v7 does).
@@ -114,8 +114,8 @@ impl Inner {
                 strategy: TickerStrategy::Interval,
                 callbacks: Callbacks::default(),
                 js_config: JsConfig::default(),
-                subscriptions: HashMap::new(),
-                receipt_watchers: HashMap::new(),
+                subscriptions: Keyed::default(),
+                receipt_watchers: Keyed::default(),
                 deactivate_waiters: Vec::new(),
                 activate_when_inactive: false,
                 close_event: JsValue::UNDEFINED,
@@ -275,10 +275,9 @@ impl Inner {
             Event::Connected(frame) => {
                 // Callbacks of subscriptions the session no longer has (not re-subscribed after
                 // a reconnect) are dropped here, so they cannot pile up.
-                let live: std::collections::HashSet<&str> =
-                    self.session.subscription_ids().collect();
+                let session = &self.session;
                 self.subscriptions
-                    .retain(|id, _| live.contains(id.as_str()));
+                    .retain(|id| session.subscription_ids().any(|live| live == id));
                 call(&self.callbacks.on_connect, frame_js(&frame))
             }
             Event::Message {
@@ -490,7 +489,7 @@ fn run_step(shared: &Shared, step: Step) -> Result<(), JsValue> {
                     t
                 } else {
                     let mut t = String::from(">>> ");
-                    t.push_str(&String::from_utf8_lossy(&data));
+                    t.push_str(std::str::from_utf8(&data).unwrap_or("[binary frame]"));
                     t
                 };
                 let _ = log.call1(&JsValue::NULL, &JsValue::from_str(&text));
@@ -618,7 +617,7 @@ fn on_transport_event(shared: &Shared, ev: TransportEvent<'_>) {
                 if inner.js_config.log_raw_communication {
                     if let Some(log) = inner.debug_fn() {
                         let mut text = String::from("<<< ");
-                        text.push_str(&String::from_utf8_lossy(bytes));
+                        text.push_str(std::str::from_utf8(bytes).unwrap_or("[binary message]"));
                         drop(inner);
                         let _ = log.call1(&JsValue::NULL, &JsValue::from_str(&text));
                         inner = match shared.try_borrow_mut() {

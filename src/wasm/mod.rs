@@ -17,6 +17,7 @@ mod client;
 mod driver;
 mod frames;
 mod js;
+mod keyed;
 mod options;
 mod timer;
 mod transport;
