@@ -92,8 +92,8 @@ async fn serve(args: Args) -> Result<(), stomp_server::ServerError> {
     // The example handlers plus the demo chat (www/).
     let server = Server::new(config, stomp_server::demo::install(demo_app(clock)))?;
     // Extra HTTP routes (the SockJS endpoint) are merged here, before the static files.
-    let sockjs = stomp_server::sockjs::stomp::routes(&server, args.sockjs_test_services);
-    server.serve(listeners, Some(sockjs), shutdown).await
+    let extra_routes = stomp_server::sockjs::stomp::routes(&server, args.sockjs_test_services);
+    server.serve(listeners, Some(extra_routes), shutdown).await
 }
 
 /// Completes on SIGINT or SIGTERM. The handlers are installed when this is called, not when the

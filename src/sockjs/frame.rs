@@ -43,9 +43,6 @@ pub enum FrameError {
     /// The first character is not one of `o`, `h`, `a`, `c`.
     #[error("unknown SockJS frame type {0:?}")]
     UnknownType(char),
-    /// `o` or `h` followed by something.
-    #[error("trailing data after a SockJS {0:?} frame")]
-    Trailing(char),
     /// The JSON part of an `a` or `c` frame is broken.
     #[error("bad SockJS frame payload: {0}")]
     Payload(#[from] JsonError),
@@ -81,14 +78,14 @@ impl SockJsFrame {
     }
 
     /// Parses one frame (the client side). Transport wrapping must already be removed; a
-    /// trailing `\n` (XHR transports) is tolerated.
+    /// trailing `\n` (XHR transports) is tolerated. As in sockjs-client, whatever follows `o`
+    /// or `h` is ignored: the xhr-streaming prelude (2048 `h`) is a heart-beat.
     pub fn parse(input: &str) -> Result<SockJsFrame, FrameError> {
         let input = input.strip_suffix('\n').unwrap_or(input);
         let mut chars = input.chars();
         let kind = chars.next().ok_or(FrameError::Empty)?;
         let rest = chars.as_str();
         match kind {
-            'o' | 'h' if !rest.is_empty() => Err(FrameError::Trailing(kind)),
             'o' => Ok(SockJsFrame::Open),
             'h' => Ok(SockJsFrame::Heartbeat),
             'a' => Ok(SockJsFrame::Messages(json::decode_string_array(rest)?)),
@@ -121,6 +118,24 @@ pub fn encode_close_into(code: u16, reason: &str, out: &mut String) {
     out.push(',');
     json::quote_into(reason, out);
     out.push(']');
+}
+
+/// Takes the complete `\n`-terminated frames of a growing XHR response text (xhr-streaming,
+/// xhr-polling) past `*offset`, and advances `*offset` past them. An incomplete last line is
+/// left for the next call, when more text has arrived.
+pub fn take_line_frames(text: &str, offset: &mut usize) -> Vec<Result<SockJsFrame, FrameError>> {
+    let mut frames = Vec::new();
+    while let Some(rest) = text.get(*offset..) {
+        let Some(end) = rest.find('\n') else {
+            break;
+        };
+        let line = &rest[..end];
+        *offset += end + 1;
+        if !line.is_empty() {
+            frames.push(SockJsFrame::parse(line));
+        }
+    }
+    frames
 }
 
 /// Escapes a frame for an EventSource `data:` line: `%`, `\r`, `\n` and NUL become `%25`,
@@ -215,7 +230,11 @@ mod tests {
     fn rejects_bad_frames() {
         assert_eq!(SockJsFrame::parse(""), Err(FrameError::Empty));
         assert_eq!(SockJsFrame::parse("x"), Err(FrameError::UnknownType('x')));
-        assert_eq!(SockJsFrame::parse("ox"), Err(FrameError::Trailing('o')));
+        assert_eq!(SockJsFrame::parse("ox"), Ok(SockJsFrame::Open));
+        assert_eq!(
+            SockJsFrame::parse(&"h".repeat(2048)),
+            Ok(SockJsFrame::Heartbeat)
+        );
         assert!(matches!(
             SockJsFrame::parse("a[\"x"),
             Err(FrameError::Payload(_))
@@ -232,6 +251,32 @@ mod tests {
             SockJsFrame::parse("c[70000,\"a\"]"),
             Err(FrameError::CodeRange(70000))
         );
+    }
+
+    #[test]
+    fn takes_complete_lines_of_a_growing_response() {
+        let mut offset = 0;
+        let prelude = format!("{}\n", "h".repeat(2048));
+        let mut text = prelude.clone() + "o\na[\"x";
+        assert_eq!(
+            take_line_frames(&text, &mut offset),
+            vec![Ok(SockJsFrame::Heartbeat), Ok(SockJsFrame::Open)]
+        );
+        assert_eq!(offset, prelude.len() + 2);
+        assert!(take_line_frames(&text, &mut offset).is_empty());
+        text.push_str("\"]\nc[3000,\"Go away!\"]\n");
+        assert_eq!(
+            take_line_frames(&text, &mut offset),
+            vec![
+                Ok(SockJsFrame::Messages(vec!["x".into()])),
+                Ok(SockJsFrame::close(3000, "Go away!"))
+            ]
+        );
+        assert_eq!(offset, text.len());
+        assert!(matches!(
+            take_line_frames("q\n", &mut 0)[..],
+            [Err(FrameError::UnknownType('q'))]
+        ));
     }
 
     #[test]

@@ -83,6 +83,11 @@ enum Ended {
     Aborted,
 }
 
+/// How long a second receiving request waits for the attached one to go before it is refused
+/// with `2010`. A client that drops its request and at once sends a new one (the abort case)
+/// races the server noticing the drop on the other connection; the grace lets the drop win.
+const DYING_RECEIVER_GRACE: std::time::Duration = std::time::Duration::from_millis(100);
+
 /// Serves one receiving request on `session`, writing frames to `body` until done.
 pub(crate) async fn receive(
     session: Arc<HttpSession>,
@@ -91,7 +96,13 @@ pub(crate) async fn receive(
     mut body: BodyWriter,
     config: SockJsConfig,
 ) {
-    let send_open = match session.attach(&body.tx) {
+    let mut attached = session.attach(&body.tx);
+    if matches!(attached, Attach::AlreadyAttached)
+        && session.wait_detached(DYING_RECEIVER_GRACE).await
+    {
+        attached = session.attach(&body.tx);
+    }
+    let send_open = match attached {
         Attach::AlreadyAttached => {
             let close = SockJsFrame::close(
                 frame::CODE_ANOTHER_CONNECTION,

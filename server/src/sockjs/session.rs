@@ -215,6 +215,14 @@ impl HttpSession {
         outcome.unwrap_or(Attach::AlreadyAttached)
     }
 
+    /// Waits (at most `grace`) until no request is attached. True if that happened.
+    pub(crate) async fn wait_detached(&self, grace: std::time::Duration) -> bool {
+        let mut rx = self.attachment.subscribe();
+        tokio::time::timeout(grace, rx.wait_for(|a| !a.attached))
+            .await
+            .is_ok_and(|r| r.is_ok())
+    }
+
     /// The attached request is done; `aborted` when the client went away mid-request.
     pub(crate) fn detach(&self, aborted: bool) {
         lock(&self.receiver_body).take();
