@@ -265,3 +265,15 @@ async fn binary_bodies_with_nul_bytes_round_trip() {
     assert_eq!(m.get("content-type"), Some("application/octet-stream"));
     s.stop().await;
 }
+
+#[tokio::test]
+async fn shutdown_tells_open_sessions_and_closes_them() {
+    let s = TestServer::start_default().await;
+    let mut c = s.client().await;
+    let server = s.server.clone();
+    let stopping = tokio::spawn(s.stop());
+    let e = c.expect_error_and_close().await;
+    assert_eq!(e.get("message"), Some("server shutting down"));
+    stopping.await.unwrap();
+    assert_eq!(server.connection_count(), 0);
+}

@@ -136,28 +136,35 @@ impl Broker {
         headers: &Headers,
         body: Bytes,
     ) -> Result<usize, RouteError> {
+        self.send_named(&ByteStr::from(destination.to_owned()), headers, body)
+    }
+
+    /// As [`send`](Self::send), with the destination already shareable (a SEND's own header
+    /// value: no copy).
+    pub fn send_named(
+        &self,
+        destination: &ByteStr,
+        headers: &Headers,
+        body: Bytes,
+    ) -> Result<usize, RouteError> {
         match self.route(destination) {
             Route::Topic => {
-                let m = Message::from_send(
-                    self.next_message_id(),
-                    ByteStr::from(destination.to_owned()),
-                    headers,
-                    body,
-                );
+                let m =
+                    Message::from_send(self.next_message_id(), destination.clone(), headers, body);
                 Ok(self.topics.publish(&Arc::new(m)))
             }
             Route::Queue => {
-                let name = ByteStr::from(destination.to_owned());
-                let m = Message::from_send(self.next_message_id(), name.clone(), headers, body);
-                Ok(usize::from(self.queues.send(&name, Arc::new(m))))
+                let m =
+                    Message::from_send(self.next_message_id(), destination.clone(), headers, body);
+                Ok(usize::from(self.queues.send(destination, Arc::new(m))))
             }
             Route::User(rest) => {
                 let (name, target) = split_user(rest)
-                    .ok_or_else(|| RouteError::BadUserDestination(destination.to_owned()))?;
+                    .ok_or_else(|| RouteError::BadUserDestination(destination.to_string()))?;
                 self.send_to_user(name, target, headers, body)
             }
-            Route::App(_) => Err(RouteError::Application(destination.to_owned())),
-            Route::Unknown => Err(RouteError::NoPrefix(destination.to_owned())),
+            Route::App(_) => Err(RouteError::Application(destination.to_string())),
+            Route::Unknown => Err(RouteError::NoPrefix(destination.to_string())),
         }
     }
 

@@ -61,12 +61,13 @@ impl Queue {
                 return false;
             };
             match sub.deliver(message, Some(name), redelivered) {
-                Pushed::Queued | Pushed::Dropped => return true,
+                Pushed::Queued => return true,
                 // A client-ack delivery stays pending and returns at session end; an auto one
                 // is lost with the slow consumer, as with any broker that closes them.
                 Pushed::Overflow => return true,
-                // Nothing was registered for a closed session: try the next subscriber.
-                Pushed::Closed => {}
+                // Nothing is pending on a closed session or for a dropped frame: try the next
+                // subscriber (or keep the message).
+                Pushed::Closed | Pushed::Dropped => {}
             }
         }
         false

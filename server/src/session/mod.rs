@@ -27,7 +27,7 @@ pub use driver::serve_session;
 pub use outbox::OutFrame;
 pub use transport::{ChannelTransport, PeerInfo, StompTransport};
 
-use crate::app::{HandlerError, Reply, Request, SessionEvent};
+use crate::app::{HandlerError, HandlerResult, Reply, Request, SessionEvent};
 use crate::auth::Action;
 use crate::broker::destination::Route;
 use crate::broker::message::{Delivery, Message};
@@ -80,6 +80,16 @@ enum Active {
     Broker(ActiveSubscription),
     /// A SUBSCRIBE to an application destination: answered once, nothing to cancel.
     App,
+}
+
+/// Runs a handler, turning a panic into a handler error: application code must not take the
+/// session (and its cleanup) down with it.
+async fn guarded(handler: crate::app::BoxFuture<HandlerResult>) -> HandlerResult {
+    use futures_util::FutureExt;
+    match std::panic::AssertUnwindSafe(handler).catch_unwind().await {
+        Ok(result) => result,
+        Err(_) => Err(HandlerError::new("handler panicked")),
+    }
 }
 
 fn required<'a>(frame: &'a Frame, name: &str) -> Result<&'a str, Violation> {
@@ -417,15 +427,19 @@ impl Session {
     }
 
     async fn apply_send(&mut self, frame: Frame) -> Result<(), Violation> {
-        let destination = required(&frame, "destination")?.to_owned();
+        let destination = frame
+            .headers
+            .get_bytestr("destination")
+            .cloned()
+            .ok_or_else(|| Violation::new("SEND frame without destination header"))?;
         let broker = self.server.broker();
         if let Route::App(path) = broker.route(&destination) {
             let path = path.to_owned();
-            self.dispatch_app(destination, path, frame.headers, frame.body)
+            self.dispatch_app(destination.to_string(), path, frame.headers, frame.body)
                 .await;
             return Ok(());
         }
-        broker.send(&destination, &frame.headers, frame.body)?;
+        broker.send_named(&destination, &frame.headers, frame.body)?;
         Ok(())
     }
 
@@ -459,7 +473,9 @@ impl Session {
         let result = match found {
             Some((handler, send_to, vars)) => {
                 req.vars = vars;
-                handler(req.clone()).await.map(|reply| (reply, send_to))
+                guarded(handler(req.clone()))
+                    .await
+                    .map(|reply| (reply, send_to))
             }
             None => Err(HandlerError::new(format!(
                 "no handler for {}",
@@ -561,7 +577,7 @@ impl Session {
         let result = match found {
             Some((handler, vars)) => {
                 req.vars = vars;
-                handler(req.clone()).await
+                guarded(handler(req.clone())).await
             }
             None => Err(HandlerError::new(format!(
                 "no subscribe handler for {}",

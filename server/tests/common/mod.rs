@@ -72,9 +72,10 @@ impl TestServer {
 
 /// Defaults, with no static dir warning noise.
 pub fn test_config() -> Config {
-    let mut c = Config::default();
-    c.www = std::env::temp_dir().join("stomp-server-test-no-www");
-    c
+    Config {
+        www: std::env::temp_dir().join("stomp-server-test-no-www"),
+        ..Config::default()
+    }
 }
 
 pub struct Client {
