@@ -66,12 +66,14 @@ results=$OUT/results-$stamp.jsonl
 meta=$OUT/meta-$stamp.json
 : >"$results"
 
-# Full-speed native code: the `bench` profile (release + opt-level 3; the release profile is
-# size-tuned for Wasm). Cargo puts it in target/release.
-log "building stomp-server and loadgen (cargo --profile bench)"
-cargo build --profile bench -p stomp-server -p loadgen
+# Full-speed native code. The release profile is size-tuned for Wasm: loadgen uses `bench`
+# (release + opt-level 3, in target/release), stomp-server its own `server` profile (opt-level 3,
+# thin LTO, unwinding; target/server).
+log "building loadgen (--profile bench) and stomp-server (--profile server)"
+cargo build --profile bench -p loadgen
+cargo build --profile server -p stomp-server
 LOADGEN=$ROOT/target/release/loadgen
-SERVER=$ROOT/target/release/stomp-server
+SERVER=$ROOT/target/server/stomp-server
 
 tmp=$(mktemp -d)
 server_pid=

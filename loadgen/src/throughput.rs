@@ -1,6 +1,12 @@
 //! Throughput: N publishers send 100-byte messages to one topic as fast as the broker takes
 //! them, M subscribers count what arrives.
 //!
+//! Closed loop by default: a publisher stays at most `--window` messages ahead of the slowest
+//! subscriber, so the figure is the rate a broker sustains without queueing without bound. That
+//! matters because brokers treat an ever-growing backlog differently: RabbitMQ throttles the
+//! publisher (flow control) while stomp-server, like Spring, drops a subscriber whose outbound
+//! buffer overflows. `--window 0` is open loop (publish regardless).
+//!
 //! - *published/s*: messages the broker accepted ÷ time until it answered the RECEIPT on each
 //!   publisher's last message (a broker handles a connection's frames in order, so that receipt
 //!   means every earlier SEND was taken).
@@ -12,11 +18,13 @@
 //! after `--max-secs`. A broker that queues faster than it delivers (RabbitMQ under flow control)
 //! keeps delivering after publishing ends: the subscribers wait for all of it.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Serialize;
 use stomp_wasm::{Command, Frame};
-use tokio::sync::watch;
+use tokio::sync::{watch, Notify};
 use tokio::time::Instant;
 
 use crate::conn::{self, ConnectOptions, FrameReader, FrameWriter, Target};
@@ -46,6 +54,10 @@ pub struct ThroughputArgs {
     /// A subscriber gives up when no message has come for this many seconds.
     #[arg(long, default_value_t = 15.0)]
     pub drain_timeout: f64,
+    /// Most messages a publisher may be ahead of the slowest subscriber (0 = no limit).
+    /// The default keeps each subscriber's backlog near 250 KB of frames.
+    #[arg(long, default_value_t = 1000)]
+    pub window: u64,
     /// Hard limit on the whole run (publishing + delivery), in seconds.
     #[arg(long, default_value_t = 180.0)]
     pub max_secs: f64,
@@ -69,6 +81,35 @@ pub struct ThroughputReport {
     pub deliveries_per_sec: f64,
     /// Connection errors seen while running (a broker dropping a slow subscriber shows here).
     pub errors: Vec<String>,
+}
+
+/// What subscribers have received, for publishers that must not run ahead (`--window`).
+struct Progress {
+    /// Messages received, one counter per subscriber.
+    received: Vec<AtomicU64>,
+    /// Signalled by subscribers every `NOTIFY_EVERY` messages.
+    advanced: Notify,
+}
+
+/// How often a subscriber wakes a publisher waiting for the window to open.
+const NOTIFY_EVERY: u64 = 64;
+
+impl Progress {
+    fn slowest(&self) -> u64 {
+        self.received
+            .iter()
+            .map(|c| c.load(Ordering::Relaxed))
+            .min()
+            .unwrap_or(u64::MAX)
+    }
+
+    /// Waits until no subscriber is more than `window` messages behind `sent` (in total over
+    /// every publisher).
+    async fn wait_window(&self, sent: u64, window: u64) {
+        while sent.saturating_sub(self.slowest()) > window {
+            self.advanced.notified().await;
+        }
+    }
 }
 
 struct PublisherDone {
@@ -119,16 +160,32 @@ pub async fn run(
     let drain = Duration::from_secs_f64(args.drain_timeout);
     let hard_deadline = start + Duration::from_secs_f64(args.max_secs.max(args.duration));
 
+    let progress = Arc::new(Progress {
+        received: (0..args.subscribers).map(|_| AtomicU64::new(0)).collect(),
+        advanced: Notify::new(),
+    });
     let sub_tasks: Vec<_> = subscribers
         .into_iter()
-        .map(|s| {
+        .enumerate()
+        .map(|(i, s)| {
             let expected = expected_rx.clone();
-            tokio::spawn(count_messages(s, expected, drain, hard_deadline))
+            let progress = progress.clone();
+            tokio::spawn(count_messages(
+                s,
+                i,
+                progress,
+                expected,
+                drain,
+                hard_deadline,
+            ))
         })
         .collect();
 
     let body = roles::body(args.body_size);
     let quota = (args.max_messages / args.publishers as u64).max(1);
+    // Shared by all publishers: the window counts every publisher's messages.
+    let window =
+        (args.window > 0).then(|| (progress.clone(), args.window, Arc::new(AtomicU64::new(0))));
     let pub_tasks: Vec<_> = publishers
         .into_iter()
         .enumerate()
@@ -146,6 +203,7 @@ pub async fn run(
                 quota,
                 batch,
                 publish_deadline,
+                window.clone(),
             ))
         })
         .collect();
@@ -215,7 +273,11 @@ pub fn rate(count: u64, secs: f64) -> f64 {
     }
 }
 
+/// The window shared by all publishers: subscriber progress, its size, messages sent in all.
+type Window = Option<(Arc<Progress>, u64, Arc<AtomicU64>)>;
+
 /// Sends `frame` in batches until the quota or the deadline; the last one asks for a receipt.
+#[allow(clippy::too_many_arguments)]
 async fn publish(
     mut reader: FrameReader,
     mut writer: FrameWriter,
@@ -224,11 +286,19 @@ async fn publish(
     quota: u64,
     batch: u64,
     deadline: Instant,
+    window: Window,
 ) -> Result<PublisherDone, LoadError> {
     let mut sent = 0;
     // Keep one message back for the receipt.
     while sent + 1 < quota && Instant::now() < deadline {
         let n = batch.min(quota - 1 - sent);
+        if let Some((progress, size, total)) = &window {
+            let all = total.fetch_add(n, Ordering::Relaxed) + n;
+            tokio::select! {
+                () = progress.wait_window(all, *size) => {}
+                () = tokio::time::sleep_until(deadline) => break,
+            }
+        }
         for _ in 0..n {
             writer.feed(&frame).await?;
         }
@@ -252,6 +322,8 @@ async fn publish(
 /// `drain`, or the hard deadline.
 async fn count_messages(
     mut sub: Subscriber,
+    index: usize,
+    progress: Arc<Progress>,
     mut expected: watch::Receiver<u64>,
     drain: Duration,
     hard_deadline: Instant,
@@ -271,6 +343,12 @@ async fn count_messages(
                 Ok(f) if f.command == Command::Message => {
                     received += 1;
                     last_at = Some(Instant::now());
+                    if received % NOTIFY_EVERY == 0 {
+                        if let Some(c) = progress.received.get(index) {
+                            c.store(received, Ordering::Relaxed);
+                        }
+                        progress.advanced.notify_one();
+                    }
                 }
                 Ok(f) if f.command == Command::Error => break Some(conn::refused(&f).to_string()),
                 Ok(_) => {}
@@ -298,6 +376,12 @@ async fn count_messages(
             }
         }
     };
+    // Gone or done: this subscriber no longer holds the publishers back.
+    if let Some(c) = progress.received.get(index) {
+        c.store(u64::MAX, Ordering::Relaxed);
+    }
+    progress.advanced.notify_waiters();
+    progress.advanced.notify_one();
     SubscriberDone {
         received,
         last_at,
