@@ -120,6 +120,40 @@ test('two pages chat, one on WebSocket and one on a fallback transport', async (
   assert.deepEqual(bob.errors, []);
 });
 
+test('a dropped connection comes back: the page reconnects, rejoins and keeps its history', async () => {
+  const r = `${room}-reconnect`;
+  const openIn = async (nick) => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    await page.goto(`${base}/?${new URLSearchParams({ nick, room: r, transport: 'websocket', autoconnect: '1' })}`);
+    await page.waitForSelector('#status[data-state="connected"]', WAIT);
+    return page;
+  };
+  const carol = await openIn('carol');
+  const dave = await openIn('dave');
+  await carol.waitForFunction(() => document.getElementById('roster-count').textContent === '2', null, WAIT);
+  await dave.fill('#text', 'before the drop');
+  await dave.press('#text', 'Enter');
+  await sawMessage(carol, 'dave', 'before the drop');
+
+  // The socket dies under carol (as on a network change); the client reconnects by itself.
+  await carol.evaluate(() => window.chatClient.forceDisconnect());
+  // dave sees the old session go (the server's disconnect hook) and the new one join.
+  await dave.waitForFunction(() => {
+    const notices = [...document.querySelectorAll('.sys')].map((li) => li.textContent);
+    const left = notices.indexOf('carol left');
+    return left >= 0 && notices.indexOf('carol joined', left) > left;
+  }, null, WAIT);
+  await carol.waitForSelector('#status[data-state="connected"]', WAIT);
+  await dave.fill('#text', 'after the drop');
+  await dave.press('#text', 'Enter');
+  await sawMessage(carol, 'dave', 'after the drop');
+  await sawMessage(carol, 'dave', 'before the drop');
+  assert.deepEqual((await roster(dave)).sort(), ['carol', 'dave']);
+  await carol.context().close();
+  await dave.context().close();
+});
+
 test('a narrow screen gets the one-column layout', async () => {
   const context = await browser.newContext({ viewport: { width: 390, height: 800 } });
   const page = await context.newPage();
