@@ -261,6 +261,8 @@ function renderRooms() {
     li.append(b);
     list.append(li);
   }
+  // On narrow screens the rooms are a scrolling row: keep the open one in sight.
+  list.querySelector('[aria-current="true"]')?.scrollIntoView({ block: 'nearest', inline: 'nearest' });
 }
 
 function renderRoster(members) {
