@@ -25,5 +25,5 @@ mod types;
 
 pub use client::{
     ActivationState, Client, ReconnectionTimeMode, Stomp, StompSocketState, StompSubscription,
-    StompTransaction,
+    StompTransaction, TickerStrategy, Versions,
 };
