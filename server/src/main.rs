@@ -77,6 +77,7 @@ async fn serve(args: Args) -> Result<(), stomp_server::ServerError> {
         config.security.allow_anonymous = false;
     }
     let clock = (args.clock_ms > 0).then(|| Duration::from_millis(args.clock_ms));
+    let shutdown = shutdown_signal()?;
     let listeners = Listeners::bind(&config).await?;
     let show = |a: Option<SocketAddr>| a.map_or_else(|| "off".to_owned(), |a| a.to_string());
     tracing::info!(
@@ -87,29 +88,27 @@ async fn serve(args: Args) -> Result<(), stomp_server::ServerError> {
     let server = Server::new(config, demo_app(clock))?;
     // Extra HTTP routes (the SockJS endpoint) are merged here, before the static files.
     let extra_routes: Option<axum::Router> = None;
-    server
-        .serve(listeners, extra_routes, shutdown_signal())
-        .await
+    server.serve(listeners, extra_routes, shutdown).await
 }
 
-/// Completes on SIGINT or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending().await,
+/// Completes on SIGINT or SIGTERM. The handlers are installed when this is called, not when the
+/// future is first polled: a signal sent right after the startup line must already be caught.
+#[cfg(unix)]
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()> + Send> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
         }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {}
-        _ = term => {}
-    }
+    })
+}
+
+#[cfg(not(unix))]
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()> + Send> {
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
 }

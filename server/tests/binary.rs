@@ -91,7 +91,8 @@ async fn binary_reads_a_config_file() {
     c.send_raw(b"SUBSCRIBE\nid:2\ndestination:/topic/a\n\n\0")
         .await;
     c.expect_error_and_close().await;
-    assert!(terminate(r).success());
+    let status = terminate(r);
+    assert!(status.success(), "{status:?}");
 }
 
 #[test]

@@ -212,7 +212,8 @@ impl Subscription {
         redelivered: bool,
     ) -> Pushed {
         let version = self.session.version();
-        if let (Some(queue), AckMode::Client | AckMode::ClientIndividual) = (queue, self.ack) {
+        let tracked = queue.is_some() && self.ack != AckMode::Auto;
+        if let (Some(queue), true) = (queue, tracked) {
             let mut pending = lock(&self.session.pending);
             // Checked under the pending lock: a session's cleanup closes the outbox first and
             // then takes the pending list, so an entry added here is either seen by that cleanup
@@ -237,6 +238,18 @@ impl Subscription {
             with_ack_header: version == Version::V1_2 && self.ack != AckMode::Auto,
             redelivered,
         });
-        self.session.outbox.push(frame)
+        let pushed = self.session.outbox.push(frame);
+        if tracked && pushed == Pushed::Dropped {
+            // Never reached the client: not pending, so the queue can offer it elsewhere.
+            let mut pending = lock(&self.session.pending);
+            if let Some(i) = pending
+                .iter()
+                .rposition(|p| p.message.id == message.id && Arc::ptr_eq(&p.subscription, self))
+            {
+                pending.remove(i);
+                self.unacked.fetch_sub(1, Ordering::Relaxed);
+            }
+        }
+        pushed
     }
 }
