@@ -607,3 +607,29 @@ async fn compat_api_connects_sends_and_disconnects() {
     until("INACTIVE", || client.state() == ActivationState::INACTIVE).await;
     assert_eq!(rec.count("error"), 0);
 }
+
+#[wasm_bindgen_test]
+async fn the_online_event_and_reconnect_now_skip_the_reconnect_delay() {
+    let rec = Recorder::default();
+    // A delay far beyond the test's wait limit: only the shortcut can reconnect in time.
+    let client = connected(&rec, &[("reconnectDelay", n(600_000.0))]).await;
+    client.force_disconnect().unwrap();
+    rec.wait("onWebSocketClose", 1).await;
+    assert!(client.active() && !client.connected());
+    let online = web_sys_free_event("online");
+    let dispatch: js_sys::Function = get(&js_sys::global(), "dispatchEvent").unchecked_into();
+    dispatch.call1(&js_sys::global(), &online).unwrap();
+    rec.wait("onConnect", 2).await;
+
+    client.force_disconnect().unwrap();
+    rec.wait("onWebSocketClose", 2).await;
+    client.reconnect_now().unwrap();
+    rec.wait("onConnect", 3).await;
+    shut(&client).await;
+}
+
+/// `new Event(name)` through Reflect.
+fn web_sys_free_event(name: &str) -> JsValue {
+    let ctor: js_sys::Function = get(&js_sys::global(), "Event").unchecked_into();
+    js_sys::Reflect::construct(&ctor, &js_sys::Array::of1(&s(name))).unwrap()
+}

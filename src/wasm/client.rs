@@ -251,6 +251,16 @@ impl Client {
         Ok(promise)
     }
 
+    /// stomp-wasm: starts a waiting reconnection now instead of after its delay (done by itself on
+    /// the browser's `online` event).
+    #[wasm_bindgen(js_name = reconnectNow)]
+    pub fn reconnect_now(&self) -> Result<(), JsValue> {
+        with_session(&self.shared, |inner, now| {
+            inner.session.reconnect_now(now);
+            Ok(())
+        })
+    }
+
     /// Drops the current connection as if it had failed; reconnection follows if configured.
     #[wasm_bindgen(js_name = forceDisconnect)]
     pub fn force_disconnect(&self) -> Result<(), JsValue> {

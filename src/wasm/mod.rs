@@ -18,6 +18,7 @@ mod driver;
 mod frames;
 mod js;
 mod keyed;
+mod online;
 mod options;
 mod timer;
 mod transport;
