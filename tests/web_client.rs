@@ -362,6 +362,25 @@ async fn receipts_go_to_their_watcher_or_to_on_unhandled_receipt() {
 
 #[wasm_bindgen_test]
 async fn heart_beats_are_negotiated_and_received() {
+    // Count Worker constructions: the "worker" strategy must really run its timer in one.
+    let global = js_sys::global();
+    let original = get(&global, "Worker");
+    let made = Recorder::default();
+    let handler = obj(&[("construct", {
+        let record = made.callback("worker");
+        Closure::<dyn FnMut(JsValue, js_sys::Array) -> Result<JsValue, JsValue>>::new(
+            move |target: JsValue, args: js_sys::Array| {
+                let _ = record
+                    .unchecked_ref::<js_sys::Function>()
+                    .call1(&JsValue::NULL, &args);
+                js_sys::Reflect::construct(target.unchecked_ref::<js_sys::Function>(), &args)
+            },
+        )
+        .into_js_value()
+    })]);
+    let proxy = js_sys::Proxy::new(original.unchecked_ref(), handler.unchecked_ref());
+    js_sys::Reflect::set(&global, &s("Worker"), &proxy).unwrap();
+
     for strategy in ["interval", "worker"] {
         let rec = Recorder::default();
         let client = connected(
@@ -381,11 +400,19 @@ async fn heart_beats_are_negotiated_and_received() {
             sx > 0 && sy > 0,
             "broker agreed to heart-beats both ways: {hb}"
         );
-        rec.wait("onHeartbeatReceived", 1).await;
+        // Several intervals: the broker would have dropped a client whose own heart-beats stopped.
+        rec.wait("onHeartbeatReceived", 3).await;
         assert_eq!(rec.count("onHeartbeatLost"), 0);
         assert!(client.connected(), "{strategy}: still connected");
+        let workers = made.count("worker");
+        assert_eq!(
+            workers,
+            usize::from(strategy == "worker"),
+            "{strategy}: workers made"
+        );
         shut(&client).await;
     }
+    js_sys::Reflect::set(&global, &s("Worker"), &original).unwrap();
 }
 
 #[wasm_bindgen_test]
