@@ -6,7 +6,7 @@
 #[path = "support/web.rs"]
 mod support;
 
-use stomp_wasm::wasm::{ActivationState, Client, Stomp};
+use stomp_wasm::wasm::{ActivationState, Client, Stomp, TickerStrategy, Versions};
 use support::*;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -16,7 +16,7 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 #[wasm_bindgen_test]
 fn defaults_match_stompjs() {
-    let client = Client::new(JsValue::UNDEFINED).unwrap();
+    let client = Client::new(None).unwrap();
     assert_eq!(client.reconnect_delay().as_f64(), Some(5000.0));
     assert_eq!(client.heartbeat_incoming().as_f64(), Some(10000.0));
     assert_eq!(client.heartbeat_outgoing().as_f64(), Some(10000.0));
@@ -39,11 +39,11 @@ fn defaults_match_stompjs() {
 
 #[wasm_bindgen_test]
 fn every_config_key_is_a_property_and_configure_applies_them() {
-    let client = Client::new(obj(&[
+    let client = Client::new(Some(obj(&[
         ("brokerURL", s("ws://example.invalid/ws")),
         ("reconnectDelay", n(250.0)),
         ("heartbeatIncoming", n(0.0)),
-    ]))
+    ])))
     .unwrap();
     assert_eq!(
         client.broker_url().as_string().as_deref(),
@@ -191,7 +191,7 @@ fn every_config_key_is_a_property_and_configure_applies_them() {
 
 #[wasm_bindgen_test]
 fn wrong_types_throw_errors_naming_the_key() {
-    let client = Client::new(JsValue::UNDEFINED).unwrap();
+    let client = Client::new(None).unwrap();
     for (key, value) in [
         ("reconnectDelay", s("soon")),
         ("heartbeatIncoming", n(-1.0)),
@@ -205,7 +205,7 @@ fn wrong_types_throw_errors_naming_the_key() {
         let message = String::from(err.message());
         assert!(message.starts_with(key), "{message}");
     }
-    assert!(Client::new(obj(&[("onConnect", n(1.0))])).is_err());
+    assert!(Client::new(Some(obj(&[("onConnect", n(1.0))]))).is_err());
 }
 
 /// A fake socket: records what the client sends and lets the test play the server.
@@ -261,8 +261,8 @@ fn a_duck_typed_socket_carries_the_whole_session() {
         .subscribe(
             s("/queue/a"),
             rec.callback("msg"),
-            obj(&[("ack", s("client"))]),
-            JsValue::UNDEFINED,
+            Some(obj(&[("ack", s("client"))])),
+            None,
         )
         .unwrap();
     let subscribe = sent.nth("send", 1).as_string().unwrap();
@@ -316,4 +316,30 @@ fn a_duck_typed_socket_carries_the_whole_session() {
         obj(&[("code", n(1006.0)), ("reason", s(""))]),
     );
     assert!(!client.connected());
+}
+
+#[wasm_bindgen_test]
+fn versions_and_ticker_strategy_objects_work_as_in_stompjs() {
+    let versions = Versions::new(vec!["1.1".into(), "1.0".into()]);
+    assert_eq!(versions.supported_versions(), "1.1,1.0");
+    assert_eq!(versions.protocol_versions(), vec!["v11.stomp", "v10.stomp"]);
+    assert_eq!(Versions::default_versions().versions().len(), 3);
+    let client = Client::new(Some(obj(&[
+        ("stompVersions", versions.into()),
+        ("heartbeatStrategy", s(&TickerStrategy::worker())),
+    ])))
+    .unwrap();
+    assert_eq!(
+        client.heartbeat_strategy().as_string().as_deref(),
+        Some("worker")
+    );
+    assert_eq!(TickerStrategy::interval(), "interval");
+    let sent = Recorder::default();
+    let socket = fake_socket(&sent);
+    let over = Stomp::over(socket.clone()).unwrap();
+    over.set_stomp_versions(client.stomp_versions()).unwrap();
+    over.activate().unwrap();
+    fire(&socket, "onopen", obj(&[]));
+    let connect = sent.nth("send", 0).as_string().unwrap();
+    assert!(connect.contains("accept-version:1.1,1.0\n"), "{connect}");
 }

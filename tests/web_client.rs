@@ -17,7 +17,7 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 /// A client with every callback recorded, activated and connected.
 async fn connected(rec: &Recorder, extra: &[(&str, JsValue)]) -> Client {
-    let client = Client::new(config(rec, extra)).expect("config accepted");
+    let client = Client::new(Some(config(rec, extra))).expect("config accepted");
     client.activate().expect("activate");
     rec.wait("onConnect", 1).await;
     assert!(client.connected());
@@ -25,20 +25,20 @@ async fn connected(rec: &Recorder, extra: &[(&str, JsValue)]) -> Client {
 }
 
 async fn shut(client: &Client) {
-    settle(client.deactivate(JsValue::UNDEFINED).unwrap()).await;
+    settle(client.deactivate(None).unwrap()).await;
     assert_eq!(client.state(), ActivationState::INACTIVE);
 }
 
 #[wasm_bindgen_test]
 async fn connects_negotiates_1_2_and_deactivates_gracefully() {
     let rec = Recorder::default();
-    let client = Client::new(config(
+    let client = Client::new(Some(config(
         &rec,
         &[
             ("debug", rec.callback("debug")),
             ("logRawCommunication", JsValue::TRUE),
         ],
-    ))
+    )))
     .unwrap();
     assert_eq!(client.state(), ActivationState::INACTIVE);
     assert!(!client.active());
@@ -99,12 +99,7 @@ async fn text_messages_round_trip_with_headers() {
     let client = connected(&rec, &[]).await;
     let dest = topic("web-text");
     let sub = client
-        .subscribe(
-            s(&dest),
-            rec.callback("msg"),
-            JsValue::UNDEFINED,
-            JsValue::UNDEFINED,
-        )
+        .subscribe(s(&dest), rec.callback("msg"), None, None)
         .unwrap();
     assert!(!sub.id().is_empty());
     // Subscribe with a receipt first would be stricter; a watched publish receipt orders it.
@@ -142,12 +137,7 @@ async fn binary_bodies_round_trip_byte_for_byte() {
     let client = connected(&rec, &[]).await;
     let dest = topic("web-binary");
     client
-        .subscribe(
-            s(&dest),
-            rec.callback("msg"),
-            JsValue::UNDEFINED,
-            JsValue::UNDEFINED,
-        )
+        .subscribe(s(&dest), rec.callback("msg"), None, None)
         .unwrap();
     let body: Vec<u8> = (0..=255u8).chain([0, 0, 255, 10, 0]).collect();
     client
@@ -173,27 +163,17 @@ async fn unsubscribe_stops_delivery() {
     let client = connected(&rec, &[]).await;
     let dest = topic("web-unsub");
     let sub = client
-        .subscribe(
-            s(&dest),
-            rec.callback("first"),
-            JsValue::UNDEFINED,
-            JsValue::UNDEFINED,
-        )
+        .subscribe(s(&dest), rec.callback("first"), None, None)
         .unwrap();
     client
-        .subscribe(
-            s(&dest),
-            rec.callback("second"),
-            JsValue::UNDEFINED,
-            JsValue::UNDEFINED,
-        )
+        .subscribe(s(&dest), rec.callback("second"), None, None)
         .unwrap();
     client
         .publish(obj(&[("destination", s(&dest)), ("body", s("1"))]))
         .unwrap();
     rec.wait("first", 1).await;
     rec.wait("second", 1).await;
-    sub.unsubscribe(JsValue::UNDEFINED).unwrap();
+    sub.unsubscribe(None).unwrap();
     client
         .publish(obj(&[("destination", s(&dest)), ("body", s("2"))]))
         .unwrap();
@@ -234,8 +214,8 @@ async fn every_ack_mode_works() {
             .subscribe(
                 s(&dest),
                 rec.callback(name),
-                obj(&[("ack", s(mode))]),
-                JsValue::UNDEFINED,
+                Some(obj(&[("ack", s(mode))])),
+                None,
             )
             .unwrap();
         for body in ["one", "two"] {
@@ -272,8 +252,8 @@ async fn client_ack_and_nack_methods_take_ids() {
         .subscribe(
             s(&dest),
             rec.callback("msg"),
-            obj(&[("ack", s("client-individual"))]),
-            JsValue::UNDEFINED,
+            Some(obj(&[("ack", s("client-individual"))])),
+            None,
         )
         .unwrap();
     client
@@ -289,7 +269,7 @@ async fn client_ack_and_nack_methods_take_ids() {
         .ack(
             s(&header(&msg, "ack").unwrap()),
             s(&sub.id()),
-            obj(&[("receipt", s(&receipt))]),
+            Some(obj(&[("receipt", s(&receipt))])),
         )
         .unwrap();
     rec.wait("receipt", 1).await;
@@ -302,12 +282,7 @@ async fn committed_transactions_deliver_and_aborted_ones_do_not() {
     let client = connected(&rec, &[]).await;
     let dest = topic("web-tx");
     client
-        .subscribe(
-            s(&dest),
-            rec.callback("msg"),
-            JsValue::UNDEFINED,
-            JsValue::UNDEFINED,
-        )
+        .subscribe(s(&dest), rec.callback("msg"), None, None)
         .unwrap();
 
     let aborted = client.begin(None).unwrap();
@@ -387,6 +362,25 @@ async fn receipts_go_to_their_watcher_or_to_on_unhandled_receipt() {
 
 #[wasm_bindgen_test]
 async fn heart_beats_are_negotiated_and_received() {
+    // Count Worker constructions: the "worker" strategy must really run its timer in one.
+    let global = js_sys::global();
+    let original = get(&global, "Worker");
+    let made = Recorder::default();
+    let handler = obj(&[("construct", {
+        let record = made.callback("worker");
+        Closure::<dyn FnMut(JsValue, js_sys::Array) -> Result<JsValue, JsValue>>::new(
+            move |target: JsValue, args: js_sys::Array| {
+                let _ = record
+                    .unchecked_ref::<js_sys::Function>()
+                    .call1(&JsValue::NULL, &args);
+                js_sys::Reflect::construct(target.unchecked_ref::<js_sys::Function>(), &args)
+            },
+        )
+        .into_js_value()
+    })]);
+    let proxy = js_sys::Proxy::new(original.unchecked_ref(), handler.unchecked_ref());
+    js_sys::Reflect::set(&global, &s("Worker"), &proxy).unwrap();
+
     for strategy in ["interval", "worker"] {
         let rec = Recorder::default();
         let client = connected(
@@ -406,18 +400,31 @@ async fn heart_beats_are_negotiated_and_received() {
             sx > 0 && sy > 0,
             "broker agreed to heart-beats both ways: {hb}"
         );
-        rec.wait("onHeartbeatReceived", 1).await;
+        // Several intervals: the broker would have dropped a client whose own heart-beats stopped.
+        rec.wait("onHeartbeatReceived", 3).await;
         assert_eq!(rec.count("onHeartbeatLost"), 0);
         assert!(client.connected(), "{strategy}: still connected");
+        let workers = made.count("worker");
+        assert_eq!(
+            workers,
+            usize::from(strategy == "worker"),
+            "{strategy}: workers made"
+        );
         shut(&client).await;
     }
+    js_sys::Reflect::set(&global, &s("Worker"), &original).unwrap();
 }
 
 #[wasm_bindgen_test]
 async fn forced_deactivate_closes_at_once() {
     let rec = Recorder::default();
     let client = connected(&rec, &[]).await;
-    settle(client.deactivate(obj(&[("force", JsValue::TRUE)])).unwrap()).await;
+    settle(
+        client
+            .deactivate(Some(obj(&[("force", JsValue::TRUE)])))
+            .unwrap(),
+    )
+    .await;
     assert_eq!(client.state(), ActivationState::INACTIVE);
     assert_eq!(
         rec.count("onDisconnect"),
@@ -425,13 +432,13 @@ async fn forced_deactivate_closes_at_once() {
         "no DISCONNECT round trip when forced"
     );
     // Deactivating an inactive client resolves at once.
-    settle(client.deactivate(JsValue::UNDEFINED).unwrap()).await;
+    settle(client.deactivate(None).unwrap()).await;
 }
 
 #[wasm_bindgen_test]
 async fn publish_without_connection_throws_a_real_error() {
     let rec = Recorder::default();
-    let client = Client::new(config(&rec, &[])).unwrap();
+    let client = Client::new(Some(config(&rec, &[]))).unwrap();
     let err = client
         .publish(obj(&[("destination", s("/topic/x")), ("body", s("x"))]))
         .expect_err("not connected");
@@ -452,12 +459,7 @@ async fn offline_queue_sends_after_connecting() {
     let receiver = connected(&rec, &[]).await;
     let dest = topic("web-offline");
     receiver
-        .subscribe(
-            s(&dest),
-            rec.callback("msg"),
-            JsValue::UNDEFINED,
-            JsValue::UNDEFINED,
-        )
+        .subscribe(s(&dest), rec.callback("msg"), None, None)
         .unwrap();
     // Make sure the SUBSCRIBE is in place before the other client publishes.
     let ready = unique("subscribed");
@@ -473,7 +475,7 @@ async fn offline_queue_sends_after_connecting() {
     rec.wait("ready", 1).await;
 
     let rec2 = Recorder::default();
-    let sender = Client::new(config(&rec2, &[("offlineQueue", JsValue::TRUE)])).unwrap();
+    let sender = Client::new(Some(config(&rec2, &[("offlineQueue", JsValue::TRUE)]))).unwrap();
     for body in ["q1", "q2", "q3"] {
         sender
             .publish(obj(&[("destination", s(&dest)), ("body", s(body))]))
@@ -506,12 +508,7 @@ async fn reconnects_and_resubscribes_after_a_dropped_connection() {
     .await;
     let dest = topic("web-reconnect");
     client
-        .subscribe(
-            s(&dest),
-            rec.callback("msg"),
-            JsValue::UNDEFINED,
-            JsValue::UNDEFINED,
-        )
+        .subscribe(s(&dest), rec.callback("msg"), None, None)
         .unwrap();
     client.force_disconnect().unwrap();
     rec.wait("onWebSocketClose", 1).await;
@@ -533,7 +530,7 @@ async fn reconnects_and_resubscribes_after_a_dropped_connection() {
 #[wasm_bindgen_test]
 async fn before_connect_may_refresh_headers_asynchronously() {
     let rec = Recorder::default();
-    let client = Client::new(config(&rec, &[("connectHeaders", obj(&[]))])).unwrap();
+    let client = Client::new(Some(config(&rec, &[("connectHeaders", obj(&[]))]))).unwrap();
     let headers = client.connect_headers();
     // An async beforeConnect that fills in the credentials the way a token refresh would.
     let fill = {
@@ -605,27 +602,22 @@ async fn compat_api_connects_sends_and_disconnects() {
         .connect(
             connect_headers(),
             rec.callback("connected"),
-            rec.callback("error"),
-            JsValue::UNDEFINED,
-            JsValue::UNDEFINED,
-            JsValue::UNDEFINED,
+            Some(rec.callback("error")),
+            None,
+            None,
+            None,
         )
         .unwrap();
     rec.wait("connected", 1).await;
     let dest = topic("web-compat");
     client
-        .subscribe(
-            s(&dest),
-            rec.callback("msg"),
-            JsValue::UNDEFINED,
-            JsValue::UNDEFINED,
-        )
+        .subscribe(s(&dest), rec.callback("msg"), None, None)
         .unwrap();
     client
         .send(
             s(&dest),
-            obj(&[("content-length", JsValue::FALSE)]),
-            s("compat body"),
+            Some(obj(&[("content-length", JsValue::FALSE)])),
+            Some(s("compat body")),
         )
         .unwrap();
     rec.wait("msg", 1).await;
@@ -634,11 +626,37 @@ async fn compat_api_connects_sends_and_disconnects() {
         Some("compat body")
     );
     client
-        .disconnect(rec.callback("disconnected"), JsValue::UNDEFINED)
+        .disconnect(Some(rec.callback("disconnected")), None)
         .unwrap();
     if broker_sends_disconnect_receipt() {
         rec.wait("disconnected", 1).await;
     }
     until("INACTIVE", || client.state() == ActivationState::INACTIVE).await;
     assert_eq!(rec.count("error"), 0);
+}
+
+#[wasm_bindgen_test]
+async fn the_online_event_and_reconnect_now_skip_the_reconnect_delay() {
+    let rec = Recorder::default();
+    // A delay far beyond the test's wait limit: only the shortcut can reconnect in time.
+    let client = connected(&rec, &[("reconnectDelay", n(600_000.0))]).await;
+    client.force_disconnect().unwrap();
+    rec.wait("onWebSocketClose", 1).await;
+    assert!(client.active() && !client.connected());
+    let online = web_sys_free_event("online");
+    let dispatch: js_sys::Function = get(&js_sys::global(), "dispatchEvent").unchecked_into();
+    dispatch.call1(&js_sys::global(), &online).unwrap();
+    rec.wait("onConnect", 2).await;
+
+    client.force_disconnect().unwrap();
+    rec.wait("onWebSocketClose", 2).await;
+    client.reconnect_now().unwrap();
+    rec.wait("onConnect", 3).await;
+    shut(&client).await;
+}
+
+/// `new Event(name)` through Reflect.
+fn web_sys_free_event(name: &str) -> JsValue {
+    let ctor: js_sys::Function = get(&js_sys::global(), "Event").unchecked_into();
+    js_sys::Reflect::construct(&ctor, &js_sys::Array::of1(&s(name))).unwrap()
 }

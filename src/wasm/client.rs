@@ -71,10 +71,10 @@ impl StompSubscription {
 
     pub fn unsubscribe(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "StompHeaders")] headers: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "StompHeaders")] headers: Option<JsValue>,
     ) -> Result<(), JsValue> {
         let shared = self.client.upgrade().ok_or_else(gone)?;
-        unsubscribe(&shared, &self.id, &headers)
+        unsubscribe(&shared, &self.id, &opt(headers))
     }
 }
 
@@ -102,6 +102,11 @@ fn unsubscribe(shared: &Shared, id: &str, headers: &JsValue) -> Result<(), JsVal
         inner.subscriptions.remove(id);
         inner.session.unsubscribe(now, id, headers)
     })
+}
+
+/// An optional argument, `undefined` when left out.
+fn opt(value: Option<JsValue>) -> JsValue {
+    value.unwrap_or(JsValue::UNDEFINED)
 }
 
 /// A string argument, or a clear error naming it.
@@ -182,9 +187,9 @@ impl Client {
     /// `new Client(config?)`: every key of `config` is applied as by `configure`.
     #[wasm_bindgen(constructor)]
     pub fn new(
-        #[wasm_bindgen(unchecked_param_type = "StompConfig | undefined")] config: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "StompConfig")] config: Option<JsValue>,
     ) -> Result<Client, JsValue> {
-        Client::from_config(&config, false)
+        Client::from_config(&opt(config), false)
     }
 
     /// Applies every key present in `config` (the others keep their value).
@@ -218,9 +223,11 @@ impl Client {
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn deactivate(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "{ force?: boolean } | undefined")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "{ force?: boolean }")] options: Option<
+            JsValue,
+        >,
     ) -> Result<Promise, JsValue> {
-        let force = js::get_bool(&options, "force").unwrap_or(false);
+        let force = js::get_bool(&opt(options), "force").unwrap_or(false);
         let mut resolver: Option<Function> = None;
         let promise = Promise::new(&mut |resolve, _reject| resolver = Some(resolve));
         {
@@ -242,6 +249,16 @@ impl Client {
         }
         drive(&self.shared)?;
         Ok(promise)
+    }
+
+    /// stomp-wasm: starts a waiting reconnection now instead of after its delay (done by itself on
+    /// the browser's `online` event).
+    #[wasm_bindgen(js_name = reconnectNow)]
+    pub fn reconnect_now(&self) -> Result<(), JsValue> {
+        with_session(&self.shared, |inner, now| {
+            inner.session.reconnect_now(now);
+            Ok(())
+        })
     }
 
     /// Drops the current connection as if it had failed; reconnection follows if configured.
@@ -296,16 +313,18 @@ impl Client {
     /// naming it); the connection is not torn down for it.
     pub fn subscribe(
         &self,
-        destination: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] destination: JsValue,
         #[wasm_bindgen(unchecked_param_type = "messageCallbackType")] callback: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "StompHeaders | undefined")] headers: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "frameCallbackType | undefined")] on_error: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "StompHeaders")] headers: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "frameCallbackType")] on_error: Option<
+            JsValue,
+        >,
     ) -> Result<StompSubscription, JsValue> {
         let destination = required_string(&destination, "destination")?;
         let callback = js::as_function(&callback)
             .ok_or_else(|| js::error("subscribe() needs a callback function"))?;
-        let headers = js::headers_from_js(&headers);
-        let on_error = js::as_function(&on_error);
+        let headers = js::headers_from_js(&opt(headers));
+        let on_error = js::as_function(&opt(on_error));
         let id = with_session(&self.shared, |inner, now| {
             let id = inner.session.subscribe(now, &destination, headers)?;
             inner.subscriptions.insert(
@@ -325,11 +344,11 @@ impl Client {
 
     pub fn unsubscribe(
         &self,
-        id: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "StompHeaders | undefined")] headers: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "StompHeaders")] headers: Option<JsValue>,
     ) -> Result<(), JsValue> {
         let id = required_string(&id, "subscription id")?;
-        unsubscribe(&self.shared, &id, &headers)
+        unsubscribe(&self.shared, &id, &opt(headers))
     }
 
     /// Starts a transaction (id generated when not given).
@@ -343,32 +362,50 @@ impl Client {
         })
     }
 
-    pub fn commit(&self, transaction_id: JsValue) -> Result<(), JsValue> {
+    pub fn commit(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] transaction_id: JsValue,
+    ) -> Result<(), JsValue> {
         let id = required_string(&transaction_id, "transaction id")?;
         with_session(&self.shared, |inner, now| inner.session.commit(now, &id))
     }
 
-    pub fn abort(&self, transaction_id: JsValue) -> Result<(), JsValue> {
+    pub fn abort(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] transaction_id: JsValue,
+    ) -> Result<(), JsValue> {
         let id = required_string(&transaction_id, "transaction id")?;
         with_session(&self.shared, |inner, now| inner.session.abort(now, &id))
     }
 
     pub fn ack(
         &self,
-        message_id: JsValue,
-        subscription_id: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "StompHeaders | undefined")] headers: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] message_id: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] subscription_id: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "StompHeaders")] headers: Option<JsValue>,
     ) -> Result<(), JsValue> {
-        acknowledge(&self.shared, &message_id, &subscription_id, &headers, false)
+        acknowledge(
+            &self.shared,
+            &message_id,
+            &subscription_id,
+            &opt(headers),
+            false,
+        )
     }
 
     pub fn nack(
         &self,
-        message_id: JsValue,
-        subscription_id: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "StompHeaders | undefined")] headers: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] message_id: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] subscription_id: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "StompHeaders")] headers: Option<JsValue>,
     ) -> Result<(), JsValue> {
-        acknowledge(&self.shared, &message_id, &subscription_id, &headers, true)
+        acknowledge(
+            &self.shared,
+            &message_id,
+            &subscription_id,
+            &opt(headers),
+            true,
+        )
     }
 
     /// Calls `callback(frame)` once when the RECEIPT with this id arrives (instead of
@@ -376,7 +413,7 @@ impl Client {
     #[wasm_bindgen(js_name = watchForReceipt)]
     pub fn watch_for_receipt(
         &self,
-        receipt_id: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] receipt_id: JsValue,
         #[wasm_bindgen(unchecked_param_type = "frameCallbackType")] callback: JsValue,
     ) -> Result<(), JsValue> {
         let id = required_string(&receipt_id, "receipt id")?;
@@ -452,13 +489,14 @@ impl Client {
     /// `connect(login, passcode, onConnect, onError?, onClose?, host?)`.
     pub fn connect(
         &self,
-        a: JsValue,
-        b: JsValue,
-        c: JsValue,
-        d: JsValue,
-        e: JsValue,
-        f: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "StompHeaders | string")] a: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "frameCallbackType | string")] b: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "any")] c: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "any")] d: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "any")] e: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "string")] f: Option<JsValue>,
     ) -> Result<(), JsValue> {
+        let (c, d, e, f) = (opt(c), opt(d), opt(e), opt(f));
         self.with_inner(|inner| {
             let (headers, on_connect, on_error, on_close) = if b.is_function() {
                 let headers = if a.is_object() {
@@ -493,10 +531,13 @@ impl Client {
     /// content-length header.
     pub fn send(
         &self,
-        destination: JsValue,
-        headers: JsValue,
-        body: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] destination: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "{ [key: string]: any }")] headers: Option<
+            JsValue,
+        >,
+        #[wasm_bindgen(unchecked_optional_param_type = "string")] body: Option<JsValue>,
     ) -> Result<(), JsValue> {
+        let (headers, body) = (opt(headers), opt(body));
         let params: JsValue = js_sys::Object::new().into();
         js::set(&params, "destination", &destination);
         if headers.is_object() {
@@ -513,7 +554,14 @@ impl Client {
     }
 
     /// `disconnect(onDisconnect?, headers?)`.
-    pub fn disconnect(&self, callback: JsValue, headers: JsValue) -> Result<(), JsValue> {
+    pub fn disconnect(
+        &self,
+        #[wasm_bindgen(unchecked_optional_param_type = "frameCallbackType")] callback: Option<
+            JsValue,
+        >,
+        #[wasm_bindgen(unchecked_optional_param_type = "StompHeaders")] headers: Option<JsValue>,
+    ) -> Result<(), JsValue> {
+        let (callback, headers) = (opt(callback), opt(headers));
         self.with_inner(|inner| {
             if callback.is_function() {
                 inner.set_option("onDisconnect", callback)?;
@@ -523,7 +571,7 @@ impl Client {
             }
             Ok(())
         })?;
-        self.deactivate(JsValue::UNDEFINED).map(drop)
+        self.deactivate(None).map(drop)
     }
 }
 
@@ -582,7 +630,7 @@ properties! {
     webSocketFactory web_socket_factory set_web_socket_factory "(() => IStompSocket) | undefined";
     connectHeaders connect_headers set_connect_headers "StompHeaders";
     disconnectHeaders disconnect_headers set_disconnect_headers "StompHeaders";
-    stompVersions stomp_versions set_stomp_versions "string[] | { versions: string[] }";
+    stompVersions stomp_versions set_stomp_versions "Versions | string[]";
     connectionTimeout connection_timeout set_connection_timeout "number";
     reconnectDelay reconnect_delay set_reconnect_delay "number";
     maxReconnectDelay max_reconnect_delay set_max_reconnect_delay "number";
@@ -590,7 +638,7 @@ properties! {
     heartbeatIncoming heartbeat_incoming set_heartbeat_incoming "number";
     heartbeatOutgoing heartbeat_outgoing set_heartbeat_outgoing "number";
     heartbeatToleranceMultiplier heartbeat_tolerance_multiplier set_heartbeat_tolerance_multiplier "number";
-    heartbeatStrategy heartbeat_strategy set_heartbeat_strategy "TickerStrategy";
+    heartbeatStrategy heartbeat_strategy set_heartbeat_strategy "'interval' | 'worker'";
     splitLargeFrames split_large_frames set_split_large_frames "boolean";
     maxWebSocketChunkSize max_web_socket_chunk_size set_max_web_socket_chunk_size "number";
     forceBinaryWSFrames force_binary_ws_frames set_force_binary_ws_frames "boolean";
@@ -615,4 +663,64 @@ properties! {
     resubscribe resubscribe set_resubscribe "boolean";
     offlineQueue offline_queue set_offline_queue "boolean | OfflineQueueOptions";
     disconnectTimeout disconnect_timeout set_disconnect_timeout "number";
+}
+
+/// stompjs's `TickerStrategy`: `TickerStrategy.Interval` (`'interval'`) and
+/// `TickerStrategy.Worker` (`'worker'`, heart-beats that survive background-tab throttling).
+#[wasm_bindgen]
+pub struct TickerStrategy;
+
+#[wasm_bindgen]
+impl TickerStrategy {
+    #[wasm_bindgen(getter = Interval)]
+    pub fn interval() -> String {
+        "interval".to_owned()
+    }
+
+    #[wasm_bindgen(getter = Worker)]
+    pub fn worker() -> String {
+        "worker".to_owned()
+    }
+}
+
+/// stompjs's `Versions`: the STOMP versions to offer, in order of preference
+/// (`new Versions(['1.2', '1.1'])`, `Versions.default`).
+#[wasm_bindgen]
+pub struct Versions {
+    versions: Vec<String>,
+}
+
+#[wasm_bindgen]
+impl Versions {
+    #[wasm_bindgen(constructor)]
+    pub fn new(versions: Vec<String>) -> Versions {
+        Versions { versions }
+    }
+
+    /// 1.2, 1.1 and 1.0.
+    #[wasm_bindgen(getter = default)]
+    pub fn default_versions() -> Versions {
+        Versions::new(vec!["1.2".into(), "1.1".into(), "1.0".into()])
+    }
+
+    #[wasm_bindgen(getter)]
+    pub fn versions(&self) -> Vec<String> {
+        self.versions.clone()
+    }
+
+    /// The `accept-version` header value (`"1.2,1.1,1.0"`).
+    #[wasm_bindgen(js_name = supportedVersions)]
+    pub fn supported_versions(&self) -> String {
+        self.versions.join(",")
+    }
+
+    /// The WebSocket subprotocols (`["v12.stomp", …]`).
+    #[wasm_bindgen(js_name = protocolVersions)]
+    pub fn protocol_versions(&self) -> Vec<String> {
+        self.versions
+            .iter()
+            .filter_map(|v| crate::frame::Version::parse(v))
+            .map(|v| v.subprotocol().to_owned())
+            .collect()
+    }
 }

@@ -21,6 +21,7 @@ use web_sys::WebSocket;
 use super::frames::FrameWriter;
 use super::js;
 use super::keyed::Keyed;
+use super::online::OnlineListener;
 use super::timer::{TickerStrategy, Timer};
 use super::transport::{self, Transport, TransportEvent};
 use crate::client::{Action, ActivationState, ClientError, Event, Session, SessionConfig};
@@ -85,6 +86,8 @@ pub(crate) struct Inner {
     pub error_event: JsValue,
     /// `message.ack()`/`message.nack()` of delivered messages call this.
     pub acker: Option<Rc<Acker>>,
+    /// Starts a waiting reconnection at once on the browser's `online` event.
+    _online: Option<OnlineListener>,
     driving: bool,
     me: Weak<RefCell<Inner>>,
 }
@@ -121,6 +124,7 @@ impl Inner {
                 close_event: JsValue::UNDEFINED,
                 error_event: JsValue::UNDEFINED,
                 acker: None,
+                _online: None,
                 driving: false,
                 me: me.clone(),
             })
@@ -135,7 +139,19 @@ impl Inner {
                     acknowledge(&shared, &id, &sub, &headers, nack)
                 },
             );
-        shared.borrow_mut().acker = Some(Rc::new(acker));
+        let weak = Rc::downgrade(&shared);
+        let online = OnlineListener::register(move || {
+            if let Some(shared) = weak.upgrade() {
+                let _ = with_session(&shared, |inner, now| {
+                    inner.session.reconnect_now(now);
+                    Ok(())
+                });
+            }
+        });
+        let mut inner = shared.borrow_mut();
+        inner.acker = Some(Rc::new(acker));
+        inner._online = online;
+        drop(inner);
         shared
     }
 

@@ -18,6 +18,7 @@ mod driver;
 mod frames;
 mod js;
 mod keyed;
+mod online;
 mod options;
 mod timer;
 mod transport;
@@ -25,5 +26,5 @@ mod types;
 
 pub use client::{
     ActivationState, Client, ReconnectionTimeMode, Stomp, StompSocketState, StompSubscription,
-    StompTransaction,
+    StompTransaction, TickerStrategy, Versions,
 };

@@ -50,9 +50,6 @@ export type closeEventCallbackType = (evt: any) => void;
 export type wsErrorCallbackType = (evt: any) => void;
 export type emptyCallbackType = () => void;
 
-/** stompjs `TickerStrategy`: how heart-beat timers run. `'worker'` survives background-tab throttling. */
-export type TickerStrategy = 'interval' | 'worker';
-
 /** stomp-wasm: publishing while disconnected (sent after the next CONNECTED, at least once). */
 export interface OfflineQueueOptions {
   maxFrames?: number;
@@ -64,7 +61,7 @@ export interface StompConfig {
   webSocketFactory?: () => IStompSocket;
   connectHeaders?: StompHeaders;
   disconnectHeaders?: StompHeaders;
-  stompVersions?: string[] | { versions: string[] };
+  stompVersions?: Versions | string[];
   connectionTimeout?: number;
   reconnectDelay?: number;
   maxReconnectDelay?: number;
@@ -72,7 +69,8 @@ export interface StompConfig {
   heartbeatIncoming?: number;
   heartbeatOutgoing?: number;
   heartbeatToleranceMultiplier?: number;
-  heartbeatStrategy?: TickerStrategy;
+  /** stompjs `TickerStrategy`: `'worker'` keeps heart-beats going in background tabs. */
+  heartbeatStrategy?: 'interval' | 'worker';
   splitLargeFrames?: boolean;
   maxWebSocketChunkSize?: number;
   forceBinaryWSFrames?: boolean;
