@@ -280,3 +280,32 @@ async fn binary_bodies_cross_sockjs_as_base64_both_ways() {
     frames_of(&mut xhr.decoder, raw, &mut xhr.frames);
     assert_eq!(&xhr.recv().await.body[..], &binary[..]);
 }
+
+#[tokio::test]
+async fn disconnect_closes_the_sockjs_session() {
+    let broker = start().await;
+    let mut c = XhrClient::connect(broker.http).await;
+    c.send(&Frame::new(Command::Disconnect).header("receipt", "bye"))
+        .await;
+    let r = c.recv().await;
+    assert_eq!(
+        (r.command, r.get("receipt-id")),
+        (Command::Receipt, Some("bye"))
+    );
+    // The next poll (or the one after, if the close was queued behind the receipt) says closed.
+    let mut closes = 0;
+    for _ in 0..2 {
+        let body = post(c.http, &format!("{}/xhr", c.url), "").await.body;
+        match SockJsFrame::parse(&body).expect("frame") {
+            SockJsFrame::Close { code: 1000, .. } => closes += 1,
+            SockJsFrame::Messages(m) => assert!(m.iter().all(|s| s == "\n"), "{m:?}"),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert!(closes >= 1);
+    // Until it expires (5 s), a closed session still accepts sends and drops them.
+    let r = post(c.http, &format!("{}/xhr_send", c.url), r#"["x"]"#).await;
+    assert_eq!(r.status(), 204);
+    let body = post(c.http, &format!("{}/xhr", c.url), "").await.body;
+    assert_eq!(body, "c[1000,\"Normal closure\"]\n");
+}

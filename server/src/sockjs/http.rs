@@ -46,6 +46,12 @@ const JAVASCRIPT: &str = "application/javascript; charset=UTF-8";
 
 /// A router serving the SockJS service `handler` at `prefix` (e.g. `/stomp`; no trailing
 /// slash). Merge it into the application's router.
+///
+/// # Panics
+///
+/// As axum does when routes overlap: `prefix` must be a fixed path (no `{param}` or `*`
+/// syntax) not already routed in the router it is merged into. Callers taking the path from
+/// configuration check it first (see `stomp::routes`).
 pub fn router<H: SockJsHandler>(prefix: &str, config: SockJsConfig, handler: H) -> Router {
     let prefix = prefix.trim_end_matches('/').to_owned();
     let iframe = iframe_page(&config.sockjs_url);

@@ -55,6 +55,9 @@ pub fn stomp_sockjs_config(server: &Server) -> SockJsConfig {
     SockJsConfig {
         // A request body holds a JSON array of frames; JSON escaping can grow them.
         max_payload_bytes: limits.max_frame_size.saturating_mul(4).max(64 * 1024),
+        // Frames can be large: keep few of them here. The session's own outbox is bounded in
+        // bytes (`limits.outbound_buffer`) and waits, within its send timeout, for a poll.
+        outgoing_queue: 64,
         ..SockJsConfig::default()
     }
 }
@@ -62,18 +65,34 @@ pub fn stomp_sockjs_config(server: &Server) -> SockJsConfig {
 /// The HTTP routes SockJS adds to the server: STOMP over SockJS at `endpoints.sockjs`, and the
 /// SockJS protocol suite's test services when `test_services` is set.
 pub fn routes(server: &Server, test_services: bool) -> axum::Router {
-    let base = server.config().endpoints.sockjs.clone();
-    let mut routes = router(
-        &base,
-        stomp_sockjs_config(server),
-        StompOverSockJs::new(server.clone()),
-    );
+    let endpoints = &server.config().endpoints;
+    let base = endpoints.sockjs.trim_end_matches('/');
+    let mut routes = if usable_base(base, &endpoints.websocket) {
+        router(
+            base,
+            stomp_sockjs_config(server),
+            StompOverSockJs::new(server.clone()),
+        )
+    } else {
+        // A bad path must not take the server down (axum panics on overlapping routes).
+        tracing::error!(path = %endpoints.sockjs, "endpoints.sockjs unusable; SockJS not served");
+        axum::Router::new()
+    };
     if test_services {
         routes = routes.merge(super::test_services::test_services_router(
             SockJsConfig::default(),
         ));
     }
     routes
+}
+
+/// A SockJS base path must be a non-root absolute path, free of route syntax, and not the
+/// WebSocket endpoint's.
+fn usable_base(base: &str, websocket: &str) -> bool {
+    base.starts_with('/')
+        && base.len() > 1
+        && !base.contains(['{', '}', '*', '?', '#'])
+        && base != websocket.trim_end_matches('/')
 }
 
 /// A [`SockJsSession`] as a [`StompTransport`].
@@ -195,5 +214,19 @@ impl StompTransport for SockJsTransport {
 
     async fn close(&mut self) {
         let _ = self.sender.close(CODE_NORMAL, "Normal closure").await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_usable_base_paths_are_mounted() {
+        assert!(usable_base("/stomp", "/ws"));
+        assert!(usable_base("/a/b", "/ws"));
+        for bad in ["", "/", "stomp", "/ws", "/{x}", "/a*"] {
+            assert!(!usable_base(bad, "/ws"), "{bad}");
+        }
     }
 }
