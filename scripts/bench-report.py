@@ -90,7 +90,7 @@ def main():
         f"{meta['kernel']}; **shared** with other jobs: load average {meta['load_start']} at "
         f"the start, {meta['load_end']} at the end (1/5/15 min). Read figures as ranges."
     )
-    w(f"- Brokers: stomp-server built with `cargo build --profile bench` ({meta['rustc']});")
+    w(f"- Brokers: stomp-server built with `cargo build --profile server` (opt-level 3, thin LTO; {meta['rustc']}), loadgen with `--profile bench`;")
     w(f"  RabbitMQ {meta['rabbitmq']} (Debian) with rabbitmq_stomp + rabbitmq_web_stomp,")
     w("  `web_stomp.ws_frame = binary`, freshly restarted before its scenarios.")
     p = meta["params"]

@@ -104,8 +104,9 @@ loadgen() {
   fi
 }
 
-scenarios() {
-  local label=$1 pid=$2 transport
+# Throughput and latency, every transport, against a running broker.
+traffic() {
+  local label=$1 transport
   for transport in $transports; do
     loadgen "$label" "$transport" throughput --publishers 1 --subscribers 1 \
       --duration "$tp_secs" --max-messages "$tp1_max"
@@ -113,17 +114,13 @@ scenarios() {
       --duration "$tp_secs" --max-messages "$tp10_max"
     loadgen "$label" "$transport" latency --rate 2000 --duration "$lat_secs" --warmup 1
     loadgen "$label" "$transport" latency --rate 10000 --duration "$lat_secs" --warmup 1
-    loadgen "$label" "$transport" idle --connections "$idle_conns" --server-pid "$pid"
   done
 }
 
-load_start=$(cut -d' ' -f1-3 /proc/loadavg)
-
-if [ "$only" != rabbitmq ]; then
-  log "starting stomp-server"
+start_ours() {
   "$SERVER" --tcp 127.0.0.1:0 --http 127.0.0.1:0 --clock-ms 0 >"$tmp/server.log" 2>&1 &
   server_pid=$!
-  line=
+  local line=
   for _ in $(seq 1 300); do
     line=$(grep -m1 -o 'listening tcp=[^ ]* http=[^ ]*' "$tmp/server.log" || true)
     [ -n "$line" ] && break
@@ -139,18 +136,39 @@ if [ "$only" != rabbitmq ]; then
   OURS_TCP=${OURS_TCP%% *}
   OURS_HTTP=${line##* http=}
   log "stomp-server pid $server_pid tcp=$OURS_TCP http=$OURS_HTTP"
-  scenarios stomp-server "$server_pid"
+}
+
+stop_ours() {
   kill "$server_pid" 2>/dev/null || true
   wait "$server_pid" 2>/dev/null || true
   server_pid=
+}
+
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# Each idle measurement gets a freshly started broker: memory freed by earlier connections stays
+# in a process's RSS (allocator caches, the Erlang VM's carriers) and would hide the growth.
+if [ "$only" != rabbitmq ]; then
+  start_ours
+  traffic stomp-server
+  stop_ours
+  for transport in $transports; do
+    start_ours
+    loadgen stomp-server "$transport" idle --connections "$idle_conns" --server-pid "$server_pid"
+    stop_ours
+  done
 fi
 
 if [ "$only" != ours ]; then
   scripts/rabbitmq.sh install
-  # A fresh broker: nothing left from earlier runs in its memory.
   scripts/rabbitmq.sh stop
   scripts/rabbitmq.sh start
-  scenarios rabbitmq "$(scripts/rabbitmq.sh pid)"
+  traffic rabbitmq
+  for transport in $transports; do
+    scripts/rabbitmq.sh stop
+    scripts/rabbitmq.sh start
+    loadgen rabbitmq "$transport" idle --connections "$idle_conns" --server-pid "$(scripts/rabbitmq.sh pid)"
+  done
 fi
 
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
