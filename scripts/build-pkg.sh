@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Builds the npm package into pkg/: the Wasm client for browsers without a bundler (`--target
-# web`), then merges pkg-template/ (package.json, README, types) over wasm-pack's output.
+# web`), then merges pkg-template/ (package.json, README, licenses, the node entry) over
+# wasm-pack's output. One build serves every environment: browsers with or without a bundler
+# load stomp_wasm.js; node loads node/index.js, which instantiates the same .wasm synchronously.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PWD/tools/node_modules/binaryen/bin:$PATH"
@@ -9,6 +11,8 @@ export PATH="$HOME/.cargo/bin:$PWD/tools/node_modules/binaryen/bin:$PATH"
 wasm-pack build --release --target web --mode no-install --out-dir pkg --out-name stomp_wasm . >&2
 if [ -d pkg-template ]; then
   cp -R pkg-template/. pkg/
+  # wasm-pack's pkg/.gitignore (`*`) would also hide the files from `npm pack`.
+  rm -f pkg/.gitignore
 fi
 wasm=pkg/stomp_wasm_bg.wasm
 printf 'pkg/: %s bytes wasm (%s gzip), %s bytes JS glue (%s gzip)\n' \

@@ -19,5 +19,8 @@ pub mod codec;
 pub mod frame;
 pub mod sockjs;
 
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;
+
 pub use codec::{DecodeError, Decoded, Decoder, Encoder, Limits};
 pub use frame::{ByteStr, Command, Frame, Headers, Version};

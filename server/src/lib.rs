@@ -24,6 +24,7 @@
 //!   `@MessageExceptionHandler`, `@Scheduled` equivalents) and the example handlers.
 //! - [`auth`]: pluggable [`auth::Authenticator`] (built-in: users file, anonymous switch) and
 //!   per-destination [`auth::Authorizer`].
+//! - [`demo`]: the chat application behind the demo page (`www/`).
 //!
 //! Flow control: every session's outbound buffer is bounded in bytes (`limits.outbound_buffer`).
 //! When a publish leaves a subscriber's buffer more than half full, the publishing session stops
@@ -68,6 +69,7 @@ pub mod app;
 pub mod auth;
 pub mod broker;
 pub mod config;
+pub mod demo;
 pub mod server;
 pub mod session;
 pub mod sockjs;

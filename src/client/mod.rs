@@ -58,7 +58,9 @@ mod offline;
 mod session;
 mod split;
 
-#[cfg(test)]
+// Native only: the property tests use proptest, which does not build for wasm32, and
+// `wasm-pack test` compiles the library's unit tests along with tests/web_*.rs.
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests;
 
 pub use config::{Millis, OfflineQueueConfig, ReconnectTimeMode, SessionConfig};

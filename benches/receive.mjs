@@ -1,0 +1,115 @@
+// Receive-path benchmark in node: decode + deliver to a JS callback, stomp-wasm vs @stomp/stompjs,
+// on the same frames, through the same fake WebSocket given to both via `webSocketFactory`.
+//
+//   scripts/bench-receive.sh            (builds the nodejs package, then runs this)
+//   node benches/receive.mjs <pkg-node dir> [frames]
+//
+// Each frame arrives as its own WebSocket message (what brokers do), as text and then as an
+// ArrayBuffer. The callback reads `body` so both clients decode it. One run per case, after a
+// warm-up; read the figures as a range on a shared machine.
+
+import { createRequire } from 'node:module';
+import path from 'node:path';
+
+const require = createRequire(import.meta.url);
+const pkgDir = path.resolve(process.argv[2] ?? 'target/pkg-node');
+const FRAMES = Number(process.argv[3] ?? 200000);
+const toolsDir = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../tools');
+
+const ours = require(path.join(pkgDir, 'stomp_wasm.js'));
+const stompjs = await import(path.join(toolsDir, 'node_modules/@stomp/stompjs/esm6/index.js'));
+
+// A 245-byte MESSAGE frame (the size of the stompjs anchor figures).
+function messageFrame(i) {
+  const head = `MESSAGE\ndestination:/topic/bench\nmessage-id:m-${String(i).padStart(8, '0')}\nsubscription:SUB\ncontent-type:text/plain\n`;
+  let body = 'x'.repeat(245 - head.length - 'content-length:NNN\n\n\0'.length);
+  return `${head}content-length:${body.length}\n\n${body}\0`;
+}
+
+class FakeSocket {
+  constructor() {
+    this.readyState = 0;
+    this.protocol = 'v12.stomp';
+    this.binaryType = 'blob';
+    this.onopen = null;
+    this.onmessage = null;
+    this.onclose = null;
+    this.onerror = null;
+    this.sent = [];
+  }
+  send(data) { this.sent.push(data); }
+  close() { this.readyState = 3; }
+  open() { this.readyState = 1; this.onopen?.({}); }
+  deliver(data) { this.onmessage({ data }); }
+}
+
+const CONNECTED = 'CONNECTED\nversion:1.2\nheart-beat:0,0\n\n\0';
+
+async function setup(kind) {
+  const socket = new FakeSocket();
+  const config = {
+    webSocketFactory: () => socket,
+    heartbeatIncoming: 0,
+    heartbeatOutgoing: 0,
+    reconnectDelay: 0,
+  };
+  const client = kind === 'ours' ? new ours.Client(config) : new stompjs.Client(config);
+  client.activate();
+  // stompjs v7 creates its socket after an await (beforeConnect): let that run.
+  await new Promise((resolve) => setImmediate(resolve));
+  socket.open();
+  socket.deliver(CONNECTED);
+  if (!client.connected) throw new Error(`${kind}: not connected`);
+  let count = 0;
+  let bytes = 0;
+  client.subscribe('/topic/bench', (m) => { count += 1; bytes += m.body.length; }, { id: 'SUB' });
+  return { socket, client, stats: () => ({ count, bytes }) };
+}
+
+async function run(kind, frames, label) {
+  const { socket, client, stats } = await setup(kind);
+  const start = process.hrtime.bigint();
+  for (const f of frames) socket.deliver(f);
+  const ns = Number(process.hrtime.bigint() - start);
+  const { count, bytes } = stats();
+  if (count !== frames.length) throw new Error(`${kind}: delivered ${count} of ${frames.length}`);
+  client.forceDisconnect?.();
+  const rate = frames.length / (ns / 1e9);
+  console.log(`${label.padEnd(28)} ${kind.padEnd(8)} ${Math.round(rate).toString().padStart(9)} frames/s  (${(ns / 1e6).toFixed(0)} ms, ${bytes} body bytes)`);
+  return rate;
+}
+
+const only = process.env.BENCH_ONLY;
+if (!only) {
+  // Each client in its own process, so neither pays for the other's garbage.
+  const { execFileSync } = await import('node:child_process');
+  const rates = {};
+  for (const kind of ['ours', 'stompjs']) {
+    const out = execFileSync(process.execPath, [new URL(import.meta.url).pathname, ...process.argv.slice(2)], {
+      env: { ...process.env, BENCH_ONLY: kind },
+      encoding: 'utf8',
+    });
+    process.stdout.write(out);
+    for (const line of out.split('\n')) {
+      const m = line.match(/^RESULT (\S+) (\S+) ([\d.]+)$/);
+      if (m) rates[`${m[1]} ${m[2]}`] = Number(m[3]);
+    }
+  }
+  for (const label of ['text', 'arraybuffer']) {
+    const ratio = rates[`ours ${label}`] / rates[`stompjs ${label}`];
+    console.log(`${label} messages: stomp-wasm / stompjs = ${ratio.toFixed(2)}x`);
+  }
+  process.exit(0);
+}
+
+const text = Array.from({ length: FRAMES }, (_, i) => messageFrame(i));
+const encoder = new TextEncoder();
+const binary = text.map((t) => encoder.encode(t).buffer);
+console.log(`${only}: ${FRAMES} frames of ${encoder.encode(text[0]).length} bytes, node ${process.version}`);
+
+// Warm-up (JIT), then one measured run per case.
+await run(only, text.slice(0, 20000), 'warm-up text');
+for (const [label, key, frames] of [['text messages', 'text', text], ['ArrayBuffer messages', 'arraybuffer', binary]]) {
+  const rate = await run(only, frames, label);
+  console.log(`RESULT ${only} ${key} ${rate.toFixed(0)}`);
+}

@@ -1,0 +1,226 @@
+//! `loadgen`: the load harness for STOMP brokers — ours (stomp-server) and RabbitMQ — over
+//! WebSocket and TCP, on 127.0.0.1 only.
+//!
+//! Scenarios (one per run, each bounded in count and time):
+//! - `throughput`: N publishers → one topic → M subscribers, as fast as the broker goes;
+//!   msgs/s published and deliveries/s ([`throughput`]).
+//! - `latency`: one publisher at a fixed rate, one subscriber; p50/p99 ([`latency`]).
+//! - `idle`: many idle sessions; broker RSS per connection ([`idle`]).
+//!
+//! A summary goes to stderr; `--json` also prints one JSON object on stdout for scripts
+//! (scripts/bench.sh collects them into docs/BENCHMARKS.md).
+//!
+//! Frames are encoded and decoded with the repository's codec (`stomp_wasm`), the same one the
+//! server uses: the harness adds no parser of its own.
+
+mod conn;
+mod error;
+mod idle;
+mod latency;
+mod roles;
+mod rss;
+mod throughput;
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use serde::Serialize;
+
+use crate::conn::{ConnectOptions, Target};
+use crate::error::LoadError;
+
+#[derive(Debug, Parser)]
+#[command(
+    version,
+    about = "Load harness for STOMP brokers over WebSocket and TCP (127.0.0.1 only)"
+)]
+struct Cli {
+    /// Which transport to drive.
+    #[arg(long, value_enum, default_value_t = Transport::Ws)]
+    transport: Transport,
+    /// STOMP-over-TCP address (RabbitMQ: 127.0.0.1:61613).
+    #[arg(long, default_value = "127.0.0.1:61613")]
+    tcp: SocketAddr,
+    /// STOMP-over-WebSocket URL (RabbitMQ: ws://127.0.0.1:15674/ws).
+    #[arg(long, default_value = "ws://127.0.0.1:15674/ws")]
+    ws: String,
+    #[arg(long, default_value = "guest")]
+    login: String,
+    #[arg(long, default_value = "guest")]
+    passcode: String,
+    /// CONNECT `host` header (RabbitMQ's vhost).
+    #[arg(long, default_value = "/")]
+    vhost: String,
+    /// Name of the broker under test, copied into the JSON output.
+    #[arg(long, default_value = "")]
+    label: String,
+    /// Runtime worker threads of the harness itself.
+    #[arg(long, default_value_t = 2)]
+    threads: usize,
+    /// Print the result as one JSON object on stdout.
+    #[arg(long)]
+    json: bool,
+    #[command(subcommand)]
+    scenario: Scenario,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Transport {
+    Ws,
+    Tcp,
+}
+
+#[derive(Debug, Subcommand)]
+enum Scenario {
+    /// N publishers, M subscribers on one topic, full speed: msgs/s and deliveries/s.
+    Throughput(throughput::ThroughputArgs),
+    /// One publisher at a fixed rate, one subscriber: latency percentiles.
+    Latency(latency::LatencyArgs),
+    /// Many idle sessions: broker memory per connection.
+    Idle(idle::IdleArgs),
+}
+
+#[derive(Serialize)]
+struct Output<'a, T: Serialize> {
+    label: &'a str,
+    transport: &'a str,
+    scenario: &'a str,
+    #[serde(flatten)]
+    result: T,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(cli.threads.max(1))
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("loadgen: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(&cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("loadgen: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: &Cli) -> Result<(), LoadError> {
+    let target = match cli.transport {
+        Transport::Tcp => Target::Tcp(cli.tcp),
+        Transport::Ws => Target::Ws(cli.ws.clone()),
+    };
+    target.check_loopback()?;
+    let opts = ConnectOptions {
+        login: cli.login.clone(),
+        passcode: cli.passcode.clone(),
+        vhost: cli.vhost.clone(),
+        heartbeat: (0, 0),
+    };
+    let transport = target.transport_name();
+    match &cli.scenario {
+        Scenario::Throughput(args) => {
+            let r = throughput::run(&target, &opts, args).await?;
+            eprintln!(
+                "[{}/{transport}] throughput {}→{}: published {} in {:.2} s = {:.0} msg/s; delivered {}/{} in {:.2} s = {:.0} deliveries/s{}",
+                cli.label,
+                r.publishers,
+                r.subscribers,
+                r.published,
+                r.publish_secs,
+                r.published_per_sec,
+                r.delivered,
+                r.expected_deliveries,
+                r.deliver_secs,
+                r.deliveries_per_sec,
+                errors_suffix(&r.errors),
+            );
+            emit(cli, transport, "throughput", &r);
+            incomplete(
+                r.delivered < r.expected_deliveries || !r.errors.is_empty(),
+                &r.errors,
+            )
+        }
+        Scenario::Latency(args) => {
+            let r = latency::run(&target, &opts, args).await?;
+            eprintln!(
+                "[{}/{transport}] latency at {} msg/s (achieved {:.0}): sent {} received {} measured {}: p50 {:.3} ms p90 {:.3} ms p99 {:.3} ms p99.9 {:.3} ms max {:.3} ms{}",
+                cli.label,
+                r.rate,
+                r.achieved_rate,
+                r.sent,
+                r.received,
+                r.measured,
+                r.p50_ms,
+                r.p90_ms,
+                r.p99_ms,
+                r.p999_ms,
+                r.max_ms,
+                errors_suffix(&r.errors),
+            );
+            emit(cli, transport, "latency", &r);
+            incomplete(r.received < r.sent || !r.errors.is_empty(), &r.errors)
+        }
+        Scenario::Idle(args) => {
+            let r = idle::run(&target, &opts, args).await?;
+            eprintln!(
+                "[{}/{transport}] idle: {}/{} connected ({} failed{}) in {:.2} s; RSS {:?} → {:?} KiB = {} KiB per connection; {} dropped while idle",
+                cli.label,
+                r.connected,
+                r.requested,
+                r.failed,
+                r.first_error.as_deref().map(|e| format!(", first: {e}")).unwrap_or_default(),
+                r.connect_secs,
+                r.rss_before_kib,
+                r.rss_after_kib,
+                r.kib_per_connection.map(|k| format!("{k:.2}")).unwrap_or_else(|| "?".into()),
+                r.dropped_while_idle,
+            );
+            emit(cli, transport, "idle", &r);
+            incomplete(r.failed > 0 || r.dropped_while_idle > 0, &[])
+        }
+    }
+}
+
+fn emit<T: Serialize>(cli: &Cli, transport: &str, scenario: &str, result: &T) {
+    if !cli.json {
+        return;
+    }
+    let out = Output {
+        label: &cli.label,
+        transport,
+        scenario,
+        result,
+    };
+    match serde_json::to_string(&out) {
+        Ok(line) => println!("{line}"),
+        Err(e) => eprintln!("loadgen: cannot write JSON: {e}"),
+    }
+}
+
+fn errors_suffix(errors: &[String]) -> String {
+    if errors.is_empty() {
+        String::new()
+    } else {
+        format!("; errors: {}", errors.join("; "))
+    }
+}
+
+/// A run that lost messages or connections still printed its figures, but exits non-zero.
+fn incomplete(failed: bool, errors: &[String]) -> Result<(), LoadError> {
+    if failed {
+        Err(LoadError::Invalid(format!(
+            "run incomplete (lost messages or connections){}",
+            errors_suffix(errors)
+        )))
+    } else {
+        Ok(())
+    }
+}

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Browser tests of the Wasm client (tests/web_*.rs, wasm-bindgen-test in headless Chromium)
+# against a real STOMP broker over WebSocket.
+#
+#   scripts/test-browser.sh                  builds and starts our stomp-server on free ports
+#   STOMP_TEST_BROKER=rabbitmq scripts/test-browser.sh
+#                                            RabbitMQ Web-STOMP at ws://127.0.0.1:15674/ws
+#                                            (scripts/rabbitmq.sh start), login guest/guest
+#   STOMP_TEST_URL=ws://host:port/ws scripts/test-browser.sh
+#                                            any broker already running
+#
+# Extra arguments go to `wasm-pack test` (e.g. `--test web_client`). The broker URL reaches the
+# tests at compile time (option_env!("STOMP_TEST_URL")), so cargo rebuilds them when it changes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+
+log() { printf '\033[1;34m[test-browser]\033[0m %s\n' "$*"; }
+
+case "${STOMP_TEST_BROKER:-ours}" in
+  rabbitmq)
+    export STOMP_TEST_URL="${STOMP_TEST_URL:-ws://127.0.0.1:15674/ws}"
+    export STOMP_TEST_LOGIN="${STOMP_TEST_LOGIN:-guest}"
+    export STOMP_TEST_PASSCODE="${STOMP_TEST_PASSCODE:-guest}"
+    ;;
+  ours) ;;
+  *) echo "STOMP_TEST_BROKER must be 'ours' or 'rabbitmq'" >&2; exit 2 ;;
+esac
+
+if [ -z "${STOMP_TEST_URL:-}" ]; then
+  log "building stomp-server"
+  cargo build -q -p stomp-server
+  server_log=$(mktemp)
+  server_config=$(mktemp --suffix=.toml)
+  # Heart-beats offered every 500 ms, so the heart-beat test sees one quickly.
+  printf '[heartbeat]\nsend_ms = 500\nreceive_ms = 500\n' >"$server_config"
+  target/debug/stomp-server --config "$server_config" --tcp 127.0.0.1:0 --http 127.0.0.1:0 --clock-ms 0 \
+    >"$server_log" 2>&1 &
+  server_pid=$!
+  trap 'kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; rm -f "$server_log" "$server_config"' EXIT
+  http=""
+  for _ in $(seq 1 200); do
+    # "listening tcp=… http=…", possibly with ANSI colours around the fields.
+    http=$(sed 's/\x1b\[[0-9;]*m//g' "$server_log" | grep -o 'http=[0-9.:]*' | head -1 | cut -d= -f2 || true)
+    [ -n "$http" ] && break
+    kill -0 "$server_pid" 2>/dev/null || { cat "$server_log" >&2; echo "stomp-server exited" >&2; exit 1; }
+    sleep 0.1
+  done
+  [ -n "$http" ] || { cat "$server_log" >&2; echo "stomp-server did not report its address" >&2; exit 1; }
+  export STOMP_TEST_URL="ws://$http/ws"
+fi
+
+log "broker: $STOMP_TEST_URL"
+# Per-test limit of the runner (default 20 s): the machine may be loaded; the tests bound their
+# own waits at 15 s each.
+export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-120}"
+if [ $# -eq 0 ]; then
+  set -- $(for f in tests/web_*.rs; do t=$(basename "$f" .rs); printf -- '--test %s ' "$t"; done)
+fi
+wasm-pack test --headless --chrome --mode no-install . "$@"

@@ -1,0 +1,30 @@
+//! The browser shell (wasm32 only): the @stomp/stompjs v7 API in JavaScript over the sans-IO
+//! [`Session`](crate::client::Session).
+//!
+//! - [`client`]: the `Client` class (every stompjs config key as a property, the methods, the
+//!   compat `Stomp` object), `StompSubscription`, `StompTransaction` and the enums.
+//! - [`driver`]: owns the session and runs its actions and events against the socket, the timer
+//!   and the user's callbacks, without holding a borrow while JavaScript runs.
+//! - [`transport`]: any object with the WebSocket interface, its handlers owned and unhooked on
+//!   drop.
+//! - [`timer`]: the single timer (setTimeout, or an inline Worker that survives background-tab
+//!   throttling).
+//! - [`frames`] (+ `frame.js`): frames as stompjs `IFrame`/`IMessage` objects, one boundary
+//!   crossing each.
+//! - [`options`]: the settings by their stompjs names; [`types`]: the TypeScript shapes.
+
+mod client;
+mod driver;
+mod frames;
+mod js;
+mod keyed;
+mod online;
+mod options;
+mod timer;
+mod transport;
+mod types;
+
+pub use client::{
+    ActivationState, Client, ReconnectionTimeMode, Stomp, StompSocketState, StompSubscription,
+    StompTransaction, TickerStrategy, Versions,
+};

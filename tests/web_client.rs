@@ -1,0 +1,662 @@
+//! Browser tests of the Wasm client against a real broker over WebSocket (headless Chromium).
+//! Run with `scripts/test-browser.sh` (see there for the broker choice).
+
+#![cfg(target_arch = "wasm32")]
+
+#[path = "support/web.rs"]
+mod support;
+
+use js_sys::Uint8Array;
+use stomp_wasm::wasm::{ActivationState, Client, Stomp};
+use support::*;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// A client with every callback recorded, activated and connected.
+async fn connected(rec: &Recorder, extra: &[(&str, JsValue)]) -> Client {
+    let client = Client::new(Some(config(rec, extra))).expect("config accepted");
+    client.activate().expect("activate");
+    rec.wait("onConnect", 1).await;
+    assert!(client.connected());
+    client
+}
+
+async fn shut(client: &Client) {
+    settle(client.deactivate(None).unwrap()).await;
+    assert_eq!(client.state(), ActivationState::INACTIVE);
+}
+
+#[wasm_bindgen_test]
+async fn connects_negotiates_1_2_and_deactivates_gracefully() {
+    let rec = Recorder::default();
+    let client = Client::new(Some(config(
+        &rec,
+        &[
+            ("debug", rec.callback("debug")),
+            ("logRawCommunication", JsValue::TRUE),
+        ],
+    )))
+    .unwrap();
+    assert_eq!(client.state(), ActivationState::INACTIVE);
+    assert!(!client.active());
+    client.activate().unwrap();
+    assert!(client.active());
+    assert!(
+        !client.web_socket().is_undefined(),
+        "socket created on activate"
+    );
+    rec.wait("onConnect", 1).await;
+
+    let frame = rec.nth("onConnect", 0);
+    assert_eq!(get_str(&frame, "command").as_deref(), Some("CONNECTED"));
+    assert_eq!(header(&frame, "version").as_deref(), Some("1.2"));
+    assert_eq!(client.connected_version().as_deref(), Some("1.2"));
+    assert!(client.connected());
+    // ACTIVE was announced before CONNECTED.
+    assert_eq!(rec.nth("onChangeState", 0).as_f64(), Some(0.0));
+
+    shut(&client).await;
+    assert!(!client.connected());
+    assert_eq!(client.connected_version(), None);
+    // Graceful: DISCONNECT's RECEIPT reached onDisconnect, then the socket closed.
+    let log: Vec<String> = rec
+        .all("debug")
+        .iter()
+        .filter_map(|v| v.as_string())
+        .collect();
+    if broker_sends_disconnect_receipt() {
+        assert_eq!(rec.count("onDisconnect"), 1, "{log:#?}");
+    }
+    assert_eq!(rec.count("onWebSocketClose"), 1);
+    assert!(
+        log.iter().any(|l| l.starts_with(">>> DISCONNECT")),
+        "raw frames logged"
+    );
+    let states: Vec<f64> = rec
+        .all("onChangeState")
+        .iter()
+        .filter_map(|v| v.as_f64())
+        .collect();
+    assert_eq!(states, vec![0.0, 1.0, 2.0]);
+    assert!(client.web_socket().is_undefined());
+}
+
+#[wasm_bindgen_test]
+async fn stomp_versions_limit_the_negotiated_version() {
+    let rec = Recorder::default();
+    let versions = js_sys::Array::of1(&s("1.1"));
+    let client = connected(&rec, &[("stompVersions", versions.into())]).await;
+    assert_eq!(client.connected_version().as_deref(), Some("1.1"));
+    shut(&client).await;
+}
+
+#[wasm_bindgen_test]
+async fn text_messages_round_trip_with_headers() {
+    let rec = Recorder::default();
+    let client = connected(&rec, &[]).await;
+    let dest = topic("web-text");
+    let sub = client
+        .subscribe(s(&dest), rec.callback("msg"), None, None)
+        .unwrap();
+    assert!(!sub.id().is_empty());
+    // Subscribe with a receipt first would be stricter; a watched publish receipt orders it.
+    client
+        .publish(obj(&[
+            ("destination", s(&dest)),
+            ("body", s("héllo, wörld: 1\n2")),
+            (
+                "headers",
+                obj(&[("x-custom", s("a:b\\c")), ("content-type", s("text/plain"))]),
+            ),
+        ]))
+        .unwrap();
+    rec.wait("msg", 1).await;
+    let msg = rec.nth("msg", 0);
+    assert_eq!(get_str(&msg, "command").as_deref(), Some("MESSAGE"));
+    assert_eq!(get_str(&msg, "body").as_deref(), Some("héllo, wörld: 1\n2"));
+    assert_eq!(header(&msg, "destination").as_deref(), Some(dest.as_str()));
+    assert_eq!(
+        header(&msg, "x-custom").as_deref(),
+        Some("a:b\\c"),
+        "escaped header survives"
+    );
+    assert_eq!(
+        header(&msg, "subscription").as_deref(),
+        Some(sub.id().as_str())
+    );
+    assert!(get(&msg, "ack").is_function() && get(&msg, "nack").is_function());
+    shut(&client).await;
+}
+
+#[wasm_bindgen_test]
+async fn binary_bodies_round_trip_byte_for_byte() {
+    let rec = Recorder::default();
+    let client = connected(&rec, &[]).await;
+    let dest = topic("web-binary");
+    client
+        .subscribe(s(&dest), rec.callback("msg"), None, None)
+        .unwrap();
+    let body: Vec<u8> = (0..=255u8).chain([0, 0, 255, 10, 0]).collect();
+    client
+        .publish(obj(&[
+            ("destination", s(&dest)),
+            ("binaryBody", Uint8Array::from(&body[..]).into()),
+            (
+                "headers",
+                obj(&[("content-type", s("application/octet-stream"))]),
+            ),
+        ]))
+        .unwrap();
+    rec.wait("msg", 1).await;
+    let msg = rec.nth("msg", 0);
+    assert_eq!(get(&msg, "isBinaryBody"), JsValue::TRUE);
+    assert_eq!(bytes(&msg), body);
+    shut(&client).await;
+}
+
+#[wasm_bindgen_test]
+async fn unsubscribe_stops_delivery() {
+    let rec = Recorder::default();
+    let client = connected(&rec, &[]).await;
+    let dest = topic("web-unsub");
+    let sub = client
+        .subscribe(s(&dest), rec.callback("first"), None, None)
+        .unwrap();
+    client
+        .subscribe(s(&dest), rec.callback("second"), None, None)
+        .unwrap();
+    client
+        .publish(obj(&[("destination", s(&dest)), ("body", s("1"))]))
+        .unwrap();
+    rec.wait("first", 1).await;
+    rec.wait("second", 1).await;
+    sub.unsubscribe(None).unwrap();
+    client
+        .publish(obj(&[("destination", s(&dest)), ("body", s("2"))]))
+        .unwrap();
+    // The second subscription sees message 2, so message 2 was delivered: the first did not get it.
+    rec.wait("second", 2).await;
+    assert_eq!(rec.count("first"), 1);
+    shut(&client).await;
+}
+
+/// Sends an ACK or NACK with a receipt and waits for the receipt: the broker accepted the frame
+/// (a wrong id would be an ERROR on both brokers).
+async fn acknowledge_with_receipt(client: &Client, rec: &Recorder, msg: &JsValue, nack: bool) {
+    let receipt = unique("ack-receipt");
+    client
+        .watch_for_receipt(s(&receipt), rec.callback("receipt"))
+        .unwrap();
+    let before = rec.count("receipt");
+    let method: js_sys::Function = get(msg, if nack { "nack" } else { "ack" }).unchecked_into();
+    method
+        .call1(msg, &obj(&[("receipt", s(&receipt))]))
+        .expect("ack/nack accepted");
+    rec.wait("receipt", before + 1).await;
+    let r = rec.nth("receipt", before);
+    assert_eq!(header(&r, "receipt-id").as_deref(), Some(receipt.as_str()));
+}
+
+#[wasm_bindgen_test]
+async fn every_ack_mode_works() {
+    let rec = Recorder::default();
+    let client = connected(&rec, &[]).await;
+    for (mode, name) in [
+        ("auto", "auto"),
+        ("client", "client"),
+        ("client-individual", "indiv"),
+    ] {
+        let dest = queue(&format!("web-ack-{name}"));
+        client
+            .subscribe(
+                s(&dest),
+                rec.callback(name),
+                Some(obj(&[("ack", s(mode))])),
+                None,
+            )
+            .unwrap();
+        for body in ["one", "two"] {
+            client
+                .publish(obj(&[("destination", s(&dest)), ("body", s(body))]))
+                .unwrap();
+        }
+        rec.wait(name, 2).await;
+        let first = rec.nth(name, 0);
+        let second = rec.nth(name, 1);
+        assert_eq!(get_str(&first, "body").as_deref(), Some("one"));
+        assert_eq!(get_str(&second, "body").as_deref(), Some("two"));
+        if mode == "auto" {
+            assert_eq!(header(&first, "ack"), None, "auto mode needs no ack id");
+        } else {
+            assert!(
+                header(&first, "ack").is_some(),
+                "1.2 MESSAGE carries an ack id"
+            );
+            acknowledge_with_receipt(&client, &rec, &first, false).await;
+            acknowledge_with_receipt(&client, &rec, &second, true).await;
+        }
+    }
+    assert_eq!(rec.count("onStompError"), 0, "{:?}", rec.errors());
+    shut(&client).await;
+}
+
+#[wasm_bindgen_test]
+async fn client_ack_and_nack_methods_take_ids() {
+    let rec = Recorder::default();
+    let client = connected(&rec, &[]).await;
+    let dest = queue("web-ack-method");
+    let sub = client
+        .subscribe(
+            s(&dest),
+            rec.callback("msg"),
+            Some(obj(&[("ack", s("client-individual"))])),
+            None,
+        )
+        .unwrap();
+    client
+        .publish(obj(&[("destination", s(&dest)), ("body", s("x"))]))
+        .unwrap();
+    rec.wait("msg", 1).await;
+    let msg = rec.nth("msg", 0);
+    let receipt = unique("r");
+    client
+        .watch_for_receipt(s(&receipt), rec.callback("receipt"))
+        .unwrap();
+    client
+        .ack(
+            s(&header(&msg, "ack").unwrap()),
+            s(&sub.id()),
+            Some(obj(&[("receipt", s(&receipt))])),
+        )
+        .unwrap();
+    rec.wait("receipt", 1).await;
+    shut(&client).await;
+}
+
+#[wasm_bindgen_test]
+async fn committed_transactions_deliver_and_aborted_ones_do_not() {
+    let rec = Recorder::default();
+    let client = connected(&rec, &[]).await;
+    let dest = topic("web-tx");
+    client
+        .subscribe(s(&dest), rec.callback("msg"), None, None)
+        .unwrap();
+
+    let aborted = client.begin(None).unwrap();
+    client
+        .publish(obj(&[
+            ("destination", s(&dest)),
+            ("body", s("aborted")),
+            ("headers", obj(&[("transaction", s(&aborted.id()))])),
+        ]))
+        .unwrap();
+    aborted.abort().unwrap();
+
+    let committed = client.begin(Some(unique("tx"))).unwrap();
+    assert!(committed.id().starts_with("tx-"));
+    client
+        .publish(obj(&[
+            ("destination", s(&dest)),
+            ("body", s("committed")),
+            ("headers", obj(&[("transaction", s(&committed.id()))])),
+        ]))
+        .unwrap();
+    client.commit(s(&committed.id())).unwrap();
+    client
+        .publish(obj(&[("destination", s(&dest)), ("body", s("after"))]))
+        .unwrap();
+
+    rec.wait("msg", 2).await;
+    let bodies: Vec<String> = rec
+        .all("msg")
+        .iter()
+        .filter_map(|m| get_str(m, "body"))
+        .collect();
+    assert_eq!(
+        bodies,
+        vec!["committed", "after"],
+        "the aborted SEND was never delivered"
+    );
+    shut(&client).await;
+}
+
+#[wasm_bindgen_test]
+async fn receipts_go_to_their_watcher_or_to_on_unhandled_receipt() {
+    let rec = Recorder::default();
+    let client = connected(&rec, &[]).await;
+    let dest = topic("web-receipt");
+    let watched = unique("watched");
+    client
+        .watch_for_receipt(s(&watched), rec.callback("watched"))
+        .unwrap();
+    client
+        .publish(obj(&[
+            ("destination", s(&dest)),
+            ("body", s("1")),
+            ("headers", obj(&[("receipt", s(&watched))])),
+        ]))
+        .unwrap();
+    let unwatched = unique("unwatched");
+    client
+        .publish(obj(&[
+            ("destination", s(&dest)),
+            ("body", s("2")),
+            ("headers", obj(&[("receipt", s(&unwatched))])),
+        ]))
+        .unwrap();
+    rec.wait("watched", 1).await;
+    rec.wait("onUnhandledReceipt", 1).await;
+    assert_eq!(
+        header(&rec.nth("watched", 0), "receipt-id").as_deref(),
+        Some(watched.as_str())
+    );
+    assert_eq!(
+        header(&rec.nth("onUnhandledReceipt", 0), "receipt-id").as_deref(),
+        Some(unwatched.as_str())
+    );
+    shut(&client).await;
+}
+
+#[wasm_bindgen_test]
+async fn heart_beats_are_negotiated_and_received() {
+    // Count Worker constructions: the "worker" strategy must really run its timer in one.
+    let global = js_sys::global();
+    let original = get(&global, "Worker");
+    let made = Recorder::default();
+    let handler = obj(&[("construct", {
+        let record = made.callback("worker");
+        Closure::<dyn FnMut(JsValue, js_sys::Array) -> Result<JsValue, JsValue>>::new(
+            move |target: JsValue, args: js_sys::Array| {
+                let _ = record
+                    .unchecked_ref::<js_sys::Function>()
+                    .call1(&JsValue::NULL, &args);
+                js_sys::Reflect::construct(target.unchecked_ref::<js_sys::Function>(), &args)
+            },
+        )
+        .into_js_value()
+    })]);
+    let proxy = js_sys::Proxy::new(original.unchecked_ref(), handler.unchecked_ref());
+    js_sys::Reflect::set(&global, &s("Worker"), &proxy).unwrap();
+
+    for strategy in ["interval", "worker"] {
+        let rec = Recorder::default();
+        let client = connected(
+            &rec,
+            &[
+                ("heartbeatIncoming", n(1000.0)),
+                ("heartbeatOutgoing", n(1000.0)),
+                ("heartbeatStrategy", s(strategy)),
+            ],
+        )
+        .await;
+        let hb = header(&rec.nth("onConnect", 0), "heart-beat").expect("CONNECTED has heart-beat");
+        let (sx, sy) = hb.split_once(',').expect("sx,sy");
+        let sx: u32 = sx.trim().parse().unwrap();
+        let sy: u32 = sy.trim().parse().unwrap();
+        assert!(
+            sx > 0 && sy > 0,
+            "broker agreed to heart-beats both ways: {hb}"
+        );
+        // Several intervals: the broker would have dropped a client whose own heart-beats stopped.
+        rec.wait("onHeartbeatReceived", 3).await;
+        assert_eq!(rec.count("onHeartbeatLost"), 0);
+        assert!(client.connected(), "{strategy}: still connected");
+        let workers = made.count("worker");
+        assert_eq!(
+            workers,
+            usize::from(strategy == "worker"),
+            "{strategy}: workers made"
+        );
+        shut(&client).await;
+    }
+    js_sys::Reflect::set(&global, &s("Worker"), &original).unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn forced_deactivate_closes_at_once() {
+    let rec = Recorder::default();
+    let client = connected(&rec, &[]).await;
+    settle(
+        client
+            .deactivate(Some(obj(&[("force", JsValue::TRUE)])))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(client.state(), ActivationState::INACTIVE);
+    assert_eq!(
+        rec.count("onDisconnect"),
+        0,
+        "no DISCONNECT round trip when forced"
+    );
+    // Deactivating an inactive client resolves at once.
+    settle(client.deactivate(None).unwrap()).await;
+}
+
+#[wasm_bindgen_test]
+async fn publish_without_connection_throws_a_real_error() {
+    let rec = Recorder::default();
+    let client = Client::new(Some(config(&rec, &[]))).unwrap();
+    let err = client
+        .publish(obj(&[("destination", s("/topic/x")), ("body", s("x"))]))
+        .expect_err("not connected");
+    let err: js_sys::Error = err.dyn_into().expect("an Error instance");
+    assert_eq!(
+        String::from(err.message()),
+        "There is no underlying STOMP connection"
+    );
+    let err = client
+        .publish(obj(&[("body", s("x"))]))
+        .expect_err("no destination");
+    assert!(err.is_instance_of::<js_sys::Error>());
+}
+
+#[wasm_bindgen_test]
+async fn offline_queue_sends_after_connecting() {
+    let rec = Recorder::default();
+    let receiver = connected(&rec, &[]).await;
+    let dest = topic("web-offline");
+    receiver
+        .subscribe(s(&dest), rec.callback("msg"), None, None)
+        .unwrap();
+    // Make sure the SUBSCRIBE is in place before the other client publishes.
+    let ready = unique("subscribed");
+    receiver
+        .watch_for_receipt(s(&ready), rec.callback("ready"))
+        .unwrap();
+    receiver
+        .publish(obj(&[
+            ("destination", s(&unique("/topic/noop"))),
+            ("headers", obj(&[("receipt", s(&ready))])),
+        ]))
+        .unwrap();
+    rec.wait("ready", 1).await;
+
+    let rec2 = Recorder::default();
+    let sender = Client::new(Some(config(&rec2, &[("offlineQueue", JsValue::TRUE)]))).unwrap();
+    for body in ["q1", "q2", "q3"] {
+        sender
+            .publish(obj(&[("destination", s(&dest)), ("body", s(body))]))
+            .unwrap();
+    }
+    assert_eq!(sender.offline_queue_length(), 3);
+    sender.activate().unwrap();
+    rec.wait("msg", 3).await;
+    let bodies: Vec<String> = rec
+        .all("msg")
+        .iter()
+        .filter_map(|m| get_str(m, "body"))
+        .collect();
+    assert_eq!(bodies, vec!["q1", "q2", "q3"]);
+    until("queue drained by receipts", || {
+        sender.offline_queue_length() == 0
+    })
+    .await;
+    shut(&sender).await;
+    shut(&receiver).await;
+}
+
+#[wasm_bindgen_test]
+async fn reconnects_and_resubscribes_after_a_dropped_connection() {
+    let rec = Recorder::default();
+    let client = connected(
+        &rec,
+        &[("reconnectDelay", n(50.0)), ("resubscribe", JsValue::TRUE)],
+    )
+    .await;
+    let dest = topic("web-reconnect");
+    client
+        .subscribe(s(&dest), rec.callback("msg"), None, None)
+        .unwrap();
+    client.force_disconnect().unwrap();
+    rec.wait("onWebSocketClose", 1).await;
+    rec.wait("onConnect", 2).await;
+    client
+        .publish(obj(&[
+            ("destination", s(&dest)),
+            ("body", s("after reconnect")),
+        ]))
+        .unwrap();
+    rec.wait("msg", 1).await;
+    assert_eq!(
+        get_str(&rec.nth("msg", 0), "body").as_deref(),
+        Some("after reconnect")
+    );
+    shut(&client).await;
+}
+
+#[wasm_bindgen_test]
+async fn before_connect_may_refresh_headers_asynchronously() {
+    let rec = Recorder::default();
+    let client = Client::new(Some(config(&rec, &[("connectHeaders", obj(&[]))]))).unwrap();
+    let headers = client.connect_headers();
+    // An async beforeConnect that fills in the credentials the way a token refresh would.
+    let fill = {
+        let headers = headers.clone();
+        Closure::<dyn FnMut() -> js_sys::Promise>::new(move || {
+            let real = connect_headers();
+            let target: &js_sys::Object = headers.unchecked_ref();
+            js_sys::Object::assign(target, real.unchecked_ref::<js_sys::Object>());
+            js_sys::Promise::resolve(&JsValue::UNDEFINED)
+        })
+        .into_js_value()
+    };
+    client.set_before_connect(fill).unwrap();
+    client.activate().unwrap();
+    rec.wait("onConnect", 1).await;
+    shut(&client).await;
+}
+
+#[wasm_bindgen_test]
+async fn web_socket_factory_may_return_any_socket_like_object() {
+    let rec = Recorder::default();
+    let made = Recorder::default();
+    let factory = {
+        let made = made.clone();
+        let record = made.callback("made");
+        Closure::<dyn FnMut() -> JsValue>::new(move || {
+            let protocols = js_sys::Array::of1(&s("v12.stomp"));
+            let ws = web_sys_free_websocket(broker_url(), &protocols);
+            let _ = record
+                .unchecked_ref::<js_sys::Function>()
+                .call1(&JsValue::NULL, &ws);
+            let _ = &made;
+            ws
+        })
+        .into_js_value()
+    };
+    let client = connected(
+        &rec,
+        &[
+            ("brokerURL", JsValue::UNDEFINED),
+            ("webSocketFactory", factory),
+        ],
+    )
+    .await;
+    assert_eq!(made.count("made"), 1);
+    assert_eq!(client.web_socket(), made.nth("made", 0));
+    shut(&client).await;
+}
+
+/// `new WebSocket(url, protocols)` through Reflect (the tests do not depend on web-sys features).
+fn web_sys_free_websocket(url: &str, protocols: &js_sys::Array) -> JsValue {
+    let ctor: js_sys::Function = js_sys::Reflect::get(&js_sys::global(), &s("WebSocket"))
+        .unwrap()
+        .unchecked_into();
+    let args = js_sys::Array::of2(&s(url), protocols);
+    js_sys::Reflect::construct(&ctor, &args).unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn compat_api_connects_sends_and_disconnects() {
+    let rec = Recorder::default();
+    let client = Stomp::client(broker_url().to_owned()).unwrap();
+    assert_eq!(
+        client.reconnect_delay().as_f64(),
+        Some(0.0),
+        "compat clients do not reconnect"
+    );
+    client
+        .connect(
+            connect_headers(),
+            rec.callback("connected"),
+            Some(rec.callback("error")),
+            None,
+            None,
+            None,
+        )
+        .unwrap();
+    rec.wait("connected", 1).await;
+    let dest = topic("web-compat");
+    client
+        .subscribe(s(&dest), rec.callback("msg"), None, None)
+        .unwrap();
+    client
+        .send(
+            s(&dest),
+            Some(obj(&[("content-length", JsValue::FALSE)])),
+            Some(s("compat body")),
+        )
+        .unwrap();
+    rec.wait("msg", 1).await;
+    assert_eq!(
+        get_str(&rec.nth("msg", 0), "body").as_deref(),
+        Some("compat body")
+    );
+    client
+        .disconnect(Some(rec.callback("disconnected")), None)
+        .unwrap();
+    if broker_sends_disconnect_receipt() {
+        rec.wait("disconnected", 1).await;
+    }
+    until("INACTIVE", || client.state() == ActivationState::INACTIVE).await;
+    assert_eq!(rec.count("error"), 0);
+}
+
+#[wasm_bindgen_test]
+async fn the_online_event_and_reconnect_now_skip_the_reconnect_delay() {
+    let rec = Recorder::default();
+    // A delay far beyond the test's wait limit: only the shortcut can reconnect in time.
+    let client = connected(&rec, &[("reconnectDelay", n(600_000.0))]).await;
+    client.force_disconnect().unwrap();
+    rec.wait("onWebSocketClose", 1).await;
+    assert!(client.active() && !client.connected());
+    let online = web_sys_free_event("online");
+    let dispatch: js_sys::Function = get(&js_sys::global(), "dispatchEvent").unchecked_into();
+    dispatch.call1(&js_sys::global(), &online).unwrap();
+    rec.wait("onConnect", 2).await;
+
+    client.force_disconnect().unwrap();
+    rec.wait("onWebSocketClose", 2).await;
+    client.reconnect_now().unwrap();
+    rec.wait("onConnect", 3).await;
+    shut(&client).await;
+}
+
+/// `new Event(name)` through Reflect.
+fn web_sys_free_event(name: &str) -> JsValue {
+    let ctor: js_sys::Function = get(&js_sys::global(), "Event").unchecked_into();
+    js_sys::Reflect::construct(&ctor, &js_sys::Array::of1(&s(name))).unwrap()
+}
