@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PWD/tools/node_modules/.bin:$PATH"
 export CARGO_TERM_COLOR=never
 
-ALL_STAGES=(fmt clippy native wasm-build browser interop sockjs-interop)
+ALL_STAGES=(fmt clippy native wasm-build browser interop sockjs-interop pkg e2e consumer)
 STAGES=("${@:-${ALL_STAGES[@]}}")
 
 log_dir=$(mktemp -d)
@@ -40,7 +40,11 @@ run_stage() {
     wasm-build) stage wasm-build cargo clippy --lib --target wasm32-unknown-unknown -- -D warnings ;;
     browser) [ -f scripts/test-browser.sh ] && stage browser bash scripts/test-browser.sh ;;
     interop) [ -f scripts/test-interop.sh ] && stage interop bash scripts/test-interop.sh --rabbitmq ;;
-    sockjs-interop) [ -f scripts/test-sockjs-interop.sh ] && stage sockjs-interop bash scripts/test-sockjs-interop.sh ;;
+    sockjs-interop) stage sockjs-interop bash -c 'cargo build -q -p stomp-server && node --test tests/interop/sockjs.mjs' ;;
+    # The package is built once; the end-to-end and consumer tests use that build.
+    pkg) stage pkg bash scripts/build-pkg.sh ;;
+    e2e) stage e2e env SKIP_PKG_BUILD=1 bash scripts/test-e2e.sh ;;
+    consumer) stage consumer env SKIP_PKG_BUILD=1 bash scripts/test-consumer.sh ;;
     *) echo "unknown stage $1 (stages: ${ALL_STAGES[*]})"; failed+=("$1") ;;
   esac
   return 0
