@@ -660,3 +660,36 @@ fn web_sys_free_event(name: &str) -> JsValue {
     let ctor: js_sys::Function = get(&js_sys::global(), "Event").unchecked_into();
     js_sys::Reflect::construct(&ctor, &js_sys::Array::of1(&s(name))).unwrap()
 }
+
+#[wasm_bindgen_test]
+async fn a_refused_subscription_reports_to_its_own_error_callback() {
+    let rec = Recorder::default();
+    let client = connected(&rec, &[]).await;
+    let receipt = unique("sub-receipt");
+    client
+        .subscribe(
+            // A destination neither broker serves (no known prefix).
+            s(&unique("/no-such-prefix/web-refused")),
+            rec.callback("msg"),
+            Some(obj(&[("receipt", s(&receipt))])),
+            Some(rec.callback("subscription error")),
+        )
+        .unwrap();
+    if broker_attributes_subscribe_errors() {
+        rec.wait("subscription error", 1).await;
+        let frame = rec.nth("subscription error", 0);
+        assert_eq!(get_str(&frame, "command").as_deref(), Some("ERROR"));
+        assert!(header(&frame, "message").is_some());
+        assert_eq!(rec.count("onStompError"), 0, "routed to the subscription");
+    } else {
+        // Nothing in the ERROR names the subscription: it goes to onStompError, as in stompjs.
+        rec.wait("onStompError", 1).await;
+        assert_eq!(rec.count("subscription error"), 0);
+    }
+    settle(
+        client
+            .deactivate(Some(obj(&[("force", JsValue::TRUE)])))
+            .unwrap(),
+    )
+    .await;
+}
