@@ -693,3 +693,27 @@ async fn a_refused_subscription_reports_to_its_own_error_callback() {
     )
     .await;
 }
+
+#[wasm_bindgen_test]
+async fn reconnection_gives_up_after_max_reconnect_attempts() {
+    let rec = Recorder::default();
+    // Nothing listens on port 9 of 127.0.0.1: every attempt fails at once.
+    let client = Client::new(Some(config(
+        &rec,
+        &[
+            ("brokerURL", s("ws://127.0.0.1:9/ws")),
+            ("reconnectDelay", n(20.0)),
+            ("reconnectTimeMode", n(1.0)),
+            ("maxReconnectAttempts", n(2.0)),
+            ("onReconnectGaveUp", rec.callback("gave up")),
+        ],
+    )))
+    .unwrap();
+    client.activate().unwrap();
+    rec.wait("gave up", 1).await;
+    assert_eq!(rec.nth("gave up", 0).as_f64(), Some(2.0));
+    until("INACTIVE", || client.state() == ActivationState::INACTIVE).await;
+    // The first connection and two reconnections each closed.
+    assert_eq!(rec.count("onWebSocketClose"), 3);
+    assert_eq!(rec.count("onConnect"), 0);
+}
