@@ -210,6 +210,8 @@ impl Session {
         if self.congested.is_empty() || now >= since + limit {
             self.congested.clear();
             self.throttle_since = None;
+            // The peer's silence while we were not reading was our doing, not its.
+            self.last_read = self.last_read.max(now);
             return None;
         }
         self.congested.first().cloned()
@@ -244,10 +246,11 @@ impl Session {
             self.fail(Violation::new("no CONNECT frame in time"), None);
             return;
         }
-        if self
-            .heartbeats
-            .read_deadline(self.last_read)
-            .is_some_and(|d| now >= d)
+        if self.throttle_since.is_none()
+            && self
+                .heartbeats
+                .read_deadline(self.last_read)
+                .is_some_and(|d| now >= d)
         {
             tracing::debug!(session = %self.link.id, "peer silent past its heart-beat interval");
             self.fail(
