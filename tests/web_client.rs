@@ -154,6 +154,12 @@ async fn binary_bodies_round_trip_byte_for_byte() {
     let msg = rec.nth("msg", 0);
     assert_eq!(get(&msg, "isBinaryBody"), JsValue::TRUE);
     assert_eq!(bytes(&msg), body);
+    let buffer = get(&get(&msg, "binaryBody"), "buffer");
+    assert_eq!(
+        get(&buffer, "byteLength").as_f64(),
+        Some(body.len() as f64),
+        "binaryBody.buffer holds the body alone"
+    );
     shut(&client).await;
 }
 
