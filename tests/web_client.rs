@@ -154,6 +154,12 @@ async fn binary_bodies_round_trip_byte_for_byte() {
     let msg = rec.nth("msg", 0);
     assert_eq!(get(&msg, "isBinaryBody"), JsValue::TRUE);
     assert_eq!(bytes(&msg), body);
+    let buffer = get(&get(&msg, "binaryBody"), "buffer");
+    assert_eq!(
+        get(&buffer, "byteLength").as_f64(),
+        Some(body.len() as f64),
+        "binaryBody.buffer holds the body alone"
+    );
     shut(&client).await;
 }
 
@@ -659,4 +665,61 @@ async fn the_online_event_and_reconnect_now_skip_the_reconnect_delay() {
 fn web_sys_free_event(name: &str) -> JsValue {
     let ctor: js_sys::Function = get(&js_sys::global(), "Event").unchecked_into();
     js_sys::Reflect::construct(&ctor, &js_sys::Array::of1(&s(name))).unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn a_refused_subscription_reports_to_its_own_error_callback() {
+    let rec = Recorder::default();
+    let client = connected(&rec, &[]).await;
+    let receipt = unique("sub-receipt");
+    client
+        .subscribe(
+            // A destination neither broker serves (no known prefix).
+            s(&unique("/no-such-prefix/web-refused")),
+            rec.callback("msg"),
+            Some(obj(&[("receipt", s(&receipt))])),
+            Some(rec.callback("subscription error")),
+        )
+        .unwrap();
+    if broker_attributes_subscribe_errors() {
+        rec.wait("subscription error", 1).await;
+        let frame = rec.nth("subscription error", 0);
+        assert_eq!(get_str(&frame, "command").as_deref(), Some("ERROR"));
+        assert!(header(&frame, "message").is_some());
+        assert_eq!(rec.count("onStompError"), 0, "routed to the subscription");
+    } else {
+        // Nothing in the ERROR names the subscription: it goes to onStompError, as in stompjs.
+        rec.wait("onStompError", 1).await;
+        assert_eq!(rec.count("subscription error"), 0);
+    }
+    settle(
+        client
+            .deactivate(Some(obj(&[("force", JsValue::TRUE)])))
+            .unwrap(),
+    )
+    .await;
+}
+
+#[wasm_bindgen_test]
+async fn reconnection_gives_up_after_max_reconnect_attempts() {
+    let rec = Recorder::default();
+    // Nothing listens on port 9 of 127.0.0.1: every attempt fails at once.
+    let client = Client::new(Some(config(
+        &rec,
+        &[
+            ("brokerURL", s("ws://127.0.0.1:9/ws")),
+            ("reconnectDelay", n(20.0)),
+            ("reconnectTimeMode", n(1.0)),
+            ("maxReconnectAttempts", n(2.0)),
+            ("onReconnectGaveUp", rec.callback("gave up")),
+        ],
+    )))
+    .unwrap();
+    client.activate().unwrap();
+    rec.wait("gave up", 1).await;
+    assert_eq!(rec.nth("gave up", 0).as_f64(), Some(2.0));
+    until("INACTIVE", || client.state() == ActivationState::INACTIVE).await;
+    // The first connection and two reconnections each closed.
+    assert_eq!(rec.count("onWebSocketClose"), 3);
+    assert_eq!(rec.count("onConnect"), 0);
 }

@@ -236,7 +236,8 @@ impl Client {
                 .try_borrow_mut()
                 .map_err(|_| js::error("stomp client is busy (re-entrant call)"))?;
             inner.activate_when_inactive = false;
-            if inner.session.state() == CoreState::Inactive && inner.transport.is_none() {
+            // Already INACTIVE: no state change will come to settle the promise.
+            if inner.session.state() == CoreState::Inactive {
                 if let Some(resolve) = resolver {
                     drop(inner);
                     resolve.call0(&JsValue::NULL)?;

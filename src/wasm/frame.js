@@ -1,10 +1,10 @@
 // Frame objects handed to user callbacks (the stompjs IFrame / IMessage shapes).
 //
 // Built here rather than property by property from Rust: Wasm passes one view of its memory
-// holding the headers (UTF-8, `name\0value\0...`) followed by the body, and copies it out at once,
-// so a frame costs one call across the boundary and no string decoding. `headers` and `body` are
-// decoded lazily on first use and cached (stompjs decodes `body` lazily too); received frames are
-// `isBinaryBody: true`, as in stompjs.
+// holding the headers (UTF-8, `name\0value\0...`) followed by the body, copied out at once into
+// one buffer, so a frame costs one call across the boundary, one copy and no string decoding.
+// `headers`, `body` and `binaryBody` are made on first use and cached (stompjs decodes `body`
+// lazily too); received frames are `isBinaryBody: true`, as in stompjs.
 
 const COMMANDS = ['CONNECT', 'STOMP', 'SEND', 'SUBSCRIBE', 'UNSUBSCRIBE', 'ACK', 'NACK', 'BEGIN',
   'COMMIT', 'ABORT', 'DISCONNECT', 'CONNECTED', 'MESSAGE', 'RECEIPT', 'ERROR'];
@@ -22,17 +22,21 @@ function parseHeaders(rawBytes) {
 }
 
 export class StompFrame {
-  constructor(command, rawHeaders, binaryBody) {
+  // `wire` is this frame's own copy: headers in the first `headersLength` bytes, then the body.
+  constructor(command, wire, headersLength) {
     this.command = command;
     this.isBinaryBody = true;
-    this._rawHeaders = rawHeaders;
+    this._wire = wire;
+    this._headersLength = headersLength;
     this._headers = undefined;
-    this._binaryBody = binaryBody;
     this._body = undefined;
+    this._binaryBody = undefined;
   }
 
   get headers() {
-    if (this._headers === undefined) this._headers = parseHeaders(this._rawHeaders);
+    if (this._headers === undefined) {
+      this._headers = parseHeaders(this._wire.subarray(0, this._headersLength));
+    }
     return this._headers;
   }
 
@@ -41,11 +45,13 @@ export class StompFrame {
   }
 
   get body() {
-    if (this._body === undefined) this._body = utf8.decode(this._binaryBody);
+    if (this._body === undefined) this._body = utf8.decode(this._wire.subarray(this._headersLength));
     return this._body;
   }
 
+  // Copied out on first use, so `binaryBody.buffer` holds the body alone (code does pass it on).
   get binaryBody() {
+    if (this._binaryBody === undefined) this._binaryBody = this._wire.slice(this._headersLength);
     return this._binaryBody;
   }
 
@@ -57,8 +63,8 @@ export class StompFrame {
 }
 
 export class StompMessage extends StompFrame {
-  constructor(rawHeaders, binaryBody, v12, acker) {
-    super('MESSAGE', rawHeaders, binaryBody);
+  constructor(wire, headersLength, v12, acker) {
+    super('MESSAGE', wire, headersLength);
     this._v12 = v12;
     this._acker = acker;
   }
@@ -77,11 +83,10 @@ export class StompMessage extends StompFrame {
 
 // `wire` is a view of Wasm memory: headers in the first `headersLength` bytes, then the body.
 export function makeFrame(command, wire, headersLength) {
-  return new StompFrame(COMMANDS[command], wire.slice(0, headersLength), wire.slice(headersLength));
+  return new StompFrame(COMMANDS[command], wire.slice(), headersLength);
 }
 
 // Builds a MESSAGE and calls `callback` with it: one crossing per delivered message.
 export function deliverMessage(callback, wire, headersLength, v12, acker) {
-  // Two copies, so `binaryBody.buffer` holds the body alone (code does pass it on).
-  callback(new StompMessage(wire.slice(0, headersLength), wire.slice(headersLength), v12, acker));
+  callback(new StompMessage(wire.slice(), headersLength, v12, acker));
 }

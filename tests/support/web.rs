@@ -24,6 +24,12 @@ pub fn broker_sends_disconnect_receipt() -> bool {
     option_env!("STOMP_TEST_BROKER") != Some("rabbitmq")
 }
 
+/// RabbitMQ's ERROR for an unknown destination carries neither `receipt-id` nor `subscription`,
+/// so the client cannot tell which subscription it was about; ours echoes the `receipt`.
+pub fn broker_attributes_subscribe_errors() -> bool {
+    option_env!("STOMP_TEST_BROKER") != Some("rabbitmq")
+}
+
 pub fn broker_url() -> &'static str {
     option_env!("STOMP_TEST_URL").unwrap_or("ws://127.0.0.1:15675/ws")
 }
