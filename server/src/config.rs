@@ -177,6 +177,10 @@ pub struct LimitsConfig {
     pub connect_timeout_ms: u64,
     /// Time a write to a peer may take before the session is dropped.
     pub send_timeout_ms: u64,
+    /// How long a publisher is paused while a subscriber it feeds has more than half of
+    /// `outbound_buffer` waiting (publisher flow control); after that the subscriber's
+    /// slow-consumer policy decides.
+    pub publish_throttle_ms: u64,
 }
 
 impl Default for LimitsConfig {
@@ -195,6 +199,7 @@ impl Default for LimitsConfig {
             slow_consumer: SlowConsumerPolicy::Close,
             connect_timeout_ms: 60_000,
             send_timeout_ms: 10_000,
+            publish_throttle_ms: 1_000,
         }
     }
 }

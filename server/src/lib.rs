@@ -23,6 +23,13 @@
 //! - [`auth`]: pluggable [`auth::Authenticator`] (built-in: users file, anonymous switch) and
 //!   per-destination [`auth::Authorizer`].
 //!
+//! Flow control: every session's outbound buffer is bounded in bytes (`limits.outbound_buffer`).
+//! When a publish leaves a subscriber's buffer more than half full, the publishing session stops
+//! reading from its peer until that buffer drains (at most `limits.publish_throttle_ms`), so a
+//! fast publisher is slowed to its subscribers' pace through TCP/WebSocket backpressure instead
+//! of overrunning them; a subscriber that still overflows gets the slow-consumer policy (ERROR
+//! and close, or drop).
+//!
 //! All STOMP parsing and encoding goes through the shared codec ([`stomp_wasm::Decoder`],
 //! [`stomp_wasm::Encoder`]); a fan-out encodes the body once (`Encoder::encode_tail`) and only a
 //! short head per subscriber.

@@ -164,3 +164,21 @@ async fn connect_and_disconnect_hooks_see_who_is_online() {
     assert_eq!(disconnects.load(Ordering::SeqCst), 1);
     s.stop().await;
 }
+
+#[tokio::test]
+async fn a_panicking_handler_becomes_a_handler_error_and_the_session_lives_on() {
+    let app = App::new().message("/panic", |req| async move {
+        if req.body_str() == Some("boom") {
+            panic!("handler bug");
+        }
+        Ok(None)
+    });
+    let s = TestServer::start(test_config(), app).await;
+    let mut c = s.client().await;
+    c.subscribe("e", "/user/queue/errors", "auto").await;
+    c.send("/app/panic", "boom").await;
+    assert_eq!(body(&c.recv_message().await), "handler panicked");
+    c.send("/app/panic", "fine").await;
+    c.disconnect().await;
+    s.stop().await;
+}

@@ -125,7 +125,8 @@ async fn a_heart_beating_peer_stays_and_the_server_beats_too() {
         config_with(|c| {
             c.heartbeat.receive_ms = 50;
             c.heartbeat.send_ms = 20;
-            c.heartbeat.tolerance = 3;
+            // Generous, so a loaded test machine cannot make this peer look silent.
+            c.heartbeat.tolerance = 200;
         }),
         App::new(),
     )
@@ -204,7 +205,15 @@ fn decode_all(bytes: &[u8]) -> Vec<Frame> {
 
 #[tokio::test]
 async fn slow_consumer_gets_an_error_and_is_closed() {
-    let s = TestServer::start(config_with(|c| c.limits.outbound_buffer = 4096), App::new()).await;
+    let s = TestServer::start(
+        config_with(|c| {
+            c.limits.outbound_buffer = 4096;
+            // The subscriber never reads: do not hold the publisher for the default second.
+            c.limits.publish_throttle_ms = 20;
+        }),
+        App::new(),
+    )
+    .await;
     let mut stalled = stalled_consumer(&s).await;
     let mut p = s.client().await;
     let body_1k = "z".repeat(1024);
@@ -235,6 +244,7 @@ async fn drop_policy_keeps_a_slow_consumer_connected() {
     let s = TestServer::start(
         config_with(|c| {
             c.limits.outbound_buffer = 4096;
+            c.limits.publish_throttle_ms = 20;
             c.limits.slow_consumer = SlowConsumerPolicy::Drop;
         }),
         App::new(),
@@ -274,5 +284,43 @@ async fn drop_policy_keeps_a_slow_consumer_connected() {
     assert!(body(frames.last().unwrap()).starts_with("after"));
     let flood = frames.iter().filter(|f| f.body.len() == 1024).count();
     assert!(flood < 20, "some of the flood were dropped: {flood}");
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn a_pipelining_publisher_is_paused_instead_of_overrunning_a_slower_subscriber() {
+    let s = TestServer::start(
+        config_with(|c| {
+            c.limits.outbound_buffer = 8192;
+            // Long enough never to expire here: the subscriber does keep reading.
+            c.limits.publish_throttle_ms = 60_000;
+        }),
+        App::new(),
+    )
+    .await;
+    let mut slow = stalled_consumer(&s).await;
+    const N: usize = 300;
+    let reader = tokio::spawn(async move {
+        let mut messages = 0;
+        while messages < N + 1 {
+            let Some(b) = slow.recv().await else { break };
+            for f in decode_all(&b) {
+                assert_eq!(f.command, Command::Message, "{f:?}");
+                messages += 1;
+            }
+            tokio::task::yield_now().await;
+        }
+        messages
+    });
+    let mut p = s.client().await;
+    let mut burst = Vec::new();
+    let one = format!("SEND\ndestination:/topic/flood\n\n{}\0", "k".repeat(1024));
+    for _ in 0..N {
+        burst.extend_from_slice(one.as_bytes());
+    }
+    // All N frames in one write: the publisher's session must pause between them.
+    p.send_raw(&burst).await;
+    p.send("/topic/flood", "done").await;
+    assert_eq!(reader.await.unwrap(), N + 1, "every message, no ERROR");
     s.stop().await;
 }

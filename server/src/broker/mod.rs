@@ -136,27 +136,38 @@ impl Broker {
         headers: &Headers,
         body: Bytes,
     ) -> Result<usize, RouteError> {
-        self.send_named(&ByteStr::from(destination.to_owned()), headers, body)
+        self.send_named(
+            &ByteStr::from(destination.to_owned()),
+            headers,
+            body,
+            &mut Vec::new(),
+        )
     }
 
     /// As [`send`](Self::send), with the destination already shareable (a SEND's own header
-    /// value: no copy).
+    /// value: no copy). Sessions whose outbox the message left congested are added to
+    /// `congested`, for the publisher to wait on.
     pub fn send_named(
         &self,
         destination: &ByteStr,
         headers: &Headers,
         body: Bytes,
+        congested: &mut Vec<Arc<SessionLink>>,
     ) -> Result<usize, RouteError> {
         match self.route(destination) {
             Route::Topic => {
                 let m =
                     Message::from_send(self.next_message_id(), destination.clone(), headers, body);
-                Ok(self.topics.publish(&Arc::new(m)))
+                Ok(self.topics.publish(&Arc::new(m), congested))
             }
             Route::Queue => {
                 let m =
                     Message::from_send(self.next_message_id(), destination.clone(), headers, body);
-                Ok(usize::from(self.queues.send(destination, Arc::new(m))))
+                Ok(usize::from(self.queues.send(
+                    destination,
+                    Arc::new(m),
+                    congested,
+                )))
             }
             Route::User(rest) => {
                 let (name, target) = split_user(rest)
@@ -192,9 +203,9 @@ impl Broker {
             ));
             if route == Route::Queue {
                 link.add_user_queue(&name);
-                reached += usize::from(self.queues.send(&name, m));
+                reached += usize::from(self.queues.send(&name, m, &mut Vec::new()));
             } else {
-                reached += self.topics.publish(&m);
+                reached += self.topics.publish(&m, &mut Vec::new());
             }
         }
         Ok(reached)

@@ -54,6 +54,7 @@ impl Queue {
         message: &Arc<Message>,
         redelivered: bool,
         avoid: Option<&Arc<SessionLink>>,
+        congested: &mut Vec<Arc<SessionLink>>,
     ) -> bool {
         // A subscriber whose session turns out to be closing is skipped; bounded by the count.
         for _ in 0..self.subscribers.len() {
@@ -62,6 +63,10 @@ impl Queue {
             };
             match sub.deliver(message, Some(name), redelivered) {
                 Pushed::Queued => return true,
+                Pushed::Congested => {
+                    note_congested(congested, &sub.session);
+                    return true;
+                }
                 // A client-ack delivery stays pending and returns at session end; an auto one
                 // is lost with the slow consumer, as with any broker that closes them.
                 Pushed::Overflow => return true,
@@ -73,9 +78,9 @@ impl Queue {
         false
     }
 
-    fn drain_backlog(&mut self, name: &ByteStr) {
+    fn drain_backlog(&mut self, name: &ByteStr, congested: &mut Vec<Arc<SessionLink>>) {
         while let Some((message, redelivered)) = self.backlog.pop_front() {
-            if !self.dispatch(name, &message, redelivered, None) {
+            if !self.dispatch(name, &message, redelivered, None, congested) {
                 self.backlog.push_front((message, redelivered));
                 break;
             }
@@ -123,11 +128,16 @@ impl Queues {
 
     /// Sends a message to the queue. Returns true when delivered now, false when kept (or, with
     /// a zero backlog, dropped).
-    pub fn send(&self, name: &ByteStr, message: Arc<Message>) -> bool {
+    pub fn send(
+        &self,
+        name: &ByteStr,
+        message: Arc<Message>,
+        congested: &mut Vec<Arc<SessionLink>>,
+    ) -> bool {
         self.with_queue(name, |q| {
             // Older waiting messages go first.
-            q.drain_backlog(name);
-            if q.backlog.is_empty() && q.dispatch(name, &message, false, None) {
+            q.drain_backlog(name, congested);
+            if q.backlog.is_empty() && q.dispatch(name, &message, false, None, congested) {
                 return true;
             }
             self.keep(q, name, message, false);
@@ -138,7 +148,7 @@ impl Queues {
     /// Returns a NACKed or abandoned message for redelivery.
     pub fn redeliver(&self, name: &ByteStr, message: Arc<Message>, avoid: &Arc<SessionLink>) {
         self.with_queue(name, |q| {
-            if !q.dispatch(name, &message, true, Some(avoid)) {
+            if !q.dispatch(name, &message, true, Some(avoid), &mut Vec::new()) {
                 if q.backlog.len() >= self.backlog_limit {
                     q.backlog.pop_back();
                 }
@@ -150,7 +160,7 @@ impl Queues {
     pub fn subscribe(&self, name: &ByteStr, sub: Arc<Subscription>) {
         self.with_queue(name, |q| {
             q.subscribers.push(sub);
-            q.drain_backlog(name);
+            q.drain_backlog(name, &mut Vec::new());
         })
     }
 
@@ -165,7 +175,7 @@ impl Queues {
 
     /// Delivers waiting messages after an ACK made room.
     pub fn pull(&self, name: &ByteStr) {
-        self.with_queue(name, |q| q.drain_backlog(name))
+        self.with_queue(name, |q| q.drain_backlog(name, &mut Vec::new()))
     }
 
     /// Drops a queue and its backlog (a session's `/user` queues, when it ends).
@@ -178,5 +188,12 @@ impl Queues {
         lock(&self.shards[shard_of(name)])
             .get(name)
             .map_or(0, |q| q.backlog.len())
+    }
+}
+
+/// Records a session whose outbox a publish left congested (once per session).
+pub(crate) fn note_congested(congested: &mut Vec<Arc<SessionLink>>, link: &Arc<SessionLink>) {
+    if !congested.iter().any(|l| Arc::ptr_eq(l, link)) {
+        congested.push(Arc::clone(link));
     }
 }

@@ -13,8 +13,10 @@ use stomp_wasm::ByteStr;
 
 use super::destination::Pattern;
 use super::message::Message;
-use super::subscriber::Subscription;
+use super::queue::note_congested;
+use super::subscriber::{SessionLink, Subscription};
 use super::{lock, shard_of, SHARDS};
+use crate::session::outbox::Pushed;
 
 type SubscriberList = Arc<[Arc<Subscription>]>;
 
@@ -74,15 +76,18 @@ impl Topics {
         self.pattern_count.store(p.len(), Ordering::Release);
     }
 
-    /// Delivers to every matching subscriber; returns how many.
-    pub fn publish(&self, message: &Arc<Message>) -> usize {
+    /// Delivers to every matching subscriber; returns how many. Sessions left congested are
+    /// added to `congested`.
+    pub fn publish(&self, message: &Arc<Message>, congested: &mut Vec<Arc<SessionLink>>) -> usize {
         let list = lock(&self.shards[shard_of(&message.destination)])
             .get(&message.destination)
             .cloned();
         let mut n = 0;
         if let Some(list) = list {
             for sub in list.iter() {
-                sub.deliver(message, None, false);
+                if sub.deliver(message, None, false) == Pushed::Congested {
+                    note_congested(congested, &sub.session);
+                }
             }
             n += list.len();
         }
@@ -90,7 +95,9 @@ impl Topics {
             let patterns = self.patterns.read().unwrap_or_else(|e| e.into_inner());
             for (pattern, sub) in patterns.iter() {
                 if pattern.matches(&message.destination) {
-                    sub.deliver(message, None, false);
+                    if sub.deliver(message, None, false) == Pushed::Congested {
+                        note_congested(congested, &sub.session);
+                    }
                     n += 1;
                 }
             }

@@ -16,6 +16,7 @@ use tokio::time::{timeout, Instant};
 use super::outbox::OutFrame;
 use super::transport::{PeerInfo, StompTransport};
 use super::Session;
+use crate::broker::SessionLink;
 use crate::server::Server;
 
 /// Serves one STOMP session over `transport` until the peer disconnects, the session ends it
@@ -39,11 +40,19 @@ pub async fn serve_session<T: StompTransport>(server: Server, mut transport: T, 
     let mut out: VecDeque<OutFrame> = VecDeque::new();
 
     loop {
+        let throttle = session.throttle(Instant::now());
         let deadline = session.next_deadline();
-        tokio::select! {
+        if throttle.is_none() && session.is_paused() {
+            // The subscribers we were waiting for have drained: handle the frames left buffered.
+            session.process().await;
+        } else {
+            tokio::select! {
             _ = crate::server::stopped(&mut shutdown) => session.shutdown(),
             _ = link.outbox.ready() => {}
-            received = transport.recv() => match received {
+            // Publisher flow control: while a subscriber we publish to is congested, stop
+            // reading from our peer (TCP/WebSocket backpressure reaches it) but keep flushing.
+            _ = wait_for_space(throttle.as_deref()), if throttle.is_some() => {}
+            received = transport.recv(), if throttle.is_none() => match received {
                 Ok(Some(bytes)) => session.on_bytes(&bytes).await,
                 Ok(None) => break,
                 Err(e) => {
@@ -52,6 +61,7 @@ pub async fn serve_session<T: StompTransport>(server: Server, mut transport: T, 
                 }
             },
             _ = sleep_until(deadline) => session.on_timer(Instant::now()),
+            }
         }
         if link.outbox.drain_into(&mut out) {
             out.clear();
@@ -80,6 +90,12 @@ pub async fn serve_session<T: StompTransport>(server: Server, mut transport: T, 
     }
     session.finish().await;
     transport.close().await;
+}
+
+async fn wait_for_space(link: Option<&SessionLink>) {
+    if let Some(link) = link {
+        link.outbox.wait_for_space().await;
+    }
 }
 
 async fn sleep_until(deadline: Option<Instant>) {

@@ -113,6 +113,11 @@ pub(crate) struct Session {
     created: Instant,
     last_read: Instant,
     last_write: Instant,
+    /// Sessions this one's publishing left congested: reading from the peer pauses until they
+    /// drain (publisher flow control), for at most `publish_throttle_ms`.
+    congested: Vec<Arc<SessionLink>>,
+    throttle_since: Option<Instant>,
+    paused: bool,
 }
 
 impl Session {
@@ -137,6 +142,9 @@ impl Session {
             created: now,
             last_read: now,
             last_write: now,
+            congested: Vec::new(),
+            throttle_since: None,
+            paused: false,
             server,
         }
     }
@@ -153,7 +161,23 @@ impl Session {
     pub async fn on_bytes(&mut self, data: &[u8]) {
         self.last_read = Instant::now();
         self.decoder.feed(data);
+        self.process().await;
+    }
+
+    /// Frames are buffered but were left undecoded because publishing congested a subscriber.
+    pub fn is_paused(&self) -> bool {
+        self.paused
+    }
+
+    /// Handles buffered frames until none is complete, the session closes, or a publish congests
+    /// a subscriber (the rest waits for [`throttle`](Self::throttle) to clear).
+    pub async fn process(&mut self) {
+        self.paused = false;
         while self.phase != Phase::Closing {
+            if !self.congested.is_empty() {
+                self.paused = true;
+                break;
+            }
             match self.decoder.decode() {
                 Ok(None) => break,
                 Ok(Some(Decoded::Heartbeat)) => {}
@@ -171,13 +195,39 @@ impl Session {
         self.last_write = now;
     }
 
+    /// A subscriber session to wait for before reading more from this peer: publishing has
+    /// filled its outbox past half. Waiting is bounded by `publish_throttle_ms`; after that the
+    /// subscriber's own slow-consumer policy applies.
+    pub fn throttle(&mut self, now: Instant) -> Option<Arc<SessionLink>> {
+        if self.congested.is_empty() {
+            return None;
+        }
+        let me = &self.link;
+        self.congested
+            .retain(|l| !Arc::ptr_eq(l, me) && l.outbox.is_congested() && !l.outbox.is_closed());
+        let limit = Duration::from_millis(self.server.config().limits.publish_throttle_ms);
+        let since = *self.throttle_since.get_or_insert(now);
+        if self.congested.is_empty() || now >= since + limit {
+            self.congested.clear();
+            self.throttle_since = None;
+            // The peer's silence while we were not reading was our doing, not its.
+            self.last_read = self.last_read.max(now);
+            return None;
+        }
+        self.congested.first().cloned()
+    }
+
     /// The next instant [`on_timer`](Self::on_timer) has work to do.
     pub fn next_deadline(&self) -> Option<Instant> {
         let connect = (self.phase == Phase::AwaitingConnect).then(|| {
             self.created + Duration::from_millis(self.server.config().limits.connect_timeout_ms)
         });
+        let throttle_end = self.throttle_since.map(|since| {
+            since + Duration::from_millis(self.server.config().limits.publish_throttle_ms)
+        });
         [
             connect,
+            throttle_end,
             self.heartbeats.read_deadline(self.last_read),
             self.heartbeats.send_due(self.last_write),
         ]
@@ -196,10 +246,11 @@ impl Session {
             self.fail(Violation::new("no CONNECT frame in time"), None);
             return;
         }
-        if self
-            .heartbeats
-            .read_deadline(self.last_read)
-            .is_some_and(|d| now >= d)
+        if self.throttle_since.is_none()
+            && self
+                .heartbeats
+                .read_deadline(self.last_read)
+                .is_some_and(|d| now >= d)
         {
             tracing::debug!(session = %self.link.id, "peer silent past its heart-beat interval");
             self.fail(
@@ -439,7 +490,12 @@ impl Session {
                 .await;
             return Ok(());
         }
-        broker.send_named(&destination, &frame.headers, frame.body)?;
+        broker.send_named(
+            &destination,
+            &frame.headers,
+            frame.body,
+            &mut self.congested,
+        )?;
         Ok(())
     }
 

@@ -71,6 +71,9 @@ impl OutFrame {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pushed {
     Queued,
+    /// Queued, and the buffer is now more than half full: the publisher should pause until the
+    /// session drains it (publisher flow control).
+    Congested,
     /// The buffer was full and the drop policy discarded the frame.
     Dropped,
     /// The buffer was full and the session is being closed as a slow consumer.
@@ -93,6 +96,8 @@ struct State {
 pub struct Outbox {
     state: Mutex<State>,
     notify: Notify,
+    /// Woken when a congested buffer is drained (or the session ends).
+    space: Notify,
     limit: usize,
     policy: SlowConsumerPolicy,
 }
@@ -102,6 +107,7 @@ impl Outbox {
         Outbox {
             state: Mutex::new(State::default()),
             notify: Notify::new(),
+            space: Notify::new(),
             limit,
             policy,
         }
@@ -132,6 +138,7 @@ impl Outbox {
                     s.bytes = 0;
                     drop(s);
                     self.notify.notify_one();
+                    self.space.notify_waiters();
                     return Pushed::Overflow;
                 }
             }
@@ -139,11 +146,16 @@ impl Outbox {
         s.bytes += len;
         s.frames.push_back(frame);
         let first = s.frames.len() == 1;
+        let congested = s.bytes > self.limit / 2;
         drop(s);
         if first {
             self.notify.notify_one();
         }
-        Pushed::Queued
+        if congested {
+            Pushed::Congested
+        } else {
+            Pushed::Queued
+        }
     }
 
     /// Queues a frame of the session's own (CONNECTED, RECEIPT, ERROR): never refused while the
@@ -163,6 +175,7 @@ impl Outbox {
     /// must close as a slow consumer).
     pub fn drain_into(&self, into: &mut VecDeque<OutFrame>) -> bool {
         let mut s = self.lock();
+        let was_congested = s.bytes > self.limit / 2;
         if s.frames.is_empty() {
             // Give back the capacity a burst left behind: idle sessions keep no buffers.
             if s.frames.capacity() > 16 {
@@ -174,7 +187,29 @@ impl Outbox {
             into.extend(s.frames.drain(..));
         }
         s.bytes = 0;
-        s.overflowed
+        let overflowed = s.overflowed;
+        drop(s);
+        if was_congested {
+            self.space.notify_waiters();
+        }
+        overflowed
+    }
+
+    /// More than half the byte limit is waiting.
+    pub fn is_congested(&self) -> bool {
+        self.lock().bytes > self.limit / 2
+    }
+
+    /// Waits until the buffer is no longer congested (or the session is over). Cancel-safe.
+    pub async fn wait_for_space(&self) {
+        let drained = self.space.notified();
+        tokio::pin!(drained);
+        // Registered before the check: a drain in between still wakes us.
+        drained.as_mut().enable();
+        if !self.is_congested() || self.is_closed() {
+            return;
+        }
+        drained.await
     }
 
     /// Waits until something is queued (or the buffer overflowed). Cancel-safe.
@@ -188,6 +223,8 @@ impl Outbox {
         s.closed = true;
         s.frames = VecDeque::new();
         s.bytes = 0;
+        drop(s);
+        self.space.notify_waiters();
     }
 
     pub fn is_closed(&self) -> bool {
@@ -212,7 +249,9 @@ mod tests {
     #[test]
     fn close_policy_overflows_past_the_limit() {
         let o = Outbox::new(100, SlowConsumerPolicy::Close);
-        assert_eq!(o.push(frame(60)), Pushed::Queued);
+        assert_eq!(o.push(frame(40)), Pushed::Queued);
+        assert_eq!(o.push(frame(20)), Pushed::Congested);
+        assert!(o.is_congested());
         assert_eq!(o.push(frame(60)), Pushed::Overflow);
         assert_eq!(o.push(frame(1)), Pushed::Closed);
         let mut out = VecDeque::new();
@@ -223,19 +262,23 @@ mod tests {
     #[test]
     fn drop_policy_drops_and_keeps_going() {
         let o = Outbox::new(100, SlowConsumerPolicy::Drop);
-        assert_eq!(o.push(frame(60)), Pushed::Queued);
+        assert_eq!(o.push(frame(60)), Pushed::Congested);
         assert_eq!(o.push(frame(60)), Pushed::Dropped);
         let mut out = VecDeque::new();
         assert!(!o.drain_into(&mut out));
         assert_eq!(out.len(), 1);
-        assert_eq!(o.push(frame(60)), Pushed::Queued);
+        assert!(!o.is_congested());
+        assert_eq!(o.push(frame(30)), Pushed::Queued);
         assert_eq!(o.dropped(), 1);
     }
 
     #[test]
     fn a_single_oversized_frame_still_goes_out() {
         let o = Outbox::new(10, SlowConsumerPolicy::Close);
-        assert_eq!(o.push(frame(50)), Pushed::Queued);
+        assert_eq!(o.push(frame(50)), Pushed::Congested);
+        let mut out = VecDeque::new();
+        assert!(!o.drain_into(&mut out));
+        assert_eq!(out.len(), 1);
     }
 
     #[test]

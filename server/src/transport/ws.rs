@@ -81,7 +81,7 @@ pub async fn upgrade(
         .max_frame_size(limit)
         // Small initial buffers: idle connections must stay cheap (they grow on demand).
         .read_buffer_size(4 * 1024)
-        .write_buffer_size(0)
+        .write_buffer_size(8 * 1024)
         .max_write_buffer_size(config.limits.outbound_buffer.max(limit) * 2);
     let subprotocol = ws
         .selected_protocol()
