@@ -103,7 +103,7 @@ def main():
     w("- Clients: loadgen (Rust, tokio, tokio-tungstenite, the repository's codec), no")
     w("  permessage-deflate, publishers without heart-beats, subscribers and idle sessions")
     w("  with 10 s heart-beats.")
-    w(f"- Raw figures: `{meta['results']}` (one JSON object per run).")
+    w(f"- Raw figures: `{meta['results']}`, copied at the end of this page.")
     w("")
 
     w("## Results")
@@ -160,6 +160,21 @@ def main():
             ok = kb < 10 and clean(o)
             w(f"| < 10 KB per idle connection | {name} | {kb:.1f} KB ({o['kib_per_connection']:.1f} KiB) × {o['connected']:,} | {'met' if ok else 'not met'} |")
     w("")
+
+    backlog = [
+        r
+        for r in runs
+        if r["label"] == RABBIT and r["scenario"] == "latency" and r["p50_ms"] > 100
+    ]
+    for r in backlog:
+        tp = find(runs, RABBIT, r["transport"], "throughput", subscribers=1)
+        cap = f" (its 1→1 throughput in this run: {tp['deliveries_per_sec']:,.0f} msg/s)" if tp else ""
+        w(
+            f"Note: RabbitMQ over {TRANSPORT_NAMES[r['transport']]} at {r['rate']:,} msg/s is at or past "
+            f"its capacity on this machine{cap}: its queue grows for the whole run, so the latency "
+            f"shown is mostly time spent in that backlog."
+        )
+        w("")
 
     problems = [r for r in runs if not clean(r)]
     if problems:
@@ -219,6 +234,15 @@ def main():
     w("- Both brokers and the harness share the same 2 cores; other engineers' builds ran at the")
     w("  same time, so absolute figures move between runs; the ratios measured in one run are")
     w("  the figures to compare.")
+    w("")
+    w("## Raw figures of this run")
+    w("")
+    w("One JSON object per loadgen run, as written by `loadgen --json`:")
+    w("")
+    w("```json")
+    for r in runs:
+        w(json.dumps(r, separators=(",", ":")))
+    w("```")
     print("\n".join(out))
 
 

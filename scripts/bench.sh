@@ -194,6 +194,7 @@ EOF
 
 log "figures: $results"
 if [ "${BENCH_NO_DOC:-0}" != 1 ]; then
+  mkdir -p docs
   python3 scripts/bench-report.py "$meta" "$results" >docs/BENCHMARKS.md
   log "wrote docs/BENCHMARKS.md"
 fi
