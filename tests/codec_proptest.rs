@@ -6,6 +6,9 @@
 //!
 //! The last two run the fuzz target's own checks (`fuzz/src/lib.rs`), so that the oracle the
 //! fuzzer uses is exercised on stable Rust in every `cargo test`.
+//!
+//! Native only: proptest does not build for wasm32, and `wasm-pack test` compiles every test file.
+#![cfg(not(target_arch = "wasm32"))]
 
 #[path = "../fuzz/src/lib.rs"]
 mod fuzz_check;

@@ -116,7 +116,8 @@ pub fn base64_decode(text: &[u8]) -> Result<Vec<u8>, Base64Error> {
     Ok(out)
 }
 
-#[cfg(test)]
+// Native only: the property tests use proptest, which does not build for wasm32.
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
     use crate::frame::Command;

@@ -300,7 +300,8 @@ fn parse_hex4(digits: &[u8]) -> Option<u16> {
     })
 }
 
-#[cfg(test)]
+// Native only: the property tests use proptest, which does not build for wasm32.
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
 
