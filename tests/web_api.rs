@@ -28,7 +28,8 @@ fn defaults_match_stompjs() {
         Some("interval")
     );
     assert_eq!(client.split_large_frames(), JsValue::FALSE);
-    assert_eq!(client.resubscribe(), JsValue::FALSE);
+    // Not a stompjs option: on, but never for subscriptions made in onConnect.
+    assert_eq!(client.resubscribe(), JsValue::TRUE);
     assert!(client.broker_url().is_undefined());
     let versions: js_sys::Array = client.stomp_versions().unchecked_into();
     assert_eq!(versions.length(), 3);

@@ -534,6 +534,48 @@ async fn reconnects_and_resubscribes_after_a_dropped_connection() {
 }
 
 #[wasm_bindgen_test]
+async fn subscriptions_made_in_on_connect_are_not_doubled_after_a_reconnect() {
+    // stompjs-style code subscribes in onConnect, on every connect. The client restores
+    // subscriptions by itself, but not those: restoring them too would deliver twice.
+    let rec = Recorder::default();
+    let client =
+        std::rc::Rc::new(Client::new(Some(config(&rec, &[("reconnectDelay", n(50.0))]))).unwrap());
+    let dest = topic("web-on-connect");
+    let on_connect = {
+        let weak = std::rc::Rc::downgrade(&client);
+        let (dest, on_msg, record) = (dest.clone(), rec.callback("msg"), rec.callback("onConnect"));
+        Closure::<dyn FnMut(JsValue)>::new(move |frame: JsValue| {
+            if let Some(client) = weak.upgrade() {
+                client
+                    .subscribe(s(&dest), on_msg.clone(), None, None)
+                    .unwrap();
+            }
+            let record: &js_sys::Function = record.unchecked_ref();
+            record.call1(&JsValue::NULL, &frame).unwrap();
+        })
+        .into_js_value()
+    };
+    client.set_on_connect(on_connect).unwrap();
+    client.activate().unwrap();
+    rec.wait("onConnect", 1).await;
+    client.force_disconnect().unwrap();
+    rec.wait("onConnect", 2).await;
+    for body in ["first", "second"] {
+        client
+            .publish(obj(&[("destination", s(&dest)), ("body", s(body))]))
+            .unwrap();
+    }
+    // One connection delivers in order: a doubled subscription would put a second "first"
+    // before any "second".
+    rec.wait("msg", 2).await;
+    let bodies: Vec<Option<String>> = (0..2)
+        .map(|i| get_str(&rec.nth("msg", i), "body"))
+        .collect();
+    assert_eq!(bodies, [Some("first".into()), Some("second".into())]);
+    shut(&client).await;
+}
+
+#[wasm_bindgen_test]
 async fn before_connect_may_refresh_headers_asynchronously() {
     let rec = Recorder::default();
     let client = Client::new(Some(config(&rec, &[("connectHeaders", obj(&[]))]))).unwrap();

@@ -76,6 +76,9 @@ struct Subscription {
     frame: Frame,
     /// The SUBSCRIBE's `receipt`: an ERROR naming it is this subscription's failure.
     receipt: Option<ByteStr>,
+    /// Sent again after a reconnect (with `resubscribe` on). Off for subscriptions that the
+    /// application re-creates itself on every connect.
+    restore: bool,
 }
 
 /// The client session. See the [module docs](super).
@@ -382,6 +385,20 @@ impl Session {
         destination: &str,
         headers: Headers,
     ) -> Result<String, ClientError> {
+        self.subscribe_with(now, destination, headers, true)
+    }
+
+    /// [`subscribe`](Self::subscribe), saying whether a reconnect restores the subscription.
+    /// The browser shell passes `restore: false` for subscriptions made inside `onConnect`:
+    /// stompjs-style code makes them again on every connect, and restoring them as well would
+    /// deliver every message twice.
+    pub fn subscribe_with(
+        &mut self,
+        now: Millis,
+        destination: &str,
+        headers: Headers,
+        restore: bool,
+    ) -> Result<String, ClientError> {
         let connected = self.phase == Phase::Connected;
         if !connected && !self.config.resubscribe {
             return Err(ClientError::NotConnected);
@@ -408,6 +425,7 @@ impl Session {
             id: ByteStr::from(&id),
             frame,
             receipt,
+            restore,
         });
         Ok(id)
     }
@@ -829,7 +847,9 @@ impl Session {
         // Bytes for the dead transport must not reach the next one.
         self.actions.retain(|a| !matches!(a, Action::Send { .. }));
         self.pending_send_bytes = 0;
-        if !self.config.resubscribe {
+        if self.config.resubscribe {
+            self.subscriptions.retain(|s| s.restore);
+        } else {
             self.subscriptions.clear();
         }
         match self.state {

@@ -158,9 +158,9 @@ impl Client {
 
     pub(crate) fn from_config(config: &JsValue, compat: bool) -> Result<Client, JsValue> {
         let session_config = SessionConfig {
-            // stompjs re-subscribes nothing by itself: code written for it subscribes in
-            // onConnect, and would subscribe twice. Opt in with `resubscribe: true`.
-            resubscribe: false,
+            // Subscriptions come back after a reconnect, except those made inside onConnect:
+            // code written for stompjs makes those again itself (see Inner::in_on_connect).
+            resubscribe: true,
             // stompjs compat clients do not reconnect unless asked.
             reconnect_delay: if compat { 0 } else { 5000 },
             ..SessionConfig::default()
@@ -327,7 +327,10 @@ impl Client {
         let headers = js::headers_from_js(&opt(headers));
         let on_error = js::as_function(&opt(on_error));
         let id = with_session(&self.shared, |inner, now| {
-            let id = inner.session.subscribe(now, &destination, headers)?;
+            let restore = !inner.in_on_connect;
+            let id = inner
+                .session
+                .subscribe_with(now, &destination, headers, restore)?;
             inner.subscriptions.insert(
                 id.clone(),
                 SubscriptionCallbacks {

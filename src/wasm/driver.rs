@@ -86,6 +86,9 @@ pub(crate) struct Inner {
     pub error_event: JsValue,
     /// `message.ack()`/`message.nack()` of delivered messages call this.
     pub acker: Option<Rc<Acker>>,
+    /// Set while `onConnect` runs: subscriptions made there are re-made by the application on
+    /// every connect, so the session does not restore them itself.
+    pub in_on_connect: bool,
     /// Starts a waiting reconnection at once on the browser's `online` event.
     _online: Option<OnlineListener>,
     driving: bool,
@@ -126,6 +129,7 @@ impl Inner {
                 acker: None,
                 _online: None,
                 driving: false,
+                in_on_connect: false,
                 me: me.clone(),
             })
         });
@@ -294,7 +298,8 @@ impl Inner {
                 let session = &self.session;
                 self.subscriptions
                     .retain(|id| session.subscription_ids().any(|live| live == id));
-                call(&self.callbacks.on_connect, frame_js(&frame))
+                js::as_function(&self.callbacks.on_connect)
+                    .map(|f| Step::OnConnect(f, frame_js(&frame)))
             }
             Event::Message {
                 subscription,
@@ -373,6 +378,8 @@ fn frame_js(frame: &Frame) -> JsValue {
 enum Step {
     /// Call a user callback with one argument.
     Call(Function, JsValue),
+    /// Call `onConnect` with the CONNECTED frame, flagging subscriptions made meanwhile.
+    OnConnect(Function, JsValue),
     Message {
         callback: Rc<Function>,
         frame: Frame,
@@ -406,9 +413,21 @@ thread_local! {
     static WRITER: RefCell<FrameWriter> = RefCell::new(FrameWriter::default());
 }
 
+fn set_in_on_connect(shared: &Shared, on: bool) {
+    if let Ok(mut inner) = shared.try_borrow_mut() {
+        inner.in_on_connect = on;
+    }
+}
+
 fn run_step(shared: &Shared, step: Step) -> Result<(), JsValue> {
     match step {
         Step::Call(callback, arg) => callback.call1(&JsValue::NULL, &arg).map(drop),
+        Step::OnConnect(callback, arg) => {
+            set_in_on_connect(shared, true);
+            let result = callback.call1(&JsValue::NULL, &arg).map(drop);
+            set_in_on_connect(shared, false);
+            result
+        }
         Step::Message {
             callback,
             frame,

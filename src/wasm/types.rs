@@ -93,7 +93,7 @@ export interface StompConfig {
   /** stomp-wasm: give up (go INACTIVE) after this many failed reconnection attempts in a row. */
   maxReconnectAttempts?: number;
   onReconnectGaveUp?: (attempts: number) => void;
-  /** stomp-wasm: re-send live subscriptions after a reconnect (off by default, like stompjs). */
+  /** stomp-wasm: re-send subscriptions after a reconnect (default true). Those made inside onConnect are left to onConnect, which makes them again, so nothing is subscribed twice. */
   resubscribe?: boolean;
   /** stomp-wasm: queue publishes made while disconnected instead of throwing. */
   offlineQueue?: boolean | OfflineQueueOptions;

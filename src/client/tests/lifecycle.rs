@@ -239,6 +239,40 @@ fn without_resubscribe_subscriptions_end_with_the_connection() {
 }
 
 #[test]
+fn only_restorable_subscriptions_come_back_after_a_reconnect() {
+    // What the browser shell does: subscriptions made in onConnect are re-made by the app on
+    // every connect, so the session must not restore them too (or messages arrive twice).
+    let mut h = Harness::new(SessionConfig {
+        reconnect_delay: 1000,
+        ..quiet_config()
+    });
+    h.connect(Version::V1_2, "0,0");
+    let kept = h
+        .session
+        .subscribe_with(0.0, "/topic/kept", Headers::new(), true)
+        .unwrap();
+    let scoped = h
+        .session
+        .subscribe_with(0.0, "/topic/scoped", Headers::new(), false)
+        .unwrap();
+    h.drain();
+    h.take_frames();
+    h.transport_closed(1006);
+    h.advance(1000.0);
+    h.open_and_connect(Version::V1_2, "0,0");
+    let resent: Vec<String> = h
+        .take_frames()
+        .iter()
+        .filter(|f| f.command == Command::Subscribe)
+        .map(|f| f.get("id").unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(resent, vec![kept.clone()]);
+    let live: Vec<&str> = h.session.subscription_ids().collect();
+    assert_eq!(live, vec![kept.as_str()]);
+    assert_ne!(kept, scoped);
+}
+
+#[test]
 fn force_disconnect_reconnects() {
     let mut h = Harness::new(SessionConfig {
         reconnect_delay: 300,
