@@ -1,8 +1,9 @@
 //! The STOMP frame as data: a command, ordered headers and a body.
 //!
 //! Frames coming out of the [`Decoder`](crate::codec::Decoder) share the buffer they were read
-//! from: header values and the body are [`Bytes`] slices of it, and well-known header names are
-//! static strings, so decoding a frame does not copy or allocate per header (only a header that
+//! from: the body is a [`Bytes`] slice of it, and the headers keep one handle on it and store
+//! each name and value as offsets into it (well-known names as static strings), so decoding a
+//! frame does not copy, allocate or take a reference count per header (only a header that
 //! contained an escape sequence gets its own buffer).
 
 use std::fmt;
@@ -264,91 +265,176 @@ impl fmt::Display for ByteStr {
     }
 }
 
+/// One header name or value inside [`Headers`].
+#[derive(Clone)]
+pub(crate) enum Text {
+    /// Bytes `start..end` of the frame the headers were decoded from ([`Headers::raw`]): what the
+    /// decoder stores, so a decoded header costs no reference count and no allocation.
+    Span { start: usize, end: usize },
+    /// Text of its own: a well-known name (static), an unescaped value, or a header added later.
+    Shared(ByteStr),
+}
+
+/// The text of `t`, read from `raw` when it is a span of it.
+#[inline]
+fn resolve<'a>(raw: &'a Bytes, t: &'a Text) -> &'a str {
+    match t {
+        Text::Span { start, end } => {
+            let bytes = &raw[*start..*end];
+            // SAFETY: spans are only created by `Headers::push_decoded`, whose contract is that
+            // `start..end` lies in `raw`, is valid UTF-8 and starts and ends on char boundaries;
+            // `raw` is only ever set together with the spans into it (`Headers::decoded`) and
+            // is never modified afterwards (it is private and `Bytes` is immutable).
+            unsafe { std::str::from_utf8_unchecked(bytes) }
+        }
+        Text::Shared(s) => s.as_str(),
+    }
+}
+
+/// `t` as a shareable string: a slice of `raw` (one reference count, no copy) or a clone.
+fn to_bytestr(raw: &Bytes, t: &Text) -> ByteStr {
+    match t {
+        Text::Span { start, end } => {
+            // SAFETY: as in `resolve`: the span is UTF-8 on char boundaries within `raw`.
+            unsafe { ByteStr::from_utf8_unchecked(raw.slice(*start..*end)) }
+        }
+        Text::Shared(s) => s.clone(),
+    }
+}
+
 /// Frame headers in wire order. Repeated names are kept; lookups return the first, as the
 /// specification requires.
-#[derive(Clone, Default, PartialEq, Eq)]
-pub struct Headers(Vec<(ByteStr, ByteStr)>);
+///
+/// Headers decoded from a frame are stored as offsets into the frame's bytes, which the headers
+/// share: decoding a frame's headers allocates at most one small vector, and lookups hand out
+/// `&str` borrowed from the frame. Equality compares names and values, not storage.
+#[derive(Clone, Default)]
+pub struct Headers {
+    /// The frame the decoder read these headers from (empty for headers built by hand).
+    raw: Bytes,
+    entries: Vec<(Text, Text)>,
+}
 
 impl Headers {
     pub fn new() -> Headers {
-        Headers(Vec::new())
+        Headers::default()
     }
 
     pub fn with_capacity(n: usize) -> Headers {
-        Headers(Vec::with_capacity(n))
+        Headers {
+            raw: Bytes::new(),
+            entries: Vec::with_capacity(n),
+        }
+    }
+
+    /// Headers whose spans will point into `raw` (see [`push_decoded`](Self::push_decoded)).
+    pub(crate) fn decoded(raw: Bytes, capacity: usize) -> Headers {
+        Headers {
+            raw,
+            entries: Vec::with_capacity(capacity),
+        }
+    }
+
+    /// Appends a decoded header.
+    ///
+    /// # Safety
+    /// Every [`Text::Span`] in `name` and `value` must lie within the `raw` bytes these headers
+    /// were made with (by [`decoded`](Self::decoded)), be valid UTF-8, and start and end on char
+    /// boundaries.
+    pub(crate) unsafe fn push_decoded(&mut self, name: Text, value: Text) {
+        self.entries.push((name, value));
+    }
+
+    fn position(&self, name: &str) -> Option<usize> {
+        self.entries
+            .iter()
+            .position(|(n, _)| resolve(&self.raw, n) == name)
     }
 
     /// The first value of `name`.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.0
+        self.entries
             .iter()
-            .find(|(n, _)| n.as_str() == name)
-            .map(|(_, v)| v.as_str())
+            .find(|(n, _)| resolve(&self.raw, n) == name)
+            .map(|(_, v)| resolve(&self.raw, v))
     }
 
-    /// The first value of `name`, as a shareable string.
-    pub fn get_bytestr(&self, name: &str) -> Option<&ByteStr> {
-        self.0
+    /// The first value of `name`, as a shareable string (a slice of the frame, made on demand:
+    /// no copy).
+    pub fn get_bytestr(&self, name: &str) -> Option<ByteStr> {
+        self.entries
             .iter()
-            .find(|(n, _)| n.as_str() == name)
-            .map(|(_, v)| v)
+            .find(|(n, _)| resolve(&self.raw, n) == name)
+            .map(|(_, v)| to_bytestr(&self.raw, v))
     }
 
     pub fn contains(&self, name: &str) -> bool {
-        self.0.iter().any(|(n, _)| n.as_str() == name)
+        self.position(name).is_some()
     }
 
     /// Appends a header, keeping any earlier one of the same name (which then wins on lookup).
     pub fn push(&mut self, name: impl Into<ByteStr>, value: impl Into<ByteStr>) {
-        self.0.push((name.into(), value.into()));
+        self.entries
+            .push((Text::Shared(name.into()), Text::Shared(value.into())));
     }
 
     /// Sets `name` to `value`: replaces the first header of that name and drops the repeats, or
     /// appends when there is none.
     pub fn set(&mut self, name: impl Into<ByteStr>, value: impl Into<ByteStr>) {
         let name = name.into();
-        let value = value.into();
-        match self.0.iter().position(|(n, _)| *n == name) {
+        let value = Text::Shared(value.into());
+        match self.position(&name) {
             Some(i) => {
-                self.0[i].1 = value;
+                self.entries[i].1 = value;
+                let raw = &self.raw;
                 let mut j = 0;
-                self.0.retain(|(n, _)| {
-                    let keep = j <= i || *n != name;
+                self.entries.retain(|(n, _)| {
+                    let keep = j <= i || resolve(raw, n) != name.as_str();
                     j += 1;
                     keep
                 });
             }
-            None => self.0.push((name, value)),
+            None => self.entries.push((Text::Shared(name), value)),
         }
     }
 
     /// Removes every header of that name; returns the first removed value.
     pub fn remove(&mut self, name: &str) -> Option<ByteStr> {
-        let first = self.get_bytestr(name).cloned();
-        self.0.retain(|(n, _)| n.as_str() != name);
+        let first = self.get_bytestr(name);
+        let raw = &self.raw;
+        self.entries.retain(|(n, _)| resolve(raw, n) != name);
         first
     }
 
     pub fn iter(&self) -> impl ExactSizeIterator<Item = (&str, &str)> {
-        self.0.iter().map(|(n, v)| (n.as_str(), v.as_str()))
+        self.entries
+            .iter()
+            .map(|(n, v)| (resolve(&self.raw, n), resolve(&self.raw, v)))
     }
 
-    pub fn entries(&self) -> &[(ByteStr, ByteStr)] {
-        &self.0
+    /// Every header as shareable strings (slices of the frame, made on demand: no copy).
+    pub fn entries(&self) -> impl ExactSizeIterator<Item = (ByteStr, ByteStr)> + '_ {
+        self.entries
+            .iter()
+            .map(|(n, v)| (to_bytestr(&self.raw, n), to_bytestr(&self.raw, v)))
     }
 
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.entries.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    pub(crate) fn push_raw(&mut self, name: ByteStr, value: ByteStr) {
-        self.0.push((name, value));
+        self.entries.is_empty()
     }
 }
+
+impl PartialEq for Headers {
+    fn eq(&self, other: &Headers) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Headers {}
 
 impl fmt::Debug for Headers {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -358,11 +444,13 @@ impl fmt::Debug for Headers {
 
 impl<N: Into<ByteStr>, V: Into<ByteStr>> FromIterator<(N, V)> for Headers {
     fn from_iter<I: IntoIterator<Item = (N, V)>>(iter: I) -> Headers {
-        Headers(
-            iter.into_iter()
-                .map(|(n, v)| (n.into(), v.into()))
+        Headers {
+            raw: Bytes::new(),
+            entries: iter
+                .into_iter()
+                .map(|(n, v)| (Text::Shared(n.into()), Text::Shared(v.into())))
                 .collect(),
-        )
+        }
     }
 }
 

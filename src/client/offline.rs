@@ -54,7 +54,7 @@ impl OfflineQueue {
         let id = ByteStr::from(id);
         frame.headers.set(OFFLINE_ID_HEADER, id.clone());
         let (receipt, user_receipt) = match frame.headers.get_bytestr("receipt") {
-            Some(r) => (r.clone(), true),
+            Some(r) => (r, true),
             None => {
                 frame.headers.push("receipt", id.clone());
                 (id, false)

@@ -300,7 +300,7 @@ impl Session {
                 let mut frame = Frame::new(Command::Disconnect).header("receipt", &receipt);
                 for (name, value) in self.config.disconnect_headers.entries() {
                     if name.as_str() != "receipt" {
-                        frame.headers.push(name.clone(), value.clone());
+                        frame.headers.push(name, value);
                     }
                 }
                 self.disconnect_receipt = Some(receipt);
@@ -349,7 +349,7 @@ impl Session {
         let mut frame = Frame::new(Command::Send).header("destination", destination);
         for (name, value) in headers.entries() {
             if name.as_str() != "destination" {
-                frame.headers.push(name.clone(), value.clone());
+                frame.headers.push(name, value);
             }
         }
         frame.body = body;
@@ -412,14 +412,14 @@ impl Session {
             .header("id", &id);
         for (name, value) in headers.entries() {
             if !matches!(name.as_str(), "destination" | "id") {
-                frame.headers.push(name.clone(), value.clone());
+                frame.headers.push(name, value);
             }
         }
         if connected {
             self.check_send_buffer(0)?;
             self.send_frame(now, &frame, false, false);
         }
-        let receipt = frame.headers.get_bytestr("receipt").cloned();
+        let receipt = frame.headers.get_bytestr("receipt");
         self.subscriptions.retain(|s| s.id != id.as_str());
         self.subscriptions.push(Subscription {
             id: ByteStr::from(&id),
@@ -446,7 +446,7 @@ impl Session {
         let mut frame = Frame::new(Command::Unsubscribe).header("id", id.to_owned());
         for (name, value) in headers.entries() {
             if name.as_str() != "id" {
-                frame.headers.push(name.clone(), value.clone());
+                frame.headers.push(name, value);
             }
         }
         self.send_frame(now, &frame, false, false);
@@ -674,7 +674,7 @@ impl Session {
         }
         for (name, value) in cfg.connect_headers.entries() {
             if !matches!(name.as_str(), "accept-version" | "heart-beat") {
-                frame.headers.push(name.clone(), value.clone());
+                frame.headers.push(name, value);
             }
         }
         frame
@@ -736,7 +736,7 @@ impl Session {
             (Phase::Handshaking, Command::Connected) => self.on_connected(now, frame),
             (_, Command::Error) => self.on_error(frame),
             (Phase::Connected | Phase::Disconnecting { .. }, Command::Message) => {
-                match frame.headers.get_bytestr("subscription").cloned() {
+                match frame.headers.get_bytestr("subscription") {
                     Some(sub) if self.subscriptions.iter().any(|s| s.id == sub) => {
                         self.events.push_back(Event::Message {
                             subscription: sub,
@@ -950,8 +950,8 @@ impl Session {
             Version::V1_0 => frame.headers.push("message-id", message_id.to_owned()),
         }
         for (name, value) in headers.entries() {
-            if !frame.headers.contains(name) {
-                frame.headers.push(name.clone(), value.clone());
+            if !frame.headers.contains(&name) {
+                frame.headers.push(name, value);
             }
         }
         self.send_frame(now, &frame, false, false);

@@ -14,7 +14,7 @@ use bytes::{Buf, Bytes, BytesMut};
 
 use super::escape::{self, UndefinedEscape};
 use super::word;
-use crate::frame::{ByteStr, Command, Frame, Headers, Version};
+use crate::frame::{ByteStr, Command, Frame, Headers, Text, Version};
 
 /// Size limits, checked as bytes arrive. Every one has a typed error.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -317,18 +317,31 @@ impl Decoder {
         let mut raw: Bytes = self.buf.split_to(body_end + 1).freeze();
         let unescape = escape::applies(self.version, command);
 
-        let mut headers = Headers::with_capacity(self.spans.len());
+        // The headers keep one handle on the frame and store offsets into it: one reference
+        // count per frame instead of one per header.
+        let shared = if self.spans.is_empty() {
+            Bytes::new()
+        } else {
+            raw.clone()
+        };
+        let mut headers = Headers::decoded(shared, self.spans.len());
         let scratch = &mut self.unescaped;
         for span in self.spans.drain(..) {
-            let escaped = unescape && span.has_backslash;
-            let name = match known_name(&raw[span.name.clone()]) {
-                // A well-known name (never escaped: it has no backslash) costs no reference
-                // count, i.e. no atomic operation, per frame.
-                Some(name) => ByteStr::from_static(name),
-                None => text(&raw, span.name, escaped, self.version, scratch)?,
+            let (name, value) = if unescape && span.has_backslash {
+                escaped_header(&raw, span, self.version, scratch)?
+            } else {
+                let name = match known_name(&raw[span.name.clone()]) {
+                    // A well-known name is a static string.
+                    Some(name) => Text::Shared(ByteStr::from_static(name)),
+                    None => span_text(span.name),
+                };
+                (name, span_text(span.value))
             };
-            let value = text(&raw, span.value, escaped, self.version, scratch)?;
-            headers.push_raw(name, value);
+            // SAFETY: spans are only made from the ranges `check` recorded for this frame, which
+            // lie in `raw` (the frame's bytes, which `headers` was made with), are UTF-8 (the
+            // whole line is ASCII or was validated by `header_span`) and split the line at its
+            // ends or at an ASCII colon, i.e. on char boundaries.
+            unsafe { headers.push_decoded(name, value) };
         }
         // The frame's own handle becomes the body: no extra reference count.
         raw.truncate(body_end);
@@ -443,25 +456,35 @@ fn known_name(name: &[u8]) -> Option<&'static str> {
     })
 }
 
-/// A header name or value: a slice of the frame, or a fresh buffer when it had escapes.
+/// A header name or value that is exactly the bytes `range` of the frame.
 #[inline]
-fn text(
-    raw: &Bytes,
-    range: Range<usize>,
-    unescape: bool,
-    version: Version,
-    scratch: &mut Vec<u8>,
-) -> Result<ByteStr, DecodeError> {
-    if unescape && memchr::memchr(b'\\', &raw[range.clone()]).is_some() {
-        return unescaped_text(&raw[range], version, scratch);
+fn span_text(range: Range<usize>) -> Text {
+    Text::Span {
+        start: range.start,
+        end: range.end,
     }
-    // SAFETY: the whole header line is UTF-8 (ASCII, or validated in `check`), and `range` splits
-    // it at an ASCII colon or its ends, which are char boundaries.
-    Ok(unsafe { ByteStr::from_utf8_unchecked(raw.slice(range)) })
 }
 
-/// The rare case, kept out of the hot loop: text with escape sequences gets its own buffer.
+/// A header whose line has a backslash, in a frame whose headers are escaped: the rare case,
+/// kept out of the hot loop. Each part with an escape sequence gets its own buffer.
 #[cold]
+fn escaped_header(
+    raw: &Bytes,
+    span: HeaderSpan,
+    version: Version,
+    scratch: &mut Vec<u8>,
+) -> Result<(Text, Text), DecodeError> {
+    let mut text = |range: Range<usize>| -> Result<Text, DecodeError> {
+        if memchr::memchr(b'\\', &raw[range.clone()]).is_some() {
+            unescaped_text(&raw[range], version, scratch).map(Text::Shared)
+        } else {
+            Ok(span_text(range))
+        }
+    };
+    Ok((text(span.name)?, text(span.value)?))
+}
+
+/// Text with escape sequences, in a buffer of its own.
 fn unescaped_text(
     bytes: &[u8],
     version: Version,

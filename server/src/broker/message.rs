@@ -44,11 +44,9 @@ impl Message {
     ) -> Message {
         let headers = send_headers
             .entries()
-            .iter()
             .filter(|(n, _)| !NOT_FORWARDED.contains(&n.as_str()))
-            .cloned()
-            .collect::<Vec<_>>();
-        Message::new(id, destination, headers.into_iter().collect(), body)
+            .collect();
+        Message::new(id, destination, headers, body)
     }
 
     pub fn new(id: u64, destination: ByteStr, headers: Headers, body: Bytes) -> Message {

@@ -337,7 +337,7 @@ impl Session {
     }
 
     async fn on_frame(&mut self, frame: Frame) {
-        let receipt = frame.headers.get_bytestr("receipt").cloned();
+        let receipt = frame.headers.get_bytestr("receipt");
         let command = frame.command;
         match self.handle(frame).await {
             Ok(()) => {
@@ -481,7 +481,6 @@ impl Session {
         let destination = frame
             .headers
             .get_bytestr("destination")
-            .cloned()
             .ok_or_else(|| Violation::new("SEND frame without destination header"))?;
         let broker = self.server.broker();
         if let Route::App(path) = broker.route(&destination) {
@@ -582,7 +581,7 @@ impl Session {
     async fn subscribe(&mut self, frame: Frame) -> Result<(), Violation> {
         let destination = required(&frame, "destination")?.to_owned();
         let id = match frame.headers.get_bytestr("id") {
-            Some(id) => id.clone(),
+            Some(id) => id,
             // 1.0 made `id` optional: the destination names the subscription.
             None if self.link.version() == Version::V1_0 => ByteStr::from(destination.clone()),
             None => return Err(Violation::new("SUBSCRIBE frame without id header")),
