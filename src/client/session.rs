@@ -1022,20 +1022,8 @@ impl Session {
 }
 
 /// Appends `n` in decimal, without `core::fmt` (which would weigh on the Wasm build).
-pub(crate) fn push_u64(out: &mut String, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    for &d in &digits[i..] {
-        out.push(char::from(d));
-    }
+pub(crate) fn push_u64(out: &mut String, n: u64) {
+    out.push_str(crate::codec::decimal(n, &mut [0; 20]));
 }
 
 /// Concatenates a debug line.

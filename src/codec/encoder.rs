@@ -8,6 +8,7 @@
 
 use bytes::{BufMut, Bytes, BytesMut};
 
+use super::decimal::decimal;
 use super::escape;
 use crate::frame::{Command, Frame, Version};
 
@@ -113,8 +114,8 @@ impl Encoder {
         }
         if self.content_length || memchr::memchr(0, body).is_some() {
             out.put_slice(b"content-length:");
-            let digits = itoa_buf(body.len());
-            out.put_slice(digits.as_bytes());
+            let mut digits = [0; 20];
+            out.put_slice(decimal(body.len() as u64, &mut digits).as_bytes());
             out.put_u8(b'\n');
         }
         out.put_u8(b'\n');
@@ -153,32 +154,6 @@ impl Encoder {
         buf.push(b'\n');
         out.put_slice(&buf);
     }
-}
-
-/// A decimal number without going through `fmt` (which would weigh on the Wasm build).
-struct Digits {
-    buf: [u8; 20],
-    start: usize,
-}
-
-impl Digits {
-    fn as_bytes(&self) -> &[u8] {
-        &self.buf[self.start..]
-    }
-}
-
-fn itoa_buf(mut n: usize) -> Digits {
-    let mut buf = [0u8; 20];
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    Digits { buf, start: i }
 }
 
 fn estimate(frame: &Frame) -> usize {

@@ -13,10 +13,12 @@
 //!
 //! This is the only STOMP parser in the repository: the browser client and the server both use it.
 
+mod decimal;
 mod decoder;
 mod encoder;
 pub mod escape;
 mod word;
 
+pub use decimal::decimal;
 pub use decoder::{DecodeError, Decoded, Decoder, Limits};
 pub use encoder::Encoder;

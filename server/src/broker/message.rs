@@ -7,6 +7,7 @@
 use std::sync::OnceLock;
 
 use bytes::{Bytes, BytesMut};
+use stomp_wasm::codec::decimal;
 use stomp_wasm::{ByteStr, Command, Encoder, Headers, Version};
 
 use crate::session::outbox::OutFrame;
@@ -105,21 +106,6 @@ pub struct Delivery<'a> {
     pub redelivered: bool,
 }
 
-/// Formats a number without allocating.
-pub fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &str {
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    // Only ASCII digits were written.
-    std::str::from_utf8(&buf[i..]).unwrap_or("0")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -152,12 +138,5 @@ mod tests {
         assert_eq!(f.get("x-custom"), Some("a:b"));
         assert_eq!(f.get("receipt"), None);
         assert_eq!(&f.body[..], b"hi");
-    }
-
-    #[test]
-    fn decimal_formats() {
-        let mut b = [0u8; 20];
-        assert_eq!(decimal(0, &mut b), "0");
-        assert_eq!(decimal(u64::MAX, &mut b), "18446744073709551615");
     }
 }
