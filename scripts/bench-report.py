@@ -283,7 +283,9 @@ def sockjs_section(meta, runs):
       "limit (`[sockjs] response_limit`).")
     w("")
     w("The anchor column is **quoted from the issue, not re-measured**: sockjs-node in front of "
-      "RabbitMQ, sockjs-client in node, 1→1, on this machine.")
+      "RabbitMQ, sockjs-client in node, 1→1, on this machine. Both ends differ from our run (loadgen, "
+      "a Rust client, instead of sockjs-client in node), so the columns compare whole setups, "
+      "not servers alone.")
     w("")
     w("| transport | stomp-server msgs/s published | stomp-server msgs/s delivered | "
       "anchor: sockjs-node + RabbitMQ (quoted) |")

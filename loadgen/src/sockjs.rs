@@ -161,10 +161,10 @@ fn bad_frame(e: impl std::fmt::Display) -> LoadError {
     LoadError::Invalid(format!("bad SockJS frame: {e}"))
 }
 
+type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<TcpStream>>;
+
 async fn ws_reader(
-    mut stream: futures_util::stream::SplitStream<
-        tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<TcpStream>>,
-    >,
+    mut stream: futures_util::stream::SplitStream<Ws>,
     tx: mpsc::Sender<Result<String, LoadError>>,
 ) {
     let result = async {
@@ -184,10 +184,7 @@ async fn ws_reader(
 }
 
 async fn ws_writer(
-    mut sink: futures_util::stream::SplitSink<
-        tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<TcpStream>>,
-        Message,
-    >,
+    mut sink: futures_util::stream::SplitSink<Ws, Message>,
     mut rx: mpsc::Receiver<Vec<String>>,
 ) {
     while let Some(mut batch) = rx.recv().await {
