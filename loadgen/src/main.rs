@@ -1,5 +1,7 @@
 //! `loadgen`: the load harness for STOMP brokers — ours (stomp-server) and RabbitMQ — over
-//! WebSocket and TCP, on 127.0.0.1 only.
+//! WebSocket and TCP, and STOMP over SockJS (`--transport sockjs-websocket | xhr-streaming |
+//! xhr-polling | eventsource`, stomp-server's `--sockjs` endpoint; [`sockjs`]), on 127.0.0.1
+//! only.
 //!
 //! Scenarios (one per run, each bounded in count and time):
 //! - `throughput`: N publishers → one topic → M subscribers, as fast as the broker goes;

@@ -451,3 +451,86 @@ impl Http {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::net::TcpListener;
+
+    #[test]
+    fn endpoint_accepts_loopback_http_only() {
+        let e = Endpoint::parse("http://127.0.0.1:8080/stomp/").expect("loopback");
+        assert_eq!(e.authority, "127.0.0.1:8080");
+        assert_eq!(e.path, "/stomp");
+        assert!(matches!(
+            Endpoint::parse("http://10.0.0.1:8080/stomp"),
+            Err(LoadError::NotLoopback(_))
+        ));
+        assert!(Endpoint::parse("ws://127.0.0.1:8080/stomp").is_err());
+    }
+
+    /// Serves one canned response to whatever request arrives.
+    async fn canned(response: &'static [u8]) -> String {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr").to_string();
+        tokio::spawn(async move {
+            let (mut s, _) = listener.accept().await.expect("accept");
+            let mut buf = [0; 1024];
+            let _ = s.read(&mut buf).await;
+            // Written in two parts so a chunk straddles TCP reads.
+            let (a, b) = response.split_at(response.len() / 2);
+            s.write_all(a).await.expect("write");
+            s.flush().await.expect("flush");
+            tokio::task::yield_now().await;
+            s.write_all(b).await.expect("write");
+        });
+        addr
+    }
+
+    #[tokio::test]
+    async fn chunked_body_pieces_with_extensions_and_trailers() {
+        let addr = canned(
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n\
+              2\r\no\n\r\n9;ext=1\r\na[\"x\\n\"]\n\r\n0\r\nX-Trailer: 1\r\n\r\n",
+        )
+        .await;
+        let mut http = Http::connect(&addr).await.expect("connect");
+        assert_eq!(
+            http.request("POST", "/s/xhr", b"").await.expect("head"),
+            200
+        );
+        assert_eq!(
+            http.next_piece().await.expect("piece"),
+            Some(b"o\n".to_vec())
+        );
+        assert_eq!(
+            http.next_piece().await.expect("piece"),
+            Some(b"a[\"x\\n\"]\n".to_vec())
+        );
+        assert_eq!(http.next_piece().await.expect("end"), None);
+        assert!(http.keep_alive);
+    }
+
+    #[tokio::test]
+    async fn content_length_body_and_bad_chunk_size() {
+        let addr = canned(b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n").await;
+        let mut http = Http::connect(&addr).await.expect("connect");
+        assert_eq!(
+            http.request("POST", "/s/xhr_send", b"[\"a\"]")
+                .await
+                .expect("head"),
+            204
+        );
+        assert_eq!(http.next_piece().await.expect("end"), None);
+
+        let addr = canned(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n").await;
+        let mut http = Http::connect(&addr).await.expect("connect");
+        http.request("GET", "/s/eventsource", b"")
+            .await
+            .expect("head");
+        assert!(matches!(
+            http.next_piece().await,
+            Err(LoadError::Invalid(_))
+        ));
+    }
+}
