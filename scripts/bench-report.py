@@ -2,6 +2,10 @@
 """Renders docs/BENCHMARKS.md from one scripts/bench.sh run (its meta JSON and JSON lines).
 
     python3 scripts/bench-report.py target/bench/meta-STAMP.json target/bench/results-STAMP.jsonl
+    python3 scripts/bench-report.py --merge-sockjs docs/BENCHMARKS.md META RESULTS
+
+The second form (a run of SockJS transports only) replaces or appends the page's
+"SockJS transports" section and leaves the rest of the page as it is.
 
 Only figures found in the results appear; a scenario that did not run shows "–", one that ran
 with lost messages or connections is marked with "(!)" and listed under the table.
@@ -246,5 +250,89 @@ def main():
     print("\n".join(out))
 
 
+SOCKJS_HEADING = "## SockJS transports"
+SOCKJS_TRANSPORTS = [
+    ("sockjs-websocket", "websocket"),
+    ("xhr-streaming", "xhr-streaming"),
+    ("xhr-polling", "xhr-polling"),
+    ("eventsource", "eventsource"),
+]
+# Quoted from the issue "SockJS on the server", not re-measured here: sockjs-node in front of
+# RabbitMQ, sockjs-client in node, 1→1, on this machine.
+SOCKJS_ANCHOR = {
+    "sockjs-websocket": 10_200,
+    "xhr-streaming": 12_200,
+    "xhr-polling": 13_500,
+    "eventsource": 7_600,
+}
+
+
+def sockjs_section(meta, runs):
+    lines = [SOCKJS_HEADING, ""]
+    w = lines.append
+    p = meta["params"]
+    w(f"Measured {meta['date']}, commit `{meta['commit']}`, `{meta['command']}` "
+      f"(load {meta['load_start']} → {meta['load_end']}; {meta['cores']} cores shared).")
+    w("")
+    w("STOMP over SockJS at stomp-server's `/stomp` endpoint, loadgen as the SockJS client "
+      "(`loadgen --transport <name> --sockjs http://HOST:PORT/stomp throughput`, "
+      "see loadgen/src/sockjs.rs): one publisher, one subscriber, one topic, 100-byte bodies, "
+      f"at most {p['max_1to1']:,} messages or {p['throughput_secs']} s of publishing. "
+      "HTTP transports send with `xhr_send`, one request in flight per session, batching "
+      "what queued meanwhile; xhr-streaming re-opens its response at the server's 128 KB "
+      "limit (`[sockjs] response_limit`).")
+    w("")
+    w("The anchor column is **quoted from the issue, not re-measured**: sockjs-node in front of "
+      "RabbitMQ, sockjs-client in node, 1→1, on this machine. Both ends differ from our run (loadgen, "
+      "a Rust client, instead of sockjs-client in node), so the columns compare whole setups, "
+      "not servers alone.")
+    w("")
+    w("| transport | stomp-server msgs/s published | stomp-server msgs/s delivered | "
+      "anchor: sockjs-node + RabbitMQ (quoted) |")
+    w("|---|---|---|---|")
+    for transport, name in SOCKJS_TRANSPORTS:
+        r = find(runs, OURS, transport, "throughput", subscribers=1)
+        w(f"| {name} | {fmt_rate(r, 'published_per_sec')} | {fmt_rate(r, 'deliveries_per_sec')} "
+          f"| {SOCKJS_ANCHOR[transport]:,} |")
+    unclean = [r for r in runs if r["scenario"] == "throughput" and not clean(r)]
+    if unclean:
+        w("")
+        w("(!) incomplete runs:")
+        for r in unclean:
+            w(f"- {r['transport']}: delivered {r['delivered']}/{r['expected_deliveries']}, "
+              f"errors {r['errors']}")
+    w("")
+    w("Raw figures of this run:")
+    w("")
+    w("```json")
+    for r in runs:
+        w(json.dumps(r, separators=(",", ":")))
+    w("```")
+    return "\n".join(lines)
+
+
+def merge_sockjs(doc_path, meta_path, results_path):
+    meta, runs = load(meta_path, results_path)
+    section = sockjs_section(meta, runs)
+    try:
+        with open(doc_path) as f:
+            page = f.read()
+    except FileNotFoundError:
+        page = "# Benchmarks\n"
+    start = page.find(SOCKJS_HEADING + "\n")
+    if start < 0:
+        page = page.rstrip("\n") + "\n\n" + section + "\n"
+    else:
+        # The section runs to the next "## " heading or the end of the page.
+        end = page.find("\n## ", start + len(SOCKJS_HEADING))
+        rest = page[end + 1:] if end >= 0 else ""
+        page = page[:start] + section + "\n" + ("\n" + rest if rest else "")
+    with open(doc_path, "w") as f:
+        f.write(page)
+
+
 if __name__ == "__main__":
-    main()
+    if len(sys.argv) == 5 and sys.argv[1] == "--merge-sockjs":
+        merge_sockjs(sys.argv[2], sys.argv[3], sys.argv[4])
+    else:
+        main()

@@ -1,4 +1,4 @@
-//! One STOMP connection over TCP or WebSocket, split into a [`FrameReader`] and a
+//! One STOMP connection over TCP, WebSocket or SockJS ([`crate::sockjs`]), split into a [`FrameReader`] and a
 //! [`FrameWriter`] so a task can read while another writes.
 //!
 //! Frames are decoded and encoded with the repository's own codec (`stomp_wasm`); over WebSocket
@@ -20,6 +20,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use crate::error::LoadError;
+use crate::sockjs;
 
 /// Where the broker is.
 #[derive(Debug, Clone)]
@@ -28,6 +29,8 @@ pub enum Target {
     Tcp(SocketAddr),
     /// STOMP over WebSocket, e.g. `ws://127.0.0.1:15674/ws`.
     Ws(String),
+    /// STOMP over SockJS at an endpoint such as `http://127.0.0.1:8080/stomp`.
+    SockJs(sockjs::Kind, sockjs::Endpoint),
 }
 
 impl Target {
@@ -36,6 +39,8 @@ impl Target {
         match self {
             Target::Tcp(addr) if addr.ip().is_loopback() => Ok(()),
             Target::Tcp(addr) => Err(LoadError::NotLoopback(addr.to_string())),
+            // `Endpoint::parse` accepted only loopback hosts.
+            Target::SockJs(..) => Ok(()),
             Target::Ws(url) => {
                 let rest = url
                     .strip_prefix("ws://")
@@ -55,6 +60,7 @@ impl Target {
         match self {
             Target::Tcp(_) => "tcp",
             Target::Ws(_) => "ws",
+            Target::SockJs(kind, _) => kind.name(),
         }
     }
 }
@@ -82,11 +88,17 @@ type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 enum ReadHalf {
     Tcp(OwnedReadHalf),
     Ws(SplitStream<Ws>),
+    SockJs(tokio::sync::mpsc::Receiver<Result<String, LoadError>>),
 }
 
 enum WriteHalf {
     Tcp(BufWriter<OwnedWriteHalf>),
     Ws(SplitSink<Ws, Message>),
+    /// STOMP frames queued until `flush` hands them to the SockJS sender as one batch.
+    SockJs {
+        tx: tokio::sync::mpsc::Sender<Vec<String>>,
+        pending: Vec<String>,
+    },
 }
 
 /// Yields whole frames, skipping heart-beats.
@@ -131,6 +143,16 @@ pub async fn connect(
                 tokio_tungstenite::connect_async_with_config(request, None, true).await?;
             let (w, r) = ws.split();
             (ReadHalf::Ws(r), WriteHalf::Ws(w))
+        }
+        Target::SockJs(kind, endpoint) => {
+            let conn = sockjs::open(*kind, endpoint).await?;
+            (
+                ReadHalf::SockJs(conn.incoming),
+                WriteHalf::SockJs {
+                    tx: conn.outgoing,
+                    pending: Vec::new(),
+                },
+            )
         }
     };
     let mut reader = FrameReader {
@@ -224,6 +246,11 @@ impl FrameReader {
                     Some(Ok(Message::Text(text))) => self.decoder.feed(text.as_bytes()),
                     Some(Ok(_)) => {} // ping/pong: tungstenite answers pings itself
                 },
+                ReadHalf::SockJs(rx) => match rx.recv().await {
+                    None => return Err(LoadError::Closed),
+                    Some(Err(e)) => return Err(e),
+                    Some(Ok(message)) => self.decoder.feed(message.as_bytes()),
+                },
             }
         }
     }
@@ -254,6 +281,11 @@ impl FrameWriter {
                 let bytes = self.scratch.split().freeze();
                 sink.feed(Message::Binary(bytes)).await?;
             }
+            WriteHalf::SockJs { pending, .. } => {
+                let text = String::from_utf8(self.scratch.to_vec())
+                    .map_err(|_| LoadError::Invalid("binary STOMP frame over SockJS".into()))?;
+                pending.push(text);
+            }
         }
         Ok(())
     }
@@ -262,6 +294,12 @@ impl FrameWriter {
         match &mut self.inner {
             WriteHalf::Tcp(w) => w.flush().await?,
             WriteHalf::Ws(sink) => sink.flush().await?,
+            WriteHalf::SockJs { tx, pending } => {
+                if !pending.is_empty() {
+                    let batch = std::mem::take(pending);
+                    tx.send(batch).await.map_err(|_| LoadError::Closed)?;
+                }
+            }
         }
         Ok(())
     }
@@ -274,6 +312,10 @@ impl FrameWriter {
                 w.flush().await?;
             }
             WriteHalf::Ws(sink) => sink.send(Message::Binary(b"\n".as_slice().into())).await?,
+            WriteHalf::SockJs { tx, .. } => tx
+                .send(vec!["\n".to_owned()])
+                .await
+                .map_err(|_| LoadError::Closed)?,
         }
         Ok(())
     }

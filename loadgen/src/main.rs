@@ -1,5 +1,7 @@
 //! `loadgen`: the load harness for STOMP brokers — ours (stomp-server) and RabbitMQ — over
-//! WebSocket and TCP, on 127.0.0.1 only.
+//! WebSocket and TCP, and STOMP over SockJS (`--transport sockjs-websocket | xhr-streaming |
+//! xhr-polling | eventsource`, stomp-server's `--sockjs` endpoint; [`sockjs`]), on 127.0.0.1
+//! only.
 //!
 //! Scenarios (one per run, each bounded in count and time):
 //! - `throughput`: N publishers → one topic → M subscribers, as fast as the broker goes;
@@ -19,6 +21,7 @@ mod idle;
 mod latency;
 mod roles;
 mod rss;
+mod sockjs;
 mod throughput;
 
 use std::net::SocketAddr;
@@ -33,7 +36,7 @@ use crate::error::LoadError;
 #[derive(Debug, Parser)]
 #[command(
     version,
-    about = "Load harness for STOMP brokers over WebSocket and TCP (127.0.0.1 only)"
+    about = "Load harness for STOMP brokers over WebSocket, TCP and SockJS (127.0.0.1 only)"
 )]
 struct Cli {
     /// Which transport to drive.
@@ -45,6 +48,9 @@ struct Cli {
     /// STOMP-over-WebSocket URL (RabbitMQ: ws://127.0.0.1:15674/ws).
     #[arg(long, default_value = "ws://127.0.0.1:15674/ws")]
     ws: String,
+    /// SockJS endpoint of the SockJS transports (stomp-server: http://127.0.0.1:8080/stomp).
+    #[arg(long, default_value = "http://127.0.0.1:8080/stomp")]
+    sockjs: String,
     #[arg(long, default_value = "guest")]
     login: String,
     #[arg(long, default_value = "guest")]
@@ -69,6 +75,11 @@ struct Cli {
 enum Transport {
     Ws,
     Tcp,
+    /// SockJS `websocket` transport (SockJS framing inside WebSocket text messages).
+    SockjsWebsocket,
+    XhrStreaming,
+    XhrPolling,
+    Eventsource,
 }
 
 #[derive(Debug, Subcommand)]
@@ -116,6 +127,22 @@ async fn run(cli: &Cli) -> Result<(), LoadError> {
     let target = match cli.transport {
         Transport::Tcp => Target::Tcp(cli.tcp),
         Transport::Ws => Target::Ws(cli.ws.clone()),
+        Transport::SockjsWebsocket => Target::SockJs(
+            sockjs::Kind::WebSocket,
+            sockjs::Endpoint::parse(&cli.sockjs)?,
+        ),
+        Transport::XhrStreaming => Target::SockJs(
+            sockjs::Kind::XhrStreaming,
+            sockjs::Endpoint::parse(&cli.sockjs)?,
+        ),
+        Transport::XhrPolling => Target::SockJs(
+            sockjs::Kind::XhrPolling,
+            sockjs::Endpoint::parse(&cli.sockjs)?,
+        ),
+        Transport::Eventsource => Target::SockJs(
+            sockjs::Kind::EventSource,
+            sockjs::Endpoint::parse(&cli.sockjs)?,
+        ),
     };
     target.check_loopback()?;
     let opts = ConnectOptions {

@@ -15,6 +15,10 @@
 //!
 //! [limits]
 //! outbound_buffer = 524288
+//!
+//! [sockjs]
+//! heartbeat_ms = 25000
+//! response_limit = 131072
 //! ```
 
 use std::net::SocketAddr;
@@ -55,6 +59,7 @@ pub struct Config {
     pub heartbeat: Heartbeat,
     pub limits: LimitsConfig,
     pub security: Security,
+    pub sockjs: SockJsSettings,
 }
 
 impl Default for Config {
@@ -68,6 +73,7 @@ impl Default for Config {
             heartbeat: Heartbeat::default(),
             limits: LimitsConfig::default(),
             security: Security::default(),
+            sockjs: SockJsSettings::default(),
         }
     }
 }
@@ -216,6 +222,51 @@ impl LimitsConfig {
     }
 }
 
+/// SockJS session settings of the STOMP endpoint at `endpoints.sockjs`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SockJsSettings {
+    /// Interval of the SockJS `h` frame sent on an idle session.
+    pub heartbeat_ms: u64,
+    /// How long an HTTP-transport session waits for the client's next receiving request.
+    pub disconnect_delay_ms: u64,
+    /// Bytes of frames after which a streaming response (`xhr_streaming`, `eventsource`,
+    /// `htmlfile`) ends so the client opens a new one.
+    pub response_limit: usize,
+    /// STOMP frames queued towards one SockJS client before the session waits for a poll
+    /// (the session's outbox is bounded in bytes by `limits.outbound_buffer` as well).
+    pub outgoing_queue: usize,
+}
+
+impl Default for SockJsSettings {
+    fn default() -> SockJsSettings {
+        SockJsSettings {
+            heartbeat_ms: 25_000,
+            disconnect_delay_ms: 5_000,
+            response_limit: 128 * 1024,
+            outgoing_queue: 64,
+        }
+    }
+}
+
+impl SockJsSettings {
+    /// Rejects values that would break the SockJS transports.
+    fn validate(&self) -> Result<(), ConfigError> {
+        let zero = [
+            ("heartbeat_ms", self.heartbeat_ms == 0),
+            ("disconnect_delay_ms", self.disconnect_delay_ms == 0),
+            ("response_limit", self.response_limit == 0),
+            ("outgoing_queue", self.outgoing_queue == 0),
+        ];
+        if let Some((name, _)) = zero.iter().find(|(_, is_zero)| *is_zero) {
+            return Err(ConfigError::Invalid(format!(
+                "sockjs.{name} must be positive"
+            )));
+        }
+        Ok(())
+    }
+}
+
 /// Authentication and WebSocket origins.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -282,6 +333,7 @@ impl Config {
         if self.limits.outbound_buffer == 0 || self.limits.max_frame_size == 0 {
             return Err(ConfigError::Invalid("limits must be positive".into()));
         }
+        self.sockjs.validate()?;
         Ok(())
     }
 

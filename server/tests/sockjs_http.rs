@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use sockjs_util::*;
 use stomp_server::sockjs::SockJsConfig;
+use stomp_server::{App, Config, Listeners, Server};
 
 fn config() -> SockJsConfig {
     SockJsConfig::default()
@@ -567,4 +568,90 @@ async fn http11_keep_alive_serves_a_second_request() {
         .await;
     assert_eq!(head.status, 200);
     assert_eq!(c.body(&head).await, "Welcome to SockJS!\n");
+}
+
+/// The STOMP endpoint (`endpoints.sockjs`) of a server built from `config`.
+async fn stomp_endpoint(config: Config) -> std::net::SocketAddr {
+    let server = Server::builder(config)
+        .app(App::new())
+        .build()
+        .expect("server builds");
+    let http = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = http.local_addr().unwrap();
+    let routes = stomp_server::sockjs::stomp::routes(&server, false);
+    tokio::spawn(async move {
+        let listeners = Listeners {
+            tcp: None,
+            http: Some(http),
+        };
+        server
+            .serve(listeners, Some(routes), std::future::pending())
+            .await
+            .expect("server runs");
+    });
+    addr
+}
+
+#[tokio::test]
+async fn configured_response_limit_ends_xhr_streaming_at_that_many_bytes() {
+    const LIMIT: usize = 300;
+    let mut config = Config {
+        www: std::env::temp_dir().join("stomp-server-test-no-www"),
+        ..Config::default()
+    };
+    config.sockjs.response_limit = LIMIT;
+    config.validate().expect("valid configuration");
+    let addr = stomp_endpoint(config).await;
+    let url = session_url("/stomp");
+
+    let (head, mut s) = open_stream(addr, "POST", &format!("{url}/xhr_streaming"), &[]).await;
+    assert_eq!(head.status, 200);
+    assert!(s.chunk_text().await.unwrap().starts_with('h'), "prelude");
+    assert_eq!(s.chunk_text().await.unwrap(), "o\n");
+    // CONNECT, subscribe, and a 200-byte message to ourselves: more than LIMIT bytes of frames.
+    let frames = [
+        "CONNECT\naccept-version:1.2\nhost:/\nheart-beat:0,0\n\n\0".to_owned(),
+        "SUBSCRIBE\nid:0\ndestination:/topic/limit\nreceipt:r1\n\n\0".to_owned(),
+        format!("SEND\ndestination:/topic/limit\n\n{}\0", "x".repeat(200)),
+    ];
+    let mut body = String::new();
+    stomp_wasm::sockjs::json::encode_string_array_into(&frames, &mut body);
+    assert_eq!(
+        post(addr, &format!("{url}/xhr_send"), &body).await.status(),
+        204
+    );
+    // Every frame counted since "o\n"; the response ends with the one that crosses the limit.
+    let mut written = 2;
+    let mut saw_message = false;
+    while let Some(chunk) = s.chunk_text().await {
+        assert!(written < LIMIT, "frame written after the limit was reached");
+        saw_message |= chunk.contains("MESSAGE");
+        written += chunk.len();
+    }
+    assert!(
+        written >= LIMIT,
+        "stream ended early, after {written} bytes"
+    );
+
+    // The session lives on: a new streaming request picks up where the last one stopped.
+    let (_, mut s2) = open_stream(addr, "POST", &format!("{url}/xhr_streaming"), &[]).await;
+    assert!(s2.chunk_text().await.unwrap().starts_with('h'));
+    if !saw_message {
+        let next = s2.chunk_text().await.unwrap();
+        assert!(next.contains("MESSAGE"), "{next}");
+    }
+}
+
+#[test]
+fn sockjs_settings_of_zero_are_refused() {
+    for key in [
+        "heartbeat_ms",
+        "disconnect_delay_ms",
+        "response_limit",
+        "outgoing_queue",
+    ] {
+        let config: Config = toml::from_str(&format!("[sockjs]\n{key} = 0\n")).expect("parses");
+        let err = config.validate().expect_err("zero refused").to_string();
+        assert!(err.contains(&format!("sockjs.{key}")), "{err}");
+    }
 }

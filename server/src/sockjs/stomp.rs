@@ -10,6 +10,7 @@
 use std::collections::VecDeque;
 use std::io;
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use stomp_wasm::sockjs::binary::{self, BASE64, TRANSFER_ENCODING_HEADER};
@@ -49,15 +50,21 @@ impl SockJsHandler for StompOverSockJs {
     }
 }
 
-/// The SockJS settings for the STOMP endpoint, derived from the server's limits.
+/// The SockJS settings for the STOMP endpoint: the `[sockjs]` section of the server's
+/// configuration, and a request-body bound derived from its limits.
 pub fn stomp_sockjs_config(server: &Server) -> SockJsConfig {
-    let limits = &server.config().limits;
+    let config = server.config();
+    let limits = &config.limits;
+    let sockjs = &config.sockjs;
     SockJsConfig {
+        heartbeat_interval: Duration::from_millis(sockjs.heartbeat_ms.max(1)),
+        disconnect_delay: Duration::from_millis(sockjs.disconnect_delay_ms.max(1)),
+        response_limit: sockjs.response_limit.max(1),
         // A request body holds a JSON array of frames; JSON escaping can grow them.
         max_payload_bytes: limits.max_frame_size.saturating_mul(4).max(64 * 1024),
         // Frames can be large: keep few of them here. The session's own outbox is bounded in
         // bytes (`limits.outbound_buffer`) and waits, within its send timeout, for a poll.
-        outgoing_queue: 64,
+        outgoing_queue: sockjs.outgoing_queue.max(1),
         ..SockJsConfig::default()
     }
 }
