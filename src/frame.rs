@@ -265,40 +265,179 @@ impl fmt::Display for ByteStr {
     }
 }
 
-/// One header name or value inside [`Headers`].
-#[derive(Clone)]
-pub(crate) enum Text {
-    /// Bytes `start..end` of the frame the headers were decoded from ([`Headers::raw`]): what the
-    /// decoder stores, so a decoded header costs no reference count and no allocation.
-    Span { start: usize, end: usize },
-    /// Text of its own: a well-known name (static), an unescaped value, or a header added later.
-    Shared(ByteStr),
+/// The header names STOMP and its brokers use. A decoded header with one of these names stores
+/// its index (one byte) instead of a span or a string.
+const KNOWN_NAMES: [&str; 26] = [
+    "destination",
+    "message-id",
+    "subscription",
+    "content-type",
+    "content-length",
+    "ack",
+    "id",
+    "receipt",
+    "receipt-id",
+    "transaction",
+    "message",
+    "version",
+    "accept-version",
+    "heart-beat",
+    "host",
+    "login",
+    "passcode",
+    "server",
+    "session",
+    "persistent",
+    "redelivered",
+    "reply-to",
+    "expires",
+    "priority",
+    "timestamp",
+    "correlation-id",
+];
+
+/// The index of `name` in the table of well-known header names (exact, case-sensitive match).
+pub(crate) fn known_name(name: &[u8]) -> Option<KnownName> {
+    // One comparison per candidate of the same length; the match compiles to a switch on length.
+    let index = match name {
+        b"destination" => 0,
+        b"message-id" => 1,
+        b"subscription" => 2,
+        b"content-type" => 3,
+        b"content-length" => 4,
+        b"ack" => 5,
+        b"id" => 6,
+        b"receipt" => 7,
+        b"receipt-id" => 8,
+        b"transaction" => 9,
+        b"message" => 10,
+        b"version" => 11,
+        b"accept-version" => 12,
+        b"heart-beat" => 13,
+        b"host" => 14,
+        b"login" => 15,
+        b"passcode" => 16,
+        b"server" => 17,
+        b"session" => 18,
+        b"persistent" => 19,
+        b"redelivered" => 20,
+        b"reply-to" => 21,
+        b"expires" => 22,
+        b"priority" => 23,
+        b"timestamp" => 24,
+        b"correlation-id" => 25,
+        _ => return None,
+    };
+    Some(KnownName(index))
 }
 
-/// The text of `t`, read from `raw` when it is a span of it.
+/// A well-known header name: an index into [`KNOWN_NAMES`], only made by [`known_name`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct KnownName(u8);
+
+impl KnownName {
+    pub(crate) fn as_str(self) -> &'static str {
+        // `known_name` only makes indices below `KNOWN_NAMES.len()`; `get` keeps this total.
+        KNOWN_NAMES.get(usize::from(self.0)).copied().unwrap_or("")
+    }
+}
+
+/// A header name or value as the decoder hands it to [`Headers::push_decoded`].
+pub(crate) enum Part {
+    /// Bytes `start..end` of the frame the headers were made with.
+    Span(std::ops::Range<usize>),
+    Known(KnownName),
+    /// Text of its own (an unescaped name or value).
+    Owned(ByteStr),
+}
+
+/// One header name or value inside [`Headers`], packed in one word so a header is 16 bytes and
+/// is built in registers and stored whole (an enum's tag byte written apart from its fields
+/// stalled the reload of the entry).
+///
+/// Bit 63 clear: a span of [`Headers::raw`], the frame the headers were decoded from, with its
+/// start in bits 32..63 and its end in bits 0..32 (both below 2^31). Bit 63 set: bits 0..32 are
+/// an index, into the well-known names (bit 62 clear) or into `Headers::owned` (bit 62 set).
+#[derive(Clone, Copy)]
+struct Text(u64);
+
+const NOT_SPAN: u64 = 1 << 63;
+const OWNED: u64 = 1 << 62;
+/// Spans must start and end below this to be packed.
+const SPAN_LIMIT: usize = 1 << 31;
+
+/// A [`Text`] unpacked.
+enum TextKind {
+    Span { start: usize, end: usize },
+    Known(KnownName),
+    Owned(usize),
+}
+
+impl Text {
+    /// Bytes `start..end` of the frame. Both must be below [`SPAN_LIMIT`].
+    #[inline(always)]
+    fn span(start: usize, end: usize) -> Text {
+        Text(((start as u64) << 32) | end as u64)
+    }
+
+    #[inline(always)]
+    fn known(k: KnownName) -> Text {
+        Text(NOT_SPAN | u64::from(k.0))
+    }
+
+    fn owned(index: u32) -> Text {
+        Text(NOT_SPAN | OWNED | u64::from(index))
+    }
+
+    #[inline(always)]
+    fn kind(self) -> TextKind {
+        let low = (self.0 & 0xffff_ffff) as usize;
+        if self.0 & NOT_SPAN == 0 {
+            TextKind::Span {
+                start: (self.0 >> 32) as usize,
+                end: low,
+            }
+        } else if self.0 & OWNED == 0 {
+            // Only `Text::known` makes this kind, from a `KnownName`, whose index fits a u8.
+            TextKind::Known(KnownName(low as u8))
+        } else {
+            TextKind::Owned(low)
+        }
+    }
+}
+
+/// The text of `t`, read from `raw` or `owned`.
 #[inline]
-fn resolve<'a>(raw: &'a Bytes, t: &'a Text) -> &'a str {
-    match t {
-        Text::Span { start, end } => {
-            let bytes = &raw[*start..*end];
+fn resolve<'a>(raw: &'a Bytes, owned: &'a [ByteStr], t: Text) -> &'a str {
+    match t.kind() {
+        TextKind::Span { start, end } => {
+            let bytes = raw.get(start..end).unwrap_or_default();
             // SAFETY: spans are only created by `Headers::push_decoded`, whose contract is that
             // `start..end` lies in `raw`, is valid UTF-8 and starts and ends on char boundaries;
             // `raw` is only ever set together with the spans into it (`Headers::decoded`) and
-            // is never modified afterwards (it is private and `Bytes` is immutable).
+            // is never modified afterwards (it is private and `Bytes` is immutable). Were the
+            // range out of bounds anyway, `get` yields the empty slice, which is UTF-8 too.
             unsafe { std::str::from_utf8_unchecked(bytes) }
         }
-        Text::Shared(s) => s.as_str(),
+        TextKind::Known(k) => k.as_str(),
+        TextKind::Owned(i) => owned.get(i).map_or("", ByteStr::as_str),
     }
 }
 
 /// `t` as a shareable string: a slice of `raw` (one reference count, no copy) or a clone.
-fn to_bytestr(raw: &Bytes, t: &Text) -> ByteStr {
-    match t {
-        Text::Span { start, end } => {
-            // SAFETY: as in `resolve`: the span is UTF-8 on char boundaries within `raw`.
-            unsafe { ByteStr::from_utf8_unchecked(raw.slice(*start..*end)) }
+fn to_bytestr(raw: &Bytes, owned: &[ByteStr], t: Text) -> ByteStr {
+    match t.kind() {
+        TextKind::Span { start, end } => {
+            let range = start..end;
+            if raw.get(range.clone()).is_none() {
+                return ByteStr::default();
+            }
+            // SAFETY: as in `resolve`: the span is UTF-8 on char boundaries within `raw` (just
+            // checked to be in bounds, so `slice` does not panic).
+            unsafe { ByteStr::from_utf8_unchecked(raw.slice(range)) }
         }
-        Text::Shared(s) => s.clone(),
+        TextKind::Known(k) => ByteStr::from_static(k.as_str()),
+        TextKind::Owned(i) => owned.get(i).cloned().unwrap_or_default(),
     }
 }
 
@@ -313,6 +452,8 @@ pub struct Headers {
     /// The frame the decoder read these headers from (empty for headers built by hand).
     raw: Bytes,
     entries: Vec<(Text, Text)>,
+    /// Text that is not a span of `raw` nor a well-known name, referenced by owned `Text`s.
+    owned: Vec<ByteStr>,
 }
 
 impl Headers {
@@ -324,6 +465,7 @@ impl Headers {
         Headers {
             raw: Bytes::new(),
             entries: Vec::with_capacity(n),
+            owned: Vec::with_capacity(n * 2),
         }
     }
 
@@ -332,31 +474,82 @@ impl Headers {
         Headers {
             raw,
             entries: Vec::with_capacity(capacity),
+            owned: Vec::new(),
+        }
+    }
+
+    /// Stores `s` among the owned strings and refers to it.
+    fn own(&mut self, s: ByteStr) -> Text {
+        // More than 2^32 owned strings would take over 128 GiB for the strings alone: the
+        // allocation fails long before the index could wrap.
+        let index = self.owned.len() as u32;
+        self.owned.push(s);
+        Text::owned(index)
+    }
+
+    /// Turns a decoded part into stored text: spans and well-known names (nearly every header)
+    /// inline, the rest out of line.
+    ///
+    /// # Safety
+    /// As for [`push_decoded`](Self::push_decoded).
+    #[inline(always)]
+    unsafe fn decoded_text(&mut self, part: Part) -> Text {
+        match part {
+            // `start <= end < SPAN_LIMIT`: both ends pack losslessly.
+            Part::Span(range) if range.start <= range.end && range.end < SPAN_LIMIT => {
+                Text::span(range.start, range.end)
+            }
+            Part::Known(k) => Text::known(k),
+            // SAFETY: our caller's contract is the one `decoded_text_cold` needs.
+            other => unsafe { self.decoded_text_cold(other) },
+        }
+    }
+
+    /// [`decoded_text`](Self::decoded_text) for an unescaped part, or a span reaching past the first
+    /// 2 GiB of a frame (possible only with unlimited limits), kept as a string of its own.
+    ///
+    /// # Safety
+    /// As for [`push_decoded`](Self::push_decoded).
+    #[cold]
+    #[inline(never)]
+    unsafe fn decoded_text_cold(&mut self, part: Part) -> Text {
+        match part {
+            Part::Span(range) => match self.raw.get(range.clone()) {
+                // SAFETY: the caller guarantees the range is UTF-8 on char boundaries in `raw`
+                // (and `get` just checked it is in bounds, so `slice` does not panic).
+                Some(_) => self.own(unsafe { ByteStr::from_utf8_unchecked(self.raw.slice(range)) }),
+                None => self.own(ByteStr::default()),
+            },
+            Part::Known(k) => Text::known(k),
+            Part::Owned(s) => self.own(s),
         }
     }
 
     /// Appends a decoded header.
     ///
     /// # Safety
-    /// Every [`Text::Span`] in `name` and `value` must lie within the `raw` bytes these headers
+    /// Every [`Part::Span`] in `name` and `value` must lie within the `raw` bytes these headers
     /// were made with (by [`decoded`](Self::decoded)), be valid UTF-8, and start and end on char
     /// boundaries.
-    pub(crate) unsafe fn push_decoded(&mut self, name: Text, value: Text) {
-        self.entries.push((name, value));
+    #[inline]
+    pub(crate) unsafe fn push_decoded(&mut self, name: Part, value: Part) {
+        // SAFETY: our caller's contract is the one `decoded_text` needs.
+        let entry = unsafe { (self.decoded_text(name), self.decoded_text(value)) };
+        self.entries.push(entry);
     }
 
     fn position(&self, name: &str) -> Option<usize> {
         self.entries
             .iter()
-            .position(|(n, _)| resolve(&self.raw, n) == name)
+            .position(|&(n, _)| resolve(&self.raw, &self.owned, n) == name)
     }
 
     /// The first value of `name`.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.entries
             .iter()
-            .find(|(n, _)| resolve(&self.raw, n) == name)
-            .map(|(_, v)| resolve(&self.raw, v))
+            .find(|&&(n, _)| resolve(&self.raw, &self.owned, n) == name)
+            .map(|&(_, v)| resolve(&self.raw, &self.owned, v))
     }
 
     /// The first value of `name`, as a shareable string (a slice of the frame, made on demand:
@@ -364,8 +557,8 @@ impl Headers {
     pub fn get_bytestr(&self, name: &str) -> Option<ByteStr> {
         self.entries
             .iter()
-            .find(|(n, _)| resolve(&self.raw, n) == name)
-            .map(|(_, v)| to_bytestr(&self.raw, v))
+            .find(|&&(n, _)| resolve(&self.raw, &self.owned, n) == name)
+            .map(|&(_, v)| to_bytestr(&self.raw, &self.owned, v))
     }
 
     pub fn contains(&self, name: &str) -> bool {
@@ -374,49 +567,99 @@ impl Headers {
 
     /// Appends a header, keeping any earlier one of the same name (which then wins on lookup).
     pub fn push(&mut self, name: impl Into<ByteStr>, value: impl Into<ByteStr>) {
-        self.entries
-            .push((Text::Shared(name.into()), Text::Shared(value.into())));
+        let name = self.own(name.into());
+        let value = self.own(value.into());
+        self.entries.push((name, value));
     }
 
     /// Sets `name` to `value`: replaces the first header of that name and drops the repeats, or
     /// appends when there is none.
     pub fn set(&mut self, name: impl Into<ByteStr>, value: impl Into<ByteStr>) {
         let name = name.into();
-        let value = Text::Shared(value.into());
+        let value = value.into();
         match self.position(&name) {
             Some(i) => {
-                self.entries[i].1 = value;
-                let raw = &self.raw;
+                let old = self.entries[i].1;
+                let text = match old.kind() {
+                    // Reuse the old value's slot, so setting a header repeatedly stays bounded.
+                    TextKind::Owned(slot) if slot < self.owned.len() => {
+                        self.owned[slot] = value;
+                        old
+                    }
+                    _ => self.own(value),
+                };
+                self.entries[i].1 = text;
+                let before = self.entries.len();
+                let (raw, owned) = (&self.raw, &self.owned);
                 let mut j = 0;
-                self.entries.retain(|(n, _)| {
-                    let keep = j <= i || resolve(raw, n) != name.as_str();
+                self.entries.retain(|&(n, _)| {
+                    let keep = j <= i || resolve(raw, owned, n) != name.as_str();
                     j += 1;
                     keep
                 });
+                if self.entries.len() != before {
+                    self.compact_owned();
+                }
             }
-            None => self.entries.push((Text::Shared(name), value)),
+            None => {
+                let name = self.own(name);
+                let value = self.own(value);
+                self.entries.push((name, value));
+            }
         }
     }
 
     /// Removes every header of that name; returns the first removed value.
     pub fn remove(&mut self, name: &str) -> Option<ByteStr> {
         let first = self.get_bytestr(name);
-        let raw = &self.raw;
-        self.entries.retain(|(n, _)| resolve(raw, n) != name);
+        let before = self.entries.len();
+        let (raw, owned) = (&self.raw, &self.owned);
+        self.entries
+            .retain(|&(n, _)| resolve(raw, owned, n) != name);
+        if self.entries.len() != before {
+            self.compact_owned();
+        }
         first
     }
 
+    /// Drops owned strings no header refers to any more (after headers were removed), so a
+    /// long-lived `Headers` edited many times does not grow without bound.
+    fn compact_owned(&mut self) {
+        let mut kept = Vec::with_capacity(self.owned.len());
+        for (n, v) in &mut self.entries {
+            for t in [n, v] {
+                if let TextKind::Owned(i) = t.kind() {
+                    let s = self
+                        .owned
+                        .get_mut(i)
+                        .map(std::mem::take)
+                        .unwrap_or_default();
+                    // Fewer than before, so the index fits as the old one did.
+                    *t = Text::owned(kept.len() as u32);
+                    kept.push(s);
+                }
+            }
+        }
+        self.owned = kept;
+    }
+
     pub fn iter(&self) -> impl ExactSizeIterator<Item = (&str, &str)> {
-        self.entries
-            .iter()
-            .map(|(n, v)| (resolve(&self.raw, n), resolve(&self.raw, v)))
+        self.entries.iter().map(|&(n, v)| {
+            (
+                resolve(&self.raw, &self.owned, n),
+                resolve(&self.raw, &self.owned, v),
+            )
+        })
     }
 
     /// Every header as shareable strings (slices of the frame, made on demand: no copy).
     pub fn entries(&self) -> impl ExactSizeIterator<Item = (ByteStr, ByteStr)> + '_ {
-        self.entries
-            .iter()
-            .map(|(n, v)| (to_bytestr(&self.raw, n), to_bytestr(&self.raw, v)))
+        self.entries.iter().map(|&(n, v)| {
+            (
+                to_bytestr(&self.raw, &self.owned, n),
+                to_bytestr(&self.raw, &self.owned, v),
+            )
+        })
     }
 
     pub fn len(&self) -> usize {
@@ -444,13 +687,11 @@ impl fmt::Debug for Headers {
 
 impl<N: Into<ByteStr>, V: Into<ByteStr>> FromIterator<(N, V)> for Headers {
     fn from_iter<I: IntoIterator<Item = (N, V)>>(iter: I) -> Headers {
-        Headers {
-            raw: Bytes::new(),
-            entries: iter
-                .into_iter()
-                .map(|(n, v)| (Text::Shared(n.into()), Text::Shared(v.into())))
-                .collect(),
+        let mut headers = Headers::new();
+        for (n, v) in iter {
+            headers.push(n, v);
         }
+        headers
     }
 }
 

@@ -14,7 +14,7 @@ use bytes::{Buf, Bytes, BytesMut};
 
 use super::escape::{self, UndefinedEscape};
 use super::word;
-use crate::frame::{ByteStr, Command, Frame, Headers, Text, Version};
+use crate::frame::{known_name, ByteStr, Command, Frame, Headers, Part, Version};
 
 /// Size limits, checked as bytes arrive. Every one has a typed error.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -331,11 +331,11 @@ impl Decoder {
                 escaped_header(&raw, span, self.version, scratch)?
             } else {
                 let name = match known_name(&raw[span.name.clone()]) {
-                    // A well-known name is a static string.
-                    Some(name) => Text::Shared(ByteStr::from_static(name)),
-                    None => span_text(span.name),
+                    // A well-known name is stored as its index in a table.
+                    Some(name) => Part::Known(name),
+                    None => Part::Span(span.name),
                 };
-                (name, span_text(span.value))
+                (name, Part::Span(span.value))
             };
             // SAFETY: spans are only made from the ranges `check` recorded for this frame, which
             // lie in `raw` (the frame's bytes, which `headers` was made with), are UTF-8 (the
@@ -422,49 +422,6 @@ impl LineScan {
     }
 }
 
-/// The header names STOMP and its brokers use, as static strings: a frame's `destination` costs
-/// nothing to keep, where a slice of the frame would take a reference count.
-fn known_name(name: &[u8]) -> Option<&'static str> {
-    Some(match name {
-        b"destination" => "destination",
-        b"message-id" => "message-id",
-        b"subscription" => "subscription",
-        b"content-type" => "content-type",
-        b"content-length" => "content-length",
-        b"ack" => "ack",
-        b"id" => "id",
-        b"receipt" => "receipt",
-        b"receipt-id" => "receipt-id",
-        b"transaction" => "transaction",
-        b"message" => "message",
-        b"version" => "version",
-        b"accept-version" => "accept-version",
-        b"heart-beat" => "heart-beat",
-        b"host" => "host",
-        b"login" => "login",
-        b"passcode" => "passcode",
-        b"server" => "server",
-        b"session" => "session",
-        b"persistent" => "persistent",
-        b"redelivered" => "redelivered",
-        b"reply-to" => "reply-to",
-        b"expires" => "expires",
-        b"priority" => "priority",
-        b"timestamp" => "timestamp",
-        b"correlation-id" => "correlation-id",
-        _ => return None,
-    })
-}
-
-/// A header name or value that is exactly the bytes `range` of the frame.
-#[inline]
-fn span_text(range: Range<usize>) -> Text {
-    Text::Span {
-        start: range.start,
-        end: range.end,
-    }
-}
-
 /// A header whose line has a backslash, in a frame whose headers are escaped: the rare case,
 /// kept out of the hot loop. Each part with an escape sequence gets its own buffer.
 #[cold]
@@ -473,12 +430,12 @@ fn escaped_header(
     span: HeaderSpan,
     version: Version,
     scratch: &mut Vec<u8>,
-) -> Result<(Text, Text), DecodeError> {
-    let mut text = |range: Range<usize>| -> Result<Text, DecodeError> {
+) -> Result<(Part, Part), DecodeError> {
+    let mut text = |range: Range<usize>| -> Result<Part, DecodeError> {
         if memchr::memchr(b'\\', &raw[range.clone()]).is_some() {
-            unescaped_text(&raw[range], version, scratch).map(Text::Shared)
+            unescaped_text(&raw[range], version, scratch).map(Part::Owned)
         } else {
-            Ok(span_text(range))
+            Ok(Part::Span(range))
         }
     };
     Ok((text(span.name)?, text(span.value)?))
@@ -655,7 +612,10 @@ mod tests {
 
     #[test]
     fn known_names_are_only_exact_matches() {
-        assert_eq!(known_name(b"destination"), Some("destination"));
+        assert_eq!(
+            known_name(b"destination").map(|k| k.as_str()),
+            Some("destination")
+        );
         assert_eq!(known_name(b"Destination"), None);
         assert_eq!(known_name(b"destination "), None);
         assert_eq!(known_name(b""), None);
