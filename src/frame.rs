@@ -811,4 +811,21 @@ mod tests {
         h.set("new", "v");
         assert_eq!(h.get("new"), Some("v"));
     }
+
+    #[test]
+    fn editing_headers_keeps_owned_text_bounded_and_lookups_right() {
+        let mut h = Headers::new();
+        h.push("a", "1");
+        h.push("b", "2");
+        for n in 0..1000 {
+            h.set("a", n.to_string());
+            h.push("tmp", "x");
+            h.push("tmp", "y");
+            assert_eq!(h.remove("tmp").as_deref(), Some("x"));
+        }
+        assert_eq!(h.get("a"), Some("999"));
+        assert_eq!(h.get("b"), Some("2"));
+        assert_eq!(h.len(), 2);
+        assert_eq!(h.owned.len(), 4, "one owned string per name and value left");
+    }
 }
