@@ -9,4 +9,5 @@ bash scripts/build-pkg.sh
 # The demo loads the package from /pkg/: serve it from inside www/.
 mkdir -p www
 rm -rf www/pkg && cp -R pkg www/pkg
-exec cargo run --release -p stomp-server -- --www www "$@"
+# The `server` profile: optimised, and a panic unwinds (the size-tuned release profile aborts).
+exec cargo run --profile server -p stomp-server -- --www www "$@"
