@@ -14,7 +14,19 @@ ALL_STAGES=(fmt clippy native wasm-build browser interop browser-rabbitmq sockjs
 STAGES=("${@:-${ALL_STAGES[@]}}")
 
 log_dir=$(mktemp -d)
-trap 'rm -rf "$log_dir"' EXIT
+# Interop stages start RabbitMQ; leave it as it was found, so that it does not keep holding
+# 61613, the port stomp-server's TCP listener wants by default.
+rabbit_was_running=0
+if [ -f scripts/rabbitmq.sh ] && bash scripts/rabbitmq.sh status >/dev/null 2>&1; then
+  rabbit_was_running=1
+fi
+cleanup() {
+  rm -rf "$log_dir"
+  if [ "$rabbit_was_running" = 0 ] && bash scripts/rabbitmq.sh status >/dev/null 2>&1; then
+    bash scripts/rabbitmq.sh stop >/dev/null 2>&1 || true
+  fi
+}
+trap cleanup EXIT
 failed=()
 
 # Every stage needs RabbitMQ for the interop runs against a broker no one here wrote.

@@ -42,8 +42,25 @@ pub enum ServerError {
     Config(#[from] ConfigError),
     #[error(transparent)]
     UsersFile(#[from] UsersFileError),
+    #[error("cannot listen for {what} on {addr}: {source} (another program may hold the port; pick another with --{what})")]
+    Bind {
+        what: &'static str,
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
     #[error("I/O error: {0}")]
     Io(#[from] std::io::Error),
+}
+
+async fn bind(
+    what: &'static str,
+    addr: Option<SocketAddr>,
+) -> Result<Option<TcpListener>, ServerError> {
+    let Some(addr) = addr else { return Ok(None) };
+    TcpListener::bind(addr)
+        .await
+        .map(Some)
+        .map_err(|source| ServerError::Bind { what, addr, source })
 }
 
 /// Bound listeners to serve on; either may be absent.
@@ -58,15 +75,10 @@ pub struct Listeners {
 impl Listeners {
     /// Binds the addresses in `config` (`tcp`, `http`).
     pub async fn bind(config: &Config) -> Result<Listeners, ServerError> {
-        let tcp = match config.tcp {
-            Some(a) => Some(TcpListener::bind(a).await?),
-            None => None,
-        };
-        let http = match config.http {
-            Some(a) => Some(TcpListener::bind(a).await?),
-            None => None,
-        };
-        Ok(Listeners { tcp, http })
+        Ok(Listeners {
+            tcp: bind("tcp", config.tcp).await?,
+            http: bind("http", config.http).await?,
+        })
     }
 
     pub fn tcp_addr(&self) -> Option<SocketAddr> {
