@@ -77,19 +77,7 @@ pub(crate) async fn session(service: Arc<Service>, req: Request) -> Response {
     if h.contains_key("sec-websocket-key1") && !h.contains_key("sec-websocket-key") {
         return hixie76_upgrade(service, req);
     }
-    let (mut parts, _body) = req.into_parts();
-    let upgrade = match WebSocketUpgrade::from_request_parts(&mut parts, &()).await {
-        Ok(u) => u,
-        Err(rejection) => return rejection.into_response(),
-    };
-    let max = service.config.max_payload_bytes;
-    upgrade
-        .max_message_size(max)
-        .max_frame_size(max)
-        .on_upgrade(move |socket| {
-            let (sink, stream) = socket.split();
-            run_sockjs(service, AxumReader(stream), AxumWriter(sink))
-        })
+    upgrade(service, req, run_sockjs).await
 }
 
 /// `{base}/websocket`: RFC 6455 only.
@@ -106,6 +94,16 @@ pub(crate) async fn raw(service: Arc<Service>, req: Request) -> Response {
             "Only supported WebSocket protocol is RFC 6455.",
         );
     }
+    upgrade(service, req, run_raw).await
+}
+
+/// Completes an RFC 6455 upgrade with the service's size limits, then runs `session` (SockJS
+/// framing or raw) on the socket.
+async fn upgrade<F, Fut>(service: Arc<Service>, req: Request, session: F) -> Response
+where
+    F: FnOnce(Arc<Service>, AxumReader, AxumWriter) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
     let (mut parts, _body) = req.into_parts();
     let upgrade = match WebSocketUpgrade::from_request_parts(&mut parts, &()).await {
         Ok(u) => u,
@@ -117,7 +115,7 @@ pub(crate) async fn raw(service: Arc<Service>, req: Request) -> Response {
         .max_frame_size(max)
         .on_upgrade(move |socket| {
             let (sink, stream) = socket.split();
-            run_raw(service, AxumReader(stream), AxumWriter(sink))
+            session(service, AxumReader(stream), AxumWriter(sink))
         })
 }
 
