@@ -60,6 +60,8 @@ pub struct Config {
     pub limits: LimitsConfig,
     pub security: Security,
     pub sockjs: SockJsSettings,
+    /// Broker relay (scale-out through RabbitMQ); off by default.
+    pub relay: RelayConfig,
 }
 
 impl Default for Config {
@@ -74,6 +76,7 @@ impl Default for Config {
             limits: LimitsConfig::default(),
             security: Security::default(),
             sockjs: SockJsSettings::default(),
+            relay: RelayConfig::default(),
         }
     }
 }
@@ -267,6 +270,91 @@ impl SockJsSettings {
     }
 }
 
+/// Broker relay: broker destinations are forwarded over STOMP/TCP to an external broker
+/// (RabbitMQ's `rabbitmq_stomp`) instead of the built-in one, so several stomp-server nodes
+/// share them. See `docs/SCALING.md`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RelayConfig {
+    /// Relay instead of the built-in broker.
+    pub enabled: bool,
+    /// The external broker's STOMP listener, `host:port`.
+    pub broker: String,
+    /// Credentials stomp-server uses on its broker connections (clients' own logins are checked
+    /// by stomp-server, as without the relay).
+    pub login: String,
+    pub passcode: String,
+    /// CONNECT `host` header: RabbitMQ's virtual host.
+    pub virtual_host: String,
+    /// Heart-beats asked of the broker connections (0 = none).
+    pub heartbeat_send_ms: u64,
+    pub heartbeat_receive_ms: u64,
+    /// Time to open a broker connection (TCP + CONNECTED).
+    pub connect_timeout_ms: u64,
+    /// System connection reconnect backoff: first delay, doubled up to the maximum.
+    pub reconnect_initial_ms: u64,
+    pub reconnect_max_ms: u64,
+    /// Frames waiting for a broker connection: server-side publishes while the system
+    /// connection is (re)connecting, and a session's frames on their way to its connection.
+    pub pending_frames: usize,
+}
+
+impl Default for RelayConfig {
+    fn default() -> RelayConfig {
+        RelayConfig {
+            enabled: false,
+            broker: "127.0.0.1:61613".into(),
+            login: "guest".into(),
+            passcode: "guest".into(),
+            virtual_host: "/".into(),
+            heartbeat_send_ms: 10_000,
+            heartbeat_receive_ms: 10_000,
+            connect_timeout_ms: 5_000,
+            reconnect_initial_ms: 500,
+            reconnect_max_ms: 30_000,
+            pending_frames: 1_024,
+        }
+    }
+}
+
+impl RelayConfig {
+    /// Rejects settings the relay cannot work with.
+    fn validate(&self, destinations: &Destinations) -> Result<(), ConfigError> {
+        if !self.enabled {
+            return Ok(());
+        }
+        if self.pending_frames == 0 || self.connect_timeout_ms == 0 {
+            return Err(ConfigError::Invalid(
+                "relay.pending_frames and relay.connect_timeout_ms must be positive".into(),
+            ));
+        }
+        if self.reconnect_initial_ms == 0 || self.reconnect_max_ms < self.reconnect_initial_ms {
+            return Err(ConfigError::Invalid(
+                "relay.reconnect_initial_ms must be positive and at most relay.reconnect_max_ms"
+                    .into(),
+            ));
+        }
+        // The broker decides the semantics of a destination by its prefix: ours must be the ones
+        // it knows, with the same meaning.
+        for p in &destinations.broker_prefixes {
+            let queue = destinations.queue_prefixes.contains(p);
+            let ok = match p.trim_end_matches('/') {
+                "/topic" => !queue,
+                "/queue" | "/amq/queue" => queue,
+                "/exchange" => !queue,
+                _ => false,
+            };
+            if !ok {
+                return Err(ConfigError::Invalid(format!(
+                    "relay: broker prefix {p:?} is not one the external broker knows with the same \
+                     semantics (use /topic, /exchange as pub-sub; /queue, /amq/queue as queues)"
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Authentication and WebSocket origins.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -334,6 +422,7 @@ impl Config {
             return Err(ConfigError::Invalid("limits must be positive".into()));
         }
         self.sockjs.validate()?;
+        self.relay.validate(&self.destinations)?;
         Ok(())
     }
 

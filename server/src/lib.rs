@@ -25,6 +25,8 @@
 //! - [`auth`]: pluggable [`auth::Authenticator`] (built-in: users file, anonymous switch) and
 //!   per-destination [`auth::Authorizer`].
 //! - [`demo`]: the chat application behind the demo page (`www/`).
+//! - [`relay`]: scale-out — broker destinations relayed to RabbitMQ instead of the built-in
+//!   broker (`relay.enabled`).
 //!
 //! Flow control: every session's outbound buffer is bounded in bytes (`limits.outbound_buffer`).
 //! When a publish leaves a subscriber's buffer more than half full, the publishing session stops
@@ -70,6 +72,7 @@ pub mod auth;
 pub mod broker;
 pub mod config;
 pub mod demo;
+pub mod relay;
 pub mod server;
 pub mod session;
 pub mod sockjs;

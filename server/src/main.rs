@@ -39,6 +39,19 @@ struct Args {
     /// /disabled_websocket_echo, /cookie_needed_echo).
     #[arg(long)]
     sockjs_test_services: bool,
+    /// Relay broker destinations to this external STOMP broker (RabbitMQ, host:port) instead of
+    /// the built-in broker (sets relay.enabled and relay.broker).
+    #[arg(long, value_name = "HOST:PORT")]
+    relay: Option<String>,
+    /// Login on the relay's broker connections (relay.login).
+    #[arg(long, value_name = "NAME")]
+    relay_login: Option<String>,
+    /// Passcode on the relay's broker connections (relay.passcode).
+    #[arg(long, value_name = "SECRET")]
+    relay_passcode: Option<String>,
+    /// Virtual host (CONNECT host header) on the relay's broker connections (relay.virtual_host).
+    #[arg(long, value_name = "VHOST")]
+    relay_vhost: Option<String>,
 }
 
 #[tokio::main]
@@ -80,6 +93,20 @@ async fn serve(args: Args) -> Result<(), stomp_server::ServerError> {
     if args.no_anonymous {
         config.security.allow_anonymous = false;
     }
+    if let Some(broker) = args.relay {
+        config.relay.enabled = true;
+        config.relay.broker = broker;
+    }
+    if let Some(login) = args.relay_login {
+        config.relay.login = login;
+    }
+    if let Some(passcode) = args.relay_passcode {
+        config.relay.passcode = passcode;
+    }
+    if let Some(vhost) = args.relay_vhost {
+        config.relay.virtual_host = vhost;
+    }
+    config.validate()?;
     let clock = (args.clock_ms > 0).then(|| Duration::from_millis(args.clock_ms));
     let shutdown = shutdown_signal()?;
     let listeners = Listeners::bind(&config).await?;
@@ -89,6 +116,9 @@ async fn serve(args: Args) -> Result<(), stomp_server::ServerError> {
         show(listeners.tcp_addr()),
         show(listeners.http_addr())
     );
+    if config.relay.enabled {
+        tracing::info!(broker = %config.relay.broker, "relaying broker destinations");
+    }
     // The example handlers plus the demo chat (www/).
     let server = Server::new(config, stomp_server::demo::install(demo_app(clock)))?;
     // Extra HTTP routes (the SockJS endpoint) are merged here, before the static files.

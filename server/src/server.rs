@@ -33,6 +33,7 @@ use crate::app::{App, BrokerHandle};
 use crate::auth::{AllowAll, Authenticator, Authorizer, StaticAuthenticator, UsersFileError};
 use crate::broker::Broker;
 use crate::config::{Config, ConfigError};
+use crate::relay::Relay;
 use crate::transport::{tcp, ws};
 
 /// Why the server could not start or run.
@@ -96,6 +97,8 @@ struct Inner {
     default_topic_prefix: String,
     broker: Arc<Broker>,
     handle: BrokerHandle,
+    /// Relay mode: broker destinations live in an external broker.
+    relay: Option<Arc<Relay>>,
     app: App,
     authenticator: Arc<dyn Authenticator>,
     authorizer: Arc<dyn Authorizer>,
@@ -167,12 +170,14 @@ impl ServerBuilder {
             .cloned()
             .unwrap_or_else(|| "/topic".to_owned());
         let broker = Arc::new(Broker::new(d));
+        let relay = config.relay.enabled.then(|| Arc::new(Relay::new(&config)));
         let (shutdown, _) = watch::channel(false);
         Ok(Server {
             inner: Arc::new(Inner {
                 versions: config.versions(),
                 default_topic_prefix,
-                handle: BrokerHandle::new(Arc::clone(&broker)),
+                handle: BrokerHandle::new(Arc::clone(&broker), relay.clone()),
+                relay,
                 broker,
                 app: self.app,
                 authenticator,
@@ -229,6 +234,11 @@ impl Server {
         &self.inner.broker
     }
 
+    /// The broker relay, when `relay.enabled`.
+    pub fn relay(&self) -> Option<&Arc<Relay>> {
+        self.inner.relay.as_ref()
+    }
+
     pub(crate) fn app(&self) -> &App {
         &self.inner.app
     }
@@ -251,7 +261,11 @@ impl Server {
 
     pub(crate) fn next_session_id(&self) -> Arc<str> {
         let n = self.inner.next_session.fetch_add(1, Ordering::Relaxed);
-        Arc::from(format!("s{n:x}"))
+        match &self.inner.relay {
+            // Unique across the nodes sharing the broker: anonymous users are named by it.
+            Some(relay) => Arc::from(format!("{}-s{n:x}", relay.node())),
+            None => Arc::from(format!("s{n:x}")),
+        }
     }
 
     /// Takes a connection place, or `None` at `max_connections`.
@@ -337,6 +351,9 @@ impl Server {
                     tracing::error!(error = %e, "HTTP server failed");
                 }
             });
+        }
+        if let Some(relay) = self.relay() {
+            tasks.spawn(Arc::clone(relay).run(self.shutdown_signal()));
         }
         for periodic in self.app().periodic.clone() {
             let broker = self.broker_handle();

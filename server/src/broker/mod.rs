@@ -60,6 +60,9 @@ pub enum RouteError {
     BadUserDestination(String),
     #[error("destination {0:?} is an application destination")]
     Application(String),
+    /// Relay mode: the destination cannot be relayed, or the broker connection cannot take it.
+    #[error("{0}")]
+    Relay(String),
 }
 
 /// A live subscription as its session remembers it, to cancel it later.

@@ -32,6 +32,7 @@ use crate::auth::Action;
 use crate::broker::destination::Route;
 use crate::broker::message::{Delivery, Message};
 use crate::broker::{AckMode, ActiveSubscription, SessionLink};
+use crate::relay::Upstream;
 use crate::server::Server;
 use heartbeat::Heartbeats;
 use outbox::Outbox;
@@ -80,6 +81,8 @@ enum Active {
     Broker(ActiveSubscription),
     /// A SUBSCRIBE to an application destination: answered once, nothing to cancel.
     App,
+    /// Relay mode: a subscription held by the external broker.
+    Relayed,
 }
 
 /// Runs a handler, turning a panic into a handler error: application code must not take the
@@ -118,6 +121,8 @@ pub(crate) struct Session {
     congested: Vec<Arc<SessionLink>>,
     throttle_since: Option<Instant>,
     paused: bool,
+    /// Relay mode: this session's connection to the external broker (opened at CONNECT).
+    upstream: Option<Upstream>,
 }
 
 impl Session {
@@ -145,6 +150,7 @@ impl Session {
             congested: Vec::new(),
             throttle_since: None,
             paused: false,
+            upstream: None,
             server,
         }
     }
@@ -154,7 +160,7 @@ impl Session {
     }
 
     pub fn is_closing(&self) -> bool {
-        self.phase == Phase::Closing
+        self.phase == Phase::Closing || self.upstream.as_ref().is_some_and(Upstream::is_lost)
     }
 
     /// Bytes from the peer: decodes and handles every complete frame.
@@ -294,6 +300,9 @@ impl Session {
     /// open transactions.
     pub async fn finish(mut self) {
         self.link.outbox.close();
+        if let Some(upstream) = self.upstream.take() {
+            upstream.close();
+        }
         let broker = self.server.broker();
         for (_, active) in self.subscriptions.drain() {
             if let Active::Broker(a) = active {
@@ -341,13 +350,23 @@ impl Session {
         let command = frame.command;
         match self.handle(frame).await {
             Ok(()) => {
+                // Relay mode: what the frame caused goes to the broker, which answers its receipt.
+                let receipt = match &mut self.upstream {
+                    Some(up) => up.end_frame(command, receipt).await,
+                    None => receipt,
+                };
                 if let Some(r) = receipt {
                     if !matches!(command, Command::Connect | Command::Stomp) {
                         self.push_frame(&Frame::new(Command::Receipt).header("receipt-id", r));
                     }
                 }
             }
-            Err(v) => self.fail(v, receipt),
+            Err(v) => {
+                if let Some(up) = &mut self.upstream {
+                    up.end_frame(command, None).await;
+                }
+                self.fail(v, receipt)
+            }
         }
     }
 
@@ -412,6 +431,12 @@ impl Session {
         self.link.set_version(version);
         if let Some(u) = &user {
             self.link.set_user(Arc::from(u.as_str()));
+        }
+        if let Some(relay) = server.relay() {
+            let upstream = Upstream::open(relay, &self.link, version)
+                .await
+                .map_err(|e| Violation::new("message broker unavailable").detail(e.to_string()))?;
+            self.upstream = Some(upstream);
         }
         self.decoder.set_version(version);
         self.encoder.set_version(version);
@@ -489,6 +514,9 @@ impl Session {
                 .await;
             return Ok(());
         }
+        if let Some(up) = &mut self.upstream {
+            return Ok(up.send(frame, broker.route(&destination))?);
+        }
         broker.send_named(
             &destination,
             &frame.headers,
@@ -550,10 +578,10 @@ impl Session {
 
     fn publish_reply(&self, reply: Reply, default_destination: &str) {
         let destination = reply.destination.as_deref().unwrap_or(default_destination);
-        if let Err(e) = self
-            .server
-            .broker()
-            .send(destination, &reply.headers, reply.body)
+        if let Err(e) =
+            self.server
+                .broker_handle()
+                .send_with_headers(destination, &reply.headers, reply.body)
         {
             tracing::warn!(session = %self.link.id, error = %e, "handler reply not delivered");
         }
@@ -564,14 +592,10 @@ impl Session {
         let Some(reply) = self.server.app().error_reply(req, err) else {
             return;
         };
+        let broker = self.server.broker_handle();
         let result = match &reply.destination {
-            Some(d) => self.server.broker().send(d, &reply.headers, reply.body),
-            None => self.server.broker().send_to_user(
-                &self.link.id,
-                "/queue/errors",
-                &reply.headers,
-                reply.body,
-            ),
+            Some(d) => broker.send_with_headers(d, &reply.headers, reply.body),
+            None => broker.send_to_user(&self.link.id, "/queue/errors", &reply.headers, reply.body),
         };
         if let Err(e) = result {
             tracing::warn!(session = %self.link.id, error = %e, "error reply not delivered");
@@ -608,6 +632,11 @@ impl Session {
             self.subscriptions.insert(id.clone(), Active::App);
             self.subscribe_app(destination, path, id, frame.headers)
                 .await;
+            return Ok(());
+        }
+        if let Some(up) = &mut self.upstream {
+            up.subscribe(&frame, &destination, broker.route(&destination), &id)?;
+            self.subscriptions.insert(id, Active::Relayed);
             return Ok(());
         }
         let active = broker.subscribe(&self.link, &destination, id.clone(), ack)?;
@@ -669,10 +698,14 @@ impl Session {
             None => return Err(Violation::new("UNSUBSCRIBE frame without id header")),
         };
         // An unknown id is not an error: the subscription may already be gone.
-        if let Some(Active::Broker(active)) =
-            self.subscriptions.remove(&ByteStr::from(id.to_owned()))
-        {
-            self.server.broker().unsubscribe(&active);
+        match self.subscriptions.remove(&ByteStr::from(id.to_owned())) {
+            Some(Active::Broker(active)) => self.server.broker().unsubscribe(&active),
+            Some(Active::Relayed) => {
+                if let Some(up) = &mut self.upstream {
+                    up.unsubscribe(id);
+                }
+            }
+            _ => {}
         }
         Ok(())
     }
@@ -706,7 +739,11 @@ impl Session {
         Ok(())
     }
 
-    fn apply_ack(&self, frame: &Frame, nack: bool) {
+    fn apply_ack(&mut self, frame: &Frame, nack: bool) {
+        if let Some(up) = &mut self.upstream {
+            up.ack(frame);
+            return;
+        }
         let id = frame.get("id").or_else(|| frame.get("message-id"));
         // An id this server never issued cannot be pending: nothing to settle.
         let Some(id) = id.and_then(|i| i.parse::<u64>().ok()) else {
