@@ -42,7 +42,11 @@ async fn reconnect(node: &TestServer) -> Client {
             c.connected = Some(reply);
             return c;
         }
-        assert_eq!(reply.get("message"), Some("message broker unavailable"), "{reply:?}");
+        assert_eq!(
+            reply.get("message"),
+            Some("message broker unavailable"),
+            "{reply:?}"
+        );
         assert!(
             tokio::time::Instant::now() < deadline,
             "no broker connection within {RESTART_WAIT:?} of restarting RabbitMQ"
@@ -78,14 +82,22 @@ async fn nodes_and_clients_recover_from_a_broker_restart_without_losing_acknowle
     // Every session of both nodes hears that its broker connection is gone, then closes.
     for c in [&mut publisher, &mut watcher] {
         let e = c.expect_error_and_close().await;
-        assert_eq!(e.get("message"), Some("message broker connection lost"), "{e:?}");
+        assert_eq!(
+            e.get("message"),
+            Some("message broker connection lost"),
+            "{e:?}"
+        );
     }
     // A new client while the broker is away: told so, and closed.
     let mut early = Client::raw(b.tcp).await;
     let reply = early
         .handshake(&[("accept-version", "1.2"), ("host", "localhost")])
         .await;
-    assert_eq!(reply.get("message"), Some("message broker unavailable"), "{reply:?}");
+    assert_eq!(
+        reply.get("message"),
+        Some("message broker unavailable"),
+        "{reply:?}"
+    );
 
     rabbitmq("start");
     let mut consumer = reconnect(&b).await;
@@ -101,12 +113,18 @@ async fn nodes_and_clients_recover_from_a_broker_restart_without_losing_acknowle
         // Messages that arrive before the ACK's RECEIPT come back from `call`.
         arrived.extend(
             consumer
-                .call(Frame::new(Command::Ack).header("id", m.get("ack").unwrap_or_default().to_owned()))
+                .call(
+                    Frame::new(Command::Ack)
+                        .header("id", m.get("ack").unwrap_or_default().to_owned()),
+                )
                 .await,
         );
     }
     let want: Vec<String> = (0..N).map(|i| format!("kept-{i}")).collect();
-    assert_eq!(got, want, "every acknowledged message survived the restart, in order");
+    assert_eq!(
+        got, want,
+        "every acknowledged message survived the restart, in order"
+    );
 
     // The nodes' system connections are back too: application publishes flow again.
     let mut watcher = reconnect(&b).await;
@@ -123,7 +141,10 @@ async fn nodes_and_clients_recover_from_a_broker_restart_without_losing_acknowle
         .broker_handle()
         .send(&topic, "system connection is back")
         .expect("queued for the broker");
-    assert_eq!(body(&watcher.recv_message().await), "system connection is back");
+    assert_eq!(
+        body(&watcher.recv_message().await),
+        "system connection is back"
+    );
     a.stop().await;
     b.stop().await;
 }

@@ -82,7 +82,7 @@ fn split_native(destination: &str) -> Option<(&'static str, &str)> {
 }
 
 /// A broker (`/topic`, `/queue`, `/amq/queue`, `/exchange`) destination of ours as the broker
-/// names it; `pattern` allows wildcards (SUBSCRIBE to a pub-sub destination).
+/// names it (wildcards only on pub-sub destinations).
 pub fn broker_destination(destination: &str, route: Route<'_>) -> Result<String, MapError> {
     if !matches!(route, Route::Topic | Route::Queue) {
         return Err(MapError::NotBroker(destination.to_owned()));

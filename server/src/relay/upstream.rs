@@ -305,7 +305,7 @@ impl Task {
                     match decoded {
                         Ok(Decoded::Heartbeat) => {}
                         Ok(Decoded::Frame(f)) => {
-                            if let Some(end) = self.from_broker(f) {
+                            if let Some(end) = self.on_broker_frame(f) {
                                 return end;
                             }
                         }
@@ -336,15 +336,12 @@ impl Task {
     }
 
     /// A frame from the broker, for the client. `Some` ends the task.
-    fn from_broker(&mut self, mut frame: Frame) -> Option<End> {
+    fn on_broker_frame(&mut self, mut frame: Frame) -> Option<End> {
         match frame.command {
             Command::Message => {
-                let shown = frame.get("subscription").and_then(|id| {
-                    self.shared
-                        .subscriptions()
-                        .get(id)
-                        .map(|shown| shown.clone())
-                });
+                let shown = frame
+                    .get("subscription")
+                    .and_then(|id| self.shared.subscriptions().get(id).cloned());
                 let destination = match shown {
                     Some(Some(d)) => d,
                     _ => client_destination(frame.get("destination").unwrap_or_default()),
