@@ -20,7 +20,7 @@ trap cleanup EXIT
 bash scripts/rabbitmq.sh start
 cargo build --profile bench -p loadgen
 cargo build --profile server -p stomp-server
-LOADGEN=target/bench/loadgen
+LOADGEN=target/release/loadgen  # the bench profile builds into target/release
 SERVER=target/server/stomp-server
 
 # start NAME ARGS...: starts a server, sets $tcp to its STOMP TCP address.
