@@ -294,3 +294,61 @@ async fn broker_errors_reach_the_client_and_end_its_session() {
     assert_eq!(e.get("message"), Some("not_found"), "{e:?}");
     a.stop().await;
 }
+
+/// A real external client: stomp.py (over TCP) subscribed on node A receives what our codec
+/// client publishes on node B.
+#[tokio::test]
+async fn stomp_py_on_one_node_receives_from_the_other() {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    let a = node(App::new()).await;
+    let b = node(App::new()).await;
+    let topic = format!("/topic/{}", unique("py"));
+    let script = r#"
+import sys, threading, stomp
+got = threading.Event()
+class L(stomp.ConnectionListener):
+    def on_receipt(self, frame):
+        print("ready", flush=True)
+    def on_message(self, frame):
+        print("message " + frame.headers["destination"] + " " + frame.body, flush=True)
+        got.set()
+c = stomp.Connection12([("127.0.0.1", int(sys.argv[1]))])
+c.set_listener("", L())
+c.connect(wait=True)
+c.subscribe(destination=sys.argv[2], id="py", ack="auto", headers={"receipt": "sub"})
+sys.exit(0 if got.wait(20) else 1)
+"#;
+    let mut child = tokio::process::Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(a.tcp.port().to_string())
+        .arg(&topic)
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("python3 with stomp.py (pip install -r tools/requirements.txt)");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let first = tokio::time::timeout(WAIT, lines.next_line())
+        .await
+        .expect("stomp.py subscribed in time")
+        .expect("read stdout");
+    assert_eq!(
+        first.as_deref(),
+        Some("ready"),
+        "stomp.py did not subscribe"
+    );
+    let mut publisher = b.client().await;
+    publisher.send(&topic, "hello python").await;
+    let line = tokio::time::timeout(WAIT, lines.next_line())
+        .await
+        .expect("stomp.py got the message in time")
+        .expect("read stdout");
+    assert_eq!(line, Some(format!("message {topic} hello python")));
+    let status = tokio::time::timeout(WAIT, child.wait())
+        .await
+        .expect("stomp.py exits")
+        .expect("wait");
+    assert!(status.success(), "{status:?}");
+    a.stop().await;
+    b.stop().await;
+}
