@@ -270,3 +270,43 @@ fn incomplete(failed: bool, errors: &[String]) -> Result<(), LoadError> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::runtime::RuntimeFlavor;
+
+    fn flavor(args: &[&str]) -> RuntimeFlavor {
+        let cli = Cli::try_parse_from(args).expect("valid arguments");
+        let runtime = runtime_for(&cli)
+            .enable_all()
+            .build()
+            .expect("runtime builds");
+        runtime.handle().runtime_flavor()
+    }
+
+    #[test]
+    fn latency_runs_on_one_thread_unless_told_otherwise() {
+        assert_eq!(
+            flavor(&["loadgen", "latency"]),
+            RuntimeFlavor::CurrentThread
+        );
+        assert_eq!(
+            flavor(&["loadgen", "--threads", "2", "latency"]),
+            RuntimeFlavor::MultiThread
+        );
+    }
+
+    #[test]
+    fn load_scenarios_default_to_two_workers() {
+        assert_eq!(
+            flavor(&["loadgen", "throughput"]),
+            RuntimeFlavor::MultiThread
+        );
+        assert_eq!(flavor(&["loadgen", "idle"]), RuntimeFlavor::MultiThread);
+        assert_eq!(
+            flavor(&["loadgen", "--threads", "1", "throughput"]),
+            RuntimeFlavor::CurrentThread
+        );
+    }
+}
