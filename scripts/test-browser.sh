@@ -7,7 +7,8 @@
 #                                            RabbitMQ Web-STOMP at ws://127.0.0.1:15674/ws
 #                                            (scripts/rabbitmq.sh start), login guest/guest
 #   STOMP_TEST_URL=ws://host:port/ws scripts/test-browser.sh
-#                                            any broker already running
+#                                            any broker already running (the tests that restart
+#                                            the broker or need the blocking proxies then fail)
 #
 # Extra arguments go to `wasm-pack test` (e.g. `--test web_client`). The broker URL reaches the
 # tests at compile time (option_env!("STOMP_TEST_URL")), so cargo rebuilds them when it changes.
@@ -27,27 +28,38 @@ case "${STOMP_TEST_BROKER:-ours}" in
   *) echo "STOMP_TEST_BROKER must be 'ours' or 'rabbitmq'" >&2; exit 2 ;;
 esac
 
-if [ -z "${STOMP_TEST_URL:-}" ]; then
+# The broker runs under tests/support/supervisor.mjs, which lets the tests restart it
+# (STOMP_TEST_CONTROL) and puts WebSocket-blocking proxies in front of it.
+supervise() {
+  state=$(mktemp)
+  node tests/support/supervisor.mjs --state "$state" "$@" &
+  supervisor_pid=$!
+  trap 'kill "$supervisor_pid" 2>/dev/null || true; wait "$supervisor_pid" 2>/dev/null || true; rm -f "$state" ${server_config:+"$server_config"}' EXIT
+  for _ in $(seq 1 600); do
+    [ -s "$state" ] && break
+    kill -0 "$supervisor_pid" 2>/dev/null || { echo "the test supervisor exited" >&2; exit 1; }
+    sleep 0.1
+  done
+  [ -s "$state" ] || { echo "the test supervisor did not start the broker" >&2; exit 1; }
+  field() { node -e 'const s = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); process.stdout.write(s[process.argv[2]] ?? "")' "$state" "$1"; }
+  export STOMP_TEST_CONTROL STOMP_TEST_HTTP STOMP_TEST_PROXY_CLOSE STOMP_TEST_PROXY_SWALLOW
+  STOMP_TEST_CONTROL=$(field control)
+  STOMP_TEST_HTTP=$(field http)
+  STOMP_TEST_PROXY_CLOSE=$(field proxyClose)
+  STOMP_TEST_PROXY_SWALLOW=$(field proxySwallow)
+  [ -n "${STOMP_TEST_URL:-}" ] || STOMP_TEST_URL=$(field ws)
+  export STOMP_TEST_URL
+}
+
+if [ "${STOMP_TEST_BROKER:-ours}" = rabbitmq ]; then
+  supervise --rabbitmq
+elif [ -z "${STOMP_TEST_URL:-}" ]; then
   log "building stomp-server"
   cargo build -q -p stomp-server
-  server_log=$(mktemp)
   server_config=$(mktemp --suffix=.toml)
   # Heart-beats offered every 500 ms, so the heart-beat test sees one quickly.
   printf '[heartbeat]\nsend_ms = 500\nreceive_ms = 500\n' >"$server_config"
-  target/debug/stomp-server --config "$server_config" --tcp 127.0.0.1:0 --http 127.0.0.1:0 --clock-ms 0 \
-    >"$server_log" 2>&1 &
-  server_pid=$!
-  trap 'kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; rm -f "$server_log" "$server_config"' EXIT
-  http=""
-  for _ in $(seq 1 200); do
-    # "listening tcp=… http=…", possibly with ANSI colours around the fields.
-    http=$(sed 's/\x1b\[[0-9;]*m//g' "$server_log" | grep -o 'http=[0-9.:]*' | head -1 | cut -d= -f2 || true)
-    [ -n "$http" ] && break
-    kill -0 "$server_pid" 2>/dev/null || { cat "$server_log" >&2; echo "stomp-server exited" >&2; exit 1; }
-    sleep 0.1
-  done
-  [ -n "$http" ] || { cat "$server_log" >&2; echo "stomp-server did not report its address" >&2; exit 1; }
-  export STOMP_TEST_URL="ws://$http/ws"
+  supervise --server target/debug/stomp-server -- --config "$server_config" --clock-ms 0
 fi
 
 log "broker: $STOMP_TEST_URL"
