@@ -212,9 +212,12 @@ pub async fn settle(promise: js_sys::Promise) -> JsValue {
 /// The test supervisor's control URL (tests/support/supervisor.mjs, started by
 /// scripts/test-browser.sh): it restarts the broker on request.
 pub fn control_url() -> &'static str {
-    option_env!("STOMP_TEST_CONTROL").expect(
-        "STOMP_TEST_CONTROL is not set: run the browser tests through scripts/test-browser.sh",
-    )
+    match option_env!("STOMP_TEST_CONTROL") {
+        Some(url) => url,
+        None => panic!(
+            "STOMP_TEST_CONTROL is not set: run the browser tests through scripts/test-browser.sh"
+        ),
+    }
 }
 
 /// Asks the supervisor to `action` the broker (`stop`, `start`, `restart?down_ms=N`) and waits
