@@ -236,6 +236,10 @@ pub struct SockJsSettings {
     /// STOMP frames queued towards one SockJS client before the session waits for a poll
     /// (the session's outbox is bounded in bytes by `limits.outbound_buffer` as well).
     pub outgoing_queue: usize,
+    /// Whether the SockJS WebSocket transports are served. Off: `/info` says
+    /// `"websocket":false` and the WebSocket URLs answer 404, as behind a proxy that cannot
+    /// carry WebSocket (clients use the HTTP transports).
+    pub websocket: bool,
 }
 
 impl Default for SockJsSettings {
@@ -245,6 +249,7 @@ impl Default for SockJsSettings {
             disconnect_delay_ms: 5_000,
             response_limit: 128 * 1024,
             outgoing_queue: 64,
+            websocket: true,
         }
     }
 }

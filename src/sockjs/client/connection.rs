@@ -391,6 +391,7 @@ impl SockJsConnection {
                 let url = self.channel_url(channel, kind);
                 let new = self.new_channel();
                 if let Some(url) = url {
+                    self.actions.push_back(ConnAction::Shut { channel });
                     self.session_urls.retain(|(c, _)| *c != channel);
                     self.session_urls.push((new, url.clone()));
                     if let State::Open { channel, .. } = &mut self.state {

@@ -406,6 +406,11 @@ fn streams_reopen_at_the_byte_limit_without_losing_or_repeating_messages() {
             }
         }
         let a = actions(&mut c);
+        assert_eq!(
+            a[0],
+            ConnAction::Shut { channel },
+            "the ended request is let go"
+        );
         let (next, kind, next_url) = open_receiver(&a);
         assert_eq!(
             (kind, &next_url),
