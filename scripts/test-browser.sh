@@ -51,6 +51,34 @@ supervise() {
   export STOMP_TEST_URL
 }
 
+# For tests/web_sockjs.rs: a second stomp-server with SockJS WebSocket off (and a small
+# streaming limit, so long streams cross several re-opens): STOMP_TEST_HTTP_NO_WS; and the
+# reference SockJS server (npm sockjs, tests/interop/sockjs-gateway.mjs) in front of the first
+# broker's TCP port: STOMP_TEST_SOCKJS_GATEWAY.
+sockjs_extras() {
+  extras=$(mktemp -d)
+  printf '[sockjs]\nwebsocket = false\nresponse_limit = 8192\n' >"$extras/no-ws.toml"
+  target/debug/stomp-server --config "$extras/no-ws.toml" --tcp 127.0.0.1:0 --http 127.0.0.1:0 \
+    >"$extras/no-ws.log" 2>&1 &
+  no_ws_pid=$!
+  node tests/interop/sockjs-gateway.mjs --stomp "$(field tcp)" --state "$extras/gateway.json" \
+    >"$extras/gateway.log" 2>&1 &
+  gateway_pid=$!
+  trap 'kill "$supervisor_pid" "$no_ws_pid" "$gateway_pid" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$state" "$extras" ${server_config:+"$server_config"}' EXIT
+  local no_ws=""
+  for _ in $(seq 1 200); do
+    no_ws=$(sed 's/\x1b\[[0-9;]*m//g' "$extras/no-ws.log" | grep -o 'http=[0-9.:]*' | head -1 | cut -d= -f2 || true)
+    [ -n "$no_ws" ] && [ -s "$extras/gateway.json" ] && break
+    sleep 0.1
+  done
+  [ -n "$no_ws" ] || { cat "$extras/no-ws.log" >&2; echo "the no-WebSocket stomp-server did not start" >&2; exit 1; }
+  [ -s "$extras/gateway.json" ] || { cat "$extras/gateway.log" >&2; echo "the SockJS gateway did not start" >&2; exit 1; }
+  export STOMP_TEST_HTTP_NO_WS="http://$no_ws"
+  STOMP_TEST_SOCKJS_GATEWAY=$(node -e 'process.stdout.write(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).url)' "$extras/gateway.json")
+  export STOMP_TEST_SOCKJS_GATEWAY
+  log "SockJS without WebSocket: $STOMP_TEST_HTTP_NO_WS; reference SockJS gateway: $STOMP_TEST_SOCKJS_GATEWAY"
+}
+
 if [ "${STOMP_TEST_BROKER:-ours}" = rabbitmq ]; then
   supervise --rabbitmq
 elif [ -z "${STOMP_TEST_URL:-}" ]; then
@@ -60,6 +88,7 @@ elif [ -z "${STOMP_TEST_URL:-}" ]; then
   # Heart-beats offered every 500 ms, so the heart-beat test sees one quickly.
   printf '[heartbeat]\nsend_ms = 500\nreceive_ms = 500\n' >"$server_config"
   supervise --server target/debug/stomp-server -- --config "$server_config" --clock-ms 0
+  sockjs_extras
 fi
 
 log "broker: $STOMP_TEST_URL"
