@@ -18,6 +18,7 @@ use std::rc::Rc;
 use stomp_wasm::wasm::Client;
 use support::*;
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -28,11 +29,13 @@ fn now() -> f64 {
     f.call0(&perf).unwrap().as_f64().unwrap()
 }
 
-use wasm_bindgen::JsCast;
-
 fn base(name: &str, value: Option<&'static str>) -> String {
-    let v = value.unwrap_or_else(|| panic!("{name} is not set: run through scripts/test-browser.sh"));
-    format!("{}/stomp", v.trim_end_matches('/').trim_end_matches("/stomp"))
+    let v =
+        value.unwrap_or_else(|| panic!("{name} is not set: run through scripts/test-browser.sh"));
+    format!(
+        "{}/stomp",
+        v.trim_end_matches('/').trim_end_matches("/stomp")
+    )
 }
 
 fn log(line: &str) {
@@ -86,18 +89,30 @@ fn summary(samples: &mut [f64]) -> String {
 #[wasm_bindgen_test]
 async fn figures_activate_to_on_connect() {
     let cases = [
-        ("unblocked", base("STOMP_TEST_HTTP", option_env!("STOMP_TEST_HTTP"))),
+        (
+            "unblocked",
+            base("STOMP_TEST_HTTP", option_env!("STOMP_TEST_HTTP")),
+        ),
         (
             "upgrade closed at once",
-            base("STOMP_TEST_PROXY_CLOSE", option_env!("STOMP_TEST_PROXY_CLOSE")),
+            base(
+                "STOMP_TEST_PROXY_CLOSE",
+                option_env!("STOMP_TEST_PROXY_CLOSE"),
+            ),
         ),
         (
             "upgrade swallowed",
-            base("STOMP_TEST_PROXY_SWALLOW", option_env!("STOMP_TEST_PROXY_SWALLOW")),
+            base(
+                "STOMP_TEST_PROXY_SWALLOW",
+                option_env!("STOMP_TEST_PROXY_SWALLOW"),
+            ),
         ),
         (
             "websocket disabled",
-            base("STOMP_TEST_HTTP_NO_WS", option_env!("STOMP_TEST_HTTP_NO_WS")),
+            base(
+                "STOMP_TEST_HTTP_NO_WS",
+                option_env!("STOMP_TEST_HTTP_NO_WS"),
+            ),
         ),
     ];
     // Warm-up (first connection pays for the browser's own setup).

@@ -280,10 +280,8 @@ impl SockJsConnection {
 
     pub fn handle_timeout(&mut self, now: Millis) {
         match &mut self.state {
-            State::FetchingInfo { .. } => {
-                if self.deadline.is_some_and(|d| d <= now) {
-                    self.close_with(1002, "Cannot connect to server (SockJS /info timed out)");
-                }
+            State::FetchingInfo { .. } if self.deadline.is_some_and(|d| d <= now) => {
+                self.close_with(1002, "Cannot connect to server (SockJS /info timed out)");
             }
             State::Trying {
                 race_at, attempts, ..
