@@ -225,3 +225,127 @@ impl Drop for Socket {
         let _ = self.socket.close();
     }
 }
+
+/// A streaming POST through `fetch` and its body's `ReadableStream`: each chunk reaches the core
+/// as soon as it arrives. (XMLHttpRequest `progress` events come at most every 50 ms, which
+/// would delay the open frame and every message on xhr-streaming by up to that much.)
+/// Dropping it aborts the request; nothing is reported after that.
+pub(super) struct FetchStream {
+    controller: JsValue,
+    alive: std::rc::Rc<std::cell::Cell<bool>>,
+}
+
+/// `new Ctor(...args)` for a global constructor, if the browser has it.
+fn construct(name: &str, args: &[JsValue]) -> Option<JsValue> {
+    let ctor: js_sys::Function = js::as_function(&js::get(&js_sys::global(), name))?;
+    let list: js_sys::Array = args.iter().collect();
+    js_sys::Reflect::construct(&ctor, &list).ok()
+}
+
+/// `obj.method(...args)`.
+fn call(obj: &JsValue, method: &str, args: &[JsValue]) -> Result<JsValue, JsValue> {
+    let f = js::as_function(&js::get(obj, method)).ok_or_else(|| js::error("missing method"))?;
+    let list: js_sys::Array = args.iter().collect();
+    f.apply(obj, &list)
+}
+
+impl FetchStream {
+    /// Whether this browser can stream a fetch body (else the XHR path is used).
+    pub(super) fn supported() -> bool {
+        let global = js_sys::global();
+        js::get(&global, "fetch").is_function()
+            && js::get(&global, "AbortController").is_function()
+            && js::get(&global, "TextDecoder").is_function()
+            && js::get(&global, "ReadableStream").is_function()
+    }
+
+    pub(super) fn start(
+        url: &str,
+        credentials: bool,
+        mut on_text: impl FnMut(String) + 'static,
+        mut on_end: impl FnMut(XhrEnd) + 'static,
+    ) -> Result<FetchStream, JsValue> {
+        let controller =
+            construct("AbortController", &[]).ok_or_else(|| js::error("no AbortController"))?;
+        let decoder = construct("TextDecoder", &[]).ok_or_else(|| js::error("no TextDecoder"))?;
+        let init = js_sys::Object::new();
+        js::set(&init, "method", &JsValue::from_str("POST"));
+        js::set(&init, "signal", &js::get(&controller, "signal"));
+        js::set(&init, "cache", &JsValue::from_str("no-store"));
+        let mode = if credentials {
+            "include"
+        } else {
+            "same-origin"
+        };
+        js::set(&init, "credentials", &JsValue::from_str(mode));
+        let promise = call(
+            &js_sys::global(),
+            "fetch",
+            &[JsValue::from_str(url), init.into()],
+        )?;
+        let alive = std::rc::Rc::new(std::cell::Cell::new(true));
+        let live = alive.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let failed = XhrEnd {
+                status: 0,
+                rest: String::new(),
+            };
+            let response =
+                match wasm_bindgen_futures::JsFuture::from(js_sys::Promise::from(promise)).await {
+                    Ok(r) => r,
+                    Err(_) if live.get() => return on_end(failed),
+                    Err(_) => return,
+                };
+            if !live.get() {
+                return;
+            }
+            let status = js::get_f64(&response, "status").unwrap_or(0.0) as u16;
+            let reader = match call(&js::get(&response, "body"), "getReader", &[]) {
+                Ok(r) => r,
+                Err(_) => return on_end(failed),
+            };
+            let stream_opts = js_sys::Object::new();
+            js::set(&stream_opts, "stream", &JsValue::TRUE);
+            let stream_opts: JsValue = stream_opts.into();
+            loop {
+                let read = match call(&reader, "read", &[]) {
+                    Ok(p) => wasm_bindgen_futures::JsFuture::from(js_sys::Promise::from(p)).await,
+                    Err(e) => Err(e),
+                };
+                if !live.get() {
+                    return;
+                }
+                let chunk = match read {
+                    Ok(chunk) => chunk,
+                    Err(_) => return on_end(failed),
+                };
+                if js::get(&chunk, "done").is_truthy() {
+                    let rest = call(&decoder, "decode", &[])
+                        .ok()
+                        .and_then(|t| t.as_string())
+                        .unwrap_or_default();
+                    return on_end(XhrEnd { status, rest });
+                }
+                let text = call(
+                    &decoder,
+                    "decode",
+                    &[js::get(&chunk, "value"), stream_opts.clone()],
+                )
+                .ok()
+                .and_then(|t| t.as_string())
+                .unwrap_or_default();
+                if !text.is_empty() {
+                    on_text(text);
+                }
+            }
+        });
+        Ok(FetchStream { controller, alive })
+    }
+}
+
+impl Drop for FetchStream {
+    fn drop(&mut self) {
+        self.alive.set(false);
+        let _ = call(&self.controller, "abort", &[]);
+    }
+}

@@ -15,7 +15,7 @@ use std::rc::{Rc, Weak};
 
 use wasm_bindgen::prelude::*;
 
-use self::io::{Events, Socket, Xhr, XhrEnd};
+use self::io::{Events, FetchStream, Socket, Xhr, XhrEnd};
 use super::js;
 use super::timer::{TickerStrategy, Timer};
 use super::transport::{Sink, TransportEvent};
@@ -31,6 +31,7 @@ pub(crate) type SharedPlan = Rc<RefCell<TransportPlan>>;
 enum Channel {
     Socket(Socket),
     Xhr { _request: Xhr },
+    Fetch { _request: FetchStream },
     Events { _source: Events },
 }
 
@@ -319,6 +320,29 @@ impl Shell {
                         },
                     )
                     .map(|source| Channel::Events { _source: source })
+                } else if kind == TransportKind::XhrStreaming && FetchStream::supported() {
+                    let (w1, w2) = (self.weak(), self.weak());
+                    FetchStream::start(
+                        &url,
+                        credentials,
+                        move |text| {
+                            if let Some(shell) = w1.upgrade() {
+                                shell
+                                    .with_core(|core, now| core.receiver_text(now, channel, &text));
+                            }
+                        },
+                        move |end: XhrEnd| {
+                            if let Some(shell) = w2.upgrade() {
+                                shell.with_core(|core, now| {
+                                    if !end.rest.is_empty() {
+                                        core.receiver_text(now, channel, &end.rest);
+                                    }
+                                    core.receiver_ended(now, channel, end.status == 200);
+                                });
+                            }
+                        },
+                    )
+                    .map(|request| Channel::Fetch { _request: request })
                 } else {
                     let (w1, w2) = (self.weak(), self.weak());
                     Xhr::start(
