@@ -57,6 +57,7 @@ async fn connect_once(url: &str, transports: &[&str]) -> (f64, String) {
     let mut opts = vec![
         ("brokerURL", s(url)),
         ("onConnect", on_connect.as_ref().clone()),
+        ("debug", rec.callback("debug")),
     ];
     if !transports.is_empty() {
         let list: js_sys::Array = transports.iter().map(|t| s(t)).collect();
@@ -66,8 +67,25 @@ async fn connect_once(url: &str, transports: &[&str]) -> (f64, String) {
     client.configure(obj(&opts)).unwrap();
     let start = now();
     client.activate().unwrap();
-    let probe = connected_at.clone();
-    until("onConnect", move || probe.get() > 0.0).await;
+    let start_wait = now();
+    while connected_at.get() == 0.0 {
+        if now() - start_wait > 10_000.0 {
+            for line in rec.all("debug") {
+                log(&format!("DEBUG {:?}", line.as_string()));
+            }
+            for name in ["onWebSocketClose", "onWebSocketError"] {
+                for ev in rec.all(name) {
+                    log(&format!(
+                        "{name} {:?} {:?}",
+                        get(&ev, "code"),
+                        get(&ev, "reason")
+                    ));
+                }
+            }
+            panic!("no onConnect from {url}");
+        }
+        gloo_timers::future::TimeoutFuture::new(2).await;
+    }
     let transport = client.transport().unwrap_or_default();
     settle(client.deactivate(None).unwrap()).await;
     drop(on_connect);

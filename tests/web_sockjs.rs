@@ -321,3 +321,21 @@ async fn reference_sockjs_server_interop_over_every_transport() {
     }
     long_stream(&gateway(), "xhr-streaming", 60, 600).await;
 }
+
+#[wasm_bindgen_test]
+async fn repeated_connects_through_a_swallowing_proxy_all_succeed() {
+    // Each one runs the race (the WebSocket never answers); the race's timer must fire every
+    // time, whatever the previous connection left behind.
+    for i in 0..20 {
+        let rec = Recorder::default();
+        let client = sockjs_client(&rec, &proxy_swallow(), &[], &[]);
+        client.activate().unwrap();
+        rec.wait("onConnect", 1).await;
+        assert_eq!(
+            client.transport().as_deref(),
+            Some("xhr-streaming"),
+            "connect #{i}"
+        );
+        settle(client.deactivate(None).unwrap()).await;
+    }
+}

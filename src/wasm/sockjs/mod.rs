@@ -176,6 +176,13 @@ impl Shell {
                 TickerStrategy::Interval,
                 Rc::new(move || {
                     if let Some(shell) = weak.upgrade() {
+                        // Nothing is armed any more: the next `arm` must set a new timeout
+                        // even for a later deadline (a timeout may fire a little early).
+                        if let Ok(mut io) = shell.io.try_borrow_mut() {
+                            if let Some(timer) = &mut io.timer {
+                                timer.fired();
+                            }
+                        }
                         shell.with_core(|core, now| {
                             core.handle_timeout(now);
                         });
