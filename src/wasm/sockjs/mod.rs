@@ -328,54 +328,13 @@ impl Shell {
                     )
                     .map(|source| Channel::Events { _source: source })
                 } else if kind == TransportKind::XhrStreaming && FetchStream::supported() {
-                    let (w1, w2) = (self.weak(), self.weak());
-                    FetchStream::start(
-                        &url,
-                        credentials,
-                        move |text| {
-                            if let Some(shell) = w1.upgrade() {
-                                shell
-                                    .with_core(|core, now| core.receiver_text(now, channel, &text));
-                            }
-                        },
-                        move |end: XhrEnd| {
-                            if let Some(shell) = w2.upgrade() {
-                                shell.with_core(|core, now| {
-                                    if !end.rest.is_empty() {
-                                        core.receiver_text(now, channel, &end.rest);
-                                    }
-                                    core.receiver_ended(now, channel, end.status == 200);
-                                });
-                            }
-                        },
-                    )
-                    .map(|request| Channel::Fetch { _request: request })
+                    let (on_text, on_end) = self.receiver_callbacks(channel);
+                    FetchStream::start(&url, credentials, on_text, on_end)
+                        .map(|request| Channel::Fetch { _request: request })
                 } else {
-                    let (w1, w2) = (self.weak(), self.weak());
-                    Xhr::start(
-                        "POST",
-                        &url,
-                        None,
-                        credentials,
-                        true,
-                        move |text| {
-                            if let Some(shell) = w1.upgrade() {
-                                shell
-                                    .with_core(|core, now| core.receiver_text(now, channel, &text));
-                            }
-                        },
-                        move |end: XhrEnd| {
-                            if let Some(shell) = w2.upgrade() {
-                                shell.with_core(|core, now| {
-                                    if !end.rest.is_empty() {
-                                        core.receiver_text(now, channel, &end.rest);
-                                    }
-                                    core.receiver_ended(now, channel, end.status == 200);
-                                });
-                            }
-                        },
-                    )
-                    .map(|request| Channel::Xhr { _request: request })
+                    let (on_text, on_end) = self.receiver_callbacks(channel);
+                    Xhr::start("POST", &url, None, credentials, true, on_text, on_end)
+                        .map(|request| Channel::Xhr { _request: request })
                 };
                 match opened {
                     Ok(c) => self.store(|io| io.channels.push((channel, c))),
@@ -432,6 +391,31 @@ impl Shell {
                 }
             }
         }
+    }
+
+    /// What a streaming or polling request on `channel` reports: each new piece of text, then
+    /// its end (status 200: ended normally, re-opened by the core).
+    fn receiver_callbacks(
+        &self,
+        channel: u32,
+    ) -> (impl FnMut(String) + 'static, impl FnMut(XhrEnd) + 'static) {
+        let (w1, w2) = (self.weak(), self.weak());
+        let on_text = move |text: String| {
+            if let Some(shell) = w1.upgrade() {
+                shell.with_core(|core, now| core.receiver_text(now, channel, &text));
+            }
+        };
+        let on_end = move |end: XhrEnd| {
+            if let Some(shell) = w2.upgrade() {
+                shell.with_core(|core, now| {
+                    if !end.rest.is_empty() {
+                        core.receiver_text(now, channel, &end.rest);
+                    }
+                    core.receiver_ended(now, channel, end.status == 200);
+                });
+            }
+        };
+        (on_text, on_end)
     }
 
     fn store(&self, f: impl FnOnce(&mut Io)) {
