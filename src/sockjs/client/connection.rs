@@ -24,6 +24,9 @@ use crate::sockjs::json;
 /// How long `/info` may take.
 pub const INFO_TIMEOUT_MS: Millis = 8_000.0;
 
+/// The least time the last transport of the plan gets to open.
+pub const LAST_RESORT_TIMEOUT_MS: Millis = 10_000.0;
+
 /// Bounds on what the connection holds for the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ConnectionLimits {
@@ -687,7 +690,15 @@ impl SockJsConnection {
         attempts.push(Attempt {
             channel,
             kind,
-            deadline: now + attempt_timeout(*rtt),
+            // The last transport has nothing to hand over to: cutting it short would only
+            // fail the connection (and a browser that throttles WebSocket attempts after
+            // failures, as Chromium does, would then never let one through in time).
+            deadline: now
+                + if *next == order.len() {
+                    attempt_timeout(*rtt).max(LAST_RESORT_TIMEOUT_MS)
+                } else {
+                    attempt_timeout(*rtt)
+                },
             line: String::new(),
         });
         if kind == TransportKind::WebSocket && *next < order.len() {
