@@ -28,29 +28,11 @@ case "${STOMP_TEST_BROKER:-ours}" in
   *) echo "STOMP_TEST_BROKER must be 'ours' or 'rabbitmq'" >&2; exit 2 ;;
 esac
 
-# The broker runs under tests/support/supervisor.mjs, which lets the tests restart it
-# (STOMP_TEST_CONTROL) and puts WebSocket-blocking proxies in front of it.
-supervise() {
-  state=$(mktemp)
-  node tests/support/supervisor.mjs --state "$state" "$@" &
-  supervisor_pid=$!
-  trap 'kill "$supervisor_pid" 2>/dev/null || true; wait "$supervisor_pid" 2>/dev/null || true; rm -f "$state" ${server_config:+"$server_config"}' EXIT
-  for _ in $(seq 1 600); do
-    [ -s "$state" ] && break
-    kill -0 "$supervisor_pid" 2>/dev/null || { echo "the test supervisor exited" >&2; exit 1; }
-    sleep 0.1
-  done
-  [ -s "$state" ] || { echo "the test supervisor did not start the broker" >&2; exit 1; }
-  field() { node -e 'const s = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); process.stdout.write(s[process.argv[2]] ?? "")' "$state" "$1"; }
-  export STOMP_TEST_CONTROL STOMP_TEST_HTTP STOMP_TEST_PROXY_CLOSE STOMP_TEST_PROXY_SWALLOW
-  STOMP_TEST_CONTROL=$(field control)
-  STOMP_TEST_HTTP=$(field http)
-  STOMP_TEST_PROXY_CLOSE=$(field proxyClose)
-  STOMP_TEST_PROXY_SWALLOW=$(field proxySwallow)
-  [ -n "${STOMP_TEST_URL:-}" ] || STOMP_TEST_URL=$(field ws)
-  export STOMP_TEST_URL
-}
-
+# The broker runs under the test supervisor (scripts/serve-test.sh), which lets the tests restart
+# it (STOMP_TEST_CONTROL) and puts WebSocket-blocking proxies in front of it. The tests read
+# these variables at compile time.
+# shellcheck source=scripts/serve-test.sh
+. scripts/serve-test.sh
 if [ "${STOMP_TEST_BROKER:-ours}" = rabbitmq ]; then
   supervise --rabbitmq
 elif [ -z "${STOMP_TEST_URL:-}" ]; then
@@ -60,7 +42,10 @@ elif [ -z "${STOMP_TEST_URL:-}" ]; then
   # Heart-beats offered every 500 ms, so the heart-beat test sees one quickly.
   printf '[heartbeat]\nsend_ms = 500\nreceive_ms = 500\n' >"$server_config"
   supervise --server target/debug/stomp-server -- --config "$server_config" --clock-ms 0
+  trap 'kill "$server_pid" 2>/dev/null; wait "$server_pid" 2>/dev/null; rm -f "$server_config"' EXIT
+  export STOMP_TEST_URL=$STOMP_WS_URL
 fi
+export STOMP_TEST_HTTP=${STOMP_HTTP_URL:-}
 
 log "broker: $STOMP_TEST_URL"
 # Per-test limit of the runner (default 20 s): the machine may be loaded; the tests bound their
