@@ -28,28 +28,11 @@ case "${STOMP_TEST_BROKER:-ours}" in
   *) echo "STOMP_TEST_BROKER must be 'ours' or 'rabbitmq'" >&2; exit 2 ;;
 esac
 
-# The broker runs under tests/support/supervisor.mjs, which lets the tests restart it
-# (STOMP_TEST_CONTROL) and puts WebSocket-blocking proxies in front of it.
-supervise() {
-  state=$(mktemp)
-  node tests/support/supervisor.mjs --state "$state" "$@" &
-  supervisor_pid=$!
-  trap 'kill "$supervisor_pid" 2>/dev/null || true; wait "$supervisor_pid" 2>/dev/null || true; rm -f "$state" ${server_config:+"$server_config"}' EXIT
-  for _ in $(seq 1 600); do
-    [ -s "$state" ] && break
-    kill -0 "$supervisor_pid" 2>/dev/null || { echo "the test supervisor exited" >&2; exit 1; }
-    sleep 0.1
-  done
-  [ -s "$state" ] || { echo "the test supervisor did not start the broker" >&2; exit 1; }
-  field() { node -e 'const s = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); process.stdout.write(s[process.argv[2]] ?? "")' "$state" "$1"; }
-  export STOMP_TEST_CONTROL STOMP_TEST_HTTP STOMP_TEST_PROXY_CLOSE STOMP_TEST_PROXY_SWALLOW
-  STOMP_TEST_CONTROL=$(field control)
-  STOMP_TEST_HTTP=$(field http)
-  STOMP_TEST_PROXY_CLOSE=$(field proxyClose)
-  STOMP_TEST_PROXY_SWALLOW=$(field proxySwallow)
-  [ -n "${STOMP_TEST_URL:-}" ] || STOMP_TEST_URL=$(field ws)
-  export STOMP_TEST_URL
-}
+# The broker runs under the test supervisor (scripts/serve-test.sh), which lets the tests restart
+# it (STOMP_TEST_CONTROL) and puts WebSocket-blocking proxies in front of it. The tests read
+# these variables at compile time.
+# shellcheck source=scripts/serve-test.sh
+. scripts/serve-test.sh
 
 # For tests/web_sockjs.rs: a second stomp-server with SockJS WebSocket off (and a small
 # streaming limit, so long streams cross several re-opens): STOMP_TEST_HTTP_NO_WS; and the
@@ -61,10 +44,10 @@ sockjs_extras() {
   target/debug/stomp-server --config "$extras/no-ws.toml" --tcp 127.0.0.1:0 --http 127.0.0.1:0 \
     >"$extras/no-ws.log" 2>&1 &
   no_ws_pid=$!
-  node tests/interop/sockjs-gateway.mjs --stomp "$(field tcp)" --state "$extras/gateway.json" \
+  node tests/interop/sockjs-gateway.mjs --stomp "$STOMP_TCP_ADDR" --state "$extras/gateway.json" \
     >"$extras/gateway.log" 2>&1 &
   gateway_pid=$!
-  trap 'kill "$supervisor_pid" "$no_ws_pid" "$gateway_pid" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$state" "$extras" ${server_config:+"$server_config"}' EXIT
+  trap 'kill "$server_pid" "$no_ws_pid" "$gateway_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$server_config" "$extras"' EXIT
   local no_ws=""
   for _ in $(seq 1 200); do
     no_ws=$(sed 's/\x1b\[[0-9;]*m//g' "$extras/no-ws.log" | grep -o 'http=[0-9.:]*' | head -1 | cut -d= -f2 || true)
@@ -78,7 +61,6 @@ sockjs_extras() {
   export STOMP_TEST_SOCKJS_GATEWAY
   log "SockJS without WebSocket: $STOMP_TEST_HTTP_NO_WS; reference SockJS gateway: $STOMP_TEST_SOCKJS_GATEWAY"
 }
-
 if [ "${STOMP_TEST_BROKER:-ours}" = rabbitmq ]; then
   supervise --rabbitmq
 elif [ -z "${STOMP_TEST_URL:-}" ]; then
@@ -88,8 +70,11 @@ elif [ -z "${STOMP_TEST_URL:-}" ]; then
   # Heart-beats offered every 500 ms, so the heart-beat test sees one quickly.
   printf '[heartbeat]\nsend_ms = 500\nreceive_ms = 500\n' >"$server_config"
   supervise --server target/debug/stomp-server -- --config "$server_config" --clock-ms 0
+  trap 'kill "$server_pid" 2>/dev/null; wait "$server_pid" 2>/dev/null; rm -f "$server_config"' EXIT
+  export STOMP_TEST_URL=$STOMP_WS_URL
   sockjs_extras
 fi
+export STOMP_TEST_HTTP=${STOMP_HTTP_URL:-}
 
 log "broker: $STOMP_TEST_URL"
 # Per-test limit of the runner (default 20 s): the machine may be loaded; the tests bound their

@@ -269,6 +269,25 @@ async fn anonymous_sessions_are_reachable_by_session_id() {
 }
 
 #[tokio::test]
+async fn session_ids_cannot_be_guessed_from_one_another() {
+    // A session's /user queues are named after its id: knowing one's own id must not give away
+    // the next one's.
+    let s = TestServer::start_default().await;
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        let c = s.client().await;
+        let id = c.connected.as_ref().unwrap().get("session").unwrap();
+        ids.push(id.to_owned());
+    }
+    let secret = |id: &str| id.rsplit('-').next().unwrap().to_owned();
+    for id in &ids {
+        assert_eq!(secret(id).len(), 16, "{id}: 64 random bits in hex");
+    }
+    assert_ne!(secret(&ids[0]), secret(&ids[1]));
+    s.stop().await;
+}
+
+#[tokio::test]
 async fn custom_headers_and_content_type_are_forwarded_and_escaped() {
     let s = TestServer::start_default().await;
     let mut c = s.client().await;
