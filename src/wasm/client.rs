@@ -471,7 +471,7 @@ impl Client {
     /// stomp-wasm: the transport carrying the session — `'websocket'`, or with a SockJS
     /// `brokerURL` the SockJS transport that won (`'xhr-streaming'`, `'eventsource'`,
     /// `'xhr-polling'`); `undefined` while none is open.
-    #[wasm_bindgen(getter)]
+    #[wasm_bindgen(getter, unchecked_return_type = "SockJsTransportName | undefined")]
     pub fn transport(&self) -> Option<String> {
         let inner = self.shared.try_borrow().ok()?;
         Some(inner.transport.as_ref()?.name()?.to_owned())
