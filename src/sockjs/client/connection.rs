@@ -192,7 +192,7 @@ impl SockJsConnection {
         matches!(self.state, State::Closed)
     }
 
-    /// Whether sends are going out over `xhr_send` or waiting for it.
+    /// How many messages wait for the `xhr_send` in flight to finish.
     pub fn sends_pending(&self) -> usize {
         match &self.state {
             State::Open { queue, .. } => queue.len(),
@@ -389,7 +389,7 @@ impl SockJsConnection {
         if let State::Open { line, .. } = &self.state {
             if ok && line.is_empty() {
                 let kind = self.transport().unwrap_or(TransportKind::XhrPolling);
-                let url = self.channel_url(channel, kind);
+                let url = self.channel_url(channel);
                 let new = self.new_channel();
                 if let Some(url) = url {
                     self.actions.push_back(ConnAction::Shut { channel });
@@ -515,7 +515,7 @@ impl SockJsConnection {
     }
 
     /// The `{base}/{server}/{session}` of `channel`.
-    fn channel_url(&self, channel: u32, _kind: TransportKind) -> Option<String> {
+    fn channel_url(&self, channel: u32) -> Option<String> {
         self.session_urls
             .iter()
             .find(|(c, _)| *c == channel)
