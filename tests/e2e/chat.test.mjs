@@ -1,5 +1,5 @@
 // The chat demo end to end in headless Chromium: two pages in one room, one on WebSocket and one
-// forced onto xhr-polling (when the client build has the fallback transports), chatting through
+// forced onto xhr-polling (the client's SockJS fallback), chatting through
 // stomp-server's /app handlers. Saves a screenshot of each page to tests/artifacts/.
 //
 //   STOMP_HTTP_URL=http://127.0.0.1:8080 node --test tests/e2e/
@@ -98,14 +98,9 @@ test('two pages chat, one on WebSocket and one on a fallback transport', async (
   assert.equal(await alice.page.$$eval('.msg.mine', (m) => m.length), 1);
 
   assert.equal(await alice.page.textContent('#fact-transport'), 'websocket');
-  const fallback = await bob.page.evaluate(() => 'transports' in window.chatClient);
-  if (fallback) {
-    assert.equal(await bob.page.textContent('#fact-transport'), 'xhr-polling');
-  } else {
-    // A client without fallback transports: the page said so and chatted over WebSocket.
-    assert.match(await bob.page.textContent('#transport-hint'), /not available/);
-    assert.equal(await bob.page.textContent('#fact-transport'), 'websocket');
-  }
+  // bob's page forced the client onto SockJS xhr-polling, and says so.
+  assert.equal(await bob.page.evaluate(() => window.chatClient.transport), 'xhr-polling');
+  assert.equal(await bob.page.textContent('#fact-transport'), 'xhr-polling');
 
   await alice.page.screenshot({ path: `${artifacts}chat-alice-light.png`, animations: 'disabled' });
   await bob.page.screenshot({ path: `${artifacts}chat-bob-dark.png`, animations: 'disabled' });
@@ -201,6 +196,7 @@ test('the server restarts mid-chat: both pages come back and no message is lost'
   for (const p of [erin.page, frank.page]) {
     await p.waitForSelector('#status[data-state="connected"]', WAIT);
   }
+  assert.equal(await frank.page.textContent('#fact-transport'), 'xhr-polling');
   for (const p of [erin.page, frank.page]) {
     await sawMessage(p, 'frank', 'typed while the server was down');
     await sawMessage(p, 'erin', 'me too');
