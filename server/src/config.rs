@@ -115,6 +115,9 @@ pub struct Destinations {
     /// Unacknowledged queue messages per subscription (client ack modes) before the queue stops
     /// delivering to it.
     pub max_unacked: usize,
+    /// Queues that may exist at once: a SEND creating one more is refused with an ERROR (each
+    /// queue may hold `queue_backlog` messages, and peers choose queue names).
+    pub max_queues: usize,
 }
 
 impl Default for Destinations {
@@ -126,6 +129,7 @@ impl Default for Destinations {
             user_prefix: "/user".into(),
             queue_backlog: 10_000,
             max_unacked: 1_000,
+            max_queues: 10_000,
         }
     }
 }
@@ -331,6 +335,11 @@ impl Config {
             return Err(ConfigError::Invalid(format!(
                 "queue prefix {q:?} is not a broker prefix"
             )));
+        }
+        if d.max_queues == 0 {
+            return Err(ConfigError::Invalid(
+                "destinations.max_queues must be at least 1".into(),
+            ));
         }
         if self.versions().is_empty() {
             return Err(ConfigError::Invalid("no supported STOMP version".into()));
