@@ -231,7 +231,6 @@ impl Queues {
         }
     }
 
-
     /// Messages waiting in a queue.
     pub fn backlog_len(&self, name: &ByteStr) -> usize {
         lock(&self.shards[shard_of(name)])
