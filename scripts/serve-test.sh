@@ -1,25 +1,43 @@
-# Sourced by the end-to-end scripts: starts a debug stomp-server on free ports, serving `$1` as
-# www, and sets STOMP_HTTP_URL / STOMP_WS_URL / STOMP_TCP_ADDR. Stops it on exit.
+# Sourced by the test scripts: runs a broker under the test supervisor
+# (tests/support/supervisor.mjs), which can restart it on the same ports and puts
+# WebSocket-blocking proxies in front of it. Stops it on exit (scripts that set their own EXIT
+# trap kill "$server_pid" in it).
 # shellcheck shell=bash
-start_test_server() {
-  local www=$1
-  cargo build -q -p stomp-server >&2
-  server_log=$(mktemp)
-  NO_COLOR=1 RUST_LOG=${RUST_LOG:-warn,stomp_server=info} target/debug/stomp-server \
-    --tcp 127.0.0.1:0 --http 127.0.0.1:0 --www "$www" >"$server_log" 2>&1 &
+
+# supervise SUPERVISOR-ARGS…: starts the supervisor and exports what it reports:
+#   STOMP_TCP_ADDR, STOMP_HTTP_URL, STOMP_WS_URL     where the broker listens
+#   STOMP_TEST_CONTROL         POST /restart?down_ms=N, /stop, /start
+#   STOMP_TEST_PROXY_CLOSE     proxy that closes WebSocket upgrades at once (our server only)
+#   STOMP_TEST_PROXY_SWALLOW   proxy that never answers WebSocket upgrades (our server only)
+supervise() {
+  local state
+  state=$(mktemp)
+  node tests/support/supervisor.mjs --state "$state" "$@" >&2 &
   server_pid=$!
-  trap 'kill "$server_pid" 2>/dev/null; wait "$server_pid" 2>/dev/null; rm -f "$server_log"' EXIT
-  local line=""
-  for _ in $(seq 1 100); do
-    line=$(sed 's/\x1b\[[0-9;]*m//g' "$server_log" | grep -m1 -o 'listening tcp=[^ ]* http=[^ ]*' || true)
-    [ -n "$line" ] && break
-    kill -0 "$server_pid" 2>/dev/null || { cat "$server_log" >&2; return 1; }
+  trap 'kill "$server_pid" 2>/dev/null; wait "$server_pid" 2>/dev/null' EXIT
+  for _ in $(seq 1 600); do
+    [ -s "$state" ] && break
+    kill -0 "$server_pid" 2>/dev/null || { echo "the test supervisor exited" >&2; return 1; }
     sleep 0.1
   done
-  [ -n "$line" ] || { echo "stomp-server did not start" >&2; cat "$server_log" >&2; return 1; }
-  local http=${line##*http=}
-  STOMP_TCP_ADDR=${line#listening tcp=}
-  STOMP_TCP_ADDR=${STOMP_TCP_ADDR%% *}
-  export STOMP_TCP_ADDR STOMP_HTTP_URL="http://$http" STOMP_WS_URL="ws://$http/ws"
-  echo "stomp-server at $STOMP_HTTP_URL (tcp $STOMP_TCP_ADDR)" >&2
+  [ -s "$state" ] || { echo "the test supervisor did not start the broker" >&2; return 1; }
+  field() { node -e 'const s = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); process.stdout.write(s[process.argv[2]] ?? "")' "$state" "$1"; }
+  STOMP_TCP_ADDR=$(field tcp)
+  STOMP_HTTP_URL=$(field http)
+  STOMP_WS_URL=$(field ws)
+  STOMP_TEST_CONTROL=$(field control)
+  STOMP_TEST_PROXY_CLOSE=$(field proxyClose)
+  STOMP_TEST_PROXY_SWALLOW=$(field proxySwallow)
+  rm -f "$state"
+  export STOMP_TCP_ADDR STOMP_HTTP_URL STOMP_WS_URL STOMP_TEST_CONTROL STOMP_TEST_PROXY_CLOSE STOMP_TEST_PROXY_SWALLOW
+  echo "broker at $STOMP_HTTP_URL (tcp $STOMP_TCP_ADDR, control $STOMP_TEST_CONTROL)" >&2
+}
+
+# start_test_server WWW [SERVER-ARGS…]: a debug stomp-server serving WWW at /.
+start_test_server() {
+  local www=$1
+  shift
+  cargo build -q -p stomp-server >&2
+  RUST_LOG=${RUST_LOG:-warn,stomp_server=info} \
+    supervise --server target/debug/stomp-server -- --www "$www" "$@"
 }

@@ -7,7 +7,8 @@
 #                                            RabbitMQ Web-STOMP at ws://127.0.0.1:15674/ws
 #                                            (scripts/rabbitmq.sh start), login guest/guest
 #   STOMP_TEST_URL=ws://host:port/ws scripts/test-browser.sh
-#                                            any broker already running
+#                                            any broker already running (the tests that restart
+#                                            the broker or need the blocking proxies then fail)
 #
 # Extra arguments go to `wasm-pack test` (e.g. `--test web_client`). The broker URL reaches the
 # tests at compile time (option_env!("STOMP_TEST_URL")), so cargo rebuilds them when it changes.
@@ -27,34 +28,64 @@ case "${STOMP_TEST_BROKER:-ours}" in
   *) echo "STOMP_TEST_BROKER must be 'ours' or 'rabbitmq'" >&2; exit 2 ;;
 esac
 
-if [ -z "${STOMP_TEST_URL:-}" ]; then
+# The broker runs under the test supervisor (scripts/serve-test.sh), which lets the tests restart
+# it (STOMP_TEST_CONTROL) and puts WebSocket-blocking proxies in front of it. The tests read
+# these variables at compile time.
+# shellcheck source=scripts/serve-test.sh
+. scripts/serve-test.sh
+
+# For tests/web_sockjs.rs: a second stomp-server with SockJS WebSocket off (and a small
+# streaming limit, so long streams cross several re-opens): STOMP_TEST_HTTP_NO_WS; and the
+# reference SockJS server (npm sockjs, tests/interop/sockjs-gateway.mjs) in front of the first
+# broker's TCP port: STOMP_TEST_SOCKJS_GATEWAY.
+sockjs_extras() {
+  extras=$(mktemp -d)
+  printf '[sockjs]\nwebsocket = false\nresponse_limit = 8192\n' >"$extras/no-ws.toml"
+  target/debug/stomp-server --config "$extras/no-ws.toml" --tcp 127.0.0.1:0 --http 127.0.0.1:0 \
+    >"$extras/no-ws.log" 2>&1 &
+  no_ws_pid=$!
+  node tests/interop/sockjs-gateway.mjs --stomp "$STOMP_TCP_ADDR" --state "$extras/gateway.json" \
+    >"$extras/gateway.log" 2>&1 &
+  gateway_pid=$!
+  trap 'kill "$server_pid" "$no_ws_pid" "$gateway_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$server_config" "$extras"' EXIT
+  local no_ws=""
+  for _ in $(seq 1 200); do
+    no_ws=$(sed 's/\x1b\[[0-9;]*m//g' "$extras/no-ws.log" | grep -o 'http=[0-9.:]*' | head -1 | cut -d= -f2 || true)
+    [ -n "$no_ws" ] && [ -s "$extras/gateway.json" ] && break
+    sleep 0.1
+  done
+  [ -n "$no_ws" ] || { cat "$extras/no-ws.log" >&2; echo "the no-WebSocket stomp-server did not start" >&2; exit 1; }
+  [ -s "$extras/gateway.json" ] || { cat "$extras/gateway.log" >&2; echo "the SockJS gateway did not start" >&2; exit 1; }
+  export STOMP_TEST_HTTP_NO_WS="http://$no_ws"
+  STOMP_TEST_SOCKJS_GATEWAY=$(node -e 'process.stdout.write(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).url)' "$extras/gateway.json")
+  export STOMP_TEST_SOCKJS_GATEWAY
+  log "SockJS without WebSocket: $STOMP_TEST_HTTP_NO_WS; reference SockJS gateway: $STOMP_TEST_SOCKJS_GATEWAY"
+}
+if [ "${STOMP_TEST_BROKER:-ours}" = rabbitmq ]; then
+  supervise --rabbitmq
+elif [ -z "${STOMP_TEST_URL:-}" ]; then
   log "building stomp-server"
   cargo build -q -p stomp-server
-  server_log=$(mktemp)
   server_config=$(mktemp --suffix=.toml)
   # Heart-beats offered every 500 ms, so the heart-beat test sees one quickly.
   printf '[heartbeat]\nsend_ms = 500\nreceive_ms = 500\n' >"$server_config"
-  target/debug/stomp-server --config "$server_config" --tcp 127.0.0.1:0 --http 127.0.0.1:0 --clock-ms 0 \
-    >"$server_log" 2>&1 &
-  server_pid=$!
-  trap 'kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; rm -f "$server_log" "$server_config"' EXIT
-  http=""
-  for _ in $(seq 1 200); do
-    # "listening tcp=… http=…", possibly with ANSI colours around the fields.
-    http=$(sed 's/\x1b\[[0-9;]*m//g' "$server_log" | grep -o 'http=[0-9.:]*' | head -1 | cut -d= -f2 || true)
-    [ -n "$http" ] && break
-    kill -0 "$server_pid" 2>/dev/null || { cat "$server_log" >&2; echo "stomp-server exited" >&2; exit 1; }
-    sleep 0.1
-  done
-  [ -n "$http" ] || { cat "$server_log" >&2; echo "stomp-server did not report its address" >&2; exit 1; }
-  export STOMP_TEST_URL="ws://$http/ws"
+  supervise --server target/debug/stomp-server -- --config "$server_config" --clock-ms 0
+  trap 'kill "$server_pid" 2>/dev/null; wait "$server_pid" 2>/dev/null; rm -f "$server_config"' EXIT
+  export STOMP_TEST_URL=$STOMP_WS_URL
+  sockjs_extras
 fi
+export STOMP_TEST_HTTP=${STOMP_HTTP_URL:-}
 
 log "broker: $STOMP_TEST_URL"
 # Per-test limit of the runner (default 20 s): the machine may be loaded; the tests bound their
 # own waits at 15 s each.
 export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-120}"
 if [ $# -eq 0 ]; then
-  set -- $(for f in tests/web_*.rs; do t=$(basename "$f" .rs); printf -- '--test %s ' "$t"; done)
+  set -- $(for f in tests/web_*.rs; do
+    t=$(basename "$f" .rs)
+    # The SockJS tests need our server's SockJS endpoint (RabbitMQ Web-STOMP has none).
+    [ "${STOMP_TEST_BROKER:-ours}" = rabbitmq ] && [[ $t == web_sockjs* ]] && continue
+    printf -- '--test %s ' "$t"
+  done)
 fi
 wasm-pack test --headless --chrome --mode no-install . "$@"

@@ -14,5 +14,5 @@ rm -rf "$site/pkg" && cp -R pkg "$site/pkg"
 # shellcheck source=scripts/serve-test.sh
 . scripts/serve-test.sh
 start_test_server "$site"
-trap 'kill "$server_pid" 2>/dev/null; wait "$server_pid" 2>/dev/null; rm -rf "$site" "$server_log"' EXIT
+trap 'kill "$server_pid" 2>/dev/null; wait "$server_pid" 2>/dev/null; rm -rf "$site"' EXIT
 node --test tests/e2e/

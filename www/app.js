@@ -9,13 +9,20 @@
 //   SUBSCRIBE /topic/chat/room/{id}        ← stamped messages of the room
 //   SUBSCRIBE /topic/chat/room/{id}/presence ← join / leave / rename, with the roster
 //   SUBSCRIBE /user/queue/errors           ← what our handler calls got wrong
+//   SUBSCRIBE /app/chat/room/{id}/history  → one reply: the room's recent messages
 //   SEND /app/chat/room/{id}/join|leave    {nick}
-//   SEND /app/chat/room/{id}               {nick, text}
+//   SEND /app/chat/room/{id}               {nick, text, cid}
+//
+// Nothing typed is lost across a dropped connection or a server restart: the client's offline
+// queue sends what was typed meanwhile once it is connected again (exactly once, confirmed by
+// receipts), and on every (re)join the page asks for the room's history and adds what it missed
+// while away, recognising messages it already shows by `cid`, the id it gave each of its own.
 
 const DEFAULT_ROOMS = ['general', 'rust', 'wasm', 'random'];
 const ROOM_RE = /^[a-z0-9][a-z0-9-]{0,31}$/;
 const MAX_HISTORY = 200; // messages and notices kept per room
 const MAX_ROOMS_LISTED = 50;
+const MAX_SEEN = 5000; // message keys remembered to drop duplicates
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -27,12 +34,16 @@ const state = {
   fallbackSupported: false,
   nick: '',
   session: '',
+  sessions: new Set(), // every session id this page has had (one per connection)
+  welcomed: false, // the greeting is shown once, not on every reconnect
   room: ROOM_RE.test(params.get('room') ?? '') ? params.get('room') : 'general',
   rooms: new Map(DEFAULT_ROOMS.map((r) => [r, null])), // room → member count (null: unknown)
   subs: {}, // name → subscription
   joined: null, // the room we sent a join for on this connection
   unread: new Map(), // room → messages since we last looked
   history: new Map(), // room → [{ msg } | { text, kind }]
+  seen: new Set(), // keys of the messages shown (see messageKey), oldest first
+  pending: new Map(), // cid → the bubble of a message typed but not yet back from the server
   requestedTransport: 'auto',
 };
 
@@ -92,6 +103,8 @@ function connect(nick, transport) {
   const config = {
     brokerURL: ws,
     reconnectDelay: 2000,
+    // Messages typed while reconnecting wait in the client and go out once connected.
+    offlineQueue: true,
     heartbeatIncoming: 10000,
     heartbeatOutgoing: 10000,
     onConnect: onConnect,
@@ -139,7 +152,7 @@ function refreshFacts() {
 
 function onConnect(frame) {
   const client = state.client;
-  state.session = frame.headers.session ?? state.session;
+  setSession(frame.headers.session);
   $('app').dataset.state = 'connected';
   // After a reconnect the old subscriptions died with the old connection (the client does not
   // re-subscribe unless told to): start afresh rather than UNSUBSCRIBE ids the server never saw.
@@ -164,9 +177,15 @@ function onConnect(frame) {
   refreshFacts();
 }
 
+function setSession(id) {
+  if (typeof id !== 'string' || !id) return;
+  state.session = id;
+  state.sessions.add(id);
+}
+
 function onWelcome(w) {
   if (!w) return;
-  state.session = w.session ?? state.session;
+  setSession(w.session);
   for (const r of w.rooms ?? []) {
     // Presence events may already have told us more recent head counts.
     if (ROOM_RE.test(r.id) && state.rooms.get(r.id) == null && knowRoom(r.id)) {
@@ -174,7 +193,8 @@ function onWelcome(w) {
     }
   }
   renderRooms();
-  if (w.motd) system(w.motd, 'welcome');
+  if (w.motd && !state.welcomed) system(w.motd, 'welcome');
+  state.welcomed = true;
 }
 
 // ---------- rooms ----------
@@ -208,11 +228,40 @@ function enterRoom(room) {
   renderRooms();
   renderHistory();
   client.publish({ destination: `/app/chat/room/${room}/join`, body: JSON.stringify({ nick: state.nick }) });
+  // What was said while we were not subscribed (before joining, or while reconnecting): asked
+  // after the room's SUBSCRIBE, so nothing falls between the two.
+  const sub = client.subscribe(`/app/chat/room/${room}/history`, (m) => {
+    sub.unsubscribe();
+    const h = parse(m.body);
+    if (h && Array.isArray(h.messages)) h.messages.forEach(onRoomMessage);
+  });
+}
+
+/** What identifies a message across connections and server restarts: the sender's own id when
+ *  it gave one, else the server's stamp. */
+function messageKey(msg) {
+  return typeof msg.cid === 'string' ? `c:${msg.cid}` : `s:${msg.ts}:${msg.session}:${msg.id}`;
+}
+
+/** True the first time a message is seen. */
+function firstSighting(msg) {
+  const key = messageKey(msg);
+  if (state.seen.has(key)) return false;
+  state.seen.add(key);
+  if (state.seen.size > MAX_SEEN) state.seen.delete(state.seen.values().next().value);
+  return true;
 }
 
 function onRoomMessage(msg) {
   if (!msg || typeof msg.room !== 'string' || !ROOM_RE.test(msg.room)) return;
+  if (!firstSighting(msg)) return;
   remember(msg.room, { msg });
+  const pending = typeof msg.cid === 'string' && state.pending.get(msg.cid);
+  if (pending) state.pending.delete(msg.cid);
+  if (pending?.isConnected) {
+    pending.replaceWith(renderMessage(msg));
+    return;
+  }
   if (msg.room === state.room) {
     append(renderMessage(msg));
   } else if (knowRoom(msg.room)) {
@@ -305,7 +354,8 @@ function renderHistory() {
 }
 
 function renderMessage(msg) {
-  const mine = msg.session ? msg.session === state.session : msg.nick === state.nick;
+  // Our messages from before a reconnect carry an earlier session id: still ours.
+  const mine = msg.session ? state.sessions.has(msg.session) : msg.nick === state.nick;
   const li = document.createElement('li');
   li.className = mine ? 'msg mine' : 'msg';
   li.dataset.nick = msg.nick;
@@ -414,12 +464,20 @@ $('join').addEventListener('submit', (e) => {
 $('composer').addEventListener('submit', (e) => {
   e.preventDefault();
   const text = $('text').value;
-  if (!text.trim() || !state.client?.connected) return;
+  // Also while reconnecting: the offline queue holds it until the connection is back.
+  if (!text.trim() || !state.client?.active) return;
+  const cid = crypto.randomUUID();
   state.client.publish({
     destination: `/app/chat/room/${state.room}`,
-    body: JSON.stringify({ nick: state.nick, text }),
+    body: JSON.stringify({ nick: state.nick, text, cid }),
     headers: { 'content-type': 'application/json' },
   });
+  // Shown at once, greyed until the server's stamped copy replaces it.
+  const bubble = renderMessage({ nick: state.nick, text, ts: Date.now(), session: state.session });
+  bubble.classList.add('pending');
+  bubble.title = state.client.connected ? 'sending…' : 'will be sent when the connection is back';
+  state.pending.set(cid, bubble);
+  append(bubble);
   $('text').value = '';
 });
 

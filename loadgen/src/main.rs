@@ -61,9 +61,10 @@ struct Cli {
     /// Name of the broker under test, copied into the JSON output.
     #[arg(long, default_value = "")]
     label: String,
-    /// Runtime worker threads of the harness itself.
-    #[arg(long, default_value_t = 2)]
-    threads: usize,
+    /// Runtime worker threads of the harness itself (default: 2, except `latency`, which runs
+    /// on one thread; 0 = one thread).
+    #[arg(long)]
+    threads: Option<usize>,
     /// Print the result as one JSON object on stdout.
     #[arg(long)]
     json: bool,
@@ -103,11 +104,7 @@ struct Output<'a, T: Serialize> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(cli.threads.max(1))
-        .enable_all()
-        .build()
-    {
+    let runtime = match runtime_for(&cli).enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("loadgen: cannot start the runtime: {e}");
@@ -119,6 +116,28 @@ fn main() -> ExitCode {
         Err(e) => {
             eprintln!("loadgen: {e}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+/// The harness's own runtime. `latency` defaults to a single thread: its publisher and subscriber
+/// then share one thread that waits in epoll for both its pacing timer and the broker's
+/// deliveries. On a multi-thread runtime every paced burst and every delivery was an extra
+/// thread hand-off (timer → futex wake of the publisher, publisher → eventfd wake of the I/O
+/// driver), each one more chance to wait for a CPU on a shared 2-core machine: latency the
+/// harness added to the broker's figure. The load itself (≤ tens of thousands of small frames
+/// a second) needs nowhere near a second thread.
+fn runtime_for(cli: &Cli) -> tokio::runtime::Builder {
+    let default = match cli.scenario {
+        Scenario::Latency(_) => 1,
+        Scenario::Throughput(_) | Scenario::Idle(_) => 2,
+    };
+    match cli.threads.unwrap_or(default) {
+        0 | 1 => tokio::runtime::Builder::new_current_thread(),
+        n => {
+            let mut builder = tokio::runtime::Builder::new_multi_thread();
+            builder.worker_threads(n);
+            builder
         }
     }
 }
@@ -249,5 +268,45 @@ fn incomplete(failed: bool, errors: &[String]) -> Result<(), LoadError> {
         )))
     } else {
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::runtime::RuntimeFlavor;
+
+    fn flavor(args: &[&str]) -> RuntimeFlavor {
+        let cli = Cli::try_parse_from(args).expect("valid arguments");
+        let runtime = runtime_for(&cli)
+            .enable_all()
+            .build()
+            .expect("runtime builds");
+        runtime.handle().runtime_flavor()
+    }
+
+    #[test]
+    fn latency_runs_on_one_thread_unless_told_otherwise() {
+        assert_eq!(
+            flavor(&["loadgen", "latency"]),
+            RuntimeFlavor::CurrentThread
+        );
+        assert_eq!(
+            flavor(&["loadgen", "--threads", "2", "latency"]),
+            RuntimeFlavor::MultiThread
+        );
+    }
+
+    #[test]
+    fn load_scenarios_default_to_two_workers() {
+        assert_eq!(
+            flavor(&["loadgen", "throughput"]),
+            RuntimeFlavor::MultiThread
+        );
+        assert_eq!(flavor(&["loadgen", "idle"]), RuntimeFlavor::MultiThread);
+        assert_eq!(
+            flavor(&["loadgen", "--threads", "1", "throughput"]),
+            RuntimeFlavor::CurrentThread
+        );
     }
 }

@@ -118,6 +118,9 @@ pub struct Destinations {
     /// Unacknowledged queue messages per subscription (client ack modes) before the queue stops
     /// delivering to it.
     pub max_unacked: usize,
+    /// Queues that may exist at once: a SEND creating one more is refused with an ERROR (each
+    /// queue may hold `queue_backlog` messages, and peers choose queue names).
+    pub max_queues: usize,
 }
 
 impl Default for Destinations {
@@ -129,6 +132,7 @@ impl Default for Destinations {
             user_prefix: "/user".into(),
             queue_backlog: 10_000,
             max_unacked: 1_000,
+            max_queues: 10_000,
         }
     }
 }
@@ -239,6 +243,10 @@ pub struct SockJsSettings {
     /// STOMP frames queued towards one SockJS client before the session waits for a poll
     /// (the session's outbox is bounded in bytes by `limits.outbound_buffer` as well).
     pub outgoing_queue: usize,
+    /// Whether the SockJS WebSocket transports are served. Off: `/info` says
+    /// `"websocket":false` and the WebSocket URLs answer 404, as behind a proxy that cannot
+    /// carry WebSocket (clients use the HTTP transports).
+    pub websocket: bool,
 }
 
 impl Default for SockJsSettings {
@@ -248,6 +256,7 @@ impl Default for SockJsSettings {
             disconnect_delay_ms: 5_000,
             response_limit: 128 * 1024,
             outgoing_queue: 64,
+            websocket: true,
         }
     }
 }
@@ -414,6 +423,11 @@ impl Config {
             return Err(ConfigError::Invalid(format!(
                 "queue prefix {q:?} is not a broker prefix"
             )));
+        }
+        if d.max_queues == 0 {
+            return Err(ConfigError::Invalid(
+                "destinations.max_queues must be at least 1".into(),
+            ));
         }
         if self.versions().is_empty() {
             return Err(ConfigError::Invalid("no supported STOMP version".into()));

@@ -3,11 +3,12 @@
 //!
 //! | frame from the page | handler | what goes out |
 //! | --- | --- | --- |
-//! | `SEND /app/chat/room/{id}` `{"nick","text"}` | [`post`] | the message stamped (server time, sanitized nickname, sender's session, sequence number) to `/topic/chat/room/{id}` |
+//! | `SEND /app/chat/room/{id}` `{"nick","text","cid"}` | [`post`] | the message stamped (server time, sanitized nickname, sender's session, sequence number, the sender's own id `cid` echoed) to `/topic/chat/room/{id}`, and kept in the room's recent history |
 //! | `SEND /app/chat/room/{id}/join` `{"nick"}` | [`join`] | a `join` (or `rename`) event with the room's roster to `/topic/chat/room/{id}/presence` |
 //! | `SEND /app/chat/room/{id}/leave` | [`leave`] | a `leave` event with the roster |
 //! | `SUBSCRIBE /app/welcome` | [`welcome`] | once, to that subscriber: greeting, rooms with their head counts, the session id |
 //! | `SUBSCRIBE /app/chat/room/{id}/members` | [`members`] | once: the room's roster |
+//! | `SUBSCRIBE /app/chat/room/{id}/history` | [`history`] | once: the room's last [`HISTORY_PER_ROOM`] messages |
 //! | (a session ends) | the disconnect hook | a `leave` event in every room it was in |
 //!
 //! The server clock on `/topic/clock` comes from the example application
@@ -15,9 +16,15 @@
 //!
 //! Bodies are JSON; a `SEND` whose body is not JSON is taken as plain text (the message, or the
 //! nickname for `join`), so a terminal STOMP client can chat too. Everything a peer controls is
-//! bounded: nickname and message lengths, rooms per session, rooms in total, members per room.
+//! bounded: nickname and message lengths, rooms per session, rooms in total, members per room,
+//! history kept.
+//!
+//! Why a history: a topic delivers only to those subscribed at the time. A page that was
+//! reconnecting (a dropped network, a server restart) asks for the room's history after
+//! subscribing again and fills the gap, telling duplicates apart by the `cid` it chose for each
+//! of its messages (its offline queue sends what was typed meanwhile, exactly once).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -40,6 +47,10 @@ pub const MAX_ROOMS_PER_SESSION: usize = 16;
 pub const MAX_ROOMS: usize = 1024;
 /// Members of one room.
 pub const MAX_MEMBERS: usize = 1000;
+/// Messages kept per room for [`history`].
+pub const HISTORY_PER_ROOM: usize = 50;
+/// Longest client message id (`cid`) kept, in ASCII characters.
+pub const MAX_CID_CHARS: usize = 64;
 
 const GREETING: &str = "Welcome! Messages are stamped by the server's /app handlers; \
                         the clock above is pushed on /topic/clock every second.";
@@ -56,6 +67,7 @@ pub fn install(app: App) -> App {
         .message("/chat/room/{id}", handler(&chat, post))
         .subscribe("/welcome", handler(&chat, welcome))
         .subscribe("/chat/room/{id}/members", handler(&chat, members))
+        .subscribe("/chat/room/{id}/history", handler(&chat, history))
         .on_disconnect(move |event, broker| {
             session_ended(&on_disconnect, &event, &broker);
             std::future::ready(())
@@ -72,10 +84,13 @@ fn handler(
     move |req| std::future::ready(f(&chat, &req))
 }
 
-/// The chat's state: who is in which room under which nickname.
+/// The chat's state: who is in which room under which nickname, and what was said lately.
 #[derive(Debug, Default)]
 pub struct Chat {
     rooms: Mutex<BTreeMap<String, Room>>,
+    /// Recent messages per room, kept even while a room is empty (its members may be
+    /// reconnecting); at most [`MAX_ROOMS`] rooms, the longest quiet one forgotten first.
+    histories: Mutex<BTreeMap<String, VecDeque<ChatMessage>>>,
     next_id: AtomicU64,
 }
 
@@ -87,6 +102,32 @@ impl Chat {
         // A handler that panicked cannot have left a half-made change: every change is one
         // insert or remove.
         self.rooms.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn histories(&self) -> MutexGuard<'_, BTreeMap<String, VecDeque<ChatMessage>>> {
+        // Same reasoning: one push or one eviction per change.
+        self.histories
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Keeps `message` in its room's history (bounded both ways).
+    fn remember(&self, message: &ChatMessage) {
+        let mut histories = self.histories();
+        if !histories.contains_key(&message.room) && histories.len() >= MAX_ROOMS {
+            let quietest = histories
+                .iter()
+                .min_by_key(|(_, h)| h.back().map_or(0, |m| m.id))
+                .map(|(room, _)| room.clone());
+            if let Some(room) = quietest {
+                histories.remove(&room);
+            }
+        }
+        let history = histories.entry(message.room.clone()).or_default();
+        if history.len() >= HISTORY_PER_ROOM {
+            history.pop_front();
+        }
+        history.push_back(message.clone());
     }
 }
 
@@ -103,6 +144,18 @@ pub struct ChatMessage {
     pub ts: u64,
     /// The sender's session id (lets a page tell its own messages).
     pub session: String,
+    /// The id the sender gave the message, if any: lets pages drop a message they got twice
+    /// (live and through [`history`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cid: Option<String>,
+}
+
+/// The one-time answer to `SUBSCRIBE /app/chat/room/{id}/history`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct History {
+    pub room: String,
+    /// Oldest first.
+    pub messages: Vec<ChatMessage>,
 }
 
 /// A presence event on `/topic/chat/room/{id}/presence`.
@@ -144,11 +197,12 @@ pub struct RoomInfo {
     pub members: usize,
 }
 
-/// What the page sends: both fields optional, unknown ones ignored.
+/// What the page sends: every field optional, unknown ones ignored.
 #[derive(Debug, Default, Deserialize)]
 struct Incoming {
     nick: Option<String>,
     text: Option<String>,
+    cid: Option<String>,
 }
 
 impl Incoming {
@@ -189,7 +243,9 @@ pub fn post(chat: &Chat, req: &Request) -> HandlerResult {
         text,
         ts: now_ms(),
         session: req.session_id.to_string(),
+        cid: incoming.cid.as_deref().and_then(client_id),
     };
+    chat.remember(&message);
     Ok(Some(
         Reply::json(&message)?.with_destination(format!("/topic/chat/room/{room}")),
     ))
@@ -300,6 +356,17 @@ pub fn members(chat: &Chat, req: &Request) -> HandlerResult {
     Ok(Some(Reply::json(&members)?))
 }
 
+/// `SUBSCRIBE /app/chat/room/{id}/history`: the room's recent messages, once.
+pub fn history(chat: &Chat, req: &Request) -> HandlerResult {
+    let room = room_of(req)?;
+    let messages = chat
+        .histories()
+        .get(&room)
+        .map(|h| h.iter().cloned().collect())
+        .unwrap_or_default();
+    Ok(Some(Reply::json(&History { room, messages })?))
+}
+
 /// A session ended: it leaves every room it was in, and each hears about it.
 fn session_ended(chat: &Chat, event: &SessionEvent, broker: &BrokerHandle) {
     let rooms: Vec<String> = chat
@@ -366,6 +433,17 @@ fn roster(members: &Room) -> Vec<Member> {
 
 fn presence_topic(room: &str) -> String {
     format!("/topic/chat/room/{room}/presence")
+}
+
+/// A client message id as given, if it is one: up to [`MAX_CID_CHARS`] of `[A-Za-z0-9_-]`.
+/// Anything else is dropped rather than echoed to every member of the room.
+fn client_id(cid: &str) -> Option<String> {
+    let ok = !cid.is_empty()
+        && cid.len() <= MAX_CID_CHARS
+        && cid
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    ok.then(|| cid.to_owned())
 }
 
 /// The `{id}` of the route, if it is a valid room name.

@@ -259,12 +259,28 @@ impl Server {
         &*self.inner.authorizer
     }
 
+    /// A new session id: a counter (unique within this process) and 64 random bits, because
+    /// the id names the session's `/user` queues (`/queue/x-user{id}`): one that could be
+    /// guessed would let another session subscribe to them.
     pub(crate) fn next_session_id(&self) -> Arc<str> {
         let n = self.inner.next_session.fetch_add(1, Ordering::Relaxed);
+        let mut secret = [0u8; 8];
+        let secret = match getrandom::fill(&mut secret) {
+            Ok(()) => u64::from_le_bytes(secret),
+            // The OS refused randomness (it does not on the platforms we run on): a hasher keyed
+            // from the process's random state is still unpredictable from outside.
+            Err(_) => {
+                use std::hash::{BuildHasher, Hasher};
+                let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+                h.write_u64(n);
+                h.finish()
+            }
+        };
         match &self.inner.relay {
-            // Unique across the nodes sharing the broker: anonymous users are named by it.
-            Some(relay) => Arc::from(format!("{}-s{n:x}", relay.node())),
-            None => Arc::from(format!("s{n:x}")),
+            // Relay mode: unique across the nodes sharing the broker too (anonymous sessions'
+            // `/user` destinations are named by it there).
+            Some(relay) => Arc::from(format!("{}-s{n:x}-{secret:016x}", relay.node())),
+            None => Arc::from(format!("s{n:x}-{secret:016x}")),
         }
     }
 

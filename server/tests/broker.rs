@@ -130,6 +130,39 @@ async fn queue_backlog_is_bounded_dropping_the_oldest() {
 }
 
 #[tokio::test]
+async fn the_number_of_queues_is_bounded() {
+    let mut config = test_config();
+    config.destinations.max_queues = 2;
+    let s = TestServer::start(config, App::new()).await;
+    let mut p = s.client().await;
+    p.send("/queue/a", "1").await;
+    p.send("/queue/b", "1").await;
+    // Existing queues still take messages.
+    p.send("/queue/a", "2").await;
+    // A third queue would be one too many: ERROR naming the limit, then close.
+    p.send_frame(
+        &Frame::new(Command::Send)
+            .header("destination", "/queue/c")
+            .body("1"),
+    )
+    .await;
+    let error = p.expect_error_and_close().await;
+    assert!(
+        error.get("message").unwrap_or("").contains("max_queues"),
+        "{error:?}"
+    );
+    // The others keep working; once a queue drains, a new one may take its place.
+    let mut c = s.client().await;
+    let got = c.subscribe_collect("a", "/queue/a", "auto").await;
+    assert_eq!(got.iter().map(body).collect::<Vec<_>>(), ["1", "2"]);
+    c.call(Frame::new(Command::Unsubscribe).header("id", "a"))
+        .await;
+    let mut p = s.client().await;
+    p.send("/queue/c", "now fits").await;
+    s.stop().await;
+}
+
+#[tokio::test]
 async fn wildcard_subscriptions() {
     let s = TestServer::start_default().await;
     let mut star = s.client().await;
@@ -265,6 +298,25 @@ async fn anonymous_sessions_are_reachable_by_session_id() {
     p.send(&format!("/user/{session}/queue/reply"), "by id")
         .await;
     assert_eq!(body(&anon.recv_message().await), "by id");
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn session_ids_cannot_be_guessed_from_one_another() {
+    // A session's /user queues are named after its id: knowing one's own id must not give away
+    // the next one's.
+    let s = TestServer::start_default().await;
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        let c = s.client().await;
+        let id = c.connected.as_ref().unwrap().get("session").unwrap();
+        ids.push(id.to_owned());
+    }
+    let secret = |id: &str| id.rsplit('-').next().unwrap().to_owned();
+    for id in &ids {
+        assert_eq!(secret(id).len(), 16, "{id}: 64 random bits in hex");
+    }
+    assert_ne!(secret(&ids[0]), secret(&ids[1]));
     s.stop().await;
 }
 

@@ -388,3 +388,81 @@ async fn a_session_is_bounded_in_rooms() {
     let (_, join) = alice.message("p").await;
     assert_eq!(join["type"], "join");
 }
+
+#[tokio::test]
+async fn history_fills_the_gap_of_a_page_that_was_away_and_keeps_cids() {
+    let server = start().await;
+    // bob posts while nobody is subscribed (alice is reconnecting, say).
+    let mut bob = Peer::connect(&server).await;
+    bob.publish(
+        "/app/chat/room/away",
+        r#"{"nick":"bob","text":"one","cid":"bob-1"}"#,
+    )
+    .await;
+    // A cid that is not an id is dropped, not echoed.
+    bob.publish(
+        "/app/chat/room/away",
+        r#"{"nick":"bob","text":"two","cid":"<img src=x>"}"#,
+    )
+    .await;
+    bob.send_sync(
+        Frame::new(Command::Send)
+            .header("destination", "/app/chat/room/away")
+            .body(r#"{"nick":"bob","text":"three","cid":"bob-3"}"#),
+    )
+    .await;
+
+    let mut alice = Peer::connect(&server).await;
+    alice
+        .send(
+            Frame::new(Command::Subscribe)
+                .header("id", "h")
+                .header("destination", "/app/chat/room/away/history"),
+        )
+        .await;
+    let (_, history) = alice.message("h").await;
+    assert_eq!(history["room"], "away");
+    let messages = history["messages"].as_array().expect("messages");
+    let texts: Vec<&str> = messages
+        .iter()
+        .map(|m| m["text"].as_str().expect("text"))
+        .collect();
+    assert_eq!(texts, ["one", "two", "three"]);
+    assert_eq!(messages[0]["cid"], "bob-1");
+    assert!(messages[1].get("cid").is_none(), "{:?}", messages[1]);
+    assert_eq!(messages[2]["cid"], "bob-3");
+    assert_eq!(messages[0]["session"], bob.session.as_str());
+}
+
+#[tokio::test]
+async fn history_is_bounded_per_room() {
+    let server = start().await;
+    let mut bob = Peer::connect(&server).await;
+    let total = demo::HISTORY_PER_ROOM + 5;
+    for i in 0..total {
+        bob.publish("/app/chat/room/busy", &format!(r#"{{"text":"m{i}"}}"#))
+            .await;
+    }
+    bob.send(
+        Frame::new(Command::Subscribe)
+            .header("id", "h")
+            .header("destination", "/app/chat/room/busy/history"),
+    )
+    .await;
+    let (_, history) = bob.message("h").await;
+    let texts: Vec<String> = history["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .map(|m| m["text"].as_str().expect("text").to_owned())
+        .collect();
+    let expected: Vec<String> = (total - demo::HISTORY_PER_ROOM..total)
+        .map(|i| format!("m{i}"))
+        .collect();
+    assert_eq!(
+        texts,
+        expected,
+        "the newest {} kept",
+        demo::HISTORY_PER_ROOM
+    );
+}

@@ -198,6 +198,9 @@ async fn user_destinations_reach_every_session_of_the_user_on_every_node() {
     let mut other = Client::connect_with(b.tcp, &[("accept-version", "1.2"), ("host", "x")]).await;
     // Someone else's inbox is not ours.
     other.subscribe("u", "/user/queue/inbox", "auto").await;
+    // A wildcard subscriber on every topic must not read users' messages.
+    let mut eavesdropper = b.client().await;
+    eavesdropper.subscribe("all", "/topic/**", "auto").await;
     let mut sender = a.client().await;
     sender
         .send(&format!("/user/{user}/queue/inbox"), "for alice")
@@ -214,6 +217,18 @@ async fn user_destinations_reach_every_session_of_the_user_on_every_node() {
         .expect("queued for the broker");
     for c in [&mut on_a, &mut on_b] {
         assert_eq!(body(&c.recv_message().await), "from the app");
+    }
+    let marker = format!("/topic/{}", unique("marker"));
+    sender.send(&marker, "marker").await;
+    loop {
+        let m = eavesdropper.recv_message().await;
+        assert!(
+            !body(&m).contains("alice") && !body(&m).contains("from the app"),
+            "{m:?}"
+        );
+        if body(&m) == "marker" && m.get("destination") == Some(marker.as_str()) {
+            break;
+        }
     }
     // The stranger got neither: its next message is one sent to it.
     let stranger = other

@@ -9,7 +9,7 @@ use std::collections::VecDeque;
 use std::net::SocketAddr;
 
 use futures_util::{SinkExt, StreamExt};
-use sockjs_util::{post, session_url, WAIT};
+use sockjs_util::{get, post, session_url, WAIT};
 use stomp_server::{App, Listeners, Server};
 use stomp_wasm::sockjs::{self, SockJsFrame};
 use stomp_wasm::{Command, Decoded, Decoder, Encoder, Frame, Version};
@@ -22,7 +22,11 @@ struct Broker {
 }
 
 async fn start() -> Broker {
-    let server = Server::builder(common::test_config())
+    start_with(common::test_config()).await
+}
+
+async fn start_with(config: stomp_server::Config) -> Broker {
+    let server = Server::builder(config)
         .app(App::new())
         .build()
         .expect("server builds");
@@ -308,4 +312,23 @@ async fn disconnect_closes_the_sockjs_session() {
     assert_eq!(r.status(), 204);
     let body = post(c.http, &format!("{}/xhr", c.url), "").await.body;
     assert_eq!(body, "c[1000,\"Normal closure\"]\n");
+}
+
+#[tokio::test]
+async fn sockjs_websocket_off_in_the_config_leaves_only_the_http_transports() {
+    let mut config = common::test_config();
+    config.sockjs.websocket = false;
+    let broker = start_with(config).await;
+    let info = get(broker.http, "/stomp/info").await;
+    assert_eq!(info.status(), 200);
+    let body = info.body;
+    assert!(body.contains("\"websocket\":false"), "{body}");
+    let ws = get(broker.http, &format!("{}/websocket", session_url("/stomp"))).await;
+    assert_eq!(ws.status(), 404);
+    let raw = get(broker.http, "/stomp/websocket").await;
+    assert_eq!(raw.status(), 404);
+    // The HTTP transports still carry STOMP.
+    let url = session_url("/stomp");
+    let open = post(broker.http, &format!("{url}/xhr"), "").await;
+    assert_eq!(open.body, "o\n");
 }

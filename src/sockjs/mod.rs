@@ -10,6 +10,7 @@
 //!   string-only transports.
 
 pub mod binary;
+pub mod client;
 pub mod frame;
 pub mod json;
 

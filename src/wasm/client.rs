@@ -464,8 +464,17 @@ impl Client {
         self.shared
             .try_borrow()
             .ok()
-            .and_then(|inner| inner.transport.as_ref().map(|t| t.socket().clone().into()))
+            .and_then(|inner| inner.transport.as_ref().map(|t| t.socket()))
             .unwrap_or(JsValue::UNDEFINED)
+    }
+
+    /// stomp-wasm: the transport carrying the session — `'websocket'`, or with a SockJS
+    /// `brokerURL` the SockJS transport that won (`'xhr-streaming'`, `'eventsource'`,
+    /// `'xhr-polling'`); `undefined` while none is open.
+    #[wasm_bindgen(getter, unchecked_return_type = "SockJsTransportName | undefined")]
+    pub fn transport(&self) -> Option<String> {
+        let inner = self.shared.try_borrow().ok()?;
+        Some(inner.transport.as_ref()?.name()?.to_owned())
     }
 
     /// The negotiated STOMP version while connected.
@@ -667,6 +676,7 @@ properties! {
     resubscribe resubscribe set_resubscribe "boolean";
     offlineQueue offline_queue set_offline_queue "boolean | OfflineQueueOptions";
     disconnectTimeout disconnect_timeout set_disconnect_timeout "number";
+    transports transports set_transports "SockJsTransportName[]";
 }
 
 /// stompjs's `TickerStrategy`: `TickerStrategy.Interval` (`'interval'`) and

@@ -16,14 +16,14 @@ use bytes::Bytes;
 use js_sys::Function;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::WebSocket;
 
 use super::frames::FrameWriter;
 use super::js;
 use super::keyed::Keyed;
 use super::online::OnlineListener;
+use super::sockjs::SharedPlan;
 use super::timer::{TickerStrategy, Timer};
-use super::transport::{self, Transport, TransportEvent};
+use super::transport::{self, Handle, Transport, TransportEvent, WebSocketTransport};
 use crate::client::{Action, ActivationState, ClientError, Event, Session, SessionConfig};
 use crate::frame::{Frame, Version};
 
@@ -89,6 +89,9 @@ pub(crate) struct Inner {
     /// Set while `onConnect` runs: subscriptions made there are re-made by the application on
     /// every connect, so the session does not restore them itself.
     pub in_on_connect: bool,
+    /// The SockJS `transports` whitelist and what past connections taught (the transport that
+    /// last worked, when WebSocket last failed), kept across reconnections.
+    pub sockjs_plan: SharedPlan,
     /// Starts a waiting reconnection at once on the browser's `online` event.
     _online: Option<OnlineListener>,
     driving: bool,
@@ -130,6 +133,7 @@ impl Inner {
                 _online: None,
                 driving: false,
                 in_on_connect: false,
+                sockjs_plan: SharedPlan::default(),
                 me: me.clone(),
             })
         });
@@ -242,7 +246,7 @@ impl Inner {
                 })
             }
             Action::Send { data, binary } => {
-                let socket = self.transport.as_ref()?.socket().clone();
+                let socket = self.transport.as_ref()?.handle();
                 let raw_log = if self.js_config.log_raw_communication {
                     self.debug_fn()
                 } else {
@@ -263,8 +267,8 @@ impl Inner {
                     None
                 };
                 let socket = match &transport {
-                    Some(t) => t.socket().clone(),
-                    None => self.transport.as_ref()?.socket().clone(),
+                    Some(t) => t.handle(),
+                    None => self.transport.as_ref()?.handle(),
                 };
                 drop(transport);
                 Some(Step::Close(socket))
@@ -393,12 +397,12 @@ enum Step {
         factory: JsValue,
     },
     Send {
-        socket: WebSocket,
+        socket: Handle,
         data: Bytes,
         binary: bool,
         raw_log: Option<Function>,
     },
-    Close(WebSocket),
+    Close(Handle),
     /// The client went INACTIVE: tell `onChangeState`, settle `deactivate()` promises, and
     /// activate again if that was asked while deactivating.
     Inactive {
@@ -475,6 +479,13 @@ fn run_step(shared: &Shared, step: Step) -> Result<(), JsValue> {
             protocols,
             factory,
         } => {
+            if factory.is_undefined() && is_sockjs_url(&url) {
+                let plan = shared.try_borrow().map_err(|_| busy())?.sockjs_plan.clone();
+                let transport = Transport::sockjs(&url, plan, transport_sink(shared));
+                let mut inner = shared.try_borrow_mut().map_err(|_| busy())?;
+                inner.transport = Some(transport);
+                return Ok(());
+            }
             let protocols: Vec<&str> = protocols.iter().map(String::as_str).collect();
             let socket = match js::as_function(&factory) {
                 Some(factory) => factory.call0(&JsValue::NULL),
@@ -499,13 +510,8 @@ fn run_step(shared: &Shared, step: Step) -> Result<(), JsValue> {
                     return Ok(());
                 }
             };
-            let weak = Rc::downgrade(shared);
-            let sink = Rc::new(move |ev: TransportEvent<'_>| {
-                if let Some(shared) = weak.upgrade() {
-                    on_transport_event(&shared, ev);
-                }
-            });
-            let transport = Transport::attach(socket, sink);
+            let transport =
+                Transport::WebSocket(WebSocketTransport::attach(socket, transport_sink(shared)));
             let mut inner = shared.try_borrow_mut().map_err(|_| busy())?;
             inner.transport = Some(transport);
             Ok(())
@@ -529,7 +535,7 @@ fn run_step(shared: &Shared, step: Step) -> Result<(), JsValue> {
                 };
                 let _ = log.call1(&JsValue::NULL, &JsValue::from_str(&text));
             }
-            if let Err(err) = transport::send(&socket, &data, binary) {
+            if let Err(err) = socket.send(&data, binary) {
                 // The socket refused (closing already): its close event follows.
                 let message = js::js_string(&err);
                 if let Ok(inner) = shared.try_borrow() {
@@ -542,7 +548,7 @@ fn run_step(shared: &Shared, step: Step) -> Result<(), JsValue> {
             Ok(())
         }
         Step::Close(socket) => {
-            transport::close(&socket);
+            socket.close();
             Ok(())
         }
         Step::Inactive {
@@ -632,6 +638,22 @@ fn on_timer(shared: &Shared) {
     }
 }
 
+/// Whether `brokerURL` names a SockJS endpoint (`http(s)://…`) rather than a WebSocket.
+fn is_sockjs_url(url: &str) -> bool {
+    let scheme = url.get(..8).unwrap_or(url).to_ascii_lowercase();
+    scheme.starts_with("http://") || scheme.starts_with("https://")
+}
+
+/// Where a transport of this client reports.
+fn transport_sink(shared: &Shared) -> transport::Sink {
+    let weak = Rc::downgrade(shared);
+    Rc::new(move |ev: TransportEvent<'_>| {
+        if let Some(shared) = weak.upgrade() {
+            on_transport_event(&shared, ev);
+        }
+    })
+}
+
 fn on_transport_event(shared: &Shared, ev: TransportEvent<'_>) {
     {
         let Ok(mut inner) = shared.try_borrow_mut() else {
@@ -641,11 +663,7 @@ fn on_transport_event(shared: &Shared, ev: TransportEvent<'_>) {
         match ev {
             TransportEvent::Open => {
                 inner.sync_js_config();
-                let protocol = inner
-                    .transport
-                    .as_ref()
-                    .and_then(|t| js::get(t.socket(), "protocol").as_string())
-                    .filter(|p| !p.is_empty());
+                let protocol = inner.transport.as_ref().and_then(Transport::protocol);
                 inner.session.transport_opened(now, protocol.as_deref());
             }
             TransportEvent::Data(bytes) => {
@@ -675,6 +693,14 @@ fn on_transport_event(shared: &Shared, ev: TransportEvent<'_>) {
             TransportEvent::Error(event) => {
                 inner.error_event = event;
                 inner.session.transport_error(now, "WebSocket error");
+            }
+            TransportEvent::Debug(line) => {
+                let log = inner.debug_fn();
+                drop(inner);
+                if let Some(log) = log {
+                    let _ = log.call1(&JsValue::NULL, &JsValue::from_str(&line));
+                }
+                return;
             }
         }
     }

@@ -20,6 +20,7 @@ mod js;
 mod keyed;
 mod online;
 mod options;
+mod sockjs;
 mod timer;
 mod transport;
 mod types;

@@ -11,6 +11,7 @@ use super::js;
 use super::timer::TickerStrategy;
 use crate::client::{OfflineQueueConfig, ReconnectTimeMode};
 use crate::frame::Version;
+use crate::sockjs::client::TransportKind;
 
 /// Every settable key, in the order `configure` applies them.
 pub(crate) const KEYS: &[&str] = &[
@@ -52,6 +53,7 @@ pub(crate) const KEYS: &[&str] = &[
     "resubscribe",
     "offlineQueue",
     "disconnectTimeout",
+    "transports",
 ];
 
 fn type_error(key: &str, expected: &str) -> JsValue {
@@ -113,6 +115,30 @@ fn parse_versions(value: &JsValue) -> Result<Vec<Version>, JsValue> {
     Ok(versions)
 }
 
+/// `transports`: SockJS transport names in order of preference (a single name is a list of
+/// one; `undefined` is the default order).
+fn parse_transports(value: &JsValue) -> Result<Vec<TransportKind>, JsValue> {
+    const EXPECTED: &str = "a list of 'websocket', 'xhr-streaming', 'eventsource', 'xhr-polling'";
+    if value.is_undefined() || value.is_null() {
+        return Ok(Vec::new());
+    }
+    let list = if let Some(one) = value.as_string() {
+        vec![one]
+    } else if js_sys::Array::is_array(value) {
+        js_sys::Array::from(value)
+            .iter()
+            .map(|v| v.as_string().unwrap_or_default())
+            .collect()
+    } else {
+        return Err(type_error("transports", EXPECTED));
+    };
+    list.iter()
+        .map(|name| {
+            TransportKind::from_name(name).ok_or_else(|| type_error("transports", EXPECTED))
+        })
+        .collect()
+}
+
 impl Inner {
     /// Sets one option by its stompjs name. Unknown keys are ignored, as stompjs's
     /// `Object.assign(this, conf)` would store them harmlessly.
@@ -156,6 +182,10 @@ impl Inner {
                 self.js_config.stomp_versions = value;
             }
             "logRawCommunication" => self.js_config.log_raw_communication = value.is_truthy(),
+            "transports" => {
+                let list = parse_transports(&value)?;
+                self.sockjs_plan.borrow_mut().set_whitelist(list);
+            }
             "heartbeatStrategy" => {
                 let s = value.as_string().unwrap_or_default();
                 self.set_strategy(TickerStrategy::parse(&s));
@@ -282,6 +312,14 @@ impl Inner {
                 .map_or(JsValue::UNDEFINED, num),
             "resubscribe" => JsValue::from_bool(config.resubscribe),
             "offlineQueue" => self.js_config.offline_queue.clone(),
+            "transports" => self
+                .sockjs_plan
+                .borrow()
+                .whitelist()
+                .iter()
+                .map(|k| JsValue::from_str(k.name()))
+                .collect::<js_sys::Array>()
+                .into(),
             "debug" => cb.debug.clone(),
             "beforeConnect" => cb.before_connect.clone(),
             "onConnect" => cb.on_connect.clone(),

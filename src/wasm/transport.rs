@@ -1,4 +1,6 @@
-//! The WebSocket transport: a thin wrapper over any object with the WebSocket interface.
+//! The transports under the STOMP session: a WebSocket (a thin wrapper over any object with
+//! the WebSocket interface), or a SockJS connection ([`super::sockjs`]) that reports the same
+//! events.
 //!
 //! `webSocketFactory` may return something that is not a `WebSocket` (a SockJS instance, a test
 //! fake, node's `ws`), so nothing here checks the class: the socket is driven through the
@@ -18,6 +20,8 @@ use wasm_bindgen::JsCast;
 use web_sys::{BinaryType, MessageEvent, WebSocket};
 
 use super::js;
+use super::sockjs::{SharedPlan, SockJsHandle, SockJsTransport};
+use crate::sockjs::client::TransportKind;
 
 /// What the socket reported. Data borrows the transport's receive buffer.
 pub(crate) enum TransportEvent<'a> {
@@ -31,13 +35,100 @@ pub(crate) enum TransportEvent<'a> {
     },
     /// The `error` event, for `onWebSocketError`.
     Error(JsValue),
+    /// A line for the `debug` callback (which SockJS transport is tried, which one won).
+    Debug(String),
+}
+
+/// What carries the session.
+pub(crate) enum Transport {
+    WebSocket(WebSocketTransport),
+    SockJs {
+        connection: SockJsTransport,
+        /// What `client.webSocket` returns for a SockJS connection (`{url, transport}`).
+        facade: JsValue,
+    },
+}
+
+/// What a send or close needs of the transport, taken out of the driver's borrow.
+#[derive(Clone)]
+pub(crate) enum Handle {
+    WebSocket(WebSocket),
+    SockJs(SockJsHandle),
+}
+
+impl Transport {
+    /// A SockJS connection to `base` (`http(s)://…`).
+    pub(crate) fn sockjs(base: &str, plan: SharedPlan, sink: Sink) -> Transport {
+        let facade: JsValue = js_sys::Object::new().into();
+        js::set(&facade, "url", &JsValue::from_str(base));
+        Transport::SockJs {
+            connection: SockJsTransport::connect(base, plan, sink),
+            facade,
+        }
+    }
+
+    /// `client.webSocket`: the socket (or for SockJS, the WebSocket it runs over, else an
+    /// object naming the transport).
+    pub(crate) fn socket(&self) -> JsValue {
+        match self {
+            Transport::WebSocket(t) => t.socket().clone().into(),
+            Transport::SockJs { connection, facade } => {
+                if let Some(name) = connection.transport().map(TransportKind::name) {
+                    js::set(facade, "transport", &JsValue::from_str(name));
+                }
+                connection.web_socket().unwrap_or_else(|| facade.clone())
+            }
+        }
+    }
+
+    /// The active transport's name (`client.transport`): `websocket` for a plain WebSocket,
+    /// the SockJS transport once one carries the session.
+    pub(crate) fn name(&self) -> Option<&'static str> {
+        match self {
+            Transport::WebSocket(_) => Some("websocket"),
+            Transport::SockJs { connection, .. } => connection.transport().map(TransportKind::name),
+        }
+    }
+
+    /// The negotiated WebSocket subprotocol (SockJS has none).
+    pub(crate) fn protocol(&self) -> Option<String> {
+        match self {
+            Transport::WebSocket(t) => js::get(t.socket(), "protocol").as_string(),
+            Transport::SockJs { .. } => None,
+        }
+        .filter(|p| !p.is_empty())
+    }
+
+    pub(crate) fn handle(&self) -> Handle {
+        match self {
+            Transport::WebSocket(t) => Handle::WebSocket(t.socket().clone()),
+            Transport::SockJs { connection, .. } => Handle::SockJs(connection.handle()),
+        }
+    }
+}
+
+impl Handle {
+    /// Sends one transport message (see [`send`]); SockJS turns binary bodies into base64.
+    pub(crate) fn send(&self, data: &[u8], binary: bool) -> Result<(), JsValue> {
+        match self {
+            Handle::WebSocket(socket) => send(socket, data, binary),
+            Handle::SockJs(h) => h.send(data),
+        }
+    }
+
+    pub(crate) fn close(&self) {
+        match self {
+            Handle::WebSocket(socket) => close(socket),
+            Handle::SockJs(h) => h.close(),
+        }
+    }
 }
 
 /// Where a transport delivers its events.
 pub(crate) type Sink = Rc<dyn Fn(TransportEvent<'_>)>;
 
 /// One socket and the handlers hooked onto it.
-pub(crate) struct Transport {
+pub(crate) struct WebSocketTransport {
     socket: WebSocket,
     _on_open: Closure<dyn FnMut(JsValue)>,
     _on_message: Closure<dyn FnMut(JsValue)>,
@@ -45,9 +136,9 @@ pub(crate) struct Transport {
     _on_error: Closure<dyn FnMut(JsValue)>,
 }
 
-impl Transport {
+impl WebSocketTransport {
     /// Hooks `sink` onto `socket`.
-    pub(crate) fn attach(socket: JsValue, sink: Sink) -> Transport {
+    pub(crate) fn attach(socket: JsValue, sink: Sink) -> WebSocketTransport {
         let socket: WebSocket = socket.unchecked_into();
         // Only a real binaryType setter matters; on objects without one this adds a harmless
         // property.
@@ -104,7 +195,7 @@ impl Transport {
         socket.set_onclose(Some(on_close.as_ref().unchecked_ref()));
         socket.set_onerror(Some(on_error.as_ref().unchecked_ref()));
 
-        Transport {
+        WebSocketTransport {
             socket,
             _on_open: on_open,
             _on_message: on_message,
@@ -119,7 +210,7 @@ impl Transport {
     }
 }
 
-impl Drop for Transport {
+impl Drop for WebSocketTransport {
     fn drop(&mut self) {
         self.socket.set_onopen(None);
         self.socket.set_onmessage(None);

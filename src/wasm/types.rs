@@ -50,6 +50,9 @@ export type closeEventCallbackType = (evt: any) => void;
 export type wsErrorCallbackType = (evt: any) => void;
 export type emptyCallbackType = () => void;
 
+/** stomp-wasm: the SockJS transports the client speaks (`client.transport` names the one in use). */
+export type SockJsTransportName = 'websocket' | 'xhr-streaming' | 'eventsource' | 'xhr-polling';
+
 /** stomp-wasm: publishing while disconnected (sent after the next CONNECTED, at least once). */
 export interface OfflineQueueOptions {
   maxFrames?: number;
@@ -99,5 +102,7 @@ export interface StompConfig {
   offlineQueue?: boolean | OfflineQueueOptions;
   /** stomp-wasm: how long a graceful deactivate waits for the DISCONNECT receipt (ms, 0 = for ever). */
   disconnectTimeout?: number;
+  /** stomp-wasm: with an `http(s)://…` SockJS brokerURL, the transports allowed, in order (default all four). */
+  transports?: SockJsTransportName | SockJsTransportName[];
 }
 "#;

@@ -1,5 +1,5 @@
 // The chat demo end to end in headless Chromium: two pages in one room, one on WebSocket and one
-// forced onto xhr-polling (when the client build has the fallback transports), chatting through
+// forced onto xhr-polling (the client's SockJS fallback), chatting through
 // stomp-server's /app handlers. Saves a screenshot of each page to tests/artifacts/.
 //
 //   STOMP_HTTP_URL=http://127.0.0.1:8080 node --test tests/e2e/
@@ -45,12 +45,26 @@ async function open(nick, transport, theme) {
   return { page, errors };
 }
 
-/** Waits until a message with `text` from `nick` is on the page. */
+/** Waits until a message with `text` from `nick`, stamped by the server (not the greyed copy
+ *  the sender shows while it is on its way), is on the page. */
 async function sawMessage(page, nick, text) {
   await page.waitForFunction(
-    ([n, t]) => [...document.querySelectorAll('.msg')].some(
+    ([n, t]) => [...document.querySelectorAll('.msg:not(.pending)')].some(
       (m) => m.dataset.nick === n && m.querySelector('.text')?.textContent === t),
     [nick, text], WAIT);
+}
+
+/** How many times `text` is shown as a message (pending copies included). */
+async function timesShown(page, text) {
+  return page.$$eval('.msg .text', (els, t) => els.filter((e) => e.textContent === t).length, text);
+}
+
+/** Asks the test supervisor (scripts/serve-test.sh) to stop or start the server. */
+async function control(action) {
+  const url = process.env.STOMP_TEST_CONTROL;
+  if (!url) throw new Error('set STOMP_TEST_CONTROL (scripts/test-e2e.sh runs the server under the test supervisor)');
+  const res = await fetch(`${url}/${action}`, { method: 'POST' });
+  assert.equal(res.status, 200, `${action}: ${await res.text()}`);
 }
 
 async function roster(page) {
@@ -84,14 +98,9 @@ test('two pages chat, one on WebSocket and one on a fallback transport', async (
   assert.equal(await alice.page.$$eval('.msg.mine', (m) => m.length), 1);
 
   assert.equal(await alice.page.textContent('#fact-transport'), 'websocket');
-  const fallback = await bob.page.evaluate(() => 'transports' in window.chatClient);
-  if (fallback) {
-    assert.equal(await bob.page.textContent('#fact-transport'), 'xhr-polling');
-  } else {
-    // A client without fallback transports: the page said so and chatted over WebSocket.
-    assert.match(await bob.page.textContent('#transport-hint'), /not available/);
-    assert.equal(await bob.page.textContent('#fact-transport'), 'websocket');
-  }
+  // bob's page forced the client onto SockJS xhr-polling, and says so.
+  assert.equal(await bob.page.evaluate(() => window.chatClient.transport), 'xhr-polling');
+  assert.equal(await bob.page.textContent('#fact-transport'), 'xhr-polling');
 
   await alice.page.screenshot({ path: `${artifacts}chat-alice-light.png`, animations: 'disabled' });
   await bob.page.screenshot({ path: `${artifacts}chat-bob-dark.png`, animations: 'disabled' });
@@ -152,6 +161,63 @@ test('a dropped connection comes back: the page reconnects, rejoins and keeps it
   assert.deepEqual((await roster(dave)).sort(), ['carol', 'dave']);
   await carol.context().close();
   await dave.context().close();
+});
+
+test('the server restarts mid-chat: both pages come back and no message is lost', async () => {
+  const r = `${room}-restart`;
+  const openIn = async (nick, transport) => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e));
+    await page.goto(`${base}/?${new URLSearchParams({ nick, room: r, transport, autoconnect: '1' })}`);
+    await page.waitForSelector('#status[data-state="connected"]', WAIT);
+    return { page, errors };
+  };
+  const erin = await openIn('erin', 'websocket');
+  const frank = await openIn('frank', 'xhr-polling');
+  await erin.page.waitForFunction(() => document.getElementById('roster-count').textContent === '2', null, WAIT);
+  await frank.page.fill('#text', 'before the restart');
+  await frank.page.press('#text', 'Enter');
+  await sawMessage(erin.page, 'frank', 'before the restart');
+
+  await control('stop');
+  for (const p of [erin.page, frank.page]) {
+    await p.waitForSelector('#status:not([data-state="connected"])', WAIT);
+  }
+  // Typed while the server is down: held by each client's offline queue.
+  await frank.page.fill('#text', 'typed while the server was down');
+  await frank.page.press('#text', 'Enter');
+  await erin.page.fill('#text', 'me too');
+  await erin.page.press('#text', 'Enter');
+  assert.equal(await frank.page.locator('.msg.pending').count(), 1);
+
+  await control('start');
+  for (const p of [erin.page, frank.page]) {
+    await p.waitForSelector('#status[data-state="connected"]', WAIT);
+  }
+  assert.equal(await frank.page.textContent('#fact-transport'), 'xhr-polling');
+  for (const p of [erin.page, frank.page]) {
+    await sawMessage(p, 'frank', 'typed while the server was down');
+    await sawMessage(p, 'erin', 'me too');
+  }
+  await erin.page.fill('#text', 'after the restart');
+  await erin.page.press('#text', 'Enter');
+  await sawMessage(frank.page, 'erin', 'after the restart');
+  // Each message exactly once on each page, in the room's stamped order for the live ones.
+  for (const p of [erin.page, frank.page]) {
+    for (const t of ['before the restart', 'typed while the server was down', 'me too', 'after the restart']) {
+      assert.equal(await timesShown(p, t), 1, `"${t}" shown once`);
+    }
+    assert.equal(await p.locator('.msg.pending').count(), 0);
+  }
+  // Both are back in the room on the new server.
+  await erin.page.waitForFunction(() => document.getElementById('roster-count').textContent === '2', null, WAIT);
+  await frank.page.screenshot({ path: `${artifacts}chat-after-restart.png`, animations: 'disabled' });
+  assert.deepEqual(erin.errors, []);
+  assert.deepEqual(frank.errors, []);
+  await erin.page.context().close();
+  await frank.page.context().close();
 });
 
 test('a narrow screen gets the one-column layout', async () => {

@@ -208,3 +208,35 @@ pub async fn settle(promise: js_sys::Promise) -> JsValue {
         .await
         .expect("promise rejected")
 }
+
+/// The test supervisor's control URL (tests/support/supervisor.mjs, started by
+/// scripts/test-browser.sh): it restarts the broker on request.
+pub fn control_url() -> &'static str {
+    match option_env!("STOMP_TEST_CONTROL") {
+        Some(url) => url,
+        None => panic!(
+            "STOMP_TEST_CONTROL is not set: run the browser tests through scripts/test-browser.sh"
+        ),
+    }
+}
+
+/// Asks the supervisor to `action` the broker (`stop`, `start`, `restart?down_ms=N`) and waits
+/// for it to be done: after `start` the broker listens again.
+pub async fn control(action: &str) {
+    let url = format!("{}/{action}", control_url());
+    let fetch: js_sys::Function = get(&js_sys::global(), "fetch").unchecked_into();
+    let init = obj(&[("method", s("POST"))]);
+    let promise: js_sys::Promise = fetch
+        .call2(&JsValue::UNDEFINED, &s(&url), &init)
+        .expect("fetch callable")
+        .unchecked_into();
+    let response = wasm_bindgen_futures::JsFuture::from(promise)
+        .await
+        .unwrap_or_else(|e| panic!("POST {url}: {e:?}"));
+    assert_eq!(
+        get(&response, "ok").as_bool(),
+        Some(true),
+        "POST {url} answered {:?}",
+        get(&response, "status")
+    );
+}

@@ -60,6 +60,8 @@ pub enum RouteError {
     BadUserDestination(String),
     #[error("destination {0:?} is an application destination")]
     Application(String),
+    #[error("destination {destination:?} would be a new queue, and there are already {limit} (limits: destinations.max_queues)")]
+    TooManyQueues { destination: String, limit: usize },
     /// Relay mode: the destination cannot be relayed, or the broker connection cannot take it.
     #[error("{0}")]
     Relay(String),
@@ -95,7 +97,7 @@ impl Broker {
         Broker {
             router: Router::new(config),
             topics: Topics::default(),
-            queues: Queues::new(config.queue_backlog),
+            queues: Queues::new(config.queue_backlog, config.max_queues),
             users: Users::default(),
             next_id: AtomicU64::new(1),
             max_unacked: config.max_unacked.max(1),
@@ -166,11 +168,14 @@ impl Broker {
             Route::Queue => {
                 let m =
                     Message::from_send(self.next_message_id(), destination.clone(), headers, body);
-                Ok(usize::from(self.queues.send(
-                    destination,
-                    Arc::new(m),
-                    congested,
-                )))
+                let delivered = self
+                    .queues
+                    .send(destination, Arc::new(m), congested)
+                    .map_err(|e| RouteError::TooManyQueues {
+                        destination: destination.to_string(),
+                        limit: e.limit,
+                    })?;
+                Ok(usize::from(delivered))
             }
             Route::User(rest) => {
                 let (name, target) = split_user(rest)
@@ -206,7 +211,13 @@ impl Broker {
             ));
             if route == Route::Queue {
                 link.add_user_queue(&name);
-                reached += usize::from(self.queues.send(&name, m, &mut Vec::new()));
+                let delivered = self.queues.send(&name, m, &mut Vec::new()).map_err(|e| {
+                    RouteError::TooManyQueues {
+                        destination: name.to_string(),
+                        limit: e.limit,
+                    }
+                })?;
+                reached += usize::from(delivered);
             } else {
                 reached += self.topics.publish(&m, &mut Vec::new());
             }

@@ -5,8 +5,14 @@
 //! The backlog drains when a subscriber arrives or an ACK frees room. A NACKed message, or one
 //! left unacknowledged when its session ends, comes back here and goes out again with
 //! `redelivered:true`, preferably to another subscriber.
+//!
+//! The number of queues is bounded too: a SEND that would create a queue beyond `max_queues`
+//! is refused, because every queue may hold a full backlog and queue names are the sender's to
+//! choose.
 
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use stomp_wasm::ByteStr;
@@ -96,24 +102,63 @@ impl Queue {
 pub struct Queues {
     shards: Box<[Mutex<HashMap<ByteStr, Queue>>]>,
     backlog_limit: usize,
+    /// Queues that exist, over all shards.
+    count: AtomicUsize,
+    max_queues: usize,
+}
+
+/// A SEND would create a queue beyond the configured number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TooManyQueues {
+    pub limit: usize,
 }
 
 impl Queues {
-    pub fn new(backlog_limit: usize) -> Queues {
+    pub fn new(backlog_limit: usize, max_queues: usize) -> Queues {
         Queues {
             shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
             backlog_limit,
+            count: AtomicUsize::new(0),
+            max_queues,
         }
     }
 
-    fn with_queue<R>(&self, name: &ByteStr, f: impl FnOnce(&mut Queue) -> R) -> R {
+    /// Runs `f` on the queue `name`, creating it if needed (unless `limited` and the count is at
+    /// its limit), and drops it again when it is left idle.
+    fn try_with_queue<R>(
+        &self,
+        name: &ByteStr,
+        limited: bool,
+        f: impl FnOnce(&mut Queue) -> R,
+    ) -> Result<R, TooManyQueues> {
         let mut shard = lock(&self.shards[shard_of(name)]);
-        let queue = shard.entry(name.clone()).or_default();
+        let queue = match shard.entry(name.clone()) {
+            Entry::Occupied(e) => e.into_mut(),
+            Entry::Vacant(e) => {
+                if limited && self.count.load(Ordering::Relaxed) >= self.max_queues {
+                    return Err(TooManyQueues {
+                        limit: self.max_queues,
+                    });
+                }
+                self.count.fetch_add(1, Ordering::Relaxed);
+                e.insert(Queue::default())
+            }
+        };
         let r = f(queue);
         if queue.is_idle() {
             shard.remove(name);
+            self.count.fetch_sub(1, Ordering::Relaxed);
         }
-        r
+        Ok(r)
+    }
+
+    /// As [`try_with_queue`](Self::try_with_queue), never refused: for subscriptions (bounded
+    /// per session already) and for messages coming back to their queue.
+    fn with_queue<R>(&self, name: &ByteStr, f: impl FnOnce(&mut Queue) -> R) -> R {
+        match self.try_with_queue(name, false, f) {
+            Ok(r) => r,
+            Err(_) => unreachable!("an unlimited call is never refused"),
+        }
     }
 
     fn keep(&self, queue: &mut Queue, name: &ByteStr, message: Arc<Message>, redelivered: bool) {
@@ -127,14 +172,15 @@ impl Queues {
     }
 
     /// Sends a message to the queue. Returns true when delivered now, false when kept (or, with
-    /// a zero backlog, dropped).
+    /// a zero backlog, dropped); refused when the queue does not exist and there are already
+    /// `max_queues`.
     pub fn send(
         &self,
         name: &ByteStr,
         message: Arc<Message>,
         congested: &mut Vec<Arc<SessionLink>>,
-    ) -> bool {
-        self.with_queue(name, |q| {
+    ) -> Result<bool, TooManyQueues> {
+        self.try_with_queue(name, true, |q| {
             // Older waiting messages go first.
             q.drain_backlog(name, congested);
             if q.backlog.is_empty() && q.dispatch(name, &message, false, None, congested) {
@@ -180,7 +226,9 @@ impl Queues {
 
     /// Drops a queue and its backlog (a session's `/user` queues, when it ends).
     pub fn remove(&self, name: &ByteStr) {
-        lock(&self.shards[shard_of(name)]).remove(name);
+        if lock(&self.shards[shard_of(name)]).remove(name).is_some() {
+            self.count.fetch_sub(1, Ordering::Relaxed);
+        }
     }
 
     /// Messages waiting in a queue.

@@ -13,9 +13,11 @@
 //! - Other bytes outside `[A-Za-z0-9._~:@-]` are percent-encoded, `%` included, so a name
 //!   reaches the broker unchanged.
 //! - `/exchange/...` passes through verbatim: it is RabbitMQ's own syntax.
-//! - `/user` destinations become one routing key per user and destination on `amq.topic`
+//! - `/user` destinations become one routing key per user and destination on `amq.direct`
 //!   ([`user_destination`]), so every session of a user on every node subscribed to it gets a
-//!   copy, without a registry of our own.
+//!   copy, without a registry of our own. A direct exchange matches keys exactly, and clients
+//!   cannot name it (unless `/exchange` is made a broker prefix): no `/topic/#` subscription
+//!   can read other users' messages.
 
 use std::fmt::Write;
 
@@ -144,11 +146,11 @@ fn word(text: &str, out: &mut String) {
 }
 
 /// The broker destination of `target` (e.g. `/queue/errors`) of user `key` (a login name, or a
-/// session id for a session without one): a routing key on `amq.topic` that every session of
+/// session id for a session without one): a routing key on `amq.direct` that every session of
 /// that user subscribes to and every node publishes to.
 pub fn user_destination(key: &str, target: &str) -> String {
     let mut out = String::with_capacity(32 + key.len() + target.len() * 2);
-    out.push_str("/topic/stomp-user.");
+    out.push_str("/exchange/amq.direct/stomp-user.");
     word(key, &mut out);
     out.push('.');
     word(target, &mut out);
@@ -218,11 +220,11 @@ mod tests {
     fn user_destinations_are_one_word_per_part() {
         assert_eq!(
             user_destination("bob", "/queue/errors"),
-            "/topic/stomp-user.bob.~2Fqueue~2Ferrors"
+            "/exchange/amq.direct/stomp-user.bob.~2Fqueue~2Ferrors"
         );
         assert_eq!(
             user_destination("a.b*#", "/q"),
-            "/topic/stomp-user.a~2Eb~2A~23.~2Fq"
+            "/exchange/amq.direct/stomp-user.a~2Eb~2A~23.~2Fq"
         );
         assert_eq!(
             split_user_send("/bob/queue/x").unwrap(),

@@ -65,6 +65,7 @@ pub fn stomp_sockjs_config(server: &Server) -> SockJsConfig {
         // Frames can be large: keep few of them here. The session's own outbox is bounded in
         // bytes (`limits.outbound_buffer`) and waits, within its send timeout, for a poll.
         outgoing_queue: sockjs.outgoing_queue.max(1),
+        websocket: sockjs.websocket,
         ..SockJsConfig::default()
     }
 }

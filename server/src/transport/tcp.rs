@@ -1,15 +1,17 @@
 //! STOMP over raw TCP.
 //!
-//! Reading waits for readiness and then reads into a per-thread scratch buffer, so an idle
-//! connection holds no read buffer of its own. Writing gathers the queued frames (heads and
-//! shared tails) into one vectored write, without copying bodies.
+//! Reading polls the socket with a per-thread scratch buffer, so an idle connection holds no
+//! read buffer of its own. Writing gathers the queued frames (heads and shared tails) into one
+//! vectored write, without copying bodies.
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::io::{self, IoSlice};
+use std::pin::Pin;
+use std::task::Poll;
 
 use bytes::{Buf, Bytes};
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncRead, AsyncWriteExt, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 
 use crate::server::Server;
@@ -41,21 +43,26 @@ impl TcpTransport {
 
 impl StompTransport for TcpTransport {
     async fn recv(&mut self) -> io::Result<Option<Bytes>> {
-        loop {
-            self.stream.readable().await?;
-            let read = READ_SCRATCH.with(|scratch| {
+        // `poll_read` rather than `readable()` + `try_read`: on a short read (the socket drained)
+        // tokio clears the readiness itself, so the next call parks at once instead of spending
+        // a `recv` syscall on EAGAIN first. That call sits on the delivery path: a publisher's
+        // session runs it before yielding to the subscribers it has just woken.
+        let stream = &mut self.stream;
+        std::future::poll_fn(|cx| {
+            READ_SCRATCH.with(|scratch| {
                 let mut scratch = scratch.borrow_mut();
-                match self.stream.try_read(&mut scratch) {
-                    Ok(0) => Ok(Some(None)),
-                    Ok(n) => Ok(Some(Some(Bytes::copy_from_slice(&scratch[..n])))),
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(None),
-                    Err(e) => Err(e),
+                let mut buf = ReadBuf::new(&mut scratch);
+                match Pin::new(&mut *stream).poll_read(cx, &mut buf) {
+                    Poll::Pending => Poll::Pending,
+                    Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+                    Poll::Ready(Ok(())) if buf.filled().is_empty() => Poll::Ready(Ok(None)),
+                    Poll::Ready(Ok(())) => {
+                        Poll::Ready(Ok(Some(Bytes::copy_from_slice(buf.filled()))))
+                    }
                 }
-            })?;
-            if let Some(result) = read {
-                return Ok(result);
-            }
-        }
+            })
+        })
+        .await
     }
 
     async fn send(&mut self, frames: &mut VecDeque<OutFrame>) -> io::Result<()> {

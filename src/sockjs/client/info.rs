@@ -1,0 +1,86 @@
+//! The `GET {base}/info` answer: `{"websocket":true,"cookie_needed":false,"origins":[…],
+//! "entropy":N}`. Only the two booleans matter to a client; the rest is skipped.
+
+use crate::sockjs::json;
+
+/// What the server said about itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Info {
+    /// WebSocket is enabled on the server (a missing key counts as disabled, as in
+    /// sockjs-client).
+    pub websocket: bool,
+    /// The server needs its JSESSIONID cookie (sticky load balancing): requests are sent with
+    /// credentials.
+    pub cookie_needed: bool,
+}
+
+/// An `/info` body that is not a JSON object.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("SockJS /info is not a JSON object")]
+pub struct InfoError;
+
+/// Reads the booleans of an `/info` body. Keys are found at the top level of the object only
+/// (a string value or a nested array cannot fake one).
+pub fn parse_info(body: &str) -> Result<Info, InfoError> {
+    let text = body.trim();
+    if !text.starts_with('{') || !text.ends_with('}') {
+        return Err(InfoError);
+    }
+    let mut info = Info {
+        websocket: false,
+        cookie_needed: false,
+    };
+    let bytes = text.as_bytes();
+    let mut i = 1;
+    let mut depth = 0usize;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                let end = string_end(bytes, i).ok_or(InfoError)?;
+                if depth == 0 {
+                    let key = json::decode_string(&text[i..=end]).map_err(|_| InfoError)?;
+                    let rest = text[end + 1..].trim_start();
+                    if let Some(value) = rest.strip_prefix(':') {
+                        let value = value.trim_start();
+                        let flag = if value.starts_with("true") {
+                            Some(true)
+                        } else if value.starts_with("false") {
+                            Some(false)
+                        } else {
+                            None
+                        };
+                        match (key.as_str(), flag) {
+                            ("websocket", Some(v)) => info.websocket = v,
+                            ("cookie_needed", Some(v)) => info.cookie_needed = v,
+                            _ => {}
+                        }
+                    }
+                }
+                i = end + 1;
+            }
+            b'[' | b'{' => {
+                depth += 1;
+                i += 1;
+            }
+            b']' | b'}' => {
+                depth = depth.saturating_sub(1);
+                i += 1;
+            }
+            _ => i += 1,
+        }
+    }
+    Ok(info)
+}
+
+/// The index of the closing quote of the JSON string starting at `start`.
+fn string_end(bytes: &[u8], start: usize) -> Option<usize> {
+    let mut i = start + 1;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 2,
+            b'"' => return Some(i),
+            _ => i += 1,
+        }
+    }
+    None
+}

@@ -1,0 +1,33 @@
+//! The client side of SockJS, sans-IO: which transport to use, and one SockJS connection over it.
+//!
+//! The browser shell (`src/wasm/sockjs/`) owns the real `WebSocket`, `XMLHttpRequest` and
+//! `EventSource` objects and a timer; everything it decides with is here, driven with the
+//! caller's clock so the native tests run it with simulated time:
+//!
+//! - [`info`]: the `GET {base}/info` answer (`websocket`, `cookie_needed`).
+//! - [`plan`]: the transports, their names, the RTT-derived timeouts, and the ordered
+//!   [`TransportPlan`] that remembers the transport that last worked and when WebSocket last
+//!   failed.
+//! - [`connection`]: one [`SockJsConnection`]: `/info`, then the transports tried in order —
+//!   WebSocket raced against the first HTTP transport after a short head start — then the open
+//!   session: outgoing batches with one `xhr_send` in flight, incoming streams decoded
+//!   incrementally and re-opened at the server's byte limit.
+//! - [`stomp`]: STOMP bytes ⇄ SockJS strings (the base64 convention of
+//!   [`binary`](super::binary) for non-UTF-8 bodies).
+//!
+//! To the STOMP session a SockJS connection looks like a WebSocket: it opens (after the SockJS
+//! `o` frame), carries messages, and closes once. The transport race happens entirely before
+//! the open, so CONNECT goes out on exactly one SockJS session and no STOMP frame can be lost,
+//! doubled or reordered by it.
+
+pub mod connection;
+pub mod info;
+pub mod plan;
+pub mod stomp;
+
+#[cfg(test)]
+mod tests;
+
+pub use connection::{ConnAction, ConnEvent, ConnectionLimits, SockJsConnection};
+pub use info::{parse_info, Info, InfoError};
+pub use plan::{attempt_timeout, head_start, rto, TransportKind, TransportPlan};

@@ -1,0 +1,200 @@
+//! The transports a browser client can use, their timeouts, and the order to try them in.
+
+use super::info::Info;
+use crate::client::Millis;
+
+/// A SockJS transport the Wasm client speaks. Every browser that runs WebAssembly has XHR2,
+/// CORS and EventSource, so the iframe, htmlfile and JSONP transports are never needed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TransportKind {
+    /// `{base}/{server}/{session}/websocket`, SockJS framing inside WebSocket messages.
+    WebSocket,
+    /// A long POST response carrying many frames, re-opened at the server's byte limit.
+    XhrStreaming,
+    /// `text/event-stream`, re-opened at the server's byte limit.
+    EventSource,
+    /// One POST per batch of frames.
+    XhrPolling,
+}
+
+impl TransportKind {
+    /// The default order, sockjs-client's: fastest first.
+    pub const DEFAULT_ORDER: [TransportKind; 4] = [
+        TransportKind::WebSocket,
+        TransportKind::XhrStreaming,
+        TransportKind::EventSource,
+        TransportKind::XhrPolling,
+    ];
+
+    /// The name in the `transports` option and on `client.transport` (sockjs-client's names).
+    pub fn name(self) -> &'static str {
+        match self {
+            TransportKind::WebSocket => "websocket",
+            TransportKind::XhrStreaming => "xhr-streaming",
+            TransportKind::EventSource => "eventsource",
+            TransportKind::XhrPolling => "xhr-polling",
+        }
+    }
+
+    /// Parses a `transports` entry: sockjs-client's names, or the SockJS URL suffixes.
+    pub fn from_name(name: &str) -> Option<TransportKind> {
+        Some(match name {
+            "websocket" => TransportKind::WebSocket,
+            "xhr-streaming" | "xhr_streaming" => TransportKind::XhrStreaming,
+            "eventsource" => TransportKind::EventSource,
+            "xhr-polling" | "xhr_polling" | "xhr" => TransportKind::XhrPolling,
+            _ => return None,
+        })
+    }
+
+    /// The last segment of the transport's URL.
+    pub fn path(self) -> &'static str {
+        match self {
+            TransportKind::WebSocket => "websocket",
+            TransportKind::XhrStreaming => "xhr_streaming",
+            TransportKind::EventSource => "eventsource",
+            TransportKind::XhrPolling => "xhr",
+        }
+    }
+
+    /// Whether it runs over plain HTTP requests (sends go through `xhr_send`).
+    pub fn is_http(self) -> bool {
+        self != TransportKind::WebSocket
+    }
+}
+
+/// sockjs-client's retransmission timeout from a measured round trip: 300 ms + rtt for fast
+/// links, 4 × rtt for slow ones.
+pub fn rto(rtt: Millis) -> Millis {
+    if rtt > 100.0 {
+        4.0 * rtt
+    } else {
+        300.0 + rtt
+    }
+}
+
+/// How long one transport may take to deliver the SockJS `o` frame before the next is tried:
+/// two round trips' worth of [`rto`] (every transport here opens in two: connect, then open).
+pub fn attempt_timeout(rtt: Millis) -> Millis {
+    2.0 * rto(rtt)
+}
+
+/// The head start WebSocket gets before the first HTTP transport is started beside it: a
+/// healthy WebSocket opens in two round trips (TCP, then the upgrade); 50 ms of margin keeps
+/// it winning wherever it works, and the race bounds the cost of an upgrade a proxy swallows.
+pub fn head_start(rtt: Millis) -> Millis {
+    (50.0 + 2.0 * rtt).min(attempt_timeout(rtt))
+}
+
+/// How long after a WebSocket failure (or a lost race) WebSocket is tried first again.
+pub const WEBSOCKET_RETRY_MS: Millis = 30_000.0;
+
+/// The ordered whitelist of transports plus what past connections taught: the transport that
+/// last worked (a reconnect starts with it) and when WebSocket last failed (it is tried first
+/// again once [`WEBSOCKET_RETRY_MS`] have passed).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TransportPlan {
+    whitelist: Vec<TransportKind>,
+    last_working: Option<TransportKind>,
+    websocket_failed_at: Option<Millis>,
+    websocket_retry_ms: Millis,
+}
+
+impl Default for TransportPlan {
+    fn default() -> TransportPlan {
+        TransportPlan::new(TransportKind::DEFAULT_ORDER.to_vec())
+    }
+}
+
+impl TransportPlan {
+    /// A plan over `whitelist` (in the user's order; duplicates dropped). An empty list means
+    /// the default order.
+    pub fn new(whitelist: Vec<TransportKind>) -> TransportPlan {
+        let mut plan = TransportPlan {
+            whitelist: Vec::new(),
+            last_working: None,
+            websocket_failed_at: None,
+            websocket_retry_ms: WEBSOCKET_RETRY_MS,
+        };
+        plan.set_whitelist(whitelist);
+        plan
+    }
+
+    /// Replaces the whitelist; what was learnt about transports no longer listed is dropped.
+    pub fn set_whitelist(&mut self, whitelist: Vec<TransportKind>) {
+        let mut list = Vec::with_capacity(whitelist.len());
+        for kind in whitelist {
+            if !list.contains(&kind) {
+                list.push(kind);
+            }
+        }
+        if list.is_empty() {
+            list = TransportKind::DEFAULT_ORDER.to_vec();
+        }
+        if self.last_working.is_some_and(|k| !list.contains(&k)) {
+            self.last_working = None;
+        }
+        self.whitelist = list;
+    }
+
+    pub fn whitelist(&self) -> &[TransportKind] {
+        &self.whitelist
+    }
+
+    pub fn last_working(&self) -> Option<TransportKind> {
+        self.last_working
+    }
+
+    /// Changes how long WebSocket stays demoted after a failure.
+    pub fn set_websocket_retry_ms(&mut self, ms: Millis) {
+        self.websocket_retry_ms = ms;
+    }
+
+    /// The order to try transports in now, given the server's `/info`:
+    /// - WebSocket only if the server has it;
+    /// - WebSocket first unless it failed less than the retry interval ago (then last);
+    /// - the transport that last worked right after it (or first when WebSocket is demoted);
+    /// - the rest in whitelist order.
+    pub fn order(&self, info: &Info, now: Millis) -> Vec<TransportKind> {
+        let ws = TransportKind::WebSocket;
+        let ws_listed = info.websocket && self.whitelist.contains(&ws);
+        let ws_demoted = self
+            .websocket_failed_at
+            .is_some_and(|at| now - at < self.websocket_retry_ms);
+        let mut order = Vec::with_capacity(self.whitelist.len());
+        if ws_listed && !ws_demoted {
+            order.push(ws);
+        }
+        if let Some(last) = self.last_working.filter(|k| k.is_http()) {
+            order.push(last);
+        }
+        for &kind in &self.whitelist {
+            if kind.is_http() && !order.contains(&kind) {
+                order.push(kind);
+            }
+        }
+        if ws_listed && ws_demoted {
+            order.push(ws);
+        }
+        order
+    }
+
+    /// A transport delivered the SockJS open frame and carries the session.
+    pub fn succeeded(&mut self, kind: TransportKind) {
+        self.last_working = Some(kind);
+        if kind == TransportKind::WebSocket {
+            self.websocket_failed_at = None;
+        }
+    }
+
+    /// A transport failed to open (error, timeout, or — for WebSocket — lost the race to an
+    /// HTTP transport).
+    pub fn failed(&mut self, kind: TransportKind, now: Millis) {
+        if kind == TransportKind::WebSocket {
+            self.websocket_failed_at = Some(now);
+        }
+        if self.last_working == Some(kind) {
+            self.last_working = None;
+        }
+    }
+}

@@ -1,0 +1,91 @@
+//! STOMP bytes ⇄ SockJS message strings.
+//!
+//! SockJS messages are strings. STOMP frames with UTF-8 bodies travel unchanged; a frame whose
+//! body is not UTF-8 gets the `content-transfer-encoding:base64` convention of
+//! [`binary`](crate::sockjs::binary) on the way out and loses it on the way in, so the STOMP
+//! session above only ever sees the original bytes. Frames are re-encoded with the one codec,
+//! and only when the convention applies.
+
+use bytes::BytesMut;
+
+use crate::codec::{Decoded, Decoder, Encoder, Limits};
+use crate::sockjs::binary::{self, BASE64, TRANSFER_ENCODING_HEADER};
+
+/// Outgoing bytes that are neither UTF-8 nor whole STOMP frames (cannot be carried by SockJS).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("a binary STOMP frame could not be prepared for SockJS: {0}")]
+pub struct OutgoingError(String);
+
+/// Decoder limits for re-encoding: the session already bounded what it sends and what the
+/// transport accepted, so the frame size is the only cap.
+fn limits(len: usize) -> Limits {
+    Limits {
+        max_frame_size: len.saturating_add(1),
+        max_body: len.saturating_add(1),
+        ..Limits::default()
+    }
+}
+
+/// The SockJS message for one outgoing transport message of the STOMP session (one or more
+/// whole frames, or heart-beat EOLs).
+pub fn outgoing_text(data: &[u8]) -> Result<String, OutgoingError> {
+    if let Ok(text) = std::str::from_utf8(data) {
+        return Ok(text.to_owned());
+    }
+    let mut decoder = Decoder::new(limits(data.len()));
+    decoder.feed(data);
+    let encoder = Encoder::default();
+    let mut out = BytesMut::with_capacity(data.len() * 4 / 3 + 64);
+    loop {
+        match decoder.decode() {
+            Ok(Some(Decoded::Frame(frame))) => {
+                let frame = binary::encode_body_for_text(&frame).unwrap_or(frame);
+                encoder.encode(&frame, &mut out);
+            }
+            Ok(Some(Decoded::Heartbeat)) => out.extend_from_slice(b"\n"),
+            Ok(None) => break,
+            Err(err) => return Err(OutgoingError(err.to_string())),
+        }
+    }
+    if decoder.buffered() > 0 {
+        return Err(OutgoingError("an incomplete frame".into()));
+    }
+    String::from_utf8(out.to_vec()).map_err(|_| OutgoingError("headers are not UTF-8".into()))
+}
+
+/// The STOMP bytes of one incoming SockJS message. Only a message whose header block announces
+/// `content-transfer-encoding:base64` is decoded and re-encoded; a body that is not valid base64
+/// is passed on unchanged.
+pub fn incoming_bytes(message: String) -> Vec<u8> {
+    if !announces_base64(&message) {
+        return message.into_bytes();
+    }
+    let data = message.into_bytes();
+    let mut decoder = Decoder::new(limits(data.len()));
+    decoder.feed(&data);
+    let encoder = Encoder::default();
+    let mut out = BytesMut::with_capacity(data.len());
+    loop {
+        match decoder.decode() {
+            Ok(Some(Decoded::Frame(frame))) => match binary::decode_body_from_text(frame) {
+                Ok(decoded) => encoder.encode(&decoded, &mut out),
+                Err(_) => return data,
+            },
+            Ok(Some(Decoded::Heartbeat)) => out.extend_from_slice(b"\n"),
+            // Not whole frames: let the session's own decoder see (and report) the original.
+            Ok(None) if decoder.buffered() == 0 => return out.to_vec(),
+            Ok(None) | Err(_) => return data,
+        }
+    }
+}
+
+/// Whether a header line `content-transfer-encoding:base64` appears in a header block of the
+/// message (cheap scan; the decode that follows is the real check).
+fn announces_base64(message: &str) -> bool {
+    let mut needle = String::with_capacity(TRANSFER_ENCODING_HEADER.len() + BASE64.len() + 2);
+    needle.push('\n');
+    needle.push_str(TRANSFER_ENCODING_HEADER);
+    needle.push(':');
+    needle.push_str(BASE64);
+    message.contains(needle.as_str())
+}

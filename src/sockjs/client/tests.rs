@@ -1,0 +1,542 @@
+//! The SockJS client core with simulated time: `/info`, the plan, the race, sends, streams.
+
+use super::connection::{ConnAction, ConnEvent, ConnectionLimits, SendError, SockJsConnection};
+use super::info::{parse_info, Info};
+use super::plan::{attempt_timeout, head_start, rto, TransportKind, TransportPlan};
+use super::stomp::{incoming_bytes, outgoing_text};
+use crate::codec::{Decoded, Decoder};
+use crate::sockjs::json::decode_string_array;
+
+use TransportKind::{EventSource, WebSocket, XhrPolling, XhrStreaming};
+
+const INFO_WS: &str = r#"{"websocket":true,"cookie_needed":false,"origins":["*:*"],"entropy":1}"#;
+const INFO_NO_WS: &str =
+    r#"{"websocket":false,"cookie_needed":true,"origins":["*:*"],"entropy":2}"#;
+
+fn actions(c: &mut SockJsConnection) -> Vec<ConnAction> {
+    std::iter::from_fn(|| c.poll_action()).collect()
+}
+
+fn events(c: &mut SockJsConnection) -> Vec<ConnEvent> {
+    std::iter::from_fn(|| c.poll_event())
+        .filter(|e| !matches!(e, ConnEvent::Debug(_)))
+        .collect()
+}
+
+/// A connection that fetched `/info` at t=0 and got it at t=`rtt`.
+fn started(plan: TransportPlan, info: &str, rtt: f64) -> SockJsConnection {
+    let mut c = SockJsConnection::new("http://h/stomp/", plan, 42);
+    c.connect(0.0);
+    let a = actions(&mut c);
+    match a.as_slice() {
+        [ConnAction::FetchInfo { url }] => assert!(url.starts_with("http://h/stomp/info")),
+        other => panic!("expected FetchInfo, got {other:?}"),
+    }
+    c.info_received(rtt, 200, info);
+    c
+}
+
+fn open_ws(c: &mut SockJsConnection) -> (u32, String) {
+    match actions(c).as_slice() {
+        [ConnAction::OpenWebSocket { channel, url }] => (*channel, url.clone()),
+        other => panic!("expected OpenWebSocket, got {other:?}"),
+    }
+}
+
+fn open_receiver(a: &[ConnAction]) -> (u32, TransportKind, String) {
+    for action in a {
+        if let ConnAction::OpenReceiver {
+            channel, kind, url, ..
+        } = action
+        {
+            return (*channel, *kind, url.clone());
+        }
+    }
+    panic!("expected OpenReceiver in {a:?}")
+}
+
+/// A connection open over an HTTP transport `kind` (WebSocket disabled by `/info`).
+fn open_http(kind: TransportKind) -> (SockJsConnection, u32, String) {
+    let mut c = started(TransportPlan::new(vec![kind]), INFO_NO_WS, 5.0);
+    let (channel, k, url) = open_receiver(&actions(&mut c));
+    assert_eq!(k, kind);
+    match kind {
+        EventSource => c.eventsource_message(6.0, channel, "o"),
+        _ => c.receiver_text(6.0, channel, "o\n"),
+    }
+    assert_eq!(events(&mut c), vec![ConnEvent::Open(kind)]);
+    (c, channel, url)
+}
+
+#[test]
+fn info_reads_the_two_flags_at_the_top_level_only() {
+    assert_eq!(
+        parse_info(INFO_WS),
+        Ok(Info {
+            websocket: true,
+            cookie_needed: false
+        })
+    );
+    assert_eq!(
+        parse_info(INFO_NO_WS),
+        Ok(Info {
+            websocket: false,
+            cookie_needed: true
+        })
+    );
+    let nested = r#"{"x":{"websocket":true},"origins":["websocket:true"],"cookie_needed":true}"#;
+    assert_eq!(
+        parse_info(nested),
+        Ok(Info {
+            websocket: false,
+            cookie_needed: true
+        })
+    );
+    assert!(parse_info("<html>").is_err());
+    assert_eq!(
+        parse_info(r#"{"websocket":}"#).map(|i| i.websocket),
+        Ok(false)
+    );
+    assert!(parse_info(r#"{"a":"unterminated}"#).is_err());
+}
+
+#[test]
+fn timeouts_follow_sockjs_client() {
+    assert_eq!(rto(10.0), 310.0);
+    assert_eq!(rto(200.0), 800.0);
+    assert_eq!(attempt_timeout(10.0), 620.0);
+    assert_eq!(head_start(10.0), 70.0);
+    assert!(head_start(1000.0) <= attempt_timeout(1000.0));
+}
+
+#[test]
+fn transport_names_round_trip() {
+    for kind in TransportKind::DEFAULT_ORDER {
+        assert_eq!(TransportKind::from_name(kind.name()), Some(kind));
+        assert_eq!(TransportKind::from_name(kind.path()), Some(kind));
+    }
+    assert_eq!(TransportKind::from_name("jsonp-polling"), None);
+}
+
+#[test]
+fn plan_orders_by_whitelist_info_and_history() {
+    let ws = Info {
+        websocket: true,
+        cookie_needed: false,
+    };
+    let no_ws = Info {
+        websocket: false,
+        cookie_needed: false,
+    };
+    let mut plan = TransportPlan::default();
+    assert_eq!(plan.order(&ws, 0.0), TransportKind::DEFAULT_ORDER.to_vec());
+    assert_eq!(
+        plan.order(&no_ws, 0.0),
+        vec![XhrStreaming, EventSource, XhrPolling]
+    );
+
+    // WebSocket failed, xhr-polling worked: the reconnect starts with xhr-polling, WebSocket
+    // comes last until the retry interval has passed, then first again.
+    plan.failed(WebSocket, 1_000.0);
+    plan.succeeded(XhrPolling);
+    assert_eq!(
+        plan.order(&ws, 2_000.0),
+        vec![XhrPolling, XhrStreaming, EventSource, WebSocket]
+    );
+    assert_eq!(
+        plan.order(&ws, 1_000.0 + super::plan::WEBSOCKET_RETRY_MS),
+        vec![WebSocket, XhrPolling, XhrStreaming, EventSource]
+    );
+    plan.succeeded(WebSocket);
+    assert_eq!(plan.order(&ws, 2_000.0)[0], WebSocket);
+
+    let mut only = TransportPlan::new(vec![EventSource, EventSource, XhrPolling]);
+    assert_eq!(only.whitelist(), &[EventSource, XhrPolling]);
+    assert_eq!(only.order(&ws, 0.0), vec![EventSource, XhrPolling]);
+    only.set_whitelist(Vec::new());
+    assert_eq!(only.whitelist(), &TransportKind::DEFAULT_ORDER);
+}
+
+#[test]
+fn websocket_that_opens_within_its_head_start_carries_the_session_alone() {
+    let mut c = started(TransportPlan::default(), INFO_WS, 4.0);
+    let (ws, url) = open_ws(&mut c);
+    assert!(url.starts_with("ws://h/stomp/"), "{url}");
+    assert!(url.ends_with("/websocket"));
+    // server id: 3 digits; session id: no dots.
+    let parts: Vec<&str> = url.trim_start_matches("ws://h/stomp/").split('/').collect();
+    assert_eq!(parts.len(), 3);
+    assert!(parts[0].len() == 3 && parts[0].bytes().all(|b| b.is_ascii_digit()));
+    assert!(!parts[1].is_empty() && !parts[1].contains('.'));
+    assert_eq!(c.poll_timeout(), Some(4.0 + head_start(4.0)));
+
+    c.websocket_message(10.0, ws, "o");
+    assert_eq!(events(&mut c), vec![ConnEvent::Open(WebSocket)]);
+    assert_eq!(c.transport(), Some(WebSocket));
+    assert_eq!(c.poll_timeout(), None);
+    c.handle_timeout(1_000.0);
+    assert!(
+        actions(&mut c).is_empty(),
+        "no HTTP transport once WebSocket is open"
+    );
+
+    c.send(b"SEND\ndestination:/q\n\nhi\0").unwrap();
+    match actions(&mut c).as_slice() {
+        [ConnAction::SendWebSocket { channel, text }] => {
+            assert_eq!(*channel, ws);
+            assert_eq!(
+                decode_string_array(text).unwrap(),
+                vec!["SEND\ndestination:/q\n\nhi\0".to_owned()]
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    c.websocket_message(20.0, ws, r#"a["MESSAGE\n\nx\u0000","\n"]"#);
+    assert_eq!(
+        events(&mut c),
+        vec![
+            ConnEvent::Message(b"MESSAGE\n\nx\0".to_vec()),
+            ConnEvent::Message(b"\n".to_vec())
+        ]
+    );
+    c.websocket_message(30.0, ws, r#"c[3000,"Go away!"]"#);
+    assert_eq!(
+        events(&mut c),
+        vec![ConnEvent::Closed {
+            code: 3000,
+            reason: "Go away!".into()
+        }]
+    );
+    assert!(actions(&mut c).contains(&ConnAction::Shut { channel: ws }));
+}
+
+#[test]
+fn swallowed_websocket_loses_the_race_to_xhr_streaming() {
+    let rtt = 3.0;
+    let mut c = started(TransportPlan::default(), INFO_WS, rtt);
+    let (ws, _) = open_ws(&mut c);
+    // No answer on the WebSocket: at the head start, xhr-streaming starts beside it.
+    let race = rtt + head_start(rtt);
+    c.handle_timeout(race - 1.0);
+    assert!(actions(&mut c).is_empty());
+    c.handle_timeout(race);
+    let (http, kind, url) = open_receiver(&actions(&mut c));
+    assert_eq!(kind, XhrStreaming);
+    assert!(url.starts_with("http://h/stomp/") && url.ends_with("/xhr_streaming"));
+    // The prelude (2048 'h' and a newline) then the open frame, split anywhere.
+    let prelude = "h".repeat(2048) + "\n";
+    c.receiver_text(race + 2.0, http, &prelude[..1000]);
+    c.receiver_text(race + 2.0, http, &prelude[1000..]);
+    c.receiver_text(race + 3.0, http, "o");
+    assert!(events(&mut c).is_empty());
+    c.receiver_text(race + 3.0, http, "\n");
+    assert_eq!(
+        events(&mut c),
+        vec![ConnEvent::Failed(WebSocket), ConnEvent::Open(XhrStreaming)]
+    );
+    assert_eq!(actions(&mut c), vec![ConnAction::Shut { channel: ws }]);
+    // The late WebSocket is ignored.
+    c.websocket_message(race + 4.0, ws, "o");
+    c.websocket_closed(race + 4.0, ws, 1006, "");
+    assert!(events(&mut c).is_empty());
+    assert_eq!(c.transport(), Some(XhrStreaming));
+}
+
+#[test]
+fn websocket_closed_at_once_starts_the_next_transport_at_once() {
+    let mut c = started(TransportPlan::default(), INFO_WS, 2.0);
+    let (ws, _) = open_ws(&mut c);
+    c.websocket_closed(3.0, ws, 1006, "");
+    let a = actions(&mut c);
+    assert!(a.contains(&ConnAction::Shut { channel: ws }));
+    let (_, kind, _) = open_receiver(&a);
+    assert_eq!(kind, XhrStreaming);
+    assert_eq!(events(&mut c), vec![ConnEvent::Failed(WebSocket)]);
+    // No race left to run: only the attempt's own deadline.
+    assert_eq!(c.poll_timeout(), Some(3.0 + attempt_timeout(2.0)));
+}
+
+#[test]
+fn websocket_disabled_by_info_goes_straight_to_http_with_credentials() {
+    let mut c = started(TransportPlan::default(), INFO_NO_WS, 2.0);
+    match actions(&mut c).as_slice() {
+        [ConnAction::OpenReceiver {
+            kind, credentials, ..
+        }] => {
+            assert_eq!(*kind, XhrStreaming);
+            assert!(*credentials, "cookie_needed turns credentials on");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn each_transport_that_times_out_hands_over_to_the_next_then_all_fail() {
+    let mut c = started(
+        TransportPlan::new(vec![XhrStreaming, EventSource, XhrPolling]),
+        INFO_WS,
+        1.0,
+    );
+    let mut now = 1.0;
+    for expected in [XhrStreaming, EventSource, XhrPolling] {
+        let (_, kind, _) = open_receiver(&actions(&mut c));
+        assert_eq!(kind, expected);
+        // The last one has nothing to hand over to: it gets the longer timeout.
+        now += if expected == XhrPolling {
+            super::connection::LAST_RESORT_TIMEOUT_MS
+        } else {
+            attempt_timeout(1.0)
+        };
+        assert_eq!(c.poll_timeout(), Some(now));
+        c.handle_timeout(now);
+    }
+    let ev = events(&mut c);
+    assert_eq!(
+        ev.last(),
+        Some(&ConnEvent::Closed {
+            code: 2000,
+            reason: "All transports failed".into()
+        })
+    );
+    assert!(c.is_closed());
+}
+
+#[test]
+fn info_failure_closes_with_1002() {
+    let mut c = SockJsConnection::new("http://h/stomp", TransportPlan::default(), 1);
+    c.connect(0.0);
+    actions(&mut c);
+    c.info_received(3.0, 502, "Bad gateway");
+    assert!(matches!(
+        events(&mut c).as_slice(),
+        [ConnEvent::Closed { code: 1002, .. }]
+    ));
+    let mut c = SockJsConnection::new("http://h/stomp", TransportPlan::default(), 1);
+    c.connect(0.0);
+    c.handle_timeout(super::connection::INFO_TIMEOUT_MS);
+    assert!(matches!(
+        events(&mut c).as_slice(),
+        [ConnEvent::Closed { code: 1002, .. }]
+    ));
+}
+
+#[test]
+fn http_sends_are_batched_with_one_xhr_send_in_flight_in_order() {
+    let (mut c, _, url) = open_http(XhrStreaming);
+    c.send(b"A\0").unwrap();
+    let first = actions(&mut c);
+    let session = url.trim_end_matches("/xhr_streaming");
+    match first.as_slice() {
+        [ConnAction::PostSend { url, body, .. }] => {
+            assert_eq!(url, &format!("{session}/xhr_send"));
+            assert_eq!(decode_string_array(body).unwrap(), vec!["A\0".to_owned()]);
+        }
+        other => panic!("{other:?}"),
+    }
+    for m in ["B\0", "C\0", "D\0"] {
+        c.send(m.as_bytes()).unwrap();
+    }
+    assert!(actions(&mut c).is_empty(), "one xhr_send in flight");
+    assert_eq!(c.sends_pending(), 3);
+    c.send_done(10.0, true);
+    match actions(&mut c).as_slice() {
+        [ConnAction::PostSend { body, .. }] => assert_eq!(
+            decode_string_array(body).unwrap(),
+            vec!["B\0".to_owned(), "C\0".to_owned(), "D\0".to_owned()]
+        ),
+        other => panic!("{other:?}"),
+    }
+    c.send_done(11.0, true);
+    assert!(actions(&mut c).is_empty());
+    c.send(b"E\0").unwrap();
+    actions(&mut c);
+    c.send_done(12.0, false);
+    assert!(matches!(
+        events(&mut c).as_slice(),
+        [ConnEvent::Closed { code: 1006, .. }]
+    ));
+    assert_eq!(c.send(b"F\0"), Err(SendError::NotOpen));
+}
+
+#[test]
+fn batches_respect_the_byte_limit_and_the_queue_is_bounded() {
+    let (mut c, _, _) = open_http(XhrPolling);
+    c.set_limits(ConnectionLimits {
+        max_batch_bytes: 30,
+        max_queued_bytes: 60,
+        max_line_bytes: 1024,
+    });
+    c.send(&[b'x'; 10]).unwrap();
+    actions(&mut c);
+    c.send(&[b'a'; 10]).unwrap();
+    c.send(&[b'b'; 10]).unwrap();
+    c.send(&[b'c'; 10]).unwrap();
+    c.send_done(1.0, true);
+    match actions(&mut c).as_slice() {
+        [ConnAction::PostSend { body, .. }] => {
+            assert_eq!(decode_string_array(body).unwrap().len(), 2)
+        }
+        other => panic!("{other:?}"),
+    }
+    for _ in 0..6 {
+        c.send(&[b'z'; 10]).unwrap();
+    }
+    assert!(matches!(
+        events(&mut c).as_slice(),
+        [ConnEvent::Closed { code: 1009, .. }]
+    ));
+}
+
+#[test]
+fn streams_reopen_at_the_byte_limit_without_losing_or_repeating_messages() {
+    let (mut c, first, url) = open_http(XhrStreaming);
+    let mut received = Vec::new();
+    let mut channel = first;
+    let mut n = 0;
+    for round in 0..5 {
+        // Three messages per response, the last line split across progress events.
+        let mut text = String::new();
+        for _ in 0..3 {
+            text.push_str(&format!("a[\"m{n}\"]\n"));
+            n += 1;
+        }
+        text.push_str("h\n");
+        let cut = text.len() / 2 + round;
+        c.receiver_text(1.0, channel, &text[..cut]);
+        c.receiver_text(1.0, channel, &text[cut..]);
+        c.receiver_ended(2.0, channel, true);
+        for e in events(&mut c) {
+            if let ConnEvent::Message(m) = e {
+                received.push(String::from_utf8(m).unwrap());
+            }
+        }
+        let a = actions(&mut c);
+        assert_eq!(
+            a[0],
+            ConnAction::Shut { channel },
+            "the ended request is let go"
+        );
+        let (next, kind, next_url) = open_receiver(&a);
+        assert_eq!(
+            (kind, &next_url),
+            (XhrStreaming, &url),
+            "same SockJS session"
+        );
+        assert_ne!(next, channel);
+        // The old request's late progress is ignored.
+        c.receiver_text(3.0, channel, "a[\"stale\"]\n");
+        channel = next;
+    }
+    let expected: Vec<String> = (0..n).map(|i| format!("m{i}")).collect();
+    assert_eq!(received, expected);
+    // A receiving request that fails loses the connection.
+    c.receiver_ended(9.0, channel, false);
+    assert!(matches!(
+        events(&mut c).as_slice(),
+        [ConnEvent::Closed { code: 1006, .. }]
+    ));
+}
+
+#[test]
+fn polling_reopens_after_every_answer_and_eventsource_after_its_limit() {
+    let (mut c, ch, _) = open_http(XhrPolling);
+    c.receiver_ended(1.0, ch, true);
+    let (ch2, kind, url) = open_receiver(&actions(&mut c));
+    assert_eq!(kind, XhrPolling);
+    assert!(url.ends_with("/xhr"));
+    c.receiver_text(2.0, ch2, "a[\"x\",\"y\"]\n");
+    c.receiver_ended(2.0, ch2, true);
+    assert_eq!(
+        events(&mut c),
+        vec![
+            ConnEvent::Message(b"x".to_vec()),
+            ConnEvent::Message(b"y".to_vec())
+        ]
+    );
+    open_receiver(&actions(&mut c));
+
+    let (mut c, ch, _) = open_http(EventSource);
+    c.eventsource_message(1.0, ch, "a[\"z\"]");
+    c.receiver_ended(2.0, ch, true);
+    let (ch2, kind, url) = open_receiver(&actions(&mut c));
+    assert_eq!(kind, EventSource);
+    assert!(url.ends_with("/eventsource"));
+    c.eventsource_message(3.0, ch, "a[\"stale\"]");
+    c.eventsource_message(3.0, ch2, "c[1000,\"Normal closure\"]");
+    assert_eq!(
+        events(&mut c),
+        vec![
+            ConnEvent::Message(b"z".to_vec()),
+            ConnEvent::Closed {
+                code: 1000,
+                reason: "Normal closure".into()
+            }
+        ]
+    );
+}
+
+#[test]
+fn a_second_open_frame_means_the_session_was_lost() {
+    let (mut c, ch, _) = open_http(XhrStreaming);
+    c.receiver_ended(1.0, ch, true);
+    let (ch2, _, _) = open_receiver(&actions(&mut c));
+    c.receiver_text(2.0, ch2, "o\n");
+    assert!(matches!(
+        events(&mut c).as_slice(),
+        [ConnEvent::Closed { code: 1006, .. }]
+    ));
+}
+
+#[test]
+fn binary_bodies_use_the_base64_convention_both_ways() {
+    let body: Vec<u8> = vec![0, 1, 2, 255, 254, 0, 10];
+    let mut frame = b"SEND\ndestination:/q\ncontent-length:7\n\n".to_vec();
+    frame.extend_from_slice(&body);
+    frame.push(0);
+    let text = outgoing_text(&frame).unwrap();
+    assert!(text.contains("content-transfer-encoding:base64"), "{text}");
+    assert!(text.contains("AAEC//4ACg=="), "{text}");
+
+    // The broker's MESSAGE with the same body comes back decoded.
+    let incoming = text.replacen("SEND", "MESSAGE", 1);
+    let bytes = incoming_bytes(incoming);
+    let mut decoder = Decoder::default();
+    decoder.feed(&bytes);
+    let Ok(Some(Decoded::Frame(decoded))) = decoder.decode() else {
+        panic!("not a frame: {bytes:?}")
+    };
+    assert_eq!(&decoded.body[..], &body[..]);
+    assert_eq!(decoded.headers.get("content-transfer-encoding"), None);
+
+    // Text passes untouched; a heart-beat too.
+    assert_eq!(outgoing_text(b"SEND\n\nhi\0").unwrap(), "SEND\n\nhi\0");
+    assert_eq!(incoming_bytes("\n".into()), b"\n");
+    // Broken base64 is passed on unchanged.
+    let bad = "MESSAGE\ncontent-transfer-encoding:base64\n\n!!\0".to_owned();
+    assert_eq!(incoming_bytes(bad.clone()), bad.into_bytes());
+    // Not whole frames: refused.
+    assert!(outgoing_text(&[b'S', 0xff]).is_err());
+}
+
+#[test]
+fn reconnect_plan_applies_outcomes_reported_by_a_connection() {
+    // The shell feeds Failed/Open back into the plan it keeps between connections.
+    let mut plan = TransportPlan::default();
+    let mut c = started(plan.clone(), INFO_WS, 1.0);
+    let (_, _) = open_ws(&mut c);
+    c.handle_timeout(1.0 + head_start(1.0));
+    let (http, _, _) = open_receiver(&actions(&mut c));
+    c.receiver_text(60.0, http, "o\n");
+    for e in events(&mut c) {
+        match e {
+            ConnEvent::Failed(k) => plan.failed(k, 60.0),
+            ConnEvent::Open(k) => plan.succeeded(k),
+            _ => {}
+        }
+    }
+    // The next connection starts with xhr-streaming, no WebSocket race.
+    let mut c = started(plan.clone(), INFO_WS, 1.0);
+    let (_, kind, _) = open_receiver(&actions(&mut c));
+    assert_eq!(kind, XhrStreaming);
+    assert_eq!(c.poll_timeout(), Some(1.0 + attempt_timeout(1.0)));
+}

@@ -1,0 +1,351 @@
+//! The browser objects one SockJS connection uses — `XMLHttpRequest`, `EventSource`,
+//! `WebSocket` — each wrapped with the handlers it registered. Dropping a wrapper unhooks its
+//! handlers and then aborts or closes the object (the gloo-net pattern), so a request the
+//! connection has given up on can never report again.
+
+use js_sys::JsString;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{EventSource, EventSourceInit, MessageEvent, WebSocket, XmlHttpRequest};
+
+use crate::wasm::js;
+
+type Handler = Closure<dyn FnMut(JsValue)>;
+
+fn handler(f: impl FnMut(JsValue) + 'static) -> Handler {
+    Closure::<dyn FnMut(JsValue)>::new(f)
+}
+
+/// How an XHR ended: its status (0 for a network error, an abort or a timeout) and, for
+/// requests that keep their text, the text not yet handed out.
+pub(super) struct XhrEnd {
+    pub status: u16,
+    pub rest: String,
+}
+
+/// One XMLHttpRequest. `on_text` receives each piece of response text as it arrives (only
+/// when streaming), `on_end` the status and whatever text was not yet handed out.
+pub(super) struct Xhr {
+    xhr: XmlHttpRequest,
+    _on_progress: Option<Handler>,
+    _on_load: Handler,
+    _on_error: Handler,
+}
+
+impl Xhr {
+    pub(super) fn start(
+        method: &str,
+        url: &str,
+        body: Option<&str>,
+        credentials: bool,
+        streaming: bool,
+        mut on_text: impl FnMut(String) + 'static,
+        on_end: impl FnMut(XhrEnd) + 'static,
+    ) -> Result<Xhr, JsValue> {
+        let xhr = XmlHttpRequest::new()?;
+        xhr.open(method, url)?;
+        if credentials {
+            xhr.set_with_credentials(true);
+        }
+        // Characters of responseText already handed out (UTF-16 units, as JavaScript counts).
+        let seen = std::rc::Rc::new(std::cell::Cell::new(0u32));
+        let new_text = {
+            let xhr = xhr.clone();
+            let seen = seen.clone();
+            move || -> Option<String> {
+                // responseText stays a JS string; only the new part crosses into Wasm.
+                let text: JsString = js::get(&xhr, "responseText").dyn_into().ok()?;
+                let len = text.length();
+                let from = seen.get();
+                if len <= from {
+                    return None;
+                }
+                seen.set(len);
+                text.substring(from, len).as_string()
+            }
+        };
+        let on_progress = if streaming {
+            let new_text = new_text.clone();
+            let on_progress = handler(move |_| {
+                if let Some(text) = new_text() {
+                    on_text(text);
+                }
+            });
+            xhr.set_onprogress(Some(on_progress.as_ref().unchecked_ref()));
+            Some(on_progress)
+        } else {
+            None
+        };
+        let on_end = std::rc::Rc::new(std::cell::RefCell::new(on_end));
+        let end = on_end.clone();
+        let x = xhr.clone();
+        let on_load = handler(move |_| {
+            let status = x.status().unwrap_or(0);
+            let rest = new_text().unwrap_or_default();
+            if let Ok(mut f) = end.try_borrow_mut() {
+                f(XhrEnd { status, rest });
+            }
+        });
+        let on_error = handler(move |_| {
+            if let Ok(mut f) = on_end.try_borrow_mut() {
+                f(XhrEnd {
+                    status: 0,
+                    rest: String::new(),
+                });
+            }
+        });
+        xhr.set_onload(Some(on_load.as_ref().unchecked_ref()));
+        xhr.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        xhr.set_ontimeout(Some(on_error.as_ref().unchecked_ref()));
+        xhr.set_onabort(Some(on_error.as_ref().unchecked_ref()));
+        match body {
+            Some(body) => {
+                xhr.set_request_header("Content-Type", "text/plain;charset=UTF-8")?;
+                xhr.send_with_opt_str(Some(body))?
+            }
+            None => xhr.send()?,
+        }
+        Ok(Xhr {
+            xhr,
+            _on_progress: on_progress,
+            _on_load: on_load,
+            _on_error: on_error,
+        })
+    }
+}
+
+impl Drop for Xhr {
+    fn drop(&mut self) {
+        self.xhr.set_onprogress(None);
+        self.xhr.set_onload(None);
+        self.xhr.set_onerror(None);
+        self.xhr.set_ontimeout(None);
+        self.xhr.set_onabort(None);
+        // Ending the request is how the server learns the receiver is gone.
+        let _ = self.xhr.abort();
+    }
+}
+
+/// One EventSource. It is closed at its first error: the browser would otherwise reconnect on
+/// its own, and re-opening is the connection's decision.
+pub(super) struct Events {
+    source: EventSource,
+    _on_message: Handler,
+    _on_error: Handler,
+}
+
+impl Events {
+    /// `on_end(delivered)`: the stream ended; `delivered` says whether it carried any message.
+    pub(super) fn start(
+        url: &str,
+        credentials: bool,
+        mut on_message: impl FnMut(String) + 'static,
+        mut on_end: impl FnMut(bool) + 'static,
+    ) -> Result<Events, JsValue> {
+        let init = EventSourceInit::new();
+        init.set_with_credentials(credentials);
+        let source = EventSource::new_with_event_source_init_dict(url, &init)?;
+        let delivered = std::rc::Rc::new(std::cell::Cell::new(false));
+        let d = delivered.clone();
+        let on_msg = handler(move |ev: JsValue| {
+            if let Some(data) = ev.unchecked_ref::<MessageEvent>().data().as_string() {
+                d.set(true);
+                on_message(data);
+            }
+        });
+        let s = source.clone();
+        let on_error = handler(move |_| {
+            s.close();
+            on_end(delivered.get());
+        });
+        source.set_onmessage(Some(on_msg.as_ref().unchecked_ref()));
+        source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        Ok(Events {
+            source,
+            _on_message: on_msg,
+            _on_error: on_error,
+        })
+    }
+}
+
+impl Drop for Events {
+    fn drop(&mut self) {
+        self.source.set_onmessage(None);
+        self.source.set_onerror(None);
+        self.source.close();
+    }
+}
+
+/// One WebSocket with SockJS framing (text messages, each one SockJS frame).
+pub(super) struct Socket {
+    socket: WebSocket,
+    _on_message: Handler,
+    _on_close: Handler,
+}
+
+impl Socket {
+    pub(super) fn open(
+        url: &str,
+        mut on_message: impl FnMut(String) + 'static,
+        mut on_close: impl FnMut(u16, String) + 'static,
+    ) -> Result<Socket, JsValue> {
+        let socket = WebSocket::new(url)?;
+        let on_msg = handler(move |ev: JsValue| {
+            if let Some(text) = ev.unchecked_ref::<MessageEvent>().data().as_string() {
+                on_message(text);
+            }
+        });
+        let on_cls = handler(move |ev: JsValue| {
+            let code = js::get_f64(&ev, "code").unwrap_or(1006.0) as u16;
+            let reason = js::get(&ev, "reason").as_string().unwrap_or_default();
+            on_close(code, reason);
+        });
+        socket.set_onmessage(Some(on_msg.as_ref().unchecked_ref()));
+        socket.set_onclose(Some(on_cls.as_ref().unchecked_ref()));
+        Ok(Socket {
+            socket,
+            _on_message: on_msg,
+            _on_close: on_cls,
+        })
+    }
+
+    pub(super) fn send(&self, text: &str) -> Result<(), JsValue> {
+        self.socket.send_with_str(text)
+    }
+
+    pub(super) fn socket(&self) -> &WebSocket {
+        &self.socket
+    }
+}
+
+impl Drop for Socket {
+    fn drop(&mut self) {
+        self.socket.set_onmessage(None);
+        self.socket.set_onclose(None);
+        let _ = self.socket.close();
+    }
+}
+
+/// A streaming POST through `fetch` and its body's `ReadableStream`: each chunk reaches the core
+/// as soon as it arrives. (XMLHttpRequest `progress` events come at most every 50 ms, which
+/// would delay the open frame and every message on xhr-streaming by up to that much.)
+/// Dropping it aborts the request; nothing is reported after that.
+pub(super) struct FetchStream {
+    controller: JsValue,
+    alive: std::rc::Rc<std::cell::Cell<bool>>,
+}
+
+/// `new Ctor(...args)` for a global constructor, if the browser has it.
+fn construct(name: &str, args: &[JsValue]) -> Option<JsValue> {
+    let ctor: js_sys::Function = js::as_function(&js::get(&js_sys::global(), name))?;
+    let list: js_sys::Array = args.iter().collect();
+    js_sys::Reflect::construct(&ctor, &list).ok()
+}
+
+/// `obj.method(...args)`.
+fn call(obj: &JsValue, method: &str, args: &[JsValue]) -> Result<JsValue, JsValue> {
+    let f = js::as_function(&js::get(obj, method)).ok_or_else(|| js::error("missing method"))?;
+    let list: js_sys::Array = args.iter().collect();
+    f.apply(obj, &list)
+}
+
+impl FetchStream {
+    /// Whether this browser can stream a fetch body (else the XHR path is used).
+    pub(super) fn supported() -> bool {
+        let global = js_sys::global();
+        js::get(&global, "fetch").is_function()
+            && js::get(&global, "AbortController").is_function()
+            && js::get(&global, "TextDecoder").is_function()
+            && js::get(&global, "ReadableStream").is_function()
+    }
+
+    pub(super) fn start(
+        url: &str,
+        credentials: bool,
+        mut on_text: impl FnMut(String) + 'static,
+        mut on_end: impl FnMut(XhrEnd) + 'static,
+    ) -> Result<FetchStream, JsValue> {
+        let controller =
+            construct("AbortController", &[]).ok_or_else(|| js::error("no AbortController"))?;
+        let decoder = construct("TextDecoder", &[]).ok_or_else(|| js::error("no TextDecoder"))?;
+        let init = js_sys::Object::new();
+        js::set(&init, "method", &JsValue::from_str("POST"));
+        js::set(&init, "signal", &js::get(&controller, "signal"));
+        js::set(&init, "cache", &JsValue::from_str("no-store"));
+        let mode = if credentials {
+            "include"
+        } else {
+            "same-origin"
+        };
+        js::set(&init, "credentials", &JsValue::from_str(mode));
+        let promise = call(
+            &js_sys::global(),
+            "fetch",
+            &[JsValue::from_str(url), init.into()],
+        )?;
+        let alive = std::rc::Rc::new(std::cell::Cell::new(true));
+        let live = alive.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let failed = XhrEnd {
+                status: 0,
+                rest: String::new(),
+            };
+            let response =
+                match wasm_bindgen_futures::JsFuture::from(js_sys::Promise::from(promise)).await {
+                    Ok(r) => r,
+                    Err(_) if live.get() => return on_end(failed),
+                    Err(_) => return,
+                };
+            if !live.get() {
+                return;
+            }
+            let status = js::get_f64(&response, "status").unwrap_or(0.0) as u16;
+            let reader = match call(&js::get(&response, "body"), "getReader", &[]) {
+                Ok(r) => r,
+                Err(_) => return on_end(failed),
+            };
+            let stream_opts = js_sys::Object::new();
+            js::set(&stream_opts, "stream", &JsValue::TRUE);
+            let stream_opts: JsValue = stream_opts.into();
+            loop {
+                let read = match call(&reader, "read", &[]) {
+                    Ok(p) => wasm_bindgen_futures::JsFuture::from(js_sys::Promise::from(p)).await,
+                    Err(e) => Err(e),
+                };
+                if !live.get() {
+                    return;
+                }
+                let chunk = match read {
+                    Ok(chunk) => chunk,
+                    Err(_) => return on_end(failed),
+                };
+                if js::get(&chunk, "done").is_truthy() {
+                    let rest = call(&decoder, "decode", &[])
+                        .ok()
+                        .and_then(|t| t.as_string())
+                        .unwrap_or_default();
+                    return on_end(XhrEnd { status, rest });
+                }
+                let text = call(
+                    &decoder,
+                    "decode",
+                    &[js::get(&chunk, "value"), stream_opts.clone()],
+                )
+                .ok()
+                .and_then(|t| t.as_string())
+                .unwrap_or_default();
+                if !text.is_empty() {
+                    on_text(text);
+                }
+            }
+        });
+        Ok(FetchStream { controller, alive })
+    }
+}
+
+impl Drop for FetchStream {
+    fn drop(&mut self) {
+        self.alive.set(false);
+        let _ = call(&self.controller, "abort", &[]);
+    }
+}

@@ -1,0 +1,212 @@
+//! SockJS helpers shared by tests/web_sockjs.rs and tests/web_sockjs_blocked.rs (included
+//! after `support/web.rs`, which must be `mod support`).
+
+#![allow(dead_code)]
+
+use js_sys::Uint8Array;
+use stomp_wasm::wasm::Client;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use super::support::*;
+
+pub const TRANSPORTS: [&str; 4] = ["websocket", "xhr-streaming", "eventsource", "xhr-polling"];
+
+pub fn env(name: &str, value: Option<&'static str>) -> &'static str {
+    value.unwrap_or_else(|| panic!("{name} is not set: run through scripts/test-browser.sh"))
+}
+
+/// `{base}/stomp` for one of the servers.
+pub fn sockjs_url(base: &str) -> String {
+    let mut url = base.trim_end_matches('/').to_owned();
+    if !url.ends_with("/stomp") {
+        url.push_str("/stomp");
+    }
+    url
+}
+
+pub fn ours() -> String {
+    sockjs_url(env("STOMP_TEST_HTTP", option_env!("STOMP_TEST_HTTP")))
+}
+
+pub fn no_websocket() -> String {
+    sockjs_url(env(
+        "STOMP_TEST_HTTP_NO_WS",
+        option_env!("STOMP_TEST_HTTP_NO_WS"),
+    ))
+}
+
+pub fn proxy_close() -> String {
+    sockjs_url(env(
+        "STOMP_TEST_PROXY_CLOSE",
+        option_env!("STOMP_TEST_PROXY_CLOSE"),
+    ))
+}
+
+pub fn proxy_swallow() -> String {
+    sockjs_url(env(
+        "STOMP_TEST_PROXY_SWALLOW",
+        option_env!("STOMP_TEST_PROXY_SWALLOW"),
+    ))
+}
+
+pub fn gateway() -> String {
+    sockjs_url(env(
+        "STOMP_TEST_SOCKJS_GATEWAY",
+        option_env!("STOMP_TEST_SOCKJS_GATEWAY"),
+    ))
+}
+
+/// A client for the SockJS endpoint `url`, restricted to `transports` (all when empty), with
+/// its debug lines recorded.
+pub fn sockjs_client(
+    rec: &Recorder,
+    url: &str,
+    transports: &[&str],
+    extra: &[(&str, JsValue)],
+) -> Client {
+    let mut opts: Vec<(&str, JsValue)> = vec![
+        ("brokerURL", s(url)),
+        ("debug", rec.callback("debug")),
+        ("reconnectDelay", n(100.0)),
+    ];
+    if !transports.is_empty() {
+        let list: js_sys::Array = transports.iter().map(|t| s(t)).collect();
+        opts.push(("transports", list.into()));
+    }
+    opts.extend(extra.iter().cloned());
+    Client::new(Some(config(rec, &opts))).unwrap()
+}
+
+pub fn debug_lines(rec: &Recorder) -> Vec<String> {
+    rec.all("debug")
+        .iter()
+        .filter_map(|v| v.as_string())
+        .collect()
+}
+
+/// Waits for the `times`-th `onConnect`; on a timeout the panic shows the client's debug lines.
+pub async fn wait_connected(rec: &Recorder, times: usize) {
+    let start = js_sys::Date::now();
+    while rec.count("onConnect") < times {
+        if js_sys::Date::now() - start > 15_000.0 {
+            panic!("no onConnect #{times}; debug: {:#?}", debug_lines(rec));
+        }
+        gloo_timers::future::TimeoutFuture::new(5).await;
+    }
+}
+
+pub fn publish_text(client: &Client, dest: &str, body: &str) {
+    client
+        .publish(obj(&[("destination", s(dest)), ("body", s(body))]))
+        .unwrap_or_else(|e| panic!("publish {body}: {e:?}"));
+}
+
+pub async fn ack_with_receipt(client: &Client, rec: &Recorder, msg: &JsValue) {
+    let receipt = unique("ack");
+    client
+        .watch_for_receipt(s(&receipt), rec.callback("receipt"))
+        .unwrap();
+    let before = rec.count("receipt");
+    let ack: js_sys::Function = get(msg, "ack").unchecked_into();
+    ack.call1(msg, &obj(&[("receipt", s(&receipt))]))
+        .expect("ack accepted");
+    rec.wait("receipt", before + 1).await;
+    assert_eq!(
+        header(&rec.nth("receipt", before), "receipt-id").as_deref(),
+        Some(receipt.as_str())
+    );
+}
+
+/// Connect, subscribe (client-individual acks), publish text and (when `binary`) a body with
+/// every byte value, receive both, ack both. Returns the transport the client reported.
+pub async fn round_trip(url: &str, transports: &[&str], binary: bool) -> String {
+    let rec = Recorder::default();
+    let client = sockjs_client(&rec, url, transports, &[]);
+    client.activate().unwrap();
+    wait_connected(&rec, 1).await;
+    let transport = client.transport().expect("a transport once connected");
+    if let [only] = transports {
+        assert_eq!(&transport, only, "the forced transport is used");
+    }
+    assert!(
+        debug_lines(&rec)
+            .iter()
+            .any(|l| l == &format!("SockJS: open over {transport}")),
+        "debug line naming the transport: {:?}",
+        debug_lines(&rec)
+    );
+    let dest = queue("sockjs");
+    client
+        .subscribe(
+            s(&dest),
+            rec.callback("msg"),
+            Some(obj(&[("ack", s("client-individual"))])),
+            None,
+        )
+        .unwrap();
+    let text = format!("hello over {transport}: \"quotes\", \\, \u{2028}, é, %25");
+    publish_text(&client, &dest, &text);
+    rec.wait("msg", 1).await;
+    let first = rec.nth("msg", 0);
+    assert_eq!(get_str(&first, "body").as_deref(), Some(text.as_str()));
+    ack_with_receipt(&client, &rec, &first).await;
+    if binary {
+        let body: Vec<u8> = (0..=255u8).chain([0, 0xff, 0xc3]).collect();
+        client
+            .publish(obj(&[
+                ("destination", s(&dest)),
+                ("binaryBody", Uint8Array::from(&body[..]).into()),
+                (
+                    "headers",
+                    obj(&[("content-type", s("application/octet-stream"))]),
+                ),
+            ]))
+            .unwrap();
+        rec.wait("msg", 2).await;
+        let second = rec.nth("msg", 1);
+        assert_eq!(bytes(&second), body, "binary body intact over {transport}");
+        assert_eq!(header(&second, "content-transfer-encoding"), None);
+        ack_with_receipt(&client, &rec, &second).await;
+    }
+    settle(client.deactivate(None).unwrap()).await;
+    assert_eq!(client.transport(), None);
+    transport
+}
+
+/// Publishes `count` numbered messages of ~`size` bytes and checks each arrives once, in order.
+pub async fn long_stream(url: &str, transport: &str, count: usize, size: usize) {
+    let rec = Recorder::default();
+    let client = sockjs_client(&rec, url, &[transport], &[]);
+    client.activate().unwrap();
+    wait_connected(&rec, 1).await;
+    assert_eq!(client.transport().as_deref(), Some(transport));
+    let dest = topic("sockjs-long");
+    let receipt = unique("sub");
+    client
+        .watch_for_receipt(s(&receipt), rec.callback("subscribed"))
+        .unwrap();
+    client
+        .subscribe(
+            s(&dest),
+            rec.callback("msg"),
+            Some(obj(&[("receipt", s(&receipt))])),
+            None,
+        )
+        .unwrap();
+    rec.wait("subscribed", 1).await;
+    let pad = "x".repeat(size);
+    for i in 0..count {
+        publish_text(&client, &dest, &format!("{i:05} {pad}"));
+    }
+    rec.wait("msg", count).await;
+    let numbers: Vec<usize> = rec
+        .all("msg")
+        .iter()
+        .filter_map(|m| get_str(m, "body"))
+        .filter_map(|b| b.get(..5).and_then(|n| n.parse().ok()))
+        .collect();
+    assert_eq!(numbers, (0..count).collect::<Vec<_>>(), "over {transport}");
+    settle(client.deactivate(None).unwrap()).await;
+    assert_eq!(rec.count("msg"), count, "nothing repeated after the last");
+}
