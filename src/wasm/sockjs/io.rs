@@ -15,6 +15,16 @@ use crate::wasm::js;
 
 type Handler = Closure<dyn FnMut(JsValue)>;
 
+/// `target.on<event> = handler` (`null` for `None`). One `Reflect.set` import serves every
+/// handler property of every class, where web-sys imports a setter per property and per class.
+fn hook(target: &JsValue, property: &str, handler: Option<&Handler>) {
+    js::set(
+        target,
+        property,
+        handler.map_or(&JsValue::NULL, |h| h.as_ref()),
+    );
+}
+
 /// What a request reports as its text arrives (a piece of text, a message).
 pub(super) type OnText = Box<dyn FnMut(String)>;
 /// What a request reports when it ends.
@@ -92,7 +102,7 @@ impl Xhr {
                     on_text(text);
                 }
             }));
-            xhr.set_onprogress(Some(on_progress.as_ref().unchecked_ref()));
+            hook(&xhr, "onprogress", Some(&on_progress));
             Some(on_progress)
         } else {
             None
@@ -112,10 +122,10 @@ impl Xhr {
                 f(XhrEnd::failed());
             }
         }));
-        xhr.set_onload(Some(on_load.as_ref().unchecked_ref()));
-        xhr.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-        xhr.set_ontimeout(Some(on_error.as_ref().unchecked_ref()));
-        xhr.set_onabort(Some(on_error.as_ref().unchecked_ref()));
+        hook(&xhr, "onload", Some(&on_load));
+        hook(&xhr, "onerror", Some(&on_error));
+        hook(&xhr, "ontimeout", Some(&on_error));
+        hook(&xhr, "onabort", Some(&on_error));
         match body {
             Some(body) => {
                 xhr.set_request_header("Content-Type", "text/plain;charset=UTF-8")?;
@@ -134,11 +144,11 @@ impl Xhr {
 
 impl Drop for Xhr {
     fn drop(&mut self) {
-        self.xhr.set_onprogress(None);
-        self.xhr.set_onload(None);
-        self.xhr.set_onerror(None);
-        self.xhr.set_ontimeout(None);
-        self.xhr.set_onabort(None);
+        hook(&self.xhr, "onprogress", None);
+        hook(&self.xhr, "onload", None);
+        hook(&self.xhr, "onerror", None);
+        hook(&self.xhr, "ontimeout", None);
+        hook(&self.xhr, "onabort", None);
         // Ending the request is how the server learns the receiver is gone.
         let _ = self.xhr.abort();
     }
@@ -176,8 +186,8 @@ impl Events {
             s.close();
             on_end(delivered.get());
         }));
-        source.set_onmessage(Some(on_msg.as_ref().unchecked_ref()));
-        source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        hook(&source, "onmessage", Some(&on_msg));
+        hook(&source, "onerror", Some(&on_error));
         Ok(Events {
             source,
             _on_message: on_msg,
@@ -188,8 +198,8 @@ impl Events {
 
 impl Drop for Events {
     fn drop(&mut self) {
-        self.source.set_onmessage(None);
-        self.source.set_onerror(None);
+        hook(&self.source, "onmessage", None);
+        hook(&self.source, "onerror", None);
         self.source.close();
     }
 }
@@ -218,8 +228,8 @@ impl Socket {
             let reason = js::get(&ev, "reason").as_string().unwrap_or_default();
             on_close(code, reason);
         }));
-        socket.set_onmessage(Some(on_msg.as_ref().unchecked_ref()));
-        socket.set_onclose(Some(on_cls.as_ref().unchecked_ref()));
+        hook(&socket, "onmessage", Some(&on_msg));
+        hook(&socket, "onclose", Some(&on_cls));
         Ok(Socket {
             socket,
             _on_message: on_msg,
@@ -238,8 +248,8 @@ impl Socket {
 
 impl Drop for Socket {
     fn drop(&mut self) {
-        self.socket.set_onmessage(None);
-        self.socket.set_onclose(None);
+        hook(&self.socket, "onmessage", None);
+        hook(&self.socket, "onclose", None);
         let _ = self.socket.close();
     }
 }
