@@ -269,8 +269,8 @@ pub(super) struct FetchStream {
 /// What the promise handlers share.
 struct StreamState {
     decoder: JsValue,
-    /// `undefined` until the response has arrived.
-    reader: RefCell<JsValue>,
+    /// Set when the response has arrived.
+    reader: OnceCell<JsValue>,
     status: Cell<u16>,
     /// Cleared when the owner drops the stream: whatever settles afterwards is ignored.
     alive: Cell<bool>,
@@ -280,7 +280,7 @@ struct StreamState {
     on_error: OnceCell<Handler>,
     /// The state itself while a promise is pending, so that its handlers outlive a drop of the
     /// stream until that promise settles (an abort makes it reject). Cleared at the end.
-    pending: RefCell<Option<Rc<StreamState>>>,
+    pending: Cell<Option<Rc<StreamState>>>,
 }
 
 /// `new Ctor(...args)` for a global constructor, if the browser has it.
@@ -333,14 +333,14 @@ impl FetchStream {
         )?;
         let state = Rc::new(StreamState {
             decoder,
-            reader: RefCell::new(JsValue::UNDEFINED),
+            reader: OnceCell::new(),
             status: Cell::new(0),
             alive: Cell::new(true),
             on_text: RefCell::new(on_text),
             on_end: RefCell::new(on_end),
             on_value: OnceCell::new(),
             on_error: OnceCell::new(),
-            pending: RefCell::new(None),
+            pending: Cell::new(None),
         });
         let weak = Rc::downgrade(&state);
         let _ = state.on_value.set(handler(Box::new(move |value| {
@@ -364,7 +364,7 @@ impl StreamState {
     fn wait(self: &Rc<Self>, promise: JsValue) {
         if let (Some(ok), Some(err)) = (self.on_value.get(), self.on_error.get()) {
             let _ = js_sys::Promise::from(promise).then2(ok, err);
-            self.pending.replace(Some(self.clone()));
+            self.pending.set(Some(self.clone()));
         }
     }
 
@@ -384,33 +384,35 @@ impl StreamState {
 
     /// Handles a response or a chunk; the next `read()` promise, or `None` at the end.
     fn next_read(&self, value: JsValue) -> Result<Option<JsValue>, JsValue> {
-        if self.reader.borrow().is_undefined() {
+        let Some(reader) = self.reader.get() else {
+            // The response: its status, then its body's reader.
             self.status
                 .set(js::get_f64(&value, "status").unwrap_or(0.0) as u16);
             let reader = call(&js::get(&value, "body"), "getReader", &[])?;
-            self.reader.replace(reader);
-        } else if js::get(&value, "done").is_truthy() {
+            let reader = self.reader.get_or_init(|| reader);
+            return call(reader, "read", &[]).map(Some);
+        };
+        if js::get(&value, "done").is_truthy() {
             let rest = self.decode(&[]);
             self.end(XhrEnd {
                 status: self.status.get(),
                 rest,
             });
             return Ok(None);
-        } else {
-            let stream = js_sys::Object::new();
-            js::set(&stream, "stream", &JsValue::TRUE);
-            let text = self.decode(&[js::get(&value, "value"), stream.into()]);
-            if !text.is_empty() {
-                if let Ok(mut f) = self.on_text.try_borrow_mut() {
-                    f(text);
-                }
-            }
-            // The handler may have dropped the stream.
-            if !self.alive.get() {
-                return Ok(None);
+        }
+        let stream = js_sys::Object::new();
+        js::set(&stream, "stream", &JsValue::TRUE);
+        let text = self.decode(&[js::get(&value, "value"), stream.into()]);
+        if !text.is_empty() {
+            if let Ok(mut f) = self.on_text.try_borrow_mut() {
+                f(text);
             }
         }
-        call(&self.reader.borrow(), "read", &[]).map(Some)
+        // The handler may have dropped the stream.
+        if !self.alive.get() {
+            return Ok(None);
+        }
+        call(reader, "read", &[]).map(Some)
     }
 
     fn decode(&self, args: &[JsValue]) -> String {

@@ -208,7 +208,7 @@ impl Shell {
     }
 
     fn report(&self, event: ConnEvent) {
-        let sink = self.sink.borrow().clone();
+        let sink = self.sink.try_borrow().ok().and_then(|s| s.clone());
         match event {
             ConnEvent::Failed(kind) => {
                 if let Ok(mut plan) = self.plan.try_borrow_mut() {
