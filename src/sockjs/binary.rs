@@ -49,7 +49,9 @@ pub fn decode_body_from_text(mut frame: Frame) -> Result<Frame, Base64Error> {
     let body = base64_decode(&frame.body)?;
     frame.headers.remove(TRANSFER_ENCODING_HEADER);
     if frame.headers.contains("content-length") {
-        frame.headers.set("content-length", body.len().to_string());
+        let mut digits = [0; 20];
+        let length = crate::codec::decimal(body.len() as u64, &mut digits);
+        frame.headers.set("content-length", length.to_owned());
     }
     frame.body = Bytes::from(body);
     Ok(frame)

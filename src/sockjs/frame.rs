@@ -114,7 +114,8 @@ pub fn encode_messages_into<S: AsRef<str>>(messages: &[S], out: &mut String) {
 /// Appends `c[code,"reason"]` to `out`.
 pub fn encode_close_into(code: u16, reason: &str, out: &mut String) {
     out.push_str("c[");
-    out.push_str(&code.to_string());
+    // Not `code.to_string()`: the Wasm client would carry `core::fmt` for it.
+    out.push_str(crate::codec::decimal(u64::from(code), &mut [0; 20]));
     out.push(',');
     json::quote_into(reason, out);
     out.push(']');

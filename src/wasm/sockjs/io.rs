@@ -3,6 +3,9 @@
 //! handlers and then aborts or closes the object (the gloo-net pattern), so a request the
 //! connection has given up on can never report again.
 
+use std::cell::{Cell, OnceCell, RefCell};
+use std::rc::Rc;
+
 use js_sys::JsString;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -12,8 +15,26 @@ use crate::wasm::js;
 
 type Handler = Closure<dyn FnMut(JsValue)>;
 
-fn handler(f: impl FnMut(JsValue) + 'static) -> Handler {
-    Closure::<dyn FnMut(JsValue)>::new(f)
+/// `target.on<event> = handler` (`null` for `None`). One `Reflect.set` import serves every
+/// handler property of every class, where web-sys imports a setter per property and per class.
+fn hook(target: &JsValue, property: &str, handler: Option<&Handler>) {
+    js::set(
+        target,
+        property,
+        handler.map_or(&JsValue::NULL, |h| h.as_ref()),
+    );
+}
+
+/// What a request reports as its text arrives (a piece of text, a message).
+pub(super) type OnText = Box<dyn FnMut(String)>;
+/// What a request reports when it ends.
+pub(super) type OnEnd = Box<dyn FnMut(XhrEnd)>;
+
+/// Every handler has this one shape, and is boxed before it becomes a `Closure`: the
+/// wasm-bindgen glue is then generated once rather than once per closure (which is what
+/// `Closure::new` with each distinct closure type would do).
+fn handler(f: Box<dyn FnMut(JsValue)>) -> Handler {
+    Closure::wrap(f)
 }
 
 /// How an XHR ended: its status (0 for a network error, an abort or a timeout) and, for
@@ -21,6 +42,16 @@ fn handler(f: impl FnMut(JsValue) + 'static) -> Handler {
 pub(super) struct XhrEnd {
     pub status: u16,
     pub rest: String,
+}
+
+impl XhrEnd {
+    /// A network error, an abort or a timeout.
+    fn failed() -> XhrEnd {
+        XhrEnd {
+            status: 0,
+            rest: String::new(),
+        }
+    }
 }
 
 /// One XMLHttpRequest. `on_text` receives each piece of response text as it arrives (only
@@ -39,8 +70,8 @@ impl Xhr {
         body: Option<&str>,
         credentials: bool,
         streaming: bool,
-        mut on_text: impl FnMut(String) + 'static,
-        on_end: impl FnMut(XhrEnd) + 'static,
+        mut on_text: OnText,
+        on_end: OnEnd,
     ) -> Result<Xhr, JsValue> {
         let xhr = XmlHttpRequest::new()?;
         xhr.open(method, url)?;
@@ -48,7 +79,7 @@ impl Xhr {
             xhr.set_with_credentials(true);
         }
         // Characters of responseText already handed out (UTF-16 units, as JavaScript counts).
-        let seen = std::rc::Rc::new(std::cell::Cell::new(0u32));
+        let seen = Rc::new(Cell::new(0u32));
         let new_text = {
             let xhr = xhr.clone();
             let seen = seen.clone();
@@ -66,38 +97,35 @@ impl Xhr {
         };
         let on_progress = if streaming {
             let new_text = new_text.clone();
-            let on_progress = handler(move |_| {
+            let on_progress = handler(Box::new(move |_| {
                 if let Some(text) = new_text() {
                     on_text(text);
                 }
-            });
-            xhr.set_onprogress(Some(on_progress.as_ref().unchecked_ref()));
+            }));
+            hook(&xhr, "onprogress", Some(&on_progress));
             Some(on_progress)
         } else {
             None
         };
-        let on_end = std::rc::Rc::new(std::cell::RefCell::new(on_end));
+        let on_end = Rc::new(RefCell::new(on_end));
         let end = on_end.clone();
         let x = xhr.clone();
-        let on_load = handler(move |_| {
+        let on_load = handler(Box::new(move |_| {
             let status = x.status().unwrap_or(0);
             let rest = new_text().unwrap_or_default();
             if let Ok(mut f) = end.try_borrow_mut() {
                 f(XhrEnd { status, rest });
             }
-        });
-        let on_error = handler(move |_| {
+        }));
+        let on_error = handler(Box::new(move |_| {
             if let Ok(mut f) = on_end.try_borrow_mut() {
-                f(XhrEnd {
-                    status: 0,
-                    rest: String::new(),
-                });
+                f(XhrEnd::failed());
             }
-        });
-        xhr.set_onload(Some(on_load.as_ref().unchecked_ref()));
-        xhr.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-        xhr.set_ontimeout(Some(on_error.as_ref().unchecked_ref()));
-        xhr.set_onabort(Some(on_error.as_ref().unchecked_ref()));
+        }));
+        hook(&xhr, "onload", Some(&on_load));
+        hook(&xhr, "onerror", Some(&on_error));
+        hook(&xhr, "ontimeout", Some(&on_error));
+        hook(&xhr, "onabort", Some(&on_error));
         match body {
             Some(body) => {
                 xhr.set_request_header("Content-Type", "text/plain;charset=UTF-8")?;
@@ -116,11 +144,11 @@ impl Xhr {
 
 impl Drop for Xhr {
     fn drop(&mut self) {
-        self.xhr.set_onprogress(None);
-        self.xhr.set_onload(None);
-        self.xhr.set_onerror(None);
-        self.xhr.set_ontimeout(None);
-        self.xhr.set_onabort(None);
+        hook(&self.xhr, "onprogress", None);
+        hook(&self.xhr, "onload", None);
+        hook(&self.xhr, "onerror", None);
+        hook(&self.xhr, "ontimeout", None);
+        hook(&self.xhr, "onabort", None);
         // Ending the request is how the server learns the receiver is gone.
         let _ = self.xhr.abort();
     }
@@ -139,27 +167,27 @@ impl Events {
     pub(super) fn start(
         url: &str,
         credentials: bool,
-        mut on_message: impl FnMut(String) + 'static,
-        mut on_end: impl FnMut(bool) + 'static,
+        mut on_message: OnText,
+        mut on_end: Box<dyn FnMut(bool)>,
     ) -> Result<Events, JsValue> {
         let init = EventSourceInit::new();
         init.set_with_credentials(credentials);
         let source = EventSource::new_with_event_source_init_dict(url, &init)?;
-        let delivered = std::rc::Rc::new(std::cell::Cell::new(false));
+        let delivered = Rc::new(Cell::new(false));
         let d = delivered.clone();
-        let on_msg = handler(move |ev: JsValue| {
+        let on_msg = handler(Box::new(move |ev: JsValue| {
             if let Some(data) = ev.unchecked_ref::<MessageEvent>().data().as_string() {
                 d.set(true);
                 on_message(data);
             }
-        });
+        }));
         let s = source.clone();
-        let on_error = handler(move |_| {
+        let on_error = handler(Box::new(move |_| {
             s.close();
             on_end(delivered.get());
-        });
-        source.set_onmessage(Some(on_msg.as_ref().unchecked_ref()));
-        source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        }));
+        hook(&source, "onmessage", Some(&on_msg));
+        hook(&source, "onerror", Some(&on_error));
         Ok(Events {
             source,
             _on_message: on_msg,
@@ -170,8 +198,8 @@ impl Events {
 
 impl Drop for Events {
     fn drop(&mut self) {
-        self.source.set_onmessage(None);
-        self.source.set_onerror(None);
+        hook(&self.source, "onmessage", None);
+        hook(&self.source, "onerror", None);
         self.source.close();
     }
 }
@@ -186,22 +214,22 @@ pub(super) struct Socket {
 impl Socket {
     pub(super) fn open(
         url: &str,
-        mut on_message: impl FnMut(String) + 'static,
-        mut on_close: impl FnMut(u16, String) + 'static,
+        mut on_message: OnText,
+        mut on_close: Box<dyn FnMut(u16, String)>,
     ) -> Result<Socket, JsValue> {
         let socket = WebSocket::new(url)?;
-        let on_msg = handler(move |ev: JsValue| {
+        let on_msg = handler(Box::new(move |ev: JsValue| {
             if let Some(text) = ev.unchecked_ref::<MessageEvent>().data().as_string() {
                 on_message(text);
             }
-        });
-        let on_cls = handler(move |ev: JsValue| {
+        }));
+        let on_cls = handler(Box::new(move |ev: JsValue| {
             let code = js::get_f64(&ev, "code").unwrap_or(1006.0) as u16;
             let reason = js::get(&ev, "reason").as_string().unwrap_or_default();
             on_close(code, reason);
-        });
-        socket.set_onmessage(Some(on_msg.as_ref().unchecked_ref()));
-        socket.set_onclose(Some(on_cls.as_ref().unchecked_ref()));
+        }));
+        hook(&socket, "onmessage", Some(&on_msg));
+        hook(&socket, "onclose", Some(&on_cls));
         Ok(Socket {
             socket,
             _on_message: on_msg,
@@ -220,8 +248,8 @@ impl Socket {
 
 impl Drop for Socket {
     fn drop(&mut self) {
-        self.socket.set_onmessage(None);
-        self.socket.set_onclose(None);
+        hook(&self.socket, "onmessage", None);
+        hook(&self.socket, "onclose", None);
         let _ = self.socket.close();
     }
 }
@@ -230,9 +258,29 @@ impl Drop for Socket {
 /// as soon as it arrives. (XMLHttpRequest `progress` events come at most every 50 ms, which
 /// would delay the open frame and every message on xhr-streaming by up to that much.)
 /// Dropping it aborts the request; nothing is reported after that.
+///
+/// Driven by two promise handlers rather than an async task: one `then(on_value, on_error)`
+/// is pending at a time (the fetch, then each `read()`), which spares the module an executor.
 pub(super) struct FetchStream {
     controller: JsValue,
-    alive: std::rc::Rc<std::cell::Cell<bool>>,
+    state: Rc<StreamState>,
+}
+
+/// What the promise handlers share.
+struct StreamState {
+    decoder: JsValue,
+    /// Set when the response has arrived.
+    reader: OnceCell<JsValue>,
+    status: Cell<u16>,
+    /// Cleared when the owner drops the stream: whatever settles afterwards is ignored.
+    alive: Cell<bool>,
+    on_text: RefCell<OnText>,
+    on_end: RefCell<OnEnd>,
+    on_value: OnceCell<Handler>,
+    on_error: OnceCell<Handler>,
+    /// The state itself while a promise is pending, so that its handlers outlive a drop of the
+    /// stream until that promise settles (an abort makes it reject). Cleared at the end.
+    pending: Cell<Option<Rc<StreamState>>>,
 }
 
 /// `new Ctor(...args)` for a global constructor, if the browser has it.
@@ -262,8 +310,8 @@ impl FetchStream {
     pub(super) fn start(
         url: &str,
         credentials: bool,
-        mut on_text: impl FnMut(String) + 'static,
-        mut on_end: impl FnMut(XhrEnd) + 'static,
+        on_text: OnText,
+        on_end: OnEnd,
     ) -> Result<FetchStream, JsValue> {
         let controller =
             construct("AbortController", &[]).ok_or_else(|| js::error("no AbortController"))?;
@@ -283,69 +331,108 @@ impl FetchStream {
             "fetch",
             &[JsValue::from_str(url), init.into()],
         )?;
-        let alive = std::rc::Rc::new(std::cell::Cell::new(true));
-        let live = alive.clone();
-        wasm_bindgen_futures::spawn_local(async move {
-            let failed = XhrEnd {
-                status: 0,
-                rest: String::new(),
-            };
-            let response =
-                match wasm_bindgen_futures::JsFuture::from(js_sys::Promise::from(promise)).await {
-                    Ok(r) => r,
-                    Err(_) if live.get() => return on_end(failed),
-                    Err(_) => return,
-                };
-            if !live.get() {
-                return;
-            }
-            let status = js::get_f64(&response, "status").unwrap_or(0.0) as u16;
-            let reader = match call(&js::get(&response, "body"), "getReader", &[]) {
-                Ok(r) => r,
-                Err(_) => return on_end(failed),
-            };
-            let stream_opts = js_sys::Object::new();
-            js::set(&stream_opts, "stream", &JsValue::TRUE);
-            let stream_opts: JsValue = stream_opts.into();
-            loop {
-                let read = match call(&reader, "read", &[]) {
-                    Ok(p) => wasm_bindgen_futures::JsFuture::from(js_sys::Promise::from(p)).await,
-                    Err(e) => Err(e),
-                };
-                if !live.get() {
-                    return;
-                }
-                let chunk = match read {
-                    Ok(chunk) => chunk,
-                    Err(_) => return on_end(failed),
-                };
-                if js::get(&chunk, "done").is_truthy() {
-                    let rest = call(&decoder, "decode", &[])
-                        .ok()
-                        .and_then(|t| t.as_string())
-                        .unwrap_or_default();
-                    return on_end(XhrEnd { status, rest });
-                }
-                let text = call(
-                    &decoder,
-                    "decode",
-                    &[js::get(&chunk, "value"), stream_opts.clone()],
-                )
-                .ok()
-                .and_then(|t| t.as_string())
-                .unwrap_or_default();
-                if !text.is_empty() {
-                    on_text(text);
-                }
-            }
+        let state = Rc::new(StreamState {
+            decoder,
+            reader: OnceCell::new(),
+            status: Cell::new(0),
+            alive: Cell::new(true),
+            on_text: RefCell::new(on_text),
+            on_end: RefCell::new(on_end),
+            on_value: OnceCell::new(),
+            on_error: OnceCell::new(),
+            pending: Cell::new(None),
         });
-        Ok(FetchStream { controller, alive })
+        let weak = Rc::downgrade(&state);
+        let _ = state.on_value.set(handler(Box::new(move |value| {
+            if let Some(state) = weak.upgrade() {
+                state.settled(Ok(value));
+            }
+        })));
+        let weak = Rc::downgrade(&state);
+        let _ = state.on_error.set(handler(Box::new(move |_| {
+            if let Some(state) = weak.upgrade() {
+                state.settled(Err(()));
+            }
+        })));
+        state.wait(promise);
+        Ok(FetchStream { controller, state })
+    }
+}
+
+impl StreamState {
+    /// Hooks the handlers to `promise` and keeps them alive until it settles.
+    fn wait(self: &Rc<Self>, promise: JsValue) {
+        if let (Some(ok), Some(err)) = (self.on_value.get(), self.on_error.get()) {
+            let _ = js_sys::Promise::from(promise).then2(ok, err);
+            self.pending.set(Some(self.clone()));
+        }
+    }
+
+    /// The pending promise settled: with the response first, then with each `read()` result.
+    fn settled(self: &Rc<Self>, result: Result<JsValue, ()>) {
+        let _keep = self.pending.take();
+        if !self.alive.get() {
+            return;
+        }
+        let next = result.and_then(|value| self.next_read(value).map_err(|_| ()));
+        match next {
+            Ok(Some(read)) => self.wait(read),
+            Ok(None) => {}
+            Err(()) => self.end(XhrEnd::failed()),
+        }
+    }
+
+    /// Handles a response or a chunk; the next `read()` promise, or `None` at the end.
+    fn next_read(&self, value: JsValue) -> Result<Option<JsValue>, JsValue> {
+        let Some(reader) = self.reader.get() else {
+            // The response: its status, then its body's reader.
+            self.status
+                .set(js::get_f64(&value, "status").unwrap_or(0.0) as u16);
+            let reader = call(&js::get(&value, "body"), "getReader", &[])?;
+            let reader = self.reader.get_or_init(|| reader);
+            return call(reader, "read", &[]).map(Some);
+        };
+        if js::get(&value, "done").is_truthy() {
+            let rest = self.decode(&[]);
+            self.end(XhrEnd {
+                status: self.status.get(),
+                rest,
+            });
+            return Ok(None);
+        }
+        let stream = js_sys::Object::new();
+        js::set(&stream, "stream", &JsValue::TRUE);
+        let text = self.decode(&[js::get(&value, "value"), stream.into()]);
+        if !text.is_empty() {
+            if let Ok(mut f) = self.on_text.try_borrow_mut() {
+                f(text);
+            }
+        }
+        // The handler may have dropped the stream.
+        if !self.alive.get() {
+            return Ok(None);
+        }
+        call(reader, "read", &[]).map(Some)
+    }
+
+    fn decode(&self, args: &[JsValue]) -> String {
+        call(&self.decoder, "decode", args)
+            .ok()
+            .and_then(|t| t.as_string())
+            .unwrap_or_default()
+    }
+
+    fn end(&self, end: XhrEnd) {
+        self.alive.set(false);
+        if let Ok(mut f) = self.on_end.try_borrow_mut() {
+            f(end);
+        }
     }
 }
 
 impl Drop for FetchStream {
     fn drop(&mut self) {
-        self.alive.set(false);
+        self.state.alive.set(false);
         let _ = call(&self.controller, "abort", &[]);
     }
 }

@@ -15,7 +15,7 @@ use std::rc::{Rc, Weak};
 
 use wasm_bindgen::prelude::*;
 
-use self::io::{Events, FetchStream, Socket, Xhr, XhrEnd};
+use self::io::{Events, FetchStream, OnEnd, OnText, Socket, Xhr, XhrEnd};
 use super::js;
 use super::timer::{TickerStrategy, Timer};
 use super::transport::{Sink, TransportEvent};
@@ -23,6 +23,9 @@ use crate::sockjs::client::{
     ConnAction, ConnEvent, SockJsConnection, TransportKind, TransportPlan,
 };
 use crate::sockjs::frame::eventsource_unescape;
+
+/// Something to feed the core, given the time (boxed where one type for many callers saves glue).
+type CoreInput = Box<dyn FnOnce(&mut SockJsConnection, f64)>;
 
 /// The plan kept by the client across connections (whitelist, last working transport).
 pub(crate) type SharedPlan = Rc<RefCell<TransportPlan>>;
@@ -205,7 +208,7 @@ impl Shell {
     }
 
     fn report(&self, event: ConnEvent) {
-        let sink = self.sink.borrow().clone();
+        let sink = self.sink.try_borrow().ok().and_then(|s| s.clone());
         match event {
             ConnEvent::Failed(kind) => {
                 if let Ok(mut plan) = self.plan.try_borrow_mut() {
@@ -257,8 +260,8 @@ impl Shell {
                     None,
                     false,
                     false,
-                    |_| {},
-                    move |end: XhrEnd| {
+                    Box::new(|_| {}),
+                    Box::new(move |end: XhrEnd| {
                         if let Some(shell) = weak.upgrade() {
                             shell.with_core(|core, now| {
                                 if end.status == 0 {
@@ -268,7 +271,7 @@ impl Shell {
                                 }
                             });
                         }
-                    },
+                    }),
                 );
                 match xhr {
                     Ok(xhr) => self.store(|io| io.info = Some(xhr)),
@@ -279,19 +282,19 @@ impl Shell {
                 let (w1, w2) = (self.weak(), self.weak());
                 let socket = Socket::open(
                     &url,
-                    move |text| {
+                    Box::new(move |text| {
                         if let Some(shell) = w1.upgrade() {
                             shell
                                 .with_core(|core, now| core.websocket_message(now, channel, &text));
                         }
-                    },
-                    move |code, reason| {
+                    }),
+                    Box::new(move |code, reason| {
                         if let Some(shell) = w2.upgrade() {
                             shell.with_core(|core, now| {
                                 core.websocket_closed(now, channel, code, &reason)
                             });
                         }
-                    },
+                    }),
                 );
                 match socket {
                     Ok(s) => self.store(|io| io.channels.push((channel, Channel::Socket(s)))),
@@ -310,21 +313,21 @@ impl Shell {
                     Events::start(
                         &url,
                         credentials,
-                        move |data| {
+                        Box::new(move |data| {
                             if let Some(shell) = w1.upgrade() {
                                 let frame = eventsource_unescape(&data);
                                 shell.with_core(|core, now| {
                                     core.eventsource_message(now, channel, &frame)
                                 });
                             }
-                        },
-                        move |delivered| {
+                        }),
+                        Box::new(move |delivered| {
                             if let Some(shell) = w2.upgrade() {
                                 shell.with_core(|core, now| {
                                     core.receiver_ended(now, channel, delivered)
                                 });
                             }
-                        },
+                        }),
                     )
                     .map(|source| Channel::Events { _source: source })
                 } else if kind == TransportKind::XhrStreaming && FetchStream::supported() {
@@ -376,14 +379,14 @@ impl Shell {
                     Some(&body),
                     credentials,
                     false,
-                    |_| {},
-                    move |end: XhrEnd| {
+                    Box::new(|_| {}),
+                    Box::new(move |end: XhrEnd| {
                         if let Some(shell) = weak.upgrade() {
                             shell.with_core(|core, now| {
                                 core.send_done(now, (200..300).contains(&end.status))
                             });
                         }
-                    },
+                    }),
                 );
                 match xhr {
                     Ok(xhr) => self.store(|io| io.send = Some(xhr)),
@@ -395,10 +398,7 @@ impl Shell {
 
     /// What a streaming or polling request on `channel` reports: each new piece of text, then
     /// its end (status 200: ended normally, re-opened by the core).
-    fn receiver_callbacks(
-        &self,
-        channel: u32,
-    ) -> (impl FnMut(String) + 'static, impl FnMut(XhrEnd) + 'static) {
+    fn receiver_callbacks(&self, channel: u32) -> (OnText, OnEnd) {
         let (w1, w2) = (self.weak(), self.weak());
         let on_text = move |text: String| {
             if let Some(shell) = w1.upgrade() {
@@ -415,7 +415,7 @@ impl Shell {
                 });
             }
         };
-        (on_text, on_end)
+        (Box::new(on_text), Box::new(on_end))
     }
 
     fn store(&self, f: impl FnOnce(&mut Io)) {
@@ -427,6 +427,8 @@ impl Shell {
     /// A browser object could not even be created: report the failure from a fresh task, as
     /// the browser would have.
     fn fail_later(&self, f: impl FnOnce(&mut SockJsConnection, f64) + 'static) {
+        // Boxed so that the closure below, and its glue, has one type for every caller.
+        let f: CoreInput = Box::new(f);
         let weak = self.weak();
         let callback = Closure::once_into_js(move || {
             if let Some(shell) = weak.upgrade() {
