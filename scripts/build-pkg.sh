@@ -9,6 +9,10 @@ export PATH="$HOME/.cargo/bin:$PWD/tools/node_modules/binaryen/bin:$PATH"
 
 # --mode no-install: use the wasm-bindgen that setup installed instead of downloading one.
 wasm-pack build --release --target web --mode no-install --out-dir pkg --out-name stomp_wasm . >&2
+# The JS glue and snippets ship minified (npm terser from tools/, `cd tools && npm install`):
+# about two thirds of their gzip size is names and comments. Exports, the Wasm import names
+# (string keys) and class names are kept, so the package's API is unchanged.
+bash scripts/minify-js.sh pkg
 if [ -d pkg-template ]; then
   cp -R pkg-template/. pkg/
   # wasm-pack's pkg/.gitignore (`*`) would also hide the files from `npm pack`.

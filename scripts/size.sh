@@ -15,11 +15,14 @@ if [ "${1:-}" = "--quick" ]; then
   wasm-bindgen --target web --out-dir "$out" target/wasm32-unknown-unknown/release/stomp_wasm.wasm
   wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
     --enable-reference-types --enable-multivalue --enable-mutable-globals \
-    "$out/stomp_wasm_bg.wasm" -o "$out/stomp_wasm_bg.wasm"
+    --converge --strip-debug --strip-producers "$out/stomp_wasm_bg.wasm" -o "$out/stomp_wasm_bg.wasm"
 else
   out=pkg
   wasm-pack build --release --target web --mode no-install --out-dir "$out"
 fi
+
+# Measured as shipped: scripts/build-pkg.sh minifies the glue the same way.
+bash scripts/minify-js.sh "$out"
 
 total_raw=0
 total_gz=0

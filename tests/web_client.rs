@@ -598,6 +598,36 @@ async fn before_connect_may_refresh_headers_asynchronously() {
 }
 
 #[wasm_bindgen_test]
+async fn before_connect_is_called_with_the_client() {
+    let rec = Recorder::default();
+    let client = Client::new(Some(config(&rec, &[("connectHeaders", obj(&[]))]))).unwrap();
+    let seen = Recorder::default();
+    // stompjs: `beforeConnect(client)`. Code sets fresh credentials through that argument.
+    let refresh = {
+        let record = seen.callback("client");
+        Closure::<dyn FnMut(JsValue)>::new(move |arg: JsValue| {
+            let _ = record
+                .unchecked_ref::<js_sys::Function>()
+                .call1(&JsValue::NULL, &arg);
+            let _ = js_sys::Reflect::set(&arg, &s("connectHeaders"), &connect_headers());
+        })
+        .into_js_value()
+    };
+    client.set_before_connect(refresh).unwrap();
+    client.activate().unwrap();
+    seen.wait("client", 1).await;
+    let arg = seen.nth("client", 0);
+    let get = |key: &str| js_sys::Reflect::get(&arg, &s(key)).unwrap_or(JsValue::UNDEFINED);
+    assert!(get("activate").is_function(), "beforeConnect got {arg:?}");
+    assert_eq!(get("active"), JsValue::TRUE);
+    assert_eq!(get("state"), JsValue::from(ActivationState::ACTIVE as u32));
+    // The credentials set on the argument are the ones this client connects with.
+    rec.wait("onConnect", 1).await;
+    assert!(client.connected());
+    shut(&client).await;
+}
+
+#[wasm_bindgen_test]
 async fn web_socket_factory_may_return_any_socket_like_object() {
     let rec = Recorder::default();
     let made = Recorder::default();

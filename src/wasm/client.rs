@@ -135,6 +135,16 @@ fn bytes_of(value: &JsValue) -> Option<Bytes> {
 }
 
 impl Client {
+    /// A JavaScript `Client` handle on an existing client's state, for callbacks that stompjs
+    /// calls with the client (`beforeConnect(client)`). It is another wrapper object over the
+    /// same state, so every property and method acts on the running client.
+    pub(crate) fn handle(shared: &Shared) -> JsValue {
+        Client {
+            shared: shared.clone(),
+        }
+        .into()
+    }
+
     fn with_inner<T>(
         &self,
         f: impl FnOnce(&mut Inner) -> Result<T, JsValue>,

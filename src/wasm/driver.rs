@@ -449,7 +449,8 @@ fn run_step(shared: &Shared, step: Step) -> Result<(), JsValue> {
             })
         }
         Step::BeforeConnect(callback) => {
-            let client_arg = JsValue::UNDEFINED;
+            // stompjs calls `beforeConnect(client)`: code refreshes credentials through it.
+            let client_arg = super::client::Client::handle(shared);
             let result = callback.call1(&JsValue::NULL, &client_arg);
             match result {
                 Ok(value) if js::get(&value, "then").is_function() => {
