@@ -247,6 +247,10 @@ pub struct SockJsSettings {
     /// `"websocket":false` and the WebSocket URLs answer 404, as behind a proxy that cannot
     /// carry WebSocket (clients use the HTTP transports).
     pub websocket: bool,
+    /// `/info` says `"cookie_needed":true`, so clients send credentials, and session requests
+    /// get a `JSESSIONID` cookie: for load balancers that keep a SockJS session on one node by
+    /// cookie (docs/SCALING.md).
+    pub cookie_needed: bool,
 }
 
 impl Default for SockJsSettings {
@@ -257,6 +261,7 @@ impl Default for SockJsSettings {
             response_limit: 128 * 1024,
             outgoing_queue: 64,
             websocket: true,
+            cookie_needed: false,
         }
     }
 }

@@ -332,3 +332,20 @@ async fn sockjs_websocket_off_in_the_config_leaves_only_the_http_transports() {
     let open = post(broker.http, &format!("{url}/xhr"), "").await;
     assert_eq!(open.body, "o\n");
 }
+
+#[tokio::test]
+async fn cookie_needed_in_the_config_sets_jsessionid_for_sticky_balancers() {
+    let mut config = common::test_config();
+    config.sockjs.cookie_needed = true;
+    let broker = start_with(config).await;
+    let info = get(broker.http, "/stomp/info").await;
+    assert!(
+        info.body.contains("\"cookie_needed\":true"),
+        "{}",
+        info.body
+    );
+    let open = post(broker.http, &format!("{}/xhr", session_url("/stomp")), "").await;
+    assert_eq!(open.body, "o\n");
+    let cookie = open.header("set-cookie").unwrap_or_default();
+    assert!(cookie.starts_with("JSESSIONID="), "{cookie:?}");
+}

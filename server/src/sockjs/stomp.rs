@@ -66,6 +66,7 @@ pub fn stomp_sockjs_config(server: &Server) -> SockJsConfig {
         // bytes (`limits.outbound_buffer`) and waits, within its send timeout, for a poll.
         outgoing_queue: sockjs.outgoing_queue.max(1),
         websocket: sockjs.websocket,
+        cookie_needed: sockjs.cookie_needed,
         ..SockJsConfig::default()
     }
 }
