@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PWD/tools/node_modules/.bin:$PATH"
 export CARGO_TERM_COLOR=never
 
-ALL_STAGES=(fmt clippy native wasm-build browser interop browser-rabbitmq sockjs-interop pkg e2e consumer)
+ALL_STAGES=(fmt clippy native wasm-build browser interop relay browser-rabbitmq sockjs-interop pkg e2e consumer)
 STAGES=("${@:-${ALL_STAGES[@]}}")
 
 log_dir=$(mktemp -d)
@@ -47,11 +47,14 @@ stage() {
 run_stage() {
   case $1 in
     fmt) stage fmt cargo fmt --all -- --check ;;
-    clippy) stage clippy cargo clippy --workspace --all-targets -- -D warnings ;;
+    # The relay tests build only with their feature (they need RabbitMQ): lint them too.
+    clippy) stage clippy cargo clippy --workspace --all-targets --features stomp-server/relay-tests -- -D warnings ;;
     native) stage native cargo test --workspace ;;
     wasm-build) stage wasm-build cargo clippy --lib --target wasm32-unknown-unknown -- -D warnings ;;
     browser) stage browser bash scripts/test-browser.sh ;;
     interop) stage interop bash scripts/test-interop.sh --rabbitmq ;;
+    # Two stomp-server nodes relaying to RabbitMQ, then RabbitMQ restarted under them.
+    relay) stage relay bash scripts/test-relay.sh ;;
     # The same browser tests against a broker no one here wrote.
     browser-rabbitmq) stage browser-rabbitmq bash -c 'bash scripts/rabbitmq.sh start && STOMP_TEST_BROKER=rabbitmq bash scripts/test-browser.sh' ;;
     sockjs-interop) stage sockjs-interop bash -c 'cargo build -q -p stomp-server && node --test tests/interop/sockjs.mjs' ;;
