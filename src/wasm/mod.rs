@@ -29,3 +29,9 @@ pub use client::{
     ActivationState, Client, ReconnectionTimeMode, Stomp, StompSocketState, StompSubscription,
     StompTransaction, TickerStrategy, Versions,
 };
+
+/// The heap of the browser build. Talc is a drop-in for std's dlmalloc on wasm32 and several
+/// kilobytes smaller in the module; there are no threads here (no `atomics` target feature).
+#[cfg(not(target_feature = "atomics"))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
