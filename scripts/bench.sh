@@ -139,24 +139,12 @@ traffic() {
   done
 }
 
+# shellcheck source=scripts/serve-test.sh
+. "$ROOT/scripts/serve-test.sh"
 start_ours() {
-  "$SERVER" --tcp 127.0.0.1:0 --http 127.0.0.1:0 --clock-ms 0 >"$tmp/server.log" 2>&1 &
-  server_pid=$!
-  local line=
-  for _ in $(seq 1 300); do
-    line=$(grep -m1 -o 'listening tcp=[^ ]* http=[^ ]*' "$tmp/server.log" || true)
-    [ -n "$line" ] && break
-    kill -0 "$server_pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  if [ -z "$line" ]; then
-    log "stomp-server did not start:"
-    cat "$tmp/server.log" >&2
-    exit 1
-  fi
-  OURS_TCP=${line#listening tcp=}
-  OURS_TCP=${OURS_TCP%% *}
-  OURS_HTTP=${line##* http=}
+  start_server "$tmp/server.log" "$SERVER" --clock-ms 0 || exit 1
+  OURS_TCP=$LISTEN_TCP
+  OURS_HTTP=$LISTEN_HTTP
   log "stomp-server pid $server_pid tcp=$OURS_TCP http=$OURS_HTTP"
 }
 

@@ -41,3 +41,28 @@ start_test_server() {
   RUST_LOG=${RUST_LOG:-warn,stomp_server=info} \
     supervise --server target/debug/stomp-server -- --www "$www" "$@"
 }
+
+# start_server LOG BINARY ARGS…: runs a stomp-server binary on free ports (ARGS may add --config
+# and the like) with its output in LOG, waits for its "listening tcp=… http=…" line and sets
+# server_pid, LISTEN_TCP and LISTEN_HTTP (host:port each). The caller stops it.
+start_server() {
+  local log=$1 bin=$2
+  shift 2
+  NO_COLOR=1 "$bin" --tcp 127.0.0.1:0 --http 127.0.0.1:0 "$@" >"$log" 2>&1 &
+  server_pid=$!
+  local line=
+  for _ in $(seq 1 300); do
+    line=$(grep -m1 -o 'listening tcp=[^ ]* http=[^ ]*' "$log" || true)
+    [ -n "$line" ] && break
+    kill -0 "$server_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if [ -z "$line" ]; then
+    echo "stomp-server did not log its listening line; its output:" >&2
+    cat "$log" >&2
+    return 1
+  fi
+  LISTEN_TCP=${line#listening tcp=}
+  LISTEN_TCP=${LISTEN_TCP%% *}
+  LISTEN_HTTP=${line##* http=}
+}

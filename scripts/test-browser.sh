@@ -41,22 +41,20 @@ esac
 sockjs_extras() {
   extras=$(mktemp -d)
   printf '[sockjs]\nwebsocket = false\nresponse_limit = 8192\n' >"$extras/no-ws.toml"
-  target/debug/stomp-server --config "$extras/no-ws.toml" --tcp 127.0.0.1:0 --http 127.0.0.1:0 \
-    >"$extras/no-ws.log" 2>&1 &
-  no_ws_pid=$!
+  local main_pid=$server_pid
+  start_server "$extras/no-ws.log" target/debug/stomp-server --config "$extras/no-ws.toml" || exit 1
+  no_ws_pid=$server_pid
+  server_pid=$main_pid
+  export STOMP_TEST_HTTP_NO_WS="http://$LISTEN_HTTP"
   node tests/interop/sockjs-gateway.mjs --stomp "$STOMP_TCP_ADDR" --state "$extras/gateway.json" \
     >"$extras/gateway.log" 2>&1 &
   gateway_pid=$!
   trap 'kill "$server_pid" "$no_ws_pid" "$gateway_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$server_config" "$extras"' EXIT
-  local no_ws=""
   for _ in $(seq 1 200); do
-    no_ws=$(sed 's/\x1b\[[0-9;]*m//g' "$extras/no-ws.log" | grep -o 'http=[0-9.:]*' | head -1 | cut -d= -f2 || true)
-    [ -n "$no_ws" ] && [ -s "$extras/gateway.json" ] && break
+    [ -s "$extras/gateway.json" ] && break
     sleep 0.1
   done
-  [ -n "$no_ws" ] || { cat "$extras/no-ws.log" >&2; echo "the no-WebSocket stomp-server did not start" >&2; exit 1; }
   [ -s "$extras/gateway.json" ] || { cat "$extras/gateway.log" >&2; echo "the SockJS gateway did not start" >&2; exit 1; }
-  export STOMP_TEST_HTTP_NO_WS="http://$no_ws"
   STOMP_TEST_SOCKJS_GATEWAY=$(node -e 'process.stdout.write(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).url)' "$extras/gateway.json")
   export STOMP_TEST_SOCKJS_GATEWAY
   log "SockJS without WebSocket: $STOMP_TEST_HTTP_NO_WS; reference SockJS gateway: $STOMP_TEST_SOCKJS_GATEWAY"

@@ -79,23 +79,11 @@ if [ "$ours" = 1 ]; then
   cargo build "${cargo_flags[@]}"
   bin=$ROOT/target/$profile/stomp-server
 
-  "$bin" --tcp 127.0.0.1:0 --http 127.0.0.1:0 >"$tmp/server.log" 2>&1 &
-  server_pid=$!
-  line=
-  for _ in $(seq 1 300); do
-    line=$(grep -m1 -o 'listening tcp=[^ ]* http=[^ ]*' "$tmp/server.log" || true)
-    [ -n "$line" ] && break
-    kill -0 "$server_pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  if [ -z "$line" ]; then
-    log "stomp-server did not log its listening line; its output:"
-    cat "$tmp/server.log" >&2
-    exit 1
-  fi
-  tcp_addr=${line#listening tcp=}
-  tcp_addr=${tcp_addr%% *}
-  http_addr=${line##* http=}
+  # shellcheck source=scripts/serve-test.sh
+  . "$ROOT/scripts/serve-test.sh"
+  start_server "$tmp/server.log" "$bin" || exit 1
+  tcp_addr=$LISTEN_TCP
+  http_addr=$LISTEN_HTTP
   log "stomp-server pid $server_pid: tcp=$tcp_addr http=$http_addr"
 
   (
