@@ -30,7 +30,7 @@ use stomp_wasm::{Command, Frame, Headers, Limits};
 use tokio::sync::watch;
 
 use crate::broker::destination::{Route, Router};
-use crate::broker::RouteError;
+use crate::broker::{lock, RouteError};
 use crate::config::{Config, RelayConfig};
 use destination::{broker_destination, split_user_send, user_destination, MapError};
 use system::SystemLink;
@@ -196,10 +196,6 @@ impl Relay {
     fn unregister_session(&self, id: &str) {
         lock(&self.sessions).remove(id);
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 fn route_error(e: MapError, destination: &str) -> RouteError {

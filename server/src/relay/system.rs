@@ -18,6 +18,7 @@ use tokio::time::Instant;
 
 use super::connection::{self, BrokerReader, BrokerWriter, Heartbeats};
 use super::RelayError;
+use crate::broker::lock;
 use crate::config::RelayConfig;
 use crate::server::stopped;
 
@@ -54,7 +55,7 @@ impl SystemLink {
 
     /// Runs the connection until shutdown. Only the first call does anything.
     pub async fn run(&self, config: RelayConfig, limits: Limits, mut stop: watch::Receiver<bool>) {
-        let Some(mut rx) = self.rx.lock().unwrap_or_else(|e| e.into_inner()).take() else {
+        let Some(mut rx) = lock(&self.rx).take() else {
             return;
         };
         let initial = Duration::from_millis(config.reconnect_initial_ms);

@@ -35,7 +35,7 @@ use super::destination::{
 };
 use super::{Relay, RelayError};
 use crate::broker::destination::Route;
-use crate::broker::SessionLink;
+use crate::broker::{lock, SessionLink};
 use crate::session::outbox::{OutFrame, Pushed};
 
 /// Receipt id of the relay's own DISCONNECT.
@@ -61,7 +61,7 @@ struct Shared {
 
 impl Shared {
     fn subscriptions(&self) -> std::sync::MutexGuard<'_, HashMap<String, Option<String>>> {
-        self.subscriptions.lock().unwrap_or_else(|e| e.into_inner())
+        lock(&self.subscriptions)
     }
 }
 
@@ -290,7 +290,7 @@ impl Task {
                     let frame = match request {
                         Some(ToBroker::Frame(f)) => f,
                         Some(ToBroker::Disconnect(done)) => {
-                            *self.shared.disconnected.lock().unwrap_or_else(|e| e.into_inner()) = Some(done);
+                            *lock(&self.shared.disconnected) = Some(done);
                             Frame::new(Command::Disconnect).header("receipt", DISCONNECT_RECEIPT)
                         }
                         None => return End::SessionOver,
@@ -356,13 +356,7 @@ impl Task {
             }
             Command::Receipt => {
                 if frame.get("receipt-id") == Some(DISCONNECT_RECEIPT) {
-                    if let Some(done) = self
-                        .shared
-                        .disconnected
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .take()
-                    {
+                    if let Some(done) = lock(&self.shared.disconnected).take() {
                         let _ = done.send(());
                     }
                     return None;
