@@ -8,6 +8,8 @@
 // ArrayBuffer. The callback reads `body` so both clients decode it. One run per case, after a
 // warm-up; read the figures as a range on a shared machine.
 
+import fs from 'node:fs';
+import inspector from 'node:inspector';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
@@ -66,11 +68,29 @@ async function setup(kind) {
   return { socket, client, stats: () => ({ count, bytes }) };
 }
 
-async function run(kind, frames, label) {
+// BENCH_PROFILE=dir writes a CPU profile of each measured run (not the warm-up) to dir, for
+// Chrome DevTools or a script; build with `wasm-opt -g` to keep Wasm function names.
+const profileDir = process.env.BENCH_PROFILE;
+const inspectorSession = profileDir ? new inspector.Session() : null;
+inspectorSession?.connect();
+const inspect = (method) => new Promise((resolve, reject) => {
+  inspectorSession.post(method, {}, (err, result) => (err ? reject(err) : resolve(result)));
+});
+
+async function run(kind, frames, label, profile = false) {
   const { socket, client, stats } = await setup(kind);
+  if (profile) {
+    await inspect('Profiler.enable');
+    await inspect('Profiler.start');
+  }
   const start = process.hrtime.bigint();
   for (const f of frames) socket.deliver(f);
   const ns = Number(process.hrtime.bigint() - start);
+  if (profile) {
+    const { profile: data } = await inspect('Profiler.stop');
+    fs.mkdirSync(profileDir, { recursive: true });
+    fs.writeFileSync(path.join(profileDir, `${kind}-${label.replace(/ /g, '-')}.cpuprofile`), JSON.stringify(data));
+  }
   const { count, bytes } = stats();
   if (count !== frames.length) throw new Error(`${kind}: delivered ${count} of ${frames.length}`);
   client.forceDisconnect?.();
@@ -109,7 +129,10 @@ console.log(`${only}: ${FRAMES} frames of ${encoder.encode(text[0]).length} byte
 
 // Warm-up (JIT), then one measured run per case.
 await run(only, text.slice(0, 20000), 'warm-up text');
-for (const [label, key, frames] of [['text messages', 'text', text], ['ArrayBuffer messages', 'arraybuffer', binary]]) {
-  const rate = await run(only, frames, label);
+// BENCH_CASE=text|arraybuffer measures one case only (for profiling: node --cpu-prof).
+const cases = [['text messages', 'text', text], ['ArrayBuffer messages', 'arraybuffer', binary]]
+  .filter(([, key]) => !process.env.BENCH_CASE || process.env.BENCH_CASE === key);
+for (const [label, key, frames] of cases) {
+  const rate = await run(only, frames, label, Boolean(profileDir));
   console.log(`RESULT ${only} ${key} ${rate.toFixed(0)}`);
 }

@@ -131,6 +131,35 @@ async fn text_messages_round_trip_with_headers() {
     shut(&client).await;
 }
 
+/// Non-ASCII headers move where the body starts in the decoded text (characters of two, three and
+/// four UTF-8 bytes, the last a UTF-16 surrogate pair): body, headers and bytes must all line up.
+#[wasm_bindgen_test]
+async fn non_ascii_headers_and_bodies_keep_their_boundaries() {
+    let rec = Recorder::default();
+    let client = connected(&rec, &[]).await;
+    let dest = topic("web-unicode");
+    client
+        .subscribe(s(&dest), rec.callback("msg"), None, None)
+        .unwrap();
+    let body = "🎉 ünïcødé body — 日本語 🎉";
+    client
+        .publish(obj(&[
+            ("destination", s(&dest)),
+            ("body", s(body)),
+            ("headers", obj(&[("x-name", s("Zoë 🚀 東京"))])),
+        ]))
+        .unwrap();
+    rec.wait("msg", 1).await;
+    let msg = rec.nth("msg", 0);
+    assert_eq!(get_str(&msg, "body").as_deref(), Some(body));
+    assert_eq!(header(&msg, "x-name").as_deref(), Some("Zoë 🚀 東京"));
+    assert_eq!(header(&msg, "destination").as_deref(), Some(dest.as_str()));
+    assert_eq!(bytes(&msg), body.as_bytes(), "binaryBody is the UTF-8 body");
+    let buffer = get(&get(&msg, "binaryBody"), "buffer");
+    assert_eq!(get(&buffer, "byteLength").as_f64(), Some(body.len() as f64));
+    shut(&client).await;
+}
+
 #[wasm_bindgen_test]
 async fn binary_bodies_round_trip_byte_for_byte() {
     let rec = Recorder::default();
@@ -656,6 +685,121 @@ async fn web_socket_factory_may_return_any_socket_like_object() {
     assert_eq!(made.count("made"), 1);
     assert_eq!(client.web_socket(), made.nth("made", 0));
     shut(&client).await;
+}
+
+/// A socket-like object that answers CONNECT with CONNECTED a moment later, then answers
+/// synchronously from inside `send`, as test fakes and in-process brokers do: a MESSAGE with body
+/// `0` to SUBSCRIBE, and the body of each SEND echoed back as a MESSAGE.
+fn synchronous_echo_socket() -> JsValue {
+    js_sys::Function::new_no_args(
+        r#"
+        const socket = {
+          readyState: 0, protocol: 'v12.stomp', onopen: null, onmessage: null, onclose: null,
+          onerror: null, subscription: '', count: 0,
+          message(body) {
+            this.onmessage({ data: `MESSAGE\ndestination:/topic/echo\nmessage-id:m${this.count++}\n` +
+              `subscription:${this.subscription}\n\n${body}\0` });
+          },
+          send(data) {
+            const text = String(data);
+            if (text.startsWith('CONNECT') || text.startsWith('STOMP')) {
+              setTimeout(() => this.onmessage({ data: 'CONNECTED\nversion:1.2\nheart-beat:0,0\n\n\0' }), 0);
+            } else if (text.startsWith('SUBSCRIBE')) {
+              this.subscription = /\nid:([^\n]*)/.exec(text)[1];
+              this.message('0');
+            } else if (text.startsWith('SEND')) {
+              this.message(text.slice(text.indexOf('\n\n') + 2, text.indexOf('\0')));
+            }
+          },
+          close() {
+            this.readyState = 3;
+            if (this.onclose) this.onclose({ code: 1000, reason: '', wasClean: true });
+          },
+        };
+        setTimeout(() => { socket.readyState = 1; if (socket.onopen) socket.onopen({}); }, 0);
+        return socket;
+        "#,
+    )
+    .call0(&JsValue::NULL)
+    .unwrap()
+}
+
+/// Messages a socket delivers while the client is still handling the previous one (here from
+/// inside `onConnect` and a message callback) are delivered after it, once each and in order.
+#[wasm_bindgen_test]
+async fn messages_arriving_from_inside_a_callback_wait_their_turn() {
+    let rec = Recorder::default();
+    let socket = synchronous_echo_socket();
+    let factory = {
+        let socket = socket.clone();
+        Closure::<dyn FnMut() -> JsValue>::new(move || socket.clone()).into_js_value()
+    };
+    let client = std::rc::Rc::new(
+        Client::new(Some(config(
+            &rec,
+            &[
+                ("brokerURL", JsValue::UNDEFINED),
+                ("webSocketFactory", factory),
+            ],
+        )))
+        .unwrap(),
+    );
+    let on_message = {
+        let weak = std::rc::Rc::downgrade(&client);
+        let record = rec.callback("msg");
+        Closure::<dyn FnMut(JsValue)>::new(move |msg: JsValue| {
+            let record: &js_sys::Function = record.unchecked_ref();
+            record.call1(&JsValue::NULL, &msg).unwrap();
+            // The echo of this publish arrives while this callback is still running, and is
+            // larger than the receive buffer so far.
+            if get_str(&msg, "body").as_deref() == Some("0") {
+                if let Some(client) = weak.upgrade() {
+                    let large = "1".repeat(10_000);
+                    let publish = obj(&[("destination", s("/topic/echo")), ("body", s(&large))]);
+                    client.publish(publish).unwrap();
+                }
+            }
+        })
+        .into_js_value()
+    };
+    let on_connect = {
+        let weak = std::rc::Rc::downgrade(&client);
+        let record = rec.callback("onConnect");
+        Closure::<dyn FnMut(JsValue)>::new(move |frame: JsValue| {
+            if let Some(client) = weak.upgrade() {
+                // Its MESSAGE arrives while CONNECTED is still being handled.
+                client
+                    .subscribe(s("/topic/echo"), on_message.clone(), None, None)
+                    .unwrap();
+            }
+            let record: &js_sys::Function = record.unchecked_ref();
+            record.call1(&JsValue::NULL, &frame).unwrap();
+        })
+        .into_js_value()
+    };
+    client.set_on_connect(on_connect).unwrap();
+    client.activate().unwrap();
+    rec.wait("msg", 2).await;
+    client
+        .publish(obj(&[("destination", s("/topic/echo")), ("body", s("2"))]))
+        .unwrap();
+    rec.wait("msg", 3).await;
+    let bodies: Vec<String> = rec
+        .all("msg")
+        .iter()
+        .map(|m| get_str(m, "body").unwrap_or_default())
+        .collect();
+    // Compared by summary: a failure should not print ten thousand ones.
+    let summary: Vec<(usize, Option<char>)> =
+        bodies.iter().map(|b| (b.len(), b.chars().next())).collect();
+    assert_eq!(
+        summary,
+        [(1, Some('0')), (10_000, Some('1')), (1, Some('2'))]
+    );
+    assert!(bodies[1].bytes().all(|b| b == b'1'));
+    assert_eq!(rec.count("onConnect"), 1);
+    assert_eq!(get(&socket, "count").as_f64(), Some(3.0));
+    client.force_disconnect().unwrap();
 }
 
 /// `new WebSocket(url, protocols)` through Reflect (the tests do not depend on web-sys features).

@@ -10,21 +10,21 @@ pub(super) const HIGH: u64 = ONES << 7;
 
 /// Reads eight bytes, the first one in the lowest bits, so that `trailing_zeros() / 8` of a
 /// match mask is the index of the first matching byte.
-#[inline]
+#[inline(always)]
 pub(super) fn load(chunk: &[u8; 8]) -> u64 {
     u64::from_le_bytes(*chunk)
 }
 
 /// A mask with the high bit set in the bytes of `word` equal to `byte`. Exact for the lowest such
 /// byte, and zero exactly when there is none; bits above the lowest match may be spurious.
-#[inline]
+#[inline(always)]
 pub(super) fn equal(word: u64, byte: u8) -> u64 {
     let x = word ^ (ONES * u64::from(byte));
     x.wrapping_sub(ONES) & !x & HIGH
 }
 
 /// Index of the first byte flagged in a non-zero mask from [`equal`] (or [`HIGH`]).
-#[inline]
+#[inline(always)]
 pub(super) fn first(mask: u64) -> usize {
     (mask.trailing_zeros() / 8) as usize
 }

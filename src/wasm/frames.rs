@@ -2,8 +2,8 @@
 //!
 //! A frame crosses into JavaScript in one call and without any string decoding: its headers,
 //! flattened to `name\0value\0…` (NUL cannot occur in a decoded STOMP header), and its body are
-//! laid out in one reusable buffer, passed as a view of Wasm memory that the JS side copies at
-//! once. JavaScript decodes the headers and the body text only if the callback reads them.
+//! laid out in one reusable buffer, passed as a view of Wasm memory that the JS side reads at
+//! once: decoded into one string when the body is UTF-8, copied out as bytes otherwise.
 
 use js_sys::Function;
 use wasm_bindgen::prelude::*;
@@ -13,13 +13,14 @@ use crate::frame::{Command, Frame, Headers};
 #[wasm_bindgen(module = "/src/wasm/frame.js")]
 extern "C" {
     #[wasm_bindgen(js_name = makeFrame)]
-    fn make_frame(command: u8, wire: &[u8], headers_length: u32) -> JsValue;
+    fn make_frame(command: u8, wire: &[u8], split: u32, text: bool) -> JsValue;
 
     #[wasm_bindgen(js_name = deliverMessage, catch)]
     fn deliver_message(
         callback: &Function,
         wire: &[u8],
-        headers_length: u32,
+        split: u32,
+        text: bool,
         v12: bool,
         acker: &Function,
     ) -> Result<(), JsValue>;
@@ -32,8 +33,10 @@ pub(crate) struct FrameWriter {
 }
 
 impl FrameWriter {
-    /// Lays out headers then body; returns the length of the header part.
-    fn lay_out(&mut self, headers: &Headers, body: &[u8]) -> u32 {
+    /// Lays out headers then body. Returns where the body starts and whether JavaScript may
+    /// decode the whole layout as text: for a UTF-8 body, the start as a UTF-16 index into that
+    /// text; otherwise as a byte offset.
+    fn lay_out(&mut self, headers: &Headers, body: &[u8]) -> (u32, bool) {
         let wire = &mut self.wire;
         wire.clear();
         for (name, value) in headers.iter() {
@@ -44,16 +47,22 @@ impl FrameWriter {
         }
         // Drop the trailing separator.
         wire.pop();
-        let headers_length = wire.len() as u32;
+        let headers_length = wire.len();
         wire.extend_from_slice(body);
-        headers_length
+        let text = std::str::from_utf8(body).is_ok();
+        let split = if text {
+            utf16_length(&wire[..headers_length])
+        } else {
+            headers_length
+        };
+        (split as u32, text)
     }
 
     /// The frame as a stompjs `IFrame`.
     pub(crate) fn frame_to_js(&mut self, frame: &Frame) -> JsValue {
         let index = command_index(frame.command);
-        let headers_length = self.lay_out(&frame.headers, &frame.body);
-        make_frame(index, &self.wire, headers_length)
+        let (split, text) = self.lay_out(&frame.headers, &frame.body);
+        make_frame(index, &self.wire, split, text)
     }
 
     /// Calls `callback` with the MESSAGE as a stompjs `IMessage` whose `ack`/`nack` call `acker`
@@ -66,8 +75,8 @@ impl FrameWriter {
         v12: bool,
         acker: &Function,
     ) -> Result<(), JsValue> {
-        let headers_length = self.lay_out(&frame.headers, &frame.body);
-        deliver_message(callback, &self.wire, headers_length, v12, acker)
+        let (split, text) = self.lay_out(&frame.headers, &frame.body);
+        deliver_message(callback, &self.wire, split, text, v12, acker)
     }
 }
 
@@ -77,6 +86,21 @@ fn push_without_nul(out: &mut Vec<u8>, s: &str) {
     } else {
         out.extend(s.bytes().map(|b| if b == 0 { b' ' } else { b }));
     }
+}
+
+/// The length in UTF-16 code units of `utf8`, valid UTF-8 (headers are `str`): one unit per
+/// character, two for those of four bytes.
+fn utf16_length(utf8: &[u8]) -> usize {
+    if utf8.is_ascii() {
+        return utf8.len();
+    }
+    utf8.iter()
+        .map(|&b| match b {
+            0x80..=0xBF => 0,
+            0xF0..=0xFF => 2,
+            _ => 1,
+        })
+        .sum()
 }
 
 /// The command's index in `frame.js`'s COMMANDS table (the order of [`Command::ALL`]).

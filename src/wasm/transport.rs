@@ -9,19 +9,33 @@
 //!
 //! The handlers are JS-owned closures held by the [`Transport`] that registered them (the gloo-net
 //! pattern): dropping the transport unhooks them from the socket first, so a socket that has been
-//! discarded can never call back into a session that has moved on.
+//! discarded can never call back into a session that has moved on. Incoming messages go through
+//! `receive.js`, which writes them straight into a buffer here: one call per message.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use js_sys::{ArrayBuffer, Uint8Array};
+use js_sys::{Function, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{BinaryType, MessageEvent, WebSocket};
+use web_sys::{BinaryType, WebSocket};
 
 use super::js;
 use super::sockjs::{SharedPlan, SockJsHandle, SockJsTransport};
 use crate::sockjs::client::TransportKind;
+
+#[wasm_bindgen(module = "/src/wasm/receive.js")]
+extern "C" {
+    /// Hooks `socket.onmessage`: see `receive.js`.
+    type Receiver;
+
+    #[wasm_bindgen(constructor)]
+    fn new(socket: &JsValue, memory: &JsValue, reserve: &Function, received: &Function)
+        -> Receiver;
+
+    #[wasm_bindgen(method)]
+    fn detach(this: &Receiver);
+}
 
 /// What the socket reported. Data borrows the transport's receive buffer.
 pub(crate) enum TransportEvent<'a> {
@@ -130,8 +144,10 @@ pub(crate) type Sink = Rc<dyn Fn(TransportEvent<'_>)>;
 /// One socket and the handlers hooked onto it.
 pub(crate) struct WebSocketTransport {
     socket: WebSocket,
+    receiver: Receiver,
     _on_open: Closure<dyn FnMut(JsValue)>,
-    _on_message: Closure<dyn FnMut(JsValue)>,
+    _reserve: Closure<dyn FnMut(u32) -> u32>,
+    _received: Closure<dyn FnMut(u32)>,
     _on_close: Closure<dyn FnMut(JsValue)>,
     _on_error: Closure<dyn FnMut(JsValue)>,
 }
@@ -150,28 +166,26 @@ impl WebSocketTransport {
         let on_open =
             Closure::<dyn FnMut(JsValue)>::new(move |_ev: JsValue| s(TransportEvent::Open));
 
-        let s = sink.clone();
-        let scratch = RefCell::new(Vec::<u8>::new());
-        let on_message = Closure::<dyn FnMut(JsValue)>::new(move |ev: JsValue| {
-            // The structural getter (`ev.data`): no property-name string crosses the boundary.
-            let data = ev.unchecked_ref::<MessageEvent>().data();
-            let mut buf = match scratch.try_borrow_mut() {
-                Ok(buf) => buf,
-                // Re-entered from inside our own delivery (a fake socket echoing synchronously):
-                // use a fresh buffer rather than fail.
-                Err(_) => {
-                    let mut fresh = Vec::new();
-                    read_message(&data, &mut fresh);
-                    s(TransportEvent::Data(&fresh));
-                    return;
-                }
+        // The buffer `receive.js` writes messages into. It is never written while borrowed here:
+        // the receiver holds messages back while `received` runs.
+        let buffer = Rc::new(RefCell::new(Vec::<u8>::new()));
+        let b = buffer.clone();
+        let reserve = Closure::<dyn FnMut(u32) -> u32>::new(move |capacity: u32| {
+            let Ok(mut buf) = b.try_borrow_mut() else {
+                return 0;
             };
-            read_message(&data, &mut buf);
-            let bytes = std::mem::take(&mut *buf);
-            drop(buf);
-            s(TransportEvent::Data(&bytes));
-            if let Ok(mut buf) = scratch.try_borrow_mut() {
-                *buf = bytes;
+            let capacity = capacity as usize;
+            if buf.len() < capacity {
+                buf.resize(capacity, 0);
+            }
+            buf.as_mut_ptr() as u32
+        });
+        let s = sink.clone();
+        let received = Closure::<dyn FnMut(u32)>::new(move |length: u32| {
+            if let Ok(buf) = buffer.try_borrow() {
+                if let Some(data) = buf.get(..length as usize) {
+                    s(TransportEvent::Data(data));
+                }
             }
         });
 
@@ -191,14 +205,21 @@ impl WebSocketTransport {
             Closure::<dyn FnMut(JsValue)>::new(move |ev: JsValue| s(TransportEvent::Error(ev)));
 
         socket.set_onopen(Some(on_open.as_ref().unchecked_ref()));
-        socket.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        let receiver = Receiver::new(
+            &socket,
+            &wasm_bindgen::memory(),
+            reserve.as_ref().unchecked_ref(),
+            received.as_ref().unchecked_ref(),
+        );
         socket.set_onclose(Some(on_close.as_ref().unchecked_ref()));
         socket.set_onerror(Some(on_error.as_ref().unchecked_ref()));
 
         WebSocketTransport {
             socket,
+            receiver,
             _on_open: on_open,
-            _on_message: on_message,
+            _reserve: reserve,
+            _received: received,
             _on_close: on_close,
             _on_error: on_error,
         }
@@ -213,33 +234,10 @@ impl WebSocketTransport {
 impl Drop for WebSocketTransport {
     fn drop(&mut self) {
         self.socket.set_onopen(None);
-        self.socket.set_onmessage(None);
+        self.receiver.detach();
         self.socket.set_onclose(None);
         self.socket.set_onerror(None);
     }
-}
-
-/// Reads a message's `data` (text, ArrayBuffer or a typed array) into `out`.
-fn read_message(data: &JsValue, out: &mut Vec<u8>) {
-    out.clear();
-    if let Some(text) = data.as_string() {
-        out.extend_from_slice(text.as_bytes());
-        return;
-    }
-    let view = if data.is_instance_of::<ArrayBuffer>() {
-        Uint8Array::new(data)
-    } else if ArrayBuffer::is_view(data) {
-        let buffer = js::get(data, "buffer");
-        let offset = js::get_f64(data, "byteOffset").unwrap_or(0.0) as u32;
-        let len = js::get_f64(data, "byteLength").unwrap_or(0.0) as u32;
-        Uint8Array::new_with_byte_offset_and_length(&buffer, offset, len)
-    } else {
-        // A Blob cannot be read synchronously; binaryType='arraybuffer' avoids them.
-        return;
-    };
-    let len = view.length() as usize;
-    out.resize(len, 0);
-    view.copy_to(&mut out[..]);
 }
 
 /// Sends one transport message: text (`data` is UTF-8, checked again here since a text
