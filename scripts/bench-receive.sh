@@ -5,7 +5,8 @@
 #
 # Builds the release Wasm (the size-tuned profile users get), binds it for node with the
 # wasm-bindgen CLI, optimizes it with npm binaryen's wasm-opt -Oz like wasm-pack does, and runs
-# one measured pass per case. Needs `cd tools && npm install` (stompjs, binaryen).
+# three rounds alternating the two clients (BENCH_ROUNDS=N for more), and reports the median
+# ratio. Needs `cd tools && npm install` (stompjs, binaryen).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PWD/tools/node_modules/binaryen/bin:$PATH"

@@ -6,11 +6,12 @@
 //! - [`driver`]: owns the session and runs its actions and events against the socket, the timer
 //!   and the user's callbacks, without holding a borrow while JavaScript runs.
 //! - [`transport`]: any object with the WebSocket interface, its handlers owned and unhooked on
-//!   drop.
+//!   drop; incoming messages written straight into Wasm memory by `receive.js`, one boundary
+//!   crossing each.
 //! - [`timer`]: the single timer (setTimeout, or an inline Worker that survives background-tab
 //!   throttling).
 //! - [`frames`] (+ `frame.js`): frames as stompjs `IFrame`/`IMessage` objects, one boundary
-//!   crossing each.
+//!   crossing and one string decoding each.
 //! - [`options`]: the settings by their stompjs names; [`types`]: the TypeScript shapes.
 
 mod client;
