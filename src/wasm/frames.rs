@@ -40,14 +40,20 @@ impl FrameWriter {
         let wire = &mut self.wire;
         wire.clear();
         for (name, value) in headers.iter() {
-            push_without_nul(wire, name);
+            wire.extend_from_slice(name.as_bytes());
             wire.push(0);
-            push_without_nul(wire, value);
+            wire.extend_from_slice(value.as_bytes());
             wire.push(0);
         }
         // Drop the trailing separator.
         wire.pop();
         let headers_length = wire.len();
+        // A NUL of the peer's inside a header (possible, if odd) would shift every pair after
+        // it: checked once over the whole layout, and blanked out in the rare case.
+        let separators = (2 * headers.len()).saturating_sub(1);
+        if memchr::memchr_iter(0, wire).count() != separators {
+            blank_inner_nuls(wire, headers);
+        }
         wire.extend_from_slice(body);
         let text = std::str::from_utf8(body).is_ok();
         let split = if text {
@@ -80,12 +86,17 @@ impl FrameWriter {
     }
 }
 
-fn push_without_nul(out: &mut Vec<u8>, s: &str) {
-    if memchr::memchr(0, s.as_bytes()).is_none() {
-        out.extend_from_slice(s.as_bytes());
-    } else {
-        out.extend(s.bytes().map(|b| if b == 0 { b' ' } else { b }));
+/// Lays the headers out again with each NUL inside a name or value turned into a space.
+#[cold]
+fn blank_inner_nuls(wire: &mut Vec<u8>, headers: &Headers) {
+    wire.clear();
+    for (name, value) in headers.iter() {
+        for part in [name, value] {
+            wire.extend(part.bytes().map(|b| if b == 0 { b' ' } else { b }));
+            wire.push(0);
+        }
     }
+    wire.pop();
 }
 
 /// The length in UTF-16 code units of `utf8`, valid UTF-8 (headers are `str`): one unit per
