@@ -1,6 +1,7 @@
 //! The `Client` class: the @stomp/stompjs v7 `Client` API over the sans-IO session.
 
 use std::rc::{Rc, Weak};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use bytes::Bytes;
 use js_sys::{Function, Promise, Uint8Array};
@@ -57,6 +58,17 @@ pub struct StompTransaction {
     id: String,
     client: Weak<std::cell::RefCell<Inner>>,
 }
+
+#[wasm_bindgen(module = "/src/wasm/options.js")]
+extern "C" {
+    /// Defines every name of `names` as an accessor on the prototype of `client` (calling
+    /// `__getOption` / `__setOption` with its index), then frees `client`.
+    #[wasm_bindgen(js_name = defineOptionProperties)]
+    fn define_option_properties(client: JsValue, names: js_sys::Array);
+}
+
+/// Whether `options.js` has defined the config properties on `Client.prototype` yet.
+static PROPERTIES_DEFINED: AtomicBool = AtomicBool::new(false);
 
 fn gone() -> JsValue {
     js::error("the STOMP client has been freed")
@@ -188,6 +200,12 @@ impl Client {
             inner.js_config.disconnect_headers = js_sys::Object::new().into();
             inner.configure(config)?;
         }
+        // Every client is made here, so the properties exist before any JavaScript can touch
+        // one. A throwaway handle is the way to the prototype (the class itself lives in the glue).
+        if !PROPERTIES_DEFINED.swap(true, Ordering::Relaxed) {
+            let names: js_sys::Array = KEYS.iter().map(|k| JsValue::from_str(k)).collect();
+            define_option_properties(Client::handle(&shared), names);
+        }
         Ok(Client { shared })
     }
 }
@@ -208,6 +226,24 @@ impl Client {
         #[wasm_bindgen(unchecked_param_type = "StompConfig")] config: JsValue,
     ) -> Result<(), JsValue> {
         self.with_inner(|inner| inner.configure(&config))
+    }
+
+    /// The config key `KEYS[index]` (the getter of every config property, see `options.js`).
+    #[doc(hidden)]
+    #[wasm_bindgen(js_name = __getOption, skip_typescript)]
+    pub fn get_option_at(&self, index: usize) -> JsValue {
+        KEYS.get(index)
+            .map_or(JsValue::UNDEFINED, |key| self.get_option(key))
+    }
+
+    /// Sets the config key `KEYS[index]` (the setter of every config property).
+    #[doc(hidden)]
+    #[wasm_bindgen(js_name = __setOption, skip_typescript)]
+    pub fn set_option_at(&self, index: usize, value: JsValue) -> Result<(), JsValue> {
+        match KEYS.get(index) {
+            Some(key) => self.set_option(key, value),
+            None => Ok(()),
+        }
     }
 
     /// Starts connecting, and reconnecting after every loss until `deactivate()`.
@@ -626,21 +662,33 @@ impl Stomp {
     }
 }
 
+/// The stompjs config keys as `Client` properties, from one list of names and TypeScript types.
+///
+/// JavaScript does not get one exported getter/setter pair per key (that was ~74 exports and
+/// glue functions): `options.js` defines every accessor on `Client.prototype` once, each calling
+/// the two hidden exports `__getOption(index)` / `__setOption(index, value)`. The list yields
+/// [`KEYS`] (the names, by index), the TypeScript declarations (an interface merged into the
+/// `Client` class), and same-named Rust methods for Rust callers and tests.
 macro_rules! properties {
     ($($js:ident $get:ident $set:ident $ty:literal;)*) => {
-        #[wasm_bindgen]
+        /// Every settable key, in the order `configure` applies them; the index is what
+        /// `options.js` passes to `__getOption` / `__setOption`.
+        pub(crate) const KEYS: &[&str] = &[$(stringify!($js)),*];
+
+        #[wasm_bindgen(typescript_custom_section)]
+        const TS_PROPERTIES: &str = concat!(
+            "export interface Client {\n",
+            $("  ", stringify!($js), ": ", $ty, ";\n",)*
+            "}\n"
+        );
+
         impl Client {
             $(
-                #[wasm_bindgen(getter = $js, unchecked_return_type = $ty)]
                 pub fn $get(&self) -> JsValue {
                     self.get_option(stringify!($js))
                 }
 
-                #[wasm_bindgen(setter = $js)]
-                pub fn $set(
-                    &self,
-                    #[wasm_bindgen(unchecked_param_type = $ty)] value: JsValue,
-                ) -> Result<(), JsValue> {
+                pub fn $set(&self, value: JsValue) -> Result<(), JsValue> {
                     self.set_option(stringify!($js), value)
                 }
             )*

@@ -1,60 +1,19 @@
 //! Reading and writing the client's settings by their stompjs names.
 //!
 //! One table of names serves three ways in: the `Client` constructor's config object,
-//! `configure(cfg)`, and the per-property getters and setters (generated in `client.rs` from the
-//! same names). Values are checked as they are set, so a wrong type throws where it was written.
+//! `configure(cfg)`, and the per-property getters and setters (defined on `Client.prototype` by
+//! `options.js` from the names of `properties!` in `client.rs`, which also makes [`KEYS`]).
+//! Values are checked as they are set, so a wrong type throws where it was written.
 
 use wasm_bindgen::prelude::*;
 
+use super::client::KEYS;
 use super::driver::Inner;
 use super::js;
 use super::timer::TickerStrategy;
 use crate::client::{OfflineQueueConfig, ReconnectTimeMode};
 use crate::frame::Version;
 use crate::sockjs::client::TransportKind;
-
-/// Every settable key, in the order `configure` applies them.
-pub(crate) const KEYS: &[&str] = &[
-    "brokerURL",
-    "webSocketFactory",
-    "connectHeaders",
-    "disconnectHeaders",
-    "stompVersions",
-    "connectionTimeout",
-    "reconnectDelay",
-    "maxReconnectDelay",
-    "reconnectTimeMode",
-    "heartbeatIncoming",
-    "heartbeatOutgoing",
-    "heartbeatToleranceMultiplier",
-    "heartbeatStrategy",
-    "splitLargeFrames",
-    "maxWebSocketChunkSize",
-    "forceBinaryWSFrames",
-    "appendMissingNULLonIncoming",
-    "discardWebsocketOnCommFailure",
-    "logRawCommunication",
-    "debug",
-    "beforeConnect",
-    "onConnect",
-    "onDisconnect",
-    "onStompError",
-    "onWebSocketClose",
-    "onWebSocketError",
-    "onUnhandledMessage",
-    "onUnhandledReceipt",
-    "onUnhandledFrame",
-    "onChangeState",
-    "onHeartbeatReceived",
-    "onHeartbeatLost",
-    // stomp-wasm additions
-    "maxReconnectAttempts",
-    "onReconnectGaveUp",
-    "resubscribe",
-    "offlineQueue",
-    "disconnectTimeout",
-    "transports",
-];
 
 fn type_error(key: &str, expected: &str) -> JsValue {
     let mut m = String::from(key);
