@@ -325,6 +325,6 @@ fn offline_id_prefix() -> String {
         }
     }
     let mut s = String::from("t");
-    s.push_str(&(js_sys::Date::now() as u64).to_string());
+    crate::codec::push_decimal(&mut s, js_sys::Date::now() as u64);
     s
 }
