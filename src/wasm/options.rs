@@ -317,7 +317,7 @@ impl Inner {
 /// A prefix unique to this page load for offline-queue ids: `crypto.randomUUID()` when there is
 /// one, else the clock.
 fn offline_id_prefix() -> String {
-    let crypto = js::get(&js_sys::global(), "crypto");
+    let crypto = js::get(&js::global(), "crypto");
     let uuid = js::get(&crypto, "randomUUID");
     if let Some(f) = js::as_function(&uuid) {
         if let Some(s) = f.call0(&crypto).ok().and_then(|v| v.as_string()) {
