@@ -168,13 +168,13 @@ impl Client {
         f(&mut inner)
     }
 
-    fn get_option(&self, key: &str) -> JsValue {
+    fn get_option(&self, key: Key) -> JsValue {
         self.shared
             .try_borrow()
             .map_or(JsValue::UNDEFINED, |inner| inner.get_option(key))
     }
 
-    fn set_option(&self, key: &str, value: JsValue) -> Result<(), JsValue> {
+    fn set_option(&self, key: Key, value: JsValue) -> Result<(), JsValue> {
         self.with_inner(|inner| inner.set_option(key, value))
     }
 
@@ -232,16 +232,17 @@ impl Client {
     #[doc(hidden)]
     #[wasm_bindgen(js_name = __getOption, skip_typescript)]
     pub fn get_option_at(&self, index: usize) -> JsValue {
-        KEYS.get(index)
-            .map_or(JsValue::UNDEFINED, |key| self.get_option(key))
+        Key::ALL
+            .get(index)
+            .map_or(JsValue::UNDEFINED, |key| self.get_option(*key))
     }
 
     /// Sets the config key `KEYS[index]` (the setter of every config property).
     #[doc(hidden)]
     #[wasm_bindgen(js_name = __setOption, skip_typescript)]
     pub fn set_option_at(&self, index: usize, value: JsValue) -> Result<(), JsValue> {
-        match KEYS.get(index) {
-            Some(key) => self.set_option(key, value),
+        match Key::ALL.get(index) {
+            Some(key) => self.set_option(*key, value),
             None => Ok(()),
         }
     }
@@ -573,13 +574,13 @@ impl Client {
                 }
                 (headers, c.clone(), d.clone(), e.clone())
             };
-            inner.set_option("connectHeaders", headers)?;
-            inner.set_option("onConnect", on_connect)?;
+            inner.set_option(Key::connectHeaders, headers)?;
+            inner.set_option(Key::onConnect, on_connect)?;
             if !on_error.is_undefined() {
-                inner.set_option("onStompError", on_error)?;
+                inner.set_option(Key::onStompError, on_error)?;
             }
             if !on_close.is_undefined() {
-                inner.set_option("onWebSocketClose", on_close)?;
+                inner.set_option(Key::onWebSocketClose, on_close)?;
             }
             Ok(())
         })?;
@@ -623,10 +624,10 @@ impl Client {
         let (callback, headers) = (opt(callback), opt(headers));
         self.with_inner(|inner| {
             if callback.is_function() {
-                inner.set_option("onDisconnect", callback)?;
+                inner.set_option(Key::onDisconnect, callback)?;
             }
             if headers.is_object() {
-                inner.set_option("disconnectHeaders", headers)?;
+                inner.set_option(Key::disconnectHeaders, headers)?;
             }
             Ok(())
         })?;
@@ -643,7 +644,7 @@ impl Stomp {
     /// A client for `url` (no automatic reconnection, as stompjs's compat client).
     pub fn client(url: String) -> Result<Client, JsValue> {
         let client = Client::from_config(&JsValue::UNDEFINED, true)?;
-        client.set_option("brokerURL", JsValue::from_str(&url))?;
+        client.set_option(Key::brokerURL, JsValue::from_str(&url))?;
         Ok(client)
     }
 
@@ -667,13 +668,32 @@ impl Stomp {
 /// JavaScript does not get one exported getter/setter pair per key (that was ~74 exports and
 /// glue functions): `options.js` defines every accessor on `Client.prototype` once, each calling
 /// the two hidden exports `__getOption(index)` / `__setOption(index, value)`. The list yields
-/// [`KEYS`] (the names, by index), the TypeScript declarations (an interface merged into the
-/// `Client` class), and same-named Rust methods for Rust callers and tests.
+/// [`KEYS`] (the names, by index) and [`Key`] (the keys as Rust sees them), the TypeScript
+/// declarations (an interface merged into the `Client` class), and same-named Rust methods for
+/// Rust callers and tests.
 macro_rules! properties {
     ($($js:ident $get:ident $set:ident $ty:literal;)*) => {
         /// Every settable key, in the order `configure` applies them; the index is what
         /// `options.js` passes to `__getOption` / `__setOption`.
         pub(crate) const KEYS: &[&str] = &[$(stringify!($js)),*];
+
+        /// A config key, named exactly as in JavaScript; `Key::X as usize` is its index in
+        /// [`KEYS`]. Matching on these rather than on name strings keeps `options.rs` compact.
+        #[allow(non_camel_case_types)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub(crate) enum Key {
+            $($js,)*
+        }
+
+        impl Key {
+            /// Every key, in the order of [`KEYS`].
+            pub(crate) const ALL: &[Key] = &[$(Key::$js),*];
+
+            /// The JavaScript name.
+            pub(crate) fn name(self) -> &'static str {
+                KEYS.get(self as usize).copied().unwrap_or_default()
+            }
+        }
 
         #[wasm_bindgen(typescript_custom_section)]
         const TS_PROPERTIES: &str = concat!(
@@ -685,11 +705,11 @@ macro_rules! properties {
         impl Client {
             $(
                 pub fn $get(&self) -> JsValue {
-                    self.get_option(stringify!($js))
+                    self.get_option(Key::$js)
                 }
 
                 pub fn $set(&self, value: JsValue) -> Result<(), JsValue> {
-                    self.set_option(stringify!($js), value)
+                    self.set_option(Key::$js, value)
                 }
             )*
         }
@@ -783,7 +803,15 @@ impl Versions {
     /// The `accept-version` header value (`"1.2,1.1,1.0"`).
     #[wasm_bindgen(js_name = supportedVersions)]
     pub fn supported_versions(&self) -> String {
-        self.versions.join(",")
+        // Not `join`: its generic code weighs a kilobyte in the module.
+        let mut list = String::new();
+        for (i, v) in self.versions.iter().enumerate() {
+            if i > 0 {
+                list.push(',');
+            }
+            list.push_str(v);
+        }
+        list
     }
 
     /// The WebSocket subprotocols (`["v12.stomp", …]`).
