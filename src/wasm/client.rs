@@ -11,6 +11,7 @@ use wasm_bindgen::JsCast;
 use super::driver::{self, acknowledge, drive, with_session, Inner, Shared, SubscriptionCallbacks};
 use super::js;
 use crate::client::{ActivationState as CoreState, ClientError, Publish, SessionConfig};
+use crate::frame::Headers;
 
 /// stompjs `ActivationState`.
 #[wasm_bindgen]
@@ -178,6 +179,43 @@ impl Client {
         self.with_inner(|inner| inner.set_option(key, value))
     }
 
+    /// `publish` once its parameters are read (`send` of the compat API comes here too).
+    fn publish_parts(
+        &self,
+        destination: String,
+        headers: Headers,
+        binary_body: &JsValue,
+        body: &JsValue,
+        skip_content_length: bool,
+    ) -> Result<(), JsValue> {
+        let (body, binary) = match bytes_of(binary_body) {
+            Some(bytes) => (bytes, true),
+            None if !binary_body.is_undefined() && !binary_body.is_null() => {
+                return Err(js::error(
+                    "binaryBody must be a Uint8Array or an ArrayBuffer",
+                ))
+            }
+            None => {
+                let text = if body.is_undefined() || body.is_null() {
+                    String::new()
+                } else {
+                    body.as_string().unwrap_or_else(|| js::js_string(body))
+                };
+                (Bytes::from(text), false)
+            }
+        };
+        let publish = Publish {
+            destination,
+            headers,
+            body,
+            binary,
+            skip_content_length,
+        };
+        with_session(&self.shared, |inner, now| {
+            inner.session.publish(now, publish)
+        })
+    }
+
     pub(crate) fn from_config(config: &JsValue, compat: bool) -> Result<Client, JsValue> {
         let session_config = SessionConfig {
             // Subscriptions come back after a reconnect, except those made inside onConnect:
@@ -190,11 +228,10 @@ impl Client {
         let shared = Inner::new(session_config);
         {
             let mut inner = shared.borrow_mut();
-            let versions = js_sys::Array::of3(
-                &JsValue::from_str("1.2"),
-                &JsValue::from_str("1.1"),
-                &JsValue::from_str("1.0"),
-            );
+            let versions: js_sys::Array = ["1.2", "1.1", "1.0"]
+                .iter()
+                .map(|v| JsValue::from_str(v))
+                .collect();
             inner.js_config.stomp_versions = versions.into();
             inner.js_config.connect_headers = js_sys::Object::new().into();
             inner.js_config.disconnect_headers = js_sys::Object::new().into();
@@ -326,34 +363,14 @@ impl Client {
     ) -> Result<(), JsValue> {
         let destination = required_string(&js::get(&params, "destination"), "destination")?;
         let headers = js::headers_from_js(&js::get(&params, "headers"));
-        let binary_body = js::get(&params, "binaryBody");
-        let (body, binary) = match bytes_of(&binary_body) {
-            Some(bytes) => (bytes, true),
-            None if !binary_body.is_undefined() && !binary_body.is_null() => {
-                return Err(js::error(
-                    "binaryBody must be a Uint8Array or an ArrayBuffer",
-                ))
-            }
-            None => {
-                let body = js::get(&params, "body");
-                let text = if body.is_undefined() || body.is_null() {
-                    String::new()
-                } else {
-                    body.as_string().unwrap_or_else(|| js::js_string(&body))
-                };
-                (Bytes::from(text), false)
-            }
-        };
-        let publish = Publish {
+        let skip_content_length = js::get_bool(&params, "skipContentLengthHeader").unwrap_or(false);
+        self.publish_parts(
             destination,
             headers,
-            body,
-            binary,
-            skip_content_length: js::get_bool(&params, "skipContentLengthHeader").unwrap_or(false),
-        };
-        with_session(&self.shared, |inner, now| {
-            inner.session.publish(now, publish)
-        })
+            &js::get(&params, "binaryBody"),
+            &js::get(&params, "body"),
+            skip_content_length,
+        )
     }
 
     /// Subscribes `callback` to `destination`. `headers` may set `id`, `ack`, `receipt`, ...
@@ -598,19 +615,20 @@ impl Client {
         #[wasm_bindgen(unchecked_optional_param_type = "string")] body: Option<JsValue>,
     ) -> Result<(), JsValue> {
         let (headers, body) = (opt(headers), opt(body));
-        let params: JsValue = js_sys::Object::new().into();
-        js::set(&params, "destination", &destination);
-        if headers.is_object() {
-            let copy = js_sys::Object::assign(&js_sys::Object::new(), headers.unchecked_ref());
-            if js::get(&copy, "content-length") == JsValue::FALSE {
-                let _ =
-                    js_sys::Reflect::delete_property(&copy, &JsValue::from_str("content-length"));
-                js::set(&params, "skipContentLengthHeader", &JsValue::TRUE);
-            }
-            js::set(&params, "headers", &copy);
+        let destination = required_string(&destination, "destination")?;
+        let mut list = js::headers_from_js(&headers);
+        // stompjs: `content-length: false` leaves the header out.
+        let skip_content_length = js::get(&headers, "content-length") == JsValue::FALSE;
+        if skip_content_length {
+            list.remove("content-length");
         }
-        js::set(&params, "body", &body);
-        self.publish(params)
+        self.publish_parts(
+            destination,
+            list,
+            &JsValue::UNDEFINED,
+            &body,
+            skip_content_length,
+        )
     }
 
     /// `disconnect(onDisconnect?, headers?)`.

@@ -317,7 +317,7 @@ impl Inner {
 }
 
 /// A prefix unique to this page load for offline-queue ids: `crypto.randomUUID()` when there is
-/// one, else the clock.
+/// one (secure contexts), else 53 random bits (`Math.random`, already imported for SockJS).
 fn offline_id_prefix() -> String {
     let crypto = js::get(&js::global(), "crypto");
     let uuid = js::get(&crypto, "randomUUID");
@@ -327,6 +327,7 @@ fn offline_id_prefix() -> String {
         }
     }
     let mut s = String::from("t");
-    crate::codec::push_decimal(&mut s, js_sys::Date::now() as u64);
+    let random = js_sys::Math::random() * 9_007_199_254_740_991.0;
+    crate::codec::push_decimal(&mut s, random as u64);
     s
 }
