@@ -379,10 +379,15 @@ fn a_duck_typed_socket_carries_the_whole_session() {
 
 #[wasm_bindgen_test]
 fn versions_and_ticker_strategy_objects_work_as_in_stompjs() {
-    let versions = Versions::new(vec!["1.1".into(), "1.0".into()]);
+    let versions = Versions::new(js_sys::Array::of2(&s("1.1"), &s("1.0")).into());
     assert_eq!(versions.supported_versions(), "1.1,1.0");
-    assert_eq!(versions.protocol_versions(), vec!["v11.stomp", "v10.stomp"]);
-    assert_eq!(Versions::default_versions().versions().len(), 3);
+    let protocols: Vec<String> = versions
+        .protocol_versions()
+        .iter()
+        .filter_map(|v| v.as_string())
+        .collect();
+    assert_eq!(protocols, vec!["v11.stomp", "v10.stomp"]);
+    assert_eq!(Versions::default_versions().versions().length(), 3);
     let client = Client::new(Some(obj(&[
         ("stompVersions", versions.into()),
         ("heartbeatStrategy", s(&TickerStrategy::worker())),

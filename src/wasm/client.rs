@@ -800,22 +800,39 @@ pub struct Versions {
     versions: Vec<String>,
 }
 
+/// A list of strings as a JavaScript array (built here rather than by wasm-bindgen's
+/// `Vec<String>` conversion, whose glue and Wasm code weigh more).
+fn string_array<'a>(items: impl Iterator<Item = &'a str>) -> js_sys::Array {
+    items.map(JsValue::from_str).collect()
+}
+
 #[wasm_bindgen]
 impl Versions {
+    /// Versions from an array of version strings (other values are turned into text).
     #[wasm_bindgen(constructor)]
-    pub fn new(versions: Vec<String>) -> Versions {
+    pub fn new(#[wasm_bindgen(unchecked_param_type = "string[]")] versions: JsValue) -> Versions {
+        let versions = if js_sys::Array::is_array(&versions) {
+            js_sys::Array::from(&versions)
+                .iter()
+                .map(|v| v.as_string().unwrap_or_else(|| js::js_string(&v)))
+                .collect()
+        } else {
+            Vec::new()
+        };
         Versions { versions }
     }
 
     /// 1.2, 1.1 and 1.0.
     #[wasm_bindgen(getter = default)]
     pub fn default_versions() -> Versions {
-        Versions::new(vec!["1.2".into(), "1.1".into(), "1.0".into()])
+        Versions {
+            versions: vec!["1.2".into(), "1.1".into(), "1.0".into()],
+        }
     }
 
-    #[wasm_bindgen(getter)]
-    pub fn versions(&self) -> Vec<String> {
-        self.versions.clone()
+    #[wasm_bindgen(getter, unchecked_return_type = "string[]")]
+    pub fn versions(&self) -> js_sys::Array {
+        string_array(self.versions.iter().map(String::as_str))
     }
 
     /// The `accept-version` header value (`"1.2,1.1,1.0"`).
@@ -833,12 +850,13 @@ impl Versions {
     }
 
     /// The WebSocket subprotocols (`["v12.stomp", …]`).
-    #[wasm_bindgen(js_name = protocolVersions)]
-    pub fn protocol_versions(&self) -> Vec<String> {
-        self.versions
-            .iter()
-            .filter_map(|v| crate::frame::Version::parse(v))
-            .map(|v| v.subprotocol().to_owned())
-            .collect()
+    #[wasm_bindgen(js_name = protocolVersions, unchecked_return_type = "string[]")]
+    pub fn protocol_versions(&self) -> js_sys::Array {
+        string_array(
+            self.versions
+                .iter()
+                .filter_map(|v| crate::frame::Version::parse(v))
+                .map(|v| v.subprotocol()),
+        )
     }
 }
