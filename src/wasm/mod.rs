@@ -7,11 +7,12 @@
 //!   and the user's callbacks, without holding a borrow while JavaScript runs.
 //! - [`transport`]: any object with the WebSocket interface, its handlers owned and unhooked on
 //!   drop.
-//! - [`timer`]: the single timer (setTimeout, or an inline Worker that survives background-tab
-//!   throttling).
+//! - [`timer`] (+ `timer.js`): the single timer (setTimeout, or an inline Worker that survives
+//!   background-tab throttling).
 //! - [`frames`] (+ `frame.js`): frames as stompjs `IFrame`/`IMessage` objects, one boundary
 //!   crossing each.
-//! - [`options`]: the settings by their stompjs names; [`types`]: the TypeScript shapes.
+//! - [`options`] (+ `options.js`, which defines them as `Client` properties): the settings by
+//!   their stompjs names; [`types`]: the TypeScript shapes.
 
 mod client;
 mod driver;
