@@ -14,7 +14,7 @@ export PATH="$HOME/.cargo/bin:$PWD/tools/node_modules/binaryen/bin:$PATH"
 cargo build -q --release --target wasm32-unknown-unknown --lib
 out=target/pkg-node
 wasm-bindgen --target nodejs --out-dir "$out" target/wasm32-unknown-unknown/release/stomp_wasm.wasm
-wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+wasm-opt -Oz --low-memory-unused --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
   --enable-reference-types --enable-multivalue --enable-mutable-globals \
   "$out/stomp_wasm_bg.wasm" -o "$out/stomp_wasm_bg.wasm"
 node benches/receive.mjs "$out" "${1:-200000}"

@@ -2,7 +2,7 @@
 # Size of the browser package: builds it as users get it and prints raw and gzip sizes.
 #
 #   scripts/size.sh            wasm-pack build --release --target web (pkg/)
-#   scripts/size.sh --quick    cargo + wasm-bindgen + wasm-opt -Oz (same output, no wasm-pack)
+#   scripts/size.sh --quick    cargo + wasm-bindgen + wasm-opt (Cargo.toml's flags, no wasm-pack)
 #
 # Needs npm binaryen's wasm-opt (`cd tools && npm install`); Debian's binaryen breaks modules.
 set -euo pipefail
@@ -15,7 +15,7 @@ if [ "${1:-}" = "--quick" ]; then
   wasm-bindgen --target web --out-dir "$out" target/wasm32-unknown-unknown/release/stomp_wasm.wasm
   wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
     --enable-reference-types --enable-multivalue --enable-mutable-globals \
-    --converge --strip-debug --strip-producers "$out/stomp_wasm_bg.wasm" -o "$out/stomp_wasm_bg.wasm"
+    --converge --low-memory-unused --strip-debug --strip-producers "$out/stomp_wasm_bg.wasm" -o "$out/stomp_wasm_bg.wasm"
 else
   out=pkg
   wasm-pack build --release --target web --mode no-install --out-dir "$out"

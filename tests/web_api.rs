@@ -209,6 +209,64 @@ fn wrong_types_throw_errors_naming_the_key() {
     assert!(Client::new(Some(obj(&[("onConnect", n(1.0))]))).is_err());
 }
 
+/// The config keys as JavaScript sees them: accessors on `Client.prototype` (defined by
+/// `options.js`), readable and writable on any client, type-checked at assignment.
+#[wasm_bindgen_test]
+fn config_keys_are_javascript_properties() {
+    let client: JsValue = Client::new(Some(obj(&[("reconnectDelay", n(250.0))])))
+        .unwrap()
+        .into();
+    let proto = js_sys::Object::get_prototype_of(&client);
+    for key in [
+        "brokerURL",
+        "reconnectDelay",
+        "onConnect",
+        "heartbeatStrategy",
+        "transports",
+        "disconnectTimeout",
+    ] {
+        let desc = js_sys::Object::get_own_property_descriptor(&proto, &s(key));
+        assert!(get(&desc, "get").is_function(), "{key} has a getter");
+        assert!(get(&desc, "set").is_function(), "{key} has a setter");
+    }
+    let key = |k: &str| JsValue::from_str(k);
+    assert_eq!(get(&client, "reconnectDelay").as_f64(), Some(250.0));
+    js_sys::Reflect::set(&client, &key("reconnectDelay"), &n(0.0)).unwrap();
+    assert_eq!(get(&client, "reconnectDelay").as_f64(), Some(0.0));
+    let on_connect = js_sys::Function::new_no_args("");
+    js_sys::Reflect::set(&client, &key("onConnect"), &on_connect).unwrap();
+    assert_eq!(get(&client, "onConnect"), JsValue::from(on_connect));
+    js_sys::Reflect::set(&client, &key("brokerURL"), &s("ws://localhost/x")).unwrap();
+    assert_eq!(
+        get_str(&client, "brokerURL").as_deref(),
+        Some("ws://localhost/x")
+    );
+
+    // A wrong type throws at the assignment, naming the key; the value is kept.
+    let err = js_sys::Reflect::set(&client, &key("reconnectDelay"), &s("soon"))
+        .expect_err("type-checked");
+    let err: js_sys::Error = err.dyn_into().expect("an Error");
+    assert_eq!(
+        String::from(err.message()),
+        "reconnectDelay must be a non-negative number"
+    );
+    assert_eq!(get(&client, "reconnectDelay").as_f64(), Some(0.0));
+
+    // Another client has its own values behind the same accessors.
+    let other: JsValue = Stomp::client("ws://localhost/other".into()).unwrap().into();
+    assert_eq!(get(&other, "reconnectDelay").as_f64(), Some(0.0));
+    js_sys::Reflect::set(&other, &key("reconnectDelay"), &n(7.0)).unwrap();
+    assert_eq!(get(&client, "reconnectDelay").as_f64(), Some(0.0));
+    assert_eq!(
+        get_str(&other, "brokerURL").as_deref(),
+        Some("ws://localhost/other")
+    );
+    assert_eq!(
+        get_str(&client, "brokerURL").as_deref(),
+        Some("ws://localhost/x")
+    );
+}
+
 /// A fake socket: records what the client sends and lets the test play the server.
 fn fake_socket(sent: &Recorder) -> JsValue {
     obj(&[
@@ -321,10 +379,15 @@ fn a_duck_typed_socket_carries_the_whole_session() {
 
 #[wasm_bindgen_test]
 fn versions_and_ticker_strategy_objects_work_as_in_stompjs() {
-    let versions = Versions::new(vec!["1.1".into(), "1.0".into()]);
+    let versions = Versions::new(js_sys::Array::of2(&s("1.1"), &s("1.0")).into());
     assert_eq!(versions.supported_versions(), "1.1,1.0");
-    assert_eq!(versions.protocol_versions(), vec!["v11.stomp", "v10.stomp"]);
-    assert_eq!(Versions::default_versions().versions().len(), 3);
+    let protocols: Vec<String> = versions
+        .protocol_versions()
+        .iter()
+        .filter_map(|v| v.as_string())
+        .collect();
+    assert_eq!(protocols, vec!["v11.stomp", "v10.stomp"]);
+    assert_eq!(Versions::default_versions().versions().length(), 3);
     let client = Client::new(Some(obj(&[
         ("stompVersions", versions.into()),
         ("heartbeatStrategy", s(&TickerStrategy::worker())),

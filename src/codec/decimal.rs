@@ -16,6 +16,11 @@ pub fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &str {
     std::str::from_utf8(&buf[i..]).unwrap_or("0")
 }
 
+/// Appends `n` in decimal to `out` (what `n.to_string()` gives, without `core::fmt`).
+pub fn push_decimal(out: &mut String, n: u64) {
+    out.push_str(decimal(n, &mut [0; 20]));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -27,5 +32,8 @@ mod tests {
         assert_eq!(decimal(7, &mut b), "7");
         assert_eq!(decimal(1_000_000, &mut b), "1000000");
         assert_eq!(decimal(u64::MAX, &mut b), "18446744073709551615");
+        let mut s = String::from("n=");
+        push_decimal(&mut s, 42);
+        assert_eq!(s, "n=42");
     }
 }

@@ -7,13 +7,28 @@ use crate::frame::{Command, Version};
 /// An escape sequence the frame's version does not define: the character after the backslash,
 /// or `None` for a backslash ending the header name or value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{}", describe(*.0))]
 pub struct UndefinedEscape(pub Option<char>);
 
-fn describe(after: Option<char>) -> String {
-    match after {
-        Some(c) => format!("undefined escape sequence `\\{c}` in header"),
-        None => "header ends with a lone backslash".to_owned(),
+impl UndefinedEscape {
+    /// Appends the message to `out`, without `core::fmt` (the browser build reports it and leaves
+    /// the formatting machinery out); `Display` prints the same.
+    pub fn write_message(&self, out: &mut String) {
+        match self.0 {
+            Some(c) => {
+                out.push_str("undefined escape sequence `\\");
+                out.push(c);
+                out.push_str("` in header");
+            }
+            None => out.push_str("header ends with a lone backslash"),
+        }
+    }
+}
+
+impl std::fmt::Display for UndefinedEscape {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut s = String::new();
+        self.write_message(&mut s);
+        f.write_str(&s)
     }
 }
 

@@ -17,8 +17,10 @@ mod decimal;
 mod decoder;
 mod encoder;
 pub mod escape;
+mod message;
 mod word;
 
-pub use decimal::decimal;
+pub use decimal::{decimal, push_decimal};
 pub use decoder::{DecodeError, Decoded, Decoder, Limits};
 pub use encoder::Encoder;
+pub(crate) use message::push_escaped;

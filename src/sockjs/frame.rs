@@ -38,17 +38,54 @@ pub enum SockJsFrame {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FrameError {
     /// Empty input.
-    #[error("empty SockJS frame")]
     Empty,
     /// The first character is not one of `o`, `h`, `a`, `c`.
-    #[error("unknown SockJS frame type {0:?}")]
     UnknownType(char),
     /// The JSON part of an `a` or `c` frame is broken.
-    #[error("bad SockJS frame payload: {0}")]
     Payload(#[from] JsonError),
     /// The close code does not fit a u16.
-    #[error("close code {0} out of range")]
     CodeRange(i64),
+}
+
+impl FrameError {
+    /// Appends the message ("unknown SockJS frame type 'x'") to `out`, without `core::fmt` (the
+    /// browser client puts it in a close reason); `Display` prints the same.
+    pub fn write_message(&self, out: &mut String) {
+        match self {
+            FrameError::Empty => out.push_str("empty SockJS frame"),
+            FrameError::UnknownType(c) => {
+                out.push_str("unknown SockJS frame type ");
+                push_quoted_char(*c, out);
+            }
+            FrameError::Payload(err) => {
+                out.push_str("bad SockJS frame payload: ");
+                err.write_message(out);
+            }
+            FrameError::CodeRange(code) => {
+                out.push_str("close code ");
+                if *code < 0 {
+                    out.push('-');
+                }
+                crate::codec::push_decimal(out, code.unsigned_abs());
+                out.push_str(" out of range");
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for FrameError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut s = String::new();
+        self.write_message(&mut s);
+        f.write_str(&s)
+    }
+}
+
+/// `c` in single quotes, escaped as Rust's `{:?}` does for ASCII.
+fn push_quoted_char(c: char, out: &mut String) {
+    out.push('\'');
+    crate::codec::push_escaped(c, '\'', out);
+    out.push('\'');
 }
 
 impl SockJsFrame {
@@ -130,7 +167,7 @@ pub fn take_line_frames(text: &str, offset: &mut usize) -> Vec<Result<SockJsFram
         let Some(end) = rest.find('\n') else {
             break;
         };
-        let line = &rest[..end];
+        let line = rest.get(..end).unwrap_or_default();
         *offset += end + 1;
         if !line.is_empty() {
             frames.push(SockJsFrame::parse(line));
@@ -169,7 +206,8 @@ pub fn eventsource_unescape(data: &str) -> String {
             if let (Some(hi), Some(lo)) = (hex_value(hi), hex_value(lo)) {
                 let b = (hi << 4) | lo;
                 if b.is_ascii() {
-                    out.push_str(&data[plain_from..i]);
+                    // `%` positions are char boundaries; `get` keeps str-slicing panics out.
+                    out.push_str(data.get(plain_from..i).unwrap_or_default());
                     out.push(char::from(b));
                     i += 3;
                     plain_from = i;
@@ -179,7 +217,7 @@ pub fn eventsource_unescape(data: &str) -> String {
         }
         i += 1;
     }
-    out.push_str(&data[plain_from..]);
+    out.push_str(data.get(plain_from..).unwrap_or_default());
     out
 }
 
@@ -226,6 +264,25 @@ mod tests {
             SockJsFrame::parse(r#"c[ 3000 , "Go away!" ]"#).unwrap(),
             SockJsFrame::close(3000, "Go away!")
         );
+    }
+
+    #[test]
+    fn error_messages_read_as_before() {
+        for c in (0u8..128).map(char::from).chain(['é', '€']) {
+            assert_eq!(
+                FrameError::UnknownType(c).to_string(),
+                format!("unknown SockJS frame type {c:?}")
+            );
+        }
+        assert_eq!(
+            FrameError::CodeRange(-70000).to_string(),
+            "close code -70000 out of range"
+        );
+        assert_eq!(
+            FrameError::Payload(JsonError::Syntax(12)).to_string(),
+            "bad SockJS frame payload: broken JSON at byte 12"
+        );
+        assert_eq!(FrameError::Empty.to_string(), "empty SockJS frame");
     }
 
     #[test]

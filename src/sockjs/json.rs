@@ -15,21 +15,40 @@
 //! tokens, all escape forms, surrogate pairs. A lone surrogate escape (valid for JavaScript's
 //! UTF-16 strings, impossible in a Rust `String`) decodes to U+FFFD.
 
-use std::fmt::Write as _;
-
 /// Why a payload could not be decoded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum JsonError {
     /// The payload is empty (or only whitespace).
-    #[error("empty payload")]
     Empty,
     /// The payload is JSON but not of the expected shape (not an array, or an element that is
     /// not a string).
-    #[error("unexpected JSON value at byte {0}")]
     UnexpectedValue(usize),
     /// The payload is not well-formed JSON.
-    #[error("broken JSON at byte {0}")]
     Syntax(usize),
+}
+
+impl JsonError {
+    /// Appends the message ("broken JSON at byte 7") to `out`, without `core::fmt` (the browser
+    /// build reports it and leaves the formatting machinery out); `Display` prints the same.
+    pub fn write_message(&self, out: &mut String) {
+        let (text, at) = match self {
+            JsonError::Empty => ("empty payload", None),
+            JsonError::UnexpectedValue(at) => ("unexpected JSON value at byte ", Some(at)),
+            JsonError::Syntax(at) => ("broken JSON at byte ", Some(at)),
+        };
+        out.push_str(text);
+        if let Some(at) = at {
+            crate::codec::push_decimal(out, *at as u64);
+        }
+    }
+}
+
+impl std::fmt::Display for JsonError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut s = String::new();
+        self.write_message(&mut s);
+        f.write_str(&s)
+    }
 }
 
 /// Whether SockJS escapes `c` when encoding (beyond the escapes JSON itself requires).
@@ -54,13 +73,23 @@ pub fn quote_into(s: &str, out: &mut String) {
             '\u{8}' => out.push_str("\\b"),
             '\u{c}' => out.push_str("\\f"),
             c if (c as u32) < 0x20 || escaped_by_sockjs(c) => {
-                // Writing to a String cannot fail.
-                let _ = write!(out, "\\u{:04x}", c as u32);
+                push_unicode_escape(c, out);
             }
             c => out.push(c),
         }
     }
     out.push('"');
+}
+
+/// `\uXXXX` (lowercase hex) for a code point of the Basic Multilingual Plane, the only ones
+/// [`quote_into`] escapes this way (written by hand: `core::fmt` would weigh on the Wasm build).
+fn push_unicode_escape(c: char, out: &mut String) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let n = c as u32;
+    out.push_str("\\u");
+    for shift in [12, 8, 4, 0] {
+        out.push(char::from(HEX[((n >> shift) & 0xf) as usize]));
+    }
 }
 
 /// `s` as a quoted JSON string, with SockJS's extra escapes.
@@ -196,7 +225,11 @@ impl<'a> Parser<'a> {
         while let Some(b'0'..=b'9') = self.peek() {
             self.pos += 1;
         }
-        self.input[start..self.pos]
+        // `get`, not indexing: the range is ASCII digits, and a slice that cannot fail keeps the
+        // panic machinery for str slicing out of the Wasm build.
+        self.input
+            .get(start..self.pos)
+            .unwrap_or_default()
             .parse()
             .map_err(|_| JsonError::Syntax(start))
     }
@@ -220,7 +253,8 @@ impl<'a> Parser<'a> {
                 }
                 self.pos += 1;
             }
-            out.push_str(&self.input[start..self.pos]);
+            // Ends at an ASCII byte or the end, so always a char boundary (see `integer`).
+            out.push_str(self.input.get(start..self.pos).unwrap_or_default());
             match self.peek() {
                 Some(b'"') => {
                     self.pos += 1;

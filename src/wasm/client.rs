@@ -1,6 +1,7 @@
 //! The `Client` class: the @stomp/stompjs v7 `Client` API over the sans-IO session.
 
 use std::rc::{Rc, Weak};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use bytes::Bytes;
 use js_sys::{Function, Promise, Uint8Array};
@@ -10,6 +11,7 @@ use wasm_bindgen::JsCast;
 use super::driver::{self, acknowledge, drive, with_session, Inner, Shared, SubscriptionCallbacks};
 use super::js;
 use crate::client::{ActivationState as CoreState, ClientError, Publish, SessionConfig};
+use crate::frame::Headers;
 
 /// stompjs `ActivationState`.
 #[wasm_bindgen]
@@ -57,6 +59,17 @@ pub struct StompTransaction {
     id: String,
     client: Weak<std::cell::RefCell<Inner>>,
 }
+
+#[wasm_bindgen(module = "/src/wasm/options.js")]
+extern "C" {
+    /// Defines every name of `names` as an accessor on the prototype of `client` (calling
+    /// `__getOption` / `__setOption` with its index), then frees `client`.
+    #[wasm_bindgen(js_name = defineOptionProperties)]
+    fn define_option_properties(client: JsValue, names: js_sys::Array);
+}
+
+/// Whether `options.js` has defined the config properties on `Client.prototype` yet.
+static PROPERTIES_DEFINED: AtomicBool = AtomicBool::new(false);
 
 fn gone() -> JsValue {
     js::error("the STOMP client has been freed")
@@ -156,14 +169,51 @@ impl Client {
         f(&mut inner)
     }
 
-    fn get_option(&self, key: &str) -> JsValue {
+    fn get_option(&self, key: Key) -> JsValue {
         self.shared
             .try_borrow()
             .map_or(JsValue::UNDEFINED, |inner| inner.get_option(key))
     }
 
-    fn set_option(&self, key: &str, value: JsValue) -> Result<(), JsValue> {
+    fn set_option(&self, key: Key, value: JsValue) -> Result<(), JsValue> {
         self.with_inner(|inner| inner.set_option(key, value))
+    }
+
+    /// `publish` once its parameters are read (`send` of the compat API comes here too).
+    fn publish_parts(
+        &self,
+        destination: String,
+        headers: Headers,
+        binary_body: &JsValue,
+        body: &JsValue,
+        skip_content_length: bool,
+    ) -> Result<(), JsValue> {
+        let (body, binary) = match bytes_of(binary_body) {
+            Some(bytes) => (bytes, true),
+            None if !binary_body.is_undefined() && !binary_body.is_null() => {
+                return Err(js::error(
+                    "binaryBody must be a Uint8Array or an ArrayBuffer",
+                ))
+            }
+            None => {
+                let text = if body.is_undefined() || body.is_null() {
+                    String::new()
+                } else {
+                    body.as_string().unwrap_or_else(|| js::js_string(body))
+                };
+                (Bytes::from(text), false)
+            }
+        };
+        let publish = Publish {
+            destination,
+            headers,
+            body,
+            binary,
+            skip_content_length,
+        };
+        with_session(&self.shared, |inner, now| {
+            inner.session.publish(now, publish)
+        })
     }
 
     pub(crate) fn from_config(config: &JsValue, compat: bool) -> Result<Client, JsValue> {
@@ -178,15 +228,20 @@ impl Client {
         let shared = Inner::new(session_config);
         {
             let mut inner = shared.borrow_mut();
-            let versions = js_sys::Array::of3(
-                &JsValue::from_str("1.2"),
-                &JsValue::from_str("1.1"),
-                &JsValue::from_str("1.0"),
-            );
+            let versions: js_sys::Array = ["1.2", "1.1", "1.0"]
+                .iter()
+                .map(|v| JsValue::from_str(v))
+                .collect();
             inner.js_config.stomp_versions = versions.into();
             inner.js_config.connect_headers = js_sys::Object::new().into();
             inner.js_config.disconnect_headers = js_sys::Object::new().into();
             inner.configure(config)?;
+        }
+        // Every client is made here, so the properties exist before any JavaScript can touch
+        // one. A throwaway handle is the way to the prototype (the class itself lives in the glue).
+        if !PROPERTIES_DEFINED.swap(true, Ordering::Relaxed) {
+            let names: js_sys::Array = KEYS.iter().map(|k| JsValue::from_str(k)).collect();
+            define_option_properties(Client::handle(&shared), names);
         }
         Ok(Client { shared })
     }
@@ -208,6 +263,25 @@ impl Client {
         #[wasm_bindgen(unchecked_param_type = "StompConfig")] config: JsValue,
     ) -> Result<(), JsValue> {
         self.with_inner(|inner| inner.configure(&config))
+    }
+
+    /// The config key `KEYS[index]` (the getter of every config property, see `options.js`).
+    #[doc(hidden)]
+    #[wasm_bindgen(js_name = __getOption, skip_typescript)]
+    pub fn get_option_at(&self, index: usize) -> JsValue {
+        Key::ALL
+            .get(index)
+            .map_or(JsValue::UNDEFINED, |key| self.get_option(*key))
+    }
+
+    /// Sets the config key `KEYS[index]` (the setter of every config property).
+    #[doc(hidden)]
+    #[wasm_bindgen(js_name = __setOption, skip_typescript)]
+    pub fn set_option_at(&self, index: usize, value: JsValue) -> Result<(), JsValue> {
+        match Key::ALL.get(index) {
+            Some(key) => self.set_option(*key, value),
+            None => Ok(()),
+        }
     }
 
     /// Starts connecting, and reconnecting after every loss until `deactivate()`.
@@ -289,34 +363,14 @@ impl Client {
     ) -> Result<(), JsValue> {
         let destination = required_string(&js::get(&params, "destination"), "destination")?;
         let headers = js::headers_from_js(&js::get(&params, "headers"));
-        let binary_body = js::get(&params, "binaryBody");
-        let (body, binary) = match bytes_of(&binary_body) {
-            Some(bytes) => (bytes, true),
-            None if !binary_body.is_undefined() && !binary_body.is_null() => {
-                return Err(js::error(
-                    "binaryBody must be a Uint8Array or an ArrayBuffer",
-                ))
-            }
-            None => {
-                let body = js::get(&params, "body");
-                let text = if body.is_undefined() || body.is_null() {
-                    String::new()
-                } else {
-                    body.as_string().unwrap_or_else(|| js::js_string(&body))
-                };
-                (Bytes::from(text), false)
-            }
-        };
-        let publish = Publish {
+        let skip_content_length = js::get_bool(&params, "skipContentLengthHeader").unwrap_or(false);
+        self.publish_parts(
             destination,
             headers,
-            body,
-            binary,
-            skip_content_length: js::get_bool(&params, "skipContentLengthHeader").unwrap_or(false),
-        };
-        with_session(&self.shared, |inner, now| {
-            inner.session.publish(now, publish)
-        })
+            &js::get(&params, "binaryBody"),
+            &js::get(&params, "body"),
+            skip_content_length,
+        )
     }
 
     /// Subscribes `callback` to `destination`. `headers` may set `id`, `ack`, `receipt`, ...
@@ -537,13 +591,13 @@ impl Client {
                 }
                 (headers, c.clone(), d.clone(), e.clone())
             };
-            inner.set_option("connectHeaders", headers)?;
-            inner.set_option("onConnect", on_connect)?;
+            inner.set_option(Key::connectHeaders, headers)?;
+            inner.set_option(Key::onConnect, on_connect)?;
             if !on_error.is_undefined() {
-                inner.set_option("onStompError", on_error)?;
+                inner.set_option(Key::onStompError, on_error)?;
             }
             if !on_close.is_undefined() {
-                inner.set_option("onWebSocketClose", on_close)?;
+                inner.set_option(Key::onWebSocketClose, on_close)?;
             }
             Ok(())
         })?;
@@ -561,19 +615,20 @@ impl Client {
         #[wasm_bindgen(unchecked_optional_param_type = "string")] body: Option<JsValue>,
     ) -> Result<(), JsValue> {
         let (headers, body) = (opt(headers), opt(body));
-        let params: JsValue = js_sys::Object::new().into();
-        js::set(&params, "destination", &destination);
-        if headers.is_object() {
-            let copy = js_sys::Object::assign(&js_sys::Object::new(), headers.unchecked_ref());
-            if js::get(&copy, "content-length") == JsValue::FALSE {
-                let _ =
-                    js_sys::Reflect::delete_property(&copy, &JsValue::from_str("content-length"));
-                js::set(&params, "skipContentLengthHeader", &JsValue::TRUE);
-            }
-            js::set(&params, "headers", &copy);
+        let destination = required_string(&destination, "destination")?;
+        let mut list = js::headers_from_js(&headers);
+        // stompjs: `content-length: false` leaves the header out.
+        let skip_content_length = js::get(&headers, "content-length") == JsValue::FALSE;
+        if skip_content_length {
+            list.remove("content-length");
         }
-        js::set(&params, "body", &body);
-        self.publish(params)
+        self.publish_parts(
+            destination,
+            list,
+            &JsValue::UNDEFINED,
+            &body,
+            skip_content_length,
+        )
     }
 
     /// `disconnect(onDisconnect?, headers?)`.
@@ -587,10 +642,10 @@ impl Client {
         let (callback, headers) = (opt(callback), opt(headers));
         self.with_inner(|inner| {
             if callback.is_function() {
-                inner.set_option("onDisconnect", callback)?;
+                inner.set_option(Key::onDisconnect, callback)?;
             }
             if headers.is_object() {
-                inner.set_option("disconnectHeaders", headers)?;
+                inner.set_option(Key::disconnectHeaders, headers)?;
             }
             Ok(())
         })?;
@@ -607,7 +662,7 @@ impl Stomp {
     /// A client for `url` (no automatic reconnection, as stompjs's compat client).
     pub fn client(url: String) -> Result<Client, JsValue> {
         let client = Client::from_config(&JsValue::UNDEFINED, true)?;
-        client.set_option("brokerURL", JsValue::from_str(&url))?;
+        client.set_option(Key::brokerURL, JsValue::from_str(&url))?;
         Ok(client)
     }
 
@@ -626,22 +681,53 @@ impl Stomp {
     }
 }
 
+/// The stompjs config keys as `Client` properties, from one list of names and TypeScript types.
+///
+/// JavaScript does not get one exported getter/setter pair per key (that was ~74 exports and
+/// glue functions): `options.js` defines every accessor on `Client.prototype` once, each calling
+/// the two hidden exports `__getOption(index)` / `__setOption(index, value)`. The list yields
+/// [`KEYS`] (the names, by index) and [`Key`] (the keys as Rust sees them), the TypeScript
+/// declarations (an interface merged into the `Client` class), and same-named Rust methods for
+/// Rust callers and tests.
 macro_rules! properties {
     ($($js:ident $get:ident $set:ident $ty:literal;)*) => {
-        #[wasm_bindgen]
+        /// Every settable key, in the order `configure` applies them; the index is what
+        /// `options.js` passes to `__getOption` / `__setOption`.
+        pub(crate) const KEYS: &[&str] = &[$(stringify!($js)),*];
+
+        /// A config key, named exactly as in JavaScript; `Key::X as usize` is its index in
+        /// [`KEYS`]. Matching on these rather than on name strings keeps `options.rs` compact.
+        #[allow(non_camel_case_types)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub(crate) enum Key {
+            $($js,)*
+        }
+
+        impl Key {
+            /// Every key, in the order of [`KEYS`].
+            pub(crate) const ALL: &[Key] = &[$(Key::$js),*];
+
+            /// The JavaScript name.
+            pub(crate) fn name(self) -> &'static str {
+                KEYS.get(self as usize).copied().unwrap_or_default()
+            }
+        }
+
+        #[wasm_bindgen(typescript_custom_section)]
+        const TS_PROPERTIES: &str = concat!(
+            "export interface Client {\n",
+            $("  ", stringify!($js), ": ", $ty, ";\n",)*
+            "}\n"
+        );
+
         impl Client {
             $(
-                #[wasm_bindgen(getter = $js, unchecked_return_type = $ty)]
                 pub fn $get(&self) -> JsValue {
-                    self.get_option(stringify!($js))
+                    self.get_option(Key::$js)
                 }
 
-                #[wasm_bindgen(setter = $js)]
-                pub fn $set(
-                    &self,
-                    #[wasm_bindgen(unchecked_param_type = $ty)] value: JsValue,
-                ) -> Result<(), JsValue> {
-                    self.set_option(stringify!($js), value)
+                pub fn $set(&self, value: JsValue) -> Result<(), JsValue> {
+                    self.set_option(Key::$js, value)
                 }
             )*
         }
@@ -714,37 +800,63 @@ pub struct Versions {
     versions: Vec<String>,
 }
 
+/// A list of strings as a JavaScript array (built here rather than by wasm-bindgen's
+/// `Vec<String>` conversion, whose glue and Wasm code weigh more).
+fn string_array<'a>(items: impl Iterator<Item = &'a str>) -> js_sys::Array {
+    items.map(JsValue::from_str).collect()
+}
+
 #[wasm_bindgen]
 impl Versions {
+    /// Versions from an array of version strings (other values are turned into text).
     #[wasm_bindgen(constructor)]
-    pub fn new(versions: Vec<String>) -> Versions {
+    pub fn new(#[wasm_bindgen(unchecked_param_type = "string[]")] versions: JsValue) -> Versions {
+        let versions = if js_sys::Array::is_array(&versions) {
+            js_sys::Array::from(&versions)
+                .iter()
+                .map(|v| v.as_string().unwrap_or_else(|| js::js_string(&v)))
+                .collect()
+        } else {
+            Vec::new()
+        };
         Versions { versions }
     }
 
     /// 1.2, 1.1 and 1.0.
     #[wasm_bindgen(getter = default)]
     pub fn default_versions() -> Versions {
-        Versions::new(vec!["1.2".into(), "1.1".into(), "1.0".into()])
+        Versions {
+            versions: vec!["1.2".into(), "1.1".into(), "1.0".into()],
+        }
     }
 
-    #[wasm_bindgen(getter)]
-    pub fn versions(&self) -> Vec<String> {
-        self.versions.clone()
+    #[wasm_bindgen(getter, unchecked_return_type = "string[]")]
+    pub fn versions(&self) -> js_sys::Array {
+        string_array(self.versions.iter().map(String::as_str))
     }
 
     /// The `accept-version` header value (`"1.2,1.1,1.0"`).
     #[wasm_bindgen(js_name = supportedVersions)]
     pub fn supported_versions(&self) -> String {
-        self.versions.join(",")
+        // Not `join`: its generic code weighs a kilobyte in the module.
+        let mut list = String::new();
+        for (i, v) in self.versions.iter().enumerate() {
+            if i > 0 {
+                list.push(',');
+            }
+            list.push_str(v);
+        }
+        list
     }
 
     /// The WebSocket subprotocols (`["v12.stomp", …]`).
-    #[wasm_bindgen(js_name = protocolVersions)]
-    pub fn protocol_versions(&self) -> Vec<String> {
-        self.versions
-            .iter()
-            .filter_map(|v| crate::frame::Version::parse(v))
-            .map(|v| v.subprotocol().to_owned())
-            .collect()
+    #[wasm_bindgen(js_name = protocolVersions, unchecked_return_type = "string[]")]
+    pub fn protocol_versions(&self) -> js_sys::Array {
+        string_array(
+            self.versions
+                .iter()
+                .filter_map(|v| crate::frame::Version::parse(v))
+                .map(|v| v.subprotocol()),
+        )
     }
 }

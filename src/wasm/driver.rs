@@ -105,7 +105,7 @@ pub(crate) type Acker = Closure<dyn FnMut(JsValue, JsValue, JsValue, bool) -> Re
 
 /// Why a call made from JavaScript could not be done, as a thrown `Error`.
 pub(crate) fn client_error(err: ClientError) -> JsValue {
-    js::error(&err.to_string())
+    js::error(&err.message())
 }
 
 /// An `Error` for a call that arrived while the client was busy in a way it cannot re-enter.
@@ -358,7 +358,9 @@ impl Inner {
             }
             Event::DecodeError(err) => {
                 let f = self.debug_fn()?;
-                Some(Step::Call(f, JsValue::from_str(&err.to_string())))
+                let mut message = String::new();
+                err.write_message(&mut message);
+                Some(Step::Call(f, JsValue::from_str(&message)))
             }
             Event::HeartbeatReceived => call(&cb.on_heartbeat_received, JsValue::UNDEFINED),
             Event::HeartbeatLost => call(&cb.on_heartbeat_lost, JsValue::UNDEFINED),
@@ -526,7 +528,7 @@ fn run_step(shared: &Shared, step: Step) -> Result<(), JsValue> {
             if let Some(log) = raw_log {
                 let text = if binary {
                     let mut t = String::from(">>> [binary frame, ");
-                    t.push_str(&data.len().to_string());
+                    crate::codec::push_decimal(&mut t, data.len() as u64);
                     t.push_str(" bytes]");
                     t
                 } else {

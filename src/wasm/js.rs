@@ -1,5 +1,5 @@
 //! Small helpers over `js_sys::Reflect` for reading property bags, and the few globals the shell
-//! needs (`performance.now`, `String`, `setTimeout`).
+//! needs (`performance.now`, `String`, `setTimeout`, `globalThis`).
 //!
 //! Property bags (config objects, header objects) are read with `Reflect` rather than serde: it
 //! costs a few hundred bytes of Wasm instead of tens of kilobytes, and it works on any object the
@@ -26,6 +26,16 @@ extern "C" {
 
     #[wasm_bindgen(js_name = clearTimeout)]
     pub(crate) fn clear_timeout(id: &JsValue);
+
+    /// `globalThis` (every environment this runs in has it; `js_sys::global()` would probe four
+    /// names, an import each).
+    #[wasm_bindgen(thread_local_v2, js_name = globalThis)]
+    static GLOBAL_THIS: JsValue;
+}
+
+/// The global object.
+pub(crate) fn global() -> JsValue {
+    GLOBAL_THIS.with(JsValue::clone)
 }
 
 /// `obj[key]`, or `undefined` when `obj` is not an object or the getter throws.

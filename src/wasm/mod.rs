@@ -8,11 +8,12 @@
 //! - [`transport`]: any object with the WebSocket interface, its handlers owned and unhooked on
 //!   drop; incoming messages written straight into Wasm memory by `receive.js`, one boundary
 //!   crossing each.
-//! - [`timer`]: the single timer (setTimeout, or an inline Worker that survives background-tab
-//!   throttling).
+//! - [`timer`] (+ `timer.js`): the single timer (setTimeout, or an inline Worker that survives
+//!   background-tab throttling).
 //! - [`frames`] (+ `frame.js`): frames as stompjs `IFrame`/`IMessage` objects, one boundary
 //!   crossing and one string decoding each.
-//! - [`options`]: the settings by their stompjs names; [`types`]: the TypeScript shapes.
+//! - [`options`] (+ `options.js`, which defines them as `Client` properties): the settings by
+//!   their stompjs names; [`types`]: the TypeScript shapes.
 
 mod client;
 mod driver;

@@ -19,7 +19,7 @@ pub(crate) struct OnlineListener {
 
 impl OnlineListener {
     pub(crate) fn register(on_online: impl FnMut() + 'static) -> Option<OnlineListener> {
-        let target = js_sys::global().into();
+        let target = js::global();
         let add = js::as_function(&js::get(&target, "addEventListener"))?;
         let callback = Closure::<dyn FnMut()>::new(on_online);
         add.call2(&target, &JsValue::from_str("online"), callback.as_ref())

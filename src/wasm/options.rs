@@ -1,60 +1,19 @@
 //! Reading and writing the client's settings by their stompjs names.
 //!
 //! One table of names serves three ways in: the `Client` constructor's config object,
-//! `configure(cfg)`, and the per-property getters and setters (generated in `client.rs` from the
-//! same names). Values are checked as they are set, so a wrong type throws where it was written.
+//! `configure(cfg)`, and the per-property getters and setters (defined on `Client.prototype` by
+//! `options.js` from the names of `properties!` in `client.rs`, which also makes [`KEYS`]).
+//! Values are checked as they are set, so a wrong type throws where it was written.
 
 use wasm_bindgen::prelude::*;
 
+use super::client::{Key, KEYS};
 use super::driver::Inner;
 use super::js;
 use super::timer::TickerStrategy;
 use crate::client::{OfflineQueueConfig, ReconnectTimeMode};
 use crate::frame::Version;
 use crate::sockjs::client::TransportKind;
-
-/// Every settable key, in the order `configure` applies them.
-pub(crate) const KEYS: &[&str] = &[
-    "brokerURL",
-    "webSocketFactory",
-    "connectHeaders",
-    "disconnectHeaders",
-    "stompVersions",
-    "connectionTimeout",
-    "reconnectDelay",
-    "maxReconnectDelay",
-    "reconnectTimeMode",
-    "heartbeatIncoming",
-    "heartbeatOutgoing",
-    "heartbeatToleranceMultiplier",
-    "heartbeatStrategy",
-    "splitLargeFrames",
-    "maxWebSocketChunkSize",
-    "forceBinaryWSFrames",
-    "appendMissingNULLonIncoming",
-    "discardWebsocketOnCommFailure",
-    "logRawCommunication",
-    "debug",
-    "beforeConnect",
-    "onConnect",
-    "onDisconnect",
-    "onStompError",
-    "onWebSocketClose",
-    "onWebSocketError",
-    "onUnhandledMessage",
-    "onUnhandledReceipt",
-    "onUnhandledFrame",
-    "onChangeState",
-    "onHeartbeatReceived",
-    "onHeartbeatLost",
-    // stomp-wasm additions
-    "maxReconnectAttempts",
-    "onReconnectGaveUp",
-    "resubscribe",
-    "offlineQueue",
-    "disconnectTimeout",
-    "transports",
-];
 
 fn type_error(key: &str, expected: &str) -> JsValue {
     let mut m = String::from(key);
@@ -140,57 +99,58 @@ fn parse_transports(value: &JsValue) -> Result<Vec<TransportKind>, JsValue> {
 }
 
 impl Inner {
-    /// Sets one option by its stompjs name. Unknown keys are ignored, as stompjs's
-    /// `Object.assign(this, conf)` would store them harmlessly.
-    pub(crate) fn set_option(&mut self, key: &str, value: JsValue) -> Result<(), JsValue> {
+    /// Sets one option (a stompjs config key). `configure` skips keys it does not know, as
+    /// stompjs's `Object.assign(this, conf)` would store them harmlessly.
+    pub(crate) fn set_option(&mut self, key: Key, value: JsValue) -> Result<(), JsValue> {
         let cb = &mut self.callbacks;
+        let name = key.name();
         match key {
-            "webSocketFactory" => cb.web_socket_factory = callback(key, value)?,
-            "debug" => {
-                cb.debug = callback(key, value)?;
+            Key::webSocketFactory => cb.web_socket_factory = callback(name, value)?,
+            Key::debug => {
+                cb.debug = callback(name, value)?;
                 let on = cb.debug.is_function();
                 self.session.config_mut().debug = on;
             }
-            "beforeConnect" => {
-                cb.before_connect = callback(key, value)?;
+            Key::beforeConnect => {
+                cb.before_connect = callback(name, value)?;
                 let on = cb.before_connect.is_function();
                 self.session.config_mut().run_before_connect = on;
             }
-            "onConnect" => cb.on_connect = callback(key, value)?,
-            "onDisconnect" => cb.on_disconnect = callback(key, value)?,
-            "onStompError" => cb.on_stomp_error = callback(key, value)?,
-            "onWebSocketClose" => cb.on_web_socket_close = callback(key, value)?,
-            "onWebSocketError" => cb.on_web_socket_error = callback(key, value)?,
-            "onUnhandledMessage" => cb.on_unhandled_message = callback(key, value)?,
-            "onUnhandledReceipt" => cb.on_unhandled_receipt = callback(key, value)?,
-            "onUnhandledFrame" => cb.on_unhandled_frame = callback(key, value)?,
-            "onChangeState" => cb.on_change_state = callback(key, value)?,
-            "onHeartbeatReceived" => cb.on_heartbeat_received = callback(key, value)?,
-            "onHeartbeatLost" => cb.on_heartbeat_lost = callback(key, value)?,
-            "onReconnectGaveUp" => cb.on_reconnect_gave_up = callback(key, value)?,
-            "connectHeaders" => {
+            Key::onConnect => cb.on_connect = callback(name, value)?,
+            Key::onDisconnect => cb.on_disconnect = callback(name, value)?,
+            Key::onStompError => cb.on_stomp_error = callback(name, value)?,
+            Key::onWebSocketClose => cb.on_web_socket_close = callback(name, value)?,
+            Key::onWebSocketError => cb.on_web_socket_error = callback(name, value)?,
+            Key::onUnhandledMessage => cb.on_unhandled_message = callback(name, value)?,
+            Key::onUnhandledReceipt => cb.on_unhandled_receipt = callback(name, value)?,
+            Key::onUnhandledFrame => cb.on_unhandled_frame = callback(name, value)?,
+            Key::onChangeState => cb.on_change_state = callback(name, value)?,
+            Key::onHeartbeatReceived => cb.on_heartbeat_received = callback(name, value)?,
+            Key::onHeartbeatLost => cb.on_heartbeat_lost = callback(name, value)?,
+            Key::onReconnectGaveUp => cb.on_reconnect_gave_up = callback(name, value)?,
+            Key::connectHeaders => {
                 self.js_config.connect_headers = value;
                 self.sync_js_config();
             }
-            "disconnectHeaders" => {
+            Key::disconnectHeaders => {
                 self.js_config.disconnect_headers = value;
                 self.sync_js_config();
             }
-            "stompVersions" => {
+            Key::stompVersions => {
                 let versions = parse_versions(&value)?;
                 self.session.config_mut().stomp_versions = versions;
                 self.js_config.stomp_versions = value;
             }
-            "logRawCommunication" => self.js_config.log_raw_communication = value.is_truthy(),
-            "transports" => {
+            Key::logRawCommunication => self.js_config.log_raw_communication = value.is_truthy(),
+            Key::transports => {
                 let list = parse_transports(&value)?;
                 self.sockjs_plan.borrow_mut().set_whitelist(list);
             }
-            "heartbeatStrategy" => {
+            Key::heartbeatStrategy => {
                 let s = value.as_string().unwrap_or_default();
                 self.set_strategy(TickerStrategy::parse(&s));
             }
-            "offlineQueue" => {
+            Key::offlineQueue => {
                 let queue = if !value.is_truthy() {
                     None
                 } else {
@@ -212,58 +172,58 @@ impl Inner {
             _ => {
                 let config = self.session.config_mut();
                 match key {
-                    "brokerURL" => {
+                    Key::brokerURL => {
                         config.broker_url = if value.is_undefined() || value.is_null() {
                             String::new()
                         } else {
                             value
                                 .as_string()
-                                .ok_or_else(|| type_error(key, "a string"))?
+                                .ok_or_else(|| type_error(name, "a string"))?
                         }
                     }
-                    "connectionTimeout" => config.connection_timeout = uint(key, &value)?,
-                    "reconnectDelay" => config.reconnect_delay = uint(key, &value)?,
-                    "maxReconnectDelay" => config.max_reconnect_delay = uint(key, &value)?,
-                    "disconnectTimeout" => config.disconnect_timeout = uint(key, &value)?,
-                    "reconnectTimeMode" => {
+                    Key::connectionTimeout => config.connection_timeout = uint(name, &value)?,
+                    Key::reconnectDelay => config.reconnect_delay = uint(name, &value)?,
+                    Key::maxReconnectDelay => config.max_reconnect_delay = uint(name, &value)?,
+                    Key::disconnectTimeout => config.disconnect_timeout = uint(name, &value)?,
+                    Key::reconnectTimeMode => {
                         config.reconnect_time_mode = match value.as_f64() {
                             Some(1.0) => ReconnectTimeMode::Exponential,
                             Some(0.0) => ReconnectTimeMode::Linear,
                             _ => {
                                 return Err(type_error(
-                                    key,
+                                    name,
                                     "ReconnectionTimeMode.LINEAR or .EXPONENTIAL",
                                 ))
                             }
                         }
                     }
-                    "heartbeatIncoming" => config.heartbeat_incoming = uint(key, &value)?,
-                    "heartbeatOutgoing" => config.heartbeat_outgoing = uint(key, &value)?,
-                    "heartbeatToleranceMultiplier" => {
+                    Key::heartbeatIncoming => config.heartbeat_incoming = uint(name, &value)?,
+                    Key::heartbeatOutgoing => config.heartbeat_outgoing = uint(name, &value)?,
+                    Key::heartbeatToleranceMultiplier => {
                         config.heartbeat_tolerance_multiplier = match value.as_f64() {
                             Some(m) if m >= 1.0 && m.is_finite() => m,
-                            _ => return Err(type_error(key, "a number >= 1")),
+                            _ => return Err(type_error(name, "a number >= 1")),
                         }
                     }
-                    "splitLargeFrames" => config.split_large_frames = value.is_truthy(),
-                    "maxWebSocketChunkSize" => {
-                        config.max_web_socket_chunk_size = uint(key, &value)?.max(1) as usize
+                    Key::splitLargeFrames => config.split_large_frames = value.is_truthy(),
+                    Key::maxWebSocketChunkSize => {
+                        config.max_web_socket_chunk_size = uint(name, &value)?.max(1) as usize
                     }
-                    "forceBinaryWSFrames" => config.force_binary_ws_frames = value.is_truthy(),
-                    "appendMissingNULLonIncoming" => {
+                    Key::forceBinaryWSFrames => config.force_binary_ws_frames = value.is_truthy(),
+                    Key::appendMissingNULLonIncoming => {
                         config.append_missing_nul_on_incoming = value.is_truthy()
                     }
-                    "discardWebsocketOnCommFailure" => {
+                    Key::discardWebsocketOnCommFailure => {
                         config.discard_websocket_on_comm_failure = value.is_truthy()
                     }
-                    "maxReconnectAttempts" => {
+                    Key::maxReconnectAttempts => {
                         config.max_reconnect_attempts = if value.is_undefined() || value.is_null() {
                             None
                         } else {
-                            Some(uint(key, &value)?)
+                            Some(uint(name, &value)?)
                         }
                     }
-                    "resubscribe" => config.resubscribe = value.is_truthy(),
+                    Key::resubscribe => config.resubscribe = value.is_truthy(),
                     _ => {}
                 }
             }
@@ -271,48 +231,50 @@ impl Inner {
         Ok(())
     }
 
-    /// Reads one option by its stompjs name.
-    pub(crate) fn get_option(&self, key: &str) -> JsValue {
+    /// Reads one option.
+    pub(crate) fn get_option(&self, key: Key) -> JsValue {
         let cb = &self.callbacks;
         let config = self.session.config();
         let num = |n: u32| JsValue::from_f64(f64::from(n));
         match key {
-            "brokerURL" if config.broker_url.is_empty() => JsValue::UNDEFINED,
-            "brokerURL" => JsValue::from_str(&config.broker_url),
-            "webSocketFactory" => cb.web_socket_factory.clone(),
-            "connectHeaders" => self.js_config.connect_headers.clone(),
-            "disconnectHeaders" => self.js_config.disconnect_headers.clone(),
-            "stompVersions" => self.js_config.stomp_versions.clone(),
-            "connectionTimeout" => num(config.connection_timeout),
-            "reconnectDelay" => num(config.reconnect_delay),
-            "maxReconnectDelay" => num(config.max_reconnect_delay),
-            "disconnectTimeout" => num(config.disconnect_timeout),
-            "reconnectTimeMode" => num(match config.reconnect_time_mode {
+            Key::brokerURL if config.broker_url.is_empty() => JsValue::UNDEFINED,
+            Key::brokerURL => JsValue::from_str(&config.broker_url),
+            Key::webSocketFactory => cb.web_socket_factory.clone(),
+            Key::connectHeaders => self.js_config.connect_headers.clone(),
+            Key::disconnectHeaders => self.js_config.disconnect_headers.clone(),
+            Key::stompVersions => self.js_config.stomp_versions.clone(),
+            Key::connectionTimeout => num(config.connection_timeout),
+            Key::reconnectDelay => num(config.reconnect_delay),
+            Key::maxReconnectDelay => num(config.max_reconnect_delay),
+            Key::disconnectTimeout => num(config.disconnect_timeout),
+            Key::reconnectTimeMode => num(match config.reconnect_time_mode {
                 ReconnectTimeMode::Linear => 0,
                 ReconnectTimeMode::Exponential => 1,
             }),
-            "heartbeatIncoming" => num(config.heartbeat_incoming),
-            "heartbeatOutgoing" => num(config.heartbeat_outgoing),
-            "heartbeatToleranceMultiplier" => {
+            Key::heartbeatIncoming => num(config.heartbeat_incoming),
+            Key::heartbeatOutgoing => num(config.heartbeat_outgoing),
+            Key::heartbeatToleranceMultiplier => {
                 JsValue::from_f64(config.heartbeat_tolerance_multiplier)
             }
-            "heartbeatStrategy" => JsValue::from_str(self.strategy.as_str()),
-            "splitLargeFrames" => JsValue::from_bool(config.split_large_frames),
-            "maxWebSocketChunkSize" => JsValue::from_f64(config.max_web_socket_chunk_size as f64),
-            "forceBinaryWSFrames" => JsValue::from_bool(config.force_binary_ws_frames),
-            "appendMissingNULLonIncoming" => {
+            Key::heartbeatStrategy => JsValue::from_str(self.strategy.as_str()),
+            Key::splitLargeFrames => JsValue::from_bool(config.split_large_frames),
+            Key::maxWebSocketChunkSize => {
+                JsValue::from_f64(config.max_web_socket_chunk_size as f64)
+            }
+            Key::forceBinaryWSFrames => JsValue::from_bool(config.force_binary_ws_frames),
+            Key::appendMissingNULLonIncoming => {
                 JsValue::from_bool(config.append_missing_nul_on_incoming)
             }
-            "discardWebsocketOnCommFailure" => {
+            Key::discardWebsocketOnCommFailure => {
                 JsValue::from_bool(config.discard_websocket_on_comm_failure)
             }
-            "logRawCommunication" => JsValue::from_bool(self.js_config.log_raw_communication),
-            "maxReconnectAttempts" => config
+            Key::logRawCommunication => JsValue::from_bool(self.js_config.log_raw_communication),
+            Key::maxReconnectAttempts => config
                 .max_reconnect_attempts
                 .map_or(JsValue::UNDEFINED, num),
-            "resubscribe" => JsValue::from_bool(config.resubscribe),
-            "offlineQueue" => self.js_config.offline_queue.clone(),
-            "transports" => self
+            Key::resubscribe => JsValue::from_bool(config.resubscribe),
+            Key::offlineQueue => self.js_config.offline_queue.clone(),
+            Key::transports => self
                 .sockjs_plan
                 .borrow()
                 .whitelist()
@@ -320,21 +282,20 @@ impl Inner {
                 .map(|k| JsValue::from_str(k.name()))
                 .collect::<js_sys::Array>()
                 .into(),
-            "debug" => cb.debug.clone(),
-            "beforeConnect" => cb.before_connect.clone(),
-            "onConnect" => cb.on_connect.clone(),
-            "onDisconnect" => cb.on_disconnect.clone(),
-            "onStompError" => cb.on_stomp_error.clone(),
-            "onWebSocketClose" => cb.on_web_socket_close.clone(),
-            "onWebSocketError" => cb.on_web_socket_error.clone(),
-            "onUnhandledMessage" => cb.on_unhandled_message.clone(),
-            "onUnhandledReceipt" => cb.on_unhandled_receipt.clone(),
-            "onUnhandledFrame" => cb.on_unhandled_frame.clone(),
-            "onChangeState" => cb.on_change_state.clone(),
-            "onHeartbeatReceived" => cb.on_heartbeat_received.clone(),
-            "onHeartbeatLost" => cb.on_heartbeat_lost.clone(),
-            "onReconnectGaveUp" => cb.on_reconnect_gave_up.clone(),
-            _ => JsValue::UNDEFINED,
+            Key::debug => cb.debug.clone(),
+            Key::beforeConnect => cb.before_connect.clone(),
+            Key::onConnect => cb.on_connect.clone(),
+            Key::onDisconnect => cb.on_disconnect.clone(),
+            Key::onStompError => cb.on_stomp_error.clone(),
+            Key::onWebSocketClose => cb.on_web_socket_close.clone(),
+            Key::onWebSocketError => cb.on_web_socket_error.clone(),
+            Key::onUnhandledMessage => cb.on_unhandled_message.clone(),
+            Key::onUnhandledReceipt => cb.on_unhandled_receipt.clone(),
+            Key::onUnhandledFrame => cb.on_unhandled_frame.clone(),
+            Key::onChangeState => cb.on_change_state.clone(),
+            Key::onHeartbeatReceived => cb.on_heartbeat_received.clone(),
+            Key::onHeartbeatLost => cb.on_heartbeat_lost.clone(),
+            Key::onReconnectGaveUp => cb.on_reconnect_gave_up.clone(),
         }
     }
 
@@ -346,9 +307,9 @@ impl Inner {
         if !config.is_object() {
             return Err(js::error("configure() takes an object"));
         }
-        for key in KEYS {
-            if js::has(config, key) {
-                self.set_option(key, js::get(config, key))?;
+        for (key, name) in Key::ALL.iter().zip(KEYS) {
+            if js::has(config, name) {
+                self.set_option(*key, js::get(config, name))?;
             }
         }
         Ok(())
@@ -356,9 +317,9 @@ impl Inner {
 }
 
 /// A prefix unique to this page load for offline-queue ids: `crypto.randomUUID()` when there is
-/// one, else the clock.
+/// one (secure contexts), else 53 random bits (`Math.random`, already imported for SockJS).
 fn offline_id_prefix() -> String {
-    let crypto = js::get(&js_sys::global(), "crypto");
+    let crypto = js::get(&js::global(), "crypto");
     let uuid = js::get(&crypto, "randomUUID");
     if let Some(f) = js::as_function(&uuid) {
         if let Some(s) = f.call0(&crypto).ok().and_then(|v| v.as_string()) {
@@ -366,6 +327,7 @@ fn offline_id_prefix() -> String {
         }
     }
     let mut s = String::from("t");
-    s.push_str(&(js_sys::Date::now() as u64).to_string());
+    let random = js_sys::Math::random() * 9_007_199_254_740_991.0;
+    crate::codec::push_decimal(&mut s, random as u64);
     s
 }

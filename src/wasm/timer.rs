@@ -8,7 +8,8 @@
 //!   `setTimeout` and posts a message back when it fires. Browsers throttle timers of background
 //!   tabs (to once a minute after a while) but not workers' timers nor message delivery, so
 //!   heart-beats keep flowing and the server does not drop a hidden tab. Falls back to
-//!   `setTimeout` where `Worker`/`Blob`/`URL` are missing (node).
+//!   `setTimeout` where `Worker`/`Blob`/`URL` are missing (node). The Worker is made and driven
+//!   by `timer.js` (three imports instead of one per Blob/URL/Worker call).
 //!
 //! Re-arming is lazy: when a deadline moves *later* (each received frame pushes the heart-beat
 //! deadline), the armed timer is left alone; it fires early, the session finds nothing due, and
@@ -18,9 +19,23 @@ use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Blob, BlobPropertyBag, Url, Worker};
 
 use super::js;
+
+#[wasm_bindgen(module = "/src/wasm/timer.js")]
+extern "C" {
+    /// A Worker calling `fire` when its timeout runs out; `undefined` where there is none.
+    #[wasm_bindgen(js_name = startWorker)]
+    fn start_worker(fire: &JsValue) -> JsValue;
+
+    /// Arms the worker's timeout (`ms < 0` disarms it).
+    #[wasm_bindgen(js_name = armWorker)]
+    fn arm_worker(worker: &JsValue, ms: f64);
+
+    /// Unhooks and terminates the worker, and frees its Blob URL.
+    #[wasm_bindgen(js_name = stopWorker)]
+    fn stop_worker(worker: &JsValue);
+}
 
 /// How the timer runs (stompjs's `heartbeatStrategy`: `"interval"` or `"worker"`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -47,18 +62,13 @@ impl TickerStrategy {
     }
 }
 
-/// The worker's whole program: one timeout, re-armed by each message (`-1` cancels).
-const WORKER_SOURCE: &str =
-    "let t;onmessage=e=>{clearTimeout(t);if(e.data>=0)t=setTimeout(()=>postMessage(0),e.data)}";
-
 enum Backend {
     Timeout {
         handle: Option<JsValue>,
         callback: Closure<dyn FnMut()>,
     },
     Worker {
-        worker: Worker,
-        url: String,
+        worker: JsValue,
         _on_message: Closure<dyn FnMut(JsValue)>,
     },
 }
@@ -117,9 +127,7 @@ impl Timer {
                     Backend::Timeout { handle, callback } => {
                         *handle = Some(js::set_timeout(callback.as_ref().unchecked_ref(), delay));
                     }
-                    Backend::Worker { worker, .. } => {
-                        let _ = worker.post_message(&JsValue::from_f64(delay));
-                    }
+                    Backend::Worker { worker, .. } => arm_worker(worker, delay),
                 }
                 self.armed = Some(d);
             }
@@ -134,9 +142,7 @@ impl Timer {
                     js::clear_timeout(&h);
                 }
             }
-            Backend::Worker { worker, .. } => {
-                let _ = worker.post_message(&JsValue::from_f64(-1.0));
-            }
+            Backend::Worker { worker, .. } => arm_worker(worker, -1.0),
         }
     }
 }
@@ -144,37 +150,21 @@ impl Timer {
 impl Drop for Timer {
     fn drop(&mut self) {
         self.cancel();
-        if let Backend::Worker { worker, url, .. } = &self.backend {
-            worker.set_onmessage(None);
-            worker.terminate();
-            let _ = Url::revoke_object_url(url);
+        if let Backend::Worker { worker, .. } = &self.backend {
+            stop_worker(worker);
         }
     }
 }
 
 /// The inline Worker, or `None` where the platform has no Worker/Blob/URL.
 fn worker_backend(fire: Rc<dyn Fn()>) -> Option<Backend> {
-    let global = js_sys::global();
-    if !js::has(&global, "Worker") || !js::has(&global, "Blob") || !js::has(&global, "URL") {
+    let on_message = Closure::<dyn FnMut(JsValue)>::new(move |_ev: JsValue| fire());
+    let worker = start_worker(on_message.as_ref());
+    if worker.is_undefined() {
         return None;
     }
-    let parts = js_sys::Array::of1(&JsValue::from_str(WORKER_SOURCE));
-    let options = BlobPropertyBag::new();
-    options.set_type("application/javascript");
-    let blob = Blob::new_with_str_sequence_and_options(&parts, &options).ok()?;
-    let url = Url::create_object_url_with_blob(&blob).ok()?;
-    let worker = match Worker::new(&url) {
-        Ok(w) => w,
-        Err(_) => {
-            let _ = Url::revoke_object_url(&url);
-            return None;
-        }
-    };
-    let on_message = Closure::<dyn FnMut(JsValue)>::new(move |_ev: JsValue| fire());
-    worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     Some(Backend::Worker {
         worker,
-        url,
         _on_message: on_message,
     })
 }

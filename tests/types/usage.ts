@@ -30,3 +30,15 @@ client.ack('id', 'sub');
 client.watchForReceipt('r', (f) => f.headers['receipt-id']);
 client.debug = (msg: string) => {};
 client.onWebSocketClose = (evt) => {};
+// Config keys as typed properties (declared by an interface merged into the Client class).
+client.reconnectDelay = 0;
+client.onConnect = (frame: IFrame) => {};
+client.brokerURL = undefined;
+client.heartbeatStrategy = 'interval';
+client.transports = ['websocket', 'xhr-polling'];
+client.maxReconnectAttempts = undefined;
+client.offlineQueue = { maxBytes: 1024 };
+client.reconnectTimeMode = ReconnectionTimeMode.LINEAR;
+const delay: number = client.reconnectDelay;
+const url: string | undefined = client.brokerURL;
+const headers: { [key: string]: string } = client.connectHeaders;

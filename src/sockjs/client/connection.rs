@@ -98,10 +98,20 @@ pub enum ConnEvent {
 /// Why [`SockJsConnection::send`] refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SendError {
-    #[error("the SockJS connection is not open")]
+    #[error("{}", self.message())]
     NotOpen,
-    #[error(transparent)]
+    #[error("{}", self.message())]
     Encoding(#[from] stomp::OutgoingError),
+}
+
+impl SendError {
+    /// The message (what `Display` prints), for callers that avoid `core::fmt`.
+    pub fn message(&self) -> &str {
+        match self {
+            SendError::NotOpen => "the SockJS connection is not open",
+            SendError::Encoding(e) => e.message(),
+        }
+    }
 }
 
 /// A transport being tried.
@@ -360,7 +370,7 @@ impl SockJsConnection {
                 }
             }
         }
-        let rest = &buffered[offset..];
+        let rest = buffered.get(offset..).unwrap_or_default();
         match &mut self.state {
             State::Trying { attempts, .. } => {
                 if let Some(a) = attempts.iter_mut().find(|a| a.channel == channel) {
@@ -536,7 +546,7 @@ impl SockJsConnection {
             Ok(f) => f,
             Err(err) => {
                 let mut reason = String::from("Broken SockJS framing: ");
-                reason.push_str(&err.to_string());
+                err.write_message(&mut reason);
                 return match self.state {
                     State::Trying { .. } => self.attempt_failed(now, channel, "broken framing"),
                     _ => self.close_with(1002, &reason),

@@ -38,8 +38,10 @@ pub fn parse_info(body: &str) -> Result<Info, InfoError> {
             b'"' => {
                 let end = string_end(bytes, i).ok_or(InfoError)?;
                 if depth == 0 {
-                    let key = json::decode_string(&text[i..=end]).map_err(|_| InfoError)?;
-                    let rest = text[end + 1..].trim_start();
+                    // `get`: quotes are char boundaries, and no str-slicing panic path is linked.
+                    let key = text.get(i..=end).ok_or(InfoError)?;
+                    let key = json::decode_string(key).map_err(|_| InfoError)?;
+                    let rest = text.get(end + 1..).unwrap_or_default().trim_start();
                     if let Some(value) = rest.strip_prefix(':') {
                         let value = value.trim_start();
                         let flag = if value.starts_with("true") {

@@ -12,9 +12,24 @@ use crate::codec::{Decoded, Decoder, Encoder, Limits};
 use crate::sockjs::binary::{self, BASE64, TRANSFER_ENCODING_HEADER};
 
 /// Outgoing bytes that are neither UTF-8 nor whole STOMP frames (cannot be carried by SockJS).
+/// Holds its whole message, built without `core::fmt` (the browser build throws it).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("a binary STOMP frame could not be prepared for SockJS: {0}")]
+#[error("{0}")]
 pub struct OutgoingError(String);
+
+impl OutgoingError {
+    /// "a binary STOMP frame could not be prepared for SockJS: " and what `why` appends.
+    fn new(why: impl FnOnce(&mut String)) -> OutgoingError {
+        let mut message = String::from("a binary STOMP frame could not be prepared for SockJS: ");
+        why(&mut message);
+        OutgoingError(message)
+    }
+
+    /// The message.
+    pub fn message(&self) -> &str {
+        &self.0
+    }
+}
 
 /// Decoder limits for re-encoding: the session already bounded what it sends and what the
 /// transport accepted, so the frame size is the only cap.
@@ -44,13 +59,14 @@ pub fn outgoing_text(data: &[u8]) -> Result<String, OutgoingError> {
             }
             Ok(Some(Decoded::Heartbeat)) => out.extend_from_slice(b"\n"),
             Ok(None) => break,
-            Err(err) => return Err(OutgoingError(err.to_string())),
+            Err(err) => return Err(OutgoingError::new(|m| err.write_message(m))),
         }
     }
     if decoder.buffered() > 0 {
-        return Err(OutgoingError("an incomplete frame".into()));
+        return Err(OutgoingError::new(|m| m.push_str("an incomplete frame")));
     }
-    String::from_utf8(out.to_vec()).map_err(|_| OutgoingError("headers are not UTF-8".into()))
+    String::from_utf8(out.to_vec())
+        .map_err(|_| OutgoingError::new(|m| m.push_str("headers are not UTF-8")))
 }
 
 /// The STOMP bytes of one incoming SockJS message. Only a message whose header block announces
@@ -82,10 +98,13 @@ pub fn incoming_bytes(message: String) -> Vec<u8> {
 /// Whether a header line `content-transfer-encoding:base64` appears in a header block of the
 /// message (cheap scan; the decode that follows is the real check).
 fn announces_base64(message: &str) -> bool {
-    let mut needle = String::with_capacity(TRANSFER_ENCODING_HEADER.len() + BASE64.len() + 2);
-    needle.push('\n');
-    needle.push_str(TRANSFER_ENCODING_HEADER);
-    needle.push(':');
-    needle.push_str(BASE64);
-    message.contains(needle.as_str())
+    // Line by line with memchr rather than `str::contains`, whose substring searcher weighs
+    // more than a kilobyte in the Wasm build.
+    let bytes = message.as_bytes();
+    memchr::memchr_iter(b'\n', bytes).any(|nl| {
+        bytes[nl + 1..]
+            .strip_prefix(TRANSFER_ENCODING_HEADER.as_bytes())
+            .and_then(|rest| rest.strip_prefix(b":"))
+            .is_some_and(|rest| rest.starts_with(BASE64.as_bytes()))
+    })
 }

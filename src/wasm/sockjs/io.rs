@@ -285,7 +285,7 @@ struct StreamState {
 
 /// `new Ctor(...args)` for a global constructor, if the browser has it.
 fn construct(name: &str, args: &[JsValue]) -> Option<JsValue> {
-    let ctor: js_sys::Function = js::as_function(&js::get(&js_sys::global(), name))?;
+    let ctor: js_sys::Function = js::as_function(&js::get(&js::global(), name))?;
     let list: js_sys::Array = args.iter().collect();
     js_sys::Reflect::construct(&ctor, &list).ok()
 }
@@ -300,7 +300,7 @@ fn call(obj: &JsValue, method: &str, args: &[JsValue]) -> Result<JsValue, JsValu
 impl FetchStream {
     /// Whether this browser can stream a fetch body (else the XHR path is used).
     pub(super) fn supported() -> bool {
-        let global = js_sys::global();
+        let global = js::global();
         js::get(&global, "fetch").is_function()
             && js::get(&global, "AbortController").is_function()
             && js::get(&global, "TextDecoder").is_function()
@@ -327,7 +327,7 @@ impl FetchStream {
         };
         js::set(&init, "credentials", &JsValue::from_str(mode));
         let promise = call(
-            &js_sys::global(),
+            &js::global(),
             "fetch",
             &[JsValue::from_str(url), init.into()],
         )?;

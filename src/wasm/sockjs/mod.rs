@@ -123,7 +123,7 @@ impl SockJsHandle {
     /// Sends one STOMP transport message.
     pub(crate) fn send(&self, data: &[u8]) -> Result<(), JsValue> {
         let result = match self.0.core.try_borrow_mut() {
-            Ok(mut core) => core.send(data).map_err(|e| js::error(&e.to_string())),
+            Ok(mut core) => core.send(data).map_err(|e| js::error(e.message())),
             Err(_) => Err(js::error("SockJS connection busy")),
         };
         self.0.pump();

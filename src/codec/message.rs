@@ -1,0 +1,118 @@
+//! [`DecodeError`] messages written without `core::fmt`.
+//!
+//! The browser client reports decode errors (its debug log, SockJS send errors) with
+//! [`DecodeError::write_message`], so the Wasm build leaves out `format!` and the `{:?}` quoting
+//! of strings. The text is the one `Display` gives; the tests below hold the two together.
+
+use super::decimal::push_decimal;
+use super::DecodeError;
+
+impl DecodeError {
+    /// Appends the message (what `to_string()` gives) to `out`.
+    pub fn write_message(&self, out: &mut String) {
+        let (text, quoted, number, after) = match self {
+            DecodeError::UnknownCommand(s) => ("unknown command ", Some(s), None, ""),
+            DecodeError::MalformedHeader(s) => ("header line without a colon: ", Some(s), None, ""),
+            DecodeError::TooManyHeaders { limit } => {
+                ("frame has more than ", None, Some(limit), " headers")
+            }
+            DecodeError::HeaderLineTooLong { limit } => {
+                ("header line longer than ", None, Some(limit), " bytes")
+            }
+            DecodeError::FrameTooLarge { limit } => {
+                ("frame larger than ", None, Some(limit), " bytes")
+            }
+            DecodeError::BodyTooLarge { limit } => {
+                ("body larger than ", None, Some(limit), " bytes")
+            }
+            DecodeError::InvalidContentLength(s) => ("invalid content-length ", Some(s), None, ""),
+            DecodeError::MissingNul(n) => (
+                "frame body of content-length ",
+                None,
+                Some(n),
+                " is not followed by a NUL byte",
+            ),
+            DecodeError::InvalidUtf8 => ("header is not valid UTF-8", None, None, ""),
+            DecodeError::UndefinedEscape(e) => return e.write_message(out),
+        };
+        out.push_str(text);
+        if let Some(s) = quoted {
+            push_quoted(s, out);
+        }
+        if let Some(n) = number {
+            push_decimal(out, *n as u64);
+        }
+        out.push_str(after);
+    }
+}
+
+/// `s` in double quotes, escaped as Rust's `{:?}` does for ASCII (`\"`, `\\`, `\n`, `\u{1b}`, …);
+/// other characters as themselves.
+fn push_quoted(s: &str, out: &mut String) {
+    out.push('"');
+    for c in s.chars() {
+        push_escaped(c, '"', out);
+    }
+    out.push('"');
+}
+
+/// One character as inside Rust's `{:?}` quotes (`quote` is the quote character in use).
+pub(crate) fn push_escaped(c: char, quote: char, out: &mut String) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    match c {
+        '\0' => out.push_str("\\0"),
+        '\t' => out.push_str("\\t"),
+        '\r' => out.push_str("\\r"),
+        '\n' => out.push_str("\\n"),
+        '\\' => out.push_str("\\\\"),
+        c if c == quote => {
+            out.push('\\');
+            out.push(c);
+        }
+        c if c.is_ascii_control() => {
+            out.push_str("\\u{");
+            if c as u32 >= 0x10 {
+                out.push(char::from(HEX[(c as usize) >> 4]));
+            }
+            out.push(char::from(HEX[(c as usize) & 0xf]));
+            out.push('}');
+        }
+        c => out.push(c),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codec::escape::UndefinedEscape;
+
+    fn message(e: &DecodeError) -> String {
+        let mut s = String::new();
+        e.write_message(&mut s);
+        s
+    }
+
+    #[test]
+    fn every_message_is_the_display_text() {
+        let ascii: String = (0u8..128).map(char::from).collect();
+        let errors = [
+            DecodeError::UnknownCommand("HELLO".into()),
+            DecodeError::UnknownCommand(ascii.clone()),
+            DecodeError::UnknownCommand("é€ 😀".into()),
+            DecodeError::MalformedHeader(ascii.clone()),
+            DecodeError::TooManyHeaders { limit: 128 },
+            DecodeError::HeaderLineTooLong { limit: 8192 },
+            DecodeError::FrameTooLarge { limit: 1 << 20 },
+            DecodeError::BodyTooLarge { limit: 0 },
+            DecodeError::InvalidContentLength("12a\"\\".into()),
+            DecodeError::MissingNul(42),
+            DecodeError::InvalidUtf8,
+            DecodeError::UndefinedEscape(UndefinedEscape(Some('t'))),
+            DecodeError::UndefinedEscape(UndefinedEscape(Some('\''))),
+            DecodeError::UndefinedEscape(UndefinedEscape(None)),
+        ];
+        for e in &errors {
+            assert_eq!(message(e), e.to_string());
+        }
+    }
+}
