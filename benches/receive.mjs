@@ -105,13 +105,21 @@ if (!only) {
   // Each client in its own process, so neither pays for the other's garbage. BENCH_ROUNDS
   // rounds (default 3) alternate the two clients, so both see the same share of a shared
   // machine's load; each ratio is taken within one round, and the median round is reported.
+  //
+  // Both run with `--no-wasm-dynamic-tiering` (BENCH_NODE_FLAGS to change): V8 then compiles
+  // Wasm with its optimizing tier up front, as it does lazily once code is hot. Without it, when
+  // the hot functions move up during a measured run varies from process to process (the same
+  // build measured 245k–384k frames/s in one sitting). The flag does nothing to JavaScript, so
+  // stompjs runs as before.
   const { execFileSync } = await import('node:child_process');
+  const nodeFlags = (process.env.BENCH_NODE_FLAGS ?? '--no-wasm-dynamic-tiering').split(' ').filter(Boolean);
+  console.log(`node flags: ${nodeFlags.join(' ') || '(none)'}`);
   const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
   const ratios = { text: [], arraybuffer: [] };
   for (let round = 1; round <= rounds; round += 1) {
     const rates = {};
     for (const kind of ['ours', 'stompjs']) {
-      const out = execFileSync(process.execPath, [new URL(import.meta.url).pathname, ...process.argv.slice(2)], {
+      const out = execFileSync(process.execPath, [...nodeFlags, new URL(import.meta.url).pathname, ...process.argv.slice(2)], {
         env: { ...process.env, BENCH_ONLY: kind },
         encoding: 'utf8',
       });
