@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PWD/tools/node_modules/.bin:$PATH"
 export CARGO_TERM_COLOR=never
 
-ALL_STAGES=(fmt clippy native wasm-build browser interop relay browser-rabbitmq sockjs-interop pkg e2e consumer)
+ALL_STAGES=(fmt clippy native wasm-build browser interop relay browser-rabbitmq sockjs-interop pkg types e2e consumer)
 STAGES=("${@:-${ALL_STAGES[@]}}")
 
 log_dir=$(mktemp -d)
@@ -60,6 +60,8 @@ run_stage() {
     sockjs-interop) stage sockjs-interop bash -c 'cargo build -q -p stomp-server && node --test tests/interop/sockjs.mjs' ;;
     # The package is built once; the end-to-end and consumer tests use that build.
     pkg) stage pkg bash scripts/build-pkg.sh ;;
+    # The package's TypeScript declarations against stompjs-style code (and misuses they refuse).
+    types) stage types bash scripts/test-types.sh ;;
     e2e) stage e2e env SKIP_PKG_BUILD=1 bash scripts/test-e2e.sh ;;
     consumer) stage consumer env SKIP_PKG_BUILD=1 bash scripts/test-consumer.sh ;;
     *) echo "unknown stage $1 (stages: ${ALL_STAGES[*]})"; failed+=("$1") ;;

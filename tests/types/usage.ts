@@ -1,6 +1,6 @@
-// Type-checks the generated .d.ts against stompjs-style code (not run by cargo):
-//   scripts/size.sh   (or wasm-pack build --target web into pkg/), then
-//   npx -p typescript@5 tsc --noEmit --strict --lib esnext,dom tests/types/usage.ts
+// Type-checks the package's .d.ts against stompjs-style code: `bash scripts/test-types.sh`
+// (stage `types` of scripts/test.sh, after `pkg` built pkg/). Each `@ts-expect-error` line is
+// a misuse the types must refuse: the check fails if one of them compiles.
 import { Client, Stomp, ActivationState, ReconnectionTimeMode, Versions, TickerStrategy, IMessage, IFrame } from '../../pkg/stomp_wasm';
 const client = new Client({
   brokerURL: 'ws://localhost/ws',
@@ -42,3 +42,14 @@ client.reconnectTimeMode = ReconnectionTimeMode.LINEAR;
 const delay: number = client.reconnectDelay;
 const url: string | undefined = client.brokerURL;
 const headers: { [key: string]: string } = client.connectHeaders;
+// Misuses the types must refuse.
+// @ts-expect-error a delay is a number
+client.reconnectDelay = 'soon';
+// @ts-expect-error publish needs a destination
+client.publish({ body: 'x' });
+// @ts-expect-error subscribe's callback takes a message, not a number
+client.subscribe('/topic/x', (n: number) => {});
+// @ts-expect-error connected is read-only
+client.connected = true;
+// @ts-expect-error not a SockJS transport name
+client.transports = ['carrier-pigeon'];
