@@ -562,6 +562,28 @@ async fn reconnects_and_resubscribes_after_a_dropped_connection() {
     shut(&client).await;
 }
 
+/// An `onConnect` that subscribes `on_message` to `destination` on every connect, as stompjs code
+/// does, then records the CONNECTED frame as "onConnect".
+fn subscribing_on_connect(
+    client: &std::rc::Rc<Client>,
+    rec: &Recorder,
+    destination: &str,
+    on_message: JsValue,
+) -> JsValue {
+    let weak = std::rc::Rc::downgrade(client);
+    let (destination, record) = (destination.to_owned(), rec.callback("onConnect"));
+    Closure::<dyn FnMut(JsValue)>::new(move |frame: JsValue| {
+        if let Some(client) = weak.upgrade() {
+            client
+                .subscribe(s(&destination), on_message.clone(), None, None)
+                .unwrap();
+        }
+        let record: &js_sys::Function = record.unchecked_ref();
+        record.call1(&JsValue::NULL, &frame).unwrap();
+    })
+    .into_js_value()
+}
+
 #[wasm_bindgen_test]
 async fn subscriptions_made_in_on_connect_are_not_doubled_after_a_reconnect() {
     // stompjs-style code subscribes in onConnect, on every connect. The client restores
@@ -570,21 +592,14 @@ async fn subscriptions_made_in_on_connect_are_not_doubled_after_a_reconnect() {
     let client =
         std::rc::Rc::new(Client::new(Some(config(&rec, &[("reconnectDelay", n(50.0))]))).unwrap());
     let dest = topic("web-on-connect");
-    let on_connect = {
-        let weak = std::rc::Rc::downgrade(&client);
-        let (dest, on_msg, record) = (dest.clone(), rec.callback("msg"), rec.callback("onConnect"));
-        Closure::<dyn FnMut(JsValue)>::new(move |frame: JsValue| {
-            if let Some(client) = weak.upgrade() {
-                client
-                    .subscribe(s(&dest), on_msg.clone(), None, None)
-                    .unwrap();
-            }
-            let record: &js_sys::Function = record.unchecked_ref();
-            record.call1(&JsValue::NULL, &frame).unwrap();
-        })
-        .into_js_value()
-    };
-    client.set_on_connect(on_connect).unwrap();
+    client
+        .set_on_connect(subscribing_on_connect(
+            &client,
+            &rec,
+            &dest,
+            rec.callback("msg"),
+        ))
+        .unwrap();
     client.activate().unwrap();
     rec.wait("onConnect", 1).await;
     client.force_disconnect().unwrap();
@@ -762,22 +777,15 @@ async fn messages_arriving_from_inside_a_callback_wait_their_turn() {
         })
         .into_js_value()
     };
-    let on_connect = {
-        let weak = std::rc::Rc::downgrade(&client);
-        let record = rec.callback("onConnect");
-        Closure::<dyn FnMut(JsValue)>::new(move |frame: JsValue| {
-            if let Some(client) = weak.upgrade() {
-                // Its MESSAGE arrives while CONNECTED is still being handled.
-                client
-                    .subscribe(s("/topic/echo"), on_message.clone(), None, None)
-                    .unwrap();
-            }
-            let record: &js_sys::Function = record.unchecked_ref();
-            record.call1(&JsValue::NULL, &frame).unwrap();
-        })
-        .into_js_value()
-    };
-    client.set_on_connect(on_connect).unwrap();
+    // The subscription's first MESSAGE arrives while CONNECTED is still being handled.
+    client
+        .set_on_connect(subscribing_on_connect(
+            &client,
+            &rec,
+            "/topic/echo",
+            on_message,
+        ))
+        .unwrap();
     client.activate().unwrap();
     rec.wait("msg", 2).await;
     client
