@@ -131,26 +131,33 @@ async fn text_messages_round_trip_with_headers() {
     shut(&client).await;
 }
 
+/// Connects, subscribes to a fresh topic named after `name`, publishes one message there with
+/// `fields` besides its destination, and returns the client, the topic and the MESSAGE delivered.
+async fn publish_one(name: &str, fields: &[(&str, JsValue)]) -> (Client, String, JsValue) {
+    let rec = Recorder::default();
+    let client = connected(&rec, &[]).await;
+    let dest = topic(name);
+    client
+        .subscribe(s(&dest), rec.callback("msg"), None, None)
+        .unwrap();
+    let mut message = vec![("destination", s(&dest))];
+    message.extend(fields.iter().cloned());
+    client.publish(obj(&message)).unwrap();
+    rec.wait("msg", 1).await;
+    let msg = rec.nth("msg", 0);
+    (client, dest, msg)
+}
+
 /// Non-ASCII headers move where the body starts in the decoded text (characters of two, three and
 /// four UTF-8 bytes, the last a UTF-16 surrogate pair): body, headers and bytes must all line up.
 #[wasm_bindgen_test]
 async fn non_ascii_headers_and_bodies_keep_their_boundaries() {
-    let rec = Recorder::default();
-    let client = connected(&rec, &[]).await;
-    let dest = topic("web-unicode");
-    client
-        .subscribe(s(&dest), rec.callback("msg"), None, None)
-        .unwrap();
     let body = "🎉 ünïcødé body — 日本語 🎉";
-    client
-        .publish(obj(&[
-            ("destination", s(&dest)),
-            ("body", s(body)),
-            ("headers", obj(&[("x-name", s("Zoë 🚀 東京"))])),
-        ]))
-        .unwrap();
-    rec.wait("msg", 1).await;
-    let msg = rec.nth("msg", 0);
+    let fields = [
+        ("body", s(body)),
+        ("headers", obj(&[("x-name", s("Zoë 🚀 東京"))])),
+    ];
+    let (client, dest, msg) = publish_one("web-unicode", &fields).await;
     assert_eq!(get_str(&msg, "body").as_deref(), Some(body));
     assert_eq!(header(&msg, "x-name").as_deref(), Some("Zoë 🚀 東京"));
     assert_eq!(header(&msg, "destination").as_deref(), Some(dest.as_str()));
@@ -162,25 +169,15 @@ async fn non_ascii_headers_and_bodies_keep_their_boundaries() {
 
 #[wasm_bindgen_test]
 async fn binary_bodies_round_trip_byte_for_byte() {
-    let rec = Recorder::default();
-    let client = connected(&rec, &[]).await;
-    let dest = topic("web-binary");
-    client
-        .subscribe(s(&dest), rec.callback("msg"), None, None)
-        .unwrap();
     let body: Vec<u8> = (0..=255u8).chain([0, 0, 255, 10, 0]).collect();
-    client
-        .publish(obj(&[
-            ("destination", s(&dest)),
-            ("binaryBody", Uint8Array::from(&body[..]).into()),
-            (
-                "headers",
-                obj(&[("content-type", s("application/octet-stream"))]),
-            ),
-        ]))
-        .unwrap();
-    rec.wait("msg", 1).await;
-    let msg = rec.nth("msg", 0);
+    let fields = [
+        ("binaryBody", Uint8Array::from(&body[..]).into()),
+        (
+            "headers",
+            obj(&[("content-type", s("application/octet-stream"))]),
+        ),
+    ];
+    let (client, _, msg) = publish_one("web-binary", &fields).await;
     assert_eq!(get(&msg, "isBinaryBody"), JsValue::TRUE);
     assert_eq!(bytes(&msg), body);
     let buffer = get(&get(&msg, "binaryBody"), "buffer");
