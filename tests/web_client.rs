@@ -342,11 +342,7 @@ async fn committed_transactions_deliver_and_aborted_ones_do_not() {
         .unwrap();
 
     rec.wait("msg", 2).await;
-    let bodies: Vec<String> = rec
-        .all("msg")
-        .iter()
-        .filter_map(|m| get_str(m, "body"))
-        .collect();
+    let bodies = rec.bodies("msg");
     assert_eq!(
         bodies,
         vec!["committed", "after"],
@@ -516,11 +512,7 @@ async fn offline_queue_sends_after_connecting() {
     assert_eq!(sender.offline_queue_length(), 3);
     sender.activate().unwrap();
     rec.wait("msg", 3).await;
-    let bodies: Vec<String> = rec
-        .all("msg")
-        .iter()
-        .filter_map(|m| get_str(m, "body"))
-        .collect();
+    let bodies = rec.bodies("msg");
     assert_eq!(bodies, vec!["q1", "q2", "q3"]);
     until("queue drained by receipts", || {
         sender.offline_queue_length() == 0
@@ -789,11 +781,7 @@ async fn messages_arriving_from_inside_a_callback_wait_their_turn() {
         .publish(obj(&[("destination", s("/topic/echo")), ("body", s("2"))]))
         .unwrap();
     rec.wait("msg", 3).await;
-    let bodies: Vec<String> = rec
-        .all("msg")
-        .iter()
-        .map(|m| get_str(m, "body").unwrap_or_default())
-        .collect();
+    let bodies = rec.bodies("msg");
     // Compared by summary: a failure should not print ten thousand ones.
     let summary: Vec<(usize, Option<char>)> =
         bodies.iter().map(|b| (b.len(), b.chars().next())).collect();

@@ -14,13 +14,6 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-fn bodies(rec: &Recorder, name: &str) -> Vec<String> {
-    rec.all(name)
-        .iter()
-        .filter_map(|m| get_str(m, "body"))
-        .collect()
-}
-
 fn send(client: &Client, dest: &str, body: &str) {
     client
         .publish(obj(&[("destination", s(dest)), ("body", s(body))]))
@@ -73,12 +66,12 @@ async fn survives_a_broker_restart_with_subscriptions_restored_and_nothing_lost(
     })
     .await;
     assert_eq!(
-        bodies(&rec, "msg"),
+        rec.bodies("msg"),
         ["before", "while-down-1", "while-down-2", "after"]
     );
     settle(client.deactivate(None).unwrap()).await;
     assert_eq!(client.state(), ActivationState::INACTIVE);
-    assert_eq!(bodies(&rec, "msg").len(), 4, "nothing delivered twice");
+    assert_eq!(rec.bodies("msg").len(), 4, "nothing delivered twice");
     assert_eq!(
         rec.count("shutdownError"),
         errors_at_stop,
@@ -118,7 +111,7 @@ async fn a_second_client_sees_the_first_again_after_a_restart() {
     rec_a.wait("ready", 1).await;
     send(&b, &dest, "hello again");
     rec_a.wait("msg", 1).await;
-    assert_eq!(bodies(&rec_a, "msg"), ["hello again"]);
+    assert_eq!(rec_a.bodies("msg"), ["hello again"]);
     settle(a.deactivate(None).unwrap()).await;
     settle(b.deactivate(None).unwrap()).await;
 }

@@ -86,11 +86,7 @@ async fn reconnects_over_a_fallback_transport_after_a_server_restart() {
     assert_eq!(client.transport().as_deref(), Some("xhr-streaming"));
     publish_text(&client, &dest, "after");
     rec.wait("msg", 2).await;
-    let bodies: Vec<String> = rec
-        .all("msg")
-        .iter()
-        .filter_map(|m| get_str(m, "body"))
-        .collect();
+    let bodies = rec.bodies("msg");
     assert_eq!(bodies, ["before", "after"]);
     settle(client.deactivate(None).unwrap()).await;
 }

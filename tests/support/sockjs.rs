@@ -201,9 +201,8 @@ pub async fn long_stream(url: &str, transport: &str, count: usize, size: usize) 
     }
     rec.wait("msg", count).await;
     let numbers: Vec<usize> = rec
-        .all("msg")
+        .bodies("msg")
         .iter()
-        .filter_map(|m| get_str(m, "body"))
         .filter_map(|b| b.get(..5).and_then(|n| n.parse().ok()))
         .collect();
     assert_eq!(numbers, (0..count).collect::<Vec<_>>(), "over {transport}");

@@ -131,6 +131,14 @@ impl Recorder {
             .collect()
     }
 
+    /// The `body` of every frame recorded under `name`, in order.
+    pub fn bodies(&self, name: &str) -> Vec<String> {
+        self.all(name)
+            .iter()
+            .filter_map(|m| get_str(m, "body"))
+            .collect()
+    }
+
     pub fn nth(&self, name: &str, i: usize) -> JsValue {
         self.all(name)
             .get(i)
