@@ -172,19 +172,7 @@ async fn figures_messages_per_second_per_transport() {
         client.activate().unwrap();
         rec.wait("onConnect", 1).await;
         let dest = topic("bench-sockjs");
-        let receipt = unique("sub");
-        client
-            .watch_for_receipt(s(&receipt), rec.callback("subscribed"))
-            .unwrap();
-        client
-            .subscribe(
-                s(&dest),
-                on_msg.as_ref().clone(),
-                Some(obj(&[("receipt", s(&receipt))])),
-                None,
-            )
-            .unwrap();
-        rec.wait("subscribed", 1).await;
+        subscribe_confirmed(&client, &rec, &dest, on_msg.as_ref().clone()).await;
         let body = "x".repeat(100);
         let start = now();
         for _ in 0..count {

@@ -182,19 +182,7 @@ pub async fn long_stream(url: &str, transport: &str, count: usize, size: usize) 
     wait_connected(&rec, 1).await;
     assert_eq!(client.transport().as_deref(), Some(transport));
     let dest = topic("sockjs-long");
-    let receipt = unique("sub");
-    client
-        .watch_for_receipt(s(&receipt), rec.callback("subscribed"))
-        .unwrap();
-    client
-        .subscribe(
-            s(&dest),
-            rec.callback("msg"),
-            Some(obj(&[("receipt", s(&receipt))])),
-            None,
-        )
-        .unwrap();
-    rec.wait("subscribed", 1).await;
+    subscribe_confirmed(&client, &rec, &dest, rec.callback("msg")).await;
     let pad = "x".repeat(size);
     for i in 0..count {
         publish_text(&client, &dest, &format!("{i:05} {pad}"));

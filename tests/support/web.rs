@@ -10,6 +10,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use js_sys::{Object, Reflect, Uint8Array};
+use stomp_wasm::wasm::Client;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -247,4 +248,28 @@ pub async fn control(action: &str) {
         "POST {url} answered {:?}",
         get(&response, "status")
     );
+}
+
+/// Subscribes `callback` to `destination` with a receipt and waits for the receipt, so that what
+/// is published afterwards is sure to reach the subscription.
+pub async fn subscribe_confirmed(
+    client: &Client,
+    rec: &Recorder,
+    destination: &str,
+    callback: JsValue,
+) {
+    let receipt = unique("sub");
+    let confirmed = rec.count("subscribed") + 1;
+    client
+        .watch_for_receipt(s(&receipt), rec.callback("subscribed"))
+        .unwrap();
+    client
+        .subscribe(
+            s(destination),
+            callback,
+            Some(obj(&[("receipt", s(&receipt))])),
+            None,
+        )
+        .unwrap();
+    rec.wait("subscribed", confirmed).await;
 }
