@@ -1,9 +1,9 @@
 //! Frames as JavaScript objects for user callbacks (see `frame.js` beside this file).
 //!
-//! A frame crosses into JavaScript in one call and without any string decoding: its headers,
-//! flattened to `name\0value\0…` (NUL cannot occur in a decoded STOMP header), and its body are
-//! laid out in one reusable buffer, passed as a view of Wasm memory that the JS side reads at
-//! once: decoded into one string when the body is UTF-8, copied out as bytes otherwise.
+//! A frame crosses into JavaScript in one call: its headers, flattened to `name\0value\0…` (a
+//! NUL inside a name or value, rare but possible, is blanked to a space), and its body are laid
+//! out in one reusable buffer, passed as a view of Wasm memory that the JS side reads at once:
+//! decoded into one string when the body is UTF-8, copied out as bytes otherwise.
 
 use js_sys::Function;
 use wasm_bindgen::prelude::*;
