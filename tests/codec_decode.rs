@@ -312,6 +312,53 @@ fn a_cr_not_followed_by_lf_is_not_a_heartbeat() {
 }
 
 #[test]
+fn nuls_where_a_command_would_start_are_skipped() {
+    // An empty frame between frames, as some clients send after a heart-beat: no item at all,
+    // whatever the split.
+    let wire = b"\n\0SEND\n\none\0\0\0\r\n\0SEND\n\ntwo\0\0";
+    let items = decode(Version::V1_2, wire).unwrap();
+    assert_eq!(items.len(), 4, "{items:?}");
+    assert_eq!(items[0], Decoded::Heartbeat);
+    assert!(matches!(&items[1], Decoded::Frame(f) if f.body_str() == Some("one")));
+    assert_eq!(items[2], Decoded::Heartbeat);
+    assert!(matches!(&items[3], Decoded::Frame(f) if f.body_str() == Some("two")));
+    for split in 0..=wire.len() {
+        assert_eq!(collect_chunked(wire, &[split]), items, "split at {split}");
+    }
+    let mut d = Decoder::default();
+    d.feed(b"\0\0");
+    assert_eq!(d.decode(), Ok(None));
+    assert_eq!(d.buffered(), 0);
+}
+
+#[test]
+fn nul_in_a_command_or_header_line_is_an_error() {
+    for wire in [
+        &b"SEND\nx:x\0MESSAGE\ndestination:/q\n\nforged\0"[..],
+        b"SEND\nx\0:y\n\n\0",
+        b"SEND\ndestination:/q\nx:\0\n\n\0",
+        b"SE\0ND\n\n\0",
+        b"SEND\0",
+        b"\rSEND\0",
+        b"CONNECT\naccept-version:1.2\0",
+    ] {
+        for v in Version::ALL {
+            assert_eq!(first_error(v, wire), DecodeError::NulInHeader, "{wire:?}");
+        }
+        // Seen as soon as the NUL arrives, without waiting for the end of the line.
+        let nul = wire.iter().position(|&b| b == 0).unwrap();
+        let mut d = Decoder::default();
+        d.feed(&wire[..=nul]);
+        assert_eq!(d.decode(), Err(DecodeError::NulInHeader), "{wire:?}");
+        assert_eq!(d.buffered(), 0);
+    }
+    assert_eq!(
+        DecodeError::NulInHeader.to_string(),
+        "NUL byte in a command or header line"
+    );
+}
+
+#[test]
 fn crlf_line_endings_everywhere() {
     let f = one_frame(b"MESSAGE\r\ndestination:/q\r\nmessage-id:1\r\n\r\nbody\0");
     assert_eq!(f.command, Command::Message);
@@ -539,7 +586,7 @@ fn header_line_without_colon_is_an_error() {
 
 #[test]
 fn unknown_commands_are_errors() {
-    for bad in ["send", "FOO", "SEND ", " SEND", "MESSAGES", "\0SEND"] {
+    for bad in ["send", "FOO", "SEND ", " SEND", "MESSAGES"] {
         let wire = format!("{bad}\n\n\0");
         assert_eq!(
             first_error(Version::V1_2, wire.as_bytes()),

@@ -47,7 +47,9 @@ fn header_text(can_escape: bool, max: usize) -> impl Strategy<Value = String> {
 fn header(can_escape: bool) -> impl Strategy<Value = (String, String)> {
     (header_text(can_escape, 12), header_text(can_escape, 24)).prop_filter(
         "the encoder owns content-length; unescaped names cannot hold a colon",
-        move |(name, _)| name != "content-length" && (can_escape || !name.contains(':')),
+        move |(name, _)| {
+            name.replace('\0', "") != "content-length" && (can_escape || !name.contains(':'))
+        },
     )
 }
 
@@ -73,10 +75,16 @@ fn frame(version: Version) -> impl Strategy<Value = Frame> {
     })
 }
 
-/// What the decoder gives back for `frame` encoded by `encoder`: the same frame, plus the
-/// `content-length` the encoder appends.
+/// What the decoder gives back for `frame` encoded by `encoder`: the same frame without the NULs
+/// in its headers (no version can carry them: the encoder drops them), plus the `content-length`
+/// the encoder appends.
 fn expected(frame: &Frame, content_length: bool) -> Frame {
     let mut expected = frame.clone();
+    expected.headers = frame
+        .headers
+        .iter()
+        .map(|(n, v)| (n.replace('\0', ""), v.replace('\0', "")))
+        .collect();
     if content_length || frame.body.contains(&0) {
         expected
             .headers

@@ -83,6 +83,10 @@ pub enum DecodeError {
     MissingNul(usize),
     #[error("header is not valid UTF-8")]
     InvalidUtf8,
+    /// A NUL byte in the command line or a header: it ends a frame for every peer that splits
+    /// frames at NULs, so passing it on would let one frame forge another.
+    #[error("NUL byte in a command or header line")]
+    NulInHeader,
     #[error(transparent)]
     UndefinedEscape(#[from] UndefinedEscape),
 }
@@ -118,6 +122,9 @@ struct Progress {
 ///
 /// - Any number of EOLs (`\n` or `\r\n`) before a frame's command: heart-beats, each reported
 ///   as [`Decoded::Heartbeat`].
+/// - A NUL where a command would start (an empty frame, `\n\0SEND…`): skipped without a word,
+///   as RabbitMQ and stompjs do. Anywhere else in the command line or the headers a NUL is an
+///   error ([`DecodeError::NulInHeader`]).
 /// - Lines ending in `\n` or `\r\n`, in every version (1.2 made `\r\n` official; peers speaking
 ///   1.0 and 1.1 send it too). Exactly one `\r` before the `\n` is dropped.
 /// - A body of exactly `content-length` bytes (the first such header wins) that must be followed
@@ -199,6 +206,10 @@ impl Decoder {
     /// it are dropped, and the next bytes fed are read as the start of a new frame.
     pub fn decode(&mut self) -> Result<Option<Decoded>, DecodeError> {
         let result = match self.check() {
+            Ok(Some(Check::EmptyFrames(len))) => {
+                self.buf.advance(len);
+                return self.decode();
+            }
             Ok(Some(Check::Heartbeat(len))) => {
                 self.buf.advance(len);
                 Ok(Some(Decoded::Heartbeat))
@@ -227,6 +238,10 @@ impl Decoder {
                 [] | [b'\r'] => return Ok(None),
                 [b'\n', ..] => return Ok(Some(Check::Heartbeat(1))),
                 [b'\r', b'\n', ..] => return Ok(Some(Check::Heartbeat(2))),
+                [0, ..] => {
+                    let nuls = buf.iter().take_while(|&&b| b == 0).count();
+                    return Ok(Some(Check::EmptyFrames(nuls)));
+                }
                 _ => {}
             }
         }
@@ -234,11 +249,28 @@ impl Decoder {
         // Command line and header block, line by line.
         while p.body_start.is_none() {
             let rest = &buf[p.line_start..];
-            let Some(nl) = p.line.scan(rest) else {
-                // The line so far may end in the `\r` of its EOL: allow one byte for it.
-                let line_too_long = rest.len() > limits.max_header_line.saturating_add(1);
-                check_line_and_frame(line_too_long, p.line_start, buf.len(), &limits)?;
-                return Ok(None);
+            let nl = match p.line.scan(rest) {
+                Some(LineEnd::Lf(nl)) => nl,
+                end => {
+                    // The line is incomplete, or cut by a NUL: the bytes before the NUL are
+                    // checked first, so that the error does not depend on how they were chunked.
+                    let seen = match end {
+                        Some(LineEnd::Nul(at)) => at,
+                        _ => rest.len(),
+                    };
+                    // The line so far may end in the `\r` of its EOL: allow one byte for it.
+                    let line_too_long = seen > limits.max_header_line.saturating_add(1);
+                    check_line_and_frame(
+                        line_too_long,
+                        p.line_start,
+                        p.line_start + seen,
+                        &limits,
+                    )?;
+                    return match end {
+                        Some(LineEnd::Nul(_)) => Err(DecodeError::NulInHeader),
+                        _ => Ok(None),
+                    };
+                }
             };
             let line = strip_cr(&rest[..nl]);
             let next = p.line_start + nl + 1;
@@ -386,14 +418,16 @@ struct LineScan {
 
 impl LineScan {
     /// Scans `line` (the line so far, from its first byte) from where the last call stopped.
-    /// Returns the offset of the LF ending the line, or `None` when it has not arrived yet.
-    fn scan(&mut self, line: &[u8]) -> Option<usize> {
+    /// Returns where the line ends (its LF, or a NUL, which no line may hold), or `None` when
+    /// neither has arrived yet.
+    fn scan(&mut self, line: &[u8]) -> Option<LineEnd> {
         let mut i = self.scanned;
         loop {
             // Skip ordinary bytes eight at a time.
             while let Some(chunk) = line[i..].first_chunk::<8>() {
                 let w = word::load(chunk);
                 let hits = word::equal(w, b'\n')
+                    | word::equal(w, 0)
                     | word::equal(w, b':')
                     | word::equal(w, b'\\')
                     | (w & word::HIGH);
@@ -410,8 +444,9 @@ impl LineScan {
             match byte {
                 b'\n' => {
                     self.scanned = i;
-                    return Some(i);
+                    return Some(LineEnd::Lf(i));
                 }
+                0 => return Some(LineEnd::Nul(i)),
                 b':' if self.colon.is_none() => self.colon = Some(i),
                 b'\\' => self.backslash = true,
                 0x80.. => self.non_ascii = true,
@@ -454,9 +489,20 @@ fn unescaped_text(
     ByteStr::from_utf8(Bytes::copy_from_slice(scratch)).map_err(|_| DecodeError::InvalidUtf8)
 }
 
+/// What ends a line: its LF, or a NUL (an error), at that offset in the line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LineEnd {
+    Lf(usize),
+    Nul(usize),
+}
+
 enum Check {
+    /// NULs where a command would start.
+    EmptyFrames(usize),
     Heartbeat(usize),
-    Frame { body_end: usize },
+    Frame {
+        body_end: usize,
+    },
 }
 
 fn strip_cr(line: &[u8]) -> &[u8] {
@@ -554,16 +600,19 @@ fn content_length(buf: &[u8], spans: &[HeaderSpan]) -> Result<Option<usize>, Dec
 mod tests {
     use super::*;
 
-    /// What `LineScan` must find, the slow way.
-    fn naive(line: &[u8]) -> (Option<usize>, Option<usize>, bool, bool) {
+    /// What `LineScan` must find, the slow way (`None` for a NUL before the LF).
+    fn naive(line: &[u8]) -> Option<(Option<usize>, Option<usize>, bool, bool)> {
         let nl = line.iter().position(|&b| b == b'\n');
         let scanned = &line[..nl.unwrap_or(line.len())];
-        (
+        if scanned.contains(&0) {
+            return None;
+        }
+        Some((
             nl,
             scanned.iter().position(|&b| b == b':'),
             scanned.contains(&b'\\'),
             !scanned.is_ascii(),
-        )
+        ))
     }
 
     fn check_scan(line: &[u8], step: usize) {
@@ -576,7 +625,15 @@ mod tests {
                 break;
             }
         }
-        let (nl, colon, backslash, non_ascii) = naive(line);
+        let Some((nl, colon, backslash, non_ascii)) = naive(line) else {
+            let nul = line.iter().position(|&b| b == 0);
+            assert_eq!(found, nul.map(LineEnd::Nul), "{line:?}");
+            return;
+        };
+        let found = found.map(|end| match end {
+            LineEnd::Lf(i) => i,
+            LineEnd::Nul(_) => panic!("no NUL in {line:?}"),
+        });
         assert_eq!(found, nl, "{line:?}");
         assert_eq!(scan.colon, colon, "{line:?}");
         assert_eq!(scan.backslash, backslash, "{line:?}");
@@ -584,8 +641,8 @@ mod tests {
     }
 
     #[test]
-    fn line_scan_finds_lf_colon_backslash_and_non_ascii_at_every_offset() {
-        let specials: [&[u8]; 5] = [b"\n", b":", b"\\", "é".as_bytes(), b"\x80"];
+    fn line_scan_finds_lf_colon_backslash_non_ascii_and_nul_at_every_offset() {
+        let specials: [&[u8]; 6] = [b"\n", b":", b"\\", "é".as_bytes(), b"\x80", b"\0"];
         for len in 0..40 {
             for at in 0..=len {
                 for special in specials {
@@ -607,7 +664,10 @@ mod tests {
         assert_eq!(scan.scanned, 8);
         assert_eq!(scan.scan(b"destination:/q"), None);
         assert_eq!(scan.colon, Some(11));
-        assert_eq!(scan.scan(b"destination:/q\nnext:line\n"), Some(14));
+        assert_eq!(
+            scan.scan(b"destination:/q\nnext:line\n"),
+            Some(LineEnd::Lf(14))
+        );
     }
 
     #[test]

@@ -68,9 +68,9 @@ fn first_char(bytes: &[u8]) -> Option<char> {
     text.chars().next().or(Some(char::REPLACEMENT_CHARACTER))
 }
 
-/// Whether `s` has a byte that must be escaped (or, in 1.0, replaced).
+/// Whether `s` has a byte that must be escaped (or, in 1.0, replaced), or a NUL (dropped).
 pub fn needs_escape(s: &[u8]) -> bool {
-    let special = |b: &u8| matches!(b, b'\\' | b'\n' | b'\r' | b':');
+    let special = |b: &u8| matches!(b, b'\\' | b'\n' | b'\r' | b':' | 0);
     let mut rest = s;
     // Eight bytes at a time: this runs on every header of every frame encoded.
     while let Some((chunk, tail)) = rest.split_first_chunk::<8>() {
@@ -78,7 +78,8 @@ pub fn needs_escape(s: &[u8]) -> bool {
         let hits = word::equal(w, b'\\')
             | word::equal(w, b'\n')
             | word::equal(w, b'\r')
-            | word::equal(w, b':');
+            | word::equal(w, b':')
+            | word::equal(w, 0);
         if hits != 0 {
             return true;
         }
@@ -96,6 +97,8 @@ pub fn needs_escape(s: &[u8]) -> bool {
 /// - not `escaping` (1.0, CONNECT frames): LF cannot be represented at all and is written as a
 ///   space so that it cannot break the framing; CR, `\` and `:` are written as they are (values
 ///   are split at the first colon; the encoder drops colons from names).
+/// - NUL, which no version can carry in a header (peers end frames at it, and the decoder
+///   refuses it), is dropped: text from handlers or another broker never forges a frame.
 pub fn escape_into(s: &[u8], escaping: bool, version: Version, out: &mut Vec<u8>) {
     if !needs_escape(s) {
         out.extend_from_slice(s);
@@ -108,6 +111,7 @@ pub fn escape_into(s: &[u8], escaping: bool, version: Version, out: &mut Vec<u8>
             b'\\' if escaping => out.extend_from_slice(b"\\\\"),
             b':' if escaping => out.extend_from_slice(b"\\c"),
             b'\r' if escaping && version >= Version::V1_2 => out.extend_from_slice(b"\\r"),
+            0 => {}
             other => out.push(other),
         }
     }
@@ -154,7 +158,7 @@ mod tests {
         for len in 0..24 {
             assert!(!needs_escape(&vec![b'a'; len]));
             for at in 0..len {
-                for special in [b'\\', b'\n', b'\r', b':'] {
+                for special in [b'\\', b'\n', b'\r', b':', 0] {
                     let mut s = vec![b'a'; len];
                     s[at] = special;
                     assert!(needs_escape(&s), "{s:?}");
@@ -173,5 +177,12 @@ mod tests {
         assert_eq!(esc("a:b\r", Version::V1_2), r"a\cb\r");
         assert_eq!(esc("a:b\r", Version::V1_1), "a\\cb\r");
         assert_eq!(esc("a:b\nc\\\r", Version::V1_0), "a:b c\\\r");
+    }
+
+    #[test]
+    fn nul_is_dropped_in_every_version() {
+        for v in Version::ALL {
+            assert_eq!(esc("x\0MESSAGE\0", v), "xMESSAGE");
+        }
     }
 }

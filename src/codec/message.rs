@@ -33,6 +33,7 @@ impl DecodeError {
                 " is not followed by a NUL byte",
             ),
             DecodeError::InvalidUtf8 => ("header is not valid UTF-8", None, None, ""),
+            DecodeError::NulInHeader => ("NUL byte in a command or header line", None, None, ""),
             DecodeError::UndefinedEscape(e) => return e.write_message(out),
         };
         out.push_str(text);
@@ -107,6 +108,7 @@ mod tests {
             DecodeError::InvalidContentLength("12a\"\\".into()),
             DecodeError::MissingNul(42),
             DecodeError::InvalidUtf8,
+            DecodeError::NulInHeader,
             DecodeError::UndefinedEscape(UndefinedEscape(Some('t'))),
             DecodeError::UndefinedEscape(UndefinedEscape(Some('\''))),
             DecodeError::UndefinedEscape(UndefinedEscape(None)),
