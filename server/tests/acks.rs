@@ -181,3 +181,93 @@ async fn unsubscribing_returns_unacked_messages_to_the_queue() {
     assert_eq!(s.server.broker_handle().queue_backlog("/queue/unsub"), 1);
     s.stop().await;
 }
+
+/// Issue 16: what a client-ack subscriber leaves unacknowledged comes back in its original
+/// order (RabbitMQ does; it came back reversed), and a cumulative ACK of a redelivered message
+/// settles exactly what was delivered up to it.
+#[tokio::test]
+async fn unacked_messages_come_back_in_their_original_order() {
+    let s = TestServer::start_default().await;
+    for mode in ["client", "client-individual"] {
+        let queue = format!("/queue/order-{mode}");
+        let mut a = s.client().await;
+        a.subscribe("q", &queue, mode).await;
+        let mut p = s.client().await;
+        for b in ["test1", "test2", "test3"] {
+            p.send(&queue, b).await;
+        }
+        for b in ["test1", "test2", "test3"] {
+            assert_eq!(body(&a.recv_message().await), b, "{mode}");
+        }
+        // Nobody else subscribed: the three wait in the queue.
+        a.disconnect().await;
+        let mut b = s.client().await;
+        let got = b.subscribe_collect("q", &queue, "client").await;
+        let bodies: Vec<&str> = got.iter().map(body).collect();
+        assert_eq!(bodies, ["test1", "test2", "test3"], "{mode}");
+        assert!(got.iter().all(|m| m.get("redelivered") == Some("true")));
+        // Cumulative: settles test1 and test2, not test3.
+        b.call(ack(got[1].get("ack").unwrap())).await;
+        b.disconnect().await;
+        let mut c = s.client().await;
+        let got = c.subscribe_collect("q", &queue, "auto").await;
+        let bodies: Vec<&str> = got.iter().map(body).collect();
+        assert_eq!(bodies, ["test3"], "{mode}");
+        c.disconnect().await;
+    }
+    s.stop().await;
+}
+
+/// The same when the next subscriber is already there: dispatched at once, still in order.
+#[tokio::test]
+async fn unacked_messages_go_to_a_waiting_subscriber_in_order() {
+    let s = TestServer::start_default().await;
+    let mut a = s.client().await;
+    a.subscribe("q", "/queue/order-live", "client").await;
+    let mut p = s.client().await;
+    for b in ["test1", "test2"] {
+        p.send("/queue/order-live", b).await;
+    }
+    for b in ["test1", "test2"] {
+        assert_eq!(body(&a.recv_message().await), b);
+    }
+    let mut b = s.client().await;
+    b.subscribe("q", "/queue/order-live", "client").await;
+    a.disconnect().await;
+    assert_eq!(body(&b.recv_message().await), "test1");
+    assert_eq!(body(&b.recv_message().await), "test2");
+    s.stop().await;
+}
+
+/// Issue 16: STOMP 1.2 requires `id` on ACK and NACK; one without it is an ERROR, not ignored
+/// (1.1's `message-id` + `subscription` stay accepted in 1.1, see above).
+#[tokio::test]
+async fn stomp_1_2_ack_and_nack_without_id_are_errors() {
+    let s = TestServer::start_default().await;
+    for command in [Command::Ack, Command::Nack] {
+        let queue = format!("/queue/no-id-{command}");
+        let mut a = s.client().await;
+        a.subscribe("q", &queue, "client-individual").await;
+        let mut p = s.client().await;
+        p.send(&queue, "x").await;
+        let m = a.recv_message().await;
+        a.send_frame(
+            &Frame::new(command)
+                .header("message-id", m.get("message-id").unwrap().to_owned())
+                .header("subscription", "q")
+                .header("receipt", "r1"),
+        )
+        .await;
+        let e = a.expect_error_and_close().await;
+        assert_eq!(
+            e.get("message"),
+            Some(format!("{command} frame without id header").as_str())
+        );
+        assert_eq!(e.get("receipt-id"), Some("r1"));
+        // The message was settled by neither: it is there for the next subscriber.
+        let mut b = s.client().await;
+        let got = b.subscribe_collect("q", &queue, "auto").await;
+        assert_eq!(got.len(), 1, "{got:?}");
+    }
+    s.stop().await;
+}

@@ -125,9 +125,7 @@ impl Broker {
     /// unacknowledged queue messages go back for redelivery, its `/user` queues are dropped.
     pub fn unregister(&self, link: &Arc<SessionLink>) {
         self.users.unregister(link);
-        for p in link.take_pending(None) {
-            self.queues.redeliver(&p.queue, p.message, link);
-        }
+        self.redeliver(link.take_pending(None), link);
         for q in link.take_user_queues() {
             self.queues.remove(&q);
         }
@@ -284,9 +282,7 @@ impl Broker {
             SubscriptionKind::Pattern => self.topics.unsubscribe_pattern(sub),
             SubscriptionKind::Queue(q) => self.queues.unsubscribe(q, sub),
         }
-        for p in sub.session.take_pending(Some(sub)) {
-            self.queues.redeliver(&p.queue, p.message, &sub.session);
-        }
+        self.redeliver(sub.session.take_pending(Some(sub)), &sub.session);
     }
 
     /// Settles an ACK: frees room in the queues the messages came from.
@@ -304,8 +300,19 @@ impl Broker {
 
     /// Settles a NACK: the messages go out again, preferably to another subscriber.
     pub fn nack(&self, link: &Arc<SessionLink>, settled: Vec<PendingAck>) {
-        for p in settled {
-            self.queues.redeliver(&p.queue, p.message, link);
+        self.redeliver(settled, link);
+    }
+
+    /// Returns settled or abandoned messages (in delivery order) to their queues, each queue's in
+    /// the order they were delivered, so that they go out again in their original order.
+    fn redeliver(&self, mut pending: Vec<PendingAck>, avoid: &Arc<SessionLink>) {
+        while let Some(first) = pending.first() {
+            let queue = first.queue.clone();
+            let (same, rest): (Vec<_>, Vec<_>) =
+                pending.into_iter().partition(|p| p.queue == queue);
+            self.queues
+                .redeliver(&queue, same.into_iter().map(|p| p.message), avoid);
+            pending = rest;
         }
     }
 

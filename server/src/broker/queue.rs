@@ -191,10 +191,26 @@ impl Queues {
         })
     }
 
-    /// Returns a NACKed or abandoned message for redelivery.
-    pub fn redeliver(&self, name: &ByteStr, message: Arc<Message>, avoid: &Arc<SessionLink>) {
+    /// Returns NACKed or abandoned messages (oldest first) for redelivery. They go out again in
+    /// that order, as RabbitMQ redelivers: dispatched while someone can take them, and the rest
+    /// wait at the head of the backlog, still in order and ahead of newer messages.
+    pub fn redeliver(
+        &self,
+        name: &ByteStr,
+        messages: impl IntoIterator<Item = Arc<Message>>,
+        avoid: &Arc<SessionLink>,
+    ) {
         self.with_queue(name, |q| {
-            if !q.dispatch(name, &message, true, Some(avoid), &mut Vec::new()) {
+            let mut waiting = Vec::new();
+            for message in messages {
+                // Once one has to wait, later ones wait behind it.
+                if !waiting.is_empty()
+                    || !q.dispatch(name, &message, true, Some(avoid), &mut Vec::new())
+                {
+                    waiting.push(message);
+                }
+            }
+            for message in waiting.into_iter().rev() {
                 if q.backlog.len() >= self.backlog_limit {
                     q.backlog.pop_back();
                 }

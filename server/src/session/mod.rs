@@ -714,13 +714,17 @@ impl Session {
         if nack && self.link.version() == Version::V1_0 {
             return Err(Violation::new("NACK is not part of STOMP 1.0"));
         }
-        // 1.2 names the message by `id` (MESSAGE's `ack`), 1.0/1.1 by `message-id`. This server
-        // uses one number for both, so either header is accepted in any version.
-        if frame
-            .get("id")
-            .or_else(|| frame.get("message-id"))
-            .is_none()
-        {
+        // 1.2 names the message by `id` (MESSAGE's `ack`) and requires it, as RabbitMQ does: a
+        // 1.2 ACK without one is refused, not ignored. 1.0/1.1 name it by `message-id`; this
+        // server uses one number for both, so those versions may use either header.
+        let names_message = match self.link.version() {
+            Version::V1_2 => frame.get("id").is_some(),
+            _ => frame
+                .get("id")
+                .or_else(|| frame.get("message-id"))
+                .is_some(),
+        };
+        if !names_message {
             return Err(Violation::new(format!(
                 "{} frame without {} header",
                 frame.command,
