@@ -154,8 +154,8 @@ async fn transactions_release_their_frames_to_the_broker_at_commit() {
     c.call(Frame::new(Command::Begin).header("transaction", "t1"))
         .await;
     for body in ["one", "two"] {
-        c.call(
-            Frame::new(Command::Send)
+        c.send_frame(
+            &Frame::new(Command::Send)
                 .header("destination", topic.clone())
                 .header("transaction", "t1")
                 .body(body),
@@ -166,15 +166,20 @@ async fn transactions_release_their_frames_to_the_broker_at_commit() {
         .await;
     c.call(Frame::new(Command::Begin).header("transaction", "t2"))
         .await;
-    c.call(
-        Frame::new(Command::Send)
+    // Held until COMMIT: its receipt comes then, before the COMMIT's.
+    c.send_frame(
+        &Frame::new(Command::Send)
             .header("destination", topic.clone())
             .header("transaction", "t2")
+            .header("receipt", "held")
             .body("committed"),
     )
     .await;
-    c.call(Frame::new(Command::Commit).header("transaction", "t2"))
+    let before = c
+        .call(Frame::new(Command::Commit).header("transaction", "t2"))
         .await;
+    assert_eq!(before.len(), 1, "{before:?}");
+    assert_eq!(before[0].get("receipt-id"), Some("held"));
     // The aborted transaction's messages never reached the broker.
     assert_eq!(body(&sub.recv_message().await), "committed");
     a.stop().await;

@@ -332,6 +332,10 @@ impl Session {
             .push_control(OutFrame::Whole(self.encoder.encode_to_bytes(frame)));
     }
 
+    fn push_receipt(&self, receipt_id: ByteStr) {
+        self.push_frame(&Frame::new(Command::Receipt).header("receipt-id", receipt_id));
+    }
+
     fn fail(&mut self, v: Violation, receipt: Option<ByteStr>) {
         tracing::debug!(session = %self.link.id, error = %v.message, "protocol violation");
         let mut frame = Frame::error(v.message, v.detail);
@@ -348,8 +352,13 @@ impl Session {
     async fn on_frame(&mut self, frame: Frame) {
         let receipt = frame.headers.get_bytestr("receipt");
         let command = frame.command;
+        // A frame held in a transaction has done nothing yet: its receipt waits for the COMMIT
+        // (as RabbitMQ answers a transactional SEND's), or the ABORT, see `end_transaction`.
+        let held = matches!(command, Command::Send | Command::Ack | Command::Nack)
+            && frame.get("transaction").is_some();
         match self.handle(frame).await {
             Ok(()) => {
+                let receipt = receipt.filter(|_| !held);
                 // Relay mode: what the frame caused goes to the broker, which answers its receipt.
                 let receipt = match &mut self.upstream {
                     Some(up) => up.end_frame(command, receipt).await,
@@ -357,7 +366,7 @@ impl Session {
                 };
                 if let Some(r) = receipt {
                     if !matches!(command, Command::Connect | Command::Stomp) {
-                        self.push_frame(&Frame::new(Command::Receipt).header("receipt-id", r));
+                        self.push_receipt(r);
                     }
                 }
             }
@@ -391,8 +400,8 @@ impl Session {
                 let tx = required(&frame, "transaction")?;
                 Ok(self.transactions.begin(tx)?)
             }
-            (_, Command::Commit) => self.commit(&frame).await,
-            (_, Command::Abort) => Ok(self.transactions.abort(required(&frame, "transaction")?)?),
+            (_, Command::Commit) => self.end_transaction(&frame, true).await,
+            (_, Command::Abort) => self.end_transaction(&frame, false).await,
             (_, Command::Disconnect) => {
                 self.phase = Phase::Closing;
                 Ok(())
@@ -765,14 +774,26 @@ impl Session {
         }
     }
 
-    async fn commit(&mut self, frame: &Frame) -> Result<(), Violation> {
-        let frames = self.transactions.commit(required(frame, "transaction")?)?;
+    /// COMMIT applies the held frames in order, ABORT drops them. Either way each held frame's
+    /// receipt is answered now, in order and before the COMMIT's or ABORT's own: after a COMMIT
+    /// it means the frame took effect (in relay mode: was handed to the broker connection);
+    /// after an ABORT, that it was discarded as asked. RabbitMQ never answers the receipt of an
+    /// aborted SEND; we do, so that a client waiting on a receipt is never left waiting forever
+    /// (the client that sent the ABORT knows what the frames came to).
+    async fn end_transaction(&mut self, frame: &Frame, commit: bool) -> Result<(), Violation> {
+        let frames = self.transactions.end(required(frame, "transaction")?)?;
         for f in frames {
-            match f.command {
-                Command::Send => self.apply_send(f).await?,
-                Command::Ack => self.apply_ack(&f, false),
-                Command::Nack => self.apply_ack(&f, true),
-                _ => {}
+            let receipt = f.headers.get_bytestr("receipt");
+            if commit {
+                match f.command {
+                    Command::Send => self.apply_send(f).await?,
+                    Command::Ack => self.apply_ack(&f, false),
+                    Command::Nack => self.apply_ack(&f, true),
+                    _ => {}
+                }
+            }
+            if let Some(r) = receipt {
+                self.push_receipt(r);
             }
         }
         Ok(())

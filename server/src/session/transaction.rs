@@ -1,5 +1,6 @@
 //! BEGIN / COMMIT / ABORT: SENDs and ACKs/NACKs named in a transaction are held here and take
-//! effect at COMMIT, in order; ABORT or the end of the session discards them.
+//! effect at COMMIT, in order; ABORT or the end of the session discards them. Their receipts are
+//! answered when the transaction ends (see `Session::end_transaction`).
 
 use std::collections::HashMap;
 
@@ -60,15 +61,12 @@ impl Transactions {
         Ok(())
     }
 
-    /// Ends a transaction, returning its frames to apply.
-    pub fn commit(&mut self, id: &str) -> Result<Vec<Frame>, TransactionError> {
+    /// Ends a transaction (COMMIT or ABORT), returning its frames in order: to apply, or to
+    /// answer the receipts of.
+    pub fn end(&mut self, id: &str) -> Result<Vec<Frame>, TransactionError> {
         self.open
             .remove(id)
             .ok_or_else(|| TransactionError::Unknown(id.to_owned()))
-    }
-
-    pub fn abort(&mut self, id: &str) -> Result<(), TransactionError> {
-        self.commit(id).map(drop)
     }
 }
 
@@ -90,7 +88,7 @@ mod tests {
         assert!(t.hold("a", Frame::new(Command::Ack)).is_ok());
         assert!(t.hold("a", Frame::new(Command::Send)).is_err());
         assert!(t.hold("zz", Frame::new(Command::Send)).is_err());
-        assert_eq!(t.commit("a").map(|v| v.len()), Ok(2));
-        assert!(t.abort("a").is_err());
+        assert_eq!(t.end("a").map(|v| v.len()), Ok(2));
+        assert!(t.end("a").is_err());
     }
 }
