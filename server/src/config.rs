@@ -137,14 +137,25 @@ impl Default for Destinations {
     }
 }
 
-/// Heart-beats the server offers in CONNECTED, and how late a peer may be.
+/// Heart-beats: the server follows each client's rates, as RabbitMQ does, so that a client
+/// asking for 1,000 ms heart-beats gets them and its silence is noticed within seconds.
+///
+/// CONNECTED's `heart-beat:sx,sy` answers CONNECT's `cx,cy` with the client's own intervals
+/// (`sx = cy`, `sy = cx`) raised to `min_ms`, so the negotiation (`max(cx, sy)`, `max(sx, cy)`)
+/// yields the client's rates down to that floor. A client that asks for none in a direction
+/// is told `send_ms` / `receive_ms` (that direction stays off: the client said 0).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Heartbeat {
-    /// Smallest interval at which the server can send heart-beats (0 = never).
+    /// 0: the server never sends heart-beats. Otherwise what CONNECTED offers a client that
+    /// wants none.
     pub send_ms: u64,
-    /// Interval at which the server wants to receive heart-beats (0 = not wanted).
+    /// 0: the server never asks for heart-beats (never drops a silent client). Otherwise what
+    /// CONNECTED asks of a client that offers none.
     pub receive_ms: u64,
+    /// The shortest interval honoured in either direction: a client asking for faster
+    /// heart-beats gets this (RabbitMQ's floor is 1,000 ms).
+    pub min_ms: u64,
     /// A peer silent for this many receive intervals is dropped.
     pub tolerance: u32,
 }
@@ -154,6 +165,7 @@ impl Default for Heartbeat {
         Heartbeat {
             send_ms: 10_000,
             receive_ms: 10_000,
+            min_ms: 1_000,
             tolerance: 3,
         }
     }
@@ -436,6 +448,12 @@ impl Config {
         }
         if self.versions().is_empty() {
             return Err(ConfigError::Invalid("no supported STOMP version".into()));
+        }
+        if self.heartbeat.min_ms == 0 {
+            // A client could otherwise ask for a heart-beat every millisecond.
+            return Err(ConfigError::Invalid(
+                "heartbeat.min_ms must be positive".into(),
+            ));
         }
         if self.limits.outbound_buffer == 0 || self.limits.max_frame_size == 0 {
             return Err(ConfigError::Invalid("limits must be positive".into()));

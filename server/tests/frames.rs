@@ -90,6 +90,59 @@ async fn heart_beat_header_is_the_servers_offer() {
     s.stop().await;
 }
 
+/// Issue 16: CONNECTED answers with the client's own heart-beat rates (RabbitMQ does), raised to
+/// `heartbeat.min_ms`, so a client asking for 1,000 ms gets 1,000 ms both ways instead of the
+/// server's 10,000 ms; and a client silent past `tolerance` of its own interval is dropped.
+#[tokio::test]
+async fn heart_beats_follow_the_clients_rates_down_to_the_floor() {
+    let s = TestServer::start_default().await;
+    for (asked, answered) in [
+        ("1000,1000", "1000,1000"),
+        ("4000,20000", "20000,4000"),
+        ("500,100", "1000,1000"),
+        ("0,1000", "1000,10000"),
+        ("0,0", "10000,10000"),
+    ] {
+        let c = Client::connect_with(
+            s.tcp,
+            &[
+                ("accept-version", "1.2"),
+                ("host", "x"),
+                ("heart-beat", asked),
+            ],
+        )
+        .await;
+        let connected = c.connected.as_ref().unwrap();
+        assert_eq!(connected.get("heart-beat"), Some(answered), "{asked}");
+        c.disconnect().await;
+    }
+    s.stop().await;
+
+    // A low floor, so that the silence shows in well under a second.
+    let mut config = test_config();
+    config.heartbeat.min_ms = 100;
+    config.heartbeat.tolerance = 2;
+    let s = TestServer::start(config, stomp_server::App::new()).await;
+    let mut c = Client::connect_with(
+        s.tcp,
+        &[
+            ("accept-version", "1.2"),
+            ("host", "x"),
+            ("heart-beat", "300,200"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        c.connected.as_ref().unwrap().get("heart-beat"),
+        Some("200,300")
+    );
+    // The server beats at our 200 ms; we never do, so it drops us (after 2 × 300 ms).
+    assert!(c.recv_heartbeat().await, "a heart-beat, not a frame or EOF");
+    let e = c.expect_error_and_close().await;
+    assert!(e.get("message").unwrap().contains("heart-beat"), "{e:?}");
+    s.stop().await;
+}
+
 #[tokio::test]
 async fn receipts_on_every_client_frame_kind() {
     let s = TestServer::start_default().await;
@@ -216,6 +269,65 @@ async fn malformed_input_closes_only_that_session() {
     let mut sender = s.client().await;
     sender.send("/topic/survivor", "still here").await;
     assert_eq!(body(&good.recv_message().await), "still here");
+    s.stop().await;
+}
+
+/// Issue 16: a NUL in a header value would end the frame for every peer that splits frames at
+/// NULs, and the rest would read as a frame of the sender's making: it is refused like any
+/// malformed header, and nothing of it reaches subscribers.
+#[tokio::test]
+async fn a_nul_in_a_header_is_an_error_and_nothing_is_forwarded() {
+    let s = TestServer::start_default().await;
+    let mut sub = s.client().await;
+    sub.subscribe("1", "/topic/nul", "auto").await;
+    let mut bad = s.client().await;
+    bad.send_raw(
+        b"SEND\ndestination:/topic/nul\nx:x\0MESSAGE\ndestination:/topic/nul\n\
+          message-id:1\nsubscription:1\n\nforged\0",
+    )
+    .await;
+    let e = bad.expect_error_and_close().await;
+    assert_eq!(
+        e.get("message"),
+        Some("NUL byte in a command or header line")
+    );
+    let mut p = s.client().await;
+    p.send("/topic/nul", "clean").await;
+    assert_eq!(body(&sub.recv_message().await), "clean");
+    assert!(sub.sync().await.is_empty());
+    s.stop().await;
+}
+
+/// Issue 16: an empty frame between frames (a NUL where a command would start, as some clients
+/// send after a heart-beat) is skipped like a heart-beat EOL, as RabbitMQ does.
+#[tokio::test]
+async fn a_stray_nul_before_a_command_is_tolerated() {
+    let s = TestServer::start_default().await;
+    let mut c = s.client().await;
+    c.send_raw(b"\n\0SUBSCRIBE\nid:1\ndestination:/topic/stray\n\n\0\0\0\r\n\0")
+        .await;
+    c.send("/topic/stray", "after").await;
+    assert_eq!(body(&c.recv_message().await), "after");
+    c.disconnect().await;
+    s.stop().await;
+}
+
+/// Headers that come from elsewhere (here a handler's reply) cannot carry a NUL out: the
+/// encoder drops it, so no subscriber is sent a frame it would split in two.
+#[tokio::test]
+async fn a_nul_in_a_handlers_reply_header_is_never_sent() {
+    let app = stomp_server::App::new().message("/nul", |_req| async move {
+        Ok(Some(
+            stomp_server::Reply::new("reply").header("x", "x\0MESSAGE\0"),
+        ))
+    });
+    let s = TestServer::start(test_config(), app).await;
+    let mut c = s.client().await;
+    c.subscribe("1", "/topic/nul", "auto").await;
+    c.send("/app/nul", "").await;
+    let m = c.recv_message().await;
+    assert_eq!(m.get("x"), Some("xMESSAGE"));
+    assert_eq!(body(&m), "reply");
     s.stop().await;
 }
 

@@ -100,6 +100,7 @@ async fn silent_peer_is_dropped_after_the_heart_beat_tolerance() {
     let s = TestServer::start(
         config_with(|c| {
             c.heartbeat.receive_ms = 50;
+            c.heartbeat.min_ms = 20;
             c.heartbeat.tolerance = 2;
         }),
         App::new(),
@@ -125,6 +126,7 @@ async fn a_heart_beating_peer_stays_and_the_server_beats_too() {
         config_with(|c| {
             c.heartbeat.receive_ms = 50;
             c.heartbeat.send_ms = 20;
+            c.heartbeat.min_ms = 20;
             // Generous, so a loaded test machine cannot make this peer look silent.
             c.heartbeat.tolerance = 200;
         }),

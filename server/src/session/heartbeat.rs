@@ -4,6 +4,8 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+use crate::config::Heartbeat;
+
 /// Parses CONNECT's `heart-beat:cx,cy`.
 pub fn parse(header: Option<&str>) -> Option<(u64, u64)> {
     let Some(h) = header else {
@@ -11,6 +13,19 @@ pub fn parse(header: Option<&str>) -> Option<(u64, u64)> {
     };
     let (a, b) = h.split_once(',')?;
     Some((a.trim().parse().ok()?, b.trim().parse().ok()?))
+}
+
+/// CONNECTED's `heart-beat:sx,sy` for a client's `(cx, cy)`: the client's own intervals raised
+/// to the floor, so that the negotiation yields the client's rates (see [`Heartbeat`]); 0 where
+/// the server is configured never to send or to ask.
+pub fn answer(client: (u64, u64), config: &Heartbeat) -> (u64, u64) {
+    let (cx, cy) = client;
+    let side = |configured: u64, wanted: u64| match (configured, wanted) {
+        (0, _) => 0,
+        (configured, 0) => configured,
+        (_, wanted) => wanted.max(config.min_ms),
+    };
+    (side(config.send_ms, cy), side(config.receive_ms, cx))
 }
 
 /// The negotiated intervals and the clocks they run against.
@@ -67,5 +82,28 @@ mod tests {
         assert_eq!(parse(Some("10,20")), Some((10, 20)));
         assert_eq!(parse(Some("x,20")), None);
         assert_eq!(parse(None), Some((0, 0)));
+    }
+
+    #[test]
+    fn the_answer_makes_the_negotiation_yield_the_clients_rates_down_to_the_floor() {
+        let config = Heartbeat::default();
+        let negotiated = |client| {
+            let h = Heartbeats::negotiate(client, answer(client, &config), 1);
+            (h.silence_limit, h.send_every)
+        };
+        let ms = |n| Some(Duration::from_millis(n));
+        assert_eq!(answer((1000, 2000), &config), (2000, 1000));
+        assert_eq!(negotiated((1000, 2000)), (ms(1000), ms(2000)));
+        // Slower than the configured values, and faster than the floor.
+        assert_eq!(negotiated((60_000, 300)), (ms(60_000), ms(1000)));
+        // A client that wants none is told the configured values; that direction stays off.
+        assert_eq!(answer((0, 0), &config), (10_000, 10_000));
+        assert_eq!(negotiated((0, 5000)), (None, ms(5000)));
+        let off = Heartbeat {
+            send_ms: 0,
+            receive_ms: 0,
+            ..config
+        };
+        assert_eq!(answer((1000, 1000), &off), (0, 0));
     }
 }

@@ -424,14 +424,17 @@ impl Session {
         if let Some(sub) = self.peer.subprotocol.filter(|s| *s != version) {
             tracing::debug!(subprotocol = %sub, negotiated = %version, "CONNECT overrides the WebSocket subprotocol");
         }
-        let heartbeats = if version == Version::V1_0 {
-            Heartbeats::OFF
+        // 1.0 has no heart-beats (and no `heart-beat` header in CONNECTED).
+        let answer = if version == Version::V1_0 {
+            None
         } else {
             let client = heartbeat::parse(frame.get("heart-beat"))
                 .ok_or_else(|| Violation::new("malformed heart-beat header"))?;
-            let hb = &config.heartbeat;
-            Heartbeats::negotiate(client, (hb.send_ms, hb.receive_ms), hb.tolerance)
+            Some((client, heartbeat::answer(client, &config.heartbeat)))
         };
+        let heartbeats = answer.map_or(Heartbeats::OFF, |(client, server)| {
+            Heartbeats::negotiate(client, server, config.heartbeat.tolerance)
+        });
         let user = server
             .authenticator()
             .authenticate(frame.get("login"), frame.get("passcode"))
@@ -461,11 +464,8 @@ impl Session {
                 "server",
                 concat!("stomp-server/", env!("CARGO_PKG_VERSION")),
             );
-        if version > Version::V1_0 {
-            let hb = &config.heartbeat;
-            connected
-                .headers
-                .push("heart-beat", format!("{},{}", hb.send_ms, hb.receive_ms));
+        if let Some((_, (sx, sy))) = answer {
+            connected.headers.push("heart-beat", format!("{sx},{sy}"));
         }
         if let Some(u) = user {
             connected.headers.push("user-name", u);
