@@ -40,12 +40,24 @@ async fn open(
     }
 }
 
-/// Reads WebSocket messages until one whole STOMP frame is decoded.
+/// Reads WebSocket messages until one whole STOMP frame is decoded (heart-beats skipped).
 async fn next_frame(ws: &mut Ws, decoder: &mut Decoder) -> Option<(Frame, bool)> {
     let mut binary = false;
     loop {
-        if let Some(Decoded::Frame(f)) = decoder.decode().unwrap() {
-            return Some((f, binary));
+        match next_item(ws, decoder).await? {
+            (Decoded::Frame(f), b) => return Some((f, binary || b)),
+            (Decoded::Heartbeat, b) => binary |= b,
+        }
+    }
+}
+
+/// Reads WebSocket messages until a frame or a heart-beat is decoded; whether a binary message
+/// came meanwhile.
+async fn next_item(ws: &mut Ws, decoder: &mut Decoder) -> Option<(Decoded, bool)> {
+    let mut binary = false;
+    loop {
+        if let Some(item) = decoder.decode().unwrap() {
+            return Some((item, binary));
         }
         let msg = tokio::time::timeout(WAIT, ws.next())
             .await
@@ -166,6 +178,73 @@ async fn protocol_errors_over_websocket_close_the_socket() {
     ws.send(Message::text("BOGUS\n\n\0")).await.unwrap();
     let (e, _) = next_frame(&mut ws, &mut d).await.unwrap();
     assert_eq!(e.command, Command::Error);
+    assert!(next_frame(&mut ws, &mut d).await.is_none(), "closed");
+    s.stop().await;
+}
+
+/// Opens a `v12.stomp` WebSocket and connects with these extra CONNECT header lines.
+async fn connected(s: &TestServer, extra: &str) -> (Ws, Decoder, Frame) {
+    let (mut ws, _) = open(s, Some("v12.stomp"), None).await.unwrap();
+    let mut d = Decoder::default();
+    let connect = format!("CONNECT\naccept-version:1.2\nhost:x\n{extra}\n\0");
+    ws.send(Message::text(connect)).await.unwrap();
+    let (f, _) = next_frame(&mut ws, &mut d).await.unwrap();
+    assert_eq!(f.command, Command::Connected, "{f:?}");
+    (ws, d, f)
+}
+
+/// Issue 16, over WebSocket: a NUL in a header is refused and nothing of it is forwarded; a
+/// stray NUL before a command (an empty frame) is skipped.
+#[tokio::test]
+async fn nul_in_a_header_is_refused_and_a_stray_nul_is_skipped_over_websocket() {
+    let s = TestServer::start_default().await;
+    let (mut ws, mut d, _) = connected(&s, "").await;
+    ws.send(Message::text(
+        "\n\0SUBSCRIBE\nid:0\ndestination:/topic/ws-nul\nreceipt:r\n\n\0",
+    ))
+    .await
+    .unwrap();
+    let (receipt, _) = next_frame(&mut ws, &mut d).await.unwrap();
+    assert_eq!(receipt.command, Command::Receipt, "{receipt:?}");
+
+    let (mut bad, mut bad_d, _) = connected(&s, "").await;
+    bad.send(Message::text(
+        "SEND\ndestination:/topic/ws-nul\nx:x\0MESSAGE\ndestination:/topic/ws-nul\n\nforged\0",
+    ))
+    .await
+    .unwrap();
+    let (e, _) = next_frame(&mut bad, &mut bad_d).await.unwrap();
+    assert_eq!(e.command, Command::Error);
+    assert_eq!(
+        e.get("message"),
+        Some("NUL byte in a command or header line")
+    );
+    assert!(next_frame(&mut bad, &mut bad_d).await.is_none(), "closed");
+
+    ws.send(Message::text("SEND\ndestination:/topic/ws-nul\n\nclean\0"))
+        .await
+        .unwrap();
+    let (m, _) = next_frame(&mut ws, &mut d).await.unwrap();
+    assert_eq!(m.body_str(), Some("clean"), "{m:?}");
+    s.stop().await;
+}
+
+/// Issue 16, over WebSocket (where stompjs runs): the server heart-beats at the client's rate
+/// and drops a client silent past `tolerance` of its own interval.
+#[tokio::test]
+async fn heart_beats_follow_the_clients_rates_over_websocket() {
+    let mut config = test_config();
+    config.heartbeat.min_ms = 100;
+    config.heartbeat.tolerance = 2;
+    let s = TestServer::start(config, stomp_server::App::new()).await;
+    let (mut ws, mut d, connected) = connected(&s, "heart-beat:300,200\n").await;
+    assert_eq!(connected.get("heart-beat"), Some("200,300"));
+    let (item, _) = next_item(&mut ws, &mut d).await.unwrap();
+    assert_eq!(item, Decoded::Heartbeat, "the server beats at our 200 ms");
+    // We never beat: dropped after 2 × 300 ms.
+    let (e, _) = next_frame(&mut ws, &mut d).await.unwrap();
+    assert_eq!(e.command, Command::Error);
+    assert!(e.get("message").unwrap().contains("heart-beat"), "{e:?}");
     assert!(next_frame(&mut ws, &mut d).await.is_none(), "closed");
     s.stop().await;
 }
