@@ -312,6 +312,35 @@ fn undecodable_input_is_reported_and_the_transport_closed() {
     assert!(!h.session.connected());
 }
 
+/// The shared decoder's NUL rules, from the client's side: an empty frame between frames (a
+/// stray NUL) is skipped without an event; a NUL inside a header is a decode error.
+#[test]
+fn stray_nuls_are_skipped_and_a_nul_in_a_header_is_a_decode_error() {
+    let mut h = connected(Version::V1_2);
+    let sub = h.session.subscribe(0.0, "/t", Headers::new()).unwrap();
+    h.drain();
+    h.server_bytes(b"\n\0");
+    h.server_send(&message(&sub, "1", "after a stray NUL"));
+    h.server_bytes(b"\0\0");
+    let events = h.take_events();
+    assert_eq!(events.len(), 2, "{events:?}");
+    assert_eq!(events[0], Event::HeartbeatReceived);
+    assert!(
+        matches!(&events[1], Event::Message { frame, .. } if frame.body_str() == Some("after a stray NUL"))
+    );
+    assert!(h.session.connected());
+
+    let forged = format!("MESSAGE\nsubscription:{sub}\nx:x\0MESSAGE\nmessage-id:2\n\nforged\0");
+    h.server_bytes(forged.as_bytes());
+    let events = h.take_events();
+    assert!(
+        matches!(&events[0], Event::DecodeError(e) if *e == crate::DecodeError::NulInHeader),
+        "{events:?}"
+    );
+    assert_eq!(h.closes, vec![false]);
+    assert!(!h.session.connected());
+}
+
 #[test]
 fn frames_split_across_transport_messages_are_reassembled() {
     let mut h = connected(Version::V1_2);
