@@ -13,6 +13,9 @@
 //! queue_prefixes = ["/queue"]
 //! app_prefixes = ["/app"]
 //!
+//! [heartbeat]
+//! min_ms = 1000
+//!
 //! [limits]
 //! outbound_buffer = 524288
 //!
