@@ -205,11 +205,13 @@ impl Decoder {
     /// On error the decoder [resets](Self::reset): the bad frame and everything buffered after
     /// it are dropped, and the next bytes fed are read as the start of a new frame.
     pub fn decode(&mut self) -> Result<Option<Decoded>, DecodeError> {
-        let result = match self.check() {
-            Ok(Some(Check::EmptyFrames(len))) => {
-                self.buf.advance(len);
-                return self.decode();
-            }
+        let mut checked = self.check();
+        if let Ok(Some(Check::EmptyFrames(len))) = checked {
+            self.buf.advance(len);
+            // What follows the NULs is not a NUL: this check cannot skip again.
+            checked = self.check();
+        }
+        let result = match checked {
             Ok(Some(Check::Heartbeat(len))) => {
                 self.buf.advance(len);
                 Ok(Some(Decoded::Heartbeat))
@@ -217,7 +219,7 @@ impl Decoder {
             Ok(Some(Check::Frame { body_end })) => {
                 self.parse(body_end).map(Decoded::Frame).map(Some)
             }
-            Ok(None) => Ok(None),
+            Ok(None | Some(Check::EmptyFrames(_))) => Ok(None),
             Err(e) => Err(e),
         };
         if result.is_err() {
@@ -426,8 +428,9 @@ impl LineScan {
             // Skip ordinary bytes eight at a time.
             while let Some(chunk) = line[i..].first_chunk::<8>() {
                 let w = word::load(chunk);
-                let hits = word::equal(w, b'\n')
-                    | word::equal(w, 0)
+                // LF and NUL in one comparison (the other control bytes below LF it flags are
+                // ordinary bytes to the match below).
+                let hits = word::below(w, b'\n' + 1)
                     | word::equal(w, b':')
                     | word::equal(w, b'\\')
                     | (w & word::HIGH);

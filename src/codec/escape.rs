@@ -68,18 +68,16 @@ fn first_char(bytes: &[u8]) -> Option<char> {
     text.chars().next().or(Some(char::REPLACEMENT_CHARACTER))
 }
 
-/// Whether `s` has a byte that must be escaped (or, in 1.0, replaced), or a NUL (dropped).
+/// Whether `s` may need escaping: it has a byte that must be escaped (or, in 1.0, replaced), a
+/// NUL (dropped), or another control byte below CR (tested together with LF, CR and NUL in one
+/// comparison; [`escape_into`] writes those as they are).
 pub fn needs_escape(s: &[u8]) -> bool {
-    let special = |b: &u8| matches!(b, b'\\' | b'\n' | b'\r' | b':' | 0);
+    let special = |b: &u8| *b <= b'\r' || matches!(b, b'\\' | b':');
     let mut rest = s;
     // Eight bytes at a time: this runs on every header of every frame encoded.
     while let Some((chunk, tail)) = rest.split_first_chunk::<8>() {
         let w = word::load(chunk);
-        let hits = word::equal(w, b'\\')
-            | word::equal(w, b'\n')
-            | word::equal(w, b'\r')
-            | word::equal(w, b':')
-            | word::equal(w, 0);
+        let hits = word::below(w, b'\r' + 1) | word::equal(w, b'\\') | word::equal(w, b':');
         if hits != 0 {
             return true;
         }
@@ -158,7 +156,7 @@ mod tests {
         for len in 0..24 {
             assert!(!needs_escape(&vec![b'a'; len]));
             for at in 0..len {
-                for special in [b'\\', b'\n', b'\r', b':', 0] {
+                for special in [b'\\', b'\n', b'\r', b':', 0, 1, 0x0c] {
                     let mut s = vec![b'a'; len];
                     s[at] = special;
                     assert!(needs_escape(&s), "{s:?}");

@@ -23,6 +23,13 @@ pub(super) fn equal(word: u64, byte: u8) -> u64 {
     x.wrapping_sub(ONES) & !x & HIGH
 }
 
+/// Non-zero exactly when a byte of `word` is below `n` (at most 128); the lowest such byte is
+/// flagged exactly, as with [`equal`].
+#[inline(always)]
+pub(super) fn below(word: u64, n: u8) -> u64 {
+    word.wrapping_sub(ONES * u64::from(n)) & !word & HIGH
+}
+
 /// Index of the first byte flagged in a non-zero mask from [`equal`] (or [`HIGH`]).
 #[inline(always)]
 pub(super) fn first(mask: u64) -> usize {
@@ -53,5 +60,22 @@ mod tests {
         assert_eq!(equal(load(b";9;9;9;9"), b':'), 0);
         assert_eq!(equal(load(&[0x81; 8]), 0x80), 0);
         assert_eq!(first(load(b"abc\xc3\xa9xyz") & HIGH), 3);
+    }
+
+    #[test]
+    fn below_flags_exactly_the_words_with_a_smaller_byte() {
+        for n in [1u8, 14, 128] {
+            for at in 0..8 {
+                for byte in 0..=255u8 {
+                    let mut chunk = [200u8; 8];
+                    chunk[at] = byte;
+                    let mask = below(load(&chunk), n);
+                    assert_eq!(mask != 0, byte < n, "{chunk:?} below {n}");
+                    if byte < n {
+                        assert_eq!(first(mask), at);
+                    }
+                }
+            }
+        }
     }
 }
