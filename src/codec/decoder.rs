@@ -205,12 +205,13 @@ impl Decoder {
     /// On error the decoder [resets](Self::reset): the bad frame and everything buffered after
     /// it are dropped, and the next bytes fed are read as the start of a new frame.
     pub fn decode(&mut self) -> Result<Option<Decoded>, DecodeError> {
-        let mut checked = self.check();
-        if let Ok(Some(Check::EmptyFrames(len))) = checked {
-            self.buf.advance(len);
-            // What follows the NULs is not a NUL: this check cannot skip again.
-            checked = self.check();
-        }
+        // A loop, not a call to itself: `decode` stays inlinable and `check` has one call site.
+        let checked = loop {
+            match self.check() {
+                Ok(Some(Check::EmptyFrames(len))) => self.buf.advance(len),
+                other => break other,
+            }
+        };
         let result = match checked {
             Ok(Some(Check::Heartbeat(len))) => {
                 self.buf.advance(len);
