@@ -151,7 +151,11 @@ async fn serve(args: Args) -> Result<(), stomp_server::ServerError> {
     let clock = (args.clock_ms > 0).then(|| Duration::from_millis(args.clock_ms));
     stomp_server::fd_limit::raise();
     let shutdown = shutdown_signal()?;
-    let listeners = Listeners::bind(&config).await?;
+    // Built before binding: a certificate that does not load stops the start before anything
+    // is announced as listening. The example handlers plus the demo chat (www/).
+    let server = Server::new(config, stomp_server::demo::install(demo_app(clock)))?;
+    reload_tls_on_hangup(&server)?;
+    let listeners = Listeners::bind(server.config()).await?;
     let show = |a: Option<SocketAddr>| a.map_or_else(|| "off".to_owned(), |a| a.to_string());
     // Scripts read this line: keep `tcp=… http=…` first.
     tracing::info!(
@@ -161,12 +165,10 @@ async fn serve(args: Args) -> Result<(), stomp_server::ServerError> {
         show(listeners.tls_tcp_addr()),
         show(listeners.https_addr())
     );
-    if config.relay.enabled {
-        tracing::info!(broker = %config.relay.broker, "relaying broker destinations");
+    let relay = &server.config().relay;
+    if relay.enabled {
+        tracing::info!(broker = %relay.broker, "relaying broker destinations");
     }
-    // The example handlers plus the demo chat (www/).
-    let server = Server::new(config, stomp_server::demo::install(demo_app(clock)))?;
-    reload_tls_on_hangup(&server)?;
     // Extra HTTP routes (the SockJS endpoint) are merged here, before the static files.
     let extra_routes = stomp_server::sockjs::stomp::routes(&server, args.sockjs_test_services);
     server.serve(listeners, Some(extra_routes), shutdown).await
