@@ -44,7 +44,8 @@ start_test_server() {
 
 # start_server LOG BINARY ARGS…: runs a stomp-server binary on free ports (ARGS may add --config
 # and the like) with its output in LOG, waits for its "listening tcp=… http=…" line and sets
-# server_pid, LISTEN_TCP and LISTEN_HTTP (host:port each). The caller stops it.
+# server_pid, LISTEN_TCP and LISTEN_HTTP (host:port each), and LISTEN_TLS_TCP and LISTEN_HTTPS
+# ("off" unless ARGS turn them on). The caller stops it.
 start_server() {
   local log=$1 bin=$2
   shift 2
@@ -65,4 +66,6 @@ start_server() {
   LISTEN_TCP=${line#listening tcp=}
   LISTEN_TCP=${LISTEN_TCP%% *}
   LISTEN_HTTP=${line##* http=}
+  LISTEN_TLS_TCP=$(grep -m1 -o 'listening tcp=.* tls_tcp=[^ ]*' "$log" | sed 's/.* tls_tcp=//')
+  LISTEN_HTTPS=$(grep -m1 -o 'listening tcp=.* https=[^ ]*' "$log" | sed 's/.* https=//')
 }

@@ -8,7 +8,8 @@
 #                                            (scripts/rabbitmq.sh start), login guest/guest
 #   STOMP_TEST_URL=ws://host:port/ws scripts/test-browser.sh
 #                                            any broker already running (the tests that restart
-#                                            the broker or need the blocking proxies then fail)
+#                                            the broker, need the blocking proxies or wss://
+#                                            then fail)
 #
 # Extra arguments go to `wasm-pack test` (e.g. `--test web_client`). The broker URL reaches the
 # tests at compile time (option_env!("STOMP_TEST_URL")), so cargo rebuilds them when it changes.
@@ -59,6 +60,30 @@ sockjs_extras() {
   export STOMP_TEST_SOCKJS_GATEWAY
   log "SockJS without WebSocket: $STOMP_TEST_HTTP_NO_WS; reference SockJS gateway: $STOMP_TEST_SOCKJS_GATEWAY"
 }
+# For tests/web_tls.rs: a stomp-server with an https listener on a certificate made for this
+# run (STOMP_TEST_WSS_URL), which Chromium is told to trust by the SHA-256 of its public key
+# (--ignore-certificate-errors-spki-list, in a webdriver.json of this run).
+tls_extras() {
+  local main_pid=$server_pid
+  cargo run -q -p stomp-server --example gen_test_certs -- "$extras/tls"
+  start_server "$extras/tls.log" target/debug/stomp-server --https 127.0.0.1:0 \
+    --tls-cert "$extras/tls/cert.pem" --tls-key "$extras/tls/key.pem" || exit 1
+  tls_pid=$server_pid
+  server_pid=$main_pid
+  trap 'kill "$server_pid" "$no_ws_pid" "$gateway_pid" "$tls_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$server_config" "$extras"' EXIT
+  export STOMP_TEST_WSS_URL="wss://127.0.0.1:${LISTEN_HTTPS##*:}/ws"
+  local spki
+  spki=$(python3 -c 'import base64, hashlib, sys; print(base64.b64encode(hashlib.sha256(open(sys.argv[1], "rb").read()).digest()).decode())' "$extras/tls/spki.der")
+  node -e '
+    const fs = require("fs");
+    const [source, target, spki] = process.argv.slice(1);
+    const caps = JSON.parse(fs.readFileSync(source, "utf8"));
+    caps["goog:chromeOptions"].args.push(`--ignore-certificate-errors-spki-list=${spki}`);
+    fs.writeFileSync(target, JSON.stringify(caps, null, 2));
+  ' webdriver.json "$extras/webdriver.json" "$spki"
+  export WASM_BINDGEN_TEST_WEBDRIVER_JSON=$extras/webdriver.json
+  log "wss:// broker: $STOMP_TEST_WSS_URL (Chromium trusts its key $spki)"
+}
 if [ "${STOMP_TEST_BROKER:-ours}" = rabbitmq ]; then
   supervise --rabbitmq
 elif [ -z "${STOMP_TEST_URL:-}" ]; then
@@ -71,6 +96,7 @@ elif [ -z "${STOMP_TEST_URL:-}" ]; then
   trap 'kill "$server_pid" 2>/dev/null; wait "$server_pid" 2>/dev/null; rm -f "$server_config"' EXIT
   export STOMP_TEST_URL=$STOMP_WS_URL
   sockjs_extras
+  tls_extras
 fi
 export STOMP_TEST_HTTP=${STOMP_HTTP_URL:-}
 
@@ -81,8 +107,8 @@ export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-120}"
 if [ $# -eq 0 ]; then
   set -- $(for f in tests/web_*.rs; do
     t=$(basename "$f" .rs)
-    # The SockJS tests need our server's SockJS endpoint (RabbitMQ Web-STOMP has none).
-    [ "${STOMP_TEST_BROKER:-ours}" = rabbitmq ] && [[ $t == web_sockjs* ]] && continue
+    # The SockJS and TLS tests need our server's SockJS endpoint and https listener.
+    [ "${STOMP_TEST_BROKER:-ours}" = rabbitmq ] && [[ $t == web_sockjs* || $t == web_tls ]] && continue
     printf -- '--test %s ' "$t"
   done)
 fi

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Interop tests: clients no one here wrote (stomp.py over TCP, @stomp/stompjs 7.5 over
-# WebSocket in node) against our stomp-server and, optionally, against RabbitMQ.
+# WebSocket in node) against our stomp-server and, optionally, against RabbitMQ. Against our
+# server both suites run twice: plain, then over TLS (stomp.py with ssl to the tls_tcp listener,
+# stompjs over wss:// to the https listener, both trusting a CA made for the run).
 #
 #   scripts/test-interop.sh              build stomp-server (debug), run both suites against it
 #   scripts/test-interop.sh --release    ...with a release build
@@ -70,6 +72,13 @@ run_suites() {
   if ! node --test tests/interop/stompjs.test.mjs; then
     failures+=("$name: stompjs")
   fi
+  # TLS passes add the checks of the TLS itself.
+  if [ -n "${STOMP_SSL_CA:-}" ] && ! python3 -m unittest -v tests/interop/test_stomppy_tls.py; then
+    failures+=("$name: stomp.py TLS")
+  fi
+  if [ -n "${STOMP_WS_CA:-}" ] && ! node --test tests/interop/stompjs-tls.test.mjs; then
+    failures+=("$name: stompjs TLS")
+  fi
 }
 
 if [ "$ours" = 1 ]; then
@@ -78,13 +87,16 @@ if [ "$ours" = 1 ]; then
   log "building stomp-server ($profile)"
   cargo build "${cargo_flags[@]}"
   bin=$ROOT/target/$profile/stomp-server
+  # A CA and a localhost/127.0.0.1 certificate for this run (test fixtures).
+  cargo run -q -p stomp-server --example gen_test_certs -- "$tmp/tls"
 
   # shellcheck source=scripts/serve-test.sh
   . "$ROOT/scripts/serve-test.sh"
-  start_server "$tmp/server.log" "$bin" || exit 1
+  start_server "$tmp/server.log" "$bin" --tls-tcp 127.0.0.1:0 --https 127.0.0.1:0 \
+    --tls-cert "$tmp/tls/cert.pem" --tls-key "$tmp/tls/key.pem" || exit 1
   tcp_addr=$LISTEN_TCP
   http_addr=$LISTEN_HTTP
-  log "stomp-server pid $server_pid: tcp=$tcp_addr http=$http_addr"
+  log "stomp-server pid $server_pid: tcp=$tcp_addr http=$http_addr tls_tcp=$LISTEN_TLS_TCP https=$LISTEN_HTTPS"
 
   (
     export STOMP_HOST=${tcp_addr%:*} STOMP_PORT=${tcp_addr##*:}
@@ -92,6 +104,10 @@ if [ "$ours" = 1 ]; then
     export STOMP_LOGIN=guest STOMP_PASSCODE=guest STOMP_VHOST=/
     failures=()
     run_suites stomp-server
+    # Over TLS: the certificate names localhost and 127.0.0.1.
+    export STOMP_HOST=127.0.0.1 STOMP_PORT=${LISTEN_TLS_TCP##*:} STOMP_SSL_CA=$tmp/tls/ca.pem
+    export STOMP_WS_URL="wss://localhost:${LISTEN_HTTPS##*:}/ws" STOMP_WS_CA=$tmp/tls/ca.pem
+    run_suites stomp-server-tls
     printf '%s\n' "${failures[@]}" >"$tmp/failures.ours"
   )
   while read -r f; do [ -n "$f" ] && failures+=("$f"); done <"$tmp/failures.ours"

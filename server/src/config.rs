@@ -6,7 +6,12 @@
 //! ```toml
 //! tcp = "127.0.0.1:61613"
 //! http = "127.0.0.1:8080"
+//! https = "127.0.0.1:8443"     # off unless set; needs [tls]
 //! www = "www"
+//!
+//! [tls]
+//! cert = "/etc/stomp-server/fullchain.pem"
+//! key = "/etc/stomp-server/privkey.pem"
 //!
 //! [destinations]
 //! broker_prefixes = ["/topic", "/queue"]
@@ -48,13 +53,26 @@ pub enum ConfigError {
 }
 
 /// The whole server configuration.
+///
+/// A listener address may be the string `"off"` to turn that listener off.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     /// Raw STOMP over TCP. Used by the binary; `run` takes already-bound listeners.
+    #[serde(deserialize_with = "listen_addr")]
     pub tcp: Option<SocketAddr>,
     /// HTTP listener: WebSocket endpoint, SockJS, static files.
+    #[serde(deserialize_with = "listen_addr")]
     pub http: Option<SocketAddr>,
+    /// STOMP over TLS over TCP (RabbitMQ's 61614); off by default, needs [`Config::tls`].
+    #[serde(deserialize_with = "listen_addr")]
+    pub tls_tcp: Option<SocketAddr>,
+    /// The HTTP listener's routes over TLS (`https://`, `wss://`); off by default, needs
+    /// [`Config::tls`].
+    #[serde(deserialize_with = "listen_addr")]
+    pub https: Option<SocketAddr>,
+    /// Certificate and key of the TLS listeners.
+    pub tls: TlsSettings,
     /// Directory of static files served at `/` (a missing directory serves nothing).
     pub www: PathBuf,
     pub endpoints: Endpoints,
@@ -72,6 +90,9 @@ impl Default for Config {
         Config {
             tcp: Some(SocketAddr::from(([127, 0, 0, 1], 61613))),
             http: Some(SocketAddr::from(([127, 0, 0, 1], 8080))),
+            tls_tcp: None,
+            https: None,
+            tls: TlsSettings::default(),
             www: PathBuf::from("www"),
             endpoints: Endpoints::default(),
             destinations: Destinations::default(),
@@ -80,6 +101,45 @@ impl Default for Config {
             security: Security::default(),
             sockjs: SockJsSettings::default(),
             relay: RelayConfig::default(),
+        }
+    }
+}
+
+/// A listener address, or `"off"`.
+fn listen_addr<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<SocketAddr>, D::Error> {
+    let text = String::deserialize(d)?;
+    parse_listen_addr(&text).map_err(serde::de::Error::custom)
+}
+
+/// Parses `host:port` (an IP address and a port) or `off`; flags use it too.
+pub fn parse_listen_addr(text: &str) -> Result<Option<SocketAddr>, String> {
+    if text.eq_ignore_ascii_case("off") {
+        return Ok(None);
+    }
+    text.parse()
+        .map(Some)
+        .map_err(|e| format!("{text:?} is not an IP:port listen address or \"off\" ({e})"))
+}
+
+/// PEM files of the TLS listeners (`tls_tcp`, `https`), reloaded when they change.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TlsSettings {
+    /// Certificate chain, leaf first (e.g. Let's Encrypt's `fullchain.pem`).
+    pub cert: Option<PathBuf>,
+    /// Private key of the leaf certificate (PKCS#8, PKCS#1 or SEC1 PEM).
+    pub key: Option<PathBuf>,
+    /// How often the files are checked for changes (modification time and size); a changed
+    /// pair is loaded for new connections, open ones keep theirs. 0 = only on SIGHUP.
+    pub reload_ms: u64,
+}
+
+impl Default for TlsSettings {
+    fn default() -> TlsSettings {
+        TlsSettings {
+            cert: None,
+            key: None,
+            reload_ms: 10_000,
         }
     }
 }
@@ -209,6 +269,14 @@ pub struct LimitsConfig {
     /// `outbound_buffer` waiting (publisher flow control); after that the subscriber's
     /// slow-consumer policy decides.
     pub publish_throttle_ms: u64,
+    /// HTTP listeners: time a connection has to send a complete request head, counted from
+    /// when the server starts waiting for it (connection open, or the previous response sent:
+    /// so it is also the keep-alive idle time).
+    pub http_header_timeout_ms: u64,
+    /// HTTP listeners: a connection on which no byte moves either way for this long, while a
+    /// request is in flight, is closed (a stalled request body, a client not reading its
+    /// response). Must exceed `sockjs.heartbeat_ms`; WebSocket connections are not affected.
+    pub http_idle_timeout_ms: u64,
 }
 
 impl Default for LimitsConfig {
@@ -228,6 +296,8 @@ impl Default for LimitsConfig {
             connect_timeout_ms: 60_000,
             send_timeout_ms: 10_000,
             publish_throttle_ms: 1_000,
+            http_header_timeout_ms: 30_000,
+            http_idle_timeout_ms: 120_000,
         }
     }
 }
@@ -461,9 +531,37 @@ impl Config {
         if self.limits.outbound_buffer == 0 || self.limits.max_frame_size == 0 {
             return Err(ConfigError::Invalid("limits must be positive".into()));
         }
+        if self.limits.http_header_timeout_ms == 0 {
+            return Err(ConfigError::Invalid(
+                "limits.http_header_timeout_ms must be positive".into(),
+            ));
+        }
+        if self.limits.http_idle_timeout_ms <= self.sockjs.heartbeat_ms {
+            return Err(ConfigError::Invalid(format!(
+                "limits.http_idle_timeout_ms ({}) must exceed sockjs.heartbeat_ms ({}): SockJS \
+                 polls wait that long for their next frame",
+                self.limits.http_idle_timeout_ms, self.sockjs.heartbeat_ms
+            )));
+        }
         self.sockjs.validate()?;
         self.relay.validate(&self.destinations)?;
-        Ok(())
+        self.validate_tls()
+    }
+
+    /// A TLS listener needs both PEM files. (Files without a configured TLS listener are fine:
+    /// a program embedding the server may bind the TLS listeners itself.)
+    fn validate_tls(&self) -> Result<(), ConfigError> {
+        let listener = self.tls_tcp.is_some() || self.https.is_some();
+        match (&self.tls.cert, &self.tls.key) {
+            (Some(_), Some(_)) => Ok(()),
+            (None, None) if !listener => Ok(()),
+            _ if listener => Err(ConfigError::Invalid(
+                "the TLS listeners (tls_tcp, https) need both tls.cert and tls.key".into(),
+            )),
+            _ => Err(ConfigError::Invalid(
+                "tls.cert and tls.key go together (and with tls_tcp and/or https)".into(),
+            )),
+        }
     }
 
     /// The configured protocol versions that exist.

@@ -17,7 +17,10 @@
 //! - [`session`]: one STOMP session — CONNECT negotiation, heart-beats, subscriptions, ACK/NACK,
 //!   transactions, receipts, limits, ERROR-then-close — and [`serve_session`], which runs it over
 //!   any transport.
-//! - [`transport`]: `tcp` (raw STOMP) and `ws` (WebSocket upgrade handler, origin check).
+//! - [`transport`]: `tcp` (raw STOMP, plain or TLS) and `ws` (WebSocket upgrade handler, origin
+//!   check); the listeners' accept loops (`accept`, `http`: timeouts) and TLS certificates
+//!   (`tls`: loading, reloading).
+//! - [`fd_limit`]: the open-file limit against `limits.max_connections`.
 //! - [`sockjs`]: SockJS 0.3.3 (every transport) at `endpoints.sockjs`, generic over a small
 //!   handler trait; STOMP runs over it through [`serve_session`].
 //! - [`app`]: the handler API (`@MessageMapping`, `@SendTo`, `@SubscribeMapping`,
@@ -72,6 +75,7 @@ pub mod auth;
 pub mod broker;
 pub mod config;
 pub mod demo;
+pub mod fd_limit;
 pub mod relay;
 pub mod server;
 pub mod session;

@@ -1,5 +1,6 @@
 //! The `stomp-server` binary: flags and an optional TOML file over the defaults, tracing logs,
-//! the example application, graceful shutdown on SIGINT/SIGTERM.
+//! the example application, graceful shutdown on SIGINT/SIGTERM, TLS certificates reloaded on
+//! SIGHUP, the open-file limit raised at start.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -8,18 +9,39 @@ use std::time::Duration;
 
 use clap::Parser;
 use stomp_server::app::examples::demo_app;
+use stomp_server::config::parse_listen_addr;
 use stomp_server::{Config, Listeners, Server};
 
-/// STOMP broker over TCP, WebSocket and SockJS.
+/// STOMP broker over TCP, WebSocket and SockJS, each optionally over TLS.
+///
+/// Listener addresses are IP:port, or `off`. The TLS listeners (--tls-tcp, --https) need
+/// --tls-cert and --tls-key (PEM); the files are reloaded when they change (tls.reload_ms) and
+/// on SIGHUP, without cutting connected clients. HTTP connections must send a request head
+/// within limits.http_header_timeout_ms (30 s) and are closed after
+/// limits.http_idle_timeout_ms (120 s) without traffic; see stomp-server.example.toml.
 #[derive(Debug, Parser)]
 #[command(name = "stomp-server", version)]
 struct Args {
-    /// Raw STOMP TCP listener (default 127.0.0.1:61613).
-    #[arg(long, value_name = "ADDR")]
-    tcp: Option<SocketAddr>,
-    /// HTTP listener for WebSocket, SockJS and static files (default 127.0.0.1:8080).
-    #[arg(long, value_name = "ADDR")]
-    http: Option<SocketAddr>,
+    /// Raw STOMP TCP listener (default 127.0.0.1:61613; `off`: none).
+    #[arg(long, value_name = "ADDR|off", value_parser = listen)]
+    tcp: Option<Listen>,
+    /// HTTP listener for WebSocket, SockJS and static files (default 127.0.0.1:8080; `off`:
+    /// none).
+    #[arg(long, value_name = "ADDR|off", value_parser = listen)]
+    http: Option<Listen>,
+    /// STOMP over TLS listener, like RabbitMQ's 61614 (default off; needs --tls-cert/--tls-key).
+    #[arg(long, value_name = "ADDR|off", value_parser = listen)]
+    tls_tcp: Option<Listen>,
+    /// HTTPS listener: the HTTP listener's routes over TLS, wss:// and https:// (default off;
+    /// needs --tls-cert/--tls-key).
+    #[arg(long, value_name = "ADDR|off", value_parser = listen)]
+    https: Option<Listen>,
+    /// PEM certificate chain of the TLS listeners, leaf first (tls.cert).
+    #[arg(long, value_name = "FILE")]
+    tls_cert: Option<PathBuf>,
+    /// PEM private key of the certificate (tls.key).
+    #[arg(long, value_name = "FILE")]
+    tls_key: Option<PathBuf>,
     /// Static files served at / (default ./www).
     #[arg(long, value_name = "DIR")]
     www: Option<PathBuf>,
@@ -54,6 +76,14 @@ struct Args {
     relay_vhost: Option<String>,
 }
 
+/// A listener flag's value: an address, or `off` (`None`).
+#[derive(Debug, Clone, Copy)]
+struct Listen(Option<SocketAddr>);
+
+fn listen(text: &str) -> Result<Listen, String> {
+    parse_listen_addr(text).map(Listen)
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
@@ -78,11 +108,22 @@ async fn serve(args: Args) -> Result<(), stomp_server::ServerError> {
         Some(path) => Config::from_file(path)?,
         None => Config::default(),
     };
-    if let Some(a) = args.tcp {
-        config.tcp = Some(a);
+    let listeners = [
+        (args.tcp, &mut config.tcp),
+        (args.http, &mut config.http),
+        (args.tls_tcp, &mut config.tls_tcp),
+        (args.https, &mut config.https),
+    ];
+    for (flag, setting) in listeners {
+        if let Some(Listen(addr)) = flag {
+            *setting = addr;
+        }
     }
-    if let Some(a) = args.http {
-        config.http = Some(a);
+    if let Some(cert) = args.tls_cert {
+        config.tls.cert = Some(cert);
+    }
+    if let Some(key) = args.tls_key {
+        config.tls.key = Some(key);
     }
     if let Some(d) = args.www {
         config.www = d;
@@ -108,22 +149,54 @@ async fn serve(args: Args) -> Result<(), stomp_server::ServerError> {
     }
     config.validate()?;
     let clock = (args.clock_ms > 0).then(|| Duration::from_millis(args.clock_ms));
+    stomp_server::fd_limit::raise();
     let shutdown = shutdown_signal()?;
-    let listeners = Listeners::bind(&config).await?;
-    let show = |a: Option<SocketAddr>| a.map_or_else(|| "off".to_owned(), |a| a.to_string());
-    tracing::info!(
-        "listening tcp={} http={}",
-        show(listeners.tcp_addr()),
-        show(listeners.http_addr())
-    );
-    if config.relay.enabled {
-        tracing::info!(broker = %config.relay.broker, "relaying broker destinations");
-    }
-    // The example handlers plus the demo chat (www/).
+    // Built before binding: a certificate that does not load stops the start before anything
+    // is announced as listening. The example handlers plus the demo chat (www/).
     let server = Server::new(config, stomp_server::demo::install(demo_app(clock)))?;
+    reload_tls_on_hangup(&server)?;
+    let listeners = Listeners::bind(server.config()).await?;
+    let show = |a: Option<SocketAddr>| a.map_or_else(|| "off".to_owned(), |a| a.to_string());
+    // Scripts read this line: keep `tcp=… http=…` first.
+    tracing::info!(
+        "listening tcp={} http={} tls_tcp={} https={}",
+        show(listeners.tcp_addr()),
+        show(listeners.http_addr()),
+        show(listeners.tls_tcp_addr()),
+        show(listeners.https_addr())
+    );
+    let relay = &server.config().relay;
+    if relay.enabled {
+        tracing::info!(broker = %relay.broker, "relaying broker destinations");
+    }
     // Extra HTTP routes (the SockJS endpoint) are merged here, before the static files.
     let extra_routes = stomp_server::sockjs::stomp::routes(&server, args.sockjs_test_services);
     server.serve(listeners, Some(extra_routes), shutdown).await
+}
+
+/// Reloads the TLS certificate on every SIGHUP (the usual signal after a renewal, e.g. from a
+/// certbot deploy hook).
+#[cfg(unix)]
+fn reload_tls_on_hangup(server: &Server) -> std::io::Result<()> {
+    use tokio::signal::unix::{signal, SignalKind};
+    if server.tls().is_none() {
+        return Ok(());
+    }
+    let mut hangup = signal(SignalKind::hangup())?;
+    let server = server.clone();
+    tokio::spawn(async move {
+        while hangup.recv().await.is_some() {
+            if let Err(e) = server.reload_tls() {
+                tracing::warn!("{e}; keeping the previous certificate");
+            }
+        }
+    });
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn reload_tls_on_hangup(_server: &Server) -> std::io::Result<()> {
+    Ok(())
 }
 
 /// Completes on SIGINT or SIGTERM. The handlers are installed when this is called, not when the

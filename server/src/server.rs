@@ -7,6 +7,7 @@
 //! let listeners = Listeners {
 //!     tcp: Some(tokio::net::TcpListener::bind("127.0.0.1:0").await?),
 //!     http: Some(tokio::net::TcpListener::bind("127.0.0.1:0").await?),
+//!     ..Listeners::default()
 //! };
 //! stomp_server::run(listeners, Config::default(), App::new(), async {
 //!     let _ = tokio::signal::ctrl_c().await;
@@ -22,7 +23,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::routing::get;
-use axum::serve::ListenerExt;
 use stomp_wasm::Version;
 use tokio::net::TcpListener;
 use tokio::sync::{watch, Notify};
@@ -34,6 +34,9 @@ use crate::auth::{AllowAll, Authenticator, Authorizer, StaticAuthenticator, User
 use crate::broker::Broker;
 use crate::config::{Config, ConfigError};
 use crate::relay::Relay;
+use crate::transport::accept::Acceptor;
+use crate::transport::http::{self, HttpTimeouts};
+use crate::transport::tls::{Tls, TlsError};
 use crate::transport::{tcp, ws};
 
 /// Why the server could not start or run.
@@ -43,6 +46,10 @@ pub enum ServerError {
     Config(#[from] ConfigError),
     #[error(transparent)]
     UsersFile(#[from] UsersFileError),
+    #[error(transparent)]
+    Tls(#[from] TlsError),
+    #[error("a TLS listener ({0}) was given but no certificate is configured (tls.cert, tls.key)")]
+    NoCertificate(&'static str),
     #[error("cannot listen for {what} on {addr}: {source} (another program may hold the port; pick another with --{what})")]
     Bind {
         what: &'static str,
@@ -64,21 +71,28 @@ async fn bind(
         .map_err(|source| ServerError::Bind { what, addr, source })
 }
 
-/// Bound listeners to serve on; either may be absent.
+/// Bound listeners to serve on; any may be absent. The TLS ones use the certificate of
+/// `config.tls`.
 #[derive(Debug, Default)]
 pub struct Listeners {
     /// Raw STOMP over TCP.
     pub tcp: Option<TcpListener>,
     /// HTTP: WebSocket endpoint, extra routes (SockJS), static files.
     pub http: Option<TcpListener>,
+    /// Raw STOMP over TLS.
+    pub tls_tcp: Option<TcpListener>,
+    /// The HTTP routes over TLS.
+    pub https: Option<TcpListener>,
 }
 
 impl Listeners {
-    /// Binds the addresses in `config` (`tcp`, `http`).
+    /// Binds the addresses in `config` (`tcp`, `http`, `tls_tcp`, `https`).
     pub async fn bind(config: &Config) -> Result<Listeners, ServerError> {
         Ok(Listeners {
             tcp: bind("tcp", config.tcp).await?,
             http: bind("http", config.http).await?,
+            tls_tcp: bind("tls-tcp", config.tls_tcp).await?,
+            https: bind("https", config.https).await?,
         })
     }
 
@@ -88,6 +102,14 @@ impl Listeners {
 
     pub fn http_addr(&self) -> Option<SocketAddr> {
         self.http.as_ref().and_then(|l| l.local_addr().ok())
+    }
+
+    pub fn tls_tcp_addr(&self) -> Option<SocketAddr> {
+        self.tls_tcp.as_ref().and_then(|l| l.local_addr().ok())
+    }
+
+    pub fn https_addr(&self) -> Option<SocketAddr> {
+        self.https.as_ref().and_then(|l| l.local_addr().ok())
     }
 }
 
@@ -102,6 +124,8 @@ struct Inner {
     app: App,
     authenticator: Arc<dyn Authenticator>,
     authorizer: Arc<dyn Authorizer>,
+    /// The TLS listeners' certificate, when `tls.cert` and `tls.key` are set.
+    tls: Option<Arc<Tls>>,
     connections: AtomicUsize,
     idle: Notify,
     next_session: AtomicU64,
@@ -171,6 +195,10 @@ impl ServerBuilder {
             .unwrap_or_else(|| "/topic".to_owned());
         let broker = Arc::new(Broker::new(d));
         let relay = config.relay.enabled.then(|| Arc::new(Relay::new(&config)));
+        let tls = match (&config.tls.cert, &config.tls.key) {
+            (Some(cert), Some(key)) => Some(Arc::new(Tls::load(cert, key)?)),
+            _ => None,
+        };
         let (shutdown, _) = watch::channel(false);
         Ok(Server {
             inner: Arc::new(Inner {
@@ -182,6 +210,7 @@ impl ServerBuilder {
                 app: self.app,
                 authenticator,
                 authorizer: self.authorizer,
+                tls,
                 connections: AtomicUsize::new(0),
                 idle: Notify::new(),
                 next_session: AtomicU64::new(1),
@@ -237,6 +266,21 @@ impl Server {
     /// The broker relay, when `relay.enabled`.
     pub fn relay(&self) -> Option<&Arc<Relay>> {
         self.inner.relay.as_ref()
+    }
+
+    /// The TLS listeners' certificate (`tls.cert`, `tls.key`), when configured.
+    pub fn tls(&self) -> Option<&Arc<Tls>> {
+        self.inner.tls.as_ref()
+    }
+
+    /// Loads the certificate files again (the binary calls this on SIGHUP): new TLS connections
+    /// get the new certificate, open ones are not touched. On error the previous certificate
+    /// stays in service. `Ok(false)` when no TLS is configured.
+    pub fn reload_tls(&self) -> Result<bool, TlsError> {
+        match &self.inner.tls {
+            Some(tls) => tls.reload().map(|()| true),
+            None => Ok(false),
+        }
     }
 
     pub(crate) fn app(&self) -> &App {
@@ -339,34 +383,50 @@ impl Server {
         extra_routes: Option<axum::Router>,
         shutdown: impl Future<Output = ()> + Send,
     ) -> Result<(), ServerError> {
+        let tls = |what| self.tls().ok_or(ServerError::NoCertificate(what));
+        let tls_tcp = match &listeners.tls_tcp {
+            Some(_) => Some(tls("tls_tcp")?.stomp_acceptor()),
+            None => None,
+        };
+        let https = match &listeners.https {
+            Some(_) => Some(tls("https")?.https_acceptor()),
+            None => None,
+        };
+        crate::fd_limit::check(self.config());
         let mut tasks = tokio::task::JoinSet::new();
-        if let Some(listener) = listeners.tcp {
-            tasks.spawn(tcp::accept_loop(
-                listener,
-                self.clone(),
-                self.shutdown_signal(),
-            ));
+        let stomp = [
+            (listeners.tcp, "tcp", None),
+            (listeners.tls_tcp, "tls_tcp", tls_tcp),
+        ];
+        for (listener, name, tls) in stomp {
+            if let Some(listener) = listener {
+                let acceptor = Acceptor::new(listener, name);
+                let stop = self.shutdown_signal();
+                tasks.spawn(tcp::accept_loop(acceptor, tls, self.clone(), stop));
+            }
         }
-        if let Some(listener) = listeners.http {
+        if listeners.http.is_some() || listeners.https.is_some() {
             let router = self.http_router(extra_routes);
-            let mut stop = self.shutdown_signal();
-            tasks.spawn(async move {
-                // TCP_NODELAY, as the raw TCP transport does: without it Nagle holds small
-                // WebSocket frames back (p50 13 ms instead of 0.26 ms at 10,000 msg/s).
-                let listener = listener.tap_io(|tcp| {
-                    if let Err(e) = tcp.set_nodelay(true) {
-                        tracing::debug!(error = %e, "cannot set TCP_NODELAY");
-                    }
-                });
-                let served = axum::serve(listener, router)
-                    .with_graceful_shutdown(async move {
-                        stopped(&mut stop).await;
-                    })
-                    .await;
-                if let Err(e) = served {
-                    tracing::error!(error = %e, "HTTP server failed");
+            let timeouts = HttpTimeouts::from_limits(&self.config().limits);
+            let web = [
+                (listeners.http, "http", None),
+                (listeners.https, "https", https),
+            ];
+            for (listener, name, tls) in web {
+                if let Some(listener) = listener {
+                    let acceptor = Acceptor::new(listener, name);
+                    let stop = self.shutdown_signal();
+                    tasks.spawn(http::serve(acceptor, router.clone(), tls, timeouts, stop));
                 }
-            });
+            }
+        }
+        if let Some(tls) = self.tls() {
+            let every = self.config().tls.reload_ms;
+            if every > 0 {
+                let watch =
+                    Arc::clone(tls).watch(Duration::from_millis(every), self.shutdown_signal());
+                tasks.spawn(watch);
+            }
         }
         if let Some(relay) = self.relay() {
             tasks.spawn(Arc::clone(relay).run(self.shutdown_signal()));

@@ -8,6 +8,8 @@
 //   STOMP_LOGIN     default guest
 //   STOMP_PASSCODE  default guest
 //   STOMP_VHOST     default /   (CONNECT `host`; RabbitMQ reads it as the vhost)
+//   STOMP_WS_CA     with a wss:// URL: the CA (PEM) the server's certificate is verified
+//                   against (`ws`'s `ca` option), e.g. our `https` listener's test CA
 //   STOMP_WS_DISCONNECT_RECEIPT  default 1; 0 for RabbitMQ 3.10 Web-STOMP, which closes the
 //                   WebSocket on DISCONNECT without the RECEIPT the spec asks for (its TCP
 //                   STOMP listener does send it). With 0 only the close itself is checked.
@@ -21,6 +23,7 @@ import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 
 // The peers live in tools/node_modules (one locked package.json for the whole repository).
 const require = createRequire(new URL('../../tools/package.json', import.meta.url));
@@ -31,6 +34,7 @@ const URL_ = process.env.STOMP_WS_URL ?? 'ws://127.0.0.1:15674/ws';
 const LOGIN = process.env.STOMP_LOGIN ?? 'guest';
 const PASSCODE = process.env.STOMP_PASSCODE ?? 'guest';
 const VHOST = process.env.STOMP_VHOST ?? '/';
+const TLS = process.env.STOMP_WS_CA ? { ca: readFileSync(process.env.STOMP_WS_CA) } : {};
 const DISCONNECT_RECEIPT = (process.env.STOMP_WS_DISCONNECT_RECEIPT ?? '1') !== '0';
 const WAIT_MS = 10_000;
 
@@ -63,7 +67,10 @@ async function open(extra = {}) {
   const client = new Client({
     // No permessage-deflate: like-for-like with brokers that do not offer it.
     webSocketFactory: () =>
-      new WebSocket(URL_, ['v12.stomp', 'v11.stomp', 'v10.stomp'], { perMessageDeflate: false }),
+      new WebSocket(URL_, ['v12.stomp', 'v11.stomp', 'v10.stomp'], {
+        perMessageDeflate: false,
+        ...TLS,
+      }),
     connectHeaders: { login: LOGIN, passcode: PASSCODE, host: VHOST },
     reconnectDelay: 0,
     heartbeatIncoming: 0,

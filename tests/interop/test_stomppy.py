@@ -8,6 +8,8 @@ against our stomp-server:
     STOMP_LOGIN     default guest
     STOMP_PASSCODE  default guest
     STOMP_VHOST     default /   (the CONNECT `host` header; RabbitMQ reads it as the vhost)
+    STOMP_SSL_CA    unset: plain TCP. A CA file (PEM): every connection is TLS, verified against
+                    it (`conn.set_ssl`), e.g. to our `tls_tcp` listener
 
 Run: python3 -m unittest -v tests/interop/test_stomppy.py
 
@@ -17,6 +19,7 @@ hanging it; no assertion depends on how fast anything is.
 
 import os
 import queue
+import ssl
 import threading
 import unittest
 import uuid
@@ -28,6 +31,7 @@ PORT = int(os.environ.get("STOMP_PORT", "61613"))
 LOGIN = os.environ.get("STOMP_LOGIN", "guest")
 PASSCODE = os.environ.get("STOMP_PASSCODE", "guest")
 VHOST = os.environ.get("STOMP_VHOST", "/")
+SSL_CA = os.environ.get("STOMP_SSL_CA")
 WAIT = 10.0
 
 
@@ -96,6 +100,8 @@ def connect(version="1.2", auto_decode=True, with_connect_command=False):
     if version != "1.0":
         kwargs["vhost"] = VHOST
     conn = cls([(HOST, PORT)], **kwargs)
+    if SSL_CA:
+        conn.set_ssl(for_hosts=[(HOST, PORT)], ca_certs=SSL_CA, ssl_version=ssl.PROTOCOL_TLS_CLIENT)
     rec = Recorder()
     conn.set_listener("rec", rec)
     connect_kwargs = dict(username=LOGIN, passcode=PASSCODE, wait=True)

@@ -1,4 +1,4 @@
-//! STOMP over raw TCP.
+//! STOMP over raw TCP, plain (`tcp`) or through TLS (`tls_tcp`).
 //!
 //! Reading polls the socket with a per-thread scratch buffer, so an idle connection holds no
 //! read buffer of its own. Writing gathers the queued frames (heads and shared tails) into one
@@ -11,9 +11,13 @@ use std::pin::Pin;
 use std::task::Poll;
 
 use bytes::{Buf, Bytes};
-use tokio::io::{AsyncRead, AsyncWriteExt, ReadBuf};
-use tokio::net::{TcpListener, TcpStream};
+use std::time::Duration;
 
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::net::TcpStream;
+use tokio_rustls::TlsAcceptor;
+
+use super::accept::Acceptor;
 use crate::server::Server;
 use crate::session::{serve_session, OutFrame, PeerInfo, StompTransport};
 
@@ -25,15 +29,15 @@ thread_local! {
     static READ_SCRATCH: RefCell<Vec<u8>> = RefCell::new(vec![0; SCRATCH]);
 }
 
-/// A TCP connection as a [`StompTransport`].
+/// A TCP connection (or a TLS stream over one) as a [`StompTransport`].
 #[derive(Debug)]
-pub struct TcpTransport {
-    stream: TcpStream,
+pub struct TcpTransport<S = TcpStream> {
+    stream: S,
     pending: VecDeque<Bytes>,
 }
 
-impl TcpTransport {
-    pub fn new(stream: TcpStream) -> TcpTransport {
+impl<S> TcpTransport<S> {
+    pub fn new(stream: S) -> TcpTransport<S> {
         TcpTransport {
             stream,
             pending: VecDeque::new(),
@@ -41,7 +45,7 @@ impl TcpTransport {
     }
 }
 
-impl StompTransport for TcpTransport {
+impl<S: AsyncRead + AsyncWrite + Unpin + Send> StompTransport for TcpTransport<S> {
     async fn recv(&mut self) -> io::Result<Option<Bytes>> {
         // `poll_read` rather than `readable()` + `try_read`: on a short read (the socket drained)
         // tokio clears the readiness itself, so the next call parks at once instead of spending
@@ -111,28 +115,44 @@ impl StompTransport for TcpTransport {
     }
 }
 
-/// Accepts STOMP TCP connections until `shutdown` fires; each gets its own session task.
+/// Accepts STOMP connections until `shutdown` fires; each gets its own session task. With
+/// `tls`, the handshake comes first, within `limits.connect_timeout_ms` (the time a peer has to
+/// send CONNECT, which the session then bounds as on the plain listener).
 pub async fn accept_loop(
-    listener: TcpListener,
+    mut acceptor: Acceptor,
+    tls: Option<TlsAcceptor>,
     server: Server,
     mut shutdown: tokio::sync::watch::Receiver<bool>,
 ) {
     loop {
-        tokio::select! {
+        let (stream, remote) = tokio::select! {
             _ = crate::server::stopped(&mut shutdown) => break,
-            accepted = listener.accept() => match accepted {
-                Ok((stream, remote)) => {
-                    // Latency over batching: frames are already coalesced per flush.
-                    let _ = stream.set_nodelay(true);
-                    let peer = PeerInfo { remote: Some(remote), transport: "tcp", subprotocol: None };
-                    tokio::spawn(serve_session(server.clone(), TcpTransport::new(stream), peer));
+            accepted = acceptor.accept() => accepted,
+        };
+        let server = server.clone();
+        let Some(tls) = tls.clone() else {
+            let peer = PeerInfo {
+                remote: Some(remote),
+                transport: "tcp",
+                subprotocol: None,
+            };
+            tokio::spawn(serve_session(server, TcpTransport::new(stream), peer));
+            continue;
+        };
+        tokio::spawn(async move {
+            let deadline = Duration::from_millis(server.config().limits.connect_timeout_ms);
+            match tokio::time::timeout(deadline, tls.accept(stream)).await {
+                Ok(Ok(stream)) => {
+                    let peer = PeerInfo {
+                        remote: Some(remote),
+                        transport: "tls",
+                        subprotocol: None,
+                    };
+                    serve_session(server, TcpTransport::new(stream), peer).await;
                 }
-                Err(e) => {
-                    // Out of file descriptors and the like: back off instead of spinning.
-                    tracing::warn!(error = %e, "accept failed");
-                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-                }
-            },
-        }
+                Ok(Err(e)) => tracing::debug!(%remote, error = %e, "TLS handshake failed"),
+                Err(_) => tracing::debug!(%remote, "TLS handshake timed out"),
+            }
+        });
     }
 }
