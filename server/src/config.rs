@@ -378,7 +378,8 @@ pub struct Security {
     /// `name:password` lines; when set, logins are checked against it.
     pub users_file: Option<PathBuf>,
     /// Origins allowed on WebSocket upgrades besides the same origin and localhost
-    /// (`"*"` allows any).
+    /// (`"*"` allows any). Empty: SockJS serves any origin (its own policy); set: every SockJS
+    /// endpoint follows the policy of `/ws` too.
     pub allowed_origins: Vec<String>,
     /// Protocol versions offered.
     pub versions: Vec<String>,
