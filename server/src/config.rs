@@ -383,6 +383,11 @@ pub struct Security {
     pub allowed_origins: Vec<String>,
     /// Protocol versions offered.
     pub versions: Vec<String>,
+    /// Failed CONNECTs one remote address may make within `failed_connect_window_ms`; after
+    /// that its CONNECTs are refused until the window ends (0: no limit).
+    pub max_failed_connects: u32,
+    /// The window of `max_failed_connects`, from an address's first failure in it.
+    pub failed_connect_window_ms: u64,
 }
 
 impl Default for Security {
@@ -392,6 +397,8 @@ impl Default for Security {
             users_file: None,
             allowed_origins: Vec::new(),
             versions: vec!["1.0".into(), "1.1".into(), "1.2".into()],
+            max_failed_connects: 10,
+            failed_connect_window_ms: 60_000,
         }
     }
 }
@@ -440,6 +447,11 @@ impl Config {
         }
         if self.limits.outbound_buffer == 0 || self.limits.max_frame_size == 0 {
             return Err(ConfigError::Invalid("limits must be positive".into()));
+        }
+        if self.security.max_failed_connects > 0 && self.security.failed_connect_window_ms == 0 {
+            return Err(ConfigError::Invalid(
+                "security.failed_connect_window_ms must be positive".into(),
+            ));
         }
         self.sockjs.validate()?;
         self.relay.validate(&self.destinations)?;

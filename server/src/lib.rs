@@ -72,6 +72,7 @@ pub mod auth;
 pub mod broker;
 pub mod config;
 pub mod demo;
+pub mod login_throttle;
 pub mod relay;
 pub mod server;
 pub mod session;

@@ -33,6 +33,7 @@ use crate::app::{App, BrokerHandle};
 use crate::auth::{AllowAll, Authenticator, Authorizer, StaticAuthenticator, UsersFileError};
 use crate::broker::Broker;
 use crate::config::{Config, ConfigError};
+use crate::login_throttle::LoginThrottle;
 use crate::relay::Relay;
 use crate::transport::{tcp, ws};
 
@@ -102,6 +103,7 @@ struct Inner {
     app: App,
     authenticator: Arc<dyn Authenticator>,
     authorizer: Arc<dyn Authorizer>,
+    login_throttle: LoginThrottle,
     connections: AtomicUsize,
     idle: Notify,
     next_session: AtomicU64,
@@ -184,6 +186,10 @@ impl ServerBuilder {
                 authorizer: self.authorizer,
                 connections: AtomicUsize::new(0),
                 idle: Notify::new(),
+                login_throttle: LoginThrottle::new(
+                    config.security.max_failed_connects,
+                    Duration::from_millis(config.security.failed_connect_window_ms),
+                ),
                 next_session: AtomicU64::new(1),
                 shutdown,
                 config,
@@ -257,6 +263,11 @@ impl Server {
 
     pub(crate) fn authorizer(&self) -> &dyn Authorizer {
         &*self.inner.authorizer
+    }
+
+    /// Failed CONNECTs per remote address.
+    pub fn login_throttle(&self) -> &LoginThrottle {
+        &self.inner.login_throttle
     }
 
     /// A new session id: a counter (unique within this process) and 64 random bits, because
@@ -358,11 +369,15 @@ impl Server {
                         tracing::debug!(error = %e, "cannot set TCP_NODELAY");
                     }
                 });
-                let served = axum::serve(listener, router)
-                    .with_graceful_shutdown(async move {
-                        stopped(&mut stop).await;
-                    })
-                    .await;
+                // Connect info: the remote address, for per-address limits (failed logins).
+                let served = axum::serve(
+                    listener,
+                    router.into_make_service_with_connect_info::<SocketAddr>(),
+                )
+                .with_graceful_shutdown(async move {
+                    stopped(&mut stop).await;
+                })
+                .await;
                 if let Err(e) = served {
                     tracing::error!(error = %e, "HTTP server failed");
                 }

@@ -8,10 +8,11 @@
 
 use std::collections::VecDeque;
 use std::io;
+use std::net::SocketAddr;
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
-use axum::extract::State;
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::extract::{ConnectInfo, State};
+use axum::http::{header, Extensions, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use futures_util::SinkExt;
@@ -91,6 +92,7 @@ pub(crate) fn is_too_big(e: &axum::Error) -> bool {
 pub async fn upgrade(
     State(server): State<Server>,
     headers: HeaderMap,
+    extensions: Extensions,
     ws: WebSocketUpgrade,
 ) -> Response {
     let config = server.config();
@@ -113,7 +115,8 @@ pub async fn upgrade(
         .and_then(Version::from_subprotocol);
     ws.on_upgrade(move |socket| {
         let peer = PeerInfo {
-            remote: None,
+            // Served with connect info (see `Server::serve`); absent when embedded without.
+            remote: extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0),
             transport: "ws",
             subprotocol,
         };
