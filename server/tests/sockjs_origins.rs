@@ -5,44 +5,18 @@
 mod common;
 mod sockjs_util;
 
-use std::net::SocketAddr;
-
-use common::test_config;
+use common::{test_config, TestServer};
 use sockjs_util::{request, session_url};
-use stomp_server::{App, Listeners, Server};
-use tokio::net::TcpListener;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 
 const GOOD: &str = "http://good.example";
 const EVIL: &str = "http://evil.example";
 
-/// The server with its SockJS routes, as the binary runs it.
-struct TestServer {
-    http: SocketAddr,
-}
-
 async fn server(allowed: &[&str]) -> TestServer {
     let mut config = test_config();
     config.security.allowed_origins = allowed.iter().map(|o| (*o).to_owned()).collect();
-    let server = Server::builder(config)
-        .app(App::new())
-        .build()
-        .expect("server builds");
-    let http = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = http.local_addr().expect("addr");
-    let routes = stomp_server::sockjs::stomp::routes(&server, false);
-    tokio::spawn(async move {
-        let listeners = Listeners {
-            tcp: None,
-            http: Some(http),
-        };
-        server
-            .serve(listeners, Some(routes), std::future::pending())
-            .await
-            .expect("server runs");
-    });
-    TestServer { http: addr }
+    TestServer::start_with_sockjs(config).await
 }
 
 /// The status of a WebSocket upgrade at `path` from `origin`.

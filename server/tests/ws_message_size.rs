@@ -5,41 +5,18 @@ mod common;
 
 use std::net::SocketAddr;
 
-use common::{test_config, Client, WAIT};
+use common::{test_config, Client, TestServer, WAIT};
 use futures_util::{SinkExt, StreamExt};
-use stomp_server::{App, Listeners, Server};
-use tokio::net::TcpListener;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::Message;
 
 /// STOMP frames over 16 KiB are refused; SockJS messages over 64 KiB (its floor).
 const MAX_FRAME: usize = 16 * 1024;
 
-async fn start() -> (SocketAddr, SocketAddr) {
+async fn start() -> TestServer {
     let mut config = test_config();
     config.limits.max_frame_size = MAX_FRAME;
-    let server = Server::builder(config)
-        .app(App::new())
-        .build()
-        .expect("server builds");
-    let tcp = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let http = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addrs = (
-        tcp.local_addr().expect("addr"),
-        http.local_addr().expect("addr"),
-    );
-    let routes = stomp_server::sockjs::stomp::routes(&server, false);
-    tokio::spawn(async move {
-        let listeners = Listeners {
-            tcp: Some(tcp),
-            http: Some(http),
-        };
-        server
-            .serve(listeners, Some(routes), std::future::pending())
-            .await
-            .expect("server runs");
-    });
-    addrs
+    TestServer::start_with_sockjs(config).await
 }
 
 /// Sends one `size`-byte text message to `path` and returns the close code the server sends.
@@ -67,7 +44,8 @@ async fn close_code_after(http: SocketAddr, path: &str, size: usize) -> Option<C
 
 #[tokio::test]
 async fn over_size_messages_close_with_1009() {
-    let (tcp, http) = start().await;
+    let s = start().await;
+    let (tcp, http) = (s.tcp, s.http);
     let mut bystander = Client::connect(tcp).await;
     bystander.subscribe("s", "/topic/still-here", "auto").await;
 
