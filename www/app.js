@@ -4,7 +4,7 @@
 // know they run on WebAssembly are the import and `await init()` in loadClient().
 //
 // What it talks to (server/src/demo.rs):
-//   SUBSCRIBE /app/welcome                 → one reply: motd, rooms, our session id
+//   SUBSCRIBE /app/welcome                 → one reply: motd, rooms, our member tag (the server never shows session ids)
 //   SUBSCRIBE /topic/clock                 ← server time every second
 //   SUBSCRIBE /topic/chat/room/{id}        ← stamped messages of the room
 //   SUBSCRIBE /topic/chat/room/{id}/presence ← join / leave / rename, with the roster
@@ -33,8 +33,8 @@ const state = {
   client: null,
   fallbackSupported: false,
   nick: '',
-  session: '',
-  sessions: new Set(), // every session id this page has had (one per connection)
+  session: '', // our member tag, from the welcome
+  sessions: new Set(), // every member tag this page has had (one per connection)
   welcomed: false, // the greeting is shown once, not on every reconnect
   room: ROOM_RE.test(params.get('room') ?? '') ? params.get('room') : 'general',
   rooms: new Map(DEFAULT_ROOMS.map((r) => [r, null])), // room → member count (null: unknown)
@@ -152,7 +152,6 @@ function refreshFacts() {
 
 function onConnect(frame) {
   const client = state.client;
-  setSession(frame.headers.session);
   $('app').dataset.state = 'connected';
   // After a reconnect the old subscriptions died with the old connection (the client does not
   // re-subscribe unless told to): start afresh rather than UNSUBSCRIBE ids the server never saw.
@@ -354,7 +353,7 @@ function renderHistory() {
 }
 
 function renderMessage(msg) {
-  // Our messages from before a reconnect carry an earlier session id: still ours.
+  // Our messages from before a reconnect carry an earlier member tag: still ours.
   const mine = msg.session ? state.sessions.has(msg.session) : msg.nick === state.nick;
   const li = document.createElement('li');
   li.className = mine ? 'msg mine' : 'msg';

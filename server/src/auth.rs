@@ -4,7 +4,8 @@
 //! Both are traits so an embedding application can plug its own. The built-in
 //! [`StaticAuthenticator`] reads a users file of `name:password` lines (`#` starts a comment);
 //! without one, any login is accepted as the user name (Spring without Spring Security).
-//! Anonymous CONNECTs (no `login`) are allowed unless switched off.
+//! Anonymous CONNECTs (no `login`) are allowed unless switched off; a CONNECT that presents
+//! credentials is checked even then: a wrong passcode is an ERROR, never an anonymous session.
 //!
 //! An [`Authorizer`] that refuses a SEND or SUBSCRIBE makes the session answer with an ERROR
 //! (`message:access denied …`) and close, as for any other protocol violation.
@@ -137,6 +138,10 @@ impl Authenticator for StaticAuthenticator {
         passcode: Option<&str>,
     ) -> Result<Option<String>, AuthError> {
         let Some(login) = login.filter(|l| !l.is_empty()) else {
+            // A passcode without a login is a failed login, not a request for anonymity.
+            if passcode.is_some_and(|p| !p.is_empty()) && self.users.is_some() {
+                return Err(AuthError::BadCredentials);
+            }
             return if self.allow_anonymous {
                 Ok(None)
             } else {
@@ -195,6 +200,25 @@ mod tests {
             Err(AuthError::AnonymousRefused)
         );
         assert!(parse_users("nocolon\n").is_err());
+    }
+
+    #[test]
+    fn anonymous_allowed_does_not_excuse_a_wrong_passcode() {
+        let users = parse_users("alice:secret\n").unwrap_or_default();
+        let auth = StaticAuthenticator::with_users(users, true);
+        assert_eq!(auth.authenticate(None, None), Ok(None));
+        assert_eq!(
+            auth.authenticate(Some("alice"), Some("nope")),
+            Err(AuthError::BadCredentials)
+        );
+        assert_eq!(
+            auth.authenticate(Some("alice"), None),
+            Err(AuthError::BadCredentials)
+        );
+        assert_eq!(
+            auth.authenticate(Some(""), Some("secret")),
+            Err(AuthError::BadCredentials)
+        );
     }
 
     #[test]

@@ -463,10 +463,16 @@ pub struct Security {
     /// `name:password` lines; when set, logins are checked against it.
     pub users_file: Option<PathBuf>,
     /// Origins allowed on WebSocket upgrades besides the same origin and localhost
-    /// (`"*"` allows any).
+    /// (`"*"` allows any). Empty: SockJS serves any origin (its own policy); set: every SockJS
+    /// endpoint follows the policy of `/ws` too.
     pub allowed_origins: Vec<String>,
     /// Protocol versions offered.
     pub versions: Vec<String>,
+    /// Failed CONNECTs one remote address may make within `failed_connect_window_ms`; after
+    /// that its CONNECTs are refused until the window ends (0: no limit).
+    pub max_failed_connects: u32,
+    /// The window of `max_failed_connects`, from an address's first failure in it.
+    pub failed_connect_window_ms: u64,
 }
 
 impl Default for Security {
@@ -476,6 +482,8 @@ impl Default for Security {
             users_file: None,
             allowed_origins: Vec::new(),
             versions: vec!["1.0".into(), "1.1".into(), "1.2".into()],
+            max_failed_connects: 10,
+            failed_connect_window_ms: 60_000,
         }
     }
 }
@@ -542,6 +550,11 @@ impl Config {
                  polls wait that long for their next frame",
                 self.limits.http_idle_timeout_ms, self.sockjs.heartbeat_ms
             )));
+        }
+        if self.security.max_failed_connects > 0 && self.security.failed_connect_window_ms == 0 {
+            return Err(ConfigError::Invalid(
+                "security.failed_connect_window_ms must be positive".into(),
+            ));
         }
         self.sockjs.validate()?;
         self.relay.validate(&self.destinations)?;

@@ -3,10 +3,10 @@
 //!
 //! | frame from the page | handler | what goes out |
 //! | --- | --- | --- |
-//! | `SEND /app/chat/room/{id}` `{"nick","text","cid"}` | [`post`] | the message stamped (server time, sanitized nickname, sender's session, sequence number, the sender's own id `cid` echoed) to `/topic/chat/room/{id}`, and kept in the room's recent history |
+//! | `SEND /app/chat/room/{id}` `{"nick","text","cid"}` | [`post`] | the message stamped (server time, sanitized nickname, sender's member tag, sequence number, the sender's own id `cid` echoed) to `/topic/chat/room/{id}`, and kept in the room's recent history |
 //! | `SEND /app/chat/room/{id}/join` `{"nick"}` | [`join`] | a `join` (or `rename`) event with the room's roster to `/topic/chat/room/{id}/presence` |
 //! | `SEND /app/chat/room/{id}/leave` | [`leave`] | a `leave` event with the roster |
-//! | `SUBSCRIBE /app/welcome` | [`welcome`] | once, to that subscriber: greeting, rooms with their head counts, the session id |
+//! | `SUBSCRIBE /app/welcome` | [`welcome`] | once, to that subscriber: greeting, rooms with their head counts, the subscriber's member tag (never a session id: see [`MemberTags`]) |
 //! | `SUBSCRIBE /app/chat/room/{id}/members` | [`members`] | once: the room's roster |
 //! | `SUBSCRIBE /app/chat/room/{id}/history` | [`history`] | once: the room's last [`HISTORY_PER_ROOM`] messages |
 //! | (a session ends) | the disconnect hook | a `leave` event in every room it was in |
@@ -92,6 +92,21 @@ pub struct Chat {
     /// reconnecting); at most [`MAX_ROOMS`] rooms, the longest quiet one forgotten first.
     histories: Mutex<BTreeMap<String, VecDeque<ChatMessage>>>,
     next_id: AtomicU64,
+    tags: MemberTags,
+}
+
+/// What the chat shows of a session: an opaque tag, never its id. A session id names the
+/// session's `/user` destinations (`/user/{id}/queue/...` reaches a session without a login), so
+/// it stays between the session and the server; the tag only lets a page tell its own messages
+/// and members apart. A keyed hash: stable for a session, not reversible, not guessable.
+#[derive(Debug, Default)]
+struct MemberTags(std::collections::hash_map::RandomState);
+
+impl MemberTags {
+    fn of(&self, session_id: &str) -> String {
+        use std::hash::BuildHasher;
+        format!("m{:016x}", self.0.hash_one(session_id))
+    }
 }
 
 /// A room's members: session id → nickname.
@@ -142,7 +157,7 @@ pub struct ChatMessage {
     pub text: String,
     /// Server time, milliseconds since the Unix epoch.
     pub ts: u64,
-    /// The sender's session id (lets a page tell its own messages).
+    /// The sender's member tag (lets a page tell its own messages; not its session id).
     pub session: String,
     /// The id the sender gave the message, if any: lets pages drop a message they got twice
     /// (live and through [`history`]).
@@ -169,6 +184,7 @@ pub struct Presence {
     /// The former nickname, for `rename`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous: Option<String>,
+    /// A member tag (see [`MemberTags`]), not a session id.
     pub session: String,
     pub members: Vec<Member>,
     pub ts: u64,
@@ -178,6 +194,7 @@ pub struct Presence {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Member {
     pub nick: String,
+    /// A member tag (see [`MemberTags`]), not a session id.
     pub session: String,
 }
 
@@ -186,6 +203,7 @@ pub struct Member {
 pub struct Welcome {
     pub motd: String,
     pub rooms: Vec<RoomInfo>,
+    /// A member tag (see [`MemberTags`]), not a session id.
     pub session: String,
     pub ts: u64,
 }
@@ -234,7 +252,8 @@ pub fn post(chat: &Chat, req: &Request) -> HandlerResult {
         .rooms()
         .get(&room)
         .and_then(|r| r.get(&req.session_id).cloned());
-    let nick = joined.unwrap_or_else(|| nickname(incoming.nick.as_deref(), &req.session_id));
+    let tag = chat.tags.of(&req.session_id);
+    let nick = joined.unwrap_or_else(|| nickname(incoming.nick.as_deref(), &tag));
     let message = ChatMessage {
         kind: "message".to_owned(),
         id: chat.next_id.fetch_add(1, Ordering::Relaxed) + 1,
@@ -242,7 +261,7 @@ pub fn post(chat: &Chat, req: &Request) -> HandlerResult {
         nick,
         text,
         ts: now_ms(),
-        session: req.session_id.to_string(),
+        session: tag,
         cid: incoming.cid.as_deref().and_then(client_id),
     };
     chat.remember(&message);
@@ -258,7 +277,8 @@ pub fn join(chat: &Chat, req: &Request) -> HandlerResult {
         nick: Some(nick),
         ..Incoming::default()
     })?;
-    let nick = nickname(incoming.nick.as_deref(), &req.session_id);
+    let tag = chat.tags.of(&req.session_id);
+    let nick = nickname(incoming.nick.as_deref(), &tag);
     let session = req.session_id.clone();
     let (previous, members) = {
         let mut rooms = chat.rooms();
@@ -281,7 +301,7 @@ pub fn join(chat: &Chat, req: &Request) -> HandlerResult {
             }
         }
         let previous = members.insert(session.clone(), nick.clone());
-        (previous, roster(members))
+        (previous, roster(&chat.tags, members))
     };
     let (kind, previous) = match previous {
         Some(p) if p != nick => ("rename", Some(p)),
@@ -292,7 +312,7 @@ pub fn join(chat: &Chat, req: &Request) -> HandlerResult {
         room: room.clone(),
         nick,
         previous,
-        session: session.to_string(),
+        session: tag,
         members,
         ts: now_ms(),
     };
@@ -314,7 +334,7 @@ pub fn leave(chat: &Chat, req: &Request) -> HandlerResult {
 }
 
 /// `SUBSCRIBE /app/welcome`: the greeting, the rooms (the default ones and every room with
-/// members) and the subscriber's session id.
+/// members) and the subscriber's member tag.
 pub fn welcome(chat: &Chat, req: &Request) -> HandlerResult {
     let rooms = {
         let rooms = chat.rooms();
@@ -343,7 +363,7 @@ pub fn welcome(chat: &Chat, req: &Request) -> HandlerResult {
     let welcome = Welcome {
         motd: GREETING.to_owned(),
         rooms,
-        session: req.session_id.to_string(),
+        session: chat.tags.of(&req.session_id),
         ts: now_ms(),
     };
     Ok(Some(Reply::json(&welcome)?))
@@ -352,7 +372,11 @@ pub fn welcome(chat: &Chat, req: &Request) -> HandlerResult {
 /// `SUBSCRIBE /app/chat/room/{id}/members`: the roster, once.
 pub fn members(chat: &Chat, req: &Request) -> HandlerResult {
     let room = room_of(req)?;
-    let members = chat.rooms().get(&room).map(roster).unwrap_or_default();
+    let members = chat
+        .rooms()
+        .get(&room)
+        .map(|m| roster(&chat.tags, m))
+        .unwrap_or_default();
     Ok(Some(Reply::json(&members)?))
 }
 
@@ -397,14 +421,14 @@ fn remove_member(chat: &Chat, room: &str, session: &Arc<str>) -> Option<Presence
     let mut rooms = chat.rooms();
     let members = rooms.get_mut(room)?;
     let nick = members.remove(session)?;
-    let roster = roster(members);
+    let roster = roster(&chat.tags, members);
     drop_if_empty(&mut rooms, room);
     Some(Presence {
         kind: "leave".to_owned(),
         room: room.to_owned(),
         nick,
         previous: None,
-        session: session.to_string(),
+        session: chat.tags.of(session),
         members: roster,
         ts: now_ms(),
     })
@@ -416,13 +440,13 @@ fn drop_if_empty(rooms: &mut BTreeMap<String, Room>, room: &str) {
     }
 }
 
-/// The roster sorted by nickname (case-insensitively), then session.
-fn roster(members: &Room) -> Vec<Member> {
+/// The roster sorted by nickname (case-insensitively), then member tag.
+fn roster(tags: &MemberTags, members: &Room) -> Vec<Member> {
     let mut list: Vec<Member> = members
         .iter()
         .map(|(session, nick)| Member {
             nick: nick.clone(),
-            session: session.to_string(),
+            session: tags.of(session),
         })
         .collect();
     list.sort_by(|a, b| {
@@ -469,14 +493,14 @@ pub fn is_room_name(id: &str) -> bool {
         && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
-/// The nickname to show: `given` sanitized, or `guest-` and the session id's last characters
+/// The nickname to show: `given` sanitized, or `guest-` and the member tag's last characters
 /// when that leaves nothing.
-pub fn nickname(given: Option<&str>, session_id: &str) -> String {
+pub fn nickname(given: Option<&str>, member: &str) -> String {
     let nick = sanitize_nick(given.unwrap_or(""));
     if !nick.is_empty() {
         return nick;
     }
-    let tail: String = session_id
+    let tail: String = member
         .chars()
         .rev()
         .filter(char::is_ascii_alphanumeric)

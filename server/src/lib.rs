@@ -76,6 +76,7 @@ pub mod broker;
 pub mod config;
 pub mod demo;
 pub mod fd_limit;
+pub mod login_throttle;
 pub mod relay;
 pub mod server;
 pub mod session;

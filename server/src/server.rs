@@ -33,6 +33,7 @@ use crate::app::{App, BrokerHandle};
 use crate::auth::{AllowAll, Authenticator, Authorizer, StaticAuthenticator, UsersFileError};
 use crate::broker::Broker;
 use crate::config::{Config, ConfigError};
+use crate::login_throttle::LoginThrottle;
 use crate::relay::Relay;
 use crate::transport::accept::Acceptor;
 use crate::transport::http::{self, HttpTimeouts};
@@ -126,6 +127,7 @@ struct Inner {
     authorizer: Arc<dyn Authorizer>,
     /// The TLS listeners' certificate, when `tls.cert` and `tls.key` are set.
     tls: Option<Arc<Tls>>,
+    login_throttle: LoginThrottle,
     connections: AtomicUsize,
     idle: Notify,
     next_session: AtomicU64,
@@ -213,6 +215,10 @@ impl ServerBuilder {
                 tls,
                 connections: AtomicUsize::new(0),
                 idle: Notify::new(),
+                login_throttle: LoginThrottle::new(
+                    config.security.max_failed_connects,
+                    Duration::from_millis(config.security.failed_connect_window_ms),
+                ),
                 next_session: AtomicU64::new(1),
                 shutdown,
                 config,
@@ -301,6 +307,11 @@ impl Server {
 
     pub(crate) fn authorizer(&self) -> &dyn Authorizer {
         &*self.inner.authorizer
+    }
+
+    /// Failed CONNECTs per remote address.
+    pub fn login_throttle(&self) -> &LoginThrottle {
+        &self.inner.login_throttle
     }
 
     /// A new session id: a counter (unique within this process) and 64 random bits, because

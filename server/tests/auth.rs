@@ -51,6 +51,51 @@ async fn users_file_checks_login_and_passcode() {
     s.stop().await;
 }
 
+/// Anonymous access allowed does not turn a failed login into an anonymous session.
+#[tokio::test]
+async fn a_wrong_passcode_is_refused_even_with_anonymous_allowed() {
+    let mut config = test_config();
+    config.security.users_file = Some(users_file("# anonymous allowed too\nbea:right\n"));
+    config.security.allow_anonymous = true;
+    let s = TestServer::start(config, App::new()).await;
+    for creds in [
+        vec![("login", "bea"), ("passcode", "wrong")],
+        vec![("login", "bea")],
+        vec![("login", "nobody"), ("passcode", "right")],
+        vec![("login", ""), ("passcode", "right")],
+    ] {
+        let mut c = Client::raw(s.tcp).await;
+        let mut headers = vec![("accept-version", "1.2"), ("host", "x")];
+        headers.extend(creds.iter().copied());
+        let f = c.handshake(&headers).await;
+        assert_eq!(f.command, Command::Error, "{creds:?}: {f:?}");
+        assert_eq!(f.get("message"), Some("authentication failed"));
+        assert!(c.recv_or_eof().await.is_none());
+    }
+    let anon = Client::connect_with(s.tcp, &[("accept-version", "1.2"), ("host", "x")]).await;
+    assert_eq!(
+        anon.connected.as_ref().and_then(|f| f.get("user-name")),
+        None
+    );
+    let bea = Client::connect_with(
+        s.tcp,
+        &[
+            ("accept-version", "1.2"),
+            ("host", "x"),
+            ("login", "bea"),
+            ("passcode", "right"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        bea.connected.as_ref().and_then(|f| f.get("user-name")),
+        Some("bea")
+    );
+    anon.disconnect().await;
+    bea.disconnect().await;
+    s.stop().await;
+}
+
 #[tokio::test]
 async fn anonymous_can_be_switched_off_without_a_users_file() {
     let mut config = test_config();

@@ -50,6 +50,8 @@ struct Peer {
     decoder: Decoder,
     encoder: Encoder,
     session: String,
+    /// What the chat shows of this session (from its welcome): never the session id.
+    member: String,
     next_receipt: u32,
 }
 
@@ -61,6 +63,7 @@ impl Peer {
             decoder: Decoder::new(Limits::default()),
             encoder: Encoder::new(Version::V1_2),
             session: String::new(),
+            member: String::new(),
             next_receipt: 0,
         };
         peer.send(
@@ -77,6 +80,19 @@ impl Peer {
             .get("session")
             .expect("CONNECTED carries the session id")
             .to_owned();
+        peer.send(
+            Frame::new(Command::Subscribe)
+                .header("id", "member-tag")
+                .header("destination", "/app/welcome"),
+        )
+        .await;
+        let (_, welcome) = peer.message("member-tag").await;
+        peer.member = welcome["session"].as_str().expect("member tag").to_owned();
+        assert!(!peer.member.is_empty());
+        assert!(
+            !peer.session.contains(&peer.member) && !peer.member.contains(&peer.session),
+            "the chat shows a tag, not the session id"
+        );
         peer
     }
 
@@ -188,7 +204,7 @@ async fn messages_are_stamped_and_broadcast_to_the_room() {
     assert_eq!(msg["nick"], "bob");
     assert_eq!(msg["text"], "hello world");
     // Stamped by the server, whatever the sender claimed.
-    assert_eq!(msg["session"], bob.session.as_str());
+    assert_eq!(msg["session"], bob.member.as_str());
     let ts = msg["ts"].as_u64().expect("ts");
     assert!(
         (before..=after).contains(&ts),
@@ -227,7 +243,7 @@ async fn presence_follows_joins_renames_leaves_and_disconnects() {
     let (_, join) = alice.message("p").await;
     assert_eq!(join["type"], "join");
     assert_eq!(join["nick"], "ada");
-    assert_eq!(join["session"], alice.session.as_str());
+    assert_eq!(join["session"], alice.member.as_str());
     assert_eq!(nicks(&join), ["ada"]);
 
     bob.publish("/app/chat/room/rust/join", r#"{"nick":"Bob"}"#)
@@ -302,7 +318,7 @@ async fn welcome_answers_each_subscriber_once() {
     .await;
     let (frame, welcome) = bob.message("w").await;
     assert_eq!(frame.get("destination"), Some("/app/welcome"));
-    assert_eq!(welcome["session"], bob.session.as_str());
+    assert_eq!(welcome["session"], bob.member.as_str());
     assert!(!welcome["motd"].as_str().expect("motd").is_empty());
     let rooms: Vec<(&str, u64)> = welcome["rooms"]
         .as_array()
@@ -432,7 +448,7 @@ async fn history_fills_the_gap_of_a_page_that_was_away_and_keeps_cids() {
     assert_eq!(messages[0]["cid"], "bob-1");
     assert!(messages[1].get("cid").is_none(), "{:?}", messages[1]);
     assert_eq!(messages[2]["cid"], "bob-3");
-    assert_eq!(messages[0]["session"], bob.session.as_str());
+    assert_eq!(messages[0]["session"], bob.member.as_str());
 }
 
 #[tokio::test]

@@ -94,7 +94,7 @@ test('two pages chat, one on WebSocket and one on a fallback transport', async (
   await sawMessage(bob.page, 'alice', 'hi bob <b>not bold</b>');
   // Rendered as text, never as markup.
   assert.equal(await bob.page.$$eval('.msg .text b', (b) => b.length), 0);
-  // Own messages are told apart by the session id the server stamps.
+  // Own messages are told apart by the member tag the server stamps (not the session id).
   assert.equal(await alice.page.$$eval('.msg.mine', (m) => m.length), 1);
 
   assert.equal(await alice.page.textContent('#fact-transport'), 'websocket');

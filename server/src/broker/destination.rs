@@ -46,6 +46,11 @@ impl Router {
     /// Routes a destination. Prefixes match whole segments: `/topic` routes `/topic`,
     /// `/topic/a` and `/topic.a`, not `/topics`.
     pub fn route<'a>(&self, destination: &'a str) -> Route<'a> {
+        // Resolved `/user` destinations are the broker's own: never a client's to name, whatever
+        // prefixes are configured.
+        if destination.starts_with(super::RESOLVED_USER_PREFIX) {
+            return Route::Unknown;
+        }
         if !self.user_prefix.is_empty() {
             if let Some(rest) = strip_prefix(destination, &self.user_prefix) {
                 if rest.starts_with('/') {
@@ -213,6 +218,7 @@ mod tests {
         assert_eq!(r.route("/user/bob/queue/x"), Route::User("/bob/queue/x"));
         assert_eq!(r.route("/elsewhere"), Route::Unknown);
         assert_eq!(r.route("topic/a"), Route::Unknown);
+        assert_eq!(r.route("user-session:s1-ab/queue/x"), Route::Unknown);
     }
 
     #[test]

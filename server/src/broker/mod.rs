@@ -200,7 +200,7 @@ impl Broker {
         }
         let mut reached = 0;
         for link in self.users.sessions_of(user) {
-            let name = user_queue_name(target, &link.id);
+            let name = resolved_user_destination(target, &link.id);
             let m = Arc::new(Message::from_send(
                 self.next_message_id(),
                 name.clone(),
@@ -209,9 +209,11 @@ impl Broker {
             ));
             if route == Route::Queue {
                 link.add_user_queue(&name);
+                // The error names the destination as the sender wrote it: the resolved name
+                // carries the recipient's session id.
                 let delivered = self.queues.send(&name, m, &mut Vec::new()).map_err(|e| {
                     RouteError::TooManyQueues {
-                        destination: name.to_string(),
+                        destination: format!("/user/{user}{target}"),
                         limit: e.limit,
                     }
                 })?;
@@ -237,7 +239,7 @@ impl Broker {
                 if !matches!(route, Route::Topic | Route::Queue) || is_pattern(rest) {
                     return Err(RouteError::BadUserDestination(destination.to_owned()));
                 }
-                let name = user_queue_name(rest, &link.id);
+                let name = resolved_user_destination(rest, &link.id);
                 if route == Route::Queue {
                     link.add_user_queue(&name);
                 }
@@ -341,7 +343,16 @@ fn split_user(rest: &str) -> Option<(&str, &str)> {
     (!name.is_empty() && target.len() > 1).then_some((name, target))
 }
 
-/// The broker destination behind a session's `/user` destination (Spring's naming).
-fn user_queue_name(target: &str, session: &str) -> ByteStr {
-    ByteStr::from(format!("{target}-user{session}"))
+/// The broker destination behind a session's `/user` destination: `target` (e.g.
+/// `/queue/errors`) of session `session`, named in [`RESOLVED_USER_PREFIX`]'s namespace.
+///
+/// Spring names it `{target}-user{session}`, a plain destination: a client subscribing to
+/// `/topic/**` or `/queue/errors-user{id}` would read another session's messages. Ours starts
+/// with neither `/` nor `.`, so no configured prefix routes it (the router also refuses the
+/// namespace outright) and no pattern a client may subscribe with matches it.
+fn resolved_user_destination(target: &str, session: &str) -> ByteStr {
+    ByteStr::from(format!("{RESOLVED_USER_PREFIX}{session}{target}"))
 }
+
+/// The namespace of resolved `/user` destinations: unreachable by any client destination.
+pub const RESOLVED_USER_PREFIX: &str = "user-session:";

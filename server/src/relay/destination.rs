@@ -36,6 +36,8 @@ pub enum MapError {
     NotBroker(String),
     #[error("malformed user destination {0:?}")]
     BadUser(String),
+    #[error("destination {0:?} is reserved for `/user` destinations")]
+    Reserved(String),
 }
 
 /// Bytes kept as they are in names sent to the broker.
@@ -98,6 +100,10 @@ pub fn broker_destination(destination: &str, route: Route<'_>) -> Result<String,
     let mut out = String::with_capacity(destination.len() + 8);
     out.push_str(prefix);
     match prefix {
+        // The broker percent-decodes names: `amq%2Edirect` is `amq.direct` too.
+        "/exchange/" if percent_decode(name).starts_with(USER_EXCHANGE_KEY) => {
+            return Err(MapError::Reserved(destination.to_owned()))
+        }
         "/exchange/" => out.push_str(name),
         "/topic/" => {
             for (i, word) in name.split(['/', '.']).enumerate() {
@@ -150,12 +156,17 @@ fn word(text: &str, out: &mut String) {
 /// that user subscribes to and every node publishes to.
 pub fn user_destination(key: &str, target: &str) -> String {
     let mut out = String::with_capacity(32 + key.len() + target.len() * 2);
-    out.push_str("/exchange/amq.direct/stomp-user.");
+    out.push_str("/exchange/");
+    out.push_str(USER_EXCHANGE_KEY);
     word(key, &mut out);
     out.push('.');
     word(target, &mut out);
     out
 }
+
+/// Exchange and routing-key start of every resolved `/user` destination: clients may not name
+/// it (when `/exchange` is made a broker prefix), or they could read another user's messages.
+const USER_EXCHANGE_KEY: &str = "amq.direct/stomp-user.";
 
 /// `/bob/queue/x` (what follows the user prefix in a SEND) → (`bob`, `/queue/x`).
 pub fn split_user_send(rest: &str) -> Result<(&str, &str), MapError> {
@@ -185,6 +196,19 @@ mod tests {
         assert!(matches!(t("/topic/ch*t"), Err(MapError::Pattern(_))));
         assert!(matches!(t("/topic/a?"), Err(MapError::Pattern(_))));
         assert!(matches!(t("/topic/"), Err(MapError::Empty(_))));
+    }
+
+    #[test]
+    fn user_destinations_are_not_for_clients() {
+        let own = user_destination("bob", "/queue/errors");
+        let e = |d: &str| broker_destination(d, Route::Topic);
+        assert!(matches!(e(&own), Err(MapError::Reserved(_))));
+        let encoded = "/exchange/amq%2Edirect/stomp%2Duser.bob.~2Fqueue~2Ferrors";
+        assert!(matches!(e(encoded), Err(MapError::Reserved(_))));
+        assert_eq!(
+            e("/exchange/amq.direct/jobs").unwrap(),
+            "/exchange/amq.direct/jobs"
+        );
     }
 
     #[test]

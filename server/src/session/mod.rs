@@ -435,10 +435,23 @@ impl Session {
         let heartbeats = answer.map_or(Heartbeats::OFF, |(client, server)| {
             Heartbeats::negotiate(client, server, config.heartbeat.tolerance)
         });
+        let address = self.peer.remote.map(|a| a.ip());
+        if let Some(wait) = address.and_then(|a| server.login_throttle().blocked_for(a)) {
+            tracing::info!(remote = ?self.peer.remote, "CONNECT refused: too many failed logins");
+            return Err(Violation::new("too many failed logins").detail(format!(
+                "this address failed too many CONNECTs; retry in {} s",
+                wait.as_secs().max(1)
+            )));
+        }
         let user = server
             .authenticator()
             .authenticate(frame.get("login"), frame.get("passcode"))
-            .map_err(|e| Violation::new("authentication failed").detail(e.to_string()))?;
+            .map_err(|e| {
+                if let Some(a) = address {
+                    server.login_throttle().failed(a);
+                }
+                Violation::new("authentication failed").detail(e.to_string())
+            })?;
 
         self.link.set_version(version);
         if let Some(u) = &user {

@@ -23,6 +23,7 @@ use super::receiver::{self, Wrapping};
 use super::session::SessionRegistry;
 use super::websocket;
 use super::{DynHandler, SockJsConfig, SockJsHandler};
+use crate::transport::ws::origin_allowed;
 
 /// Everything one SockJS service needs to answer a request.
 pub(crate) struct Service {
@@ -194,6 +195,13 @@ async fn dispatch(State(service): State<Arc<Service>>, req: Request) -> Response
     let Some(rest) = path.strip_prefix(service.prefix.as_str()) else {
         return not_found();
     };
+    if let Some(allowed) = &service.config.allowed_origins {
+        // Before anything else: a refused page gets no session, no upgrade and no CORS echo.
+        if !origin_allowed(req.headers(), allowed) {
+            tracing::info!(origin = ?req.headers().get(header::ORIGIN), "SockJS origin refused");
+            return text_response(StatusCode::FORBIDDEN, "origin not allowed\n");
+        }
+    }
     let method = req.method().clone();
     match route(rest) {
         None => not_found(),

@@ -65,6 +65,10 @@ pub struct SockJsConfig {
     pub outgoing_queue: usize,
     /// Messages from a client not yet taken by the application before senders wait.
     pub incoming_queue: usize,
+    /// Browser origins served. `None`: any (SockJS's own policy, which its protocol suite
+    /// expects); `Some`: the page's own origin, localhost and these (`"*"` for any), as on
+    /// `/ws`, on every endpoint and transport; other origins get 403.
+    pub allowed_origins: Option<Vec<String>>,
 }
 
 impl Default for SockJsConfig {
@@ -80,6 +84,7 @@ impl Default for SockJsConfig {
             max_payload_bytes: 1024 * 1024,
             outgoing_queue: 1024,
             incoming_queue: 256,
+            allowed_origins: None,
         }
     }
 }

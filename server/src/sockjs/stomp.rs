@@ -67,6 +67,9 @@ pub fn stomp_sockjs_config(server: &Server) -> SockJsConfig {
         outgoing_queue: sockjs.outgoing_queue.max(1),
         websocket: sockjs.websocket,
         cookie_needed: sockjs.cookie_needed,
+        // Once the operator names origins, SockJS follows the policy of `/ws`.
+        allowed_origins: (!config.security.allowed_origins.is_empty())
+            .then(|| config.security.allowed_origins.clone()),
         ..SockJsConfig::default()
     }
 }

@@ -35,6 +35,8 @@ enum Incoming {
     Text(String),
     /// Something that is not text (or not acceptable): the connection must end.
     Invalid,
+    /// A message over `max_payload_bytes`: the connection ends with close code 1009.
+    TooBig,
 }
 
 /// The reading half of a WebSocket-like connection.
@@ -129,8 +131,26 @@ struct ReadEnd<R> {
     /// Kept alive until the writer has acted, so the application does not see the session end
     /// (and answer with a normal close) before the writer sends the right close.
     _to_app: mpsc::Sender<String>,
-    /// The peer sent something invalid (broken JSON, non-text data).
-    invalid: bool,
+    /// Why the peer was cut off, if it was.
+    refused: Option<Refusal>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Refusal {
+    /// Broken JSON, non-text data.
+    Invalid,
+    /// A message over the size limit.
+    TooBig,
+}
+
+impl Refusal {
+    /// The WebSocket close for it; `invalid` is what the framing in use calls invalid data.
+    fn close(self, invalid: (u16, &'static str)) -> (u16, &'static str) {
+        match self {
+            Refusal::Invalid => invalid,
+            Refusal::TooBig => (crate::transport::ws::CLOSE_TOO_BIG, "Message too big"),
+        }
+    }
 }
 
 /// Reads client messages and hands them to the application until the connection ends or
@@ -140,13 +160,14 @@ async fn read_loop<R: WsRead>(
     to_app: mpsc::Sender<String>,
     sockjs_framing: bool,
 ) -> ReadEnd<R> {
-    let invalid = loop {
+    let refused = loop {
         let Some(incoming) = reader.recv().await else {
-            break false;
+            break None;
         };
         let text = match incoming {
             Incoming::Text(t) => t,
-            Incoming::Invalid => break true,
+            Incoming::Invalid => break Some(Refusal::Invalid),
+            Incoming::TooBig => break Some(Refusal::TooBig),
         };
         let messages = if !sockjs_framing {
             vec![text]
@@ -156,12 +177,12 @@ async fn read_loop<R: WsRead>(
         } else if text.trim_start().starts_with('[') {
             match json::decode_string_array(&text) {
                 Ok(m) => m,
-                Err(_) => break true,
+                Err(_) => break Some(Refusal::Invalid),
             }
         } else {
             match json::decode_string(&text) {
                 Ok(m) => vec![m],
-                Err(_) => break true,
+                Err(_) => break Some(Refusal::Invalid),
             }
         };
         for m in messages {
@@ -172,7 +193,7 @@ async fn read_loop<R: WsRead>(
     ReadEnd {
         reader,
         _to_app: to_app,
-        invalid,
+        refused,
     }
 }
 
@@ -207,8 +228,9 @@ async fn run_sockjs<R: WsRead, W: WsWrite>(service: Arc<Service>, reader: R, mut
             biased;
             ended = &mut reading => {
                 if let Ok(end) = ended {
-                    if end.invalid {
-                        writer.close(frame::CODE_GO_AWAY, "Broken framing.").await;
+                    if let Some(refusal) = end.refused {
+                        let (code, reason) = refusal.close((frame::CODE_GO_AWAY, "Broken framing."));
+                        writer.close(code, reason).await;
                         drain(end.reader).await;
                     }
                 }
@@ -269,9 +291,10 @@ async fn run_raw<R: WsRead, W: WsWrite>(service: Arc<Service>, reader: R, mut wr
             biased;
             ended = &mut reading => {
                 if let Ok(end) = ended {
-                    if end.invalid {
+                    if let Some(refusal) = end.refused {
                         // 1003: unsupported data (a binary message that is not UTF-8).
-                        writer.close(1003, "Unsupported data").await;
+                        let (code, reason) = refusal.close((1003, "Unsupported data"));
+                        writer.close(code, reason).await;
                         drain(end.reader).await;
                     }
                 }
@@ -310,6 +333,7 @@ impl WsRead for AxumReader {
                     Err(_) => Incoming::Invalid,
                 }),
                 Ok(Message::Ping(_) | Message::Pong(_)) => continue,
+                Err(e) if crate::transport::ws::is_too_big(&e) => Some(Incoming::TooBig),
                 Ok(Message::Close(_)) | Err(_) => None,
             };
         }

@@ -8,10 +8,11 @@
 
 use std::collections::VecDeque;
 use std::io;
+use std::net::SocketAddr;
 
-use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
-use axum::extract::State;
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, State};
+use axum::http::{header, Extensions, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use futures_util::SinkExt;
@@ -41,6 +42,15 @@ impl StompTransport for WsTransport {
                 Some(Ok(Message::Binary(b))) => return Ok(Some(b)),
                 // Pongs are answered by the WebSocket layer.
                 Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
+                Some(Err(e)) if is_too_big(&e) => {
+                    // RFC 6455's "message too big", so the client knows why.
+                    let frame = CloseFrame {
+                        code: CLOSE_TOO_BIG,
+                        reason: "message too big".into(),
+                    };
+                    let _ = self.socket.send(Message::Close(Some(frame))).await;
+                    return Err(io::Error::new(io::ErrorKind::InvalidData, e));
+                }
                 Some(Err(e)) => return Err(io::Error::other(e)),
             }
         }
@@ -63,10 +73,26 @@ impl StompTransport for WsTransport {
     }
 }
 
+/// RFC 6455's close code for a message over the size limit.
+pub(crate) const CLOSE_TOO_BIG: u16 = 1009;
+
+/// Whether a WebSocket read failed on a message (or frame) over the configured size limit.
+pub(crate) fn is_too_big(e: &axum::Error) -> bool {
+    use std::error::Error as _;
+    matches!(
+        e.source()
+            .and_then(|s| s.downcast_ref::<tungstenite::Error>()),
+        Some(tungstenite::Error::Capacity(
+            tungstenite::error::CapacityError::MessageTooLong { .. }
+        ))
+    )
+}
+
 /// The upgrade handler mounted at the WebSocket endpoint.
 pub async fn upgrade(
     State(server): State<Server>,
     headers: HeaderMap,
+    extensions: Extensions,
     ws: WebSocketUpgrade,
 ) -> Response {
     let config = server.config();
@@ -89,7 +115,8 @@ pub async fn upgrade(
         .and_then(Version::from_subprotocol);
     ws.on_upgrade(move |socket| {
         let peer = PeerInfo {
-            remote: None,
+            // Served with connect info (see `Server::serve`); absent when embedded without.
+            remote: extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0),
             transport: "ws",
             subprotocol,
         };

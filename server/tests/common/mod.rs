@@ -35,7 +35,20 @@ impl TestServer {
     }
 
     pub async fn start_built(builder: ServerBuilder) -> TestServer {
-        let server = builder.build().expect("server builds");
+        TestServer::launch(builder.build().expect("server builds"), false).await
+    }
+
+    /// As [`start`](Self::start), with STOMP over SockJS mounted as the binary mounts it.
+    pub async fn start_with_sockjs(config: Config) -> TestServer {
+        let server = Server::builder(config)
+            .app(App::new())
+            .build()
+            .expect("server builds");
+        TestServer::launch(server, true).await
+    }
+
+    async fn launch(server: Server, sockjs: bool) -> TestServer {
+        let routes = sockjs.then(|| stomp_server::sockjs::stomp::routes(&server, false));
         let tcp = TcpListener::bind("127.0.0.1:0").await.expect("bind tcp");
         let http = TcpListener::bind("127.0.0.1:0").await.expect("bind http");
         let (tcp_addr, http_addr) = (tcp.local_addr().unwrap(), http.local_addr().unwrap());
@@ -46,7 +59,7 @@ impl TestServer {
         };
         let s = server.clone();
         let task = tokio::spawn(async move {
-            s.serve(listeners, None, std::future::pending())
+            s.serve(listeners, routes, std::future::pending())
                 .await
                 .expect("server runs");
         });
