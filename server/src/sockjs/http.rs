@@ -6,12 +6,16 @@
 //! `{base}/websocket` (raw), and `{base}/{server}/{session}/{transport}` where server and
 //! session are non-empty and contain neither `/` nor `.`. A known path with the wrong method is
 //! answered 405 with `Allow`; anything else 404.
+//!
+//! A request that would create one HTTP session too many is answered 503 (the service is full)
+//! or 429 (its client's address holds `max_sessions_per_address` sessions).
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::Response;
 use axum::routing::any;
@@ -57,9 +61,9 @@ pub fn router<H: SockJsHandler>(prefix: &str, config: SockJsConfig, handler: H) 
     let iframe = iframe_page(&config.sockjs_url);
     let service = Arc::new(Service {
         prefix: prefix.clone(),
+        sessions: SessionRegistry::new(&config),
         config,
         handler: DynHandler::new(handler),
-        sessions: SessionRegistry::new(),
         iframe,
     });
     let base = if prefix.is_empty() {
@@ -168,6 +172,14 @@ fn is_iframe(rest: &str) -> bool {
         })
 }
 
+/// The client's address, when the server provides it (`ConnectInfo`, as `axum::serve` does
+/// with `into_make_service_with_connect_info`).
+pub(crate) fn remote_addr(req: &Request) -> Option<SocketAddr> {
+    req.extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| *addr)
+}
+
 fn route(rest: &str) -> Option<Route<'_>> {
     match rest {
         "" | "/" => return Some(Route::Greeting),
@@ -242,30 +254,30 @@ async fn session_request(
         return websocket::session(service, req).await;
     }
     let headers = req.headers().clone();
+    let remote = remote_addr(&req);
     let is_options = req.method() == Method::OPTIONS;
+    let open_receiver = |wrapping, streaming, content_type, prelude| {
+        open_receiver(
+            &service,
+            &id,
+            remote,
+            wrapping,
+            streaming,
+            content_type,
+            prelude,
+        )
+    };
     let mut response = if is_options {
         options(&headers, "OPTIONS, POST")
     } else {
         match transport {
-            Transport::Xhr => {
-                open_receiver(&service, &id, Wrapping::Line, false, JAVASCRIPT, None).await
-            }
+            Transport::Xhr => open_receiver(Wrapping::Line, false, JAVASCRIPT, None).await,
             Transport::XhrStreaming => {
                 let prelude = format!("{}\n", "h".repeat(2048));
-                open_receiver(
-                    &service,
-                    &id,
-                    Wrapping::Line,
-                    true,
-                    JAVASCRIPT,
-                    Some(prelude),
-                )
-                .await
+                open_receiver(Wrapping::Line, true, JAVASCRIPT, Some(prelude)).await
             }
             Transport::EventSource => {
                 open_receiver(
-                    &service,
-                    &id,
                     Wrapping::EventSource,
                     true,
                     "text/event-stream",
@@ -277,8 +289,6 @@ async fn session_request(
                 Ok(cb) => {
                     let prelude = htmlfile_prelude(&cb);
                     open_receiver(
-                        &service,
-                        &id,
                         Wrapping::HtmlFile,
                         true,
                         "text/html; charset=UTF-8",
@@ -290,9 +300,7 @@ async fn session_request(
             },
             Transport::Jsonp => match callback(req.uri().query(), 32) {
                 Ok(cb) => {
-                    let mut r =
-                        open_receiver(&service, &id, Wrapping::Jsonp(cb), false, JAVASCRIPT, None)
-                            .await;
+                    let mut r = open_receiver(Wrapping::Jsonp(cb), false, JAVASCRIPT, None).await;
                     r.headers_mut().insert(
                         "x-content-type-options",
                         HeaderValue::from_static("nosniff"),
@@ -318,10 +326,12 @@ async fn session_request(
     response
 }
 
-/// Starts a receiving request: headers now, frames streamed as the session produces them.
+/// Starts a receiving request of a client at `remote`: headers now, frames streamed as the
+/// session produces them.
 async fn open_receiver(
     service: &Arc<Service>,
     id: &str,
+    remote: Option<SocketAddr>,
     wrapping: Wrapping,
     streaming: bool,
     content_type: &'static str,
@@ -329,11 +339,18 @@ async fn open_receiver(
 ) -> Response {
     let session = match service
         .sessions
-        .get_or_create(id, &service.config, &service.handler)
+        .get_or_create(id, &service.config, &service.handler, remote)
     {
         Ok(s) => s,
-        Err(_) => {
-            tracing::warn!("SockJS session limit reached");
+        Err(refused) if refused.per_address => {
+            tracing::debug!(?remote, %refused, "SockJS session refused");
+            return text_response(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many sessions from this address.",
+            );
+        }
+        Err(refused) => {
+            tracing::warn!(?remote, %refused, "SockJS session refused");
             return text_response(StatusCode::SERVICE_UNAVAILABLE, "Too many sessions.");
         }
     };

@@ -8,9 +8,11 @@
 
 use std::collections::VecDeque;
 use std::io;
+use std::net::SocketAddr;
 
 use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
+use axum::Extension;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
@@ -66,6 +68,7 @@ impl StompTransport for WsTransport {
 /// The upgrade handler mounted at the WebSocket endpoint.
 pub async fn upgrade(
     State(server): State<Server>,
+    remote: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
@@ -89,7 +92,7 @@ pub async fn upgrade(
         .and_then(Version::from_subprotocol);
     ws.on_upgrade(move |socket| {
         let peer = PeerInfo {
-            remote: None,
+            remote: remote.map(|Extension(ConnectInfo(addr))| addr),
             transport: "ws",
             subprotocol,
         };
