@@ -24,8 +24,8 @@ use stomp_wasm::{ByteStr, Command, Decoded, Decoder, Encoder, Frame, Headers, Ve
 use tokio::time::Instant;
 
 pub(crate) use driver::serve_bounded;
-use driver::BeforeConnect;
 pub use driver::serve_session;
+use driver::BeforeConnect;
 pub use outbox::OutFrame;
 pub use transport::{ChannelTransport, PeerInfo, StompTransport};
 

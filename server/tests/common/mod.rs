@@ -6,14 +6,14 @@
 
 #![allow(dead_code)]
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use bytes::BytesMut;
 use stomp_server::{App, Config, Listeners, Server, ServerBuilder};
 use stomp_wasm::{Command, Decoded, Decoder, Encoder, Frame, Version};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::task::JoinHandle;
 
 pub const WAIT: Duration = Duration::from_secs(10);
@@ -35,7 +35,17 @@ impl TestServer {
     }
 
     pub async fn start_built(builder: ServerBuilder) -> TestServer {
+        TestServer::start_routes(builder, false).await
+    }
+
+    /// Also serves STOMP over SockJS at `endpoints.sockjs`, as the binary does.
+    pub async fn start_with_sockjs(config: Config) -> TestServer {
+        TestServer::start_routes(Server::builder(config), true).await
+    }
+
+    async fn start_routes(builder: ServerBuilder, sockjs: bool) -> TestServer {
         let server = builder.build().expect("server builds");
+        let routes = sockjs.then(|| stomp_server::sockjs::stomp::routes(&server, false));
         let tcp = TcpListener::bind("127.0.0.1:0").await.expect("bind tcp");
         let http = TcpListener::bind("127.0.0.1:0").await.expect("bind http");
         let (tcp_addr, http_addr) = (tcp.local_addr().unwrap(), http.local_addr().unwrap());
@@ -45,7 +55,7 @@ impl TestServer {
         };
         let s = server.clone();
         let task = tokio::spawn(async move {
-            s.serve(listeners, None, std::future::pending())
+            s.serve(listeners, routes, std::future::pending())
                 .await
                 .expect("server runs");
         });
@@ -78,6 +88,19 @@ pub fn test_config() -> Config {
     }
 }
 
+/// A TCP connection to `addr` from the address `source` (Linux routes all of 127.0.0.0/8 to
+/// loopback, so tests can play clients at different addresses).
+pub async fn connect_from(addr: SocketAddr, source: IpAddr) -> TcpStream {
+    let socket = TcpSocket::new_v4().expect("socket");
+    socket
+        .bind(SocketAddr::new(source, 0))
+        .expect("bind source address");
+    tokio::time::timeout(WAIT, socket.connect(addr))
+        .await
+        .expect("connect in time")
+        .expect("connect")
+}
+
 pub struct Client {
     stream: TcpStream,
     decoder: Decoder,
@@ -90,7 +113,15 @@ pub struct Client {
 
 impl Client {
     pub async fn raw(addr: SocketAddr) -> Client {
-        let stream = TcpStream::connect(addr).await.expect("connect");
+        Client::over(TcpStream::connect(addr).await.expect("connect"))
+    }
+
+    /// A connection from `source` (another loopback address: 127.0.0.2, …) to `addr`.
+    pub async fn raw_from(addr: SocketAddr, source: IpAddr) -> Client {
+        Client::over(connect_from(addr, source).await)
+    }
+
+    fn over(stream: TcpStream) -> Client {
         Client {
             stream,
             decoder: Decoder::default(),
