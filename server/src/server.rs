@@ -219,7 +219,7 @@ impl ServerBuilder {
 
 /// Counts a session in [`Server::connection_count`] while it lives.
 #[derive(Debug)]
-pub struct SessionCount {
+pub(crate) struct SessionCount {
     server: Server,
 }
 
@@ -310,7 +310,7 @@ impl Server {
     }
 
     /// Counts a new session (any transport, any phase) until the returned guard drops.
-    pub fn count_session(&self) -> SessionCount {
+    pub(crate) fn count_session(&self) -> SessionCount {
         self.inner.connections.fetch_add(1, Ordering::AcqRel);
         SessionCount {
             server: self.clone(),
