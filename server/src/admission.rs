@@ -10,9 +10,13 @@
 //! Addresses are compared as clients get them: an IPv4-mapped IPv6 address is its IPv4 address,
 //! and an IPv6 address counts as its /64 prefix (the block one subscriber is usually given, so a
 //! client cannot step around its limit by changing the low bits).
+//!
+//! Behind a reverse proxy every HTTP client has the proxy's address; [`client_address`] takes
+//! the client's from `X-Forwarded-For` when, and only when, the connection comes from a proxy
+//! the operator named as trusted (`limits.trusted_proxies`).
 
 use std::collections::HashMap;
-use std::net::{IpAddr, Ipv6Addr};
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// The address a client is counted under (see the [module docs](self)).
@@ -24,6 +28,50 @@ pub fn address_key(ip: IpAddr) -> IpAddr {
         }
         v4 => v4,
     }
+}
+
+/// The address of the client behind an HTTP connection from `peer`: `peer` itself, unless
+/// `peer` is one of the `trusted` proxies; then the rightmost address of the `X-Forwarded-For`
+/// values (`forwarded_for`, in header order) that is not a trusted proxy too. Addresses left
+/// of that one were written by the client and prove nothing. The port of a forwarded client is
+/// unknown (0).
+pub fn client_address<'a>(
+    peer: SocketAddr,
+    forwarded_for: impl DoubleEndedIterator<Item = &'a str>,
+    trusted: &[IpAddr],
+) -> SocketAddr {
+    let is_trusted = |ip: IpAddr| trusted.contains(&ip.to_canonical());
+    if !is_trusted(peer.ip()) {
+        return peer;
+    }
+    let mut client = peer;
+    for hop in forwarded_for.rev().flat_map(|v| v.rsplit(',')) {
+        match hop.trim().parse::<IpAddr>() {
+            Ok(ip) => {
+                client = SocketAddr::new(ip, 0);
+                if !is_trusted(ip) {
+                    break;
+                }
+            }
+            // Garbage where an address should be: stop at the last address we could trust.
+            Err(_) => break,
+        }
+    }
+    client
+}
+
+/// The client behind an HTTP request that came over a connection from `peer` (`None` when the
+/// server was not given connection info): [`client_address`] with its `X-Forwarded-For`.
+pub fn http_client(
+    peer: Option<SocketAddr>,
+    headers: &axum::http::HeaderMap,
+    trusted: &[IpAddr],
+) -> Option<SocketAddr> {
+    let forwarded = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok());
+    peer.map(|peer| client_address(peer, forwarded, trusted))
 }
 
 /// A pool refused a place.
@@ -200,6 +248,32 @@ mod tests {
         let held: Vec<_> = (0..5).map(|_| pool.take(ip("10.0.0.1")).unwrap()).collect();
         assert!(!pool.take(ip("10.0.0.1")).unwrap_err().per_address);
         drop(held);
+    }
+
+    #[test]
+    fn forwarded_for_counts_only_from_a_trusted_proxy() {
+        let proxy: SocketAddr = "127.0.0.1:5000".parse().unwrap();
+        let trusted = ["127.0.0.1".parse().unwrap(), "10.0.0.9".parse().unwrap()];
+        let client = |values: &[&str], trusted: &[IpAddr]| {
+            client_address(proxy, values.iter().copied(), trusted).ip()
+        };
+        // Not trusted (the default): the header is the client's word only.
+        assert_eq!(client(&["203.0.113.7"], &[]), proxy.ip());
+        assert_eq!(
+            client(&["203.0.113.7"], &trusted),
+            ip("203.0.113.7").unwrap()
+        );
+        // A client-written first entry is skipped; chained trusted proxies are walked back.
+        assert_eq!(
+            client(&["6.6.6.6, 203.0.113.7", "10.0.0.9"], &trusted),
+            ip("203.0.113.7").unwrap()
+        );
+        assert_eq!(
+            client(&["garbage, 203.0.113.8"], &trusted),
+            ip("203.0.113.8").unwrap()
+        );
+        // No header: the proxy itself.
+        assert_eq!(client(&[], &trusted), proxy.ip());
     }
 
     #[test]

@@ -191,6 +191,10 @@ pub struct LimitsConfig {
     pub max_pending_connections: usize,
     /// Such not-yet-CONNECTed connections from one client address; 0 = no per-address bound.
     pub max_pending_per_address: usize,
+    /// Reverse proxies in front of the HTTP listener whose `X-Forwarded-For` names the client
+    /// (for the per-address limits of `/ws` and SockJS). Empty (the default): the header is
+    /// ignored, since any client can write it.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     pub max_transactions: usize,
     /// SENDs and ACKs buffered in one transaction.
     pub max_transaction_frames: usize,
@@ -221,6 +225,7 @@ impl Default for LimitsConfig {
             max_connections_per_address: 1_000,
             max_pending_connections: 1_000,
             max_pending_per_address: 100,
+            trusted_proxies: Vec::new(),
             max_transactions: 16,
             max_transaction_frames: 1_000,
             outbound_buffer: 512 * 1024,

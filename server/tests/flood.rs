@@ -17,6 +17,8 @@ use sockjs_util::{session_url, Http};
 use stomp_server::Config;
 use stomp_wasm::{Command, Decoded, Decoder, Frame};
 use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{client_async, WebSocketStream};
 
@@ -66,8 +68,25 @@ async fn tcp_connect(tcp: SocketAddr, source: IpAddr) -> (Client, Frame) {
 
 /// STOMP over `/ws` from `source`: the socket and the server's answer to CONNECT.
 async fn ws_connect(http: SocketAddr, source: IpAddr) -> (WebSocketStream<TcpStream>, Frame) {
+    ws_connect_as(http, source, None).await
+}
+
+/// [`ws_connect`] through a proxy that says the client is `forwarded_for`.
+async fn ws_connect_as(
+    http: SocketAddr,
+    source: IpAddr,
+    forwarded_for: Option<&'static str>,
+) -> (WebSocketStream<TcpStream>, Frame) {
     let stream = connect_from(http, source).await;
-    let (mut ws, _) = bounded(client_async(format!("ws://{http}/ws"), stream))
+    let mut request = format!("ws://{http}/ws")
+        .into_client_request()
+        .expect("request");
+    if let Some(client) = forwarded_for {
+        request
+            .headers_mut()
+            .insert("x-forwarded-for", HeaderValue::from_static(client));
+    }
+    let (mut ws, _) = bounded(client_async(request, stream))
         .await
         .expect("WebSocket upgrade");
     ws.send(Message::text(CONNECT)).await.expect("send CONNECT");
@@ -343,4 +362,53 @@ async fn next_text(ws: &mut WebSocketStream<TcpStream>) -> String {
             other => panic!("no text message: {other:?}"),
         }
     }
+}
+
+/// A session-creating `POST …/xhr` through a proxy that says the client is `forwarded_for`.
+async fn xhr_open_as(http: SocketAddr, forwarded_for: &str) -> u16 {
+    let path = format!("{}/xhr", session_url("/stomp"));
+    let mut conn = Http::connect(http).await;
+    let headers = [("X-Forwarded-For", forwarded_for)];
+    let head = conn
+        .request("POST", &path, "1.1", &headers, Some(b""))
+        .await;
+    // Read to the end: a poll cut off by its client would end the session (SockJS's abort rule).
+    conn.body(&head).await;
+    head.status
+}
+
+#[tokio::test]
+async fn forwarded_for_names_the_client_only_behind_a_trusted_proxy() {
+    let one_each = |c: &mut Config| {
+        c.limits.max_connections_per_address = 1;
+        c.sockjs.max_sessions_per_address = 1;
+    };
+    // By default the header is only the client's word: both count as 127.0.0.1.
+    let s = TestServer::start_with_sockjs(config(one_each)).await;
+    let (_a, ok) = ws_connect_as(s.http, HERE, Some("203.0.113.7")).await;
+    assert_eq!(ok.command, Command::Connected, "{ok:?}");
+    let (_, e) = ws_connect_as(s.http, HERE, Some("203.0.113.8")).await;
+    assert_eq!(e.get("message"), Some(FROM_THIS_ADDRESS));
+    assert_eq!(xhr_open_as(s.http, "203.0.113.7").await, 200);
+    assert_eq!(xhr_open_as(s.http, "203.0.113.8").await, 429);
+    s.stop().await;
+
+    // Behind a trusted proxy at 127.0.0.1, each forwarded client has its own places.
+    let s = TestServer::start_with_sockjs(config(|c| {
+        one_each(c);
+        c.limits.trusted_proxies = vec![HERE];
+    }))
+    .await;
+    let (_a, ok) = ws_connect_as(s.http, HERE, Some("203.0.113.7")).await;
+    assert_eq!(ok.command, Command::Connected, "{ok:?}");
+    let (_, e) = ws_connect_as(s.http, HERE, Some("203.0.113.7")).await;
+    assert_eq!(e.get("message"), Some(FROM_THIS_ADDRESS));
+    let (_b, ok) = ws_connect_as(s.http, HERE, Some("203.0.113.8")).await;
+    assert_eq!(ok.command, Command::Connected, "{ok:?}");
+    assert_eq!(xhr_open_as(s.http, "203.0.113.7").await, 200);
+    assert_eq!(xhr_open_as(s.http, "203.0.113.7").await, 429);
+    assert_eq!(xhr_open_as(s.http, "203.0.113.8").await, 200);
+    // A client-written entry left of the proxy's does not help.
+    assert_eq!(xhr_open_as(s.http, "198.51.100.1, 203.0.113.7").await, 429);
+    s.stop().await;
 }

@@ -27,6 +27,7 @@ use super::receiver::{self, Wrapping};
 use super::session::SessionRegistry;
 use super::websocket;
 use super::{DynHandler, SockJsConfig, SockJsHandler};
+use crate::admission::http_client;
 
 /// Everything one SockJS service needs to answer a request.
 pub(crate) struct Service {
@@ -172,12 +173,15 @@ fn is_iframe(rest: &str) -> bool {
         })
 }
 
-/// The client's address, when the server provides it (`ConnectInfo`, as `axum::serve` does
-/// with `into_make_service_with_connect_info`).
-pub(crate) fn remote_addr(req: &Request) -> Option<SocketAddr> {
-    req.extensions()
+/// The client's address, when the server provides the connection's (`ConnectInfo`, as
+/// `axum::serve` does with `into_make_service_with_connect_info`); behind a trusted proxy, the
+/// one it forwards.
+pub(crate) fn remote_addr(service: &Service, req: &Request) -> Option<SocketAddr> {
+    let peer = req
+        .extensions()
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| *addr)
+        .map(|ConnectInfo(addr)| *addr);
+    http_client(peer, req.headers(), &service.config.trusted_proxies)
 }
 
 fn route(rest: &str) -> Option<Route<'_>> {
@@ -254,7 +258,7 @@ async fn session_request(
         return websocket::session(service, req).await;
     }
     let headers = req.headers().clone();
-    let remote = remote_addr(&req);
+    let remote = remote_addr(&service, &req);
     let is_options = req.method() == Method::OPTIONS;
     let open_receiver = |wrapping, streaming, content_type, prelude| {
         open_receiver(

@@ -76,6 +76,7 @@ pub fn stomp_sockjs_config(server: &Server) -> SockJsConfig {
         cookie_needed: sockjs.cookie_needed,
         max_sessions: sockjs.max_sessions.max(1),
         max_sessions_per_address: sockjs.max_sessions_per_address,
+        trusted_proxies: limits.trusted_proxies.clone(),
         ..SockJsConfig::default()
     }
 }

@@ -105,7 +105,7 @@ where
     F: FnOnce(Arc<Service>, Option<SocketAddr>, AxumReader, AxumWriter) -> Fut + Send + 'static,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    let remote = remote_addr(&req);
+    let remote = remote_addr(&service, &req);
     let (mut parts, _body) = req.into_parts();
     let upgrade = match WebSocketUpgrade::from_request_parts(&mut parts, &()).await {
         Ok(u) => u,
@@ -360,7 +360,7 @@ fn hixie76_upgrade(service: Arc<Service>, mut req: Request) -> Response {
             .map(|p| p.as_str())
             .unwrap_or("/")
     );
-    let remote = remote_addr(&req);
+    let remote = remote_addr(&service, &req);
     let on_upgrade = hyper::upgrade::on(&mut req);
     let max = service.config.max_payload_bytes;
     tokio::spawn(async move {

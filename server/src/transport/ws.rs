@@ -19,6 +19,7 @@ use bytes::Bytes;
 use futures_util::SinkExt;
 use stomp_wasm::Version;
 
+use crate::admission::http_client;
 use crate::server::Server;
 use crate::session::{serve_session, OutFrame, PeerInfo, StompTransport};
 
@@ -77,6 +78,11 @@ pub async fn upgrade(
         tracing::info!(origin = ?headers.get(header::ORIGIN), "WebSocket origin refused");
         return (StatusCode::FORBIDDEN, "origin not allowed").into_response();
     }
+    let remote = http_client(
+        remote.map(|Extension(ConnectInfo(addr))| addr),
+        &headers,
+        &config.limits.trusted_proxies,
+    );
     let limit = config.limits.max_frame_size;
     let ws = ws
         .protocols(["v12.stomp", "v11.stomp", "v10.stomp"])
@@ -92,7 +98,7 @@ pub async fn upgrade(
         .and_then(Version::from_subprotocol);
     ws.on_upgrade(move |socket| {
         let peer = PeerInfo {
-            remote: remote.map(|Extension(ConnectInfo(addr))| addr),
+            remote,
             transport: "ws",
             subprotocol,
         };
