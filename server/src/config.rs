@@ -254,14 +254,30 @@ pub struct LimitsConfig {
     pub max_headers: usize,
     pub max_header_line: usize,
     pub max_subscriptions: usize,
+    /// STOMP connections (CONNECT accepted, any transport) at once. A connection takes its place
+    /// when its CONNECT frame arrives; before that it holds a pending place (below).
     pub max_connections: usize,
+    /// STOMP connections from one client address (an IPv6 client counts as its /64); 0 = no
+    /// per-address bound. Behind a reverse proxy every client has the proxy's address.
+    pub max_connections_per_address: usize,
+    /// TCP and WebSocket connections (`/ws`, SockJS `websocket`) that have not sent CONNECT yet,
+    /// at once: they cannot take the places of connected clients, and a flood of them is refused
+    /// here instead of holding file descriptors.
+    pub max_pending_connections: usize,
+    /// Such not-yet-CONNECTed connections from one client address; 0 = no per-address bound.
+    pub max_pending_per_address: usize,
+    /// Reverse proxies in front of the HTTP listener whose `X-Forwarded-For` names the client
+    /// (for the per-address limits of `/ws` and SockJS). Empty (the default): the header is
+    /// ignored, since any client can write it.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     pub max_transactions: usize,
     /// SENDs and ACKs buffered in one transaction.
     pub max_transaction_frames: usize,
     /// Bytes queued towards one peer.
     pub outbound_buffer: usize,
     pub slow_consumer: SlowConsumerPolicy,
-    /// Time a new connection has to send CONNECT.
+    /// Time a new TCP or WebSocket connection has to send CONNECT (SockJS sessions:
+    /// `sockjs.connect_timeout_ms`).
     pub connect_timeout_ms: u64,
     /// Time a write to a peer may take before the session is dropped.
     pub send_timeout_ms: u64,
@@ -289,6 +305,10 @@ impl Default for LimitsConfig {
             max_header_line: codec.max_header_line,
             max_subscriptions: 1_000,
             max_connections: 10_000,
+            max_connections_per_address: 1_000,
+            max_pending_connections: 1_000,
+            max_pending_per_address: 100,
+            trusted_proxies: Vec::new(),
             max_transactions: 16,
             max_transaction_frames: 1_000,
             outbound_buffer: 512 * 1024,
@@ -336,6 +356,15 @@ pub struct SockJsSettings {
     /// get a `JSESSIONID` cookie: for load balancers that keep a SockJS session on one node by
     /// cookie (docs/SCALING.md).
     pub cookie_needed: bool,
+    /// SockJS sessions of the HTTP transports (`xhr`, `xhr_streaming`, `eventsource`,
+    /// `htmlfile`, `jsonp`) at once; a request creating one more is answered 503.
+    pub max_sessions: usize,
+    /// Such sessions created from one client address and not yet expired; one more is answered
+    /// 429. 0 = no per-address bound.
+    pub max_sessions_per_address: usize,
+    /// Time a SockJS session (any transport) has to send its STOMP CONNECT before it is closed.
+    /// Short, because creating a session costs a client one request and nothing it must keep.
+    pub connect_timeout_ms: u64,
 }
 
 impl Default for SockJsSettings {
@@ -347,25 +376,37 @@ impl Default for SockJsSettings {
             outgoing_queue: 64,
             websocket: true,
             cookie_needed: false,
+            max_sessions: 10_000,
+            max_sessions_per_address: 100,
+            connect_timeout_ms: 5_000,
         }
+    }
+}
+
+/// Names the first of `fields` (name, is zero) that is zero.
+fn positive(section: &str, fields: &[(&str, bool)]) -> Result<(), ConfigError> {
+    match fields.iter().find(|(_, is_zero)| *is_zero) {
+        Some((name, _)) => Err(ConfigError::Invalid(format!(
+            "{section}.{name} must be positive"
+        ))),
+        None => Ok(()),
     }
 }
 
 impl SockJsSettings {
     /// Rejects values that would break the SockJS transports.
     fn validate(&self) -> Result<(), ConfigError> {
-        let zero = [
-            ("heartbeat_ms", self.heartbeat_ms == 0),
-            ("disconnect_delay_ms", self.disconnect_delay_ms == 0),
-            ("response_limit", self.response_limit == 0),
-            ("outgoing_queue", self.outgoing_queue == 0),
-        ];
-        if let Some((name, _)) = zero.iter().find(|(_, is_zero)| *is_zero) {
-            return Err(ConfigError::Invalid(format!(
-                "sockjs.{name} must be positive"
-            )));
-        }
-        Ok(())
+        positive(
+            "sockjs",
+            &[
+                ("heartbeat_ms", self.heartbeat_ms == 0),
+                ("disconnect_delay_ms", self.disconnect_delay_ms == 0),
+                ("response_limit", self.response_limit == 0),
+                ("outgoing_queue", self.outgoing_queue == 0),
+                ("max_sessions", self.max_sessions == 0),
+                ("connect_timeout_ms", self.connect_timeout_ms == 0),
+            ],
+        )
     }
 }
 
@@ -530,31 +571,31 @@ impl Config {
         if self.versions().is_empty() {
             return Err(ConfigError::Invalid("no supported STOMP version".into()));
         }
-        if self.heartbeat.min_ms == 0 {
-            // A client could otherwise ask for a heart-beat every millisecond.
-            return Err(ConfigError::Invalid(
-                "heartbeat.min_ms must be positive".into(),
-            ));
-        }
-        if self.limits.outbound_buffer == 0 || self.limits.max_frame_size == 0 {
-            return Err(ConfigError::Invalid("limits must be positive".into()));
-        }
-        if self.limits.http_header_timeout_ms == 0 {
-            return Err(ConfigError::Invalid(
-                "limits.http_header_timeout_ms must be positive".into(),
-            ));
-        }
-        if self.limits.http_idle_timeout_ms <= self.sockjs.heartbeat_ms {
+        positive("heartbeat", &[("min_ms", self.heartbeat.min_ms == 0)])?;
+        let l = &self.limits;
+        positive(
+            "limits",
+            &[
+                ("outbound_buffer", l.outbound_buffer == 0),
+                ("max_frame_size", l.max_frame_size == 0),
+                ("max_connections", l.max_connections == 0),
+                ("max_pending_connections", l.max_pending_connections == 0),
+                ("http_header_timeout_ms", l.http_header_timeout_ms == 0),
+            ],
+        )?;
+        if l.http_idle_timeout_ms <= self.sockjs.heartbeat_ms {
             return Err(ConfigError::Invalid(format!(
                 "limits.http_idle_timeout_ms ({}) must exceed sockjs.heartbeat_ms ({}): SockJS \
                  polls wait that long for their next frame",
-                self.limits.http_idle_timeout_ms, self.sockjs.heartbeat_ms
+                l.http_idle_timeout_ms, self.sockjs.heartbeat_ms
             )));
         }
-        if self.security.max_failed_connects > 0 && self.security.failed_connect_window_ms == 0 {
-            return Err(ConfigError::Invalid(
-                "security.failed_connect_window_ms must be positive".into(),
-            ));
+        let s = &self.security;
+        if s.max_failed_connects > 0 {
+            positive(
+                "security",
+                &[("failed_connect_window_ms", s.failed_connect_window_ms == 0)],
+            )?;
         }
         self.sockjs.validate()?;
         self.relay.validate(&self.destinations)?;

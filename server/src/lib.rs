@@ -8,6 +8,8 @@
 //!
 //! - [`config`]: every setting, TOML-loadable, with defaults (prefixes, heart-beats, limits,
 //!   security).
+//! - [`admission`]: places bounded in total and per client address (STOMP connections,
+//!   connections before CONNECT, SockJS sessions).
 //! - [`server`]: [`Server`] (shared state), [`Listeners`], [`run`], the HTTP router, scheduled
 //!   tasks, graceful shutdown.
 //! - [`broker`]: the transport-agnostic core — prefix routing and Ant-style wildcards
@@ -70,6 +72,7 @@
 //! configuration: `endpoints.websocket` (default `/ws`) and `endpoints.sockjs` (default
 //! `/stomp`).
 
+pub mod admission;
 pub mod app;
 pub mod auth;
 pub mod broker;

@@ -17,7 +17,7 @@
 //! ```
 
 use std::future::Future;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -29,6 +29,7 @@ use tokio::sync::{watch, Notify};
 use tower_http::services::ServeDir;
 use tower_http::trace::TraceLayer;
 
+use crate::admission::{Place, Places, Refused, Settings};
 use crate::app::{App, BrokerHandle};
 use crate::auth::{AllowAll, Authenticator, Authorizer, StaticAuthenticator, UsersFileError};
 use crate::broker::Broker;
@@ -128,8 +129,13 @@ struct Inner {
     /// The TLS listeners' certificate, when `tls.cert` and `tls.key` are set.
     tls: Option<Arc<Tls>>,
     login_throttle: LoginThrottle,
+    /// Sessions alive, whatever their phase (the shutdown drain waits for none).
     connections: AtomicUsize,
     idle: Notify,
+    /// CONNECTed STOMP sessions: `limits.max_connections`, `…_per_address`.
+    connected: Arc<Places>,
+    /// TCP/WebSocket connections before CONNECT: `limits.max_pending_connections`, `…_per_address`.
+    pending: Arc<Places>,
     next_session: AtomicU64,
     shutdown: watch::Sender<bool>,
 }
@@ -202,6 +208,23 @@ impl ServerBuilder {
             _ => None,
         };
         let (shutdown, _) = watch::channel(false);
+        let limits = &config.limits;
+        let connected = Places::new(
+            limits.max_connections,
+            limits.max_connections_per_address,
+            Settings {
+                total: "limits.max_connections",
+                per_address: "limits.max_connections_per_address",
+            },
+        );
+        let pending = Places::new(
+            limits.max_pending_connections,
+            limits.max_pending_per_address,
+            Settings {
+                total: "limits.max_pending_connections",
+                per_address: "limits.max_pending_per_address",
+            },
+        );
         Ok(Server {
             inner: Arc::new(Inner {
                 versions: config.versions(),
@@ -219,6 +242,8 @@ impl ServerBuilder {
                     config.security.max_failed_connects,
                     Duration::from_millis(config.security.failed_connect_window_ms),
                 ),
+                connected,
+                pending,
                 next_session: AtomicU64::new(1),
                 shutdown,
                 config,
@@ -227,13 +252,13 @@ impl ServerBuilder {
     }
 }
 
-/// Holds one of the `max_connections` places while a session lives.
+/// Counts a session in [`Server::connection_count`] while it lives.
 #[derive(Debug)]
-pub struct Admission {
+pub(crate) struct SessionCount {
     server: Server,
 }
 
-impl Drop for Admission {
+impl Drop for SessionCount {
     fn drop(&mut self) {
         if self.server.inner.connections.fetch_sub(1, Ordering::AcqRel) == 1 {
             self.server.inner.idle.notify_waiters();
@@ -339,23 +364,39 @@ impl Server {
         }
     }
 
-    /// Takes a connection place, or `None` at `max_connections`.
-    pub fn admit(&self) -> Option<Admission> {
-        let max = self.inner.config.limits.max_connections;
-        self.inner
-            .connections
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
-                (n < max).then_some(n + 1)
-            })
-            .ok()
-            .map(|_| Admission {
-                server: self.clone(),
-            })
+    /// Counts a new session (any transport, any phase) until the returned guard drops.
+    pub(crate) fn count_session(&self) -> SessionCount {
+        self.inner.connections.fetch_add(1, Ordering::AcqRel);
+        SessionCount {
+            server: self.clone(),
+        }
     }
 
-    /// Sessions currently open (on any transport).
+    /// A place for a TCP or WebSocket connection that has not sent CONNECT yet
+    /// (`limits.max_pending_connections`, `limits.max_pending_per_address`).
+    pub fn admit_pending(&self, remote: Option<IpAddr>) -> Result<Place, Refused> {
+        self.inner.pending.take(remote)
+    }
+
+    /// A STOMP connection place, taken when the CONNECT frame arrives
+    /// (`limits.max_connections`, `limits.max_connections_per_address`).
+    pub fn admit(&self, remote: Option<IpAddr>) -> Result<Place, Refused> {
+        self.inner.connected.take(remote)
+    }
+
+    /// Sessions currently open (on any transport, CONNECTed or not).
     pub fn connection_count(&self) -> usize {
         self.inner.connections.load(Ordering::Acquire)
+    }
+
+    /// CONNECTed sessions, each holding a `limits.max_connections` place.
+    pub fn connected_count(&self) -> usize {
+        self.inner.connected.in_use()
+    }
+
+    /// TCP/WebSocket connections waiting for their CONNECT frame, each holding a pending place.
+    pub fn pending_count(&self) -> usize {
+        self.inner.pending.in_use()
     }
 
     /// Becomes `true` when the server shuts down; sessions and transports watch it.

@@ -9,7 +9,6 @@ use std::time::Duration;
 
 use common::{test_config, TestServer, WAIT};
 use futures_util::{SinkExt, StreamExt};
-use stomp_server::App;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpSocket;
 use tokio_tungstenite::tungstenite::Message;
@@ -25,7 +24,7 @@ async fn server(window: Duration) -> TestServer {
     config.security.users_file = Some(users);
     config.security.max_failed_connects = MAX_FAILURES;
     config.security.failed_connect_window_ms = window.as_millis() as u64;
-    TestServer::start(config, App::new()).await
+    TestServer::start_with_sockjs(config).await
 }
 
 fn connect_frame(passcode: &str) -> String {
@@ -94,6 +93,35 @@ async fn attempt_ws(http: SocketAddr, passcode: &str) -> (String, String) {
     }
 }
 
+/// One CONNECT over SockJS's WebSocket transport (from 127.0.0.1): the STOMP frame travels
+/// inside SockJS's JSON array framing.
+async fn attempt_sockjs(http: SocketAddr, passcode: &str) -> (String, String) {
+    let url = format!("ws://{http}/stomp/000/throttle{}/websocket", passcode.len());
+    let (mut ws, _) = tokio::time::timeout(WAIT, tokio_tungstenite::connect_async(url))
+        .await
+        .expect("bounded")
+        .expect("websocket connects");
+    let frame = serde_json::to_string(&[connect_frame(passcode)]).expect("json");
+    ws.send(Message::text(frame)).await.expect("send");
+    loop {
+        match tokio::time::timeout(WAIT, ws.next())
+            .await
+            .expect("bounded")
+        {
+            Some(Ok(Message::Text(t))) => match t.as_str().strip_prefix('a') {
+                Some(array) => {
+                    let frames: Vec<String> = serde_json::from_str(array).expect("a[...]");
+                    return parse(&frames.concat());
+                }
+                // `o` (open) and `h` (heart-beat) come before the answer.
+                None => continue,
+            },
+            Some(Ok(_)) => continue,
+            other => panic!("no answer: {other:?}"),
+        }
+    }
+}
+
 const HOME: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 1);
 const NEIGHBOUR: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 2);
 
@@ -116,6 +144,11 @@ async fn wrong_passwords_get_an_address_refused_and_no_one_else() {
             ("ERROR", "too many failed logins")
         );
         let (command, message) = attempt_ws(s.http, passcode).await;
+        assert_eq!(
+            (command.as_str(), message.as_str()),
+            ("ERROR", "too many failed logins")
+        );
+        let (command, message) = attempt_sockjs(s.http, passcode).await;
         assert_eq!(
             (command.as_str(), message.as_str()),
             ("ERROR", "too many failed logins")

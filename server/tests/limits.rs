@@ -85,9 +85,14 @@ async fn subscription_limit() {
 async fn connection_limit() {
     let s = TestServer::start(config_with(|c| c.limits.max_connections = 1), App::new()).await;
     let first = s.client().await;
+    // The place is taken by CONNECT, so the refusal answers the second CONNECT.
     let mut second = Client::raw(s.tcp).await;
-    let e = second.expect_error_and_close().await;
+    let e = second
+        .handshake(&[("accept-version", "1.2"), ("host", "localhost")])
+        .await;
+    assert_eq!(e.command, Command::Error, "{e:?}");
     assert_eq!(e.get("message"), Some("too many connections"));
+    assert!(second.recv_or_eof().await.is_none(), "closed after ERROR");
     first.disconnect().await;
     // The place is free again once the first session has ended.
     let third = s.client().await;

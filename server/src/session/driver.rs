@@ -15,7 +15,8 @@ use tokio::time::{timeout, Instant};
 
 use super::outbox::OutFrame;
 use super::transport::{PeerInfo, StompTransport};
-use super::Session;
+use super::{log_refusal, refusal_message, Session};
+use crate::admission::Place;
 use crate::broker::SessionLink;
 use crate::server::Server;
 
@@ -23,18 +24,51 @@ use crate::server::Server;
 /// (DISCONNECT, protocol error, heart-beat timeout, slow consumer) or the server shuts down.
 ///
 /// This is the transport-agnostic entry point: TCP, WebSocket and SockJS all end up here. The
-/// connection limit is applied here too (an over-limit peer gets an ERROR and is closed).
-pub async fn serve_session<T: StompTransport>(server: Server, mut transport: T, peer: PeerInfo) {
+/// connection limits are applied here too: until CONNECT the peer holds a pending-connection
+/// place and has `limits.connect_timeout_ms`; its CONNECT takes a `limits.max_connections`
+/// place. A peer the server has no place for gets an ERROR and is closed.
+pub async fn serve_session<T: StompTransport>(server: Server, transport: T, peer: PeerInfo) {
+    let connect_timeout = Duration::from_millis(server.config().limits.connect_timeout_ms);
+    serve_bounded(server, transport, peer, true, connect_timeout).await;
+}
+
+/// How a session is bounded before its CONNECT frame.
+pub(crate) struct BeforeConnect {
+    /// The pending-connection place held until CONNECT (`None`: bounded by its transport).
+    pub(super) pending: Option<Place>,
+    pub(super) connect_timeout: Duration,
+}
+
+/// [`serve_session`] for transports that bound their not-yet-connected sessions themselves
+/// (`pending_place` false: the SockJS session registry does) or give them another time to
+/// CONNECT.
+pub(crate) async fn serve_bounded<T: StompTransport>(
+    server: Server,
+    mut transport: T,
+    peer: PeerInfo,
+    pending_place: bool,
+    connect_timeout: Duration,
+) {
     let send_timeout = Duration::from_millis(server.config().limits.send_timeout_ms);
-    let Some(_admission) = server.admit() else {
-        tracing::warn!(transport = peer.transport, remote = ?peer.remote, "connection limit reached");
-        let frame = Frame::error("too many connections", "");
-        let mut out = VecDeque::from([OutFrame::Whole(Encoder::default().encode_to_bytes(&frame))]);
-        let _ = timeout(send_timeout, transport.send(&mut out)).await;
-        transport.close().await;
-        return;
+    let _count = server.count_session();
+    let pending = match pending_place.then(|| server.admit_pending(peer.remote.map(|a| a.ip()))) {
+        None => None,
+        Some(Ok(place)) => Some(place),
+        Some(Err(refused)) => {
+            log_refusal(&refused, &peer);
+            let frame = Frame::error(refusal_message(&refused), refused.to_string());
+            let mut out =
+                VecDeque::from([OutFrame::Whole(Encoder::default().encode_to_bytes(&frame))]);
+            let _ = timeout(send_timeout, transport.send(&mut out)).await;
+            transport.close().await;
+            return;
+        }
     };
-    let mut session = Session::new(server.clone(), peer);
+    let before = BeforeConnect {
+        pending,
+        connect_timeout,
+    };
+    let mut session = Session::new(server.clone(), peer, before);
     let link = Arc::clone(session.link());
     let mut shutdown = server.shutdown_signal();
     let mut out: VecDeque<OutFrame> = VecDeque::new();

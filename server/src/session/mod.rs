@@ -23,10 +23,13 @@ use bytes::Bytes;
 use stomp_wasm::{ByteStr, Command, Decoded, Decoder, Encoder, Frame, Headers, Version};
 use tokio::time::Instant;
 
+pub(crate) use driver::serve_bounded;
 pub use driver::serve_session;
+use driver::BeforeConnect;
 pub use outbox::OutFrame;
 pub use transport::{ChannelTransport, PeerInfo, StompTransport};
 
+use crate::admission::{Place, Refused};
 use crate::app::{HandlerError, HandlerResult, Reply, Request, SessionEvent};
 use crate::auth::Action;
 use crate::broker::destination::Route;
@@ -95,6 +98,25 @@ async fn guarded(handler: crate::app::BoxFuture<HandlerResult>) -> HandlerResult
     }
 }
 
+/// The ERROR message for a connection the server has no place for.
+fn refusal_message(refused: &Refused) -> &'static str {
+    if refused.per_address {
+        "too many connections from this address"
+    } else {
+        "too many connections"
+    }
+}
+
+/// Logs a refused connection: one client over its own limit is routine (debug), the server
+/// full is news for the operator (warn).
+fn log_refusal(refused: &Refused, peer: &PeerInfo) {
+    if refused.per_address {
+        tracing::debug!(transport = peer.transport, remote = ?peer.remote, %refused, "connection refused");
+    } else {
+        tracing::warn!(transport = peer.transport, remote = ?peer.remote, %refused, "connection refused");
+    }
+}
+
 fn required<'a>(frame: &'a Frame, name: &str) -> Result<&'a str, Violation> {
     frame
         .get(name)
@@ -114,6 +136,13 @@ pub(crate) struct Session {
     subscriptions: HashMap<ByteStr, Active>,
     transactions: Transactions,
     created: Instant,
+    /// Time from `created` to the CONNECT frame.
+    connect_timeout: Duration,
+    /// Until CONNECT: the pending-connection place (none when the transport bounds its
+    /// not-yet-connected sessions itself). Dropped when `connected` is taken.
+    pending: Option<Place>,
+    /// From CONNECT: the session's `limits.max_connections` place.
+    place: Option<Place>,
     last_read: Instant,
     last_write: Instant,
     /// Sessions this one's publishing left congested: reading from the peer pauses until they
@@ -126,7 +155,7 @@ pub(crate) struct Session {
 }
 
 impl Session {
-    pub fn new(server: Server, peer: PeerInfo) -> Session {
+    pub fn new(server: Server, peer: PeerInfo, before: BeforeConnect) -> Session {
         let config = server.config();
         let limits = &config.limits;
         let link = Arc::new(SessionLink::new(
@@ -145,6 +174,9 @@ impl Session {
             heartbeats: Heartbeats::OFF,
             subscriptions: HashMap::new(),
             created: now,
+            connect_timeout: before.connect_timeout,
+            pending: before.pending,
+            place: None,
             last_read: now,
             last_write: now,
             congested: Vec::new(),
@@ -225,9 +257,8 @@ impl Session {
 
     /// The next instant [`on_timer`](Self::on_timer) has work to do.
     pub fn next_deadline(&self) -> Option<Instant> {
-        let connect = (self.phase == Phase::AwaitingConnect).then(|| {
-            self.created + Duration::from_millis(self.server.config().limits.connect_timeout_ms)
-        });
+        let connect =
+            (self.phase == Phase::AwaitingConnect).then(|| self.created + self.connect_timeout);
         let throttle_end = self.throttle_since.map(|since| {
             since + Duration::from_millis(self.server.config().limits.publish_throttle_ms)
         });
@@ -244,11 +275,7 @@ impl Session {
 
     /// Timeouts and heart-beats.
     pub fn on_timer(&mut self, now: Instant) {
-        if self.phase == Phase::AwaitingConnect
-            && now
-                >= self.created
-                    + Duration::from_millis(self.server.config().limits.connect_timeout_ms)
-        {
+        if self.phase == Phase::AwaitingConnect && now >= self.created + self.connect_timeout {
             self.fail(Violation::new("no CONNECT frame in time"), None);
             return;
         }
@@ -411,6 +438,16 @@ impl Session {
 
     async fn connect(&mut self, frame: Frame) -> Result<(), Violation> {
         let server = self.server.clone();
+        // The connection place is taken now, not when the transport opened: peers that never
+        // CONNECT (a flood of SockJS sessions, silent sockets) cannot starve connected ones.
+        let place = server
+            .admit(self.peer.remote.map(|a| a.ip()))
+            .map_err(|refused| {
+                log_refusal(&refused, &self.peer);
+                Violation::new(refusal_message(&refused)).detail(refused.to_string())
+            })?;
+        self.place = Some(place);
+        self.pending = None;
         let config = server.config();
         let versions = server.versions();
         let Some(version) = Version::negotiate(frame.get("accept-version"), versions) else {

@@ -6,12 +6,16 @@
 //! `{base}/websocket` (raw), and `{base}/{server}/{session}/{transport}` where server and
 //! session are non-empty and contain neither `/` nor `.`. A known path with the wrong method is
 //! answered 405 with `Allow`; anything else 404.
+//!
+//! A request that would create one HTTP session too many is answered 503 (the service is full)
+//! or 429 (its client's address holds `max_sessions_per_address` sessions).
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::Response;
 use axum::routing::any;
@@ -23,6 +27,7 @@ use super::receiver::{self, Wrapping};
 use super::session::SessionRegistry;
 use super::websocket;
 use super::{DynHandler, SockJsConfig, SockJsHandler};
+use crate::admission::http_client;
 use crate::transport::ws::origin_allowed;
 
 /// Everything one SockJS service needs to answer a request.
@@ -58,9 +63,9 @@ pub fn router<H: SockJsHandler>(prefix: &str, config: SockJsConfig, handler: H) 
     let iframe = iframe_page(&config.sockjs_url);
     let service = Arc::new(Service {
         prefix: prefix.clone(),
+        sessions: SessionRegistry::new(&config),
         config,
         handler: DynHandler::new(handler),
-        sessions: SessionRegistry::new(),
         iframe,
     });
     let base = if prefix.is_empty() {
@@ -169,6 +174,17 @@ fn is_iframe(rest: &str) -> bool {
         })
 }
 
+/// The client's address, when the server provides the connection's (`ConnectInfo`, as
+/// `axum::serve` does with `into_make_service_with_connect_info`); behind a trusted proxy, the
+/// one it forwards.
+pub(crate) fn remote_addr(service: &Service, req: &Request) -> Option<SocketAddr> {
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| *addr);
+    http_client(peer, req.headers(), &service.config.trusted_proxies)
+}
+
 fn route(rest: &str) -> Option<Route<'_>> {
     match rest {
         "" | "/" => return Some(Route::Greeting),
@@ -250,30 +266,30 @@ async fn session_request(
         return websocket::session(service, req).await;
     }
     let headers = req.headers().clone();
+    let remote = remote_addr(&service, &req);
     let is_options = req.method() == Method::OPTIONS;
+    let open_receiver = |wrapping, streaming, content_type, prelude| {
+        open_receiver(
+            &service,
+            &id,
+            remote,
+            wrapping,
+            streaming,
+            content_type,
+            prelude,
+        )
+    };
     let mut response = if is_options {
         options(&headers, "OPTIONS, POST")
     } else {
         match transport {
-            Transport::Xhr => {
-                open_receiver(&service, &id, Wrapping::Line, false, JAVASCRIPT, None).await
-            }
+            Transport::Xhr => open_receiver(Wrapping::Line, false, JAVASCRIPT, None).await,
             Transport::XhrStreaming => {
                 let prelude = format!("{}\n", "h".repeat(2048));
-                open_receiver(
-                    &service,
-                    &id,
-                    Wrapping::Line,
-                    true,
-                    JAVASCRIPT,
-                    Some(prelude),
-                )
-                .await
+                open_receiver(Wrapping::Line, true, JAVASCRIPT, Some(prelude)).await
             }
             Transport::EventSource => {
                 open_receiver(
-                    &service,
-                    &id,
                     Wrapping::EventSource,
                     true,
                     "text/event-stream",
@@ -285,8 +301,6 @@ async fn session_request(
                 Ok(cb) => {
                     let prelude = htmlfile_prelude(&cb);
                     open_receiver(
-                        &service,
-                        &id,
                         Wrapping::HtmlFile,
                         true,
                         "text/html; charset=UTF-8",
@@ -298,9 +312,7 @@ async fn session_request(
             },
             Transport::Jsonp => match callback(req.uri().query(), 32) {
                 Ok(cb) => {
-                    let mut r =
-                        open_receiver(&service, &id, Wrapping::Jsonp(cb), false, JAVASCRIPT, None)
-                            .await;
+                    let mut r = open_receiver(Wrapping::Jsonp(cb), false, JAVASCRIPT, None).await;
                     r.headers_mut().insert(
                         "x-content-type-options",
                         HeaderValue::from_static("nosniff"),
@@ -326,25 +338,35 @@ async fn session_request(
     response
 }
 
-/// Starts a receiving request: headers now, frames streamed as the session produces them.
+/// Starts a receiving request of a client at `remote`: headers now, frames streamed as the
+/// session produces them.
 async fn open_receiver(
     service: &Arc<Service>,
     id: &str,
+    remote: Option<SocketAddr>,
     wrapping: Wrapping,
     streaming: bool,
     content_type: &'static str,
     prelude: Option<String>,
 ) -> Response {
-    let session = match service
-        .sessions
-        .get_or_create(id, &service.config, &service.handler)
-    {
-        Ok(s) => s,
-        Err(_) => {
-            tracing::warn!("SockJS session limit reached");
-            return text_response(StatusCode::SERVICE_UNAVAILABLE, "Too many sessions.");
-        }
-    };
+    let session =
+        match service
+            .sessions
+            .get_or_create(id, &service.config, &service.handler, remote)
+        {
+            Ok(s) => s,
+            Err(refused) if refused.per_address => {
+                tracing::debug!(?remote, %refused, "SockJS session refused");
+                return text_response(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "Too many sessions from this address.",
+                );
+            }
+            Err(refused) => {
+                tracing::warn!(?remote, %refused, "SockJS session refused");
+                return text_response(StatusCode::SERVICE_UNAVAILABLE, "Too many sessions.");
+            }
+        };
     let (mut writer, body) = receiver::streamed_body();
     if let Some(prelude) = prelude {
         writer.write_raw(prelude).await;

@@ -57,8 +57,14 @@ pub struct SockJsConfig {
     pub cookie_needed: bool,
     /// The client script URL written into `iframe.html`.
     pub sockjs_url: String,
-    /// Upper bound on concurrent HTTP-transport sessions of this service.
+    /// Upper bound on concurrent HTTP-transport sessions of this service (beyond: 503).
     pub max_sessions: usize,
+    /// Upper bound on them per client address (beyond: 429); 0 = none. The address comes from
+    /// the request's [`ConnectInfo<SocketAddr>`](axum::extract::ConnectInfo); requests without
+    /// one count in the total only.
+    pub max_sessions_per_address: usize,
+    /// Proxies whose `X-Forwarded-For` names the client (see `limits.trusted_proxies`).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Upper bound on one request body (`xhr_send`, `jsonp_send`) and on one WebSocket message.
     pub max_payload_bytes: usize,
     /// Messages the application may have queued towards a client before `send` waits.
@@ -81,6 +87,8 @@ impl Default for SockJsConfig {
             cookie_needed: false,
             sockjs_url: DEFAULT_SOCKJS_URL.to_owned(),
             max_sessions: 10_000,
+            max_sessions_per_address: 0,
+            trusted_proxies: Vec::new(),
             max_payload_bytes: 1024 * 1024,
             outgoing_queue: 1024,
             incoming_queue: 256,

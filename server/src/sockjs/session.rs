@@ -5,13 +5,17 @@
 //! need a session that outlives each request: [`HttpSession`] keeps the outbound receiver (so
 //! messages queue between polls), admits one receiving request at a time, and expires after
 //! `disconnect_delay` without one — at once if a receiving request was cut off by the network.
+//! The [`SessionRegistry`] bounds HTTP sessions in total and per client address
+//! (`max_sessions`, `max_sessions_per_address`).
 
 use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use tokio::sync::{mpsc, watch};
 
 use super::{DynHandler, SockJsConfig};
+use crate::admission::{Place, Places, Refused, Settings};
 
 /// What the application sends towards the client.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,6 +36,8 @@ pub struct SessionClosed;
 pub struct SockJsSession {
     sender: SockJsSender,
     receiver: SockJsReceiver,
+    remote: Option<SocketAddr>,
+    websocket: bool,
 }
 
 /// The sending half of a [`SockJsSession`]; cheap to clone.
@@ -47,9 +53,12 @@ pub struct SockJsReceiver {
 }
 
 impl SockJsSession {
-    /// A session and the transport's ends of its channels.
+    /// A session of a client at `remote` (carried by a WebSocket of its own when `websocket`)
+    /// and the transport's ends of its channels.
     pub(crate) fn channel(
         config: &SockJsConfig,
+        remote: Option<SocketAddr>,
+        websocket: bool,
     ) -> (
         SockJsSession,
         mpsc::Sender<String>,
@@ -60,8 +69,21 @@ impl SockJsSession {
         let session = SockJsSession {
             sender: SockJsSender { outgoing: out_tx },
             receiver: SockJsReceiver { incoming: in_rx },
+            remote,
+            websocket,
         };
         (session, in_tx, out_rx)
+    }
+
+    /// The client's address, when the server was given it (axum's `ConnectInfo`).
+    pub fn remote_addr(&self) -> Option<SocketAddr> {
+        self.remote
+    }
+
+    /// Whether the session is carried by one WebSocket connection (`websocket` transport, raw
+    /// `/websocket`) rather than by HTTP requests.
+    pub fn is_websocket(&self) -> bool {
+        self.websocket
     }
 
     /// The next message from the client; `None` once the session is over.
@@ -251,42 +273,53 @@ impl HttpSession {
     }
 }
 
-/// The HTTP sessions of one service, by session id.
-pub(crate) struct SessionRegistry {
-    sessions: Mutex<HashMap<String, Arc<HttpSession>>>,
+/// A registered session and the place it holds until it expires.
+struct Registered {
+    session: Arc<HttpSession>,
+    _place: Place,
 }
 
-/// The registry is full.
-#[derive(Debug)]
-pub(crate) struct TooManySessions;
+/// The HTTP sessions of one service, by session id.
+pub(crate) struct SessionRegistry {
+    sessions: Mutex<HashMap<String, Registered>>,
+    places: Arc<Places>,
+}
 
 impl SessionRegistry {
-    pub(crate) fn new() -> Arc<SessionRegistry> {
+    pub(crate) fn new(config: &SockJsConfig) -> Arc<SessionRegistry> {
         Arc::new(SessionRegistry {
             sessions: Mutex::new(HashMap::new()),
+            places: Places::new(
+                config.max_sessions,
+                config.max_sessions_per_address,
+                Settings {
+                    total: "sockjs.max_sessions",
+                    per_address: "sockjs.max_sessions_per_address",
+                },
+            ),
         })
     }
 
     /// An existing session.
     pub(crate) fn get(&self, id: &str) -> Option<Arc<HttpSession>> {
-        lock(&self.sessions).get(id).cloned()
+        lock(&self.sessions).get(id).map(|r| r.session.clone())
     }
 
-    /// The session `id`, created (and its application started) if it does not exist.
+    /// The session `id`, created (and its application started) for a client at `remote` if it
+    /// does not exist.
     pub(crate) fn get_or_create(
         self: &Arc<Self>,
         id: &str,
         config: &SockJsConfig,
         handler: &DynHandler,
-    ) -> Result<Arc<HttpSession>, TooManySessions> {
+        remote: Option<SocketAddr>,
+    ) -> Result<Arc<HttpSession>, Refused> {
         let mut sessions = lock(&self.sessions);
-        if let Some(s) = sessions.get(id) {
-            return Ok(s.clone());
+        if let Some(r) = sessions.get(id) {
+            return Ok(r.session.clone());
         }
-        if sessions.len() >= config.max_sessions {
-            return Err(TooManySessions);
-        }
-        let (app_session, in_tx, out_rx) = SockJsSession::channel(config);
+        let place = self.places.take(remote.map(|a| a.ip()))?;
+        let (app_session, in_tx, out_rx) = SockJsSession::channel(config, remote, false);
         let (attachment, watch_rx) = watch::channel(Attachment {
             attached: false,
             generation: 0,
@@ -299,7 +332,13 @@ impl SessionRegistry {
             incoming: Mutex::new(Some(in_tx)),
             receiver_body: Mutex::new(None),
         });
-        sessions.insert(id.to_owned(), session.clone());
+        sessions.insert(
+            id.to_owned(),
+            Registered {
+                session: session.clone(),
+                _place: place,
+            },
+        );
         drop(sessions);
         tracing::debug!(session = id, "SockJS session created");
         tokio::spawn(expire_when_idle(
@@ -316,7 +355,10 @@ impl SessionRegistry {
     /// Removes `session` if it is still the one registered under `id`.
     fn remove(&self, id: &str, session: &Arc<HttpSession>) {
         let mut sessions = lock(&self.sessions);
-        if sessions.get(id).is_some_and(|s| Arc::ptr_eq(s, session)) {
+        if sessions
+            .get(id)
+            .is_some_and(|r| Arc::ptr_eq(&r.session, session))
+        {
             sessions.remove(id);
         }
     }

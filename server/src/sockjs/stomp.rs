@@ -19,7 +19,7 @@ use stomp_wasm::{Decoded, Decoder, Encoder, Limits, Version};
 
 use super::{router, SockJsConfig, SockJsHandler, SockJsReceiver, SockJsSender, SockJsSession};
 use crate::server::Server;
-use crate::session::{serve_session, OutFrame, PeerInfo, StompTransport};
+use crate::session::{serve_bounded, OutFrame, PeerInfo, StompTransport};
 
 /// The SockJS application that runs one STOMP session per SockJS session.
 #[derive(Clone)]
@@ -35,16 +35,23 @@ impl StompOverSockJs {
 
 impl SockJsHandler for StompOverSockJs {
     async fn on_session(self: Arc<Self>, session: SockJsSession) {
-        let limits = self.server.config().limits.codec();
+        let config = self.server.config();
+        let limits = config.limits.codec();
         let peer = PeerInfo {
-            remote: None,
+            remote: session.remote_addr(),
             transport: "sockjs",
             subprotocol: None,
         };
-        serve_session(
+        // A session over a WebSocket of its own is a connection like `/ws`; an HTTP session is
+        // bounded by the session registry (`sockjs.max_sessions*`) instead. Either gets the short
+        // SockJS time to CONNECT.
+        let pending_place = session.is_websocket();
+        serve_bounded(
             self.server.clone(),
             SockJsTransport::new(session, limits),
             peer,
+            pending_place,
+            Duration::from_millis(config.sockjs.connect_timeout_ms.max(1)),
         )
         .await;
     }
@@ -70,6 +77,9 @@ pub fn stomp_sockjs_config(server: &Server) -> SockJsConfig {
         // Once the operator names origins, SockJS follows the policy of `/ws`.
         allowed_origins: (!config.security.allowed_origins.is_empty())
             .then(|| config.security.allowed_origins.clone()),
+        max_sessions: sockjs.max_sessions.max(1),
+        max_sessions_per_address: sockjs.max_sessions_per_address,
+        trusted_proxies: limits.trusted_proxies.clone(),
         ..SockJsConfig::default()
     }
 }

@@ -10,6 +10,7 @@
 //! SockJS framing, for non-browser clients.
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -27,7 +28,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use super::hixie76;
-use super::http::{text_response, Service};
+use super::http::{remote_addr, text_response, Service};
 use super::session::{Outbound, SockJsSession};
 
 /// What a connection's reader saw.
@@ -103,9 +104,10 @@ pub(crate) async fn raw(service: Arc<Service>, req: Request) -> Response {
 /// framing or raw) on the socket.
 async fn upgrade<F, Fut>(service: Arc<Service>, req: Request, session: F) -> Response
 where
-    F: FnOnce(Arc<Service>, AxumReader, AxumWriter) -> Fut + Send + 'static,
+    F: FnOnce(Arc<Service>, Option<SocketAddr>, AxumReader, AxumWriter) -> Fut + Send + 'static,
     Fut: Future<Output = ()> + Send + 'static,
 {
+    let remote = remote_addr(&service, &req);
     let (mut parts, _body) = req.into_parts();
     let upgrade = match WebSocketUpgrade::from_request_parts(&mut parts, &()).await {
         Ok(u) => u,
@@ -117,7 +119,7 @@ where
         .max_frame_size(max)
         .on_upgrade(move |socket| {
             let (sink, stream) = socket.split();
-            session(service, AxumReader(stream), AxumWriter(sink))
+            session(service, remote, AxumReader(stream), AxumWriter(sink))
         })
 }
 
@@ -214,9 +216,14 @@ async fn await_peer_close<R: WsRead>(reading: &mut JoinHandle<ReadEnd<R>>) {
 }
 
 /// A SockJS session over one WebSocket connection.
-async fn run_sockjs<R: WsRead, W: WsWrite>(service: Arc<Service>, reader: R, mut writer: W) {
+async fn run_sockjs<R: WsRead, W: WsWrite>(
+    service: Arc<Service>,
+    remote: Option<SocketAddr>,
+    reader: R,
+    mut writer: W,
+) {
     let config = service.config.clone();
-    let (app, to_app, mut from_app) = SockJsSession::channel(&config);
+    let (app, to_app, mut from_app) = SockJsSession::channel(&config, remote, true);
     service.handler.spawn(app);
     let mut reading = tokio::spawn(read_loop(reader, to_app, true));
     if !writer.send_text("o".to_owned()).await {
@@ -282,8 +289,13 @@ async fn run_sockjs<R: WsRead, W: WsWrite>(service: Arc<Service>, reader: R, mut
 }
 
 /// The application's messages as plain WebSocket text messages.
-async fn run_raw<R: WsRead, W: WsWrite>(service: Arc<Service>, reader: R, mut writer: W) {
-    let (app, to_app, mut from_app) = SockJsSession::channel(&service.config);
+async fn run_raw<R: WsRead, W: WsWrite>(
+    service: Arc<Service>,
+    remote: Option<SocketAddr>,
+    reader: R,
+    mut writer: W,
+) {
+    let (app, to_app, mut from_app) = SockJsSession::channel(&service.config, remote, true);
     service.handler.spawn(app);
     let mut reading = tokio::spawn(read_loop(reader, to_app, false));
     loop {
@@ -372,6 +384,7 @@ fn hixie76_upgrade(service: Arc<Service>, mut req: Request) -> Response {
             .map(|p| p.as_str())
             .unwrap_or("/")
     );
+    let remote = remote_addr(&service, &req);
     let on_upgrade = hyper::upgrade::on(&mut req);
     let max = service.config.max_payload_bytes;
     tokio::spawn(async move {
@@ -395,6 +408,7 @@ fn hixie76_upgrade(service: Arc<Service>, mut req: Request) -> Response {
         }
         run_sockjs(
             service,
+            remote,
             HixieReader {
                 read,
                 buf: Vec::new(),

@@ -12,12 +12,14 @@ use std::net::SocketAddr;
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, State};
-use axum::http::{header, Extensions, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use axum::Extension;
 use bytes::Bytes;
 use futures_util::SinkExt;
 use stomp_wasm::Version;
 
+use crate::admission::http_client;
 use crate::server::Server;
 use crate::session::{serve_session, OutFrame, PeerInfo, StompTransport};
 
@@ -91,8 +93,8 @@ pub(crate) fn is_too_big(e: &axum::Error) -> bool {
 /// The upgrade handler mounted at the WebSocket endpoint.
 pub async fn upgrade(
     State(server): State<Server>,
+    remote: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
-    extensions: Extensions,
     ws: WebSocketUpgrade,
 ) -> Response {
     let config = server.config();
@@ -100,6 +102,11 @@ pub async fn upgrade(
         tracing::info!(origin = ?headers.get(header::ORIGIN), "WebSocket origin refused");
         return (StatusCode::FORBIDDEN, "origin not allowed").into_response();
     }
+    let remote = http_client(
+        remote.map(|Extension(ConnectInfo(addr))| addr),
+        &headers,
+        &config.limits.trusted_proxies,
+    );
     let limit = config.limits.max_frame_size;
     let ws = ws
         .protocols(["v12.stomp", "v11.stomp", "v10.stomp"])
@@ -115,8 +122,7 @@ pub async fn upgrade(
         .and_then(Version::from_subprotocol);
     ws.on_upgrade(move |socket| {
         let peer = PeerInfo {
-            // Served with connect info (see `Server::serve`); absent when embedded without.
-            remote: extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0),
+            remote,
             transport: "ws",
             subprotocol,
         };

@@ -6,14 +6,14 @@
 
 #![allow(dead_code)]
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use bytes::BytesMut;
 use stomp_server::{App, Config, Listeners, Server, ServerBuilder};
 use stomp_wasm::{Command, Decoded, Decoder, Encoder, Frame, Version};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::task::JoinHandle;
 
 pub const WAIT: Duration = Duration::from_secs(10);
@@ -35,19 +35,16 @@ impl TestServer {
     }
 
     pub async fn start_built(builder: ServerBuilder) -> TestServer {
-        TestServer::launch(builder.build().expect("server builds"), false).await
+        TestServer::start_routes(builder, false).await
     }
 
-    /// As [`start`](Self::start), with STOMP over SockJS mounted as the binary mounts it.
+    /// Also serves STOMP over SockJS at `endpoints.sockjs`, as the binary does.
     pub async fn start_with_sockjs(config: Config) -> TestServer {
-        let server = Server::builder(config)
-            .app(App::new())
-            .build()
-            .expect("server builds");
-        TestServer::launch(server, true).await
+        TestServer::start_routes(Server::builder(config), true).await
     }
 
-    async fn launch(server: Server, sockjs: bool) -> TestServer {
+    async fn start_routes(builder: ServerBuilder, sockjs: bool) -> TestServer {
+        let server = builder.build().expect("server builds");
         let routes = sockjs.then(|| stomp_server::sockjs::stomp::routes(&server, false));
         let tcp = TcpListener::bind("127.0.0.1:0").await.expect("bind tcp");
         let http = TcpListener::bind("127.0.0.1:0").await.expect("bind http");
@@ -92,6 +89,19 @@ pub fn test_config() -> Config {
     }
 }
 
+/// A TCP connection to `addr` from the address `source` (Linux routes all of 127.0.0.0/8 to
+/// loopback, so tests can play clients at different addresses).
+pub async fn connect_from(addr: SocketAddr, source: IpAddr) -> TcpStream {
+    let socket = TcpSocket::new_v4().expect("socket");
+    socket
+        .bind(SocketAddr::new(source, 0))
+        .expect("bind source address");
+    tokio::time::timeout(WAIT, socket.connect(addr))
+        .await
+        .expect("connect in time")
+        .expect("connect")
+}
+
 pub struct Client {
     stream: TcpStream,
     decoder: Decoder,
@@ -104,7 +114,15 @@ pub struct Client {
 
 impl Client {
     pub async fn raw(addr: SocketAddr) -> Client {
-        let stream = TcpStream::connect(addr).await.expect("connect");
+        Client::over(TcpStream::connect(addr).await.expect("connect"))
+    }
+
+    /// A connection from `source` (another loopback address: 127.0.0.2, …) to `addr`.
+    pub async fn raw_from(addr: SocketAddr, source: IpAddr) -> Client {
+        Client::over(connect_from(addr, source).await)
+    }
+
+    fn over(stream: TcpStream) -> Client {
         Client {
             stream,
             decoder: Decoder::default(),

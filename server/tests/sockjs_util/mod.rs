@@ -94,6 +94,11 @@ async fn bounded<T>(f: impl std::future::Future<Output = T>) -> T {
 impl Http {
     pub async fn connect(addr: SocketAddr) -> Http {
         let stream = bounded(TcpStream::connect(addr)).await.expect("connect");
+        Http::over(stream)
+    }
+
+    /// A connection over an already connected stream (e.g. from another source address).
+    pub fn over(stream: TcpStream) -> Http {
         Http {
             stream: BufReader::new(stream),
         }
