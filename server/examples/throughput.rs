@@ -56,6 +56,7 @@ async fn main() {
     let listeners = Listeners {
         tcp: Some(tcp),
         http: None,
+        ..Default::default()
     };
     let mut config = Config::default();
     config.limits.outbound_buffer = 8 * 1024 * 1024;

@@ -6,6 +6,7 @@
 //! ```toml
 //! tcp = "127.0.0.1:61613"
 //! http = "127.0.0.1:8080"
+//! metrics = "127.0.0.1:9100"
 //! www = "www"
 //!
 //! [destinations]
@@ -52,6 +53,8 @@ pub struct Config {
     pub tcp: Option<SocketAddr>,
     /// HTTP listener: WebSocket endpoint, SockJS, static files.
     pub http: Option<SocketAddr>,
+    /// Metrics listener: `/metrics` (Prometheus text) and `/healthz`. Off unless set.
+    pub metrics: Option<SocketAddr>,
     /// Directory of static files served at `/` (a missing directory serves nothing).
     pub www: PathBuf,
     pub endpoints: Endpoints,
@@ -69,6 +72,7 @@ impl Default for Config {
         Config {
             tcp: Some(SocketAddr::from(([127, 0, 0, 1], 61613))),
             http: Some(SocketAddr::from(([127, 0, 0, 1], 8080))),
+            metrics: None,
             www: PathBuf::from("www"),
             endpoints: Endpoints::default(),
             destinations: Destinations::default(),

@@ -25,6 +25,7 @@
 //! - [`auth`]: pluggable [`auth::Authenticator`] (built-in: users file, anonymous switch) and
 //!   per-destination [`auth::Authorizer`].
 //! - [`demo`]: the chat application behind the demo page (`www/`).
+//! - [`metrics`]: `/metrics` (Prometheus) and `/healthz` on their own listener (`metrics`).
 //! - [`relay`]: scale-out — broker destinations relayed to RabbitMQ instead of the built-in
 //!   broker (`relay.enabled`).
 //!
@@ -72,6 +73,7 @@ pub mod auth;
 pub mod broker;
 pub mod config;
 pub mod demo;
+pub mod metrics;
 pub mod relay;
 pub mod server;
 pub mod session;

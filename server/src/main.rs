@@ -20,6 +20,9 @@ struct Args {
     /// HTTP listener for WebSocket, SockJS and static files (default 127.0.0.1:8080).
     #[arg(long, value_name = "ADDR")]
     http: Option<SocketAddr>,
+    /// Metrics listener: Prometheus text at /metrics and a health check at /healthz (default: off).
+    #[arg(long, value_name = "ADDR")]
+    metrics: Option<SocketAddr>,
     /// Static files served at / (default ./www).
     #[arg(long, value_name = "DIR")]
     www: Option<PathBuf>,
@@ -84,6 +87,9 @@ async fn serve(args: Args) -> Result<(), stomp_server::ServerError> {
     if let Some(a) = args.http {
         config.http = Some(a);
     }
+    if let Some(a) = args.metrics {
+        config.metrics = Some(a);
+    }
     if let Some(d) = args.www {
         config.www = d;
     }
@@ -116,6 +122,9 @@ async fn serve(args: Args) -> Result<(), stomp_server::ServerError> {
         show(listeners.tcp_addr()),
         show(listeners.http_addr())
     );
+    if let Some(a) = listeners.metrics_addr() {
+        tracing::info!("metrics at http://{a}/metrics, health at http://{a}/healthz");
+    }
     if config.relay.enabled {
         tracing::info!(broker = %config.relay.broker, "relaying broker destinations");
     }

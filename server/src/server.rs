@@ -7,6 +7,7 @@
 //! let listeners = Listeners {
 //!     tcp: Some(tokio::net::TcpListener::bind("127.0.0.1:0").await?),
 //!     http: Some(tokio::net::TcpListener::bind("127.0.0.1:0").await?),
+//!     metrics: None,
 //! };
 //! stomp_server::run(listeners, Config::default(), App::new(), async {
 //!     let _ = tokio::signal::ctrl_c().await;
@@ -33,6 +34,7 @@ use crate::app::{App, BrokerHandle};
 use crate::auth::{AllowAll, Authenticator, Authorizer, StaticAuthenticator, UsersFileError};
 use crate::broker::Broker;
 use crate::config::{Config, ConfigError};
+use crate::metrics::{self, Metrics};
 use crate::relay::Relay;
 use crate::transport::{tcp, ws};
 
@@ -71,6 +73,8 @@ pub struct Listeners {
     pub tcp: Option<TcpListener>,
     /// HTTP: WebSocket endpoint, extra routes (SockJS), static files.
     pub http: Option<TcpListener>,
+    /// `/metrics` and `/healthz` (off unless given).
+    pub metrics: Option<TcpListener>,
 }
 
 impl Listeners {
@@ -79,6 +83,7 @@ impl Listeners {
         Ok(Listeners {
             tcp: bind("tcp", config.tcp).await?,
             http: bind("http", config.http).await?,
+            metrics: bind("metrics", config.metrics).await?,
         })
     }
 
@@ -88,6 +93,18 @@ impl Listeners {
 
     pub fn http_addr(&self) -> Option<SocketAddr> {
         self.http.as_ref().and_then(|l| l.local_addr().ok())
+    }
+
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().and_then(|l| l.local_addr().ok())
+    }
+
+    /// The client-facing listeners, by name (what `/healthz` reports as listening).
+    pub fn serving(&self) -> Vec<(&'static str, SocketAddr)> {
+        [("tcp", self.tcp_addr()), ("http", self.http_addr())]
+            .into_iter()
+            .filter_map(|(name, addr)| Some((name, addr?)))
+            .collect()
     }
 }
 
@@ -103,6 +120,7 @@ struct Inner {
     authenticator: Arc<dyn Authenticator>,
     authorizer: Arc<dyn Authorizer>,
     connections: AtomicUsize,
+    metrics: Arc<Metrics>,
     idle: Notify,
     next_session: AtomicU64,
     shutdown: watch::Sender<bool>,
@@ -183,6 +201,7 @@ impl ServerBuilder {
                 authenticator,
                 authorizer: self.authorizer,
                 connections: AtomicUsize::new(0),
+                metrics: Arc::default(),
                 idle: Notify::new(),
                 next_session: AtomicU64::new(1),
                 shutdown,
@@ -241,6 +260,11 @@ impl Server {
 
     pub(crate) fn app(&self) -> &App {
         &self.inner.app
+    }
+
+    /// The counters behind `/metrics`.
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.inner.metrics
     }
 
     pub(crate) fn versions(&self) -> &[Version] {
@@ -335,11 +359,14 @@ impl Server {
     /// (waiting up to a few seconds for them to finish).
     pub async fn serve(
         self,
-        listeners: Listeners,
+        mut listeners: Listeners,
         extra_routes: Option<axum::Router>,
         shutdown: impl Future<Output = ()> + Send,
     ) -> Result<(), ServerError> {
         let mut tasks = tokio::task::JoinSet::new();
+        if let Some(listener) = listeners.metrics.take() {
+            tasks.spawn(self.serve_metrics(listener, listeners.serving()));
+        }
         if let Some(listener) = listeners.tcp {
             tasks.spawn(tcp::accept_loop(
                 listener,
@@ -416,6 +443,27 @@ impl Server {
             );
         }
         Ok(())
+    }
+}
+
+impl Server {
+    /// Serves `/metrics` and `/healthz` on `listener` until shutdown (`listening`: what the health
+    /// check reports).
+    fn serve_metrics(
+        &self,
+        listener: TcpListener,
+        listening: Vec<(&'static str, SocketAddr)>,
+    ) -> impl Future<Output = ()> + Send + 'static {
+        let relay = self.relay().cloned();
+        let exporter =
+            metrics::Exporter::new(self.metrics().clone(), self.broker().clone(), relay.clone());
+        let health = metrics::Health::new(
+            self.broker().clone(),
+            relay,
+            listening,
+            self.shutdown_signal(),
+        );
+        metrics::endpoint::serve(listener, exporter, health, self.shutdown_signal())
     }
 }
 

@@ -29,6 +29,7 @@ async fn start() -> TestServer {
     let listeners = Listeners {
         tcp: Some(tcp),
         http: None,
+        ..Default::default()
     };
     let (stop, stopped) = oneshot::channel::<()>();
     let app = demo::install(App::new());

@@ -583,6 +583,7 @@ async fn stomp_endpoint(config: Config) -> std::net::SocketAddr {
         let listeners = Listeners {
             tcp: None,
             http: Some(http),
+            ..Default::default()
         };
         server
             .serve(listeners, Some(routes), std::future::pending())

@@ -41,6 +41,7 @@ async fn start_with(config: stomp_server::Config) -> Broker {
         let listeners = Listeners {
             tcp: Some(tcp),
             http: Some(http),
+            ..Default::default()
         };
         server
             .serve(listeners, Some(routes), std::future::pending())

@@ -26,6 +26,7 @@ use stomp_wasm::{ByteStr, Headers};
 use crate::config::Destinations;
 use destination::{is_pattern, Pattern, Route, Router};
 use message::Message;
+pub use queue::QueueStats;
 use queue::Queues;
 pub use subscriber::{AckMode, PendingAck, SessionLink, Subscription};
 use topic::Topics;
@@ -319,11 +320,36 @@ impl Broker {
         self.users.session_count()
     }
 
+    /// The broker's state for the metrics endpoint. Takes every shard lock in turn, so it also
+    /// tells the health check that none is stuck.
+    pub fn stats(&self) -> BrokerStats {
+        let (topics, topic_subscriptions, pattern_subscriptions) = self.topics.stats();
+        BrokerStats {
+            queues: self.queues.stats(),
+            topics,
+            topic_subscriptions,
+            pattern_subscriptions,
+            sessions: self.users.session_count(),
+        }
+    }
+
     /// Messages waiting in a queue (diagnostics, tests).
     pub fn queue_backlog(&self, destination: &str) -> usize {
         self.queues
             .backlog_len(&ByteStr::from(destination.to_owned()))
     }
+}
+
+/// The broker's state at one instant, for the metrics endpoint.
+#[derive(Debug, Clone, Default)]
+pub struct BrokerStats {
+    pub queues: Vec<QueueStats>,
+    /// Topic destinations with at least one exact subscription.
+    pub topics: usize,
+    pub topic_subscriptions: usize,
+    pub pattern_subscriptions: usize,
+    /// Connected sessions.
+    pub sessions: usize,
 }
 
 /// `/bob/queue/x` → (`bob`, `/queue/x`).
@@ -337,4 +363,16 @@ fn split_user(rest: &str) -> Option<(&str, &str)> {
 /// The broker destination behind a session's `/user` destination (Spring's naming).
 fn user_queue_name(target: &str, session: &str) -> ByteStr {
     ByteStr::from(format!("{target}-user{session}"))
+}
+
+/// The destination a per-session `/user` queue stands for (`/queue/x-user{session}` →
+/// `/queue/x`), or `None` for any other queue name. Session ids are secrets (they name these
+/// queues), so whatever shows queue names to others shows this instead.
+pub fn user_queue_target(name: &str) -> Option<&str> {
+    let (target, session) = name.rsplit_once("-user")?;
+    // `s{n:x}-{secret:016x}`, or `{node}-s{n:x}-{secret:016x}` when relaying.
+    let (counter, secret) = session.rsplit_once('-')?;
+    let counter = counter.rsplit('-').next()?.strip_prefix('s')?;
+    let hex = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_hexdigit());
+    (hex(counter) && secret.len() == 16 && hex(secret)).then_some(target)
 }

@@ -17,6 +17,7 @@ use super::outbox::OutFrame;
 use super::transport::{PeerInfo, StompTransport};
 use super::Session;
 use crate::broker::SessionLink;
+use crate::metrics::Metrics;
 use crate::server::Server;
 
 /// Serves one STOMP session over `transport` until the peer disconnects, the session ends it
@@ -28,6 +29,7 @@ pub async fn serve_session<T: StompTransport>(server: Server, mut transport: T, 
     let send_timeout = Duration::from_millis(server.config().limits.send_timeout_ms);
     let Some(_admission) = server.admit() else {
         tracing::warn!(transport = peer.transport, remote = ?peer.remote, "connection limit reached");
+        Metrics::bump(&server.metrics().transport(peer.transport).rejected);
         let frame = Frame::error("too many connections", "");
         let mut out = VecDeque::from([OutFrame::Whole(Encoder::default().encode_to_bytes(&frame))]);
         let _ = timeout(send_timeout, transport.send(&mut out)).await;
@@ -67,6 +69,9 @@ pub async fn serve_session<T: StompTransport>(server: Server, mut transport: T, 
             out.clear();
             out.push_back(session.slow_consumer());
         }
+        // Counted before the send, so a client that has read a frame also sees it in /metrics.
+        session.sending(&out);
+        session.flush_metrics();
         if !out.is_empty() {
             match timeout(send_timeout, transport.send(&mut out)).await {
                 Ok(Ok(())) => session.wrote(Instant::now()),
@@ -76,6 +81,7 @@ pub async fn serve_session<T: StompTransport>(server: Server, mut transport: T, 
                 }
                 Err(_) => {
                     tracing::info!(session = %link.id, "send timeout: closing");
+                    Metrics::bump(&server.metrics().send_timeouts);
                     break;
                 }
             }

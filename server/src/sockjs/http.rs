@@ -327,10 +327,12 @@ async fn open_receiver(
     content_type: &'static str,
     prelude: Option<String>,
 ) -> Response {
-    let session = match service
-        .sessions
-        .get_or_create(id, &service.config, &service.handler)
-    {
+    let session = match service.sessions.get_or_create(
+        id,
+        &service.config,
+        &service.handler,
+        wrapping.transport(streaming),
+    ) {
         Ok(s) => s,
         Err(_) => {
             tracing::warn!("SockJS session limit reached");

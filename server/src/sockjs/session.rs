@@ -32,6 +32,7 @@ pub struct SessionClosed;
 pub struct SockJsSession {
     sender: SockJsSender,
     receiver: SockJsReceiver,
+    transport: &'static str,
 }
 
 /// The sending half of a [`SockJsSession`]; cheap to clone.
@@ -50,6 +51,7 @@ impl SockJsSession {
     /// A session and the transport's ends of its channels.
     pub(crate) fn channel(
         config: &SockJsConfig,
+        transport: &'static str,
     ) -> (
         SockJsSession,
         mpsc::Sender<String>,
@@ -60,6 +62,7 @@ impl SockJsSession {
         let session = SockJsSession {
             sender: SockJsSender { outgoing: out_tx },
             receiver: SockJsReceiver { incoming: in_rx },
+            transport,
         };
         (session, in_tx, out_rx)
     }
@@ -67,6 +70,12 @@ impl SockJsSession {
     /// The next message from the client; `None` once the session is over.
     pub async fn recv(&mut self) -> Option<String> {
         self.receiver.recv().await
+    }
+
+    /// The transport that opened the session (`websocket`, `xhr_streaming`, `xhr`,
+    /// `eventsource`, `htmlfile`, `jsonp`), or `raw_websocket` for the raw `/websocket` endpoint.
+    pub fn transport(&self) -> &'static str {
+        self.transport
     }
 
     /// Queues a message for the client (waits while the queue is full).
@@ -278,6 +287,7 @@ impl SessionRegistry {
         id: &str,
         config: &SockJsConfig,
         handler: &DynHandler,
+        transport: &'static str,
     ) -> Result<Arc<HttpSession>, TooManySessions> {
         let mut sessions = lock(&self.sessions);
         if let Some(s) = sessions.get(id) {
@@ -286,7 +296,7 @@ impl SessionRegistry {
         if sessions.len() >= config.max_sessions {
             return Err(TooManySessions);
         }
-        let (app_session, in_tx, out_rx) = SockJsSession::channel(config);
+        let (app_session, in_tx, out_rx) = SockJsSession::channel(config, transport);
         let (attachment, watch_rx) = watch::channel(Attachment {
             attached: false,
             generation: 0,

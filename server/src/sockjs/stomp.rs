@@ -38,7 +38,7 @@ impl SockJsHandler for StompOverSockJs {
         let limits = self.server.config().limits.codec();
         let peer = PeerInfo {
             remote: None,
-            transport: "sockjs",
+            transport: peer_transport(session.transport()),
             subprotocol: None,
         };
         serve_session(
@@ -47,6 +47,21 @@ impl SockJsHandler for StompOverSockJs {
             peer,
         )
         .await;
+    }
+}
+
+/// The session's transport as [`PeerInfo`] names it (`sockjs-` and the SockJS transport), which
+/// is also its `transport` label in `/metrics`.
+fn peer_transport(sockjs: &str) -> &'static str {
+    match sockjs {
+        "websocket" => "sockjs-websocket",
+        "xhr_streaming" => "sockjs-xhr_streaming",
+        "xhr" => "sockjs-xhr",
+        "eventsource" => "sockjs-eventsource",
+        "htmlfile" => "sockjs-htmlfile",
+        "jsonp" => "sockjs-jsonp",
+        "raw_websocket" => "sockjs-raw_websocket",
+        _ => "sockjs",
     }
 }
 

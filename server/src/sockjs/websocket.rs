@@ -195,7 +195,7 @@ async fn await_peer_close<R: WsRead>(reading: &mut JoinHandle<ReadEnd<R>>) {
 /// A SockJS session over one WebSocket connection.
 async fn run_sockjs<R: WsRead, W: WsWrite>(service: Arc<Service>, reader: R, mut writer: W) {
     let config = service.config.clone();
-    let (app, to_app, mut from_app) = SockJsSession::channel(&config);
+    let (app, to_app, mut from_app) = SockJsSession::channel(&config, "websocket");
     service.handler.spawn(app);
     let mut reading = tokio::spawn(read_loop(reader, to_app, true));
     if !writer.send_text("o".to_owned()).await {
@@ -261,7 +261,7 @@ async fn run_sockjs<R: WsRead, W: WsWrite>(service: Arc<Service>, reader: R, mut
 
 /// The application's messages as plain WebSocket text messages.
 async fn run_raw<R: WsRead, W: WsWrite>(service: Arc<Service>, reader: R, mut writer: W) {
-    let (app, to_app, mut from_app) = SockJsSession::channel(&service.config);
+    let (app, to_app, mut from_app) = SockJsSession::channel(&service.config, "raw_websocket");
     service.handler.spawn(app);
     let mut reading = tokio::spawn(read_loop(reader, to_app, false));
     loop {

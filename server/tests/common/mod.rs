@@ -42,6 +42,7 @@ impl TestServer {
         let listeners = Listeners {
             tcp: Some(tcp),
             http: Some(http),
+            ..Default::default()
         };
         let s = server.clone();
         let task = tokio::spawn(async move {
