@@ -118,13 +118,11 @@ async fn serve(args: Args) -> Result<(), stomp_server::ServerError> {
     let listeners = Listeners::bind(&config).await?;
     let show = |a: Option<SocketAddr>| a.map_or_else(|| "off".to_owned(), |a| a.to_string());
     tracing::info!(
-        "listening tcp={} http={}",
+        "listening tcp={} http={} metrics={}",
         show(listeners.tcp_addr()),
-        show(listeners.http_addr())
+        show(listeners.http_addr()),
+        show(listeners.metrics_addr())
     );
-    if let Some(a) = listeners.metrics_addr() {
-        tracing::info!("metrics at http://{a}/metrics, health at http://{a}/healthz");
-    }
     if config.relay.enabled {
         tracing::info!(broker = %config.relay.broker, "relaying broker destinations");
     }

@@ -139,61 +139,85 @@ impl Metrics {
     }
 }
 
-/// One direction of a [`Tally`].
-#[derive(Debug, Default)]
-struct Counts {
-    frames: [u64; COMMANDS],
-    bytes: [u64; COMMANDS],
-    heartbeats: u64,
+/// One direction of a [`Tally`]: counts per command in `SLOTS` slots. `u32`s, saturating: a
+/// tally only ever holds one batch (one read, one flush), and idle sessions keep it, so it is
+/// kept small.
+#[derive(Debug)]
+struct Counts<const SLOTS: usize> {
+    frames: [u32; SLOTS],
+    bytes: [u32; SLOTS],
+    heartbeats: u32,
 }
 
-impl Counts {
-    fn flush_into(&mut self, shared: &Traffic) {
-        for (i, frames) in self.frames.iter_mut().enumerate() {
-            if *frames > 0 {
-                shared.frames[i].fetch_add(*frames, Ordering::Relaxed);
-                shared.bytes[i].fetch_add(self.bytes[i], Ordering::Relaxed);
-                *frames = 0;
+impl<const SLOTS: usize> Default for Counts<SLOTS> {
+    fn default() -> Self {
+        Counts {
+            frames: [0; SLOTS],
+            bytes: [0; SLOTS],
+            heartbeats: 0,
+        }
+    }
+}
+
+impl<const SLOTS: usize> Counts<SLOTS> {
+    fn add(&mut self, slot: usize, bytes: usize) {
+        self.frames[slot] = self.frames[slot].saturating_add(1);
+        let bytes = u32::try_from(bytes).unwrap_or(u32::MAX);
+        self.bytes[slot] = self.bytes[slot].saturating_add(bytes);
+    }
+
+    /// Adds the counts to `shared` (slot `i` is command `commands[i]`) and zeroes them.
+    fn flush_into(&mut self, shared: &Traffic, commands: &[Command; SLOTS]) {
+        for (i, command) in commands.iter().enumerate() {
+            if self.frames[i] > 0 {
+                let c = slot(*command);
+                shared.frames[c].fetch_add(u64::from(self.frames[i]), Ordering::Relaxed);
+                shared.bytes[c].fetch_add(u64::from(self.bytes[i]), Ordering::Relaxed);
+                self.frames[i] = 0;
                 self.bytes[i] = 0;
             }
         }
         if self.heartbeats > 0 {
             shared
                 .heartbeats
-                .fetch_add(self.heartbeats, Ordering::Relaxed);
+                .fetch_add(u64::from(self.heartbeats), Ordering::Relaxed);
             self.heartbeats = 0;
         }
     }
 }
 
+/// The only frames a server sends, in the slots of a tally's sent counts.
+const SERVER_COMMANDS: [Command; 4] = [
+    Command::Connected,
+    Command::Message,
+    Command::Receipt,
+    Command::Error,
+];
+
 /// A session's own frame counts since its last [`flush`](Self::flush).
 #[derive(Debug, Default)]
 pub struct Tally {
-    received: Counts,
-    sent: Counts,
+    received: Counts<COMMANDS>,
+    sent: Counts<4>,
     dirty: bool,
 }
 
 impl Tally {
     pub fn received(&mut self, command: Command, bytes: usize) {
-        self.received.frames[slot(command)] += 1;
-        self.received.bytes[slot(command)] += bytes as u64;
+        self.received.add(slot(command), bytes);
         self.dirty = true;
     }
 
     pub fn received_heartbeat(&mut self) {
-        self.received.heartbeats += 1;
+        self.received.heartbeats = self.received.heartbeats.saturating_add(1);
         self.dirty = true;
     }
 
     /// A frame handed to the transport, from its encoded bytes (`None`: a heart-beat).
     pub fn sent(&mut self, command: Option<Command>, bytes: usize) {
-        match command {
-            Some(c) => {
-                self.sent.frames[slot(c)] += 1;
-                self.sent.bytes[slot(c)] += bytes as u64;
-            }
-            None => self.sent.heartbeats += 1,
+        match command.and_then(|c| SERVER_COMMANDS.iter().position(|s| *s == c)) {
+            Some(i) => self.sent.add(i, bytes),
+            None => self.sent.heartbeats = self.sent.heartbeats.saturating_add(1),
         }
         self.dirty = true;
     }
@@ -204,12 +228,14 @@ impl Tally {
         if !std::mem::take(&mut self.dirty) {
             return;
         }
-        let delivered = self.sent.frames[slot(Command::Message)];
+        let delivered = self.sent.frames[1]; // SERVER_COMMANDS[1]: MESSAGE
         if delivered > 0 {
-            transport.deliveries.fetch_add(delivered, Ordering::Relaxed);
+            transport
+                .deliveries
+                .fetch_add(u64::from(delivered), Ordering::Relaxed);
         }
-        self.received.flush_into(&metrics.received);
-        self.sent.flush_into(&metrics.sent);
+        self.received.flush_into(&metrics.received, &Command::ALL);
+        self.sent.flush_into(&metrics.sent, &SERVER_COMMANDS);
     }
 }
 
