@@ -13,6 +13,9 @@
 #                                       "SockJS transports" section, the rest of the page kept
 #   BENCH_OUT=dir scripts/bench.sh      where the JSON lines go (default target/bench)
 #   BENCH_NO_DOC=1 scripts/bench.sh     do not rewrite docs/BENCHMARKS.md
+#   BENCH_SERVER=path BENCH_SERVER_ARGS='--metrics 127.0.0.1:0' scripts/bench.sh
+#                                       another stomp-server binary, extra flags for it
+#                                       (scripts/bench-metrics.sh compares two binaries)
 #
 # Scenarios (loadgen, 100-byte bodies; see loadgen/src/*.rs for exactly what is timed):
 #   throughput 1→1 and 1→10 (one topic), latency at a fixed 2,000 and 10,000 msg/s,
@@ -37,7 +40,7 @@ while [ $# -gt 0 ]; do
       shift
       ;;
     -h | --help)
-      sed -n '2,21p' "$0"
+      sed -n '2,23p' "$0"
       exit 0
       ;;
     *)
@@ -89,7 +92,8 @@ log "building loadgen (--profile bench) and stomp-server (--profile server)"
 cargo build --profile bench -p loadgen
 cargo build --profile server -p stomp-server
 LOADGEN=$ROOT/target/release/loadgen
-SERVER=$ROOT/target/server/stomp-server
+SERVER=${BENCH_SERVER:-$ROOT/target/server/stomp-server}
+read -r -a server_args <<<"${BENCH_SERVER_ARGS:-}"
 
 tmp=$(mktemp -d)
 server_pid=
@@ -145,7 +149,7 @@ traffic() {
 # them as one client, so they are off here, as behind a reverse proxy.
 printf '[limits]\nmax_connections_per_address = 0\nmax_pending_per_address = 0\n[sockjs]\nmax_sessions_per_address = 0\n' >"$tmp/bench.toml"
 start_ours() {
-  start_server "$tmp/server.log" "$SERVER" --clock-ms 0 --config "$tmp/bench.toml" || exit 1
+  start_server "$tmp/server.log" "$SERVER" --clock-ms 0 --config "$tmp/bench.toml" "${server_args[@]}" || exit 1
   OURS_TCP=$LISTEN_TCP
   OURS_HTTP=$LISTEN_HTTP
   log "stomp-server pid $server_pid tcp=$OURS_TCP http=$OURS_HTTP"

@@ -7,6 +7,7 @@
 //! tcp = "127.0.0.1:61613"
 //! http = "127.0.0.1:8080"
 //! https = "127.0.0.1:8443"     # off unless set; needs [tls]
+//! metrics = "127.0.0.1:9100"   # off unless set: /metrics and /healthz
 //! www = "www"
 //!
 //! [tls]
@@ -73,6 +74,9 @@ pub struct Config {
     pub https: Option<SocketAddr>,
     /// Certificate and key of the TLS listeners.
     pub tls: TlsSettings,
+    /// Metrics listener: `/metrics` (Prometheus text) and `/healthz`. Off unless set.
+    #[serde(deserialize_with = "listen_addr")]
+    pub metrics: Option<SocketAddr>,
     /// Directory of static files served at `/` (a missing directory serves nothing).
     pub www: PathBuf,
     pub endpoints: Endpoints,
@@ -93,6 +97,7 @@ impl Default for Config {
             tls_tcp: None,
             https: None,
             tls: TlsSettings::default(),
+            metrics: None,
             www: PathBuf::from("www"),
             endpoints: Endpoints::default(),
             destinations: Destinations::default(),

@@ -30,6 +30,7 @@
 //! - [`auth`]: pluggable [`auth::Authenticator`] (built-in: users file, anonymous switch) and
 //!   per-destination [`auth::Authorizer`].
 //! - [`demo`]: the chat application behind the demo page (`www/`).
+//! - [`metrics`]: `/metrics` (Prometheus) and `/healthz` on their own listener (`metrics`).
 //! - [`relay`]: scale-out — broker destinations relayed to RabbitMQ instead of the built-in
 //!   broker (`relay.enabled`).
 //!
@@ -80,6 +81,7 @@ pub mod config;
 pub mod demo;
 pub mod fd_limit;
 pub mod login_throttle;
+pub mod metrics;
 pub mod relay;
 pub mod server;
 pub mod session;

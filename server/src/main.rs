@@ -42,6 +42,10 @@ struct Args {
     /// PEM private key of the certificate (tls.key).
     #[arg(long, value_name = "FILE")]
     tls_key: Option<PathBuf>,
+    /// Metrics listener: Prometheus text at /metrics and a health check at /healthz (default
+    /// off).
+    #[arg(long, value_name = "ADDR|off", value_parser = listen)]
+    metrics: Option<Listen>,
     /// Static files served at / (default ./www).
     #[arg(long, value_name = "DIR")]
     www: Option<PathBuf>,
@@ -113,6 +117,7 @@ async fn serve(args: Args) -> Result<(), stomp_server::ServerError> {
         (args.http, &mut config.http),
         (args.tls_tcp, &mut config.tls_tcp),
         (args.https, &mut config.https),
+        (args.metrics, &mut config.metrics),
     ];
     for (flag, setting) in listeners {
         if let Some(Listen(addr)) = flag {
@@ -159,11 +164,12 @@ async fn serve(args: Args) -> Result<(), stomp_server::ServerError> {
     let show = |a: Option<SocketAddr>| a.map_or_else(|| "off".to_owned(), |a| a.to_string());
     // Scripts read this line: keep `tcp=… http=…` first.
     tracing::info!(
-        "listening tcp={} http={} tls_tcp={} https={}",
+        "listening tcp={} http={} tls_tcp={} https={} metrics={}",
         show(listeners.tcp_addr()),
         show(listeners.http_addr()),
         show(listeners.tls_tcp_addr()),
-        show(listeners.https_addr())
+        show(listeners.https_addr()),
+        show(listeners.metrics_addr())
     );
     let relay = &server.config().relay;
     if relay.enabled {

@@ -35,6 +35,7 @@ use crate::auth::{AllowAll, Authenticator, Authorizer, StaticAuthenticator, User
 use crate::broker::Broker;
 use crate::config::{Config, ConfigError};
 use crate::login_throttle::LoginThrottle;
+use crate::metrics::{self, Metrics};
 use crate::relay::Relay;
 use crate::transport::accept::Acceptor;
 use crate::transport::http::{self, HttpTimeouts};
@@ -85,16 +86,19 @@ pub struct Listeners {
     pub tls_tcp: Option<TcpListener>,
     /// The HTTP routes over TLS.
     pub https: Option<TcpListener>,
+    /// `/metrics` and `/healthz` (off unless given).
+    pub metrics: Option<TcpListener>,
 }
 
 impl Listeners {
-    /// Binds the addresses in `config` (`tcp`, `http`, `tls_tcp`, `https`).
+    /// Binds the addresses in `config` (`tcp`, `http`, `tls_tcp`, `https`, `metrics`).
     pub async fn bind(config: &Config) -> Result<Listeners, ServerError> {
         Ok(Listeners {
             tcp: bind("tcp", config.tcp).await?,
             http: bind("http", config.http).await?,
             tls_tcp: bind("tls-tcp", config.tls_tcp).await?,
             https: bind("https", config.https).await?,
+            metrics: bind("metrics", config.metrics).await?,
         })
     }
 
@@ -112,6 +116,23 @@ impl Listeners {
 
     pub fn https_addr(&self) -> Option<SocketAddr> {
         self.https.as_ref().and_then(|l| l.local_addr().ok())
+    }
+
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().and_then(|l| l.local_addr().ok())
+    }
+
+    /// The client-facing listeners, by name (what `/healthz` reports as listening).
+    pub fn serving(&self) -> Vec<(&'static str, SocketAddr)> {
+        [
+            ("tcp", self.tcp_addr()),
+            ("http", self.http_addr()),
+            ("tls_tcp", self.tls_tcp_addr()),
+            ("https", self.https_addr()),
+        ]
+        .into_iter()
+        .filter_map(|(name, addr)| Some((name, addr?)))
+        .collect()
     }
 }
 
@@ -131,6 +152,7 @@ struct Inner {
     login_throttle: LoginThrottle,
     /// Sessions alive, whatever their phase (the shutdown drain waits for none).
     connections: AtomicUsize,
+    metrics: Arc<Metrics>,
     idle: Notify,
     /// CONNECTed STOMP sessions: `limits.max_connections`, `…_per_address`.
     connected: Arc<Places>,
@@ -237,6 +259,7 @@ impl ServerBuilder {
                 authorizer: self.authorizer,
                 tls,
                 connections: AtomicUsize::new(0),
+                metrics: Arc::default(),
                 idle: Notify::new(),
                 login_throttle: LoginThrottle::new(
                     config.security.max_failed_connects,
@@ -316,6 +339,11 @@ impl Server {
 
     pub(crate) fn app(&self) -> &App {
         &self.inner.app
+    }
+
+    /// The counters behind `/metrics`.
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.inner.metrics
     }
 
     pub(crate) fn versions(&self) -> &[Version] {
@@ -431,7 +459,7 @@ impl Server {
     /// (waiting up to a few seconds for them to finish).
     pub async fn serve(
         self,
-        listeners: Listeners,
+        mut listeners: Listeners,
         extra_routes: Option<axum::Router>,
         shutdown: impl Future<Output = ()> + Send,
     ) -> Result<(), ServerError> {
@@ -446,6 +474,9 @@ impl Server {
         };
         crate::fd_limit::check(self.config());
         let mut tasks = tokio::task::JoinSet::new();
+        if let Some(listener) = listeners.metrics.take() {
+            tasks.spawn(self.serve_metrics(listener, listeners.serving()));
+        }
         let stomp = [
             (listeners.tcp, "tcp", None),
             (listeners.tls_tcp, "tls_tcp", tls_tcp),
@@ -528,6 +559,35 @@ impl Server {
             );
         }
         Ok(())
+    }
+}
+
+impl Server {
+    /// Serves `/metrics` and `/healthz` on `listener` until shutdown (`listening`: what the health
+    /// check reports).
+    fn serve_metrics(
+        &self,
+        listener: TcpListener,
+        listening: Vec<(&'static str, SocketAddr)>,
+    ) -> impl Future<Output = ()> + Send + 'static {
+        let relay = self.relay().cloned();
+        let exporter =
+            metrics::Exporter::new(self.metrics().clone(), self.broker().clone(), relay.clone());
+        let health = metrics::Health::new(
+            self.broker().clone(),
+            relay,
+            listening,
+            self.shutdown_signal(),
+        );
+        // The same hardened accept loop as the client-facing HTTP listeners (header and idle
+        // timeouts, accept backoff): a scraper is a peer like any other.
+        http::serve(
+            Acceptor::new(listener, "metrics"),
+            metrics::endpoint::router(exporter, health),
+            None,
+            HttpTimeouts::from_limits(&self.config().limits),
+            self.shutdown_signal(),
+        )
     }
 }
 

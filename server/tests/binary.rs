@@ -13,6 +13,8 @@ struct Running {
     child: Child,
     tcp: SocketAddr,
     http: SocketAddr,
+    /// `None` when the startup line says `metrics=off`.
+    metrics: Option<SocketAddr>,
 }
 
 fn start(extra: &[&str]) -> Running {
@@ -36,18 +38,23 @@ fn start(extra: &[&str]) -> Running {
     let line = lines
         .find_map(|l| l.ok().filter(|l| l.contains("listening tcp=")))
         .expect("startup line");
-    let field = |name: &str| -> SocketAddr {
+    let field = |name: &str| -> Option<SocketAddr> {
         let start = line.find(name).expect("field") + name.len();
         line[start..]
             .split_whitespace()
             .next()
             .and_then(|a| a.parse().ok())
-            .expect("address")
     };
-    let (tcp, http) = (field("tcp="), field("http="));
+    let (tcp, http) = (field("tcp=").expect("tcp"), field("http=").expect("http"));
+    let metrics = field("metrics=");
     // Keep draining stdout so the server never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines {});
-    Running { child, tcp, http }
+    Running {
+        child,
+        tcp,
+        http,
+        metrics,
+    }
 }
 
 fn terminate(mut r: Running) -> std::process::ExitStatus {
@@ -73,6 +80,47 @@ async fn binary_serves_tcp_and_ws_and_exits_cleanly_on_sigterm() {
     // The open session was told and closed.
     let e = c.expect_error_and_close().await;
     assert_eq!(e.get("message"), Some("server shutting down"));
+}
+
+/// A `GET` on its own connection: status code and body.
+async fn http_get(addr: SocketAddr, path: &str) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(addr)
+        .await
+        .expect("connects");
+    let req = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    tokio::time::timeout(WAIT, s.read_to_string(&mut response))
+        .await
+        .expect("answers in time")
+        .expect("reads");
+    let status = response[9..12].parse().expect("status code");
+    let body = response.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    (status, body.to_owned())
+}
+
+#[tokio::test]
+async fn metrics_flag_serves_metrics_and_health_and_is_off_by_default() {
+    let r = start(&["--clock-ms", "0"]);
+    assert_eq!(r.metrics, None, "no metrics listener unless asked");
+    terminate(r);
+
+    let r = start(&["--clock-ms", "0", "--metrics", "127.0.0.1:0"]);
+    let metrics = r.metrics.expect("metrics listener");
+    let c = Client::connect(r.tcp).await;
+    let (status, body) = http_get(metrics, "/metrics").await;
+    assert_eq!(status, 200);
+    assert!(
+        body.contains("\nstomp_sessions{transport=\"tcp\"} 1\n"),
+        "{body}"
+    );
+    let (status, body) = http_get(metrics, "/healthz").await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"status\":\"ok\""), "{body}");
+    c.disconnect().await;
+    let status = terminate(r);
+    assert!(status.success(), "{status:?}");
 }
 
 #[tokio::test]

@@ -26,6 +26,7 @@ use stomp_wasm::{ByteStr, Headers};
 use crate::config::Destinations;
 use destination::{is_pattern, Pattern, Route, Router};
 use message::Message;
+pub use queue::QueueStats;
 use queue::Queues;
 pub use subscriber::{AckMode, PendingAck, SessionLink, Subscription};
 use topic::Topics;
@@ -328,11 +329,36 @@ impl Broker {
         self.users.session_count()
     }
 
+    /// The broker's state for the metrics endpoint. Takes every shard lock in turn, so it also
+    /// tells the health check that none is stuck.
+    pub fn stats(&self) -> BrokerStats {
+        let (topics, topic_subscriptions, pattern_subscriptions) = self.topics.stats();
+        BrokerStats {
+            queues: self.queues.stats(),
+            topics,
+            topic_subscriptions,
+            pattern_subscriptions,
+            sessions: self.users.session_count(),
+        }
+    }
+
     /// Messages waiting in a queue (diagnostics, tests).
     pub fn queue_backlog(&self, destination: &str) -> usize {
         self.queues
             .backlog_len(&ByteStr::from(destination.to_owned()))
     }
+}
+
+/// The broker's state at one instant, for the metrics endpoint.
+#[derive(Debug, Clone, Default)]
+pub struct BrokerStats {
+    pub queues: Vec<QueueStats>,
+    /// Topic destinations with at least one exact subscription.
+    pub topics: usize,
+    pub topic_subscriptions: usize,
+    pub pattern_subscriptions: usize,
+    /// Connected sessions.
+    pub sessions: usize,
 }
 
 /// `/bob/queue/x` → (`bob`, `/queue/x`).
@@ -356,3 +382,11 @@ fn resolved_user_destination(target: &str, session: &str) -> ByteStr {
 
 /// The namespace of resolved `/user` destinations: unreachable by any client destination.
 pub const RESOLVED_USER_PREFIX: &str = "user-session:";
+
+/// The target a resolved `/user` destination stands for (`user-session:{id}/queue/x` →
+/// `/queue/x`), or `None` for any other name. Session ids are secrets (they name these
+/// destinations), so whatever shows destination names to others shows this instead.
+pub fn user_queue_target(name: &str) -> Option<&str> {
+    let rest = name.strip_prefix(RESOLVED_USER_PREFIX)?;
+    rest.find('/').map(|slash| &rest[slash..])
+}

@@ -107,6 +107,17 @@ pub struct Queues {
     max_queues: usize,
 }
 
+/// One queue as the metrics endpoint shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueStats {
+    pub name: ByteStr,
+    /// Messages waiting for a subscriber.
+    pub depth: usize,
+    pub consumers: usize,
+    /// Delivered to client-ack subscribers and not yet acknowledged.
+    pub unacked: usize,
+}
+
 /// A SEND would create a queue beyond the configured number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TooManyQueues {
@@ -245,6 +256,22 @@ impl Queues {
         if lock(&self.shards[shard_of(name)]).remove(name).is_some() {
             self.count.fetch_sub(1, Ordering::Relaxed);
         }
+    }
+
+    /// Every queue's depth, consumers and unacknowledged messages (each shard locked in turn).
+    pub fn stats(&self) -> Vec<QueueStats> {
+        let mut out = Vec::new();
+        for shard in self.shards.iter() {
+            for (name, q) in lock(shard).iter() {
+                out.push(QueueStats {
+                    name: name.clone(),
+                    depth: q.backlog.len(),
+                    consumers: q.subscribers.len(),
+                    unacked: q.subscribers.iter().map(|s| s.unacked()).sum(),
+                });
+            }
+        }
+        out
     }
 
     /// Messages waiting in a queue.

@@ -195,6 +195,11 @@ impl Subscription {
         }
     }
 
+    /// Queue messages delivered to this subscription and not yet acknowledged.
+    pub fn unacked(&self) -> usize {
+        self.unacked.load(Ordering::Relaxed)
+    }
+
     /// Whether a queue may hand this subscription another message now.
     pub fn can_take(&self) -> bool {
         !self.session.outbox.is_closed()

@@ -108,6 +108,22 @@ impl Topics {
         n
     }
 
+    /// Destinations with subscribers, their subscriptions, and pattern subscriptions.
+    pub fn stats(&self) -> (usize, usize, usize) {
+        let (mut destinations, mut subscriptions) = (0, 0);
+        for shard in self.shards.iter() {
+            let shard = lock(shard);
+            destinations += shard.len();
+            subscriptions += shard.values().map(|l| l.len()).sum::<usize>();
+        }
+        let patterns = self
+            .patterns
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .len();
+        (destinations, subscriptions, patterns)
+    }
+
     /// Subscribers of one exact destination (for tests and stats).
     pub fn subscriber_count(&self, destination: &ByteStr) -> usize {
         lock(&self.shards[shard_of(destination)])

@@ -22,6 +22,7 @@ pub mod system;
 pub mod upstream;
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -53,6 +54,26 @@ pub enum RelayError {
     Io(#[from] std::io::Error),
 }
 
+/// What the metrics endpoint shows of the relay's connections (relaxed atomics: a few per
+/// relayed frame, on a path that waits for the network anyway).
+#[derive(Debug, Default)]
+pub struct RelayStats {
+    /// Client sessions' broker connections open now.
+    pub upstreams: AtomicI64,
+    /// CONNECTs refused because their broker connection could not be opened.
+    pub upstream_failures: AtomicU64,
+    /// Client sessions' broker connections lost mid-session (broker gone, ERROR, timeout).
+    pub upstreams_lost: AtomicU64,
+    /// Frames queued towards client sessions' broker connections, not yet written.
+    pub upstream_pending: AtomicI64,
+}
+
+impl RelayStats {
+    pub fn read(counter: &AtomicI64) -> u64 {
+        counter.load(Ordering::Relaxed).max(0) as u64
+    }
+}
+
 /// The relay of one node: its settings, system connection and local sessions' user names.
 #[derive(Debug)]
 pub struct Relay {
@@ -65,6 +86,7 @@ pub struct Relay {
     system: SystemLink,
     /// Local session id → login, so a reply "to this session" reaches its user's destinations.
     sessions: Mutex<HashMap<Arc<str>, Arc<str>>>,
+    stats: Arc<RelayStats>,
 }
 
 impl Relay {
@@ -87,6 +109,7 @@ impl Relay {
             node: entropy.iter().map(|b| format!("{b:02x}")).collect(),
             system: SystemLink::new(config.relay.pending_frames),
             sessions: Mutex::new(HashMap::new()),
+            stats: Arc::default(),
         }
     }
 
@@ -110,6 +133,15 @@ impl Relay {
     /// The system connection is open.
     pub fn is_connected(&self) -> bool {
         self.system.is_connected()
+    }
+
+    /// Publishes waiting for the system connection.
+    pub fn pending_frames(&self) -> usize {
+        self.system.pending()
+    }
+
+    pub fn stats(&self) -> &Arc<RelayStats> {
+        &self.stats
     }
 
     /// Runs the system connection until the server shuts down.

@@ -48,6 +48,11 @@ impl SystemLink {
         })
     }
 
+    /// Publishes queued and not yet written.
+    pub fn pending(&self) -> usize {
+        self.tx.max_capacity() - self.tx.capacity()
+    }
+
     /// The system connection is open now.
     pub fn is_connected(&self) -> bool {
         self.connected.load(Ordering::Acquire)

@@ -33,7 +33,7 @@ use super::connection::{self, BrokerReader, BrokerWriter, Heartbeats};
 use super::destination::{
     broker_destination, client_destination, split_user_send, user_destination, MapError,
 };
-use super::{Relay, RelayError};
+use super::{Relay, RelayError, RelayStats};
 use crate::broker::destination::Route;
 use crate::broker::{lock, SessionLink};
 use crate::session::outbox::{OutFrame, Pushed};
@@ -88,7 +88,17 @@ impl Upstream {
         version: Version,
     ) -> Result<Upstream, RelayError> {
         let (reader, writer, heartbeats) =
-            connection::open(relay.config(), relay.limits(), version).await?;
+            match connection::open(relay.config(), relay.limits(), version).await {
+                Ok(opened) => opened,
+                Err(e) => {
+                    relay
+                        .stats
+                        .upstream_failures
+                        .fetch_add(1, Ordering::Relaxed);
+                    return Err(e);
+                }
+            };
+        relay.stats.upstreams.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = mpsc::channel(relay.config().pending_frames);
         let shared = Arc::new(Shared::default());
         let user_key = link.user().cloned().unwrap_or_else(|| Arc::clone(&link.id));
@@ -102,6 +112,7 @@ impl Upstream {
                 shared: Arc::clone(&shared),
                 encoder: Encoder::new(version),
                 broker: relay.config().broker.clone(),
+                stats: Arc::clone(&relay.stats),
             },
             rx,
         ));
@@ -202,8 +213,11 @@ impl Upstream {
             }
             None => None,
         };
+        let stats = &self.relay.stats;
         for frame in std::mem::take(&mut self.pending) {
+            stats.upstream_pending.fetch_add(1, Ordering::Relaxed);
             if self.tx.send(ToBroker::Frame(frame)).await.is_err() {
+                stats.upstream_pending.fetch_sub(1, Ordering::Relaxed);
                 // The task ended: it has queued the ERROR and flagged the loss.
                 break;
             }
@@ -251,6 +265,7 @@ struct Task {
     shared: Arc<Shared>,
     encoder: Encoder,
     broker: String,
+    stats: Arc<RelayStats>,
 }
 
 /// Why the task stopped.
@@ -264,6 +279,14 @@ enum End {
 
 async fn run(mut task: Task, mut rx: mpsc::Receiver<ToBroker>) {
     let end = task.pump(&mut rx).await;
+    // Frames still queued will never be written: no longer pending (later sends fail and
+    // uncount themselves).
+    rx.close();
+    while let Ok(request) = rx.try_recv() {
+        if matches!(request, ToBroker::Frame(_)) {
+            task.stats.upstream_pending.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
     match end {
         End::SessionOver => {
             // DISCONNECT: the broker requeues what this consumer left unacknowledged.
@@ -272,10 +295,12 @@ async fn run(mut task: Task, mut rx: mpsc::Receiver<ToBroker>) {
         End::BrokerError => task.lost(None),
         End::Failed(e) => {
             tracing::info!(session = %task.link.id, broker = %task.broker, error = %e, "broker connection lost");
+            task.stats.upstreams_lost.fetch_add(1, Ordering::Relaxed);
             task.lost(Some(e));
         }
     }
     task.writer.shutdown().await;
+    task.stats.upstreams.fetch_sub(1, Ordering::Relaxed);
 }
 
 impl Task {
@@ -288,7 +313,10 @@ impl Task {
             tokio::select! {
                 request = rx.recv() => {
                     let frame = match request {
-                        Some(ToBroker::Frame(f)) => f,
+                        Some(ToBroker::Frame(f)) => {
+                            self.stats.upstream_pending.fetch_sub(1, Ordering::Relaxed);
+                            f
+                        }
                         Some(ToBroker::Disconnect(done)) => {
                             *lock(&self.shared.disconnected) = Some(done);
                             Frame::new(Command::Disconnect).header("receipt", DISCONNECT_RECEIPT)

@@ -15,9 +15,10 @@ use tokio::time::{timeout, Instant};
 
 use super::outbox::OutFrame;
 use super::transport::{PeerInfo, StompTransport};
-use super::{log_refusal, refusal_message, Session};
+use super::{record_refusal, refusal_message, Session};
 use crate::admission::Place;
 use crate::broker::SessionLink;
+use crate::metrics::Metrics;
 use crate::server::Server;
 
 /// Serves one STOMP session over `transport` until the peer disconnects, the session ends it
@@ -55,7 +56,7 @@ pub(crate) async fn serve_bounded<T: StompTransport>(
         None => None,
         Some(Ok(place)) => Some(place),
         Some(Err(refused)) => {
-            log_refusal(&refused, &peer);
+            record_refusal(&server, &refused, &peer);
             let frame = Frame::error(refusal_message(&refused), refused.to_string());
             let mut out =
                 VecDeque::from([OutFrame::Whole(Encoder::default().encode_to_bytes(&frame))]);
@@ -101,6 +102,9 @@ pub(crate) async fn serve_bounded<T: StompTransport>(
             out.clear();
             out.push_back(session.slow_consumer());
         }
+        // Counted before the send, so a client that has read a frame also sees it in /metrics.
+        session.sending(&out);
+        session.flush_metrics();
         if !out.is_empty() {
             match timeout(send_timeout, transport.send(&mut out)).await {
                 Ok(Ok(())) => session.wrote(Instant::now()),
@@ -110,6 +114,7 @@ pub(crate) async fn serve_bounded<T: StompTransport>(
                 }
                 Err(_) => {
                     tracing::info!(session = %link.id, "send timeout: closing");
+                    Metrics::bump(&server.metrics().send_timeouts);
                     break;
                 }
             }

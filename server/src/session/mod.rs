@@ -15,7 +15,7 @@ pub mod outbox;
 mod transaction;
 pub mod transport;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -35,6 +35,8 @@ use crate::auth::Action;
 use crate::broker::destination::Route;
 use crate::broker::message::{Delivery, Message};
 use crate::broker::{AckMode, ActiveSubscription, SessionLink};
+use crate::metrics::counters::{server_command, OpenConnection};
+use crate::metrics::{Metrics, Tally, TransportMetrics};
 use crate::relay::Upstream;
 use crate::server::Server;
 use heartbeat::Heartbeats;
@@ -107,9 +109,10 @@ fn refusal_message(refused: &Refused) -> &'static str {
     }
 }
 
-/// Logs a refused connection: one client over its own limit is routine (debug), the server
-/// full is news for the operator (warn).
-fn log_refusal(refused: &Refused, peer: &PeerInfo) {
+/// Logs and counts a refused connection: one client over its own limit is routine (debug), the
+/// server full is news for the operator (warn).
+fn record_refusal(server: &Server, refused: &Refused, peer: &PeerInfo) {
+    Metrics::bump(&server.metrics().transport(peer.transport).rejected);
     if refused.per_address {
         tracing::debug!(transport = peer.transport, remote = ?peer.remote, %refused, "connection refused");
     } else {
@@ -152,6 +155,10 @@ pub(crate) struct Session {
     paused: bool,
     /// Relay mode: this session's connection to the external broker (opened at CONNECT).
     upstream: Option<Upstream>,
+    /// Frame counts not yet added to the server's metrics, and this transport's counters.
+    tally: Tally,
+    transport: Arc<TransportMetrics>,
+    _open: OpenConnection,
 }
 
 impl Session {
@@ -160,8 +167,10 @@ impl Session {
         let limits = &config.limits;
         let link = Arc::new(SessionLink::new(
             server.next_session_id(),
-            Outbox::new(limits.outbound_buffer, limits.slow_consumer),
+            Outbox::new(limits.outbound_buffer, limits.slow_consumer)
+                .counting_drops(Arc::clone(server.metrics())),
         ));
+        let transport = server.metrics().transport(peer.transport);
         let now = Instant::now();
         Session {
             decoder: Decoder::new(limits.codec()),
@@ -183,8 +192,28 @@ impl Session {
             throttle_since: None,
             paused: false,
             upstream: None,
+            tally: Tally::default(),
+            _open: transport.opened(),
+            transport,
             server,
         }
+    }
+
+    /// Counts frames about to be handed to the transport.
+    pub fn sending(&mut self, frames: &VecDeque<OutFrame>) {
+        for frame in frames {
+            let (head, _) = frame.parts();
+            self.tally.sent(server_command(head), frame.len());
+        }
+    }
+
+    /// Adds what this session counted since the last call to the server's metrics.
+    pub fn flush_metrics(&mut self) {
+        self.tally.flush(self.server.metrics(), &self.transport);
+    }
+
+    fn metrics(&self) -> &Metrics {
+        self.server.metrics()
     }
 
     pub fn link(&self) -> &Arc<SessionLink> {
@@ -216,10 +245,15 @@ impl Session {
                 self.paused = true;
                 break;
             }
+            let buffered = self.decoder.buffered();
             match self.decoder.decode() {
                 Ok(None) => break,
-                Ok(Some(Decoded::Heartbeat)) => {}
-                Ok(Some(Decoded::Frame(frame))) => self.on_frame(frame).await,
+                Ok(Some(Decoded::Heartbeat)) => self.tally.received_heartbeat(),
+                Ok(Some(Decoded::Frame(frame))) => {
+                    let len = buffered - self.decoder.buffered();
+                    self.tally.received(frame.command, len);
+                    self.on_frame(frame).await
+                }
                 Err(e) => {
                     self.fail(Violation::new(e.to_string()), None);
                     break;
@@ -276,6 +310,7 @@ impl Session {
     /// Timeouts and heart-beats.
     pub fn on_timer(&mut self, now: Instant) {
         if self.phase == Phase::AwaitingConnect && now >= self.created + self.connect_timeout {
+            Metrics::bump(&self.metrics().connect_timeouts);
             self.fail(Violation::new("no CONNECT frame in time"), None);
             return;
         }
@@ -286,6 +321,7 @@ impl Session {
                 .is_some_and(|d| now >= d)
         {
             tracing::debug!(session = %self.link.id, "peer silent past its heart-beat interval");
+            Metrics::bump(&self.metrics().heartbeat_timeouts);
             self.fail(
                 Violation::new("heart-beat timeout: nothing received from the client"),
                 None,
@@ -313,6 +349,7 @@ impl Session {
     pub fn slow_consumer(&mut self) -> OutFrame {
         self.phase = Phase::Closing;
         tracing::info!(session = %self.link.id, "closing slow consumer");
+        Metrics::bump(&self.metrics().slow_consumer_closes);
         let frame = Frame::error(
             "slow consumer: outbound buffer limit exceeded",
             format!(
@@ -326,6 +363,7 @@ impl Session {
     /// Leaves the broker: cancels subscriptions, returns unacknowledged queue messages, forgets
     /// open transactions.
     pub async fn finish(mut self) {
+        self.flush_metrics();
         self.link.outbox.close();
         if let Some(upstream) = self.upstream.take() {
             upstream.close();
@@ -337,6 +375,7 @@ impl Session {
             }
         }
         if self.connected {
+            self.transport.session_ended();
             broker.unregister(&self.link);
             let event = SessionEvent {
                 session_id: Arc::clone(&self.link.id),
@@ -412,7 +451,9 @@ impl Session {
                 Violation::new(format!("{} is a server frame", frame.command)),
             ),
             (Phase::AwaitingConnect, Command::Connect | Command::Stomp) => {
-                self.connect(frame).await
+                let result = self.connect(frame).await;
+                self.transport.connect(result.is_ok());
+                result
             }
             (Phase::AwaitingConnect, c) => {
                 Err(Violation::new(format!("expected CONNECT, got {c}")))
@@ -443,7 +484,7 @@ impl Session {
         let place = server
             .admit(self.peer.remote.map(|a| a.ip()))
             .map_err(|refused| {
-                log_refusal(&refused, &self.peer);
+                record_refusal(&server, &refused, &self.peer);
                 Violation::new(refusal_message(&refused)).detail(refused.to_string())
             })?;
         self.place = Some(place);
@@ -484,6 +525,7 @@ impl Session {
             .authenticator()
             .authenticate(frame.get("login"), frame.get("passcode"))
             .map_err(|e| {
+                Metrics::bump(&self.transport.auth_failures);
                 if let Some(a) = address {
                     server.login_throttle().failed(a);
                 }
@@ -546,6 +588,11 @@ impl Session {
             .authorizer()
             .authorize(user, action, destination)
         {
+            let m = self.metrics();
+            Metrics::bump(match action {
+                Action::Send => &m.denied_sends,
+                Action::Subscribe => &m.denied_subscribes,
+            });
             return Err(Violation::new(format!("access denied to {destination:?}")));
         }
         Ok(())

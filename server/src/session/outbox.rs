@@ -5,12 +5,14 @@
 //! queued in one go and hands it to the transport. There is no global lock on this path.
 
 use std::collections::VecDeque;
-use std::sync::Mutex;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
 
 use bytes::{Bytes, BytesMut};
 use tokio::sync::Notify;
 
 use crate::config::SlowConsumerPolicy;
+use crate::metrics::Metrics;
 
 /// One encoded frame on its way to the peer.
 ///
@@ -100,6 +102,8 @@ pub struct Outbox {
     space: Notify,
     limit: usize,
     policy: SlowConsumerPolicy,
+    /// Where frames dropped by the policy are counted too (`stomp_slow_consumer_drops`).
+    metrics: Option<Arc<Metrics>>,
 }
 
 impl Outbox {
@@ -110,7 +114,14 @@ impl Outbox {
             space: Notify::new(),
             limit,
             policy,
+            metrics: None,
         }
+    }
+
+    /// Counts frames the drop policy discards in `metrics` as well.
+    pub fn counting_drops(mut self, metrics: Arc<Metrics>) -> Outbox {
+        self.metrics = Some(metrics);
+        self
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -130,6 +141,9 @@ impl Outbox {
             match self.policy {
                 SlowConsumerPolicy::Drop => {
                     s.dropped += 1;
+                    if let Some(m) = &self.metrics {
+                        m.slow_consumer_drops.fetch_add(1, Ordering::Relaxed);
+                    }
                     return Pushed::Dropped;
                 }
                 SlowConsumerPolicy::Close => {

@@ -349,24 +349,26 @@ async fn open_receiver(
     content_type: &'static str,
     prelude: Option<String>,
 ) -> Response {
-    let session =
-        match service
-            .sessions
-            .get_or_create(id, &service.config, &service.handler, remote)
-        {
-            Ok(s) => s,
-            Err(refused) if refused.per_address => {
-                tracing::debug!(?remote, %refused, "SockJS session refused");
-                return text_response(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "Too many sessions from this address.",
-                );
-            }
-            Err(refused) => {
-                tracing::warn!(?remote, %refused, "SockJS session refused");
-                return text_response(StatusCode::SERVICE_UNAVAILABLE, "Too many sessions.");
-            }
-        };
+    let session = match service.sessions.get_or_create(
+        id,
+        &service.config,
+        &service.handler,
+        remote,
+        wrapping.transport(streaming),
+    ) {
+        Ok(s) => s,
+        Err(refused) if refused.per_address => {
+            tracing::debug!(?remote, %refused, "SockJS session refused");
+            return text_response(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many sessions from this address.",
+            );
+        }
+        Err(refused) => {
+            tracing::warn!(?remote, %refused, "SockJS session refused");
+            return text_response(StatusCode::SERVICE_UNAVAILABLE, "Too many sessions.");
+        }
+    };
     let (mut writer, body) = receiver::streamed_body();
     if let Some(prelude) = prelude {
         writer.write_raw(prelude).await;

@@ -33,6 +33,17 @@ pub(crate) enum Wrapping {
 }
 
 impl Wrapping {
+    /// The name of the SockJS transport that receives with this wrapping.
+    pub(crate) fn transport(&self, streaming: bool) -> &'static str {
+        match (self, streaming) {
+            (Wrapping::Line, false) => "xhr",
+            (Wrapping::Line, true) => "xhr_streaming",
+            (Wrapping::EventSource, _) => "eventsource",
+            (Wrapping::HtmlFile, _) => "htmlfile",
+            (Wrapping::Jsonp(_), _) => "jsonp",
+        }
+    }
+
     pub(crate) fn wrap(&self, frame: &str) -> String {
         match self {
             Wrapping::Line => format!("{frame}\n"),

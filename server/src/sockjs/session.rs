@@ -37,7 +37,7 @@ pub struct SockJsSession {
     sender: SockJsSender,
     receiver: SockJsReceiver,
     remote: Option<SocketAddr>,
-    websocket: bool,
+    transport: &'static str,
 }
 
 /// The sending half of a [`SockJsSession`]; cheap to clone.
@@ -53,12 +53,12 @@ pub struct SockJsReceiver {
 }
 
 impl SockJsSession {
-    /// A session of a client at `remote` (carried by a WebSocket of its own when `websocket`)
-    /// and the transport's ends of its channels.
+    /// A session of a client at `remote`, opened by `transport` (`websocket`, `xhr_streaming`,
+    /// …), and the transport's ends of its channels.
     pub(crate) fn channel(
         config: &SockJsConfig,
         remote: Option<SocketAddr>,
-        websocket: bool,
+        transport: &'static str,
     ) -> (
         SockJsSession,
         mpsc::Sender<String>,
@@ -70,7 +70,7 @@ impl SockJsSession {
             sender: SockJsSender { outgoing: out_tx },
             receiver: SockJsReceiver { incoming: in_rx },
             remote,
-            websocket,
+            transport,
         };
         (session, in_tx, out_rx)
     }
@@ -83,12 +83,18 @@ impl SockJsSession {
     /// Whether the session is carried by one WebSocket connection (`websocket` transport, raw
     /// `/websocket`) rather than by HTTP requests.
     pub fn is_websocket(&self) -> bool {
-        self.websocket
+        matches!(self.transport, "websocket" | "raw_websocket")
     }
 
     /// The next message from the client; `None` once the session is over.
     pub async fn recv(&mut self) -> Option<String> {
         self.receiver.recv().await
+    }
+
+    /// The transport that opened the session (`websocket`, `xhr_streaming`, `xhr`,
+    /// `eventsource`, `htmlfile`, `jsonp`), or `raw_websocket` for the raw `/websocket` endpoint.
+    pub fn transport(&self) -> &'static str {
+        self.transport
     }
 
     /// Queues a message for the client (waits while the queue is full).
@@ -313,13 +319,14 @@ impl SessionRegistry {
         config: &SockJsConfig,
         handler: &DynHandler,
         remote: Option<SocketAddr>,
+        transport: &'static str,
     ) -> Result<Arc<HttpSession>, Refused> {
         let mut sessions = lock(&self.sessions);
         if let Some(r) = sessions.get(id) {
             return Ok(r.session.clone());
         }
         let place = self.places.take(remote.map(|a| a.ip()))?;
-        let (app_session, in_tx, out_rx) = SockJsSession::channel(config, remote, false);
+        let (app_session, in_tx, out_rx) = SockJsSession::channel(config, remote, transport);
         let (attachment, watch_rx) = watch::channel(Attachment {
             attached: false,
             generation: 0,

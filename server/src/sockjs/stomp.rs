@@ -39,7 +39,7 @@ impl SockJsHandler for StompOverSockJs {
         let limits = config.limits.codec();
         let peer = PeerInfo {
             remote: session.remote_addr(),
-            transport: "sockjs",
+            transport: peer_transport(session.transport()),
             subprotocol: None,
         };
         // A session over a WebSocket of its own is a connection like `/ws`; an HTTP session is
@@ -54,6 +54,21 @@ impl SockJsHandler for StompOverSockJs {
             Duration::from_millis(config.sockjs.connect_timeout_ms.max(1)),
         )
         .await;
+    }
+}
+
+/// The session's transport as [`PeerInfo`] names it (`sockjs-` and the SockJS transport), which
+/// is also its `transport` label in `/metrics`.
+fn peer_transport(sockjs: &str) -> &'static str {
+    match sockjs {
+        "websocket" => "sockjs-websocket",
+        "xhr_streaming" => "sockjs-xhr_streaming",
+        "xhr" => "sockjs-xhr",
+        "eventsource" => "sockjs-eventsource",
+        "htmlfile" => "sockjs-htmlfile",
+        "jsonp" => "sockjs-jsonp",
+        "raw_websocket" => "sockjs-raw_websocket",
+        _ => "sockjs",
     }
 }
 

@@ -223,7 +223,7 @@ async fn run_sockjs<R: WsRead, W: WsWrite>(
     mut writer: W,
 ) {
     let config = service.config.clone();
-    let (app, to_app, mut from_app) = SockJsSession::channel(&config, remote, true);
+    let (app, to_app, mut from_app) = SockJsSession::channel(&config, remote, "websocket");
     service.handler.spawn(app);
     let mut reading = tokio::spawn(read_loop(reader, to_app, true));
     if !writer.send_text("o".to_owned()).await {
@@ -295,7 +295,8 @@ async fn run_raw<R: WsRead, W: WsWrite>(
     reader: R,
     mut writer: W,
 ) {
-    let (app, to_app, mut from_app) = SockJsSession::channel(&service.config, remote, true);
+    let (app, to_app, mut from_app) =
+        SockJsSession::channel(&service.config, remote, "raw_websocket");
     service.handler.spawn(app);
     let mut reading = tokio::spawn(read_loop(reader, to_app, false));
     loop {
