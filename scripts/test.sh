@@ -59,7 +59,8 @@ run_stage() {
     browser-rabbitmq) stage browser-rabbitmq bash -c 'bash scripts/rabbitmq.sh start && STOMP_TEST_BROKER=rabbitmq bash scripts/test-browser.sh' ;;
     sockjs-interop) stage sockjs-interop bash -c 'cargo build -q -p stomp-server && node --test tests/interop/sockjs.mjs' ;;
     # The package is built once; the end-to-end and consumer tests use that build.
-    pkg) stage pkg bash scripts/build-pkg.sh ;;
+    # ... and must stay within its size budget (gzip bytes of every file a browser downloads).
+    pkg) stage pkg bash -c 'bash scripts/build-pkg.sh && bash scripts/size.sh --check pkg' ;;
     # The package's TypeScript declarations against stompjs-style code (and misuses they refuse).
     types) stage types bash scripts/test-types.sh ;;
     e2e) stage e2e env SKIP_PKG_BUILD=1 bash scripts/test-e2e.sh ;;

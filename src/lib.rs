@@ -20,6 +20,8 @@ pub mod frame;
 pub mod sockjs;
 
 #[cfg(target_arch = "wasm32")]
+pub mod heap;
+#[cfg(target_arch = "wasm32")]
 pub mod wasm;
 
 pub use codec::{DecodeError, Decoded, Decoder, Encoder, Limits};

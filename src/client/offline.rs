@@ -4,6 +4,7 @@
 
 use std::collections::VecDeque;
 
+use crate::codec::push_decimal;
 use crate::frame::{ByteStr, Frame};
 
 use super::{ClientError, OfflineQueueConfig, OFFLINE_ID_HEADER};
@@ -49,7 +50,7 @@ impl OfflineQueue {
             id.push_str(&config.id_prefix);
             id.push('-');
         }
-        super::session::push_u64(&mut id, self.next_id);
+        push_decimal(&mut id, self.next_id);
         self.next_id += 1;
         let id = ByteStr::from(id);
         frame.headers.set(OFFLINE_ID_HEADER, id.clone());

@@ -20,7 +20,7 @@ use super::split::split_utf8;
 use super::{
     Action, ActivationState, ClientError, Event, Millis, ReconnectTimeMode, SessionConfig,
 };
-use crate::codec::{Decoded, Decoder, Encoder};
+use crate::codec::{push_decimal, Decoded, Decoder, Encoder};
 use crate::frame::{ByteStr, Command, Frame, Headers, Version};
 
 /// stompjs reports a discarded transport as closed with this code.
@@ -661,9 +661,9 @@ impl Session {
             accept.push_str(v.as_str());
         }
         let mut heart_beat = String::with_capacity(12);
-        push_u64(&mut heart_beat, cfg.heartbeat_outgoing.into());
+        push_decimal(&mut heart_beat, cfg.heartbeat_outgoing.into());
         heart_beat.push(',');
-        push_u64(&mut heart_beat, cfg.heartbeat_incoming.into());
+        push_decimal(&mut heart_beat, cfg.heartbeat_incoming.into());
         let mut frame = Frame::new(Command::Connect)
             .header("accept-version", accept)
             .header("heart-beat", heart_beat);
@@ -708,9 +708,9 @@ impl Session {
                 version.as_str(),
                 ", heart-beats out ",
             ]);
-            push_u64(&mut line, outgoing.into());
+            push_decimal(&mut line, outgoing.into());
             line.push_str(" in ");
-            push_u64(&mut line, incoming.into());
+            push_decimal(&mut line, incoming.into());
             line
         });
 
@@ -878,7 +878,7 @@ impl Session {
         self.debug(|| {
             let mut line = text(&["scheduling reconnection in "]);
             // Whole ms: float formatting would weigh on the Wasm build.
-            push_u64(&mut line, after as u64);
+            push_decimal(&mut line, after as u64);
             line.push_str("ms");
             line
         });
@@ -1000,7 +1000,7 @@ impl Session {
     fn next_id(&mut self, prefix: &str) -> String {
         let mut id = String::with_capacity(prefix.len() + 4);
         id.push_str(prefix);
-        push_u64(&mut id, self.counter);
+        push_decimal(&mut id, self.counter);
         self.counter += 1;
         id
     }
@@ -1022,10 +1022,6 @@ impl Session {
 }
 
 /// Appends `n` in decimal, without `core::fmt` (which would weigh on the Wasm build).
-pub(crate) fn push_u64(out: &mut String, n: u64) {
-    out.push_str(crate::codec::decimal(n, &mut [0; 20]));
-}
-
 /// Concatenates a debug line (a loop: `concat` brings a kilobyte of generic code to the Wasm
 /// build).
 fn text(parts: &[&str]) -> String {

@@ -225,7 +225,7 @@ impl Client {
             reconnect_delay: if compat { 0 } else { 5000 },
             ..SessionConfig::default()
         };
-        let shared = Inner::new(session_config);
+        let shared = Inner::new(session_config, Client::handle);
         {
             let mut inner = shared.borrow_mut();
             let versions: js_sys::Array = ["1.2", "1.1", "1.0"]

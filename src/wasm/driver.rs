@@ -17,13 +17,14 @@ use js_sys::Function;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
+use super::event::{Sink, TransportEvent};
 use super::frames::FrameWriter;
 use super::js;
 use super::keyed::Keyed;
 use super::online::OnlineListener;
 use super::sockjs::SharedPlan;
 use super::timer::{TickerStrategy, Timer};
-use super::transport::{self, Handle, Transport, TransportEvent, WebSocketTransport};
+use super::transport::{self, Handle, Transport, WebSocketTransport};
 use crate::client::{Action, ActivationState, ClientError, Event, Session, SessionConfig};
 use crate::frame::{Frame, Version};
 
@@ -94,6 +95,9 @@ pub(crate) struct Inner {
     pub sockjs_plan: SharedPlan,
     /// Starts a waiting reconnection at once on the browser's `online` event.
     _online: Option<OnlineListener>,
+    /// Makes the JavaScript `Client` object over this state that `beforeConnect(client)` gets.
+    /// Given by the `Client` class, which is built on this module and not the other way round.
+    client_handle: fn(&Shared) -> JsValue,
     driving: bool,
     me: Weak<RefCell<Inner>>,
 }
@@ -114,7 +118,7 @@ fn busy() -> JsValue {
 }
 
 impl Inner {
-    pub(crate) fn new(config: SessionConfig) -> Shared {
+    pub(crate) fn new(config: SessionConfig, client_handle: fn(&Shared) -> JsValue) -> Shared {
         let shared = Rc::new_cyclic(|me| {
             RefCell::new(Inner {
                 session: Session::new(config),
@@ -134,6 +138,7 @@ impl Inner {
                 driving: false,
                 in_on_connect: false,
                 sockjs_plan: SharedPlan::default(),
+                client_handle,
                 me: me.clone(),
             })
         });
@@ -452,7 +457,8 @@ fn run_step(shared: &Shared, step: Step) -> Result<(), JsValue> {
         }
         Step::BeforeConnect(callback) => {
             // stompjs calls `beforeConnect(client)`: code refreshes credentials through it.
-            let client_arg = super::client::Client::handle(shared);
+            let client_handle = shared.try_borrow().map_err(|_| busy())?.client_handle;
+            let client_arg = client_handle(shared);
             let result = callback.call1(&JsValue::NULL, &client_arg);
             match result {
                 Ok(value) if js::get(&value, "then").is_function() => {
@@ -648,7 +654,7 @@ fn is_sockjs_url(url: &str) -> bool {
 }
 
 /// Where a transport of this client reports.
-fn transport_sink(shared: &Shared) -> transport::Sink {
+fn transport_sink(shared: &Shared) -> Sink {
     let weak = Rc::downgrade(shared);
     Rc::new(move |ev: TransportEvent<'_>| {
         if let Some(shared) = weak.upgrade() {

@@ -17,6 +17,7 @@
 
 mod client;
 mod driver;
+mod event;
 mod frames;
 mod js;
 mod keyed;
@@ -32,8 +33,9 @@ pub use client::{
     StompTransaction, TickerStrategy, Versions,
 };
 
-/// The heap of the browser build. Talc is a drop-in for std's dlmalloc on wasm32 and several
-/// kilobytes smaller in the module; there are no threads here (no `atomics` target feature).
+/// The heap of the browser build ([`crate::heap`]): far smaller than std's dlmalloc or talc, and
+/// enough for a client's few, short-lived buffers. There are no threads here (no `atomics`
+/// target feature).
 #[cfg(not(target_feature = "atomics"))]
 #[global_allocator]
-static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+static ALLOCATOR: crate::heap::Heap = crate::heap::Heap::new();

@@ -20,6 +20,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{BinaryType, WebSocket};
 
+use super::event::{Sink, TransportEvent};
 use super::js;
 use super::sockjs::{SharedPlan, SockJsHandle, SockJsTransport};
 use crate::sockjs::client::TransportKind;
@@ -35,22 +36,6 @@ extern "C" {
 
     #[wasm_bindgen(method)]
     fn detach(this: &Receiver);
-}
-
-/// What the socket reported. Data borrows the transport's receive buffer.
-pub(crate) enum TransportEvent<'a> {
-    Open,
-    Data(&'a [u8]),
-    /// The `close` event: code, reason, and the event itself for `onWebSocketClose`.
-    Close {
-        code: u16,
-        reason: String,
-        event: JsValue,
-    },
-    /// The `error` event, for `onWebSocketError`.
-    Error(JsValue),
-    /// A line for the `debug` callback (which SockJS transport is tried, which one won).
-    Debug(String),
 }
 
 /// What carries the session.
@@ -137,9 +122,6 @@ impl Handle {
         }
     }
 }
-
-/// Where a transport delivers its events.
-pub(crate) type Sink = Rc<dyn Fn(TransportEvent<'_>)>;
 
 /// One socket and the handlers hooked onto it.
 pub(crate) struct WebSocketTransport {

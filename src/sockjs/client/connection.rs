@@ -18,6 +18,7 @@ use super::info::parse_info;
 use super::plan::{attempt_timeout, head_start, TransportKind, TransportPlan};
 use super::stomp;
 use crate::client::Millis;
+use crate::codec::push_decimal;
 use crate::sockjs::frame::SockJsFrame;
 use crate::sockjs::json;
 
@@ -240,7 +241,7 @@ impl SockJsConnection {
         }
         let mut url = self.base.clone();
         url.push_str("/info?t=");
-        push_u64(&mut url, self.random() % 1_000_000_000);
+        push_decimal(&mut url, self.random() % 1_000_000_000);
         self.actions.push_back(ConnAction::FetchInfo { url });
         self.deadline = Some(now + INFO_TIMEOUT_MS);
         self.state = State::FetchingInfo { sent_at: now };
@@ -255,7 +256,7 @@ impl SockJsConnection {
             (200, Ok(info)) => info,
             _ => {
                 let mut reason = String::from("SockJS /info failed with status ");
-                push_u64(&mut reason, u64::from(status));
+                push_decimal(&mut reason, u64::from(status));
                 return self.close_with(1002, &reason);
             }
         };
@@ -263,7 +264,7 @@ impl SockJsConnection {
         self.credentials = info.cookie_needed;
         let order = self.plan.order(&info, now);
         let mut line = String::from("SockJS: rtt ");
-        push_u64(&mut line, rtt as u64);
+        push_decimal(&mut line, rtt as u64);
         line.push_str(" ms, trying");
         for kind in &order {
             line.push(' ');
@@ -558,7 +559,7 @@ impl SockJsConnection {
             (State::Trying { .. }, SockJsFrame::Heartbeat) => {}
             (State::Trying { .. }, SockJsFrame::Close { code, reason }) => {
                 let mut why = String::from("closed ");
-                push_u64(&mut why, u64::from(code));
+                push_decimal(&mut why, u64::from(code));
                 why.push(' ');
                 why.push_str(&reason);
                 self.attempt_failed(now, channel, &why)
@@ -588,7 +589,7 @@ impl SockJsConnection {
         match &self.state {
             State::Trying { attempts, .. } if attempts.iter().any(|a| a.channel == channel) => {
                 let mut why = String::from("closed ");
-                push_u64(&mut why, u64::from(code));
+                push_decimal(&mut why, u64::from(code));
                 self.attempt_failed(now, channel, &why);
             }
             State::Open { channel: c, .. } if *c == channel => {
@@ -801,9 +802,4 @@ fn websocket_url(http: &str) -> String {
     } else {
         http.to_owned()
     }
-}
-
-fn push_u64(out: &mut String, n: u64) {
-    let mut buf = [0u8; 20];
-    out.push_str(crate::codec::decimal(n, &mut buf));
 }

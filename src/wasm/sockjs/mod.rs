@@ -16,9 +16,9 @@ use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
 
 use self::io::{Events, FetchStream, OnEnd, OnText, Socket, Xhr, XhrEnd};
+use super::event::{Sink, TransportEvent};
 use super::js;
 use super::timer::{TickerStrategy, Timer};
-use super::transport::{Sink, TransportEvent};
 use crate::sockjs::client::{
     ConnAction, ConnEvent, SockJsConnection, TransportKind, TransportPlan,
 };
