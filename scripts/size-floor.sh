@@ -2,7 +2,10 @@
 # The size floor of the browser client: the protocol core alone (session, codec, SockJS client
 # core) behind a bare C ABI, without the browser shell, wasm-bindgen or any JavaScript
 # (tools/size-floor/floor.rs says what it exports). Built like the shipped package: opt-level "z",
-# LTO, Talc, the same inlining budget and wasm-opt flags. Prints raw and gzip sizes.
+# LTO, the same inlining budget and wasm-opt flags; since issue 14 the size-first way: the core
+# `#![no_std]` (the crate without its `std` feature), a trapping panic handler (no `core::fmt`),
+# the size-class heap (src/heap.rs). Prints raw and gzip sizes of the session + codec alone (what
+# a WebSocket-only page needs) and with the SockJS client core.
 #
 #   scripts/size-floor.sh
 set -euo pipefail
@@ -17,7 +20,8 @@ cp -r src "$work/src"
 rm -rf "$work/src/wasm"
 cp tools/size-floor/floor.rs "$work/src/floor.rs"
 # The shell's module becomes the floor's exports.
-sed -i -e '/^#\[cfg(target_arch = "wasm32")\]$/d' -e 's/^pub mod wasm;$/pub mod floor;/' "$work/src/lib.rs"
+sed -i -e '/^#\[cfg(target_arch = "wasm32")\]$/d' -e '/^#\[cfg(all(target_arch = "wasm32", feature = "std"))\]$/d' \
+  -e 's/^pub mod wasm;$/pub mod floor;/' "$work/src/lib.rs"
 cp Cargo.lock "$work/Cargo.lock"
 cp -r .cargo "$work/.cargo"
 cat > "$work/Cargo.toml" <<'TOML'
@@ -29,11 +33,14 @@ edition = "2021"
 [lib]
 crate-type = ["cdylib"]
 
+[features]
+std = []
+sockjs = []
+
 [dependencies]
-bytes = "1"
-memchr = "2"
-thiserror = "2"
-talc = "5"
+bytes = { version = "1", default-features = false }
+memchr = { version = "2", default-features = false }
+thiserror = { version = "2", default-features = false }
 
 [profile.release]
 opt-level = "z"
@@ -44,10 +51,14 @@ panic = "abort"
 [workspace]
 TOML
 
-(cd "$work" && cargo build -q --release --target wasm32-unknown-unknown --target-dir "$work/target")
-wasm-opt -Oz --low-memory-unused --enable-bulk-memory --enable-nontrapping-float-to-int \
-  --enable-sign-ext --enable-reference-types --enable-multivalue --enable-mutable-globals \
-  --converge --strip-debug --strip-producers \
-  "$work/target/wasm32-unknown-unknown/release/floor.wasm" -o "$work/floor.wasm"
-printf 'protocol core alone (no shell, no glue): %d B raw, %d B gzip-9\n' \
-  "$(stat -c %s "$work/floor.wasm")" "$(gzip -9c "$work/floor.wasm" | wc -c)"
+for variant in websocket sockjs; do
+  features=()
+  [ "$variant" = sockjs ] && features=(--features sockjs)
+  (cd "$work" && cargo build -q --release --target wasm32-unknown-unknown --target-dir "$work/target" "${features[@]}")
+  wasm-opt -Oz --low-memory-unused --enable-bulk-memory --enable-nontrapping-float-to-int \
+    --enable-sign-ext --enable-reference-types --enable-multivalue --enable-mutable-globals \
+    --converge --strip-debug --strip-producers \
+    "$work/target/wasm32-unknown-unknown/release/floor.wasm" -o "$work/floor-$variant.wasm"
+  printf 'protocol core alone (no shell, no glue), %-9s %6d B raw, %6d B gzip-9\n' "$variant:" \
+    "$(stat -c %s "$work/floor-$variant.wasm")" "$(gzip -9c "$work/floor-$variant.wasm" | wc -c)"
+done

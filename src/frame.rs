@@ -6,8 +6,9 @@
 //! frame does not copy, allocate or take a reference count per header (only a header that
 //! contained an escape sequence gets its own buffer).
 
-use std::fmt;
-use std::ops::Deref;
+use crate::prelude::*;
+use core::fmt;
+use core::ops::Deref;
 
 use bytes::Bytes;
 
@@ -172,8 +173,8 @@ impl ByteStr {
     }
 
     /// Wraps bytes after checking they are UTF-8.
-    pub fn from_utf8(bytes: Bytes) -> Result<ByteStr, std::str::Utf8Error> {
-        std::str::from_utf8(&bytes)?;
+    pub fn from_utf8(bytes: Bytes) -> Result<ByteStr, core::str::Utf8Error> {
+        core::str::from_utf8(&bytes)?;
         Ok(ByteStr(bytes))
     }
 
@@ -187,7 +188,7 @@ impl ByteStr {
 
     pub fn as_str(&self) -> &str {
         // SAFETY: every constructor checks (or is given checked) UTF-8.
-        unsafe { std::str::from_utf8_unchecked(&self.0) }
+        unsafe { core::str::from_utf8_unchecked(&self.0) }
     }
 
     pub fn as_bytes(&self) -> &Bytes {
@@ -334,7 +335,7 @@ impl KnownName {
 /// A header name or value as the decoder hands it to [`Headers::push_decoded`].
 pub(crate) enum Part {
     /// Bytes `start..end` of the frame the headers were made with.
-    Span(std::ops::Range<usize>),
+    Span(core::ops::Range<usize>),
     Known(KnownName),
     /// Text of its own (an unescaped name or value).
     Owned(ByteStr),
@@ -406,7 +407,7 @@ fn resolve<'a>(raw: &'a Bytes, owned: &'a [ByteStr], t: Text) -> &'a str {
             // `raw` is only ever set together with the spans into it (`Headers::decoded`) and
             // is never modified afterwards (it is private and `Bytes` is immutable). Were the
             // range out of bounds anyway, `get` yields the empty slice, which is UTF-8 too.
-            unsafe { std::str::from_utf8_unchecked(bytes) }
+            unsafe { core::str::from_utf8_unchecked(bytes) }
         }
         TextKind::Known(k) => k.as_str(),
         TextKind::Owned(i) => owned.get(i).map_or("", ByteStr::as_str),
@@ -621,7 +622,7 @@ impl Headers {
                     let s = self
                         .owned
                         .get_mut(i)
-                        .map(std::mem::take)
+                        .map(core::mem::take)
                         .unwrap_or_default();
                     // Fewer than before, so the index fits as the old one did.
                     *t = Text::owned(kept.len() as u32);
@@ -720,7 +721,7 @@ impl Frame {
 
     /// The body as text, if it is UTF-8.
     pub fn body_str(&self) -> Option<&str> {
-        std::str::from_utf8(&self.body).ok()
+        core::str::from_utf8(&self.body).ok()
     }
 
     /// An ERROR frame with a `message` header and the detail as a text body.

@@ -14,14 +14,21 @@
 //! - **The browser shell** (wasm32 only): wires WebSocket, XMLHttpRequest, EventSource and timers
 //!   to the core and exposes the stompjs-compatible API through wasm-bindgen.
 
+// The core is `core` + `alloc` only; std comes with the `std` feature (default), which the
+// server, the native tests and the browser shell use. See docs/CLIENT-SIZE-PLAN.md.
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
 pub mod client;
 pub mod codec;
 pub mod frame;
+mod prelude;
 pub mod sockjs;
 
 #[cfg(target_arch = "wasm32")]
 pub mod heap;
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "std"))]
 pub mod wasm;
 
 pub use codec::{DecodeError, Decoded, Decoder, Encoder, Limits};

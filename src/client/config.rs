@@ -9,6 +9,7 @@
 
 use crate::codec::Limits;
 use crate::frame::{Headers, Version};
+use crate::prelude::*;
 
 /// Milliseconds on the caller's monotonic clock (`performance.now()` in a browser). Only
 /// differences between two values are meaningful.

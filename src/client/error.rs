@@ -5,7 +5,8 @@
 //! browser build throws it as an `Error` and leaves the formatting machinery out. `Display`
 //! (for native callers) prints the same text.
 
-use std::fmt;
+use crate::prelude::*;
+use core::fmt;
 
 use crate::codec::push_decimal;
 

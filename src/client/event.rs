@@ -1,5 +1,6 @@
 //! What the session asks of its shell ([`Action`]) and tells it ([`Event`]).
 
+use crate::prelude::*;
 use bytes::Bytes;
 
 use super::Millis;

@@ -2,7 +2,8 @@
 //! CONNECTED and kept until their RECEIPT arrives. See
 //! [`OfflineQueueConfig`](super::OfflineQueueConfig) for the delivery guarantee.
 
-use std::collections::VecDeque;
+use crate::prelude::*;
+use alloc::collections::VecDeque;
 
 use crate::codec::push_decimal;
 use crate::frame::{ByteStr, Frame};

@@ -10,7 +10,8 @@
 //! What outlives a connection: the config, the subscriptions (re-sent after a reconnect), the
 //! watched receipt ids, the offline queue and the id counter (so ids never repeat).
 
-use std::collections::VecDeque;
+use crate::prelude::*;
+use alloc::collections::VecDeque;
 
 use bytes::{Bytes, BytesMut};
 
@@ -965,7 +966,7 @@ impl Session {
         let mut out = BytesMut::new();
         encoder.encode(frame, &mut out);
         // A body that is not UTF-8 cannot travel in a text message.
-        let binary = binary || std::str::from_utf8(&frame.body).is_err();
+        let binary = binary || core::str::from_utf8(&frame.body).is_err();
         self.push_send(now, out.freeze(), binary);
     }
 

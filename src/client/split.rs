@@ -2,6 +2,7 @@
 //! `max` bytes, at UTF-8 character boundaries (the shell turns each piece into a JavaScript
 //! string, which a split character would corrupt).
 
+use crate::prelude::*;
 use bytes::Bytes;
 
 /// The pieces of `data`, each at most `max` bytes unless a single character is longer than

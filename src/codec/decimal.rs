@@ -1,6 +1,8 @@
 //! Decimal numbers without `core::fmt`: `content-length` values, message ids, debug lines.
 //! `fmt`'s machinery would weigh on the Wasm build, and this is on the encoder's hot path.
 
+use crate::prelude::*;
+
 /// Writes `n` in decimal at the end of `buf` and returns the digits.
 pub fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &str {
     let mut i = buf.len();
@@ -13,7 +15,7 @@ pub fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &str {
         }
     }
     // Only ASCII digits were written, so this never falls back.
-    std::str::from_utf8(&buf[i..]).unwrap_or("0")
+    core::str::from_utf8(&buf[i..]).unwrap_or("0")
 }
 
 /// Appends `n` in decimal to `out` (what `n.to_string()` gives, without `core::fmt`).

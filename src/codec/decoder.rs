@@ -8,7 +8,8 @@
 //! The check remembers how far it got, so a frame arriving in many small chunks is scanned once,
 //! not once per chunk.
 
-use std::ops::Range;
+use crate::prelude::*;
+use core::ops::Range;
 
 use bytes::{Buf, Bytes, BytesMut};
 
@@ -279,7 +280,7 @@ impl Decoder {
             let next = p.line_start + nl + 1;
             let line_too_long = line.len() > limits.max_header_line;
             check_line_and_frame(line_too_long, p.line_start, next, &limits)?;
-            let scan = std::mem::take(&mut p.line);
+            let scan = core::mem::take(&mut p.line);
 
             if p.command.is_none() {
                 p.command = Some(Command::from_bytes(line).ok_or_else(|| {
@@ -346,7 +347,7 @@ impl Decoder {
 
     /// Cuts the checked frame out of the buffer and builds it from the recorded spans.
     fn parse(&mut self, body_end: usize) -> Result<Frame, DecodeError> {
-        let progress = std::mem::take(&mut self.progress);
+        let progress = core::mem::take(&mut self.progress);
         let command = progress.command.unwrap_or(Command::Send);
         let body_start = progress.body_start.unwrap_or(body_end);
         let mut raw: Bytes = self.buf.split_to(body_end + 1).freeze();
@@ -397,7 +398,7 @@ fn header_span(line: &[u8], start: usize, scan: LineScan) -> Result<HeaderSpan, 
         .ok_or_else(|| DecodeError::MalformedHeader(String::from_utf8_lossy(line).into_owned()))?;
     // ASCII lines (nearly all of them) skip the full UTF-8 validation.
     if scan.non_ascii {
-        std::str::from_utf8(line).map_err(|_| DecodeError::InvalidUtf8)?;
+        core::str::from_utf8(line).map_err(|_| DecodeError::InvalidUtf8)?;
     }
     Ok(HeaderSpan {
         name: start..start + colon,

@@ -6,6 +6,7 @@
 //! in a header becomes a space and a colon in a header name is dropped. Everything else,
 //! including any CR, round-trips through [`Decoder`](super::Decoder).
 
+use crate::prelude::*;
 use bytes::{BufMut, Bytes, BytesMut};
 
 use super::decimal::decimal;
@@ -56,7 +57,7 @@ impl Encoder {
     /// Appends one encoded frame to `out`.
     pub fn encode(&self, frame: &Frame, out: &mut BytesMut) {
         self.encode_head(frame.command, frame.headers.iter(), out);
-        self.encode_tail_into(std::iter::empty(), &frame.body, out);
+        self.encode_tail_into(core::iter::empty(), &frame.body, out);
     }
 
     /// One encoded frame as shareable bytes.

@@ -3,6 +3,7 @@
 
 use super::word;
 use crate::frame::{Command, Version};
+use crate::prelude::*;
 
 /// An escape sequence the frame's version does not define: the character after the backslash,
 /// or `None` for a backslash ending the header name or value.
@@ -24,8 +25,8 @@ impl UndefinedEscape {
     }
 }
 
-impl std::fmt::Display for UndefinedEscape {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Display for UndefinedEscape {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         let mut s = String::new();
         self.write_message(&mut s);
         f.write_str(&s)
@@ -61,9 +62,9 @@ pub fn unescape(raw: &[u8], version: Version, out: &mut Vec<u8>) -> Result<(), U
 /// The character `bytes` starts with (header text is UTF-8; a broken sequence reads as U+FFFD).
 fn first_char(bytes: &[u8]) -> Option<char> {
     let head = &bytes[..bytes.len().min(4)];
-    let text = match std::str::from_utf8(head) {
+    let text = match core::str::from_utf8(head) {
         Ok(s) => s,
-        Err(e) => std::str::from_utf8(&head[..e.valid_up_to()]).unwrap_or_default(),
+        Err(e) => core::str::from_utf8(&head[..e.valid_up_to()]).unwrap_or_default(),
     };
     text.chars().next().or(Some(char::REPLACEMENT_CHARACTER))
 }

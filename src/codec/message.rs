@@ -6,6 +6,7 @@
 
 use super::decimal::push_decimal;
 use super::DecodeError;
+use crate::prelude::*;
 
 impl DecodeError {
     /// Appends the message (what `to_string()` gives) to `out`.

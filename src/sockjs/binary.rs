@@ -14,6 +14,7 @@
 //! The encoder writes the true `content-length` of whatever body it is given, so no length
 //! bookkeeping is needed on the sending side.
 
+use crate::prelude::*;
 use bytes::Bytes;
 
 use crate::frame::Frame;
@@ -31,7 +32,7 @@ pub struct Base64Error(pub usize);
 /// Prepares `frame` for a string-only transport: a body that is not UTF-8 becomes base64 with
 /// the announcing header. Returns `None` when the frame can travel unchanged.
 pub fn encode_body_for_text(frame: &Frame) -> Option<Frame> {
-    if std::str::from_utf8(&frame.body).is_ok() {
+    if core::str::from_utf8(&frame.body).is_ok() {
         return None;
     }
     let mut encoded = frame.clone();
@@ -204,7 +205,7 @@ mod tests {
             proptest::prop_assert_eq!(base64_decode(base64_encode(&data).as_bytes()).unwrap(), data.clone());
             let f = Frame::new(Command::Send).header("destination", "/q").body(data.clone());
             let travelled = encode_body_for_text(&f).unwrap_or_else(|| f.clone());
-            proptest::prop_assert!(std::str::from_utf8(&travelled.body).is_ok());
+            proptest::prop_assert!(core::str::from_utf8(&travelled.body).is_ok());
             proptest::prop_assert_eq!(decode_body_from_text(travelled).unwrap(), f);
         }
 

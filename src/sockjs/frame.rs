@@ -6,6 +6,7 @@
 //! must undo are here too: [`eventsource_unescape`].
 
 use super::json::{self, JsonError, Parser};
+use crate::prelude::*;
 
 /// Close code sent when a second receiving request reaches a session that already has one.
 pub const CODE_ANOTHER_CONNECTION: u16 = 2010;
@@ -73,8 +74,8 @@ impl FrameError {
     }
 }
 
-impl std::fmt::Display for FrameError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Display for FrameError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         let mut s = String::new();
         self.write_message(&mut s);
         f.write_str(&s)

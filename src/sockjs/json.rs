@@ -15,6 +15,8 @@
 //! tokens, all escape forms, surrogate pairs. A lone surrogate escape (valid for JavaScript's
 //! UTF-16 strings, impossible in a Rust `String`) decodes to U+FFFD.
 
+use crate::prelude::*;
+
 /// Why a payload could not be decoded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum JsonError {
@@ -43,8 +45,8 @@ impl JsonError {
     }
 }
 
-impl std::fmt::Display for JsonError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Display for JsonError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         let mut s = String::new();
         self.write_message(&mut s);
         f.write_str(&s)

@@ -7,22 +7,43 @@
 //! read out, so nothing the real client uses can be dropped by the linker. What is left out is
 //! everything a usable client adds on top: the stompjs API, JavaScript glue, the browser calls.
 //! The result is a lower bound for any client built on this core.
+//!
+//! Built the size-first way (docs/CLIENT-SIZE-PLAN.md): the crate without its `std` feature is
+//! `#![no_std]`, this module brings the panic handler (a trap: no message, so no `core::fmt`) and
+//! the size-class heap. The SockJS exports are there with the floor crate's `sockjs` feature.
+use core::cell::RefCell;
+
 use crate::client::{Action, Event, Publish, Session, SessionConfig};
 use crate::frame::Headers;
+use crate::prelude::*;
+#[cfg(feature = "sockjs")]
 use crate::sockjs::client::{
     ConnAction, ConnEvent, SockJsConnection, TransportKind, TransportPlan,
 };
-use std::cell::RefCell;
 
 #[global_allocator]
-static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+static ALLOCATOR: crate::heap::Heap = crate::heap::Heap::new();
 
-thread_local! {
-    static S: RefCell<Option<Session>> = RefCell::new(None);
-    static C: RefCell<Option<SockJsConnection>> = RefCell::new(None);
-    static IN: RefCell<Vec<u8>> = RefCell::new(vec![0; 65536]);
-    static OUT: RefCell<Vec<u8>> = RefCell::new(Vec::new());
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo) -> ! {
+    core::arch::wasm32::unreachable()
 }
+
+/// A static for the one thread of wasm32 (what `thread_local!` gives with std).
+struct Local<T>(T);
+// SAFETY: wasm32 without the `atomics` feature has one thread.
+unsafe impl<T> Sync for Local<T> {}
+impl<T> Local<T> {
+    fn with<R>(&self, f: impl FnOnce(&T) -> R) -> R {
+        f(&self.0)
+    }
+}
+
+static S: Local<RefCell<Option<Session>>> = Local(RefCell::new(None));
+#[cfg(feature = "sockjs")]
+static C: Local<RefCell<Option<SockJsConnection>>> = Local(RefCell::new(None));
+static IN: Local<RefCell<Vec<u8>>> = Local(RefCell::new(Vec::new()));
+static OUT: Local<RefCell<Vec<u8>>> = Local(RefCell::new(Vec::new()));
 
 fn input(len: u32) -> Vec<u8> {
     IN.with(|b| b.borrow().get(..len as usize).unwrap_or_default().to_vec())
@@ -36,7 +57,11 @@ fn out(bytes: &[u8]) {
 
 #[no_mangle]
 pub extern "C" fn in_ptr() -> u32 {
-    IN.with(|b| b.borrow_mut().as_mut_ptr() as u32)
+    IN.with(|b| {
+        let mut b = b.borrow_mut();
+        b.resize(65536, 0);
+        b.as_mut_ptr() as u32
+    })
 }
 #[no_mangle]
 pub extern "C" fn out_ptr() -> u32 {
@@ -190,6 +215,7 @@ pub extern "C" fn poll() -> u32 {
     })
 }
 // SockJS core
+#[cfg(feature = "sockjs")]
 #[no_mangle]
 pub extern "C" fn sj_new(url: u32, now: f64) {
     let u = text(url);
@@ -208,18 +234,22 @@ pub extern "C" fn sj_new(url: u32, now: f64) {
         *c.borrow_mut() = Some(k)
     })
 }
+#[cfg(feature = "sockjs")]
 fn cw<R: Default>(f: impl FnOnce(&mut SockJsConnection) -> R) -> R {
     C.with(|c| c.borrow_mut().as_mut().map(f).unwrap_or_default())
 }
+#[cfg(feature = "sockjs")]
 #[no_mangle]
 pub extern "C" fn sj_info(now: f64, st: u32, b: u32) {
     let b = text(b);
     cw(|c| c.info_received(now, st as u16, &b))
 }
+#[cfg(feature = "sockjs")]
 #[no_mangle]
 pub extern "C" fn sj_info_failed(now: f64) {
     cw(|c| c.info_failed(now))
 }
+#[cfg(feature = "sockjs")]
 #[no_mangle]
 pub extern "C" fn sj_timeout(now: f64) -> f64 {
     cw(|c| {
@@ -227,44 +257,53 @@ pub extern "C" fn sj_timeout(now: f64) -> f64 {
         c.poll_timeout().unwrap_or(-1.0)
     })
 }
+#[cfg(feature = "sockjs")]
 #[no_mangle]
 pub extern "C" fn sj_ws(now: f64, ch: u32, b: u32) {
     let b = text(b);
     cw(|c| c.websocket_message(now, ch, &b))
 }
+#[cfg(feature = "sockjs")]
 #[no_mangle]
 pub extern "C" fn sj_ws_closed(now: f64, ch: u32, code: u32, b: u32) {
     let b = text(b);
     cw(|c| c.websocket_closed(now, ch, code as u16, &b))
 }
+#[cfg(feature = "sockjs")]
 #[no_mangle]
 pub extern "C" fn sj_recv(now: f64, ch: u32, b: u32) {
     let b = text(b);
     cw(|c| c.receiver_text(now, ch, &b))
 }
+#[cfg(feature = "sockjs")]
 #[no_mangle]
 pub extern "C" fn sj_es(now: f64, ch: u32, b: u32) {
     let b = text(b);
     cw(|c| c.eventsource_message(now, ch, &b))
 }
+#[cfg(feature = "sockjs")]
 #[no_mangle]
 pub extern "C" fn sj_ended(now: f64, ch: u32, ok: u32) {
     cw(|c| c.receiver_ended(now, ch, ok != 0))
 }
+#[cfg(feature = "sockjs")]
 #[no_mangle]
 pub extern "C" fn sj_sent(now: f64, ok: u32) {
     cw(|c| c.send_done(now, ok != 0))
 }
+#[cfg(feature = "sockjs")]
 #[no_mangle]
 pub extern "C" fn sj_send(b: u32) -> u32 {
     let b = input(b);
     cw(|c| c.send(&b).is_ok() as u32)
 }
+#[cfg(feature = "sockjs")]
 #[no_mangle]
 pub extern "C" fn sj_close(code: u32, b: u32) {
     let b = text(b);
     cw(|c| c.close(code as u16, &b))
 }
+#[cfg(feature = "sockjs")]
 #[no_mangle]
 pub extern "C" fn sj_poll() -> u32 {
     cw(|c| {

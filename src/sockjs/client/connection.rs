@@ -12,7 +12,8 @@
 //! [`handle_timeout`]: SockJsConnection::handle_timeout
 //! [`poll_timeout`]: SockJsConnection::poll_timeout
 
-use std::collections::VecDeque;
+use crate::prelude::*;
+use alloc::collections::VecDeque;
 
 use super::info::parse_info;
 use super::plan::{attempt_timeout, head_start, TransportKind, TransportPlan};
@@ -356,7 +357,7 @@ impl SockJsConnection {
         if line.len() > max && !line.contains('\n') {
             return self.close_with(1009, "SockJS frame too large");
         }
-        let buffered = std::mem::take(line);
+        let buffered = core::mem::take(line);
         let mut offset = 0;
         for piece in buffered.split_inclusive('\n') {
             if !piece.ends_with('\n') {
@@ -607,7 +608,7 @@ impl SockJsConnection {
     /// The attempt on `channel` delivered the open frame: it carries the session; the others
     /// are shut (a WebSocket still pending lost the race).
     fn won(&mut self, channel: u32) {
-        let State::Trying { attempts, .. } = std::mem::replace(&mut self.state, State::Closed)
+        let State::Trying { attempts, .. } = core::mem::replace(&mut self.state, State::Closed)
         else {
             return;
         };
@@ -734,7 +735,7 @@ impl SockJsConnection {
     }
 
     fn close_with(&mut self, code: u16, reason: &str) {
-        let old = std::mem::replace(&mut self.state, State::Closed);
+        let old = core::mem::replace(&mut self.state, State::Closed);
         match old {
             State::Closed => return,
             State::Trying { attempts, .. } => {

@@ -2,6 +2,7 @@
 
 use super::info::Info;
 use crate::client::Millis;
+use crate::prelude::*;
 
 /// A SockJS transport the Wasm client speaks. Every browser that runs WebAssembly has XHR2,
 /// CORS and EventSource, so the iframe, htmlfile and JSONP transports are never needed.

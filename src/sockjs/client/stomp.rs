@@ -6,6 +6,7 @@
 //! session above only ever sees the original bytes. Frames are re-encoded with the one codec,
 //! and only when the convention applies.
 
+use crate::prelude::*;
 use bytes::BytesMut;
 
 use crate::codec::{Decoded, Decoder, Encoder, Limits};
@@ -44,7 +45,7 @@ fn limits(len: usize) -> Limits {
 /// The SockJS message for one outgoing transport message of the STOMP session (one or more
 /// whole frames, or heart-beat EOLs).
 pub fn outgoing_text(data: &[u8]) -> Result<String, OutgoingError> {
-    if let Ok(text) = std::str::from_utf8(data) {
+    if let Ok(text) = core::str::from_utf8(data) {
         return Ok(text.to_owned());
     }
     let mut decoder = Decoder::new(limits(data.len()));
