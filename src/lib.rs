@@ -28,6 +28,21 @@ pub mod sockjs;
 
 #[cfg(target_arch = "wasm32")]
 pub mod heap;
+
+/// The heap of every browser build ([`heap`]): far smaller than std's dlmalloc or talc, and
+/// enough for a client's few, short-lived buffers. There are no threads here (no `atomics`
+/// target feature).
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: heap::Heap = heap::Heap::new();
+
+/// Without std (the size-first core, `pkg-core/`), a panic is a bug that traps: no message is
+/// formatted, so `core::fmt` stays out of the module.
+#[cfg(all(target_arch = "wasm32", not(feature = "std")))]
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo) -> ! {
+    core::arch::wasm32::unreachable()
+}
 #[cfg(all(target_arch = "wasm32", feature = "std"))]
 pub mod wasm;
 

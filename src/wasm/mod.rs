@@ -32,10 +32,3 @@ pub use client::{
     ActivationState, Client, ReconnectionTimeMode, Stomp, StompSocketState, StompSubscription,
     StompTransaction, TickerStrategy, Versions,
 };
-
-/// The heap of the browser build ([`crate::heap`]): far smaller than std's dlmalloc or talc, and
-/// enough for a client's few, short-lived buffers. There are no threads here (no `atomics`
-/// target feature).
-#[cfg(not(target_feature = "atomics"))]
-#[global_allocator]
-static ALLOCATOR: crate::heap::Heap = crate::heap::Heap::new();

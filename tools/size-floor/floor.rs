@@ -9,8 +9,8 @@
 //! The result is a lower bound for any client built on this core.
 //!
 //! Built the size-first way (docs/CLIENT-SIZE-PLAN.md): the crate without its `std` feature is
-//! `#![no_std]`, this module brings the panic handler (a trap: no message, so no `core::fmt`) and
-//! the size-class heap. The SockJS exports are there with the floor crate's `sockjs` feature.
+//! `#![no_std]`, with its trapping panic handler (no message, so no `core::fmt`) and the
+//! size-class heap. The SockJS exports are there with the floor crate's `sockjs` feature.
 use core::cell::RefCell;
 
 use crate::client::{Action, Event, Publish, Session, SessionConfig};
@@ -20,14 +20,6 @@ use crate::prelude::*;
 use crate::sockjs::client::{
     ConnAction, ConnEvent, SockJsConnection, TransportKind, TransportPlan,
 };
-
-#[global_allocator]
-static ALLOCATOR: crate::heap::Heap = crate::heap::Heap::new();
-
-#[panic_handler]
-fn panic(_: &core::panic::PanicInfo) -> ! {
-    core::arch::wasm32::unreachable()
-}
 
 /// A static for the one thread of wasm32 (what `thread_local!` gives with std).
 struct Local<T>(T);

@@ -1,0 +1,502 @@
+//! The exports (wasm32 only): sessions by handle, requests read from [`buf`], results written to
+//! [`out`]. See the crate docs for the record layout.
+
+extern crate alloc;
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::cell::RefCell;
+
+use stomp_wasm::client::{
+    Action, ActivationState, ClientError, Event, OfflineQueueConfig, Publish, ReconnectTimeMode,
+    Session, SessionConfig,
+};
+use stomp_wasm::frame::{Frame, Headers, Version};
+
+// The heap and the trapping panic handler come with stomp-wasm's no-std wasm32 build.
+
+/// A static for the one thread of wasm32 (no `atomics` feature).
+struct Local<T>(RefCell<T>);
+// SAFETY: one thread.
+unsafe impl<T> Sync for Local<T> {}
+
+static SESSIONS: Local<Vec<Option<Session>>> = Local(RefCell::new(Vec::new()));
+static IN: Local<Vec<u8>> = Local(RefCell::new(Vec::new()));
+static OUT: Local<Vec<u8>> = Local(RefCell::new(Vec::new()));
+
+/// The config keys of [`configure`]; values: `u32`, or a string, or headers.
+#[repr(u8)]
+pub enum Key {
+    BrokerUrl = 1,
+    ConnectHeaders = 2,
+    DisconnectHeaders = 3,
+    /// `u32` bit set: 1 = 1.0, 2 = 1.1, 4 = 1.2 (offered newest first).
+    Versions = 4,
+    ConnectionTimeout = 5,
+    ReconnectDelay = 6,
+    MaxReconnectDelay = 7,
+    /// 0 linear, 1 exponential.
+    ReconnectTimeMode = 8,
+    /// 0 = no limit.
+    MaxReconnectAttempts = 9,
+    HeartbeatIncoming = 10,
+    HeartbeatOutgoing = 11,
+    /// Tolerance × 1000.
+    HeartbeatTolerance = 12,
+    /// `u32` flags, see [`FLAG_SPLIT`] and the others.
+    Flags = 13,
+    MaxChunkSize = 14,
+    /// `u32` max frames, `u32` max bytes, id prefix string; max frames 0 = no offline queue.
+    OfflineQueue = 15,
+}
+
+pub const FLAG_SPLIT: u32 = 1;
+pub const FLAG_FORCE_BINARY: u32 = 2;
+pub const FLAG_APPEND_NUL: u32 = 4;
+pub const FLAG_DISCARD_ON_FAILURE: u32 = 8;
+pub const FLAG_BEFORE_CONNECT: u32 = 16;
+pub const FLAG_RESUBSCRIBE: u32 = 32;
+pub const FLAG_DEBUG: u32 = 64;
+pub const FLAG_QUEUE_ALL: u32 = 128;
+
+/// The inputs of [`input`].
+#[repr(u8)]
+pub enum Input {
+    Activate = 0,
+    Deactivate = 1,
+    ForceDeactivate = 2,
+    BeforeConnectDone = 3,
+    /// The buffer holds the subprotocol (empty: none).
+    Opened = 4,
+    /// The buffer holds the message's bytes.
+    Data = 5,
+    /// `arg` is the close code; the buffer holds the reason.
+    Closed = 6,
+    /// The buffer holds a description.
+    Error = 7,
+    Timer = 8,
+    /// The browser is back online: reconnect now.
+    Online = 9,
+    ForceDisconnect = 10,
+}
+
+/// The user's calls, for [`command`].
+#[repr(u8)]
+pub enum Command {
+    /// destination, headers, body bytes; `arg` bit 0 binary, bit 1 skip content-length.
+    Publish = 0,
+    /// destination, headers; `arg` 1 = restore after a reconnect. Writes the id to `out`.
+    Subscribe = 1,
+    /// id, headers.
+    Unsubscribe = 2,
+    /// message id, subscription, headers; `arg` 1 = NACK.
+    Ack = 3,
+    /// transaction id (empty: one is made). Writes the id to `out`.
+    Begin = 4,
+    Commit = 5,
+    Abort = 6,
+    /// receipt id.
+    Watch = 7,
+}
+
+/// The records [`poll`] writes (`kind: u8` first).
+#[repr(u8)]
+pub enum Out {
+    RunBeforeConnect = 1,
+    /// url, `u32` count + protocols.
+    Open = 2,
+    /// `u8` binary, bytes.
+    Send = 3,
+    /// `u8` discard.
+    Close = 4,
+    /// `u8` state.
+    State = 16,
+    /// Frame events: `u8` which (see [`frame_event`]), subscription/id string, then the frame:
+    /// command, headers, body.
+    Frame = 17,
+    /// `u32` code, reason.
+    TransportClosed = 18,
+    /// text (an error, a decode error, or a debug line).
+    Text = 19,
+    /// `u8` which: 0 heart-beat received, 1 lost, 2 gave up (`u32` attempts), 3 reconnect
+    /// scheduled (`u32` after ms, `u32` attempt).
+    Signal = 20,
+}
+
+struct Reader<'a>(&'a [u8]);
+
+impl<'a> Reader<'a> {
+    fn u8(&mut self) -> u8 {
+        let (&b, rest) = self.0.split_first().unwrap_or((&0, &[]));
+        self.0 = rest;
+        b
+    }
+    fn u32(&mut self) -> u32 {
+        let mut n = [0; 4];
+        for b in &mut n {
+            *b = self.u8();
+        }
+        u32::from_le_bytes(n)
+    }
+    fn bytes(&mut self) -> &'a [u8] {
+        let n = self.u32() as usize;
+        let (head, rest) = self.0.split_at_checked(n).unwrap_or((self.0, &[]));
+        self.0 = rest;
+        head
+    }
+    fn str(&mut self) -> &'a str {
+        core::str::from_utf8(self.bytes()).unwrap_or_default()
+    }
+    fn headers(&mut self) -> Headers {
+        let mut h = Headers::new();
+        for _ in 0..self.u32() {
+            let name = self.str();
+            h.push(String::from(name), String::from(self.str()));
+        }
+        h
+    }
+}
+
+fn put_u32(out: &mut Vec<u8>, n: u32) {
+    out.extend_from_slice(&n.to_le_bytes());
+}
+fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
+    put_u32(out, b.len() as u32);
+    out.extend_from_slice(b);
+}
+fn put_frame(out: &mut Vec<u8>, f: &Frame) {
+    put_bytes(out, f.command.as_str().as_bytes());
+    put_u32(out, f.headers.len() as u32);
+    for (k, v) in f.headers.iter() {
+        put_bytes(out, k.as_bytes());
+        put_bytes(out, v.as_bytes());
+    }
+    put_bytes(out, &f.body);
+}
+
+fn with<R>(id: u32, f: impl FnOnce(&mut Session, &[u8]) -> R) -> Option<R> {
+    let input = IN.0.borrow();
+    let mut sessions = SESSIONS.0.borrow_mut();
+    let session = sessions.get_mut(id as usize)?.as_mut()?;
+    Some(f(session, &input))
+}
+
+/// A buffer of at least `len` bytes for the next request; valid until the next call.
+#[no_mangle]
+pub extern "C" fn buf(len: u32) -> *mut u8 {
+    let mut b = IN.0.borrow_mut();
+    b.clear();
+    b.resize(len as usize, 0);
+    b.as_mut_ptr()
+}
+
+/// Where the last result ([`poll`], an id from [`command`]) is.
+#[no_mangle]
+pub extern "C" fn out() -> *const u8 {
+    OUT.0.borrow().as_ptr()
+}
+
+/// A new session with the default config; its handle.
+#[no_mangle]
+pub extern "C" fn session() -> u32 {
+    let mut sessions = SESSIONS.0.borrow_mut();
+    sessions.push(Some(Session::new(SessionConfig::default())));
+    sessions.len() as u32 - 1
+}
+
+#[no_mangle]
+pub extern "C" fn free(id: u32) {
+    if let Some(slot) = SESSIONS.0.borrow_mut().get_mut(id as usize) {
+        *slot = None;
+    }
+}
+
+/// Applies the config record in the buffer (`len` bytes) to the session.
+#[no_mangle]
+pub extern "C" fn configure(id: u32, len: u32) {
+    with(id, |s, input| {
+        let mut r = Reader(input.get(..len as usize).unwrap_or_default());
+        let c = s.config_mut();
+        while !r.0.is_empty() {
+            match r.u8() {
+                1 => c.broker_url = String::from(r.str()),
+                2 => c.connect_headers = r.headers(),
+                3 => c.disconnect_headers = r.headers(),
+                4 => {
+                    let bits = r.u32();
+                    c.stomp_versions = Version::ALL
+                        .iter()
+                        .rev()
+                        .zip([4, 2, 1])
+                        .filter(|&(_, bit)| bits & bit != 0)
+                        .map(|(&v, _)| v)
+                        .collect();
+                }
+                5 => c.connection_timeout = r.u32(),
+                6 => c.reconnect_delay = r.u32(),
+                7 => c.max_reconnect_delay = r.u32(),
+                8 => {
+                    c.reconnect_time_mode = if r.u32() == 1 {
+                        ReconnectTimeMode::Exponential
+                    } else {
+                        ReconnectTimeMode::Linear
+                    }
+                }
+                9 => c.max_reconnect_attempts = Some(r.u32()).filter(|&n| n != 0),
+                10 => c.heartbeat_incoming = r.u32(),
+                11 => c.heartbeat_outgoing = r.u32(),
+                12 => c.heartbeat_tolerance_multiplier = f64::from(r.u32()) / 1000.0,
+                13 => {
+                    let f = r.u32();
+                    c.split_large_frames = f & FLAG_SPLIT != 0;
+                    c.force_binary_ws_frames = f & FLAG_FORCE_BINARY != 0;
+                    c.append_missing_nul_on_incoming = f & FLAG_APPEND_NUL != 0;
+                    c.discard_websocket_on_comm_failure = f & FLAG_DISCARD_ON_FAILURE != 0;
+                    c.run_before_connect = f & FLAG_BEFORE_CONNECT != 0;
+                    c.resubscribe = f & FLAG_RESUBSCRIBE != 0;
+                    c.debug = f & FLAG_DEBUG != 0;
+                    if let Some(q) = c.offline_queue.as_mut() {
+                        q.while_connected = f & FLAG_QUEUE_ALL != 0;
+                    }
+                }
+                14 => c.max_web_socket_chunk_size = r.u32() as usize,
+                15 => {
+                    let (frames, bytes) = (r.u32() as usize, r.u32() as usize);
+                    let prefix = String::from(r.str());
+                    c.offline_queue = (frames != 0).then(|| OfflineQueueConfig {
+                        max_frames: frames,
+                        max_bytes: bytes,
+                        id_prefix: prefix,
+                        ..OfflineQueueConfig::default()
+                    });
+                }
+                _ => break,
+            }
+        }
+    });
+}
+
+/// An input (see [`Input`]); returns 0, or an error code (see [`error_code`]).
+#[no_mangle]
+pub extern "C" fn input(id: u32, kind: u32, arg: u32, now: f64, len: u32) -> u32 {
+    with(id, |s, input| {
+        let data = input.get(..len as usize).unwrap_or_default();
+        let text = core::str::from_utf8(data).unwrap_or_default();
+        match kind {
+            0 => return s.activate(now).map_or_else(|e| error_code(&e), |()| 0),
+            1 => s.deactivate(now, false),
+            2 => s.deactivate(now, true),
+            3 => s.before_connect_done(now),
+            4 => s.transport_opened(now, Some(text).filter(|p| !p.is_empty())),
+            5 => s.transport_data(now, data),
+            6 => s.transport_closed(now, arg as u16, text),
+            7 => s.transport_error(now, text),
+            8 => s.handle_timeout(now),
+            9 => s.reconnect_now(now),
+            10 => s.force_disconnect(now),
+            _ => {}
+        }
+        0
+    })
+    .unwrap_or(u32::MAX)
+}
+
+/// A user call (see [`Command`]); returns 0, or an error code. Ids it makes are in [`out`] as
+/// a string record.
+#[no_mangle]
+pub extern "C" fn command(id: u32, kind: u32, arg: u32, now: f64, len: u32) -> u32 {
+    let result = with(id, |s, input| {
+        let mut r = Reader(input.get(..len as usize).unwrap_or_default());
+        let made: Result<Option<String>, ClientError> = match kind {
+            0 => {
+                let destination = String::from(r.str());
+                let headers = r.headers();
+                let body = r.bytes().to_vec();
+                s.publish(
+                    now,
+                    Publish {
+                        destination,
+                        headers,
+                        body: body.into(),
+                        binary: arg & 1 != 0,
+                        skip_content_length: arg & 2 != 0,
+                    },
+                )
+                .map(|()| None)
+            }
+            1 => {
+                let destination = r.str();
+                s.subscribe_with(now, destination, r.headers(), arg == 1)
+                    .map(Some)
+            }
+            2 => {
+                let sub = r.str();
+                s.unsubscribe(now, sub, r.headers()).map(|()| None)
+            }
+            3 => {
+                let (message, sub) = (r.str(), r.str());
+                let headers = r.headers();
+                if arg == 1 {
+                    s.nack(now, message, sub, headers)
+                } else {
+                    s.ack(now, message, sub, headers)
+                }
+                .map(|()| None)
+            }
+            4 => s
+                .begin(now, Some(r.str()).filter(|t| !t.is_empty()))
+                .map(Some),
+            5 => s.commit(now, r.str()).map(|()| None),
+            6 => s.abort(now, r.str()).map(|()| None),
+            7 => s.watch_for_receipt(r.str()).map(|()| None),
+            _ => Ok(None),
+        };
+        made
+    });
+    match result {
+        Some(Ok(made)) => {
+            if let Some(made) = made {
+                let mut out = OUT.0.borrow_mut();
+                out.clear();
+                put_bytes(&mut out, made.as_bytes());
+            }
+            0
+        }
+        Some(Err(e)) => error_code(&e),
+        None => u32::MAX,
+    }
+}
+
+/// A [`ClientError`] as a number JS maps to the stompjs message: 1 not connected, 2 still
+/// deactivating, 3 offline queue full, 4 send buffer full, 5 NACK on 1.0, 6 too many watchers.
+fn error_code(e: &ClientError) -> u32 {
+    match e {
+        ClientError::NotConnected => 1,
+        ClientError::StillDeactivating => 2,
+        ClientError::OfflineQueueFull { .. } => 3,
+        ClientError::SendBufferFull { .. } => 4,
+        ClientError::NackUnsupported => 5,
+        ClientError::TooManyReceiptWatchers { .. } => 6,
+    }
+}
+
+/// Which frame event a [`Out::Frame`] record is.
+fn frame_event(e: &Event) -> Option<(u8, &str, &Frame)> {
+    Some(match e {
+        Event::Connected(f) => (0, "", f),
+        Event::Message {
+            subscription,
+            frame,
+        } => (1, subscription.as_str(), frame),
+        Event::UnhandledMessage(f) => (2, "", f),
+        Event::Receipt(f) => (3, "", f),
+        Event::UnhandledReceipt(f) => (4, "", f),
+        Event::UnhandledFrame(f) => (5, "", f),
+        Event::StompError(f) => (6, "", f),
+        Event::SubscriptionFailed { id, frame } => (7, id.as_str(), frame),
+        Event::Disconnected(f) => (8, "", f),
+        _ => return None,
+    })
+}
+
+/// Writes the next action, else the next event, to [`out`]; its length, 0 when there is none.
+#[no_mangle]
+pub extern "C" fn poll(id: u32) -> u32 {
+    let mut sessions = SESSIONS.0.borrow_mut();
+    let Some(Some(s)) = sessions.get_mut(id as usize) else {
+        return 0;
+    };
+    let mut out = OUT.0.borrow_mut();
+    out.clear();
+    if let Some(action) = s.poll_action() {
+        match action {
+            Action::RunBeforeConnect => out.push(Out::RunBeforeConnect as u8),
+            Action::OpenTransport { url, protocols } => {
+                out.push(Out::Open as u8);
+                put_bytes(&mut out, url.as_bytes());
+                put_u32(&mut out, protocols.len() as u32);
+                for p in &protocols {
+                    put_bytes(&mut out, p.as_bytes());
+                }
+            }
+            Action::Send { data, binary } => {
+                out.push(Out::Send as u8);
+                out.push(binary as u8);
+                put_bytes(&mut out, &data);
+            }
+            Action::CloseTransport { discard } => {
+                out.push(Out::Close as u8);
+                out.push(discard as u8);
+            }
+        }
+        return out.len() as u32;
+    }
+    let Some(event) = s.poll_event() else {
+        return 0;
+    };
+    if let Some((which, name, frame)) = frame_event(&event) {
+        out.push(Out::Frame as u8);
+        out.push(which);
+        put_bytes(&mut out, name.as_bytes());
+        put_frame(&mut out, frame);
+        return out.len() as u32;
+    }
+    match event {
+        Event::StateChanged(state) => {
+            out.push(Out::State as u8);
+            out.push(match state {
+                ActivationState::Active => 0,
+                ActivationState::Deactivating => 1,
+                ActivationState::Inactive => 2,
+            });
+        }
+        Event::TransportClosed { code, reason } => {
+            out.push(Out::TransportClosed as u8);
+            put_u32(&mut out, code.into());
+            put_bytes(&mut out, reason.as_bytes());
+        }
+        Event::TransportError(text) | Event::Debug(text) => {
+            out.push(Out::Text as u8);
+            put_bytes(&mut out, text.as_bytes());
+        }
+        Event::DecodeError(e) => {
+            out.push(Out::Text as u8);
+            let mut text = String::new();
+            e.write_message(&mut text);
+            put_bytes(&mut out, text.as_bytes());
+        }
+        Event::HeartbeatReceived => out.extend_from_slice(&[Out::Signal as u8, 0]),
+        Event::HeartbeatLost => out.extend_from_slice(&[Out::Signal as u8, 1]),
+        Event::ReconnectGaveUp { attempts } => {
+            out.extend_from_slice(&[Out::Signal as u8, 2]);
+            put_u32(&mut out, attempts);
+        }
+        Event::ReconnectScheduled { after, attempt } => {
+            out.extend_from_slice(&[Out::Signal as u8, 3]);
+            put_u32(&mut out, after as u32);
+            put_u32(&mut out, attempt);
+        }
+        _ => {}
+    }
+    out.len() as u32
+}
+
+/// When to call `input(Timer)` next, in the caller's clock; -1 for never.
+#[no_mangle]
+pub extern "C" fn deadline(id: u32) -> f64 {
+    with(id, |s, _| s.poll_timeout().unwrap_or(-1.0)).unwrap_or(-1.0)
+}
+
+/// Whether the session is connected (1) and its version (2 = 1.2, 1 = 1.1, 0 = 1.0) in bits 1–2.
+#[no_mangle]
+pub extern "C" fn status(id: u32) -> u32 {
+    with(id, |s, _| {
+        let version = match s.connected_version() {
+            Some(Version::V1_2) => 2,
+            Some(Version::V1_1) => 1,
+            _ => 0,
+        };
+        u32::from(s.connected()) | version << 1
+    })
+    .unwrap_or(0)
+}
