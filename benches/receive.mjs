@@ -21,6 +21,13 @@ const toolsDir = path.resolve(path.dirname(new URL(import.meta.url).pathname), '
 
 const ours = require(path.join(pkgDir, 'stomp_wasm.js'));
 const stompjs = await import(path.join(toolsDir, 'node_modules/@stomp/stompjs/esm6/index.js'));
+// BENCH_CORE=dir adds the size-first client (pkg-core/js/client.js with stomp_wasm_core.wasm next
+// to it, docs/CLIENT-SIZE-PLAN.md) as a third client, `core`, compiled before it is measured.
+const coreDir = process.env.BENCH_CORE;
+const core = coreDir && process.env.BENCH_ONLY === 'core'
+  ? await import(path.join(path.resolve(coreDir), 'client.js'))
+  : null;
+await core?.init();
 
 // A 245-byte MESSAGE frame (the size of the stompjs anchor figures).
 function messageFrame(i) {
@@ -56,7 +63,8 @@ async function setup(kind) {
     heartbeatOutgoing: 0,
     reconnectDelay: 0,
   };
-  const client = kind === 'ours' ? new ours.Client(config) : new stompjs.Client(config);
+  const Client = { ours: ours.Client, core: core?.Client }[kind] ?? stompjs.Client;
+  const client = new Client(config);
   client.activate();
   // stompjs v7 creates its socket after an await (beforeConnect): let that run.
   await new Promise((resolve) => setImmediate(resolve));
@@ -116,9 +124,10 @@ if (!only) {
   console.log(`node flags: ${nodeFlags.join(' ') || '(none)'}`);
   const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
   const ratios = { text: [], arraybuffer: [] };
+  const coreRatios = { text: [], arraybuffer: [] };
   for (let round = 1; round <= rounds; round += 1) {
     const rates = {};
-    for (const kind of ['ours', 'stompjs']) {
+    for (const kind of ['ours', 'stompjs', ...(coreDir ? ['core'] : [])]) {
       const out = execFileSync(process.execPath, [...nodeFlags, new URL(import.meta.url).pathname, ...process.argv.slice(2)], {
         env: { ...process.env, BENCH_ONLY: kind },
         encoding: 'utf8',
@@ -133,6 +142,10 @@ if (!only) {
       const ratio = rates[`ours ${label}`] / rates[`stompjs ${label}`];
       ratios[label].push(ratio);
       console.log(`round ${round}, ${label} messages: stomp-wasm / stompjs = ${ratio.toFixed(2)}x`);
+      if (coreDir) {
+        coreRatios[label].push(rates[`core ${label}`] / rates[`stompjs ${label}`]);
+        console.log(`round ${round}, ${label} messages: size-first core / stompjs = ${coreRatios[label].at(-1).toFixed(2)}x`);
+      }
     }
   }
   for (const [label, list] of Object.entries(ratios)) {
@@ -140,6 +153,12 @@ if (!only) {
     const median = sorted[Math.floor(sorted.length / 2)];
     const all = list.map((r) => r.toFixed(2)).join(', ');
     console.log(`${label} messages: stomp-wasm / stompjs = ${median.toFixed(2)}x (median of ${list.length} rounds: ${all})`);
+  }
+  for (const [label, list] of Object.entries(coreRatios)) {
+    if (!list.length) continue;
+    const sorted = [...list].sort((a, b) => a - b);
+    const all = list.map((r) => r.toFixed(2)).join(', ');
+    console.log(`${label} messages: size-first core / stompjs = ${sorted[Math.floor(sorted.length / 2)].toFixed(2)}x (median of ${list.length} rounds: ${all})`);
   }
   process.exit(0);
 }

@@ -114,33 +114,72 @@ class Reader {
   str() {
     return dec.decode(this.bytes());
   }
-  frame(client, which) {
-    const command = this.str();
-    const headers = {};
-    for (let k = this.u32(); k > 0; k--) {
-      const name = this.str();
-      if (!(name in headers)) headers[name] = this.str();
-      else this.str();
-    }
-    const binaryBody = this.bytes();
-    let body;
-    const frame = {
-      command,
-      headers,
-      binaryBody,
-      isBinaryBody: false,
-      get body() {
-        return (body ??= dec.decode(binaryBody));
-      },
-    };
-    if (which === 1) {
-      const id = headers[client._v12 ? 'ack' : 'message-id'];
-      const sub = headers.subscription;
-      frame.ack = (h) => client.ack(id, sub, h);
-      frame.nack = (h) => client.nack(id, sub, h);
-    }
-    return frame;
+}
+
+/**
+ * A received frame as stompjs gives it; `ack()`/`nack()` for messages. `command` and `headers`
+ * are read from the frame's head text when first asked for (most handlers only read `body`).
+ */
+class Frame {
+  constructor(head, body, binaryBody, client) {
+    this._head = head;
+    this._parts = undefined;
+    this._headers = undefined;
+    this._body = body;
+    this._binary = binaryBody;
+    this._client = client;
+    this.isBinaryBody = false;
   }
+  get command() {
+    return (this._parts ??= this._head.split('\0'))[1];
+  }
+  get headers() {
+    if (!this._headers) {
+      const t = (this._parts ??= this._head.split('\0'));
+      const h = {};
+      for (let k = t.length - 3; k > 1; k -= 2) h[t[k]] = t[k + 1];
+      this._headers = h;
+    }
+    return this._headers;
+  }
+  get body() {
+    return (this._body ??= dec.decode(this._binary));
+  }
+  get binaryBody() {
+    return (this._binary ??= enc.encode(this._body));
+  }
+  ack(headers) {
+    this._client.ack(this._ackId(), this.headers.subscription, headers);
+  }
+  nack(headers) {
+    this._client.nack(this._ackId(), this.headers.subscription, headers);
+  }
+  _ackId() {
+    return this.headers[this._client._v12 ? 'ack' : 'message-id'];
+  }
+}
+
+/**
+ * Reads a frame record at `at` in memory (`kind` and `which` already read): one string decode
+ * for the head and a UTF-8 body, a copy for any other body. Returns [name, frame].
+ */
+function readFrame(client, mem, at, end) {
+  const v = new DataView(mem.buffer, at + 1, 8);
+  const start = at + 9;
+  let head;
+  let body;
+  let binary;
+  if (mem[at]) {
+    const all = dec.decode(mem.subarray(start, end));
+    const units = v.getUint32(4, true);
+    head = all.slice(0, units);
+    body = all.slice(units);
+  } else {
+    const n = v.getUint32(0, true);
+    head = dec.decode(mem.subarray(start, start + n));
+    binary = mem.slice(start + n, end);
+  }
+  return [head.slice(0, head.indexOf('\0')), new Frame(head, body, binary, client)];
 }
 
 const noop = () => {};
@@ -185,6 +224,8 @@ export class Client {
     this._receipts = new Map();
     this._waiters = [];
     this._timer = undefined;
+    this._at = undefined;
+    this._q = [];
     this._driving = false;
     this._inOnConnect = false;
   }
@@ -294,7 +335,7 @@ export class Client {
 
   // ----- the core -----
 
-  /** Runs a user call; the id it made (subscribe, begin), read before `poll` reuses `out`. */
+  /** Runs a user call; the id it made (subscribe, begin), read before `drain` reuses `out`. */
   _command(kind, arg, writer) {
     if (!core || this._id < 0) throw new Error(ERRORS[1]);
     const err = core.command(this._id, kind, arg, performance.now(), writer.put());
@@ -304,11 +345,12 @@ export class Client {
       const n = new DataView(core.memory.buffer, at).getUint32(0, true);
       made = dec.decode(new Uint8Array(core.memory.buffer, at + 4, n));
     }
-    this._drive();
+    this._take(core.drain(this._id));
     if (err) throw new Error(ERRORS[err] ?? 'stomp client error');
     return made;
   }
 
+  /** Feeds an input to the session and runs what it caused; the input's error code. */
   _input(kind, arg = 0, data) {
     let n = 0;
     if (typeof data === 'string') {
@@ -320,31 +362,61 @@ export class Client {
       const at = core.buf(n);
       new Uint8Array(core.memory.buffer, at, n).set(new Uint8Array(data));
     }
-    core.input(this._id, kind, arg, performance.now(), n);
-    this._drive();
+    return this._take(core.input(this._id, kind, arg, performance.now(), n));
   }
 
-  _drive() {
-    if (this._driving) return;
-    this._driving = true;
-    try {
-      for (let n; (n = core.poll(this._id)); ) {
-        this._run(new Reader(new Uint8Array(core.memory.buffer, core.out(), n).slice()));
-      }
-    } finally {
-      this._driving = false;
+  /**
+   * Reads a batch the core wrote (deadline, error, records) into the queue before anything
+   * can call the core again, re-arms the timer, and runs the queue unless a run is already
+   * under way further up the stack (a callback that published): events keep their order.
+   */
+  _take(len) {
+    if (!len) return 0;
+    const at = core.out();
+    const mem = new Uint8Array(core.memory.buffer);
+    const head = new DataView(mem.buffer, at, 12);
+    const deadline = head.getFloat64(0, true);
+    const err = head.getUint32(8, true);
+    for (let i = at + 12, end = at + len; i < end; ) {
+      const n = (mem[i] | (mem[i + 1] << 8) | (mem[i + 2] << 16) | (mem[i + 3] << 24)) >>> 0;
+      const r = i + 4;
+      // Frames, the hot path, are read in place; other records are copied.
+      this._q.push(mem[r] === 17 ? [mem[r + 1], ...readFrame(this, mem, r + 2, r + n)] : mem.slice(r, r + n));
+      i = r + n;
     }
+    this._arm(deadline);
+    if (!this._driving) {
+      this._driving = true;
+      try {
+        while (this._q.length) {
+          const item = this._q.shift();
+          if (item instanceof Uint8Array) this._run(new Reader(item));
+          else this._frame(item[0], item[1], item[2]);
+        }
+      } finally {
+        this._driving = false;
+      }
+    }
+    return err;
+  }
+
+  /** One timer at the session's deadline (-1: none), re-armed only when it moves. */
+  _arm(at) {
+    if (at === this._at) return;
+    this._at = at;
     clearTimeout(this._timer);
-    const at = core.deadline(this._id);
     if (at >= 0) {
-      this._timer = setTimeout(() => this._input(8), Math.max(0, at - performance.now()));
+      this._timer = setTimeout(() => {
+        this._at = undefined;
+        this._input(8);
+      }, Math.max(0, at - performance.now()));
     }
   }
 
   _run(r) {
     switch (r.u8()) {
       case 1: // beforeConnect: not in the prototype, go on at once
-        core.input(this._id, 3, 0, performance.now(), 0);
+        this._input(3);
         break;
       case 2: {
         const url = r.str();
@@ -370,13 +442,6 @@ export class Client {
         this.onChangeState(this.state);
         if (this.state === ActivationState.INACTIVE) this._waiters.splice(0).forEach((f) => f());
         break;
-      case 17: {
-        const which = r.u8();
-        const name = r.str();
-        const frame = r.frame(this, which);
-        this._frame(which, name, frame);
-        break;
-      }
       case 18: {
         const code = r.u32();
         this.onWebSocketClose({ code, reason: r.str() });

@@ -111,8 +111,8 @@ pub enum Out {
     Close = 4,
     /// `u8` state.
     State = 16,
-    /// Frame events: `u8` which (see [`frame_event`]), subscription/id string, then the frame:
-    /// command, headers, body.
+    /// Frame events: `u8` which (see [`frame_event`]), then the frame as [`put_frame`] writes
+    /// it (the subscription or id first).
     Frame = 17,
     /// `u32` code, reason.
     TransportClosed = 18,
@@ -164,14 +164,35 @@ fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
     put_u32(out, b.len() as u32);
     out.extend_from_slice(b);
 }
-fn put_frame(out: &mut Vec<u8>, f: &Frame) {
-    put_bytes(out, f.command.as_str().as_bytes());
-    put_u32(out, f.headers.len() as u32);
-    for (k, v) in f.headers.iter() {
-        put_bytes(out, k.as_bytes());
-        put_bytes(out, v.as_bytes());
+/// A frame for JS in one string decode: `u8` 1 if the body is UTF-8, `u32` byte length and
+/// `u32` UTF-16 length of a text holding `name`, the command and every header name and value,
+/// each ended by NUL (which no header can hold), then the body as the rest of the record. JS
+/// decodes text and a UTF-8 body as one string and cuts it at the UTF-16 length.
+fn put_frame(out: &mut Vec<u8>, name: &str, f: &Frame) {
+    out.push(u8::from(core::str::from_utf8(&f.body).is_ok()));
+    let at = out.len();
+    put_u32(out, 0);
+    put_u32(out, 0);
+    for part in [name, f.command.as_str()] {
+        out.extend_from_slice(part.as_bytes());
+        out.push(0);
     }
-    put_bytes(out, &f.body);
+    for (k, v) in f.headers.iter() {
+        out.extend_from_slice(k.as_bytes());
+        out.push(0);
+        out.extend_from_slice(v.as_bytes());
+        out.push(0);
+    }
+    let text = out.get(at + 8..).unwrap_or_default();
+    // UTF-16 units: one per char, two for a 4-byte sequence (a surrogate pair).
+    let units = text.iter().filter(|&&b| b & 0xC0 != 0x80).count()
+        + text.iter().filter(|&&b| b >= 0xF0).count();
+    let len = text.len();
+    if let Some(slot) = out.get_mut(at..at + 8) {
+        slot[..4].copy_from_slice(&(len as u32).to_le_bytes());
+        slot[4..].copy_from_slice(&(units as u32).to_le_bytes());
+    }
+    out.extend_from_slice(&f.body);
 }
 
 fn with<R>(id: u32, f: impl FnOnce(&mut Session, &[u8]) -> R) -> Option<R> {
@@ -185,8 +206,11 @@ fn with<R>(id: u32, f: impl FnOnce(&mut Session, &[u8]) -> R) -> Option<R> {
 #[no_mangle]
 pub extern "C" fn buf(len: u32) -> *mut u8 {
     let mut b = IN.0.borrow_mut();
-    b.clear();
-    b.resize(len as usize, 0);
+    // Grown, never shrunk or cleared: zeroing it for every socket message cost a memset of the
+    // message's worst-case size. Readers take `..len` of it.
+    if b.len() < len as usize {
+        b.resize(len as usize, 0);
+    }
     b.as_mut_ptr()
 }
 
@@ -276,10 +300,11 @@ pub extern "C" fn configure(id: u32, len: u32) {
     });
 }
 
-/// An input (see [`Input`]); returns 0, or an error code (see [`error_code`]).
+/// An input (see [`Input`]), then everything it caused, written to [`out`] as one batch (see
+/// [`drain`]); returns the batch's length. One crossing per socket message.
 #[no_mangle]
 pub extern "C" fn input(id: u32, kind: u32, arg: u32, now: f64, len: u32) -> u32 {
-    with(id, |s, input| {
+    let err = with(id, |s, input| {
         let data = input.get(..len as usize).unwrap_or_default();
         let text = core::str::from_utf8(data).unwrap_or_default();
         match kind {
@@ -298,7 +323,8 @@ pub extern "C" fn input(id: u32, kind: u32, arg: u32, now: f64, len: u32) -> u32
         }
         0
     })
-    .unwrap_or(u32::MAX)
+    .unwrap_or(u32::MAX);
+    drain_with(id, err)
 }
 
 /// A user call (see [`Command`]); returns 0, or an error code. Ids it makes are in [`out`] as
@@ -399,47 +425,77 @@ fn frame_event(e: &Event) -> Option<(u8, &str, &Frame)> {
     })
 }
 
-/// Writes the next action, else the next event, to [`out`]; its length, 0 when there is none.
+/// Everything the session has to say, written to [`out`] as one batch: `f64` deadline (when
+/// to call `input(Timer)` next; -1 for never), `u32` error code of the input that led here (0 =
+/// none), then each record (see [`Out`]) as `u32` length + record. Returns the batch's length.
 #[no_mangle]
-pub extern "C" fn poll(id: u32) -> u32 {
+pub extern "C" fn drain(id: u32) -> u32 {
+    drain_with(id, 0)
+}
+
+fn drain_with(id: u32, err: u32) -> u32 {
     let mut sessions = SESSIONS.0.borrow_mut();
+    let mut out = OUT.0.borrow_mut();
+    out.clear();
     let Some(Some(s)) = sessions.get_mut(id as usize) else {
         return 0;
     };
-    let mut out = OUT.0.borrow_mut();
-    out.clear();
+    out.extend_from_slice(&[0; 8]);
+    put_u32(&mut out, err);
+    loop {
+        let at = out.len();
+        put_u32(&mut out, 0);
+        if !write_next(s, &mut out) {
+            out.truncate(at);
+            break;
+        }
+        let len = (out.len() - at - 4) as u32;
+        if let Some(slot) = out.get_mut(at..at + 4) {
+            slot.copy_from_slice(&len.to_le_bytes());
+        }
+    }
+    // After the records: polling them can settle what the next deadline is.
+    let deadline = s.poll_timeout().unwrap_or(-1.0).to_le_bytes();
+    if let Some(slot) = out.get_mut(..8) {
+        slot.copy_from_slice(&deadline);
+    }
+    out.len() as u32
+}
+
+/// Writes the next action, else the next event, as one record; false when there is none.
+fn write_next(s: &mut Session, out: &mut Vec<u8>) -> bool {
+    let start = out.len();
     if let Some(action) = s.poll_action() {
         match action {
             Action::RunBeforeConnect => out.push(Out::RunBeforeConnect as u8),
             Action::OpenTransport { url, protocols } => {
                 out.push(Out::Open as u8);
-                put_bytes(&mut out, url.as_bytes());
-                put_u32(&mut out, protocols.len() as u32);
+                put_bytes(out, url.as_bytes());
+                put_u32(out, protocols.len() as u32);
                 for p in &protocols {
-                    put_bytes(&mut out, p.as_bytes());
+                    put_bytes(out, p.as_bytes());
                 }
             }
             Action::Send { data, binary } => {
                 out.push(Out::Send as u8);
                 out.push(binary as u8);
-                put_bytes(&mut out, &data);
+                put_bytes(out, &data);
             }
             Action::CloseTransport { discard } => {
                 out.push(Out::Close as u8);
                 out.push(discard as u8);
             }
         }
-        return out.len() as u32;
+        return true;
     }
     let Some(event) = s.poll_event() else {
-        return 0;
+        return false;
     };
     if let Some((which, name, frame)) = frame_event(&event) {
         out.push(Out::Frame as u8);
         out.push(which);
-        put_bytes(&mut out, name.as_bytes());
-        put_frame(&mut out, frame);
-        return out.len() as u32;
+        put_frame(out, name, frame);
+        return true;
     }
     match event {
         Event::StateChanged(state) => {
@@ -452,33 +508,33 @@ pub extern "C" fn poll(id: u32) -> u32 {
         }
         Event::TransportClosed { code, reason } => {
             out.push(Out::TransportClosed as u8);
-            put_u32(&mut out, code.into());
-            put_bytes(&mut out, reason.as_bytes());
+            put_u32(out, code.into());
+            put_bytes(out, reason.as_bytes());
         }
         Event::TransportError(text) | Event::Debug(text) => {
             out.push(Out::Text as u8);
-            put_bytes(&mut out, text.as_bytes());
+            put_bytes(out, text.as_bytes());
         }
         Event::DecodeError(e) => {
             out.push(Out::Text as u8);
             let mut text = String::new();
             e.write_message(&mut text);
-            put_bytes(&mut out, text.as_bytes());
+            put_bytes(out, text.as_bytes());
         }
         Event::HeartbeatReceived => out.extend_from_slice(&[Out::Signal as u8, 0]),
         Event::HeartbeatLost => out.extend_from_slice(&[Out::Signal as u8, 1]),
         Event::ReconnectGaveUp { attempts } => {
             out.extend_from_slice(&[Out::Signal as u8, 2]);
-            put_u32(&mut out, attempts);
+            put_u32(out, attempts);
         }
         Event::ReconnectScheduled { after, attempt } => {
             out.extend_from_slice(&[Out::Signal as u8, 3]);
-            put_u32(&mut out, after as u32);
-            put_u32(&mut out, attempt);
+            put_u32(out, after as u32);
+            put_u32(out, attempt);
         }
         _ => {}
     }
-    out.len() as u32
+    out.len() > start
 }
 
 /// When to call `input(Timer)` next, in the caller's clock; -1 for never.
