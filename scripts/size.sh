@@ -5,6 +5,8 @@
 #   scripts/size.sh --quick         cargo + wasm-bindgen + wasm-opt (Cargo.toml's flags, no wasm-pack)
 #   scripts/size.sh --check [DIR]   no build: measures DIR (default pkg/, as scripts/build-pkg.sh
 #                                   left it) and fails when it is over the budget below
+#   scripts/size.sh --core          the size-first client being built (docs/CLIENT-SIZE-PLAN.md):
+#                                   pkg-core's no_std module + pkg-core/js/client.js, minified
 #
 # Needs npm binaryen's wasm-opt (`cd tools && npm install`); Debian's binaryen breaks modules.
 set -euo pipefail
@@ -34,6 +36,18 @@ case "${1:-}" in
     check=1
     out=${2:-pkg}
     ;;
+  --core)
+    out=target/pkg-core-size
+    mkdir -p "$out"
+    cargo build -q --release --target wasm32-unknown-unknown -p stomp-wasm-core
+    wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+      --enable-reference-types --enable-multivalue --enable-mutable-globals \
+      --converge --low-memory-unused --strip-debug --strip-producers \
+      target/wasm32-unknown-unknown/release/stomp_wasm_core.wasm -o "$out/stomp_wasm_core.wasm"
+    tools/node_modules/.bin/terser pkg-core/js/client.js --module --ecma 2020 --compress passes=2 \
+      --mangle --keep-classnames --comments false -o "$out/client.js"
+    files=("$out/stomp_wasm_core.wasm" "$out/client.js")
+    ;;
   *)
     out=pkg
     wasm-pack build --release --target web --mode no-install --out-dir "$out"
@@ -44,7 +58,10 @@ esac
 total_raw=0
 total_gz=0
 printf '%-44s %9s %9s\n' file raw gzip-9
-for f in "$out"/stomp_wasm_bg.wasm "$out"/stomp_wasm.js "$out"/snippets/*/src/wasm/*.js; do
+if [ -z "${files+x}" ]; then
+  files=("$out"/stomp_wasm_bg.wasm "$out"/stomp_wasm.js "$out"/snippets/*/src/wasm/*.js)
+fi
+for f in "${files[@]}"; do
   [ -f "$f" ] || { echo "size: $f missing" >&2; exit 1; }
   raw=$(stat -c %s "$f")
   gz=$(gzip -9c "$f" | wc -c)
