@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PWD/tools/node_modules/.bin:$PATH"
 export CARGO_TERM_COLOR=never
 
-ALL_STAGES=(fmt clippy native wasm-build browser interop relay browser-rabbitmq sockjs-interop pkg types e2e consumer)
+ALL_STAGES=(fmt clippy native wasm-build browser interop relay browser-rabbitmq sockjs-interop pkg types e2e consumer core)
 STAGES=("${@:-${ALL_STAGES[@]}}")
 
 log_dir=$(mktemp -d)
@@ -65,6 +65,9 @@ run_stage() {
     types) stage types bash scripts/test-types.sh ;;
     e2e) stage e2e env SKIP_PKG_BUILD=1 bash scripts/test-e2e.sh ;;
     consumer) stage consumer env SKIP_PKG_BUILD=1 bash scripts/test-consumer.sh ;;
+    # The size-first client being built (docs/CLIENT-SIZE-PLAN.md): pkg-core's no_std module and
+    # its JS client against stomp-server in node.
+    core) stage core bash -c 'cargo build -q -p stomp-server && cargo build -q --release --target wasm32-unknown-unknown -p stomp-wasm-core && node --test pkg-core/tests/client.test.mjs' ;;
     *) echo "unknown stage $1 (stages: ${ALL_STAGES[*]})"; failed+=("$1") ;;
   esac
   return 0
