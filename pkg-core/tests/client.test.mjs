@@ -10,12 +10,13 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { copyFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+
+import { startServer, withTimeout } from '../../tests/support/server.mjs';
 
 // Loaded in before(), from a directory laid out as the package will be (client.js with the
 // .wasm next to it), so that the module the first activate() compiles is the default one.
@@ -26,17 +27,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 const require = createRequire(path.join(root, 'tools', 'package.json'));
 const WebSocket = require('ws');
 
-const WAIT_MS = 15000;
 let server;
 let wsUrl;
-
-function withTimeout(promise, what) {
-  let timer;
-  const timeout = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out: ${what}`)), WAIT_MS);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 before(async () => {
   const wasm =
@@ -46,26 +38,8 @@ before(async () => {
   copyFileSync(path.join(root, 'pkg-core', 'js', 'client.js'), path.join(pkg, 'client.js'));
   copyFileSync(wasm, path.join(pkg, 'stomp_wasm_core.wasm'));
   ({ Client, ActivationState } = await import(pathToFileURL(path.join(pkg, 'client.js'))));
-  const bin = process.env.STOMP_SERVER_BIN ?? path.join(root, 'target', 'debug', 'stomp-server');
-  const www = mkdtempSync(path.join(tmpdir(), 'stomp-core-www-'));
-  server = spawn(bin, ['--tcp', '127.0.0.1:0', '--http', '127.0.0.1:0', '--www', www], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, RUST_LOG: 'warn,stomp_server=info', NO_COLOR: '1' },
-  });
-  const http = await withTimeout(
-    new Promise((resolve, reject) => {
-      let seen = '';
-      const onData = (chunk) => {
-        seen += chunk.toString().replace(/\x1b\[[0-9;]*m/g, '');
-        const m = seen.match(/http=(127\.0\.0\.1:\d+)/);
-        if (m) resolve(m[1]);
-      };
-      server.stdout.on('data', onData);
-      server.stderr.on('data', onData);
-      server.on('exit', (code) => reject(new Error(`server exited (${code}): ${seen}`)));
-    }),
-    'server start',
-  );
+  let http;
+  ({ server, http } = await startServer());
   wsUrl = `ws://${http}/ws`;
 });
 

@@ -10,54 +10,23 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+import { startServer, withTimeout } from '../support/server.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const require = createRequire(path.join(root, 'tools', 'package.json'));
 const SockJS = require('sockjs-client');
 const { Client } = require('@stomp/stompjs');
 
-// Every wait is bounded so a broken server fails the test instead of hanging it.
-const WAIT_MS = 15000;
-
 let server;
 let base;
 
-function withTimeout(promise, what) {
-  let timer;
-  const timeout = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out: ${what}`)), WAIT_MS);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
 before(async () => {
-  const bin = process.env.STOMP_SERVER_BIN ?? path.join(root, 'target', 'debug', 'stomp-server');
-  const www = mkdtempSync(path.join(tmpdir(), 'stomp-sockjs-www-'));
-  server = spawn(bin, ['--tcp', '127.0.0.1:0', '--http', '127.0.0.1:0', '--www', www, '--clock-ms', '0'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, RUST_LOG: 'warn,stomp_server=info', NO_COLOR: '1' },
-  });
-  const http = await withTimeout(
-    new Promise((resolve, reject) => {
-      let seen = '';
-      const onData = (chunk) => {
-        // Strip ANSI colour codes in case the log is coloured.
-        seen += chunk.toString().replace(/\x1b\[[0-9;]*m/g, '');
-        const m = seen.match(/http=(127\.0\.0\.1:\d+)/);
-        if (m) resolve(m[1]);
-      };
-      server.stdout.on('data', onData);
-      server.stderr.on('data', onData);
-      server.on('exit', (code) => reject(new Error(`server exited (${code}): ${seen}`)));
-    }),
-    'server start',
-  );
+  let http;
+  ({ server, http } = await startServer(['--clock-ms', '0']));
   base = `http://${http}/stomp`;
 });
 
