@@ -11,6 +11,7 @@
 #                                            the broker, need the blocking proxies or wss://
 #                                            then fail)
 #
+# STOMP_TEST_BROWSER=firefox runs them in Firefox ESR (geckodriver from PATH) instead of Chromium.
 # Extra arguments go to `wasm-pack test` (e.g. `--test web_client`). The broker URL reaches the
 # tests at compile time (option_env!("STOMP_TEST_URL")), so cargo rebuilds them when it changes.
 set -euo pipefail
@@ -62,7 +63,8 @@ sockjs_extras() {
 }
 # For tests/web_tls.rs: a stomp-server with an https listener on a certificate made for this
 # run (STOMP_TEST_WSS_URL), which Chromium is told to trust by the SHA-256 of its public key
-# (--ignore-certificate-errors-spki-list, in a webdriver.json of this run).
+# (--ignore-certificate-errors-spki-list, in a webdriver.json of this run); Firefox, which has no
+# such switch, gets the W3C `acceptInsecureCerts` capability there.
 tls_extras() {
   local main_pid=$server_pid
   cargo run -q -p stomp-server --example gen_test_certs -- "$extras/tls"
@@ -79,6 +81,7 @@ tls_extras() {
     const [source, target, spki] = process.argv.slice(1);
     const caps = JSON.parse(fs.readFileSync(source, "utf8"));
     caps["goog:chromeOptions"].args.push(`--ignore-certificate-errors-spki-list=${spki}`);
+    if (process.env.STOMP_TEST_BROWSER === "firefox") caps.acceptInsecureCerts = true;
     fs.writeFileSync(target, JSON.stringify(caps, null, 2));
   ' webdriver.json "$extras/webdriver.json" "$spki"
   export WASM_BINDGEN_TEST_WEBDRIVER_JSON=$extras/webdriver.json
@@ -112,4 +115,8 @@ if [ $# -eq 0 ]; then
     printf -- '--test %s ' "$t"
   done)
 fi
-wasm-pack test --headless --chrome --mode no-install . "$@"
+case "${STOMP_TEST_BROWSER:-chrome}" in
+  chrome | firefox) ;;
+  *) echo "STOMP_TEST_BROWSER must be 'chrome' or 'firefox'" >&2; exit 2 ;;
+esac
+wasm-pack test --headless "--${STOMP_TEST_BROWSER:-chrome}" --mode no-install . "$@"
