@@ -44,6 +44,14 @@ case "${1:-}" in
       --enable-reference-types --enable-multivalue --enable-mutable-globals \
       --converge --low-memory-unused --strip-debug --strip-producers \
       target/wasm32-unknown-unknown/release/stomp_wasm_core.wasm -o "$out/stomp_wasm_core.wasm"
+    # No core::fmt in the size-first module: its names, after the same optimization, must not
+    # show the formatting machinery (std's panic hook brought 6.5 KB of it to today's package).
+    wasm-opt -Oz -g --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+      --enable-reference-types --enable-multivalue --enable-mutable-globals \
+      --converge --low-memory-unused \
+      target/wasm32-unknown-unknown/release/stomp_wasm_core.wasm -o "$out/named.wasm"
+    python3 scripts/wasm-sizes.py "$out/named.wasm" 0 --forbid '9Formatter|3fmt5write|fmt::write|Formatter' >/dev/null ||
+      { echo "size: core::fmt is back in the size-first module (scripts/wasm-sizes.py $out/named.wasm)" >&2; exit 1; }
     tools/node_modules/.bin/terser pkg-core/js/client.js --module --ecma 2020 --compress passes=2 \
       --mangle --keep-classnames --comments false -o "$out/client.js"
     files=("$out/stomp_wasm_core.wasm" "$out/client.js")

@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """Where a .wasm module's bytes go: per-function code size by name, plus section totals.
 
-    python3 scripts/wasm-sizes.py MODULE.wasm [N] [--group]
+    python3 scripts/wasm-sizes.py MODULE.wasm [N] [--group] [--forbid REGEX]
 
 MODULE must keep its name section (wasm-bindgen --keep-debug, wasm-opt -g). --group sums the
 functions by their Rust path prefix (crate::module), which is what a size plan needs.
+--forbid exits 1 naming every function whose (mangled) name matches REGEX: how a build keeps
+e.g. `core::fmt` out (`9Formatter|3fmt5write`).
 Reads the binary format directly so no twiggy/wabt is needed.
 """
 import re
@@ -32,6 +34,7 @@ def main():
     path = sys.argv[1]
     top = int(sys.argv[2]) if len(sys.argv) > 2 and sys.argv[2].isdigit() else 40
     group = "--group" in sys.argv
+    forbid = sys.argv[sys.argv.index("--forbid") + 1] if "--forbid" in sys.argv else None
     b = open(path, "rb").read()
     i = 8
     sections = []
@@ -90,6 +93,12 @@ def main():
     print("sections:", ", ".join(f"{l}={s}" for l, s in sections))
     print(f"functions: {len(bodies)}, imports: {imports}, code bytes: {sum(s for _, s in bodies)}")
     rows = [(s, names.get(idx, f"func[{idx}]")) for idx, s in bodies]
+    if forbid:
+        found = [nm for _, nm in rows if re.search(forbid, nm)]
+        for nm in found:
+            print(f"forbidden: {nm}")
+        if found:
+            sys.exit(1)
     if group:
         acc = defaultdict(int)
         for s, nm in rows:
