@@ -53,6 +53,7 @@
 mod config;
 mod error;
 mod event;
+mod fifo;
 mod heartbeat;
 mod offline;
 mod session;

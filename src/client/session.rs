@@ -11,10 +11,10 @@
 //! watched receipt ids, the offline queue and the id counter (so ids never repeat).
 
 use crate::prelude::*;
-use alloc::collections::VecDeque;
 
 use bytes::{Bytes, BytesMut};
 
+use super::fifo::Fifo;
 use super::heartbeat::{self, Heartbeats};
 use super::offline::OfflineQueue;
 use super::split::split_utf8;
@@ -115,9 +115,9 @@ pub struct Session {
     disconnect_receipt: Option<String>,
     offline: OfflineQueue,
 
-    actions: VecDeque<Action>,
+    actions: Fifo<Action>,
     pending_send_bytes: usize,
-    events: VecDeque<Event>,
+    events: Fifo<Event>,
 }
 
 impl Session {
@@ -141,9 +141,9 @@ impl Session {
             watched_receipts: Vec::new(),
             disconnect_receipt: None,
             offline: OfflineQueue::default(),
-            actions: VecDeque::new(),
+            actions: Fifo::default(),
             pending_send_bytes: 0,
-            events: VecDeque::new(),
+            events: Fifo::default(),
         }
     }
 

@@ -14,6 +14,7 @@ use core::ops::Range;
 use bytes::{Buf, Bytes, BytesMut};
 
 use super::escape::{self, UndefinedEscape};
+use super::message::quoted_text;
 use super::word;
 use crate::frame::{known_name, ByteStr, Command, Frame, Headers, Part, Version};
 
@@ -283,9 +284,10 @@ impl Decoder {
             let scan = core::mem::take(&mut p.line);
 
             if p.command.is_none() {
-                p.command = Some(Command::from_bytes(line).ok_or_else(|| {
-                    DecodeError::UnknownCommand(String::from_utf8_lossy(line).into_owned())
-                })?);
+                p.command = Some(
+                    Command::from_bytes(line)
+                        .ok_or_else(|| DecodeError::UnknownCommand(quoted_text(line)))?,
+                );
             } else if line.is_empty() {
                 p.body_start = Some(next);
                 p.nul_scan_from = next;
@@ -395,7 +397,7 @@ impl Decoder {
 fn header_span(line: &[u8], start: usize, scan: LineScan) -> Result<HeaderSpan, DecodeError> {
     let colon = scan
         .colon
-        .ok_or_else(|| DecodeError::MalformedHeader(String::from_utf8_lossy(line).into_owned()))?;
+        .ok_or_else(|| DecodeError::MalformedHeader(quoted_text(line)))?;
     // ASCII lines (nearly all of them) skip the full UTF-8 validation.
     if scan.non_ascii {
         core::str::from_utf8(line).map_err(|_| DecodeError::InvalidUtf8)?;
@@ -586,7 +588,7 @@ fn content_length(buf: &[u8], spans: &[HeaderSpan]) -> Result<Option<usize>, Dec
         return Ok(None);
     };
     let value = &buf[span.value.clone()];
-    let invalid = || DecodeError::InvalidContentLength(String::from_utf8_lossy(value).into_owned());
+    let invalid = || DecodeError::InvalidContentLength(quoted_text(value));
     // Digits only (no sign, no blanks), and a number this platform's usize holds.
     if value.is_empty() {
         return Err(invalid());

@@ -8,6 +8,19 @@ use super::decimal::push_decimal;
 use super::DecodeError;
 use crate::prelude::*;
 
+/// The text of a line an error quotes: itself when it is UTF-8, else with every non-ASCII byte
+/// as U+FFFD. (`String::from_utf8_lossy` would group the broken sequences, for 1 KB more of the
+/// browser build; for a line that is wrong anyway the simple rule says as much.)
+pub(crate) fn quoted_text(line: &[u8]) -> String {
+    match core::str::from_utf8(line) {
+        Ok(text) => String::from(text),
+        Err(_) => line
+            .iter()
+            .map(|&b| if b.is_ascii() { b as char } else { '\u{FFFD}' })
+            .collect(),
+    }
+}
+
 impl DecodeError {
     /// Appends the message (what `to_string()` gives) to `out`.
     pub fn write_message(&self, out: &mut String) {
@@ -92,6 +105,16 @@ mod tests {
         let mut s = String::new();
         e.write_message(&mut s);
         s
+    }
+
+    #[test]
+    fn quoted_lines_keep_utf8_and_mark_other_bytes() {
+        assert_eq!(quoted_text("ÜBER:x".as_bytes()), "ÜBER:x");
+        assert_eq!(quoted_text(b"SE\xffND\xc3"), "SE\u{FFFD}ND\u{FFFD}");
+        let mut decoder = crate::Decoder::new(crate::Limits::default());
+        decoder.feed(b"BAD\xff\n\n\0");
+        let e = decoder.decode().err().map(|e| message(&e));
+        assert_eq!(e.as_deref(), Some("unknown command \"BAD\u{FFFD}\""));
     }
 
     #[test]
