@@ -3,7 +3,6 @@
 //! [`OfflineQueueConfig`](super::OfflineQueueConfig) for the delivery guarantee.
 
 use crate::prelude::*;
-use alloc::collections::VecDeque;
 
 use crate::codec::push_decimal;
 use crate::frame::{ByteStr, Frame};
@@ -23,9 +22,11 @@ pub(crate) struct Queued {
     size: usize,
 }
 
+/// Oldest first. A `Vec`: entries leave from anywhere (by receipt) and there are few, and a
+/// `VecDeque` of them cost the browser build its own ring logic.
 #[derive(Debug, Default)]
 pub(crate) struct OfflineQueue {
-    entries: VecDeque<Queued>,
+    entries: Vec<Queued>,
     bytes: usize,
     next_id: u64,
 }
@@ -63,7 +64,8 @@ impl OfflineQueue {
             }
         };
         self.bytes += size;
-        self.entries.push_back(Queued {
+        let at = self.entries.len();
+        self.entries.push(Queued {
             frame,
             content_length,
             binary,
@@ -71,14 +73,18 @@ impl OfflineQueue {
             user_receipt,
             size,
         });
-        Ok(&self.entries[self.entries.len() - 1])
+        // Just pushed, so always there; the error only keeps a panic path out of the build.
+        self.entries.get(at).ok_or(ClientError::OfflineQueueFull {
+            frames: config.max_frames,
+            bytes: config.max_bytes,
+        })
     }
 
     /// Removes the entry this receipt id acknowledges; returns whether the user had set that
     /// receipt (so the RECEIPT is theirs too). `None` when no entry has that receipt.
     pub fn acknowledge(&mut self, receipt_id: &str) -> Option<bool> {
         let i = self.entries.iter().position(|q| q.receipt == receipt_id)?;
-        let q = self.entries.remove(i)?;
+        let q = self.entries.remove(i);
         self.bytes -= q.size;
         Some(q.user_receipt)
     }
