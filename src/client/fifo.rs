@@ -1,4 +1,5 @@
-//! The session's outgoing queues (actions, events): first in, first out.
+//! The outgoing queues (actions, events) of the client session and of the SockJS connection:
+//! first in, first out.
 //!
 //! A `Vec` read from a moving head and emptied once drained, which is how the shell uses them
 //! (everything queued by one input is polled before the next). `VecDeque`'s ring logic cost the

@@ -53,7 +53,7 @@
 mod config;
 mod error;
 mod event;
-mod fifo;
+pub(crate) mod fifo;
 mod heartbeat;
 mod offline;
 mod session;

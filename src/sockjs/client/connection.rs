@@ -18,6 +18,7 @@ use alloc::collections::VecDeque;
 use super::info::parse_info;
 use super::plan::{attempt_timeout, head_start, TransportKind, TransportPlan};
 use super::stomp;
+use crate::client::fifo::Fifo;
 use crate::client::Millis;
 use crate::codec::push_decimal;
 use crate::sockjs::frame::SockJsFrame;
@@ -165,8 +166,8 @@ pub struct SockJsConnection {
     next_channel: u32,
     deadline: Option<Millis>,
     state: State,
-    actions: VecDeque<ConnAction>,
-    events: VecDeque<ConnEvent>,
+    actions: Fifo<ConnAction>,
+    events: Fifo<ConnEvent>,
 }
 
 impl SockJsConnection {
@@ -183,8 +184,8 @@ impl SockJsConnection {
             next_channel: 1,
             deadline: None,
             state: State::Idle,
-            actions: VecDeque::new(),
-            events: VecDeque::new(),
+            actions: Fifo::default(),
+            events: Fifo::default(),
         }
     }
 
