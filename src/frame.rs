@@ -130,7 +130,7 @@ impl Version {
     }
 
     pub fn parse(s: &str) -> Option<Version> {
-        match s.trim() {
+        match s.trim_ascii() {
             "1.0" => Some(Version::V1_0),
             "1.1" => Some(Version::V1_1),
             "1.2" => Some(Version::V1_2),

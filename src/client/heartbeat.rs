@@ -33,7 +33,11 @@ fn pick(ours: u32, theirs: u32) -> u32 {
 
 fn parse(value: &str) -> Option<(u32, u32)> {
     let (x, y) = value.split_once(',')?;
-    Some((x.trim().parse().ok()?, y.trim().parse().ok()?))
+    let number = |s: &str| {
+        let n = crate::codec::parse_decimal(s.trim_ascii().as_bytes())?;
+        u32::try_from(n).ok()
+    };
+    Some((number(x)?, number(y)?))
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
-//! Decimal numbers without `core::fmt`: `content-length` values, message ids, debug lines.
-//! `fmt`'s machinery would weigh on the Wasm build, and this is on the encoder's hot path.
+//! Decimal numbers without `core::fmt` or `str::parse`: `content-length` values, heart-beat
+//! intervals, message ids, debug lines. `fmt`'s machinery would weigh on the Wasm build, and
+//! this is on the encoder's hot path.
 
 use crate::prelude::*;
 
@@ -23,9 +24,31 @@ pub fn push_decimal(out: &mut String, n: u64) {
     out.push_str(decimal(n, &mut [0; 20]));
 }
 
+/// Reads a number written with decimal digits only (no sign, no blanks, not empty), if it fits
+/// in a `usize`.
+pub fn parse_decimal(digits: &[u8]) -> Option<usize> {
+    if digits.is_empty() {
+        return None;
+    }
+    digits.iter().try_fold(0usize, |n, &b| {
+        let digit = b.checked_sub(b'0').filter(|d| *d <= 9)?;
+        n.checked_mul(10)?.checked_add(usize::from(digit))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parses_digits_only() {
+        assert_eq!(parse_decimal(b"0"), Some(0));
+        assert_eq!(parse_decimal(b"10000"), Some(10_000));
+        assert_eq!(parse_decimal(b""), None);
+        assert_eq!(parse_decimal(b"+5"), None);
+        assert_eq!(parse_decimal(b" 5"), None);
+        assert_eq!(parse_decimal(b"99999999999999999999999"), None);
+    }
 
     #[test]
     fn formats_the_extremes() {

@@ -590,15 +590,7 @@ fn content_length(buf: &[u8], spans: &[HeaderSpan]) -> Result<Option<usize>, Dec
     let value = &buf[span.value.clone()];
     let invalid = || DecodeError::InvalidContentLength(quoted_text(value));
     // Digits only (no sign, no blanks), and a number this platform's usize holds.
-    if value.is_empty() {
-        return Err(invalid());
-    }
-    value
-        .iter()
-        .try_fold(0usize, |n, &b| {
-            let digit = b.checked_sub(b'0').filter(|d| *d <= 9)?;
-            n.checked_mul(10)?.checked_add(usize::from(digit))
-        })
+    super::decimal::parse_decimal(value)
         .map(Some)
         .ok_or_else(invalid)
 }

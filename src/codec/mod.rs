@@ -20,7 +20,7 @@ pub mod escape;
 mod message;
 mod word;
 
-pub use decimal::{decimal, push_decimal};
+pub use decimal::{decimal, parse_decimal, push_decimal};
 pub use decoder::{DecodeError, Decoded, Decoder, Limits};
 pub use encoder::Encoder;
 pub(crate) use message::push_escaped;

@@ -22,7 +22,7 @@ pub struct InfoError;
 /// Reads the booleans of an `/info` body. Keys are found at the top level of the object only
 /// (a string value or a nested array cannot fake one).
 pub fn parse_info(body: &str) -> Result<Info, InfoError> {
-    let text = body.trim();
+    let text = body.trim_ascii();
     if !text.starts_with('{') || !text.ends_with('}') {
         return Err(InfoError);
     }
