@@ -18,7 +18,7 @@ export PATH="$HOME/.cargo/bin:$PWD/tools/node_modules/binaryen/bin:$PATH"
 # step that saves bytes (docs/CLIENT-SIZE-PLAN.md), never raise it without a reason in the
 # commit. Goals (issue 14): 22,885 for everything (stompjs + sockjs-client), 16,000 for a page
 # that only uses ws:// URLs (the files it downloads).
-BUDGET_TOTAL=82200
+BUDGET_TOTAL=82000
 
 check=0
 case "${1:-}" in
