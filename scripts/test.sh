@@ -49,6 +49,7 @@ run_stage() {
     fmt) stage fmt cargo fmt --all -- --check ;;
     # The relay tests build only with their feature (they need RabbitMQ): lint them too.
     clippy) stage clippy cargo clippy --workspace --all-targets --features stomp-server/relay-tests -- -D warnings ;;
+    # Includes server/tests/layout.rs: server/src must import top-down (no cycle).
     native) stage native cargo test --workspace ;;
     wasm-build) stage wasm-build cargo clippy --lib --target wasm32-unknown-unknown -- -D warnings ;;
     browser) stage browser bash scripts/test-browser.sh ;;
