@@ -14,7 +14,7 @@ use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::TcpStream;
 use tokio::time::{timeout, Instant};
 
-use super::RelayError;
+use super::error::RelayError;
 use crate::config::RelayConfig;
 
 /// Heart-beat intervals agreed with the broker.

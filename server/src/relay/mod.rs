@@ -12,17 +12,19 @@
 //! - [`destination`]: how our destination names map onto the broker's.
 //! - [`connection`]: one broker connection (handshake, heart-beats, codec framing).
 //! - [`upstream`]: a client session's connection. [`system`]: the system connection.
+//! - `error`: [`RelayError`].
 //!
 //! Several nodes relaying to one broker share every destination; `/user/{name}/…` reaches the
 //! user's sessions on every node. See `docs/SCALING.md`.
 
 pub mod connection;
 pub mod destination;
+mod error;
+mod stats;
 pub mod system;
 pub mod upstream;
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -34,45 +36,10 @@ use crate::broker::destination::{Route, Router};
 use crate::broker::{lock, RouteError};
 use crate::config::{Config, RelayConfig};
 use destination::{broker_destination, split_user_send, user_destination, MapError};
+pub use error::RelayError;
+pub use stats::RelayStats;
 use system::SystemLink;
 pub use upstream::Upstream;
-
-/// Why the relay could not do something.
-#[derive(Debug, thiserror::Error)]
-pub enum RelayError {
-    #[error("message broker unavailable: {0}")]
-    Unavailable(String),
-    #[error("message broker refused the connection: {0}")]
-    Refused(String),
-    #[error("message broker protocol error: {0}")]
-    Protocol(String),
-    #[error("message broker closed the connection")]
-    Closed,
-    #[error("too many messages waiting for the message broker connection")]
-    Backlog,
-    #[error("message broker I/O error: {0}")]
-    Io(#[from] std::io::Error),
-}
-
-/// What the metrics endpoint shows of the relay's connections (relaxed atomics: a few per
-/// relayed frame, on a path that waits for the network anyway).
-#[derive(Debug, Default)]
-pub struct RelayStats {
-    /// Client sessions' broker connections open now.
-    pub upstreams: AtomicI64,
-    /// CONNECTs refused because their broker connection could not be opened.
-    pub upstream_failures: AtomicU64,
-    /// Client sessions' broker connections lost mid-session (broker gone, ERROR, timeout).
-    pub upstreams_lost: AtomicU64,
-    /// Frames queued towards client sessions' broker connections, not yet written.
-    pub upstream_pending: AtomicI64,
-}
-
-impl RelayStats {
-    pub fn read(counter: &AtomicI64) -> u64 {
-        counter.load(Ordering::Relaxed).max(0) as u64
-    }
-}
 
 /// The relay of one node: its settings, system connection and local sessions' user names.
 #[derive(Debug)]

@@ -17,7 +17,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
 use super::connection::{self, BrokerReader, BrokerWriter, Heartbeats};
-use super::RelayError;
+use super::error::RelayError;
 use crate::broker::lock;
 use crate::config::RelayConfig;
 use crate::server::stopped;

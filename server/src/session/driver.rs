@@ -13,7 +13,7 @@ use std::time::Duration;
 use stomp_wasm::{Encoder, Frame};
 use tokio::time::{timeout, Instant};
 
-use super::outbox::OutFrame;
+use crate::outbox::OutFrame;
 use super::transport::{PeerInfo, StompTransport};
 use super::{record_refusal, refusal_message, Session};
 use crate::admission::Place;

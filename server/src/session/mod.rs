@@ -2,7 +2,6 @@
 //!
 //! - [`transport`]: the contract a transport fulfils ([`StompTransport`]) and a channel-backed one.
 //! - `driver`: [`serve_session`], the loop that joins a transport, the session and the broker.
-//! - [`outbox`]: the bounded outbound buffer the broker pushes into.
 //! - `heartbeat`, `transaction`: negotiation/timing and BEGIN/COMMIT/ABORT bookkeeping.
 //!
 //! This file holds [`Session`]: CONNECT negotiation, every client frame, receipts, and the
@@ -11,7 +10,6 @@
 
 mod driver;
 mod heartbeat;
-pub mod outbox;
 mod transaction;
 pub mod transport;
 
@@ -26,7 +24,6 @@ use tokio::time::Instant;
 pub(crate) use driver::serve_bounded;
 pub use driver::serve_session;
 use driver::BeforeConnect;
-pub use outbox::OutFrame;
 pub use transport::{ChannelTransport, PeerInfo, StompTransport};
 
 use crate::admission::{Place, Refused};
@@ -35,12 +32,12 @@ use crate::auth::Action;
 use crate::broker::destination::Route;
 use crate::broker::message::{Delivery, Message};
 use crate::broker::{AckMode, ActiveSubscription, SessionLink};
+use crate::outbox::{OutFrame, Outbox};
 use crate::metrics::counters::{server_command, OpenConnection};
 use crate::metrics::{Metrics, Tally, TransportMetrics};
 use crate::relay::Upstream;
 use crate::server::Server;
 use heartbeat::Heartbeats;
-use outbox::Outbox;
 use transaction::Transactions;
 
 /// A protocol violation: answered with an ERROR frame, then the session closes.

@@ -19,7 +19,8 @@ use stomp_wasm::{Decoded, Decoder, Encoder, Limits, Version};
 
 use super::{router, SockJsConfig, SockJsHandler, SockJsReceiver, SockJsSender, SockJsSession};
 use crate::server::Server;
-use crate::session::{serve_bounded, OutFrame, PeerInfo, StompTransport};
+use crate::outbox::OutFrame;
+use crate::session::{serve_bounded, PeerInfo, StompTransport};
 
 /// The SockJS application that runs one STOMP session per SockJS session.
 #[derive(Clone)]

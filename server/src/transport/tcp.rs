@@ -19,7 +19,8 @@ use tokio_rustls::TlsAcceptor;
 
 use super::accept::Acceptor;
 use crate::server::Server;
-use crate::session::{serve_session, OutFrame, PeerInfo, StompTransport};
+use crate::outbox::OutFrame;
+use crate::session::{serve_session, PeerInfo, StompTransport};
 
 const SCRATCH: usize = 64 * 1024;
 /// Slices per vectored write (well under every platform's IOV_MAX).

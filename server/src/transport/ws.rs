@@ -21,7 +21,8 @@ use stomp_wasm::Version;
 
 use crate::admission::http_client;
 use crate::server::Server;
-use crate::session::{serve_session, OutFrame, PeerInfo, StompTransport};
+use crate::outbox::OutFrame;
+use crate::session::{serve_session, PeerInfo, StompTransport};
 
 /// A WebSocket as a [`StompTransport`].
 #[derive(Debug)]
