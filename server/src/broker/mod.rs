@@ -366,7 +366,6 @@ fn resolved_user_destination(target: &str, session: &str) -> ByteStr {
     ByteStr::from(format!("{RESOLVED_USER_PREFIX}{session}{target}"))
 }
 
-
 /// The target a resolved `/user` destination stands for (`user-session:{id}/queue/x` →
 /// `/queue/x`), or `None` for any other name. Session ids are secrets (they name these
 /// destinations), so whatever shows destination names to others shows this instead.

@@ -93,7 +93,9 @@ impl Topics {
         }
         // A resolved `/user` destination is one session's: patterns never see it.
         if self.pattern_count.load(Ordering::Acquire) > 0
-            && !message.destination.starts_with(super::destination::RESOLVED_USER_PREFIX)
+            && !message
+                .destination
+                .starts_with(super::destination::RESOLVED_USER_PREFIX)
         {
             let patterns = self.patterns.read().unwrap_or_else(|e| e.into_inner());
             for (pattern, sub) in patterns.iter() {

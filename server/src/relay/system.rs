@@ -20,7 +20,7 @@ use super::connection::{self, BrokerReader, BrokerWriter, Heartbeats};
 use super::error::RelayError;
 use crate::broker::lock;
 use crate::config::RelayConfig;
-use crate::server::stopped;
+use crate::shutdown::stopped;
 
 /// The publishing side of the system connection. See the [module docs](self).
 #[derive(Debug)]
