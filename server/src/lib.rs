@@ -99,6 +99,7 @@ pub mod server;
 pub mod session;
 mod shutdown;
 pub mod sockjs;
+mod tls_files;
 pub mod transport;
 
 pub use app::{App, BrokerHandle, HandlerError, Reply, Request};

@@ -205,7 +205,10 @@ impl ServerBuilder {
             }
         };
         let broker = Arc::new(Broker::new(&config.destinations));
-        let relay = config.relay.enabled.then(|| Arc::new(Relay::new(&config)));
+        let relay = match config.relay.enabled {
+            true => Some(Arc::new(Relay::new(&config)?)),
+            false => None,
+        };
         let tls = match (&config.tls.cert, &config.tls.key) {
             (Some(cert), Some(key)) => Some(Arc::new(Tls::load(cert, key)?)),
             _ => None,

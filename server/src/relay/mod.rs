@@ -22,6 +22,7 @@ pub mod destination;
 mod error;
 mod stats;
 pub mod system;
+mod tls;
 pub mod upstream;
 
 use std::collections::HashMap;
@@ -35,10 +36,12 @@ use tokio::sync::watch;
 use crate::broker::destination::{Route, Router};
 use crate::broker::{lock, RouteError};
 use crate::config::{Config, RelayConfig};
+use crate::tls_files::TlsError;
 use destination::{broker_destination, split_user_send, user_destination, MapError};
 pub use error::RelayError;
 pub use stats::RelayStats;
 use system::SystemLink;
+use tls::BrokerTls;
 pub use upstream::Upstream;
 
 /// The relay of one node: its settings, system connection and local sessions' user names.
@@ -54,11 +57,15 @@ pub struct Relay {
     /// Local session id → login, so a reply "to this session" reaches its user's destinations.
     sessions: Mutex<HashMap<Arc<str>, Arc<str>>>,
     stats: Arc<RelayStats>,
+    /// `relay.tls`: every broker connection's TLS settings.
+    tls: Option<Arc<BrokerTls>>,
 }
 
 impl Relay {
-    /// The relay of a server configured with `relay.enabled`.
-    pub fn new(config: &Config) -> Relay {
+    /// The relay of a server configured with `relay.enabled`; an error when its TLS settings
+    /// cannot be used (`relay.tls_ca` unreadable, no trusted roots, a bad server name).
+    pub fn new(config: &Config) -> Result<Relay, TlsError> {
+        let tls = BrokerTls::from_config(&config.relay)?.map(Arc::new);
         let mut entropy = [0u8; 4];
         // Without entropy, the process id and time still tell nodes apart.
         if getrandom::fill(&mut entropy).is_err() {
@@ -68,7 +75,7 @@ impl Relay {
                 .unwrap_or(0);
             entropy = (t ^ std::process::id()).to_le_bytes();
         }
-        Relay {
+        Ok(Relay {
             config: config.relay.clone(),
             limits: config.limits.codec(),
             router: Router::new(&config.destinations),
@@ -77,11 +84,16 @@ impl Relay {
             system: SystemLink::new(config.relay.pending_frames),
             sessions: Mutex::new(HashMap::new()),
             stats: Arc::default(),
-        }
+            tls,
+        })
     }
 
     pub fn config(&self) -> &RelayConfig {
         &self.config
+    }
+
+    pub(crate) fn tls(&self) -> Option<&BrokerTls> {
+        self.tls.as_deref()
     }
 
     pub(crate) fn limits(&self) -> Limits {
@@ -114,7 +126,7 @@ impl Relay {
     /// Runs the system connection until the server shuts down.
     pub async fn run(self: Arc<Self>, stop: watch::Receiver<bool>) {
         self.system
-            .run(self.config.clone(), self.limits, stop)
+            .run(self.config.clone(), self.tls.clone(), self.limits, stop)
             .await;
     }
 

@@ -90,7 +90,7 @@ impl Upstream {
         version: Version,
     ) -> Result<Upstream, RelayError> {
         let (reader, writer, heartbeats) =
-            match connection::open(relay.config(), relay.limits(), version).await {
+            match connection::open(relay.config(), relay.tls(), relay.limits(), version).await {
                 Ok(opened) => opened,
                 Err(e) => {
                     relay
