@@ -18,7 +18,7 @@ use wasm_bindgen::prelude::*;
 use self::io::{Events, FetchStream, OnEnd, OnText, Socket, Xhr, XhrEnd};
 use super::js;
 use super::timer::{TickerStrategy, Timer};
-use super::transport::{Sink, TransportEvent};
+use super::transport::{close_event, Sink, TransportEvent};
 use crate::sockjs::client::{
     ConnAction, ConnEvent, SockJsConnection, TransportKind, TransportPlan,
 };
@@ -230,15 +230,11 @@ impl Shell {
             }
             ConnEvent::Closed { code, reason } => {
                 if let Some(sink) = sink {
-                    let event = js_sys::Object::new();
-                    js::set(&event, "code", &JsValue::from(code));
-                    js::set(&event, "reason", &JsValue::from_str(&reason));
-                    js::set(&event, "wasClean", &JsValue::from(code == 1000));
-                    js::set(&event, "type", &JsValue::from_str("close"));
+                    let event = close_event(code, &reason);
                     sink(TransportEvent::Close {
                         code,
                         reason,
-                        event: event.into(),
+                        event,
                     });
                 }
             }
