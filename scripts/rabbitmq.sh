@@ -9,14 +9,17 @@
 #   scripts/rabbitmq.sh status    exit 0 when it is up, print its listeners
 #   scripts/rabbitmq.sh pid       print the broker's OS pid (the beam.smp process)
 #
-# Endpoints once started: STOMP over TCP 127.0.0.1:61613, Web-STOMP ws://127.0.0.1:15674/ws,
+# Endpoints once started: STOMP over TCP 127.0.0.1:61613, STOMP over TLS 127.0.0.1:61614 (a
+# certificate for localhost/127.0.0.1 from a CA made at install, /etc/rabbitmq/tls/ca.pem),
+# Web-STOMP ws://127.0.0.1:15674/ws,
 # management-less (15672 stays closed unless the management plugin is enabled; if it is, it is
 # bound to loopback too). Login guest/guest, CONNECT host `/` (the vhost).
 set -euo pipefail
 
 CONF=/etc/rabbitmq/rabbitmq.conf
 ENABLED_PLUGINS=/etc/rabbitmq/enabled_plugins
-PORTS=(61613 15672 15674 5672 25672 4369)
+TLS_DIR=/etc/rabbitmq/tls
+PORTS=(61613 61614 15672 15674 5672 25672 4369)
 
 log() { printf '\033[1;35m[rabbitmq]\033[0m %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -30,6 +33,12 @@ desired_conf() {
 listeners.tcp.default = 127.0.0.1:5672
 loopback_users = none
 stomp.listeners.tcp.1 = 127.0.0.1:61613
+stomp.listeners.ssl.1 = 127.0.0.1:61614
+ssl_options.cacertfile = /etc/rabbitmq/tls/ca.pem
+ssl_options.certfile = /etc/rabbitmq/tls/server.pem
+ssl_options.keyfile = /etc/rabbitmq/tls/server.key
+ssl_options.verify = verify_none
+ssl_options.fail_if_no_peer_cert = false
 stomp.default_vhost = /
 web_stomp.tcp.ip = 127.0.0.1
 web_stomp.tcp.port = 15674
@@ -40,8 +49,35 @@ distribution.listener.interface = 127.0.0.1
 EOF
 }
 
+# A test CA and a server certificate for localhost and 127.0.0.1 (made once; again when they
+# expire within 30 days), for the STOMP over TLS listener. Sets `changed` when it made them.
+tls_files() {
+  if [ -s "$TLS_DIR/server.pem" ] && [ -s "$TLS_DIR/server.key" ] && [ -s "$TLS_DIR/ca.pem" ] &&
+    openssl x509 -checkend $((30 * 24 * 3600)) -noout -in "$TLS_DIR/server.pem" >/dev/null 2>&1; then
+    return
+  fi
+  log "making a test CA and a localhost certificate in $TLS_DIR"
+  mkdir -p "$TLS_DIR"
+  local work
+  work=$(mktemp -d)
+  openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=stomp-wasm test CA" \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+    -keyout "$work/ca.key" -out "$work/ca.pem" 2>/dev/null
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" \
+    -keyout "$work/server.key" -out "$work/server.csr" 2>/dev/null
+  printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n' >"$work/ext"
+  openssl x509 -req -in "$work/server.csr" -CA "$work/ca.pem" -CAkey "$work/ca.key" \
+    -CAcreateserial -days 825 -extfile "$work/ext" -out "$work/server.pem" 2>/dev/null
+  command install -m 644 "$work/ca.pem" "$TLS_DIR/ca.pem"
+  command install -m 644 "$work/server.pem" "$TLS_DIR/server.pem"
+  command install -m 640 -g rabbitmq "$work/server.key" "$TLS_DIR/server.key"
+  rm -rf "$work"
+  changed=1
+}
+
 install() {
   need_root
+  local changed=0
   if ! command -v rabbitmq-server >/dev/null; then
     log "installing rabbitmq-server (apt)"
     if ! apt-cache show rabbitmq-server >/dev/null 2>&1; then
@@ -61,10 +97,13 @@ install() {
     [ "$created_policy" = 1 ] && rm -f "$policy"
   fi
 
+  command -v openssl >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl >/dev/null
   mkdir -p /etc/rabbitmq
+  tls_files
   if ! cmp -s <(desired_conf) "$CONF" 2>/dev/null; then
     log "writing $CONF"
     desired_conf >"$CONF"
+    changed=1
   fi
   # env file: epmd on loopback, node name on localhost.
   local env=/etc/rabbitmq/rabbitmq-env.conf
@@ -87,6 +126,12 @@ install() {
   if ! grep -q rabbitmq_web_stomp "$ENABLED_PLUGINS" 2>/dev/null; then
     log "enabling rabbitmq_stomp rabbitmq_web_stomp (offline)"
     rabbitmq-plugins enable --offline rabbitmq_stomp rabbitmq_web_stomp >/dev/null
+  fi
+  # A broker started before the change would keep serving the old settings.
+  if [ "$changed" = 1 ] && running; then
+    log "settings changed: restarting"
+    stop
+    start
   fi
   log "installed: $(dpkg-query -W -f='${Version}' rabbitmq-server)"
 }
@@ -112,7 +157,7 @@ start() {
     sleep 1
   done
   check_loopback
-  log "up: STOMP tcp 127.0.0.1:61613, Web-STOMP ws://127.0.0.1:15674/ws"
+  log "up: STOMP tcp 127.0.0.1:61613, STOMP tls 127.0.0.1:61614, Web-STOMP ws://127.0.0.1:15674/ws"
 }
 
 stop() {
@@ -149,7 +194,7 @@ check_loopback() {
 
 status() {
   if command -v rabbitmqctl >/dev/null && running; then
-    ss -Hltn | awk '{print $4}' | grep -E ":(61613|15672|15674|5672|25672|4369)$" | sort
+    ss -Hltn | awk '{print $4}' | grep -E ":(61613|61614|15672|15674|5672|25672|4369)$" | sort
     return 0
   fi
   log "not running"

@@ -12,6 +12,8 @@ cd "$(dirname "$0")/.."
 WASM_BINDGEN_VERSION=0.2.130
 WASM_PACK_VERSION=0.15.1
 BINARYEN_VERSION=132.0.0
+# The Firefox tests' WebDriver; built from crates.io (npm's geckodriver downloads from GitHub).
+GECKODRIVER_VERSION=0.37.1
 
 log() { printf '\033[1;34m[setup]\033[0m %s\n' "$*"; }
 
@@ -45,6 +47,20 @@ apt_install() {
 if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
   log "installing chromium + chromium-driver"
   apt_install chromium chromium-driver
+fi
+
+# The other two engines the browser and end-to-end tests run in (ENGINE=firefox|webkit):
+# Firefox ESR, and WebKitGTK (Safari's engine) with its WebDriver and MiniBrowser, which needs a
+# display: Xvfb.
+if ! command -v firefox-esr >/dev/null || ! command -v WebKitWebDriver >/dev/null \
+  || ! command -v xvfb-run >/dev/null || ! command -v xauth >/dev/null; then
+  log "installing firefox-esr + webkit2gtk-driver + xvfb"
+  apt_install firefox-esr webkit2gtk-driver xvfb xauth
+fi
+
+if [[ "$(geckodriver --version 2>/dev/null)" != "geckodriver $GECKODRIVER_VERSION"* ]]; then
+  log "installing geckodriver $GECKODRIVER_VERSION (a few minutes)"
+  cargo install geckodriver --version "$GECKODRIVER_VERSION" --locked --force
 fi
 
 # Debian's binaryen 108 produces broken modules, and wasm-pack picks /usr/bin/wasm-opt

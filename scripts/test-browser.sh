@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Browser tests of the Wasm client (tests/web_*.rs, wasm-bindgen-test in headless Chromium)
+# Browser tests of the Wasm client (tests/web_*.rs, wasm-bindgen-test in a real browser)
 # against a real STOMP broker over WebSocket.
 #
 #   scripts/test-browser.sh                  builds and starts our stomp-server on free ports
+#   ENGINE=firefox scripts/test-browser.sh   the same tests in another engine: chromium (the
+#   ENGINE=webkit scripts/test-browser.sh    default, headless), firefox (Firefox ESR, headless)
+#                                            or webkit (WebKitGTK's MiniBrowser under Xvfb)
 #   STOMP_TEST_BROKER=rabbitmq scripts/test-browser.sh
 #                                            RabbitMQ Web-STOMP at ws://127.0.0.1:15674/ws
 #                                            (scripts/rabbitmq.sh start), login guest/guest
@@ -11,7 +14,6 @@
 #                                            the broker, need the blocking proxies or wss://
 #                                            then fail)
 #
-# STOMP_TEST_BROWSER=firefox runs them in Firefox ESR (geckodriver from PATH) instead of Chromium.
 # Extra arguments go to `wasm-pack test` (e.g. `--test web_client`). The broker URL reaches the
 # tests at compile time (option_env!("STOMP_TEST_URL")), so cargo rebuilds them when it changes.
 set -euo pipefail
@@ -19,6 +21,27 @@ cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 
 log() { printf '\033[1;34m[test-browser]\033[0m %s\n' "$*"; }
+
+# Each engine's WebDriver capabilities live in webdriver[.ENGINE].json at the root (the runner
+# reads WASM_BINDGEN_TEST_WEBDRIVER_JSON; tests/e2e/ reads the same files).
+# wasm-bindgen-test-runner knows chromedriver, geckodriver, safaridriver and msedgedriver. Its
+# geckodriver path is plain W3C WebDriver (a new session with the JSON's capabilities, plus
+# moz:firefoxOptions, which other drivers ignore), so it drives WebKitGTK's WebKitWebDriver as
+# well; its safaridriver path sends no capabilities, from which WebKitWebDriver cannot start
+# MiniBrowser. MiniBrowser has no headless mode: it runs on an Xvfb display.
+ENGINE=${ENGINE:-chromium}
+runner=()
+case $ENGINE in
+  chromium) browser=(--chrome) webdriver_json=webdriver.json ;;
+  firefox) browser=(--firefox) webdriver_json=webdriver.firefox.json ;;
+  webkit)
+    browser=(--firefox --geckodriver "$(command -v WebKitWebDriver || echo /usr/bin/WebKitWebDriver)")
+    webdriver_json=webdriver.webkit.json
+    runner=(xvfb-run -a)
+    ;;
+  *) echo "ENGINE must be chromium, firefox or webkit" >&2; exit 2 ;;
+esac
+export WASM_BINDGEN_TEST_WEBDRIVER_JSON=$PWD/$webdriver_json
 
 case "${STOMP_TEST_BROKER:-ours}" in
   rabbitmq)
@@ -62,9 +85,10 @@ sockjs_extras() {
   log "SockJS without WebSocket: $STOMP_TEST_HTTP_NO_WS; reference SockJS gateway: $STOMP_TEST_SOCKJS_GATEWAY"
 }
 # For tests/web_tls.rs: a stomp-server with an https listener on a certificate made for this
-# run (STOMP_TEST_WSS_URL), which Chromium is told to trust by the SHA-256 of its public key
-# (--ignore-certificate-errors-spki-list, in a webdriver.json of this run); Firefox, which has no
-# such switch, gets the W3C `acceptInsecureCerts` capability there.
+# run (STOMP_TEST_WSS_URL). Chromium is told to trust it by the SHA-256 of its public key
+# (--ignore-certificate-errors-spki-list, in a webdriver.json of this run); Firefox and WebKitGTK
+# have no such flag for one key, so their sessions of this run get WebDriver's standard
+# acceptInsecureCerts (a fresh profile each, so nothing outlives the run).
 tls_extras() {
   local main_pid=$server_pid
   cargo run -q -p stomp-server --example gen_test_certs -- "$extras/tls"
@@ -80,12 +104,15 @@ tls_extras() {
     const fs = require("fs");
     const [source, target, spki] = process.argv.slice(1);
     const caps = JSON.parse(fs.readFileSync(source, "utf8"));
-    caps["goog:chromeOptions"].args.push(`--ignore-certificate-errors-spki-list=${spki}`);
-    if (process.env.STOMP_TEST_BROWSER === "firefox") caps.acceptInsecureCerts = true;
+    if (caps["goog:chromeOptions"]) {
+      caps["goog:chromeOptions"].args.push(`--ignore-certificate-errors-spki-list=${spki}`);
+    } else {
+      caps.acceptInsecureCerts = true;
+    }
     fs.writeFileSync(target, JSON.stringify(caps, null, 2));
-  ' webdriver.json "$extras/webdriver.json" "$spki"
+  ' "$WASM_BINDGEN_TEST_WEBDRIVER_JSON" "$extras/webdriver.json" "$spki"
   export WASM_BINDGEN_TEST_WEBDRIVER_JSON=$extras/webdriver.json
-  log "wss:// broker: $STOMP_TEST_WSS_URL (Chromium trusts its key $spki)"
+  log "wss:// broker: $STOMP_TEST_WSS_URL (key $spki, trusted by this run's $ENGINE sessions)"
 }
 if [ "${STOMP_TEST_BROKER:-ours}" = rabbitmq ]; then
   supervise --rabbitmq
@@ -103,7 +130,7 @@ elif [ -z "${STOMP_TEST_URL:-}" ]; then
 fi
 export STOMP_TEST_HTTP=${STOMP_HTTP_URL:-}
 
-log "broker: $STOMP_TEST_URL"
+log "broker: $STOMP_TEST_URL; engine: $ENGINE"
 # Per-test limit of the runner (default 20 s): the machine may be loaded; the tests bound their
 # own waits at 15 s each.
 export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-120}"
@@ -115,8 +142,4 @@ if [ $# -eq 0 ]; then
     printf -- '--test %s ' "$t"
   done)
 fi
-case "${STOMP_TEST_BROWSER:-chrome}" in
-  chrome | firefox) ;;
-  *) echo "STOMP_TEST_BROWSER must be 'chrome' or 'firefox'" >&2; exit 2 ;;
-esac
-wasm-pack test --headless "--${STOMP_TEST_BROWSER:-chrome}" --mode no-install . "$@"
+${runner[@]+"${runner[@]}"} wasm-pack test --headless "${browser[@]}" --mode no-install . "$@"

@@ -1,4 +1,5 @@
-//! Browser tests of the Wasm client against a real broker over WebSocket (headless Chromium).
+//! Browser tests of the Wasm client against a real broker over WebSocket (Chromium, Firefox ESR
+//! or WebKitGTK: scripts/test-browser.sh, ENGINE).
 //! Run with `scripts/test-browser.sh` (see there for the broker choice).
 
 #![cfg(target_arch = "wasm32")]
@@ -912,7 +913,9 @@ async fn a_refused_subscription_reports_to_its_own_error_callback() {
 #[wasm_bindgen_test]
 async fn reconnection_gives_up_after_max_reconnect_attempts() {
     let rec = Recorder::default();
-    // Nothing listens on port 9 of 127.0.0.1: every attempt fails at once.
+    // Nothing listens on port 9 of 127.0.0.1: every attempt fails at once. 9 is also one of
+    // fetch's blocked ports, for which WebKit fires an error event and never a close event
+    // (src/wasm/transport.rs), so this also proves the client reconnects after that.
     let client = Client::new(Some(config(
         &rec,
         &[

@@ -1,6 +1,7 @@
-//! The Wasm client in Chromium over `wss://`: our server's `https` listener with a certificate
-//! made for the run (scripts/test-browser.sh tells Chromium to trust it by its public key,
-//! `--ignore-certificate-errors-spki-list`, and passes the URL as `STOMP_TEST_WSS_URL`).
+//! The Wasm client over `wss://`: our server's `https` listener with a certificate made for the
+//! run (scripts/test-browser.sh tells Chromium to trust it by its public key,
+//! `--ignore-certificate-errors-spki-list`, Firefox and WebKitGTK through WebDriver's
+//! `acceptInsecureCerts`, and passes the URL as `STOMP_TEST_WSS_URL`).
 
 #![cfg(target_arch = "wasm32")]
 

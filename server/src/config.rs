@@ -442,6 +442,13 @@ pub struct RelayConfig {
     /// Frames waiting for a broker connection: server-side publishes while the system
     /// connection is (re)connecting, and a session's frames on their way to its connection.
     pub pending_frames: usize,
+    /// Broker connections over TLS (RabbitMQ's STOMP over TLS listener, usually 61614).
+    pub tls: bool,
+    /// PEM file of the CA certificates trusted for the broker's certificate; unset: the
+    /// system's root certificates.
+    pub tls_ca: Option<PathBuf>,
+    /// The name the broker's certificate must be valid for; unset: the host of `broker`.
+    pub tls_server_name: Option<String>,
 }
 
 impl Default for RelayConfig {
@@ -458,6 +465,9 @@ impl Default for RelayConfig {
             reconnect_initial_ms: 500,
             reconnect_max_ms: 30_000,
             pending_frames: 1_024,
+            tls: false,
+            tls_ca: None,
+            tls_server_name: None,
         }
     }
 }
@@ -465,6 +475,13 @@ impl Default for RelayConfig {
 impl RelayConfig {
     /// Rejects settings the relay cannot work with.
     fn validate(&self, destinations: &Destinations) -> Result<(), ConfigError> {
+        if !self.tls && (self.tls_ca.is_some() || self.tls_server_name.is_some()) {
+            // Most likely a forgotten `tls = true`: connecting in the clear instead would be a
+            // surprise.
+            return Err(ConfigError::Invalid(
+                "relay.tls_ca and relay.tls_server_name need relay.tls = true".into(),
+            ));
+        }
         if !self.enabled {
             return Ok(());
         }

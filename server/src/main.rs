@@ -78,6 +78,13 @@ struct Args {
     /// Virtual host (CONNECT host header) on the relay's broker connections (relay.virtual_host).
     #[arg(long, value_name = "VHOST")]
     relay_vhost: Option<String>,
+    /// Relay over TLS (relay.tls), e.g. to RabbitMQ's 61614.
+    #[arg(long)]
+    relay_tls: bool,
+    /// PEM file of the CAs trusted for the broker's certificate (relay.tls_ca; implies
+    /// --relay-tls; default: the system's roots).
+    #[arg(long, value_name = "FILE")]
+    relay_tls_ca: Option<PathBuf>,
 }
 
 /// A listener flag's value: an address, or `off` (`None`).
@@ -151,6 +158,13 @@ async fn serve(args: Args) -> Result<(), stomp_server::ServerError> {
     }
     if let Some(vhost) = args.relay_vhost {
         config.relay.virtual_host = vhost;
+    }
+    if args.relay_tls {
+        config.relay.tls = true;
+    }
+    if let Some(ca) = args.relay_tls_ca {
+        config.relay.tls = true;
+        config.relay.tls_ca = Some(ca);
     }
     config.validate()?;
     let clock = (args.clock_ms > 0).then(|| Duration::from_millis(args.clock_ms));

@@ -17,26 +17,23 @@
 //! ```
 
 use std::future::Future;
-use std::net::{IpAddr, SocketAddr};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::routing::get;
-use stomp_wasm::Version;
 use tokio::net::TcpListener;
-use tokio::sync::{watch, Notify};
 use tower_http::services::ServeDir;
 use tower_http::trace::TraceLayer;
 
-use crate::admission::{Place, Places, Refused, Settings};
-use crate::app::{App, BrokerHandle};
+use crate::app::App;
 use crate::auth::{AllowAll, Authenticator, Authorizer, StaticAuthenticator, UsersFileError};
 use crate::broker::Broker;
 use crate::config::{Config, ConfigError};
-use crate::login_throttle::LoginThrottle;
-use crate::metrics::{self, Metrics};
+use crate::context::{Context, Parts};
+use crate::monitor;
 use crate::relay::Relay;
+use crate::shutdown::stopped;
 use crate::transport::accept::Acceptor;
 use crate::transport::http::{self, HttpTimeouts};
 use crate::transport::tls::{Tls, TlsError};
@@ -136,44 +133,35 @@ impl Listeners {
     }
 }
 
-struct Inner {
-    config: Config,
-    versions: Vec<Version>,
-    default_topic_prefix: String,
-    broker: Arc<Broker>,
-    handle: BrokerHandle,
-    /// Relay mode: broker destinations live in an external broker.
-    relay: Option<Arc<Relay>>,
-    app: App,
-    authenticator: Arc<dyn Authenticator>,
-    authorizer: Arc<dyn Authorizer>,
-    /// The TLS listeners' certificate, when `tls.cert` and `tls.key` are set.
-    tls: Option<Arc<Tls>>,
-    login_throttle: LoginThrottle,
-    /// Sessions alive, whatever their phase (the shutdown drain waits for none).
-    connections: AtomicUsize,
-    metrics: Arc<Metrics>,
-    idle: Notify,
-    /// CONNECTed STOMP sessions: `limits.max_connections`, `…_per_address`.
-    connected: Arc<Places>,
-    /// TCP/WebSocket connections before CONNECT: `limits.max_pending_connections`, `…_per_address`.
-    pending: Arc<Places>,
-    next_session: AtomicU64,
-    shutdown: watch::Sender<bool>,
-}
-
-/// The shared server state: configuration, broker, application, security, connection count and
-/// shutdown signal. Cheap to clone; every session holds one.
+/// A running server's handle: its [`Context`] (what sessions and transports share; `Server`
+/// dereferences to it) and what only the listeners use, the TLS certificate. Cheap to clone.
 #[derive(Clone)]
 pub struct Server {
-    inner: Arc<Inner>,
+    context: Context,
+    /// The TLS listeners' certificate, when `tls.cert` and `tls.key` are set.
+    tls: Option<Arc<Tls>>,
 }
 
 impl std::fmt::Debug for Server {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Server")
             .field("connections", &self.connection_count())
+            .field("tls", &self.tls.is_some())
             .finish_non_exhaustive()
+    }
+}
+
+impl std::ops::Deref for Server {
+    type Target = Context;
+
+    fn deref(&self) -> &Context {
+        &self.context
+    }
+}
+
+impl From<Server> for Context {
+    fn from(server: Server) -> Context {
+        server.context
     }
 }
 
@@ -216,76 +204,24 @@ impl ServerBuilder {
                 }
             }
         };
-        let d = &config.destinations;
-        let default_topic_prefix = d
-            .broker_prefixes
-            .iter()
-            .find(|p| !d.queue_prefixes.contains(p))
-            .cloned()
-            .unwrap_or_else(|| "/topic".to_owned());
-        let broker = Arc::new(Broker::new(d));
-        let relay = config.relay.enabled.then(|| Arc::new(Relay::new(&config)));
+        let broker = Arc::new(Broker::new(&config.destinations));
+        let relay = match config.relay.enabled {
+            true => Some(Arc::new(Relay::new(&config)?)),
+            false => None,
+        };
         let tls = match (&config.tls.cert, &config.tls.key) {
             (Some(cert), Some(key)) => Some(Arc::new(Tls::load(cert, key)?)),
             _ => None,
         };
-        let (shutdown, _) = watch::channel(false);
-        let limits = &config.limits;
-        let connected = Places::new(
-            limits.max_connections,
-            limits.max_connections_per_address,
-            Settings {
-                total: "limits.max_connections",
-                per_address: "limits.max_connections_per_address",
-            },
-        );
-        let pending = Places::new(
-            limits.max_pending_connections,
-            limits.max_pending_per_address,
-            Settings {
-                total: "limits.max_pending_connections",
-                per_address: "limits.max_pending_per_address",
-            },
-        );
-        Ok(Server {
-            inner: Arc::new(Inner {
-                versions: config.versions(),
-                default_topic_prefix,
-                handle: BrokerHandle::new(Arc::clone(&broker), relay.clone()),
-                relay,
-                broker,
-                app: self.app,
-                authenticator,
-                authorizer: self.authorizer,
-                tls,
-                connections: AtomicUsize::new(0),
-                metrics: Arc::default(),
-                idle: Notify::new(),
-                login_throttle: LoginThrottle::new(
-                    config.security.max_failed_connects,
-                    Duration::from_millis(config.security.failed_connect_window_ms),
-                ),
-                connected,
-                pending,
-                next_session: AtomicU64::new(1),
-                shutdown,
-                config,
-            }),
-        })
-    }
-}
-
-/// Counts a session in [`Server::connection_count`] while it lives.
-#[derive(Debug)]
-pub(crate) struct SessionCount {
-    server: Server,
-}
-
-impl Drop for SessionCount {
-    fn drop(&mut self) {
-        if self.server.inner.connections.fetch_sub(1, Ordering::AcqRel) == 1 {
-            self.server.inner.idle.notify_waiters();
-        }
+        let context = Context::new(Parts {
+            config,
+            broker,
+            relay,
+            app: self.app,
+            authenticator,
+            authorizer: self.authorizer,
+        });
+        Ok(Server { context, tls })
     }
 }
 
@@ -304,137 +240,24 @@ impl Server {
         Server::builder(config).app(app).build()
     }
 
-    pub fn config(&self) -> &Config {
-        &self.inner.config
-    }
-
-    /// The broker, for application code outside handlers.
-    pub fn broker_handle(&self) -> BrokerHandle {
-        self.inner.handle.clone()
-    }
-
-    pub(crate) fn broker(&self) -> &Arc<Broker> {
-        &self.inner.broker
-    }
-
-    /// The broker relay, when `relay.enabled`.
-    pub fn relay(&self) -> Option<&Arc<Relay>> {
-        self.inner.relay.as_ref()
+    /// What sessions, transports and tasks share.
+    pub fn context(&self) -> &Context {
+        &self.context
     }
 
     /// The TLS listeners' certificate (`tls.cert`, `tls.key`), when configured.
     pub fn tls(&self) -> Option<&Arc<Tls>> {
-        self.inner.tls.as_ref()
+        self.tls.as_ref()
     }
 
     /// Loads the certificate files again (the binary calls this on SIGHUP): new TLS connections
     /// get the new certificate, open ones are not touched. On error the previous certificate
     /// stays in service. `Ok(false)` when no TLS is configured.
     pub fn reload_tls(&self) -> Result<bool, TlsError> {
-        match &self.inner.tls {
+        match &self.tls {
             Some(tls) => tls.reload().map(|()| true),
             None => Ok(false),
         }
-    }
-
-    pub(crate) fn app(&self) -> &App {
-        &self.inner.app
-    }
-
-    /// The counters behind `/metrics`.
-    pub fn metrics(&self) -> &Arc<Metrics> {
-        &self.inner.metrics
-    }
-
-    pub(crate) fn versions(&self) -> &[Version] {
-        &self.inner.versions
-    }
-
-    pub(crate) fn default_topic_prefix(&self) -> &str {
-        &self.inner.default_topic_prefix
-    }
-
-    pub(crate) fn authenticator(&self) -> &dyn Authenticator {
-        &*self.inner.authenticator
-    }
-
-    pub(crate) fn authorizer(&self) -> &dyn Authorizer {
-        &*self.inner.authorizer
-    }
-
-    /// Failed CONNECTs per remote address.
-    pub fn login_throttle(&self) -> &LoginThrottle {
-        &self.inner.login_throttle
-    }
-
-    /// A new session id: a counter (unique within this process) and 64 random bits, because
-    /// the id names the session's `/user` queues (`/queue/x-user{id}`): one that could be
-    /// guessed would let another session subscribe to them.
-    pub(crate) fn next_session_id(&self) -> Arc<str> {
-        let n = self.inner.next_session.fetch_add(1, Ordering::Relaxed);
-        let mut secret = [0u8; 8];
-        let secret = match getrandom::fill(&mut secret) {
-            Ok(()) => u64::from_le_bytes(secret),
-            // The OS refused randomness (it does not on the platforms we run on): a hasher keyed
-            // from the process's random state is still unpredictable from outside.
-            Err(_) => {
-                use std::hash::{BuildHasher, Hasher};
-                let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-                h.write_u64(n);
-                h.finish()
-            }
-        };
-        match &self.inner.relay {
-            // Relay mode: unique across the nodes sharing the broker too (anonymous sessions'
-            // `/user` destinations are named by it there).
-            Some(relay) => Arc::from(format!("{}-s{n:x}-{secret:016x}", relay.node())),
-            None => Arc::from(format!("s{n:x}-{secret:016x}")),
-        }
-    }
-
-    /// Counts a new session (any transport, any phase) until the returned guard drops.
-    pub(crate) fn count_session(&self) -> SessionCount {
-        self.inner.connections.fetch_add(1, Ordering::AcqRel);
-        SessionCount {
-            server: self.clone(),
-        }
-    }
-
-    /// A place for a TCP or WebSocket connection that has not sent CONNECT yet
-    /// (`limits.max_pending_connections`, `limits.max_pending_per_address`).
-    pub fn admit_pending(&self, remote: Option<IpAddr>) -> Result<Place, Refused> {
-        self.inner.pending.take(remote)
-    }
-
-    /// A STOMP connection place, taken when the CONNECT frame arrives
-    /// (`limits.max_connections`, `limits.max_connections_per_address`).
-    pub fn admit(&self, remote: Option<IpAddr>) -> Result<Place, Refused> {
-        self.inner.connected.take(remote)
-    }
-
-    /// Sessions currently open (on any transport, CONNECTed or not).
-    pub fn connection_count(&self) -> usize {
-        self.inner.connections.load(Ordering::Acquire)
-    }
-
-    /// CONNECTed sessions, each holding a `limits.max_connections` place.
-    pub fn connected_count(&self) -> usize {
-        self.inner.connected.in_use()
-    }
-
-    /// TCP/WebSocket connections waiting for their CONNECT frame, each holding a pending place.
-    pub fn pending_count(&self) -> usize {
-        self.inner.pending.in_use()
-    }
-
-    /// Becomes `true` when the server shuts down; sessions and transports watch it.
-    pub fn shutdown_signal(&self) -> watch::Receiver<bool> {
-        self.inner.shutdown.subscribe()
-    }
-
-    /// Starts a graceful shutdown: listeners stop, sessions get an ERROR and close.
-    pub fn shutdown(&self) {
-        self.inner.shutdown.send_replace(true);
     }
 
     /// The HTTP routes: the WebSocket endpoint, then `extra` (e.g. the SockJS routes), then static
@@ -443,7 +266,7 @@ impl Server {
         let config = self.config();
         let mut router = axum::Router::new()
             .route(&config.endpoints.websocket, get(ws::upgrade))
-            .with_state(self.clone());
+            .with_state(self.context.clone());
         if let Some(extra) = extra {
             router = router.merge(extra);
         }
@@ -485,7 +308,7 @@ impl Server {
             if let Some(listener) = listener {
                 let acceptor = Acceptor::new(listener, name);
                 let stop = self.shutdown_signal();
-                tasks.spawn(tcp::accept_loop(acceptor, tls, self.clone(), stop));
+                tasks.spawn(tcp::accept_loop(acceptor, tls, self.context.clone(), stop));
             }
         }
         if listeners.http.is_some() || listeners.https.is_some() {
@@ -539,19 +362,7 @@ impl Server {
         self.shutdown();
         while tasks.join_next().await.is_some() {}
         // Sessions were told to close; give them a moment to flush their ERROR.
-        let drained = tokio::time::timeout(Duration::from_secs(5), async {
-            loop {
-                let idle = self.inner.idle.notified();
-                tokio::pin!(idle);
-                // Registered before the check, so a wake-up in between is not missed.
-                idle.as_mut().enable();
-                if self.connection_count() == 0 {
-                    break;
-                }
-                idle.await;
-            }
-        })
-        .await;
+        let drained = tokio::time::timeout(Duration::from_secs(5), self.idle()).await;
         if drained.is_err() {
             tracing::warn!(
                 open = self.connection_count(),
@@ -572,8 +383,8 @@ impl Server {
     ) -> impl Future<Output = ()> + Send + 'static {
         let relay = self.relay().cloned();
         let exporter =
-            metrics::Exporter::new(self.metrics().clone(), self.broker().clone(), relay.clone());
-        let health = metrics::Health::new(
+            monitor::Exporter::new(self.metrics().clone(), self.broker().clone(), relay.clone());
+        let health = monitor::Health::new(
             self.broker().clone(),
             relay,
             listening,
@@ -583,7 +394,7 @@ impl Server {
         // timeouts, accept backoff): a scraper is a peer like any other.
         http::serve(
             Acceptor::new(listener, "metrics"),
-            metrics::endpoint::router(exporter, health),
+            monitor::endpoint::router(exporter, health),
             None,
             HttpTimeouts::from_limits(&self.config().limits),
             self.shutdown_signal(),
@@ -602,10 +413,4 @@ pub async fn run(
     Server::new(config, app)?
         .serve(listeners, None, shutdown)
         .await
-}
-
-/// Completes once the shutdown signal is set (or its sender is gone).
-pub(crate) async fn stopped(signal: &mut watch::Receiver<bool>) {
-    // The guard `wait_for` returns is dropped here, so callers' futures stay `Send`.
-    let _ = signal.wait_for(|stop| *stop).await;
 }

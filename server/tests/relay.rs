@@ -3,7 +3,9 @@
 //!
 //! Built only with the `relay-tests` feature (`scripts/test-relay.sh` starts RabbitMQ and runs
 //! them): a broker that is not reachable FAILS these tests, it never skips them. The broker is
-//! `STOMP_RELAY_TEST_BROKER` (default 127.0.0.1:61613, guest/guest, vhost `/`).
+//! `STOMP_RELAY_TEST_BROKER` (default 127.0.0.1:61613, guest/guest, vhost `/`); its STOMP over
+//! TLS listener `STOMP_RELAY_TEST_TLS_BROKER` (default 127.0.0.1:61614, certificate from the CA
+//! in `STOMP_RELAY_TEST_TLS_CA`, default /etc/rabbitmq/tls/ca.pem).
 
 mod common;
 mod relay_support;
@@ -266,6 +268,23 @@ async fn app_handlers_run_locally_and_their_replies_go_through_the_broker() {
     let e = c.recv_message().await;
     assert_eq!(e.get("destination"), Some("/user/queue/errors"));
     assert!(body(&e).contains("boom"), "{e:?}");
+    a.stop().await;
+    b.stop().await;
+}
+
+#[tokio::test]
+async fn nodes_relay_over_tls_to_the_brokers_tls_listener() {
+    require_broker().await;
+    let a = node_over_tls(App::new()).await;
+    let b = node_over_tls(App::new()).await;
+    let topic = format!("/topic/{}.tls", unique("relay"));
+    let mut sub = a.client().await;
+    sub.subscribe("t", &topic, "auto").await;
+    let mut publisher = b.client().await;
+    publisher.send(&topic, "encrypted both ways").await;
+    let m = sub.recv_message().await;
+    assert_eq!(body(&m), "encrypted both ways");
+    assert!(a.server.relay().expect("relaying").is_connected());
     a.stop().await;
     b.stop().await;
 }

@@ -474,3 +474,69 @@ async fn tls_listeners_need_a_certificate() {
     let e = config.validate().unwrap_err();
     assert!(e.to_string().contains("tls.cert"), "{e}");
 }
+
+/// A node relaying to `broker` over TLS, trusting the CA certificates in `ca_file`.
+async fn relay_over_tls(broker: SocketAddr, ca_file: &Path) -> TestServer {
+    let mut config = test_config();
+    config.relay.enabled = true;
+    config.relay.broker = broker.to_string();
+    config.relay.tls = true;
+    config.relay.tls_ca = Some(ca_file.to_owned());
+    // The test leaf is made for `localhost`; the broker address is an IP.
+    config.relay.tls_server_name = Some("localhost".into());
+    config.relay.connect_timeout_ms = 3_000;
+    TestServer::start(config, App::new()).await
+}
+
+// The relay's broker connections over TLS, with a stomp-server TLS listener as the broker (the
+// relay stage runs the same against RabbitMQ's 61614): a client of the relaying node reaches
+// the broker's subscribers; a broker certificate from an unknown CA is refused, and the client
+// is told why.
+#[tokio::test]
+async fn the_relay_reaches_its_broker_over_tls_and_refuses_an_unknown_certificate() {
+    let ca = TestCa::new();
+    let dir = TempDir::new("relay");
+    let files = CertFiles::in_dir(&dir.0);
+    files.write(&ca.leaf());
+    let trusted = dir.0.join("ca.pem");
+    std::fs::write(&trusted, ca.pem()).unwrap();
+    let stranger = dir.0.join("other-ca.pem");
+    std::fs::write(&stranger, TestCa::new().pem()).unwrap();
+    let broker = TlsServer::start(tls_config(&files), dir).await;
+
+    let node = relay_over_tls(broker.tls_tcp, &trusted).await;
+    let mut on_broker = Client::connect(broker.tcp).await;
+    on_broker.subscribe("b", "/topic/relayed", "auto").await;
+    let mut on_node = Client::connect(node.tcp).await;
+    on_node.subscribe("n", "/topic/relayed", "auto").await;
+    on_node.send("/topic/relayed", "over tls").await;
+    assert_eq!(body(&on_broker.recv_message().await), "over tls");
+    assert_eq!(body(&on_node.recv_message().await), "over tls");
+    node.stop().await;
+
+    let suspicious = relay_over_tls(broker.tls_tcp, &stranger).await;
+    let mut c = Client::raw(suspicious.tcp).await;
+    let reply = c
+        .handshake(&[("accept-version", "1.2"), ("host", "localhost")])
+        .await;
+    assert_eq!(reply.command, Command::Error, "{reply:?}");
+    assert_eq!(reply.get("message"), Some("message broker unavailable"));
+    assert!(body(&reply).contains("certificate"), "{reply:?}");
+    suspicious.stop().await;
+    broker.stop().await;
+}
+
+#[tokio::test]
+async fn relay_tls_start_errors_name_the_problem() {
+    let mut config = test_config();
+    config.relay.enabled = true;
+    config.relay.tls = true;
+    config.relay.tls_ca = Some("/nonexistent/relay-ca.pem".into());
+    let e = Server::new(config, App::new()).expect_err("no CA file");
+    assert!(e.to_string().contains("/nonexistent/relay-ca.pem"), "{e}");
+
+    let mut config = test_config();
+    config.relay.tls_ca = Some("/etc/ssl/certs/ca-certificates.crt".into());
+    let e = Server::new(config, App::new()).expect_err("tls_ca without tls");
+    assert!(e.to_string().contains("relay.tls = true"), "{e}");
+}

@@ -6,6 +6,8 @@ use std::rc::Rc;
 
 use wasm_bindgen::JsValue;
 
+use super::js;
+
 /// What the socket reported. Data borrows the transport's receive buffer.
 pub(crate) enum TransportEvent<'a> {
     Open,
@@ -24,3 +26,14 @@ pub(crate) enum TransportEvent<'a> {
 
 /// Where a transport delivers its events.
 pub(crate) type Sink = Rc<dyn Fn(TransportEvent<'_>)>;
+
+/// A close event for a transport that has none of its own to pass on (`onWebSocketClose(evt)`):
+/// a plain object with CloseEvent's fields.
+pub(crate) fn close_event(code: u16, reason: &str) -> JsValue {
+    let event = js_sys::Object::new();
+    js::set(&event, "code", &JsValue::from(code));
+    js::set(&event, "reason", &JsValue::from_str(reason));
+    js::set(&event, "wasClean", &JsValue::from(code == 1000));
+    js::set(&event, "type", &JsValue::from_str("close"));
+    event.into()
+}

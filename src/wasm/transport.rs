@@ -12,7 +12,7 @@
 //! discarded can never call back into a session that has moved on. Incoming messages go through
 //! `receive.js`, which writes them straight into a buffer here: one call per message.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use js_sys::{Function, Uint8Array};
@@ -20,7 +20,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{BinaryType, WebSocket};
 
-use super::event::{Sink, TransportEvent};
+use super::event::{close_event, Sink, TransportEvent};
 use super::js;
 use super::sockjs::{SharedPlan, SockJsHandle, SockJsTransport};
 use crate::sockjs::client::TransportKind;
@@ -132,6 +132,8 @@ pub(crate) struct WebSocketTransport {
     _received: Closure<dyn FnMut(u32)>,
     _on_close: Closure<dyn FnMut(JsValue)>,
     _on_error: Closure<dyn FnMut(JsValue)>,
+    /// Set by the close event and on drop: no close is owed to the session any more.
+    closed: Rc<Cell<bool>>,
 }
 
 impl WebSocketTransport {
@@ -171,8 +173,11 @@ impl WebSocketTransport {
             }
         });
 
+        let closed = Rc::new(Cell::new(false));
         let s = sink.clone();
+        let c = closed.clone();
         let on_close = Closure::<dyn FnMut(JsValue)>::new(move |ev: JsValue| {
+            c.set(true);
             let code = js::get_f64(&ev, "code").unwrap_or(1006.0) as u16;
             let reason = js::get(&ev, "reason").as_string().unwrap_or_default();
             s(TransportEvent::Close {
@@ -183,8 +188,29 @@ impl WebSocketTransport {
         });
 
         let s = sink;
-        let on_error =
-            Closure::<dyn FnMut(JsValue)>::new(move |ev: JsValue| s(TransportEvent::Error(ev)));
+        let c = closed.clone();
+        let target = socket.clone();
+        let on_error = Closure::<dyn FnMut(JsValue)>::new(move |ev: JsValue| {
+            s(TransportEvent::Error(ev));
+            // WebKit fails a socket to a port browsers refuse (fetch's "bad ports", e.g. 9) with
+            // an error event alone, its readyState left at CONNECTING: no close event follows,
+            // and the session would wait for one forever instead of reconnecting. (The standard
+            // sets CLOSED before the error and fires close in the same task.) Such a close is
+            // reported here, once the task that would have carried it is over.
+            if js::get_f64(&target, "readyState") == Some(f64::from(WebSocket::CONNECTING)) {
+                let (s, c) = (s.clone(), c.clone());
+                gloo_timers::callback::Timeout::new(0, move || {
+                    if !c.replace(true) {
+                        s(TransportEvent::Close {
+                            code: 1006,
+                            reason: String::new(),
+                            event: close_event(1006, ""),
+                        })
+                    }
+                })
+                .forget();
+            }
+        });
 
         socket.set_onopen(Some(on_open.as_ref().unchecked_ref()));
         let receiver = Receiver::new(
@@ -204,6 +230,7 @@ impl WebSocketTransport {
             _received: received,
             _on_close: on_close,
             _on_error: on_error,
+            closed,
         }
     }
 
@@ -215,6 +242,7 @@ impl WebSocketTransport {
 
 impl Drop for WebSocketTransport {
     fn drop(&mut self) {
+        self.closed.set(true);
         self.socket.set_onopen(None);
         self.receiver.detach();
         self.socket.set_onclose(None);

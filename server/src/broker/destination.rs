@@ -3,6 +3,10 @@
 
 use crate::config::Destinations;
 
+/// The namespace of resolved `/user` destinations: unreachable by any client destination (the
+/// router refuses it, and it starts with neither `/` nor `.`, so no pattern matches it).
+pub const RESOLVED_USER_PREFIX: &str = "user-session:";
+
 /// Where a destination is routed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Route<'a> {
@@ -48,7 +52,7 @@ impl Router {
     pub fn route<'a>(&self, destination: &'a str) -> Route<'a> {
         // Resolved `/user` destinations are the broker's own: never a client's to name, whatever
         // prefixes are configured.
-        if destination.starts_with(super::RESOLVED_USER_PREFIX) {
+        if destination.starts_with(RESOLVED_USER_PREFIX) {
             return Route::Unknown;
         }
         if !self.user_prefix.is_empty() {

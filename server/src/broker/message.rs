@@ -10,7 +10,7 @@ use bytes::{Bytes, BytesMut};
 use stomp_wasm::codec::decimal;
 use stomp_wasm::{ByteStr, Command, Encoder, Headers, Version};
 
-use crate::session::outbox::OutFrame;
+use crate::outbox::OutFrame;
 
 /// Headers of a SEND that the broker sets itself on MESSAGE (or that only concern the SEND).
 const NOT_FORWARDED: [&str; 8] = [

@@ -9,46 +9,32 @@
 //! - [`subscriber`]: sessions and subscriptions as the broker sees them; ACK bookkeeping.
 //! - [`topic`]: pub-sub fan-out. [`queue`]: point-to-point, backlog, redelivery.
 //! - [`user`]: `/user/...` destinations and who is online.
+//! - `shard`: the registries' sharding by destination, and their lock.
 
 pub mod destination;
 pub mod message;
 pub mod queue;
+mod shard;
 pub mod subscriber;
 pub mod topic;
 pub mod user;
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 
 use bytes::Bytes;
 use stomp_wasm::{ByteStr, Headers};
 
 use crate::config::Destinations;
+pub use destination::RESOLVED_USER_PREFIX;
 use destination::{is_pattern, Pattern, Route, Router};
 use message::Message;
 pub use queue::QueueStats;
 use queue::Queues;
+pub(crate) use shard::lock;
 pub use subscriber::{AckMode, PendingAck, SessionLink, Subscription};
 use topic::Topics;
 use user::Users;
-
-/// Shards per registry: enough to spread two cores' worth of publishers.
-pub(crate) const SHARDS: usize = 16;
-
-pub(crate) fn shard_of(destination: &str) -> usize {
-    // FNV-1a: cheap and good enough to spread destination names.
-    let mut h: u32 = 0x811c_9dc5;
-    for b in destination.bytes() {
-        h ^= u32::from(b);
-        h = h.wrapping_mul(0x0100_0193);
-    }
-    h as usize % SHARDS
-}
-
-pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    // Critical sections are plain collection updates: a poisoned lock's data is still sound.
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
 
 /// Why a destination was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -379,9 +365,6 @@ fn split_user(rest: &str) -> Option<(&str, &str)> {
 fn resolved_user_destination(target: &str, session: &str) -> ByteStr {
     ByteStr::from(format!("{RESOLVED_USER_PREFIX}{session}{target}"))
 }
-
-/// The namespace of resolved `/user` destinations: unreachable by any client destination.
-pub const RESOLVED_USER_PREFIX: &str = "user-session:";
 
 /// The target a resolved `/user` destination stands for (`user-session:{id}/queue/x` →
 /// `/queue/x`), or `None` for any other name. Session ids are secrets (they name these

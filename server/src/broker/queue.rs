@@ -18,9 +18,9 @@ use std::sync::{Arc, Mutex};
 use stomp_wasm::ByteStr;
 
 use super::message::Message;
+use super::shard::{lock, shard_of, SHARDS};
 use super::subscriber::{SessionLink, Subscription};
-use super::{lock, shard_of, SHARDS};
-use crate::session::outbox::Pushed;
+use crate::outbox::Pushed;
 
 #[derive(Debug, Default)]
 struct Queue {

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use stomp_wasm::{ByteStr, Version};
 
 use super::message::{Delivery, Message};
-use crate::session::outbox::{Outbox, Pushed};
+use crate::outbox::{Outbox, Pushed};
 
 /// SUBSCRIBE's `ack` mode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

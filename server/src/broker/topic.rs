@@ -14,9 +14,9 @@ use stomp_wasm::ByteStr;
 use super::destination::Pattern;
 use super::message::Message;
 use super::queue::note_congested;
+use super::shard::{lock, shard_of, SHARDS};
 use super::subscriber::{SessionLink, Subscription};
-use super::{lock, shard_of, SHARDS};
-use crate::session::outbox::Pushed;
+use crate::outbox::Pushed;
 
 type SubscriberList = Arc<[Arc<Subscription>]>;
 
@@ -93,7 +93,9 @@ impl Topics {
         }
         // A resolved `/user` destination is one session's: patterns never see it.
         if self.pattern_count.load(Ordering::Acquire) > 0
-            && !message.destination.starts_with(super::RESOLVED_USER_PREFIX)
+            && !message
+                .destination
+                .starts_with(super::destination::RESOLVED_USER_PREFIX)
         {
             let patterns = self.patterns.read().unwrap_or_else(|e| e.into_inner());
             for (pattern, sub) in patterns.iter() {

@@ -1,5 +1,5 @@
-//! One STOMP/TCP connection to the external broker: the CONNECT handshake, heart-beat
-//! negotiation, and framed reading and writing through the shared codec.
+//! One STOMP connection to the external broker, over TCP or TLS: the CONNECT handshake,
+//! heart-beat negotiation, and framed reading and writing through the shared codec.
 //!
 //! The connection is split into a [`BrokerReader`] and a [`BrokerWriter`] so one task can wait
 //! for both directions in a `select!` ([`BrokerReader::next`] is cancel-safe: undecoded bytes
@@ -9,12 +9,12 @@ use std::time::Duration;
 
 use bytes::BytesMut;
 use stomp_wasm::{Command, Decoded, Decoder, Encoder, Frame, Limits, Version};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::{timeout, Instant};
 
-use super::RelayError;
+use super::error::RelayError;
+use super::tls::BrokerTls;
 use crate::config::RelayConfig;
 
 /// Heart-beat intervals agreed with the broker.
@@ -56,11 +56,12 @@ impl Heartbeats {
 /// its frames keep their meaning), within `relay.connect_timeout_ms`.
 pub async fn open(
     config: &RelayConfig,
+    tls: Option<&BrokerTls>,
     limits: Limits,
     version: Version,
 ) -> Result<(BrokerReader, BrokerWriter, Heartbeats), RelayError> {
     let deadline = Duration::from_millis(config.connect_timeout_ms);
-    match timeout(deadline, handshake(config, limits, version)).await {
+    match timeout(deadline, handshake(config, tls, limits, version)).await {
         Ok(result) => result,
         Err(_) => Err(RelayError::Unavailable(format!(
             "no CONNECTED from {} within {} ms",
@@ -71,15 +72,28 @@ pub async fn open(
 
 async fn handshake(
     config: &RelayConfig,
+    tls: Option<&BrokerTls>,
     limits: Limits,
     version: Version,
 ) -> Result<(BrokerReader, BrokerWriter, Heartbeats), RelayError> {
+    let unavailable =
+        |e: std::io::Error| RelayError::Unavailable(format!("{}: {e}", config.broker));
     let stream = TcpStream::connect(config.broker.clone())
         .await
-        .map_err(|e| RelayError::Unavailable(format!("{}: {e}", config.broker)))?;
+        .map_err(unavailable)?;
     // Frames are small and latency matters more than segment count.
     let _ = stream.set_nodelay(true);
-    let (read, write) = stream.into_split();
+    let (read, write): (ReadHalf, WriteHalf) = match tls {
+        Some(tls) => {
+            // A certificate the broker cannot prove is refused here, named in the error.
+            let (read, write) = tokio::io::split(tls.connect(stream).await.map_err(unavailable)?);
+            (Box::new(read), Box::new(write))
+        }
+        None => {
+            let (read, write) = stream.into_split();
+            (Box::new(read), Box::new(write))
+        }
+    };
     let mut reader = BrokerReader {
         half: read,
         decoder: Decoder::new(limits),
@@ -132,10 +146,13 @@ async fn handshake(
     }
 }
 
+/// One direction of a broker connection, plain TCP or TLS.
+type ReadHalf = Box<dyn AsyncRead + Send + Unpin>;
+type WriteHalf = Box<dyn AsyncWrite + Send + Unpin>;
+
 /// The reading half: decoded frames and heart-beats from the broker.
-#[derive(Debug)]
 pub struct BrokerReader {
-    half: OwnedReadHalf,
+    half: ReadHalf,
     decoder: Decoder,
     buf: BytesMut,
 }
@@ -163,9 +180,8 @@ impl BrokerReader {
 }
 
 /// The writing half.
-#[derive(Debug)]
 pub struct BrokerWriter {
-    half: OwnedWriteHalf,
+    half: WriteHalf,
     encoder: Encoder,
     buf: BytesMut,
 }
@@ -188,5 +204,17 @@ impl BrokerWriter {
 
     pub async fn shutdown(&mut self) {
         let _ = self.half.shutdown().await;
+    }
+}
+
+impl std::fmt::Debug for BrokerReader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BrokerReader").finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for BrokerWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BrokerWriter").finish_non_exhaustive()
     }
 }

@@ -12,17 +12,20 @@
 //! - [`destination`]: how our destination names map onto the broker's.
 //! - [`connection`]: one broker connection (handshake, heart-beats, codec framing).
 //! - [`upstream`]: a client session's connection. [`system`]: the system connection.
+//! - `error`: [`RelayError`].
 //!
 //! Several nodes relaying to one broker share every destination; `/user/{name}/…` reaches the
 //! user's sessions on every node. See `docs/SCALING.md`.
 
 pub mod connection;
 pub mod destination;
+mod error;
+mod stats;
 pub mod system;
+mod tls;
 pub mod upstream;
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -33,46 +36,13 @@ use tokio::sync::watch;
 use crate::broker::destination::{Route, Router};
 use crate::broker::{lock, RouteError};
 use crate::config::{Config, RelayConfig};
+use crate::tls_files::TlsError;
 use destination::{broker_destination, split_user_send, user_destination, MapError};
+pub use error::RelayError;
+pub use stats::RelayStats;
 use system::SystemLink;
+use tls::BrokerTls;
 pub use upstream::Upstream;
-
-/// Why the relay could not do something.
-#[derive(Debug, thiserror::Error)]
-pub enum RelayError {
-    #[error("message broker unavailable: {0}")]
-    Unavailable(String),
-    #[error("message broker refused the connection: {0}")]
-    Refused(String),
-    #[error("message broker protocol error: {0}")]
-    Protocol(String),
-    #[error("message broker closed the connection")]
-    Closed,
-    #[error("too many messages waiting for the message broker connection")]
-    Backlog,
-    #[error("message broker I/O error: {0}")]
-    Io(#[from] std::io::Error),
-}
-
-/// What the metrics endpoint shows of the relay's connections (relaxed atomics: a few per
-/// relayed frame, on a path that waits for the network anyway).
-#[derive(Debug, Default)]
-pub struct RelayStats {
-    /// Client sessions' broker connections open now.
-    pub upstreams: AtomicI64,
-    /// CONNECTs refused because their broker connection could not be opened.
-    pub upstream_failures: AtomicU64,
-    /// Client sessions' broker connections lost mid-session (broker gone, ERROR, timeout).
-    pub upstreams_lost: AtomicU64,
-    /// Frames queued towards client sessions' broker connections, not yet written.
-    pub upstream_pending: AtomicI64,
-}
-
-impl RelayStats {
-    pub fn read(counter: &AtomicI64) -> u64 {
-        counter.load(Ordering::Relaxed).max(0) as u64
-    }
-}
 
 /// The relay of one node: its settings, system connection and local sessions' user names.
 #[derive(Debug)]
@@ -87,11 +57,15 @@ pub struct Relay {
     /// Local session id → login, so a reply "to this session" reaches its user's destinations.
     sessions: Mutex<HashMap<Arc<str>, Arc<str>>>,
     stats: Arc<RelayStats>,
+    /// `relay.tls`: every broker connection's TLS settings.
+    tls: Option<Arc<BrokerTls>>,
 }
 
 impl Relay {
-    /// The relay of a server configured with `relay.enabled`.
-    pub fn new(config: &Config) -> Relay {
+    /// The relay of a server configured with `relay.enabled`; an error when its TLS settings
+    /// cannot be used (`relay.tls_ca` unreadable, no trusted roots, a bad server name).
+    pub fn new(config: &Config) -> Result<Relay, TlsError> {
+        let tls = BrokerTls::from_config(&config.relay)?.map(Arc::new);
         let mut entropy = [0u8; 4];
         // Without entropy, the process id and time still tell nodes apart.
         if getrandom::fill(&mut entropy).is_err() {
@@ -101,7 +75,7 @@ impl Relay {
                 .unwrap_or(0);
             entropy = (t ^ std::process::id()).to_le_bytes();
         }
-        Relay {
+        Ok(Relay {
             config: config.relay.clone(),
             limits: config.limits.codec(),
             router: Router::new(&config.destinations),
@@ -110,11 +84,16 @@ impl Relay {
             system: SystemLink::new(config.relay.pending_frames),
             sessions: Mutex::new(HashMap::new()),
             stats: Arc::default(),
-        }
+            tls,
+        })
     }
 
     pub fn config(&self) -> &RelayConfig {
         &self.config
+    }
+
+    pub(crate) fn tls(&self) -> Option<&BrokerTls> {
+        self.tls.as_deref()
     }
 
     pub(crate) fn limits(&self) -> Limits {
@@ -147,7 +126,7 @@ impl Relay {
     /// Runs the system connection until the server shuts down.
     pub async fn run(self: Arc<Self>, stop: watch::Receiver<bool>) {
         self.system
-            .run(self.config.clone(), self.limits, stop)
+            .run(self.config.clone(), self.tls.clone(), self.limits, stop)
             .await;
     }
 

@@ -9,7 +9,7 @@
 //! the connection failed is sent again after reconnecting.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use stomp_wasm::{Command, Decoded, Frame, Limits, Version};
@@ -17,10 +17,11 @@ use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
 use super::connection::{self, BrokerReader, BrokerWriter, Heartbeats};
-use super::RelayError;
+use super::error::RelayError;
+use super::tls::BrokerTls;
 use crate::broker::lock;
 use crate::config::RelayConfig;
-use crate::server::stopped;
+use crate::shutdown::stopped;
 
 /// The publishing side of the system connection. See the [module docs](self).
 #[derive(Debug)]
@@ -59,7 +60,13 @@ impl SystemLink {
     }
 
     /// Runs the connection until shutdown. Only the first call does anything.
-    pub async fn run(&self, config: RelayConfig, limits: Limits, mut stop: watch::Receiver<bool>) {
+    pub async fn run(
+        &self,
+        config: RelayConfig,
+        tls: Option<Arc<BrokerTls>>,
+        limits: Limits,
+        mut stop: watch::Receiver<bool>,
+    ) {
         let Some(mut rx) = lock(&self.rx).take() else {
             return;
         };
@@ -70,7 +77,7 @@ impl SystemLink {
         loop {
             let opened = tokio::select! {
                 _ = stopped(&mut stop) => return,
-                opened = connection::open(&config, limits, Version::V1_2) => opened,
+                opened = connection::open(&config, tls.as_deref(), limits, Version::V1_2) => opened,
             };
             match opened {
                 Ok((reader, writer, heartbeats)) => {

@@ -33,10 +33,12 @@ use super::connection::{self, BrokerReader, BrokerWriter, Heartbeats};
 use super::destination::{
     broker_destination, client_destination, split_user_send, user_destination, MapError,
 };
-use super::{Relay, RelayError, RelayStats};
+use super::error::RelayError;
+use super::stats::RelayStats;
+use super::Relay;
 use crate::broker::destination::Route;
 use crate::broker::{lock, SessionLink};
-use crate::session::outbox::{OutFrame, Pushed};
+use crate::outbox::{OutFrame, Pushed};
 
 /// Receipt id of the relay's own DISCONNECT.
 const DISCONNECT_RECEIPT: &str = "stomp-server-relay-disconnect";
@@ -88,7 +90,7 @@ impl Upstream {
         version: Version,
     ) -> Result<Upstream, RelayError> {
         let (reader, writer, heartbeats) =
-            match connection::open(relay.config(), relay.limits(), version).await {
+            match connection::open(relay.config(), relay.tls(), relay.limits(), version).await {
                 Ok(opened) => opened,
                 Err(e) => {
                     relay

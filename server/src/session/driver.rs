@@ -13,13 +13,12 @@ use std::time::Duration;
 use stomp_wasm::{Encoder, Frame};
 use tokio::time::{timeout, Instant};
 
-use super::outbox::OutFrame;
 use super::transport::{PeerInfo, StompTransport};
-use super::{record_refusal, refusal_message, Session};
-use crate::admission::Place;
+use super::{record_refusal, refusal_message, BeforeConnect, Session};
 use crate::broker::SessionLink;
+use crate::context::Context;
 use crate::metrics::Metrics;
-use crate::server::Server;
+use crate::outbox::OutFrame;
 
 /// Serves one STOMP session over `transport` until the peer disconnects, the session ends it
 /// (DISCONNECT, protocol error, heart-beat timeout, slow consumer) or the server shuts down.
@@ -27,36 +26,35 @@ use crate::server::Server;
 /// This is the transport-agnostic entry point: TCP, WebSocket and SockJS all end up here. The
 /// connection limits are applied here too: until CONNECT the peer holds a pending-connection
 /// place and has `limits.connect_timeout_ms`; its CONNECT takes a `limits.max_connections`
-/// place. A peer the server has no place for gets an ERROR and is closed.
-pub async fn serve_session<T: StompTransport>(server: Server, transport: T, peer: PeerInfo) {
-    let connect_timeout = Duration::from_millis(server.config().limits.connect_timeout_ms);
-    serve_bounded(server, transport, peer, true, connect_timeout).await;
-}
-
-/// How a session is bounded before its CONNECT frame.
-pub(crate) struct BeforeConnect {
-    /// The pending-connection place held until CONNECT (`None`: bounded by its transport).
-    pub(super) pending: Option<Place>,
-    pub(super) connect_timeout: Duration,
+/// place. A peer the server has no place for gets an ERROR and is closed. `context` is the
+/// server's (a [`Server`](crate::Server) converts into it).
+pub async fn serve_session<T: StompTransport>(
+    context: impl Into<Context>,
+    transport: T,
+    peer: PeerInfo,
+) {
+    let context = context.into();
+    let connect_timeout = Duration::from_millis(context.config().limits.connect_timeout_ms);
+    serve_bounded(context, transport, peer, true, connect_timeout).await;
 }
 
 /// [`serve_session`] for transports that bound their not-yet-connected sessions themselves
 /// (`pending_place` false: the SockJS session registry does) or give them another time to
 /// CONNECT.
 pub(crate) async fn serve_bounded<T: StompTransport>(
-    server: Server,
+    context: Context,
     mut transport: T,
     peer: PeerInfo,
     pending_place: bool,
     connect_timeout: Duration,
 ) {
-    let send_timeout = Duration::from_millis(server.config().limits.send_timeout_ms);
-    let _count = server.count_session();
-    let pending = match pending_place.then(|| server.admit_pending(peer.remote.map(|a| a.ip()))) {
+    let send_timeout = Duration::from_millis(context.config().limits.send_timeout_ms);
+    let _count = context.count_session();
+    let pending = match pending_place.then(|| context.admit_pending(peer.remote.map(|a| a.ip()))) {
         None => None,
         Some(Ok(place)) => Some(place),
         Some(Err(refused)) => {
-            record_refusal(&server, &refused, &peer);
+            record_refusal(&context, &refused, &peer);
             let frame = Frame::error(refusal_message(&refused), refused.to_string());
             let mut out =
                 VecDeque::from([OutFrame::Whole(Encoder::default().encode_to_bytes(&frame))]);
@@ -69,9 +67,9 @@ pub(crate) async fn serve_bounded<T: StompTransport>(
         pending,
         connect_timeout,
     };
-    let mut session = Session::new(server.clone(), peer, before);
+    let mut session = Session::new(context.clone(), peer, before);
     let link = Arc::clone(session.link());
-    let mut shutdown = server.shutdown_signal();
+    let mut shutdown = context.shutdown_signal();
     let mut out: VecDeque<OutFrame> = VecDeque::new();
 
     loop {
@@ -82,7 +80,7 @@ pub(crate) async fn serve_bounded<T: StompTransport>(
             session.process().await;
         } else {
             tokio::select! {
-            _ = crate::server::stopped(&mut shutdown) => session.shutdown(),
+            _ = crate::shutdown::stopped(&mut shutdown) => session.shutdown(),
             _ = link.outbox.ready() => {}
             // Publisher flow control: while a subscriber we publish to is congested, stop
             // reading from our peer (TCP/WebSocket backpressure reaches it) but keep flushing.
@@ -114,7 +112,7 @@ pub(crate) async fn serve_bounded<T: StompTransport>(
                 }
                 Err(_) => {
                     tracing::info!(session = %link.id, "send timeout: closing");
-                    Metrics::bump(&server.metrics().send_timeouts);
+                    Metrics::bump(&context.metrics().send_timeouts);
                     break;
                 }
             }

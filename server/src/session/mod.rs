@@ -2,7 +2,6 @@
 //!
 //! - [`transport`]: the contract a transport fulfils ([`StompTransport`]) and a channel-backed one.
 //! - `driver`: [`serve_session`], the loop that joins a transport, the session and the broker.
-//! - [`outbox`]: the bounded outbound buffer the broker pushes into.
 //! - `heartbeat`, `transaction`: negotiation/timing and BEGIN/COMMIT/ABORT bookkeeping.
 //!
 //! This file holds [`Session`]: CONNECT negotiation, every client frame, receipts, and the
@@ -11,7 +10,6 @@
 
 mod driver;
 mod heartbeat;
-pub mod outbox;
 mod transaction;
 pub mod transport;
 
@@ -25,8 +23,6 @@ use tokio::time::Instant;
 
 pub(crate) use driver::serve_bounded;
 pub use driver::serve_session;
-use driver::BeforeConnect;
-pub use outbox::OutFrame;
 pub use transport::{ChannelTransport, PeerInfo, StompTransport};
 
 use crate::admission::{Place, Refused};
@@ -35,13 +31,20 @@ use crate::auth::Action;
 use crate::broker::destination::Route;
 use crate::broker::message::{Delivery, Message};
 use crate::broker::{AckMode, ActiveSubscription, SessionLink};
+use crate::context::Context;
 use crate::metrics::counters::{server_command, OpenConnection};
 use crate::metrics::{Metrics, Tally, TransportMetrics};
+use crate::outbox::{OutFrame, Outbox};
 use crate::relay::Upstream;
-use crate::server::Server;
 use heartbeat::Heartbeats;
-use outbox::Outbox;
 use transaction::Transactions;
+
+/// How a session is bounded before its CONNECT frame.
+pub(crate) struct BeforeConnect {
+    /// The pending-connection place held until CONNECT (`None`: bounded by its transport).
+    pending: Option<Place>,
+    connect_timeout: Duration,
+}
 
 /// A protocol violation: answered with an ERROR frame, then the session closes.
 #[derive(Debug)]
@@ -111,8 +114,8 @@ fn refusal_message(refused: &Refused) -> &'static str {
 
 /// Logs and counts a refused connection: one client over its own limit is routine (debug), the
 /// server full is news for the operator (warn).
-fn record_refusal(server: &Server, refused: &Refused, peer: &PeerInfo) {
-    Metrics::bump(&server.metrics().transport(peer.transport).rejected);
+fn record_refusal(context: &Context, refused: &Refused, peer: &PeerInfo) {
+    Metrics::bump(&context.metrics().transport(peer.transport).rejected);
     if refused.per_address {
         tracing::debug!(transport = peer.transport, remote = ?peer.remote, %refused, "connection refused");
     } else {
@@ -128,7 +131,7 @@ fn required<'a>(frame: &'a Frame, name: &str) -> Result<&'a str, Violation> {
 
 /// The protocol state of one connection. See the [module docs](self).
 pub(crate) struct Session {
-    server: Server,
+    context: Context,
     link: Arc<SessionLink>,
     peer: PeerInfo,
     decoder: Decoder,
@@ -162,15 +165,15 @@ pub(crate) struct Session {
 }
 
 impl Session {
-    pub fn new(server: Server, peer: PeerInfo, before: BeforeConnect) -> Session {
-        let config = server.config();
+    pub fn new(context: Context, peer: PeerInfo, before: BeforeConnect) -> Session {
+        let config = context.config();
         let limits = &config.limits;
         let link = Arc::new(SessionLink::new(
-            server.next_session_id(),
+            context.next_session_id(),
             Outbox::new(limits.outbound_buffer, limits.slow_consumer)
-                .counting_drops(Arc::clone(server.metrics())),
+                .counting_drops(Arc::clone(context.metrics())),
         ));
-        let transport = server.metrics().transport(peer.transport);
+        let transport = context.metrics().transport(peer.transport);
         let now = Instant::now();
         Session {
             decoder: Decoder::new(limits.codec()),
@@ -195,7 +198,7 @@ impl Session {
             tally: Tally::default(),
             _open: transport.opened(),
             transport,
-            server,
+            context,
         }
     }
 
@@ -209,11 +212,11 @@ impl Session {
 
     /// Adds what this session counted since the last call to the server's metrics.
     pub fn flush_metrics(&mut self) {
-        self.tally.flush(self.server.metrics(), &self.transport);
+        self.tally.flush(self.context.metrics(), &self.transport);
     }
 
     fn metrics(&self) -> &Metrics {
-        self.server.metrics()
+        self.context.metrics()
     }
 
     pub fn link(&self) -> &Arc<SessionLink> {
@@ -277,7 +280,7 @@ impl Session {
         let me = &self.link;
         self.congested
             .retain(|l| !Arc::ptr_eq(l, me) && l.outbox.is_congested() && !l.outbox.is_closed());
-        let limit = Duration::from_millis(self.server.config().limits.publish_throttle_ms);
+        let limit = Duration::from_millis(self.context.config().limits.publish_throttle_ms);
         let since = *self.throttle_since.get_or_insert(now);
         if self.congested.is_empty() || now >= since + limit {
             self.congested.clear();
@@ -294,7 +297,7 @@ impl Session {
         let connect =
             (self.phase == Phase::AwaitingConnect).then(|| self.created + self.connect_timeout);
         let throttle_end = self.throttle_since.map(|since| {
-            since + Duration::from_millis(self.server.config().limits.publish_throttle_ms)
+            since + Duration::from_millis(self.context.config().limits.publish_throttle_ms)
         });
         [
             connect,
@@ -354,7 +357,7 @@ impl Session {
             "slow consumer: outbound buffer limit exceeded",
             format!(
                 "more than {} bytes were waiting for this client",
-                self.server.config().limits.outbound_buffer
+                self.context.config().limits.outbound_buffer
             ),
         );
         OutFrame::Whole(self.encoder.encode_to_bytes(&frame))
@@ -368,7 +371,7 @@ impl Session {
         if let Some(upstream) = self.upstream.take() {
             upstream.close();
         }
-        let broker = self.server.broker();
+        let broker = self.context.broker();
         for (_, active) in self.subscriptions.drain() {
             if let Active::Broker(a) = active {
                 broker.unsubscribe(&a);
@@ -382,9 +385,9 @@ impl Session {
                 user: self.link.user().cloned(),
             };
             if let Some(hook) = self
-                .server
+                .context
                 .app()
-                .disconnect_hook(event, self.server.broker_handle())
+                .disconnect_hook(event, self.context.broker_handle())
             {
                 hook.await;
             }
@@ -478,19 +481,19 @@ impl Session {
     }
 
     async fn connect(&mut self, frame: Frame) -> Result<(), Violation> {
-        let server = self.server.clone();
+        let context = self.context.clone();
         // The connection place is taken now, not when the transport opened: peers that never
         // CONNECT (a flood of SockJS sessions, silent sockets) cannot starve connected ones.
-        let place = server
+        let place = context
             .admit(self.peer.remote.map(|a| a.ip()))
             .map_err(|refused| {
-                record_refusal(&server, &refused, &self.peer);
+                record_refusal(&context, &refused, &self.peer);
                 Violation::new(refusal_message(&refused)).detail(refused.to_string())
             })?;
         self.place = Some(place);
         self.pending = None;
-        let config = server.config();
-        let versions = server.versions();
+        let config = context.config();
+        let versions = context.versions();
         let Some(version) = Version::negotiate(frame.get("accept-version"), versions) else {
             let list: Vec<&str> = versions.iter().map(|v| v.as_str()).collect();
             return Err(Violation {
@@ -510,24 +513,24 @@ impl Session {
                 .ok_or_else(|| Violation::new("malformed heart-beat header"))?;
             Some((client, heartbeat::answer(client, &config.heartbeat)))
         };
-        let heartbeats = answer.map_or(Heartbeats::OFF, |(client, server)| {
-            Heartbeats::negotiate(client, server, config.heartbeat.tolerance)
+        let heartbeats = answer.map_or(Heartbeats::OFF, |(client, context)| {
+            Heartbeats::negotiate(client, context, config.heartbeat.tolerance)
         });
         let address = self.peer.remote.map(|a| a.ip());
-        if let Some(wait) = address.and_then(|a| server.login_throttle().blocked_for(a)) {
+        if let Some(wait) = address.and_then(|a| context.login_throttle().blocked_for(a)) {
             tracing::info!(remote = ?self.peer.remote, "CONNECT refused: too many failed logins");
             return Err(Violation::new("too many failed logins").detail(format!(
                 "this address failed too many CONNECTs; retry in {} s",
                 wait.as_secs().max(1)
             )));
         }
-        let user = server
+        let user = context
             .authenticator()
             .authenticate(frame.get("login"), frame.get("passcode"))
             .map_err(|e| {
                 Metrics::bump(&self.transport.auth_failures);
                 if let Some(a) = address {
-                    server.login_throttle().failed(a);
+                    context.login_throttle().failed(a);
                 }
                 Violation::new("authentication failed").detail(e.to_string())
             })?;
@@ -536,7 +539,7 @@ impl Session {
         if let Some(u) = &user {
             self.link.set_user(Arc::from(u.as_str()));
         }
-        if let Some(relay) = server.relay() {
+        if let Some(relay) = context.relay() {
             let upstream = Upstream::open(relay, &self.link, version)
                 .await
                 .map_err(|e| Violation::new("message broker unavailable").detail(e.to_string()))?;
@@ -547,7 +550,7 @@ impl Session {
         self.heartbeats = heartbeats;
         self.phase = Phase::Connected;
         self.connected = true;
-        server.broker().register(&self.link);
+        context.broker().register(&self.link);
 
         let mut connected = Frame::new(Command::Connected)
             .header("version", version.as_str())
@@ -569,7 +572,7 @@ impl Session {
             session_id: Arc::clone(&self.link.id),
             user: self.link.user().cloned(),
         };
-        if let Some(hook) = server.app().connect_hook(event, server.broker_handle()) {
+        if let Some(hook) = context.app().connect_hook(event, context.broker_handle()) {
             hook.await;
         }
         Ok(())
@@ -577,14 +580,14 @@ impl Session {
 
     /// Refuses destinations under no prefix and those the authorizer denies.
     fn check_destination(&self, destination: &str, action: Action) -> Result<(), Violation> {
-        if self.server.broker().route(destination) == Route::Unknown {
+        if self.context.broker().route(destination) == Route::Unknown {
             return Err(Violation::new(format!(
                 "destination {destination:?} is under no configured prefix"
             )));
         }
         let user = self.link.user().map(|u| &**u);
         if !self
-            .server
+            .context
             .authorizer()
             .authorize(user, action, destination)
         {
@@ -613,7 +616,7 @@ impl Session {
             .headers
             .get_bytestr("destination")
             .ok_or_else(|| Violation::new("SEND frame without destination header"))?;
-        let broker = self.server.broker();
+        let broker = self.context.broker();
         if let Route::App(path) = broker.route(&destination) {
             let path = path.to_owned();
             self.dispatch_app(destination.to_string(), path, frame.headers, frame.body)
@@ -641,7 +644,7 @@ impl Session {
             vars: Vec::new(),
             headers,
             body,
-            broker: self.server.broker_handle(),
+            broker: self.context.broker_handle(),
         }
     }
 
@@ -653,9 +656,9 @@ impl Session {
         headers: Headers,
         body: Bytes,
     ) {
-        let server = self.server.clone();
+        let context = self.context.clone();
         let mut req = self.request(destination, path, headers, body);
-        let found = server
+        let found = context
             .app()
             .find_message(&req.path)
             .map(|(route, vars)| (Arc::clone(&route.handler), route.send_to.clone(), vars));
@@ -674,7 +677,7 @@ impl Session {
         match result {
             Ok((Some(reply), send_to)) => {
                 let default = send_to
-                    .unwrap_or_else(|| format!("{}{}", server.default_topic_prefix(), req.path));
+                    .unwrap_or_else(|| format!("{}{}", context.default_topic_prefix(), req.path));
                 self.publish_reply(reply, &default);
             }
             Ok((None, _)) => {}
@@ -685,7 +688,7 @@ impl Session {
     fn publish_reply(&self, reply: Reply, default_destination: &str) {
         let destination = reply.destination.as_deref().unwrap_or(default_destination);
         if let Err(e) =
-            self.server
+            self.context
                 .broker_handle()
                 .send_with_headers(destination, &reply.headers, reply.body)
         {
@@ -695,10 +698,10 @@ impl Session {
 
     fn handler_failed(&self, req: &Request, err: &HandlerError) {
         tracing::debug!(session = %self.link.id, destination = %req.destination, error = %err, "handler failed");
-        let Some(reply) = self.server.app().error_reply(req, err) else {
+        let Some(reply) = self.context.app().error_reply(req, err) else {
             return;
         };
-        let broker = self.server.broker_handle();
+        let broker = self.context.broker_handle();
         let result = match &reply.destination {
             Some(d) => broker.send_with_headers(d, &reply.headers, reply.body),
             None => broker.send_to_user(&self.link.id, "/queue/errors", &reply.headers, reply.body),
@@ -721,7 +724,7 @@ impl Session {
                 "subscription id {id:?} already in use"
             )));
         }
-        let max = self.server.config().limits.max_subscriptions;
+        let max = self.context.config().limits.max_subscriptions;
         if self.subscriptions.len() >= max {
             return Err(Violation::new(format!("more than {max} subscriptions")));
         }
@@ -732,7 +735,7 @@ impl Session {
                 frame.get("ack").unwrap_or("")
             ))
         })?;
-        let broker = self.server.broker();
+        let broker = self.context.broker();
         if let Route::App(path) = broker.route(&destination) {
             let path = path.to_owned();
             self.subscriptions.insert(id.clone(), Active::App);
@@ -758,9 +761,9 @@ impl Session {
         id: ByteStr,
         headers: Headers,
     ) {
-        let server = self.server.clone();
+        let context = self.context.clone();
         let mut req = self.request(destination, path, headers, Bytes::new());
-        let found = server
+        let found = context
             .app()
             .find_subscribe(&req.path)
             .map(|(route, vars)| (Arc::clone(&route.handler), vars));
@@ -778,7 +781,7 @@ impl Session {
             Ok(Some(reply)) if reply.destination.is_some() => self.publish_reply(reply, ""),
             Ok(Some(reply)) => {
                 let message = Message::new(
-                    server.broker().next_message_id(),
+                    context.broker().next_message_id(),
                     ByteStr::from(req.destination.clone()),
                     reply.headers,
                     reply.body,
@@ -805,7 +808,7 @@ impl Session {
         };
         // An unknown id is not an error: the subscription may already be gone.
         match self.subscriptions.remove(&ByteStr::from(id.to_owned())) {
-            Some(Active::Broker(active)) => self.server.broker().unsubscribe(&active),
+            Some(Active::Broker(active)) => self.context.broker().unsubscribe(&active),
             Some(Active::Relayed) => {
                 if let Some(up) = &mut self.upstream {
                     up.unsubscribe(id);
@@ -863,7 +866,7 @@ impl Session {
         if settled.is_empty() {
             return;
         }
-        let broker = self.server.broker();
+        let broker = self.context.broker();
         if nack {
             broker.nack(&self.link, settled);
         } else {

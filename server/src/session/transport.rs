@@ -11,7 +11,7 @@ use bytes::Bytes;
 use stomp_wasm::Version;
 use tokio::sync::mpsc;
 
-use super::outbox::OutFrame;
+use crate::outbox::OutFrame;
 
 /// What a session knows about its peer's connection.
 #[derive(Debug, Clone, Default)]

@@ -15,39 +15,23 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use axum::body::Body;
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::Response;
 use axum::routing::any;
 use axum::Router;
-use md5::{Digest, Md5};
 use stomp_wasm::sockjs::json::{self, JsonError};
 
+use super::config::SockJsConfig;
+use super::handler::{DynHandler, SockJsHandler};
 use super::receiver::{self, Wrapping};
-use super::session::SessionRegistry;
+use super::service::{remote_addr, text_response, Service, TEXT_PLAIN};
 use super::websocket;
-use super::{DynHandler, SockJsConfig, SockJsHandler};
-use crate::admission::http_client;
 use crate::transport::ws::origin_allowed;
-
-/// Everything one SockJS service needs to answer a request.
-pub(crate) struct Service {
-    pub(crate) prefix: String,
-    pub(crate) config: SockJsConfig,
-    pub(crate) handler: DynHandler,
-    pub(crate) sessions: Arc<SessionRegistry>,
-    iframe: IframePage,
-}
-
-struct IframePage {
-    body: String,
-    etag: String,
-}
 
 /// One year, the cache lifetime of the static answers.
 const CACHE_SECONDS: u64 = 365 * 24 * 60 * 60;
 const NO_CACHE: &str = "no-store, no-cache, no-transform, must-revalidate, max-age=0";
-const TEXT_PLAIN: &str = "text/plain; charset=UTF-8";
 const JAVASCRIPT: &str = "application/javascript; charset=UTF-8";
 
 /// A router serving the SockJS service `handler` at `prefix` (e.g. `/stomp`; no trailing
@@ -60,14 +44,11 @@ const JAVASCRIPT: &str = "application/javascript; charset=UTF-8";
 /// configuration check it first (see `stomp::routes`).
 pub fn router<H: SockJsHandler>(prefix: &str, config: SockJsConfig, handler: H) -> Router {
     let prefix = prefix.trim_end_matches('/').to_owned();
-    let iframe = iframe_page(&config.sockjs_url);
-    let service = Arc::new(Service {
-        prefix: prefix.clone(),
-        sessions: SessionRegistry::new(&config),
+    let service = Arc::new(Service::new(
+        prefix.clone(),
         config,
-        handler: DynHandler::new(handler),
-        iframe,
-    });
+        DynHandler::new(handler),
+    ));
     let base = if prefix.is_empty() {
         "/".to_owned()
     } else {
@@ -80,34 +61,6 @@ pub fn router<H: SockJsHandler>(prefix: &str, config: SockJsConfig, handler: H) 
         router = router.route(&format!("{prefix}/"), any(dispatch));
     }
     router.with_state(service)
-}
-
-fn iframe_page(sockjs_url: &str) -> IframePage {
-    let body = format!(
-        r#"<!DOCTYPE html>
-<html>
-<head>
-  <meta http-equiv="X-UA-Compatible" content="IE=edge" />
-  <meta http-equiv="Content-Type" content="text/html; charset=UTF-8" />
-  <script src="{sockjs_url}"></script>
-  <script>
-    document.domain = document.domain;
-    SockJS.bootstrap_iframe();
-  </script>
-</head>
-<body>
-  <h2>Don't panic!</h2>
-  <p>This is a SockJS hidden iframe. It's used for cross domain magic.</p>
-</body>
-</html>"#,
-        sockjs_url = sockjs_url.replace('"', "%22").replace('<', "%3C")
-    );
-    let digest = Md5::digest(body.as_bytes());
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    IframePage {
-        body,
-        etag: format!("\"{hex}\""),
-    }
 }
 
 /// The SockJS endpoints a path can name.
@@ -172,17 +125,6 @@ fn is_iframe(rest: &str) -> bool {
                 b.is_ascii_digit() || b.is_ascii_lowercase() || matches!(b, b'-' | b'.' | b'_')
             })
         })
-}
-
-/// The client's address, when the server provides the connection's (`ConnectInfo`, as
-/// `axum::serve` does with `into_make_service_with_connect_info`); behind a trusted proxy, the
-/// one it forwards.
-pub(crate) fn remote_addr(service: &Service, req: &Request) -> Option<SocketAddr> {
-    let peer = req
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| *addr);
-    http_client(peer, req.headers(), &service.config.trusted_proxies)
 }
 
 fn route(rest: &str) -> Option<Route<'_>> {
@@ -352,9 +294,9 @@ async fn open_receiver(
     let session = match service.sessions.get_or_create(
         id,
         &service.config,
-        &service.handler,
         remote,
         wrapping.transport(streaming),
+        |app| service.handler.spawn(app),
     ) {
         Ok(s) => s,
         Err(refused) if refused.per_address => {
@@ -660,14 +602,6 @@ fn set_cookie(req_headers: &HeaderMap, h: &mut HeaderMap) {
     if let Ok(v) = HeaderValue::from_str(&format!("JSESSIONID={jsid}; path=/")) {
         h.insert(header::SET_COOKIE, v);
     }
-}
-
-pub(crate) fn text_response(status: StatusCode, body: &'static str) -> Response {
-    let mut r = Response::new(Body::from(body));
-    *r.status_mut() = status;
-    r.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(TEXT_PLAIN));
-    r
 }
 
 fn not_found() -> Response {

@@ -16,8 +16,8 @@ use stomp_wasm::sockjs::frame::{self, SockJsFrame};
 use stomp_wasm::sockjs::json;
 use tokio::sync::mpsc;
 
+use super::config::SockJsConfig;
 use super::session::{Attach, HttpSession, Outbound};
-use super::SockJsConfig;
 
 /// How a transport wraps each frame.
 #[derive(Debug, Clone)]

@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use tokio::sync::{mpsc, watch};
 
-use super::{DynHandler, SockJsConfig};
+use super::config::SockJsConfig;
 use crate::admission::{Place, Places, Refused, Settings};
 
 /// What the application sends towards the client.
@@ -311,15 +311,15 @@ impl SessionRegistry {
         lock(&self.sessions).get(id).map(|r| r.session.clone())
     }
 
-    /// The session `id`, created (and its application started) for a client at `remote` if it
-    /// does not exist.
+    /// The session `id`, created for a client at `remote` by `transport` (and its application
+    /// started by `start`) if it does not exist.
     pub(crate) fn get_or_create(
         self: &Arc<Self>,
         id: &str,
         config: &SockJsConfig,
-        handler: &DynHandler,
         remote: Option<SocketAddr>,
         transport: &'static str,
+        start: impl FnOnce(SockJsSession),
     ) -> Result<Arc<HttpSession>, Refused> {
         let mut sessions = lock(&self.sessions);
         if let Some(r) = sessions.get(id) {
@@ -355,7 +355,7 @@ impl SessionRegistry {
             watch_rx,
             config.disconnect_delay,
         ));
-        handler.spawn(app_session);
+        start(app_session);
         Ok(session)
     }
 

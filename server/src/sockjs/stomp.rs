@@ -18,24 +18,25 @@ use stomp_wasm::sockjs::frame::CODE_NORMAL;
 use stomp_wasm::{Decoded, Decoder, Encoder, Limits, Version};
 
 use super::{router, SockJsConfig, SockJsHandler, SockJsReceiver, SockJsSender, SockJsSession};
-use crate::server::Server;
-use crate::session::{serve_bounded, OutFrame, PeerInfo, StompTransport};
+use crate::context::Context;
+use crate::outbox::OutFrame;
+use crate::session::{serve_bounded, PeerInfo, StompTransport};
 
 /// The SockJS application that runs one STOMP session per SockJS session.
 #[derive(Clone)]
 pub struct StompOverSockJs {
-    server: Server,
+    context: Context,
 }
 
 impl StompOverSockJs {
-    pub fn new(server: Server) -> StompOverSockJs {
-        StompOverSockJs { server }
+    pub fn new(context: Context) -> StompOverSockJs {
+        StompOverSockJs { context }
     }
 }
 
 impl SockJsHandler for StompOverSockJs {
     async fn on_session(self: Arc<Self>, session: SockJsSession) {
-        let config = self.server.config();
+        let config = self.context.config();
         let limits = config.limits.codec();
         let peer = PeerInfo {
             remote: session.remote_addr(),
@@ -47,7 +48,7 @@ impl SockJsHandler for StompOverSockJs {
         // SockJS time to CONNECT.
         let pending_place = session.is_websocket();
         serve_bounded(
-            self.server.clone(),
+            self.context.clone(),
             SockJsTransport::new(session, limits),
             peer,
             pending_place,
@@ -74,8 +75,8 @@ fn peer_transport(sockjs: &str) -> &'static str {
 
 /// The SockJS settings for the STOMP endpoint: the `[sockjs]` section of the server's
 /// configuration, and a request-body bound derived from its limits.
-pub fn stomp_sockjs_config(server: &Server) -> SockJsConfig {
-    let config = server.config();
+pub fn stomp_sockjs_config(context: &Context) -> SockJsConfig {
+    let config = context.config();
     let limits = &config.limits;
     let sockjs = &config.sockjs;
     SockJsConfig {
@@ -101,14 +102,14 @@ pub fn stomp_sockjs_config(server: &Server) -> SockJsConfig {
 
 /// The HTTP routes SockJS adds to the server: STOMP over SockJS at `endpoints.sockjs`, and the
 /// SockJS protocol suite's test services when `test_services` is set.
-pub fn routes(server: &Server, test_services: bool) -> axum::Router {
-    let endpoints = &server.config().endpoints;
+pub fn routes(context: &Context, test_services: bool) -> axum::Router {
+    let endpoints = &context.config().endpoints;
     let base = endpoints.sockjs.trim_end_matches('/');
     let mut routes = if usable_base(base, &endpoints.websocket) {
         router(
             base,
-            stomp_sockjs_config(server),
-            StompOverSockJs::new(server.clone()),
+            stomp_sockjs_config(context),
+            StompOverSockJs::new(context.clone()),
         )
     } else {
         // A bad path must not take the server down (axum panics on overlapping routes).

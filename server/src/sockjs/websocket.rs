@@ -28,7 +28,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use super::hixie76;
-use super::http::{remote_addr, text_response, Service};
+use super::service::{remote_addr, text_response, Service};
 use super::session::{Outbound, SockJsSession};
 
 /// What a connection's reader saw.

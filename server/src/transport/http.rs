@@ -36,7 +36,7 @@ use tower::ServiceExt;
 
 use super::accept::Acceptor;
 use crate::config::LimitsConfig;
-use crate::server::stopped;
+use crate::shutdown::stopped;
 
 /// How long connections may take to finish their request in flight at shutdown.
 const DRAIN: Duration = Duration::from_secs(5);

@@ -18,8 +18,9 @@ use tokio::net::TcpStream;
 use tokio_rustls::TlsAcceptor;
 
 use super::accept::Acceptor;
-use crate::server::Server;
-use crate::session::{serve_session, OutFrame, PeerInfo, StompTransport};
+use crate::context::Context;
+use crate::outbox::OutFrame;
+use crate::session::{serve_session, PeerInfo, StompTransport};
 
 const SCRATCH: usize = 64 * 1024;
 /// Slices per vectored write (well under every platform's IOV_MAX).
@@ -121,26 +122,26 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> StompTransport for TcpTransport<S
 pub async fn accept_loop(
     mut acceptor: Acceptor,
     tls: Option<TlsAcceptor>,
-    server: Server,
+    context: Context,
     mut shutdown: tokio::sync::watch::Receiver<bool>,
 ) {
     loop {
         let (stream, remote) = tokio::select! {
-            _ = crate::server::stopped(&mut shutdown) => break,
+            _ = crate::shutdown::stopped(&mut shutdown) => break,
             accepted = acceptor.accept() => accepted,
         };
-        let server = server.clone();
+        let context = context.clone();
         let Some(tls) = tls.clone() else {
             let peer = PeerInfo {
                 remote: Some(remote),
                 transport: "tcp",
                 subprotocol: None,
             };
-            tokio::spawn(serve_session(server, TcpTransport::new(stream), peer));
+            tokio::spawn(serve_session(context, TcpTransport::new(stream), peer));
             continue;
         };
         tokio::spawn(async move {
-            let deadline = Duration::from_millis(server.config().limits.connect_timeout_ms);
+            let deadline = Duration::from_millis(context.config().limits.connect_timeout_ms);
             match tokio::time::timeout(deadline, tls.accept(stream)).await {
                 Ok(Ok(stream)) => {
                     let peer = PeerInfo {
@@ -148,7 +149,7 @@ pub async fn accept_loop(
                         transport: "tls",
                         subprotocol: None,
                     };
-                    serve_session(server, TcpTransport::new(stream), peer).await;
+                    serve_session(context, TcpTransport::new(stream), peer).await;
                 }
                 Ok(Err(e)) => tracing::debug!(%remote, error = %e, "TLS handshake failed"),
                 Err(_) => tracing::debug!(%remote, "TLS handshake timed out"),

@@ -8,7 +8,6 @@
 //! half-written renewal, a key that does not match) is reported and the previous certificate
 //! stays in service.
 
-use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::{Duration, SystemTime};
@@ -22,30 +21,8 @@ use tokio_rustls::rustls::sign::CertifiedKey;
 use tokio_rustls::rustls::{self, InconsistentKeys, ServerConfig};
 use tokio_rustls::TlsAcceptor;
 
-/// Why a certificate/key pair cannot be used. Each names the file and the problem.
-#[derive(Debug, thiserror::Error)]
-pub enum TlsError {
-    #[error("TLS: cannot read the {what} file {path}: {source}")]
-    Read {
-        what: &'static str,
-        path: PathBuf,
-        source: io::Error,
-    },
-    #[error("TLS: no certificate in {path} (expected PEM: -----BEGIN CERTIFICATE-----)")]
-    NoCertificate { path: PathBuf },
-    #[error("TLS: no private key in {path} (expected PEM: -----BEGIN PRIVATE KEY-----, RSA PRIVATE KEY or EC PRIVATE KEY)")]
-    NoKey { path: PathBuf },
-    #[error("TLS: {path} is not valid PEM: {problem}")]
-    Pem { path: PathBuf, problem: String },
-    #[error("TLS: the certificate in {path} is not usable: {problem}")]
-    BadCertificate { path: PathBuf, problem: String },
-    #[error("TLS: the private key in {path} is not usable: {problem}")]
-    BadKey { path: PathBuf, problem: String },
-    #[error("TLS: the private key in {key} does not belong to the certificate in {cert} (their public keys differ)")]
-    KeyMismatch { cert: PathBuf, key: PathBuf },
-    #[error("TLS: cannot set up rustls: {0}")]
-    Setup(rustls::Error),
-}
+pub use crate::tls_files::TlsError;
+use crate::tls_files::{pem_error, read, read_certificates};
 
 /// The certificate each handshake gets: the latest that loaded.
 #[derive(Debug)]
@@ -167,35 +144,13 @@ fn stamp(cert: &Path, key: &Path) -> Stamp {
     })
 }
 
-fn read(what: &'static str, path: &Path) -> Result<Vec<u8>, TlsError> {
-    std::fs::read(path).map_err(|source| TlsError::Read {
-        what,
-        path: path.to_owned(),
-        source,
-    })
-}
-
-fn pem_error(path: &Path, e: pem::Error) -> TlsError {
-    TlsError::Pem {
-        path: path.to_owned(),
-        problem: e.to_string(),
-    }
-}
-
 /// Reads the chain and the key, and checks that the key is the leaf certificate's.
 fn load_pair(
     cert_path: &Path,
     key_path: &Path,
     provider: &CryptoProvider,
 ) -> Result<CertifiedKey, TlsError> {
-    let chain = CertificateDer::pem_slice_iter(&read("certificate", cert_path)?)
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| pem_error(cert_path, e))?;
-    if chain.is_empty() {
-        return Err(TlsError::NoCertificate {
-            path: cert_path.to_owned(),
-        });
-    }
+    let chain = read_certificates("certificate", cert_path)?;
     let key = match PrivateKeyDer::from_pem_slice(&read("key", key_path)?) {
         Ok(key) => key,
         Err(pem::Error::NoItemsFound) => {

@@ -20,8 +20,9 @@ use futures_util::SinkExt;
 use stomp_wasm::Version;
 
 use crate::admission::http_client;
-use crate::server::Server;
-use crate::session::{serve_session, OutFrame, PeerInfo, StompTransport};
+use crate::context::Context;
+use crate::outbox::OutFrame;
+use crate::session::{serve_session, PeerInfo, StompTransport};
 
 /// A WebSocket as a [`StompTransport`].
 #[derive(Debug)]
@@ -92,12 +93,12 @@ pub(crate) fn is_too_big(e: &axum::Error) -> bool {
 
 /// The upgrade handler mounted at the WebSocket endpoint.
 pub async fn upgrade(
-    State(server): State<Server>,
+    State(context): State<Context>,
     remote: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
-    let config = server.config();
+    let config = context.config();
     if !origin_allowed(&headers, &config.security.allowed_origins) {
         tracing::info!(origin = ?headers.get(header::ORIGIN), "WebSocket origin refused");
         return (StatusCode::FORBIDDEN, "origin not allowed").into_response();
@@ -126,7 +127,7 @@ pub async fn upgrade(
             transport: "ws",
             subprotocol,
         };
-        serve_session(server, WsTransport::new(socket), peer)
+        serve_session(context, WsTransport::new(socket), peer)
     })
 }
 

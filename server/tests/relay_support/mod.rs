@@ -34,13 +34,38 @@ pub async fn node(app: App) -> TestServer {
 }
 
 pub async fn node_with_broker(app: App, broker: &str) -> TestServer {
+    TestServer::start(relay_config(broker), app).await
+}
+
+/// The test broker's STOMP over TLS listener (`STOMP_RELAY_TEST_TLS_BROKER`, default RabbitMQ's
+/// 127.0.0.1:61614) and the CA its certificate comes from (`STOMP_RELAY_TEST_TLS_CA`, default
+/// the one `scripts/rabbitmq.sh install` made).
+pub fn tls_broker() -> (String, std::path::PathBuf) {
+    let var =
+        |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.to_owned());
+    (
+        var("STOMP_RELAY_TEST_TLS_BROKER", "127.0.0.1:61614"),
+        var("STOMP_RELAY_TEST_TLS_CA", "/etc/rabbitmq/tls/ca.pem").into(),
+    )
+}
+
+/// A node relaying to the test broker over TLS.
+pub async fn node_over_tls(app: App) -> TestServer {
+    let (broker, ca) = tls_broker();
+    let mut config = relay_config(&broker);
+    config.relay.tls = true;
+    config.relay.tls_ca = Some(ca);
+    TestServer::start(config, app).await
+}
+
+fn relay_config(broker: &str) -> stomp_server::Config {
     let mut config = test_config();
     config.relay.enabled = true;
     config.relay.broker = broker.to_owned();
     config.relay.connect_timeout_ms = 3_000;
     config.relay.reconnect_initial_ms = 200;
     config.relay.reconnect_max_ms = 2_000;
-    TestServer::start(config, app).await
+    config
 }
 
 /// A name no earlier run used (queues on the broker outlive test runs).

@@ -16,7 +16,7 @@ use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
 
 use self::io::{Events, FetchStream, OnEnd, OnText, Socket, Xhr, XhrEnd};
-use super::event::{Sink, TransportEvent};
+use super::event::{close_event, Sink, TransportEvent};
 use super::js;
 use super::timer::{TickerStrategy, Timer};
 use crate::sockjs::client::{
@@ -230,15 +230,11 @@ impl Shell {
             }
             ConnEvent::Closed { code, reason } => {
                 if let Some(sink) = sink {
-                    let event = js_sys::Object::new();
-                    js::set(&event, "code", &JsValue::from(code));
-                    js::set(&event, "reason", &JsValue::from_str(&reason));
-                    js::set(&event, "wasClean", &JsValue::from(code == 1000));
-                    js::set(&event, "type", &JsValue::from_str("close"));
+                    let event = close_event(code, &reason);
                     sink(TransportEvent::Close {
                         code,
                         reason,
-                        event: event.into(),
+                        event,
                     });
                 }
             }

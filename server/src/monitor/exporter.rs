@@ -14,8 +14,8 @@ use prometheus_client::metrics::MetricType;
 use prometheus_client::registry::Registry;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 
-use super::counters::{Metrics, Traffic};
 use crate::broker::{user_queue_target, Broker, QueueStats};
+use crate::metrics::counters::{Metrics, Traffic};
 use crate::relay::{Relay, RelayStats};
 
 /// Queues shown one by one (the fullest ones); the totals cover all of them. Peers choose queue
@@ -162,7 +162,7 @@ impl Collector for Exporter {
              name: &str,
              help: &str,
              kind: MetricType,
-             value: &dyn Fn(&super::TransportMetrics) -> u64| {
+             value: &dyn Fn(&crate::metrics::TransportMetrics) -> u64| {
                 family(
                     enc,
                     name,
