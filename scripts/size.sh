@@ -18,7 +18,9 @@ export PATH="$HOME/.cargo/bin:$PWD/tools/node_modules/binaryen/bin:$PATH"
 # step that saves bytes (docs/CLIENT-SIZE-PLAN.md), never raise it without a reason in the
 # commit. Goals (issue 14): 22,885 for everything (stompjs + sockjs-client), 16,000 for a page
 # that only uses ws:// URLs (the files it downloads).
-BUDGET_TOTAL=82000
+# Raised once, 82,000 -> 82,500: the WebKit fix (a socket that only fires `error` is reported
+# closed) costs 545 B in today's wasm-bindgen shell; the size-first client replaces that shell.
+BUDGET_TOTAL=82500
 
 check=0
 case "${1:-}" in
