@@ -89,10 +89,10 @@ impl OfflineQueue {
         Some(q.user_receipt)
     }
 
-    /// Every entry, oldest first. The session sends them all once per connection, right after
-    /// CONNECTED (which arrives once per transport), so none goes twice on one connection.
-    pub fn iter(&self) -> impl Iterator<Item = &Queued> {
-        self.entries.iter()
+    /// The entry at `i`, oldest first. The session sends them all once per connection, right
+    /// after CONNECTED (which arrives once per transport), so none goes twice on one connection.
+    pub fn get(&self, i: usize) -> Option<&Queued> {
+        self.entries.get(i)
     }
 
     pub fn len(&self) -> usize {
