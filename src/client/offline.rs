@@ -32,7 +32,9 @@ pub(crate) struct OfflineQueue {
 }
 
 impl OfflineQueue {
-    /// Queues a SEND frame, stamping it with a stable id and a receipt; returns the entry.
+    /// Queues a SEND frame, stamping it with a stable id and a receipt; returns the entry. The
+    /// frame must not carry an [`OFFLINE_ID_HEADER`] of its own (`Session::publish` leaves the
+    /// user's out): the id is appended, not set, which keeps `Headers::set` out of the client.
     pub fn push(
         &mut self,
         mut frame: Frame,
@@ -55,7 +57,7 @@ impl OfflineQueue {
         push_decimal(&mut id, self.next_id);
         self.next_id += 1;
         let id = ByteStr::from(id);
-        frame.headers.set(OFFLINE_ID_HEADER, id.clone());
+        frame.headers.push(OFFLINE_ID_HEADER, id.clone());
         let (receipt, user_receipt) = match frame.headers.get_bytestr("receipt") {
             Some(r) => (r, true),
             None => {

@@ -20,6 +20,7 @@ use super::offline::OfflineQueue;
 use super::split::split_utf8;
 use super::{
     Action, ActivationState, ClientError, Event, Millis, ReconnectTimeMode, SessionConfig,
+    OFFLINE_ID_HEADER,
 };
 use crate::codec::{push_decimal, Decoded, Decoder, Encoder};
 use crate::frame::{ByteStr, Command, Frame, Headers, Version};
@@ -347,20 +348,24 @@ impl Session {
             binary,
             skip_content_length,
         } = publish;
+        let connected = self.phase == Phase::Connected;
+        let queued = matches!(&self.config.offline_queue,
+            Some(cfg) if !connected || cfg.while_connected);
         let mut frame = Frame::new(Command::Send).header("destination", destination);
         for (name, value) in headers.entries() {
-            if name.as_str() != "destination" {
+            // A queued frame carries the queue's id, appended by `OfflineQueue::push`: the
+            // user's header of that name is left out here rather than replaced there.
+            if name.as_str() != "destination" && !(queued && name.as_str() == OFFLINE_ID_HEADER) {
                 frame.headers.push(name, value);
             }
         }
         frame.body = body;
         let content_length = !skip_content_length;
-        let connected = self.phase == Phase::Connected;
         if connected {
             self.check_send_buffer(frame.body.len())?;
         }
         match &self.config.offline_queue {
-            Some(cfg) if !connected || cfg.while_connected => {
+            Some(cfg) if queued => {
                 let queued = self.offline.push(frame, content_length, binary, cfg)?;
                 if connected {
                     // Sent now; the flush after the next CONNECTED re-sends it if unreceipted.

@@ -159,6 +159,26 @@ fn a_user_receipt_on_a_queued_publish_is_kept_and_reported() {
 }
 
 #[test]
+fn a_queued_publish_carries_the_queue_id_not_one_the_user_set() {
+    let mut h = Harness::new(offline_config(10, 10_000));
+    let mut p = Publish::new("/q", "mine");
+    p.headers.push(OFFLINE_ID_HEADER, "user-id");
+    p.headers.push(OFFLINE_ID_HEADER, "user-id-2");
+    h.session.publish(0.0, p).unwrap();
+    h.connect(Version::V1_2, "0,0");
+    let frames = h.take_frames();
+    let send = frames.iter().find(|f| f.command == Command::Send).unwrap();
+    let ids: Vec<&str> = send
+        .headers
+        .iter()
+        .filter(|&(n, _)| n == OFFLINE_ID_HEADER)
+        .map(|(_, v)| v)
+        .collect();
+    assert_eq!(ids, ["page1-0"]);
+    assert_eq!(send.get("receipt"), Some("page1-0"));
+}
+
+#[test]
 fn a_queued_publish_the_server_refuses_is_dropped_not_resent_forever() {
     let mut h = Harness::new(offline_config(10, 10_000));
     h.session
