@@ -254,7 +254,7 @@ impl Session {
         match self.state {
             ActivationState::Deactivating => Err(ClientError::StillDeactivating),
             ActivationState::Active => {
-                self.debug(|| "already ACTIVE, ignoring activate".into());
+                self.debug(&[Piece::Text("already ACTIVE, ignoring activate")]);
                 Ok(())
             }
             ActivationState::Inactive => {
@@ -276,7 +276,9 @@ impl Session {
         if self.active() {
             self.open_transport(now);
         } else {
-            self.debug(|| "deactivated during beforeConnect, not connecting".into());
+            self.debug(&[Piece::Text(
+                "deactivated during beforeConnect, not connecting",
+            )]);
         }
     }
 
@@ -528,7 +530,10 @@ impl Session {
         if self.phase != Phase::Opening {
             return;
         }
-        self.debug(|| text(&["transport open, protocol ", protocol.unwrap_or("-")]));
+        self.debug(&[
+            Piece::Text("transport open), Piece::Text(protocol "),
+            Piece::Text(protocol.unwrap_or("-")),
+        ]);
         self.phase = Phase::Handshaking;
         self.last_received = now;
         let frame = self.connect_frame();
@@ -605,13 +610,13 @@ impl Session {
         if self.connect_deadline.is_some_and(|at| now >= at) {
             self.connect_deadline = None;
             if matches!(self.phase, Phase::Opening | Phase::Handshaking) {
-                self.debug(|| "connection not established in time, closing".into());
+                self.debug(&[Piece::Text("connection not established in time, closing")]);
                 self.comm_failure(now);
             }
         }
         if let Phase::Disconnecting { deadline: Some(at) } = self.phase {
             if now >= at {
-                self.debug(|| "no RECEIPT for DISCONNECT in time, closing".into());
+                self.debug(&[Piece::Text("no RECEIPT for DISCONNECT in time, closing")]);
                 self.close_transport();
             }
         }
@@ -640,7 +645,7 @@ impl Session {
     }
 
     fn open_transport(&mut self, now: Millis) {
-        self.debug(|| "opening transport".into());
+        self.debug(&[Piece::Text("opening transport")]);
         self.phase = Phase::Opening;
         self.decoder = Decoder::new(self.config.limits);
         self.encoder = Encoder::default();
@@ -709,17 +714,14 @@ impl Session {
         self.next_reconnect_delay = f64::from(self.config.reconnect_delay);
         self.last_received = now;
         let Heartbeats { outgoing, incoming } = self.heartbeats;
-        self.debug(|| {
-            let mut line = text(&[
-                "connected: version ",
-                version.as_str(),
-                ", heart-beats out ",
-            ]);
-            push_decimal(&mut line, outgoing.into());
-            line.push_str(" in ");
-            push_decimal(&mut line, incoming.into());
-            line
-        });
+        self.debug(&[
+            Piece::Text("connected: version "),
+            Piece::Text(version.as_str()),
+            Piece::Text(", heart-beats out "),
+            Piece::Number(outgoing.into()),
+            Piece::Text(" in "),
+            Piece::Number(incoming.into()),
+        ]);
 
         // Restore subscriptions, then flush the offline queue, before the user's onConnect runs.
         // Each frame is encoded where it lies, then sent: no copies of the frames (a `Frame`
@@ -740,7 +742,7 @@ impl Session {
     }
 
     fn on_frame(&mut self, now: Millis, frame: Frame) {
-        self.debug(|| text(&["<<< ", frame.command.as_str()]));
+        self.debug(&[Piece::Text("<<< "), Piece::Text(frame.command.as_str())]);
         match (self.phase, frame.command) {
             (Phase::Handshaking, Command::Connected) => self.on_connected(now, frame),
             (_, Command::Error) => self.on_error(frame),
@@ -870,7 +872,7 @@ impl Session {
 
     fn schedule_reconnect(&mut self, now: Millis) {
         if self.config.reconnect_delay == 0 {
-            self.debug(|| "reconnectDelay is 0: not reconnecting".into());
+            self.debug(&[Piece::Text("reconnectDelay is 0: not reconnecting")]);
             return;
         }
         if let Some(max) = self.config.max_reconnect_attempts.filter(|&m| m > 0) {
@@ -884,13 +886,12 @@ impl Session {
         }
         self.reconnect_attempts += 1;
         let after = self.next_reconnect_delay;
-        self.debug(|| {
-            let mut line = text(&["scheduling reconnection in "]);
-            // Whole ms: float formatting would weigh on the Wasm build.
-            push_decimal(&mut line, after as u64);
-            line.push_str("ms");
-            line
-        });
+        // Whole ms: float formatting would weigh on the Wasm build.
+        self.debug(&[
+            Piece::Text("scheduling reconnection in "),
+            Piece::Number(after as u64),
+            Piece::Text("ms"),
+        ]);
         self.reconnect_at = Some(now + after);
         self.events.push_back(Event::ReconnectScheduled {
             after,
@@ -979,7 +980,7 @@ impl Session {
             data,
             binary,
         } = encoded;
-        self.debug(|| text(&[">>> ", command.as_str()]));
+        self.debug(&[Piece::Text(">>> "), Piece::Text(command.as_str())]);
         self.push_send(now, data, binary);
     }
 
@@ -1026,10 +1027,17 @@ impl Session {
         }
     }
 
-    /// A debug line, built only when debugging is on.
-    fn debug(&mut self, line: impl FnOnce() -> String) {
+    /// A debug line, built only when debugging is on. Pieces, not a closure: one copy of the
+    /// line builder in the Wasm build instead of one per call site.
+    fn debug(&mut self, pieces: &[Piece]) {
         if self.config.debug {
-            let line = line();
+            let mut line = String::new();
+            for piece in pieces {
+                match *piece {
+                    Piece::Text(text) => line.push_str(text),
+                    Piece::Number(n) => push_decimal(&mut line, n),
+                }
+            }
             self.events.push_back(Event::Debug(line));
         }
     }
@@ -1058,14 +1066,10 @@ fn encode(encoder: Encoder, frame: &Frame, content_length: bool, binary: bool) -
     }
 }
 
-/// Concatenates a debug line (a loop: `concat` brings a kilobyte of generic code to the Wasm
-/// build).
-fn text(parts: &[&str]) -> String {
-    let mut line = String::new();
-    for part in parts {
-        line.push_str(part);
-    }
-    line
+/// A piece of a debug line.
+enum Piece<'a> {
+    Text(&'a str),
+    Number(u64),
 }
 
 fn earliest(a: Option<Millis>, b: Option<Millis>) -> Option<Millis> {
