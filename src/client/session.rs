@@ -531,7 +531,7 @@ impl Session {
             return;
         }
         self.debug(&[
-            Piece::Text("transport open), Piece::Text(protocol "),
+            Piece::Text("transport open, protocol "),
             Piece::Text(protocol.unwrap_or("-")),
         ]);
         self.phase = Phase::Handshaking;
