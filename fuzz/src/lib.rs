@@ -11,8 +11,11 @@
 //!    is the same frame, `content-length` headers aside (the encoder writes the true one).
 //! 4. For frames with escaped headers, `encode_head` + `encode_tail` is the same bytes as
 //!    `encode`.
+//! 5. One grammar: the client's [`ViewDecoder`] (the same scanner, the offset-table builder)
+//!    gives the same items as the server's `Decoder`, errors included, chunked as configured.
 
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
+use stomp_wasm::codec::{ViewDecoder, Viewed};
 use stomp_wasm::{DecodeError, Decoded, Decoder, Encoder, Frame, Headers, Limits, Version};
 
 /// Tight limits, so that the fuzzer reaches every limit error with short inputs.
@@ -31,6 +34,11 @@ pub fn check(data: &[u8]) {
     let chunks = config.chunk_sizes(input.len());
     let chunked = decode_all(&config, input, &chunks);
     assert_eq!(whole, chunked, "chunks {chunks:?} changed the result");
+    let viewed = decode_all_views(&config, input, &chunks);
+    assert_eq!(
+        whole, viewed,
+        "the view decoder disagrees (chunks {chunks:?})"
+    );
     for item in &whole {
         if let Ok(Decoded::Frame(frame)) = item {
             round_trip(&config, frame);
@@ -78,6 +86,42 @@ impl Config {
         }
         sizes
     }
+}
+
+/// [`decode_all`] with the client's decoder, each view copied into a `Frame` to compare.
+fn decode_all_views(
+    config: &Config,
+    input: &[u8],
+    chunks: &[usize],
+) -> Vec<Result<Decoded, DecodeError>> {
+    let mut decoder = ViewDecoder::new(config.limits);
+    decoder.set_version(config.version);
+    let mut items = Vec::new();
+    let mut rest = input;
+    for &size in chunks {
+        let (chunk, tail) = rest.split_at(size.min(rest.len()));
+        rest = tail;
+        decoder.feed(chunk);
+        loop {
+            match decoder.decode() {
+                Ok(Some(Viewed::Heartbeat)) => items.push(Ok(Decoded::Heartbeat)),
+                Ok(Some(Viewed::Frame(view))) => items.push(Ok(Decoded::Frame(Frame {
+                    command: view.command,
+                    headers: view
+                        .headers()
+                        .map(|(name, value)| (name.to_owned(), value.to_owned()))
+                        .collect::<Headers>(),
+                    body: Bytes::copy_from_slice(view.body()),
+                }))),
+                Ok(None) => break,
+                Err(e) => {
+                    items.push(Err(e));
+                    return items;
+                }
+            }
+        }
+    }
+    items
 }
 
 /// Feeds `input` in `chunks` and decodes after each; stops after the first error.

@@ -56,6 +56,7 @@ mod event;
 pub(crate) mod fifo;
 mod heartbeat;
 mod offline;
+mod received;
 mod session;
 mod split;
 
@@ -67,6 +68,7 @@ mod tests;
 pub use config::{Millis, OfflineQueueConfig, ReconnectTimeMode, SessionConfig};
 pub use error::ClientError;
 pub use event::{Action, ActivationState, Event};
+pub use received::Received;
 pub use session::{Publish, Session};
 
 /// The header stamped on every frame that goes through the offline queue: a stable id, the same

@@ -17,12 +17,13 @@ use bytes::{Bytes, BytesMut};
 use super::fifo::Fifo;
 use super::heartbeat::{self, Heartbeats};
 use super::offline::OfflineQueue;
+use super::received::Received;
 use super::split::split_utf8;
 use super::{
     Action, ActivationState, ClientError, Event, Millis, ReconnectTimeMode, SessionConfig,
     OFFLINE_ID_HEADER,
 };
-use crate::codec::{push_decimal, Decoded, Decoder, Encoder};
+use crate::codec::{push_decimal, Encoder, FrameView, ViewDecoder, Viewed};
 use crate::frame::{ByteStr, Command, Frame, Headers, Version};
 
 /// stompjs reports a discarded transport as closed with this code.
@@ -92,7 +93,7 @@ pub struct Session {
 
     /// Negotiated version while connected.
     version: Option<Version>,
-    decoder: Decoder,
+    decoder: ViewDecoder,
     encoder: Encoder,
 
     heartbeats: Heartbeats,
@@ -124,7 +125,7 @@ pub struct Session {
 impl Session {
     pub fn new(config: SessionConfig) -> Session {
         Session {
-            decoder: Decoder::new(config.limits),
+            decoder: ViewDecoder::new(config.limits),
             next_reconnect_delay: f64::from(config.reconnect_delay),
             config,
             state: ActivationState::Inactive,
@@ -211,7 +212,7 @@ impl Session {
 
     /// The id a MESSAGE is acknowledged with under the connected version: its `ack` header in
     /// 1.2, its `message-id` before (what stompjs's `message.ack()` passes to `ack`).
-    pub fn ack_id<'f>(&self, message: &'f Frame) -> Option<&'f str> {
+    pub fn ack_id<'f>(&self, message: &'f Received) -> Option<&'f str> {
         match self.version {
             Some(Version::V1_2) => message.get("ack").or_else(|| message.get("message-id")),
             _ => message.get("message-id"),
@@ -554,21 +555,30 @@ impl Session {
         {
             self.decoder.feed(&[0]);
         }
+        // Out of `self` while its frames are looked at: a view borrows the decoder's buffer.
+        // Nothing `on_frame` does replaces or resets the decoder; CONNECTED sets the version.
+        let mut decoder = core::mem::take(&mut self.decoder);
         while self.transport_live() {
-            match self.decoder.decode() {
+            match decoder.decode() {
                 Ok(None) => break,
-                Ok(Some(Decoded::Heartbeat)) => {
+                Ok(Some(Viewed::Heartbeat)) => {
                     if self.connected() {
                         self.events.push_back(Event::HeartbeatReceived);
                     }
                 }
-                Ok(Some(Decoded::Frame(frame))) => self.on_frame(now, frame),
+                Ok(Some(Viewed::Frame(frame))) => {
+                    self.on_frame(now, &frame);
+                    if let Some(version) = self.version {
+                        decoder.set_version(version);
+                    }
+                }
                 Err(error) => {
                     self.events.push_back(Event::DecodeError(error));
                     self.close_transport();
                 }
             }
         }
+        self.decoder = decoder;
     }
 
     /// The transport closed (`onclose`), whoever closed it.
@@ -647,7 +657,7 @@ impl Session {
     fn open_transport(&mut self, now: Millis) {
         self.debug(&[Piece::Text("opening transport")]);
         self.phase = Phase::Opening;
-        self.decoder = Decoder::new(self.config.limits);
+        self.decoder = ViewDecoder::new(self.config.limits);
         self.encoder = Encoder::default();
         let timeout = self.config.connection_timeout;
         self.connect_deadline = (timeout > 0).then(|| now + f64::from(timeout));
@@ -692,13 +702,12 @@ impl Session {
         frame
     }
 
-    fn on_connected(&mut self, now: Millis, frame: Frame) {
+    fn on_connected(&mut self, now: Millis, frame: &FrameView) {
         let version = frame
             .get("version")
             .and_then(Version::parse)
             .unwrap_or(Version::V1_0);
         self.version = Some(version);
-        self.decoder.set_version(version);
         self.encoder.set_version(version);
         // Heart-beats are a 1.1 feature, but a server that answers `heart-beat` expects them
         // whatever version it settled on (RabbitMQ does on 1.0 and drops a silent client), so
@@ -738,41 +747,43 @@ impl Session {
             self.send_encoded(now, encoded);
             i += 1;
         }
-        self.events.push_back(Event::Connected(frame));
+        self.events
+            .push_back(Event::Connected(Received::new("", frame)));
     }
 
-    fn on_frame(&mut self, now: Millis, frame: Frame) {
+    fn on_frame(&mut self, now: Millis, frame: &FrameView) {
         self.debug(&[Piece::Text("<<< "), Piece::Text(frame.command.as_str())]);
         match (self.phase, frame.command) {
             (Phase::Handshaking, Command::Connected) => self.on_connected(now, frame),
             (_, Command::Error) => self.on_error(frame),
             (Phase::Connected | Phase::Disconnecting { .. }, Command::Message) => {
-                match frame.headers.get_bytestr("subscription") {
+                let event = match frame.get("subscription") {
                     Some(sub) if self.subscriptions.iter().any(|s| s.id == sub) => {
-                        self.events.push_back(Event::Message {
-                            subscription: sub,
-                            frame,
-                        })
+                        Event::Message(Received::new(sub, frame))
                     }
-                    _ => self.events.push_back(Event::UnhandledMessage(frame)),
-                }
+                    _ => Event::UnhandledMessage(Received::new("", frame)),
+                };
+                self.events.push_back(event);
             }
             (Phase::Connected | Phase::Disconnecting { .. }, Command::Receipt) => {
                 self.on_receipt(frame)
             }
-            _ => self.events.push_back(Event::UnhandledFrame(frame)),
+            _ => self
+                .events
+                .push_back(Event::UnhandledFrame(Received::new("", frame))),
         }
     }
 
-    fn on_receipt(&mut self, frame: Frame) {
+    fn on_receipt(&mut self, frame: &FrameView) {
+        let received = || Received::new("", frame);
         let Some(id) = frame.get("receipt-id") else {
-            self.events.push_back(Event::UnhandledReceipt(frame));
+            self.events.push_back(Event::UnhandledReceipt(received()));
             return;
         };
         if self.disconnect_receipt.as_deref() == Some(id) {
             self.disconnect_receipt = None;
             self.close_transport();
-            self.events.push_back(Event::Disconnected(frame));
+            self.events.push_back(Event::Disconnected(received()));
             return;
         }
         let user_receipt = match self.offline.acknowledge(id) {
@@ -785,13 +796,13 @@ impl Session {
         };
         if let Some(i) = self.watched_receipts.iter().position(|r| r == id) {
             self.watched_receipts.swap_remove(i);
-            self.events.push_back(Event::Receipt(frame));
+            self.events.push_back(Event::Receipt(received()));
         } else if user_receipt {
-            self.events.push_back(Event::UnhandledReceipt(frame));
+            self.events.push_back(Event::UnhandledReceipt(received()));
         }
     }
 
-    fn on_error(&mut self, frame: Frame) {
+    fn on_error(&mut self, frame: &FrameView) {
         let failed = self.subscriptions.iter().position(|s| {
             let by_receipt = frame
                 .get("receipt-id")
@@ -800,17 +811,19 @@ impl Session {
         });
         if let Some(i) = failed {
             let sub = self.subscriptions.remove(i);
-            self.events.push_back(Event::SubscriptionFailed {
-                id: sub.id.as_str().to_owned(),
-                frame,
-            });
+            self.events
+                .push_back(Event::SubscriptionFailed(Received::new(
+                    sub.id.as_str(),
+                    frame,
+                )));
             return;
         }
         // A queued SEND the server refused would be refused again: drop it, do not loop.
         if let Some(r) = frame.get("receipt-id") {
             self.offline.acknowledge(r);
         }
-        self.events.push_back(Event::StompError(frame));
+        self.events
+            .push_back(Event::StompError(Received::new("", frame)));
     }
 
     /// Lost heart-beat, connection timeout, `forceDisconnect`: close, or with
