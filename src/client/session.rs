@@ -12,7 +12,7 @@
 
 use crate::prelude::*;
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 
 use super::fifo::Fifo;
 use super::heartbeat::{self, Heartbeats};
@@ -302,14 +302,17 @@ impl Session {
             _ if force => self.discard_transport(now),
             Phase::Connected => {
                 let receipt = self.next_id("close-");
-                let mut frame = Frame::new(Command::Disconnect).header("receipt", &receipt);
-                for (name, value) in self.config.disconnect_headers.entries() {
-                    if name.as_str() != "receipt" {
-                        frame.headers.push(name, value);
-                    }
+                let encoded = Outgoing {
+                    content_length: true,
+                    ..Outgoing::new(
+                        Command::Disconnect,
+                        &[("receipt", &receipt)],
+                        &self.config.disconnect_headers,
+                    )
                 }
+                .encode(self.encoder);
                 self.disconnect_receipt = Some(receipt);
-                self.send_frame(now, &frame, true, false);
+                self.send_encoded(now, encoded);
                 let timeout = self.config.disconnect_timeout;
                 self.phase = Phase::Disconnecting {
                     deadline: (timeout > 0).then(|| now + f64::from(timeout)),
@@ -354,21 +357,21 @@ impl Session {
         let connected = self.phase == Phase::Connected;
         let queued = matches!(&self.config.offline_queue,
             Some(cfg) if !connected || cfg.while_connected);
-        let mut frame = Frame::new(Command::Send).header("destination", destination);
-        for (name, value) in headers.entries() {
-            // A queued frame carries the queue's id, appended by `OfflineQueue::push`: the
-            // user's header of that name is left out here rather than replaced there.
-            if name.as_str() != "destination" && !(queued && name.as_str() == OFFLINE_ID_HEADER) {
-                frame.headers.push(name, value);
-            }
-        }
-        frame.body = body;
         let content_length = !skip_content_length;
         if connected {
-            self.check_send_buffer(frame.body.len())?;
+            self.check_send_buffer(body.len())?;
         }
         match &self.config.offline_queue {
             Some(cfg) if queued => {
+                let mut frame = Frame::new(Command::Send).header("destination", destination);
+                for (name, value) in headers.entries() {
+                    // A queued frame carries the queue's id, appended by `OfflineQueue::push`:
+                    // the user's header of that name is left out here rather than replaced there.
+                    if !matches!(name.as_str(), "destination" | OFFLINE_ID_HEADER) {
+                        frame.headers.push(name, value);
+                    }
+                }
+                frame.body = body;
                 let queued = self.offline.push(frame, content_length, binary, cfg)?;
                 if connected {
                     // Sent now; the flush after the next CONNECTED re-sends it if unreceipted.
@@ -379,7 +382,15 @@ impl Session {
                 Ok(())
             }
             _ if connected => {
-                self.send_frame(now, &frame, content_length, binary);
+                // Written straight into the send buffer: no `Frame` per publish.
+                let encoded = Outgoing {
+                    body: &body,
+                    content_length,
+                    binary,
+                    ..Outgoing::new(Command::Send, &[("destination", &destination)], &headers)
+                }
+                .encode(self.encoder);
+                self.send_encoded(now, encoded);
                 Ok(())
             }
             _ => Err(ClientError::NotConnected),
@@ -427,7 +438,8 @@ impl Session {
         }
         if connected {
             self.check_send_buffer(0)?;
-            self.send_frame(now, &frame, false, false);
+            let encoded = encode(self.encoder, &frame, false, false);
+            self.send_encoded(now, encoded);
         }
         let receipt = frame.headers.get_bytestr("receipt");
         self.subscriptions.retain(|s| s.id != id.as_str());
@@ -453,13 +465,9 @@ impl Session {
         if self.phase != Phase::Connected {
             return Ok(());
         }
-        let mut frame = Frame::new(Command::Unsubscribe).header("id", id.to_owned());
-        for (name, value) in headers.entries() {
-            if name.as_str() != "id" {
-                frame.headers.push(name, value);
-            }
-        }
-        self.send_frame(now, &frame, false, false);
+        let encoded =
+            Outgoing::new(Command::Unsubscribe, &[("id", id)], &headers).encode(self.encoder);
+        self.send_encoded(now, encoded);
         Ok(())
     }
 
@@ -470,8 +478,7 @@ impl Session {
             Some(id) => id.to_owned(),
             None => self.next_id("tx-"),
         };
-        let frame = Frame::new(Command::Begin).header("transaction", &id);
-        self.send_frame(now, &frame, false, false);
+        self.send_transaction(now, Command::Begin, &id);
         Ok(id)
     }
 
@@ -537,8 +544,8 @@ impl Session {
         ]);
         self.phase = Phase::Handshaking;
         self.last_received = now;
-        let frame = self.connect_frame();
-        self.send_frame(now, &frame, false, false);
+        let encoded = self.connect_encoded();
+        self.send_encoded(now, encoded);
     }
 
     /// One transport message arrived (a WebSocket text or binary message, a SockJS message).
@@ -673,7 +680,7 @@ impl Session {
         });
     }
 
-    fn connect_frame(&self) -> Frame {
+    fn connect_encoded(&self) -> Encoded {
         let cfg = &self.config;
         let mut accept = String::new();
         for v in &cfg.stomp_versions {
@@ -686,20 +693,19 @@ impl Session {
         push_decimal(&mut heart_beat, cfg.heartbeat_outgoing.into());
         heart_beat.push(',');
         push_decimal(&mut heart_beat, cfg.heartbeat_incoming.into());
-        let mut frame = Frame::new(Command::Connect)
-            .header("accept-version", accept)
-            .header("heart-beat", heart_beat);
-        if let Some(host) = &cfg.host {
-            if !cfg.connect_headers.contains("host") {
-                frame.headers.push("host", host);
-            }
-        }
-        for (name, value) in cfg.connect_headers.entries() {
-            if !matches!(name.as_str(), "accept-version" | "heart-beat") {
-                frame.headers.push(name, value);
-            }
-        }
-        frame
+        let host = cfg
+            .host
+            .as_deref()
+            .filter(|_| !cfg.connect_headers.contains("host"));
+        let own = [
+            ("accept-version", accept.as_str()),
+            ("heart-beat", &heart_beat),
+            ("host", host.unwrap_or_default()),
+        ];
+        // `host` only when configured and not among the user's headers; the user's own `host`
+        // goes with them.
+        let own = if host.is_some() { &own[..] } else { &own[..2] };
+        Outgoing::new(Command::Connect, own, &cfg.connect_headers).encode(self.encoder)
     }
 
     fn on_connected(&mut self, now: Millis, frame: &FrameView) {
@@ -945,9 +951,15 @@ impl Session {
         transaction: &str,
     ) -> Result<(), ClientError> {
         self.require_connected()?;
-        let frame = Frame::new(command).header("transaction", transaction.to_owned());
-        self.send_frame(now, &frame, false, false);
+        self.send_transaction(now, command, transaction);
         Ok(())
+    }
+
+    fn send_transaction(&mut self, now: Millis, command: Command, transaction: &str) {
+        let none = Headers::new();
+        let encoded =
+            Outgoing::new(command, &[("transaction", transaction)], &none).encode(self.encoder);
+        self.send_encoded(now, encoded);
     }
 
     fn acknowledge(
@@ -963,28 +975,22 @@ impl Session {
         if command == Command::Nack && version == Version::V1_0 {
             return Err(ClientError::NackUnsupported);
         }
-        let mut frame = Frame::new(command);
-        match version {
-            Version::V1_2 => frame.headers.push("id", message_id.to_owned()),
-            Version::V1_1 => {
-                frame.headers.push("message-id", message_id.to_owned());
-                frame.headers.push("subscription", subscription.to_owned());
+        let mut own = [("message-id", message_id), ("subscription", subscription)];
+        let own: &[(&str, &str)] = match version {
+            Version::V1_2 => {
+                own[0].0 = "id";
+                &own[..1]
             }
-            Version::V1_0 => frame.headers.push("message-id", message_id.to_owned()),
+            Version::V1_1 => &own,
+            Version::V1_0 => &own[..1],
+        };
+        let encoded = Outgoing {
+            once: true,
+            ..Outgoing::new(command, own, &headers)
         }
-        for (name, value) in headers.entries() {
-            if !frame.headers.contains(&name) {
-                frame.headers.push(name, value);
-            }
-        }
-        self.send_frame(now, &frame, false, false);
-        Ok(())
-    }
-
-    /// Encodes and queues a frame for the transport.
-    fn send_frame(&mut self, now: Millis, frame: &Frame, content_length: bool, binary: bool) {
-        let encoded = encode(self.encoder, frame, content_length, binary);
+        .encode(self.encoder);
         self.send_encoded(now, encoded);
+        Ok(())
     }
 
     fn send_encoded(&mut self, now: Millis, encoded: Encoded) {
@@ -994,7 +1000,7 @@ impl Session {
             binary,
         } = encoded;
         self.debug(&[Piece::Text(">>> "), Piece::Text(command.as_str())]);
-        self.push_send(now, data, binary);
+        self.push_send(now, Bytes::from(data), binary);
     }
 
     fn push_send(&mut self, now: Millis, data: Bytes, binary: bool) {
@@ -1059,7 +1065,7 @@ impl Session {
 /// A frame encoded for the transport, with what `send_encoded` still needs to know of it.
 struct Encoded {
     command: Command,
-    data: Bytes,
+    data: Vec<u8>,
     /// Goes as a binary transport message.
     binary: bool,
 }
@@ -1067,15 +1073,60 @@ struct Encoded {
 /// Encodes `frame` with the session's encoder. A free function over the encoder (not a method
 /// on the session) so a frame the session holds can be encoded where it lies and then sent.
 fn encode(encoder: Encoder, frame: &Frame, content_length: bool, binary: bool) -> Encoded {
-    let mut out = BytesMut::new();
-    encoder
-        .with_content_length(content_length)
-        .encode(frame, &mut out);
-    Encoded {
-        command: frame.command,
-        data: out.freeze(),
-        // A body that is not UTF-8 cannot travel in a text message.
-        binary: binary || core::str::from_utf8(&frame.body).is_err(),
+    Outgoing {
+        body: &frame.body,
+        content_length,
+        binary,
+        ..Outgoing::new(frame.command, &[], &frame.headers)
+    }
+    .encode(encoder)
+}
+
+/// A frame the session writes, by its parts: its own headers, then the user's (without those
+/// named like one of the session's), then the body, encoded straight into a new send buffer. One shape for
+/// every frame, so the Wasm build has one copy of the encoder's loop.
+struct Outgoing<'a> {
+    command: Command,
+    own: &'a [(&'a str, &'a str)],
+    user: &'a Headers,
+    /// Of repeated user header names only the first goes.
+    once: bool,
+    body: &'a [u8],
+    content_length: bool,
+    binary: bool,
+}
+
+impl<'a> Outgoing<'a> {
+    fn new(command: Command, own: &'a [(&'a str, &'a str)], user: &'a Headers) -> Outgoing<'a> {
+        Outgoing {
+            command,
+            own,
+            user,
+            once: false,
+            body: &[],
+            content_length: false,
+            binary: false,
+        }
+    }
+
+    fn encode(&self, encoder: Encoder) -> Encoded {
+        let Outgoing { own, user, .. } = *self;
+        // The session's value wins over a user's header of the same name.
+        let users = user.iter().enumerate().filter(move |&(i, (name, _))| {
+            !own.iter().any(|&(o, _)| o == name)
+                && !(self.once && user.iter().take(i).any(|(n, _)| n == name))
+        });
+        let headers = own.iter().copied().chain(users.map(|(_, h)| h));
+        let mut data = Vec::with_capacity(self.body.len() + 128);
+        encoder
+            .with_content_length(self.content_length)
+            .encode_parts(self.command, headers, self.body, &mut data);
+        Encoded {
+            command: self.command,
+            data,
+            // A body that is not UTF-8 cannot travel in a text message.
+            binary: self.binary || core::str::from_utf8(self.body).is_err(),
+        }
     }
 }
 

@@ -26,6 +26,6 @@ mod word;
 
 pub use decimal::{decimal, parse_decimal, push_decimal};
 pub use decoder::{DecodeError, Decoded, Decoder, Limits};
-pub use encoder::Encoder;
+pub use encoder::{Encoder, Sink};
 pub(crate) use message::push_escaped;
 pub use view::{FrameView, ViewDecoder, Viewed};
