@@ -8,10 +8,10 @@ use alloc::vec::Vec;
 use core::cell::RefCell;
 
 use stomp_wasm::client::{
-    Action, ActivationState, ClientError, Event, OfflineQueueConfig, Publish, Received,
+    Action, ActivationState, ClientError, Event, HeaderList, OfflineQueueConfig, Publish, Received,
     ReconnectTimeMode, Session, SessionConfig,
 };
-use stomp_wasm::frame::{Headers, Version};
+use stomp_wasm::frame::Version;
 
 // The heap and the trapping panic handler come with stomp-wasm's no-std wasm32 build.
 
@@ -147,11 +147,11 @@ impl<'a> Reader<'a> {
     fn str(&mut self) -> &'a str {
         core::str::from_utf8(self.bytes()).unwrap_or_default()
     }
-    fn headers(&mut self) -> Headers {
-        let mut h = Headers::new();
+    fn headers(&mut self) -> HeaderList {
+        let mut h = HeaderList::new();
         for _ in 0..self.u32() {
             let name = self.str();
-            h.push(String::from(name), String::from(self.str()));
+            h.push(name, self.str());
         }
         h
     }

@@ -54,6 +54,7 @@ mod config;
 mod error;
 mod event;
 pub(crate) mod fifo;
+mod header_list;
 mod heartbeat;
 mod offline;
 mod received;
@@ -68,6 +69,7 @@ mod tests;
 pub use config::{Millis, OfflineQueueConfig, ReconnectTimeMode, SessionConfig};
 pub use error::ClientError;
 pub use event::{Action, ActivationState, Event};
+pub use header_list::HeaderList;
 pub use received::Received;
 pub use session::{Publish, Session};
 

@@ -15,8 +15,9 @@ use crate::prelude::*;
 use bytes::Bytes;
 
 use super::fifo::Fifo;
+use super::header_list::HeaderList;
 use super::heartbeat::{self, Heartbeats};
-use super::offline::OfflineQueue;
+use super::offline::{OfflineQueue, Queued};
 use super::received::Received;
 use super::split::split_utf8;
 use super::{
@@ -24,7 +25,7 @@ use super::{
     OFFLINE_ID_HEADER,
 };
 use crate::codec::{push_decimal, Encoder, FrameView, ViewDecoder, Viewed};
-use crate::frame::{ByteStr, Command, Frame, Headers, Version};
+use crate::frame::{Command, Version};
 
 /// stompjs reports a discarded transport as closed with this code.
 const DISCARDED_CODE: u16 = 4001;
@@ -34,7 +35,7 @@ const DISCARDED_REASON: &str = "transport discarded by the STOMP client";
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Publish {
     pub destination: String,
-    pub headers: Headers,
+    pub headers: HeaderList,
     pub body: Bytes,
     /// The body came as `binaryBody`: the frame goes as a binary transport message.
     pub binary: bool,
@@ -72,13 +73,16 @@ enum Phase {
     Closing,
 }
 
-/// A live subscription: its SUBSCRIBE frame, kept to be re-sent after a reconnect.
+/// A live subscription: what its SUBSCRIBE is made of, kept to be re-sent after a reconnect
+/// (encoded again: the connection's version decides the escaping).
 #[derive(Debug)]
 struct Subscription {
-    id: ByteStr,
-    frame: Frame,
+    id: String,
+    destination: String,
+    /// The user's headers.
+    headers: HeaderList,
     /// The SUBSCRIBE's `receipt`: an ERROR naming it is this subscription's failure.
-    receipt: Option<ByteStr>,
+    receipt: Option<String>,
     /// Sent again after a reconnect (with `resubscribe` on). Off for subscriptions that the
     /// application re-creates itself on every connect.
     restore: bool,
@@ -363,20 +367,18 @@ impl Session {
         }
         match &self.config.offline_queue {
             Some(cfg) if queued => {
-                let mut frame = Frame::new(Command::Send).header("destination", destination);
-                for (name, value) in headers.entries() {
-                    // A queued frame carries the queue's id, appended by `OfflineQueue::push`:
-                    // the user's header of that name is left out here rather than replaced there.
-                    if !matches!(name.as_str(), "destination" | OFFLINE_ID_HEADER) {
-                        frame.headers.push(name, value);
-                    }
-                }
-                frame.body = body;
-                let queued = self.offline.push(frame, content_length, binary, cfg)?;
+                // A queued frame carries the queue's id, appended by `OfflineQueue::push`: the
+                // user's header of that name is left out here rather than replaced there.
+                let headers = headers
+                    .iter()
+                    .filter(|&(name, _)| !matches!(name, "destination" | OFFLINE_ID_HEADER))
+                    .collect();
+                let queued = Queued::new(destination, headers, body, content_length, binary);
+                let queued = self.offline.push(queued, cfg)?;
                 if connected {
                     // Sent now; the flush after the next CONNECTED re-sends it if unreceipted.
-                    // Encoded from the queued frame where it lies (no copy of the frame).
-                    let encoded = encode(self.encoder, &queued.frame, content_length, binary);
+                    // Encoded from the queued entry where it lies (no copy of it).
+                    let encoded = encode_queued(self.encoder, queued);
                     self.send_encoded(now, encoded);
                 }
                 Ok(())
@@ -404,7 +406,7 @@ impl Session {
         &mut self,
         now: Millis,
         destination: &str,
-        headers: Headers,
+        headers: HeaderList,
     ) -> Result<String, ClientError> {
         self.subscribe_with(now, destination, headers, true)
     }
@@ -417,7 +419,7 @@ impl Session {
         &mut self,
         now: Millis,
         destination: &str,
-        headers: Headers,
+        headers: HeaderList,
         restore: bool,
     ) -> Result<String, ClientError> {
         let connected = self.phase == Phase::Connected;
@@ -428,27 +430,21 @@ impl Session {
             Some(id) => id.to_owned(),
             None => self.next_id("sub-"),
         };
-        let mut frame = Frame::new(Command::Subscribe)
-            .header("destination", destination.to_owned())
-            .header("id", &id);
-        for (name, value) in headers.entries() {
-            if !matches!(name.as_str(), "destination" | "id") {
-                frame.headers.push(name, value);
-            }
-        }
+        let sub = Subscription {
+            receipt: headers.get("receipt").map(String::from),
+            id,
+            destination: destination.to_owned(),
+            headers,
+            restore,
+        };
         if connected {
             self.check_send_buffer(0)?;
-            let encoded = encode(self.encoder, &frame, false, false);
+            let encoded = encode_subscription(self.encoder, &sub);
             self.send_encoded(now, encoded);
         }
-        let receipt = frame.headers.get_bytestr("receipt");
-        self.subscriptions.retain(|s| s.id != id.as_str());
-        self.subscriptions.push(Subscription {
-            id: ByteStr::from(&id),
-            frame,
-            receipt,
-            restore,
-        });
+        let id = sub.id.clone();
+        self.subscriptions.retain(|s| s.id != id);
+        self.subscriptions.push(sub);
         Ok(id)
     }
 
@@ -459,7 +455,7 @@ impl Session {
         &mut self,
         now: Millis,
         id: &str,
-        headers: Headers,
+        headers: HeaderList,
     ) -> Result<(), ClientError> {
         self.subscriptions.retain(|s| s.id != id);
         if self.phase != Phase::Connected {
@@ -500,7 +496,7 @@ impl Session {
         now: Millis,
         message_id: &str,
         subscription: &str,
-        headers: Headers,
+        headers: HeaderList,
     ) -> Result<(), ClientError> {
         self.acknowledge(now, Command::Ack, message_id, subscription, headers)
     }
@@ -511,7 +507,7 @@ impl Session {
         now: Millis,
         message_id: &str,
         subscription: &str,
-        headers: Headers,
+        headers: HeaderList,
     ) -> Result<(), ClientError> {
         self.acknowledge(now, Command::Nack, message_id, subscription, headers)
     }
@@ -739,17 +735,16 @@ impl Session {
         ]);
 
         // Restore subscriptions, then flush the offline queue, before the user's onConnect runs.
-        // Each frame is encoded where it lies, then sent: no copies of the frames (a `Frame`
-        // clone and two collections of them weighed ~1 KB in the Wasm build).
+        // Each is encoded from its parts where they lie, then sent: no copies of them.
         let mut i = 0;
         while let Some(sub) = self.subscriptions.get(i) {
-            let encoded = encode(self.encoder, &sub.frame, false, false);
+            let encoded = encode_subscription(self.encoder, sub);
             self.send_encoded(now, encoded);
             i += 1;
         }
         let mut i = 0;
         while let Some(q) = self.offline.get(i) {
-            let encoded = encode(self.encoder, &q.frame, q.content_length, q.binary);
+            let encoded = encode_queued(self.encoder, q);
             self.send_encoded(now, encoded);
             i += 1;
         }
@@ -956,7 +951,7 @@ impl Session {
     }
 
     fn send_transaction(&mut self, now: Millis, command: Command, transaction: &str) {
-        let none = Headers::new();
+        let none = HeaderList::new();
         let encoded =
             Outgoing::new(command, &[("transaction", transaction)], &none).encode(self.encoder);
         self.send_encoded(now, encoded);
@@ -968,7 +963,7 @@ impl Session {
         command: Command,
         message_id: &str,
         subscription: &str,
-        headers: Headers,
+        headers: HeaderList,
     ) -> Result<(), ClientError> {
         self.require_connected()?;
         let version = self.version.unwrap_or(Version::V1_0);
@@ -1070,14 +1065,24 @@ struct Encoded {
     binary: bool,
 }
 
-/// Encodes `frame` with the session's encoder. A free function over the encoder (not a method
-/// on the session) so a frame the session holds can be encoded where it lies and then sent.
-fn encode(encoder: Encoder, frame: &Frame, content_length: bool, binary: bool) -> Encoded {
+/// A subscription's SUBSCRIBE. Free functions over the encoder (not methods on the session), so
+/// what the session holds is encoded where it lies and then sent.
+fn encode_subscription(encoder: Encoder, sub: &Subscription) -> Encoded {
+    let own = [("destination", sub.destination.as_str()), ("id", &sub.id)];
+    Outgoing::new(Command::Subscribe, &own, &sub.headers).encode(encoder)
+}
+
+/// An offline-queued SEND (its headers end with the queue's id and receipt).
+fn encode_queued(encoder: Encoder, q: &Queued) -> Encoded {
     Outgoing {
-        body: &frame.body,
-        content_length,
-        binary,
-        ..Outgoing::new(frame.command, &[], &frame.headers)
+        body: &q.body,
+        content_length: q.content_length,
+        binary: q.binary,
+        ..Outgoing::new(
+            Command::Send,
+            &[("destination", &q.destination)],
+            &q.headers,
+        )
     }
     .encode(encoder)
 }
@@ -1088,7 +1093,7 @@ fn encode(encoder: Encoder, frame: &Frame, content_length: bool, binary: bool) -
 struct Outgoing<'a> {
     command: Command,
     own: &'a [(&'a str, &'a str)],
-    user: &'a Headers,
+    user: &'a HeaderList,
     /// Of repeated user header names only the first goes.
     once: bool,
     body: &'a [u8],
@@ -1097,7 +1102,7 @@ struct Outgoing<'a> {
 }
 
 impl<'a> Outgoing<'a> {
-    fn new(command: Command, own: &'a [(&'a str, &'a str)], user: &'a Headers) -> Outgoing<'a> {
+    fn new(command: Command, own: &'a [(&'a str, &'a str)], user: &'a HeaderList) -> Outgoing<'a> {
         Outgoing {
             command,
             own,

@@ -10,8 +10,9 @@ use wasm_bindgen::JsCast;
 
 use super::driver::{self, acknowledge, drive, with_session, Inner, Shared, SubscriptionCallbacks};
 use super::js;
-use crate::client::{ActivationState as CoreState, ClientError, Publish, SessionConfig};
-use crate::frame::Headers;
+use crate::client::{
+    ActivationState as CoreState, ClientError, HeaderList, Publish, SessionConfig,
+};
 
 /// stompjs `ActivationState`.
 #[wasm_bindgen]
@@ -183,7 +184,7 @@ impl Client {
     fn publish_parts(
         &self,
         destination: String,
-        headers: Headers,
+        headers: HeaderList,
         binary_body: &JsValue,
         body: &JsValue,
         skip_content_length: bool,
@@ -620,7 +621,10 @@ impl Client {
         // stompjs: `content-length: false` leaves the header out.
         let skip_content_length = js::get(&headers, "content-length") == JsValue::FALSE;
         if skip_content_length {
-            list.remove("content-length");
+            list = list
+                .iter()
+                .filter(|&(name, _)| name != "content-length")
+                .collect();
         }
         self.publish_parts(
             destination,

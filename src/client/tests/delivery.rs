@@ -4,8 +4,8 @@
 use bytes::Bytes;
 
 use super::*;
+use crate::client::HeaderList;
 use crate::client::{ClientError, Publish};
-use crate::frame::Headers;
 
 fn connected(version: Version) -> Harness {
     let mut h = Harness::new(quiet_config());
@@ -49,7 +49,9 @@ fn subscribe_assigns_ids_and_routes_messages_to_their_subscription() {
     }
     assert!(matches!(&events[1], Event::UnhandledMessage(f) if f.body_str() == Some("stray")));
 
-    h.session.unsubscribe(0.0, "mine", Headers::new()).unwrap();
+    h.session
+        .unsubscribe(0.0, "mine", HeaderList::new())
+        .unwrap();
     h.drain();
     let frames = h.take_frames();
     assert_eq!(frames[0].command, Command::Unsubscribe);
@@ -176,7 +178,7 @@ fn transactions_begin_commit_abort() {
 
 fn ack_frames(version: Version) -> (Harness, Vec<Frame>) {
     let mut h = connected(version);
-    let sub = h.session.subscribe(0.0, "/q", Headers::new()).unwrap();
+    let sub = h.session.subscribe(0.0, "/q", HeaderList::new()).unwrap();
     h.drain();
     h.take_frames();
     h.server_send(&message(&sub, "m-7", "x"));
@@ -193,7 +195,7 @@ fn ack_frames(version: Version) -> (Harness, Vec<Frame>) {
         )
         .unwrap();
     if version > Version::V1_0 {
-        h.session.nack(0.0, &id, &sub, Headers::new()).unwrap();
+        h.session.nack(0.0, &id, &sub, HeaderList::new()).unwrap();
     }
     h.drain();
     let frames = h.take_frames();
@@ -226,7 +228,7 @@ fn ack_and_nack_use_the_headers_of_the_connected_version() {
     assert_eq!(f[0].get("message-id"), Some("m-7"));
     assert_eq!(f[0].get("subscription"), None);
     assert_eq!(
-        h.session.nack(0.0, "m-7", "sub-0", Headers::new()),
+        h.session.nack(0.0, "m-7", "sub-0", HeaderList::new()),
         Err(ClientError::NackUnsupported)
     );
 }
@@ -236,7 +238,7 @@ fn an_error_naming_a_subscription_fails_only_that_subscription() {
     let mut h = connected(Version::V1_2);
     let good = h
         .session
-        .subscribe(0.0, "/topic/ok", Headers::new())
+        .subscribe(0.0, "/topic/ok", HeaderList::new())
         .unwrap();
     let bad = h
         .session
@@ -248,7 +250,7 @@ fn an_error_naming_a_subscription_fails_only_that_subscription() {
         .unwrap();
     let other = h
         .session
-        .subscribe(0.0, "/topic/x", Headers::new())
+        .subscribe(0.0, "/topic/x", HeaderList::new())
         .unwrap();
     h.drain();
     h.server_send(&Frame::error("Access refused", "").header("receipt-id", "sub-r"));
@@ -314,7 +316,7 @@ fn undecodable_input_is_reported_and_the_transport_closed() {
 #[test]
 fn stray_nuls_are_skipped_and_a_nul_in_a_header_is_a_decode_error() {
     let mut h = connected(Version::V1_2);
-    let sub = h.session.subscribe(0.0, "/t", Headers::new()).unwrap();
+    let sub = h.session.subscribe(0.0, "/t", HeaderList::new()).unwrap();
     h.drain();
     h.server_bytes(b"\n\0");
     h.server_send(&message(&sub, "1", "after a stray NUL"));
@@ -341,7 +343,7 @@ fn stray_nuls_are_skipped_and_a_nul_in_a_header_is_a_decode_error() {
 #[test]
 fn frames_split_across_transport_messages_are_reassembled() {
     let mut h = connected(Version::V1_2);
-    let sub = h.session.subscribe(0.0, "/t", Headers::new()).unwrap();
+    let sub = h.session.subscribe(0.0, "/t", HeaderList::new()).unwrap();
     h.drain();
     let mut bytes = BytesMut::new();
     Encoder::new(Version::V1_2).encode(&message(&sub, "1", "split body"), &mut bytes);
@@ -373,7 +375,7 @@ fn append_missing_nul_completes_frames_cut_at_nul() {
     // A transport that strips the trailing NUL.
     h.server_bytes(b"CONNECTED\nversion:1.2\n\n");
     assert!(h.session.connected());
-    let sub = h.session.subscribe(0.0, "/t", Headers::new()).unwrap();
+    let sub = h.session.subscribe(0.0, "/t", HeaderList::new()).unwrap();
     h.drain();
     let text = format!("MESSAGE\nsubscription:{sub}\nmessage-id:1\ndestination:/t\n\nhi");
     h.server_bytes(text.as_bytes());

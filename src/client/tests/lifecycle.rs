@@ -2,8 +2,8 @@
 //! subscriptions after a reconnect, stale transport reports.
 
 use super::*;
+use crate::client::HeaderList;
 use crate::client::{ActivationState, ClientError};
-use crate::frame::Headers;
 
 fn states(h: &Harness) -> Vec<ActivationState> {
     h.events
@@ -163,9 +163,9 @@ fn subscriptions_are_restored_after_a_reconnect() {
         .unwrap();
     let b = h
         .session
-        .subscribe(0.0, "/topic/b", Headers::new())
+        .subscribe(0.0, "/topic/b", HeaderList::new())
         .unwrap();
-    h.session.unsubscribe(0.0, &b, Headers::new()).unwrap();
+    h.session.unsubscribe(0.0, &b, HeaderList::new()).unwrap();
     h.drain();
     h.take_frames();
 
@@ -173,7 +173,7 @@ fn subscriptions_are_restored_after_a_reconnect() {
     // Subscribing while disconnected registers it for the next connection.
     let c = h
         .session
-        .subscribe(h.now, "/topic/c", Headers::new())
+        .subscribe(h.now, "/topic/c", HeaderList::new())
         .unwrap();
     h.advance(1000.0);
     h.open_and_connect(Version::V1_2, "0,0");
@@ -222,7 +222,7 @@ fn without_resubscribe_subscriptions_end_with_the_connection() {
     });
     h.connect(Version::V1_2, "0,0");
     h.session
-        .subscribe(0.0, "/topic/a", Headers::new())
+        .subscribe(0.0, "/topic/a", HeaderList::new())
         .unwrap();
     h.drain();
     h.take_frames();
@@ -247,11 +247,11 @@ fn only_restorable_subscriptions_come_back_after_a_reconnect() {
     h.connect(Version::V1_2, "0,0");
     let kept = h
         .session
-        .subscribe_with(0.0, "/topic/kept", Headers::new(), true)
+        .subscribe_with(0.0, "/topic/kept", HeaderList::new(), true)
         .unwrap();
     let scoped = h
         .session
-        .subscribe_with(0.0, "/topic/scoped", Headers::new(), false)
+        .subscribe_with(0.0, "/topic/scoped", HeaderList::new(), false)
         .unwrap();
     h.drain();
     h.take_frames();

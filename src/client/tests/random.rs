@@ -4,8 +4,8 @@
 use proptest::prelude::*;
 
 use super::*;
+use crate::client::HeaderList;
 use crate::client::{ActivationState, OfflineQueueConfig, Publish};
-use crate::frame::Headers;
 
 #[derive(Debug, Clone)]
 enum Op {
@@ -124,9 +124,9 @@ proptest! {
                 Op::Publish(n) => {
                     let _ = s.publish(now, Publish::new("/q", "x".repeat(usize::from(n))));
                 }
-                Op::Subscribe => { let _ = s.subscribe(now, "/t", Headers::new()); }
+                Op::Subscribe => { let _ = s.subscribe(now, "/t", HeaderList::new()); }
                 Op::Unsubscribe(n) => {
-                    let _ = s.unsubscribe(now, &format!("sub-{}", n % 4), Headers::new());
+                    let _ = s.unsubscribe(now, &format!("sub-{}", n % 4), HeaderList::new());
                 }
                 Op::Begin => { let _ = s.begin(now, None); }
                 Op::BeforeConnectDone => s.before_connect_done(now),
