@@ -1,7 +1,6 @@
 //! What the session asks of its shell ([`Action`]) and tells it ([`Event`]).
 
 use crate::prelude::*;
-use bytes::Bytes;
 
 use super::{Millis, Received};
 use crate::codec::DecodeError;
@@ -35,7 +34,7 @@ pub enum Action {
     OpenTransport { url: String, protocols: Vec<String> },
     /// Send one transport message. `binary` says whether it must go as a binary WebSocket
     /// message; otherwise `data` is UTF-8 and goes as text.
-    Send { data: Bytes, binary: bool },
+    Send { data: Vec<u8>, binary: bool },
     /// Close the transport. With `discard`, the session already considers it closed: the shell
     /// must detach the old transport's callbacks (nothing more is to be reported for it) and
     /// then close it.

@@ -3,7 +3,6 @@
 //! [`OfflineQueueConfig`](super::OfflineQueueConfig) for the delivery guarantee.
 
 use crate::prelude::*;
-use bytes::Bytes;
 
 use crate::codec::push_decimal;
 
@@ -17,7 +16,7 @@ pub(crate) struct Queued {
     pub destination: String,
     /// The user's headers, then the queue's id and (unless the user set one) its receipt.
     pub headers: HeaderList,
-    pub body: Bytes,
+    pub body: Vec<u8>,
     pub content_length: bool,
     pub binary: bool,
     /// The `receipt` on the frame: ours (the stable id) or one the user set.
@@ -32,7 +31,7 @@ impl Queued {
     pub fn new(
         destination: String,
         headers: HeaderList,
-        body: Bytes,
+        body: Vec<u8>,
         content_length: bool,
         binary: bool,
     ) -> Queued {

@@ -12,8 +12,6 @@
 
 use crate::prelude::*;
 
-use bytes::Bytes;
-
 use super::fifo::Fifo;
 use super::header_list::HeaderList;
 use super::heartbeat::{self, Heartbeats};
@@ -36,7 +34,7 @@ const DISCARDED_REASON: &str = "transport discarded by the STOMP client";
 pub struct Publish {
     pub destination: String,
     pub headers: HeaderList,
-    pub body: Bytes,
+    pub body: Vec<u8>,
     /// The body came as `binaryBody`: the frame goes as a binary transport message.
     pub binary: bool,
     /// `skipContentLengthHeader`: no `content-length` (unless the body holds a NUL).
@@ -45,7 +43,7 @@ pub struct Publish {
 
 impl Publish {
     /// A text publish with no extra headers.
-    pub fn new(destination: impl Into<String>, body: impl Into<Bytes>) -> Publish {
+    pub fn new(destination: impl Into<String>, body: impl Into<Vec<u8>>) -> Publish {
         Publish {
             destination: destination.into(),
             body: body.into(),
@@ -640,7 +638,7 @@ impl Session {
                 return;
             }
             if self.heartbeat_send_at().is_some_and(|at| now >= at) {
-                self.push_send(now, Bytes::from_static(b"\n"), false);
+                self.push_send(now, vec![b'\n'], false);
             }
         }
     }
@@ -995,10 +993,10 @@ impl Session {
             binary,
         } = encoded;
         self.debug(&[Piece::Text(">>> "), Piece::Text(command.as_str())]);
-        self.push_send(now, Bytes::from(data), binary);
+        self.push_send(now, data, binary);
     }
 
-    fn push_send(&mut self, now: Millis, data: Bytes, binary: bool) {
+    fn push_send(&mut self, now: Millis, data: Vec<u8>, binary: bool) {
         self.last_sent = now;
         self.pending_send_bytes += data.len();
         let binary = binary || self.config.force_binary_ws_frames;

@@ -3,7 +3,6 @@
 use std::rc::{Rc, Weak};
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use bytes::Bytes;
 use js_sys::{Function, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -133,9 +132,9 @@ fn required_string(value: &JsValue, what: &str) -> Result<String, JsValue> {
 }
 
 /// `binaryBody`: a Uint8Array, another typed array view, or an ArrayBuffer.
-fn bytes_of(value: &JsValue) -> Option<Bytes> {
+fn bytes_of(value: &JsValue) -> Option<Vec<u8>> {
     if value.is_instance_of::<js_sys::ArrayBuffer>() {
-        return Some(Uint8Array::new(value).to_vec().into());
+        return Some(Uint8Array::new(value).to_vec());
     }
     if js_sys::ArrayBuffer::is_view(value) {
         let view = Uint8Array::new_with_byte_offset_and_length(
@@ -143,7 +142,7 @@ fn bytes_of(value: &JsValue) -> Option<Bytes> {
             js::get_f64(value, "byteOffset").unwrap_or(0.0) as u32,
             js::get_f64(value, "byteLength").unwrap_or(0.0) as u32,
         );
-        return Some(view.to_vec().into());
+        return Some(view.to_vec());
     }
     None
 }
@@ -202,7 +201,7 @@ impl Client {
                 } else {
                     body.as_string().unwrap_or_else(|| js::js_string(body))
                 };
-                (Bytes::from(text), false)
+                (text.into_bytes(), false)
             }
         };
         let publish = Publish {

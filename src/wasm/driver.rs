@@ -12,7 +12,6 @@
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
-use bytes::Bytes;
 use js_sys::Function;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -404,7 +403,7 @@ enum Step {
     },
     Send {
         socket: Handle,
-        data: Bytes,
+        data: Vec<u8>,
         binary: bool,
         raw_log: Option<Function>,
     },

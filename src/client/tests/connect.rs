@@ -1,8 +1,7 @@
 //! Connecting: the CONNECT frame, version negotiation, beforeConnect, connection timeout.
 
 use super::*;
-use crate::client::HeaderList;
-use crate::client::{ActivationState, ClientError};
+use crate::client::{ActivationState, ClientError, HeaderList};
 
 #[test]
 fn connect_frame_carries_versions_heartbeats_host_and_user_headers() {

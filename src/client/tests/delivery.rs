@@ -1,11 +1,8 @@
 //! Frames while connected: subscriptions, messages, receipts, transactions, ack/nack, errors,
 //! unhandled frames, splitting, bounds.
 
-use bytes::Bytes;
-
 use super::*;
-use crate::client::HeaderList;
-use crate::client::{ClientError, Publish};
+use crate::client::{ClientError, HeaderList, Publish};
 
 fn connected(version: Version) -> Harness {
     let mut h = Harness::new(quiet_config());
@@ -79,7 +76,7 @@ fn publish_sends_destination_headers_body_and_content_length() {
             0.0,
             Publish {
                 destination: "/queue/bin".into(),
-                body: Bytes::from_static(&[0, 159, 146, 150]),
+                body: vec![0, 159, 146, 150],
                 binary: true,
                 ..Publish::default()
             },
@@ -431,7 +428,7 @@ fn split_large_frames_cuts_text_frames_into_chunks_but_not_binary_ones() {
             0.0,
             Publish {
                 destination: "/q".into(),
-                body: Bytes::from(vec![7u8; 100]),
+                body: vec![7u8; 100],
                 binary: true,
                 ..Publish::default()
             },

@@ -2,8 +2,7 @@
 //! subscriptions after a reconnect, stale transport reports.
 
 use super::*;
-use crate::client::HeaderList;
-use crate::client::{ActivationState, ClientError};
+use crate::client::{ActivationState, ClientError, HeaderList};
 
 fn states(h: &Harness) -> Vec<ActivationState> {
     h.events

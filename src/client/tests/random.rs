@@ -4,8 +4,7 @@
 use proptest::prelude::*;
 
 use super::*;
-use crate::client::HeaderList;
-use crate::client::{ActivationState, OfflineQueueConfig, Publish};
+use crate::client::{ActivationState, HeaderList, OfflineQueueConfig, Publish};
 
 #[derive(Debug, Clone)]
 enum Op {
