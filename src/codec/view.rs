@@ -108,6 +108,11 @@ impl ViewDecoder {
         self.buf.extend_from_slice(data);
     }
 
+    /// Whether no byte is left that has not been returned as a frame or heart-beat.
+    pub fn is_empty(&self) -> bool {
+        self.start >= self.buf.len()
+    }
+
     /// Drops everything buffered (e.g. when a connection is replaced). Version and limits stay.
     pub fn reset(&mut self) {
         self.buf.clear();
