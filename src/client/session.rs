@@ -1116,8 +1116,8 @@ impl<'a> Outgoing<'a> {
         let Outgoing { own, user, .. } = *self;
         // The session's value wins over a user's header of the same name.
         let users = user.iter().enumerate().filter(move |&(i, (name, _))| {
-            !own.iter().any(|&(o, _)| o == name)
-                && !(self.once && user.iter().take(i).any(|(n, _)| n == name))
+            let repeated = self.once && user.iter().take(i).any(|(n, _)| n == name);
+            !repeated && !own.iter().any(|&(o, _)| o == name)
         });
         let headers = own.iter().copied().chain(users.map(|(_, h)| h));
         let mut data = Vec::with_capacity(self.body.len() + 128);

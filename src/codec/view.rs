@@ -108,9 +108,9 @@ impl ViewDecoder {
         self.buf.extend_from_slice(data);
     }
 
-    /// Whether no byte is left that has not been returned as a frame or heart-beat.
-    pub fn is_empty(&self) -> bool {
-        self.start >= self.buf.len()
+    /// Bytes buffered and not yet returned as frames.
+    pub fn buffered(&self) -> usize {
+        self.buf.len().saturating_sub(self.start)
     }
 
     /// Drops everything buffered (e.g. when a connection is replaced). Version and limits stay.

@@ -68,7 +68,7 @@ pub fn outgoing_text(data: &[u8]) -> Result<String, OutgoingError> {
             Err(err) => return Err(OutgoingError::new(|m| err.write_message(m))),
         }
     }
-    if !decoder.is_empty() {
+    if decoder.buffered() > 0 {
         return Err(OutgoingError::new(|m| m.push_str("an incomplete frame")));
     }
     String::from_utf8(out).map_err(|_| OutgoingError::new(|m| m.push_str("headers are not UTF-8")))
@@ -102,7 +102,7 @@ pub fn incoming_bytes(message: String) -> Vec<u8> {
         }
     }
     // Not whole frames: let the session's own decoder see (and report) the original.
-    if decoder.is_empty() {
+    if decoder.buffered() == 0 {
         out
     } else {
         data
