@@ -312,7 +312,7 @@ pub extern "C" fn command(id: u32, kind: u32, arg: u32, now: f64, len: u32) -> u
                     Publish {
                         destination,
                         headers,
-                        body: body.into(),
+                        body,
                         binary: arg & 1 != 0,
                         skip_content_length: arg & 2 != 0,
                     },
