@@ -1,6 +1,7 @@
 //! Property tests of the codec:
 //!
-//! - any valid frame, in any version, round-trips encode → split at random points → decode;
+//! - any valid frame, in any version, round-trips encode → split at random points → decode,
+//!   with the server's `Decoder` and with the client's `ViewDecoder` (one scanner, two builders);
 //! - random bytes fed in random chunks never panic, and chunking never changes the result;
 //! - random mutations of valid frames never panic, and whatever still decodes round-trips.
 //!
@@ -14,7 +15,9 @@
 mod fuzz_check;
 
 use bytes::BytesMut;
+use fuzz_check::Decode;
 use proptest::prelude::*;
+use stomp_wasm::codec::ViewDecoder;
 use stomp_wasm::{Command, Decoded, Decoder, Encoder, Frame, Headers, Limits, Version};
 
 /// Characters worth testing in headers: the ones escaping deals with, NUL, multi-byte UTF-8 and
@@ -93,21 +96,21 @@ fn expected(frame: &Frame, content_length: bool) -> Frame {
     expected
 }
 
-/// Feeds `wire` cut at the given points (sorted, deduplicated) and collects every item.
-fn decode_split(version: Version, wire: &[u8], cuts: &[usize]) -> Vec<Decoded> {
-    let mut decoder = Decoder::new(Limits::unlimited());
-    decoder.set_version(version);
+/// Feeds `wire` cut at the given points (sorted, deduplicated) to either builder of the
+/// grammar and collects every item.
+fn decode_split<D: Decode>(version: Version, wire: &[u8], cuts: &[usize]) -> Vec<Decoded> {
+    let mut decoder = D::new_with(Limits::unlimited(), version);
     let mut items = Vec::new();
     let mut start = 0;
     for &cut in cuts.iter().chain(std::iter::once(&wire.len())) {
         let cut = cut.clamp(start, wire.len());
-        decoder.feed(&wire[start..cut]);
+        decoder.feed_bytes(&wire[start..cut]);
         start = cut;
-        while let Some(item) = decoder.decode().expect("encoder output must decode") {
+        while let Some(item) = decoder.next_item().expect("encoder output must decode") {
             items.push(item);
         }
     }
-    assert_eq!(decoder.buffered(), 0);
+    assert_eq!(decoder.buffered_bytes(), 0);
     items
 }
 
@@ -149,7 +152,8 @@ proptest! {
         }
         let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c % (wire.len() + 1)).collect();
         cuts.sort_unstable();
-        prop_assert_eq!(decode_split(version, &wire, &cuts), want);
+        prop_assert_eq!(&decode_split::<Decoder>(version, &wire, &cuts), &want);
+        prop_assert_eq!(decode_split::<ViewDecoder>(version, &wire, &cuts), want);
     }
 
     #[test]

@@ -11,8 +11,11 @@
 //!    is the same frame, `content-length` headers aside (the encoder writes the true one).
 //! 4. For frames with escaped headers, `encode_head` + `encode_tail` is the same bytes as
 //!    `encode`.
+//! 5. One grammar: the client's [`ViewDecoder`] (the same scanner, the offset-table builder)
+//!    gives the same items as the server's `Decoder`, errors included, chunked as configured.
 
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
+use stomp_wasm::codec::{ViewDecoder, Viewed};
 use stomp_wasm::{DecodeError, Decoded, Decoder, Encoder, Frame, Headers, Limits, Version};
 
 /// Tight limits, so that the fuzzer reaches every limit error with short inputs.
@@ -27,10 +30,15 @@ pub const SMALL_LIMITS: Limits = Limits {
 pub fn check(data: &[u8]) {
     let (config, input) = data.split_at(data.len().min(3));
     let config = Config::read(config);
-    let whole = decode_all(&config, input, &[input.len()]);
+    let whole = decode_all::<Decoder>(&config, input, &[input.len()]);
     let chunks = config.chunk_sizes(input.len());
-    let chunked = decode_all(&config, input, &chunks);
+    let chunked = decode_all::<Decoder>(&config, input, &chunks);
     assert_eq!(whole, chunked, "chunks {chunks:?} changed the result");
+    let viewed = decode_all::<ViewDecoder>(&config, input, &chunks);
+    assert_eq!(
+        whole, viewed,
+        "the view decoder disagrees (chunks {chunks:?})"
+    );
     for item in &whole {
         if let Ok(Decoded::Frame(frame)) = item {
             round_trip(&config, frame);
@@ -80,32 +88,88 @@ impl Config {
     }
 }
 
+/// The two builders of the one grammar, driven alike: the server's `Decoder` and the client's
+/// `ViewDecoder`, whose views are copied into `Frame`s to compare.
+pub trait Decode {
+    fn new_with(limits: Limits, version: Version) -> Self;
+    fn feed_bytes(&mut self, chunk: &[u8]);
+    fn next_item(&mut self) -> Result<Option<Decoded>, DecodeError>;
+    fn buffered_bytes(&self) -> usize;
+}
+
+impl Decode for Decoder {
+    fn new_with(limits: Limits, version: Version) -> Decoder {
+        let mut decoder = Decoder::new(limits);
+        decoder.set_version(version);
+        decoder
+    }
+    fn feed_bytes(&mut self, chunk: &[u8]) {
+        self.feed(chunk);
+    }
+    fn next_item(&mut self) -> Result<Option<Decoded>, DecodeError> {
+        self.decode()
+    }
+    fn buffered_bytes(&self) -> usize {
+        self.buffered()
+    }
+}
+
+impl Decode for ViewDecoder {
+    fn new_with(limits: Limits, version: Version) -> ViewDecoder {
+        let mut decoder = ViewDecoder::new(limits);
+        decoder.set_version(version);
+        decoder
+    }
+    fn feed_bytes(&mut self, chunk: &[u8]) {
+        self.feed(chunk);
+    }
+    fn next_item(&mut self) -> Result<Option<Decoded>, DecodeError> {
+        Ok(self.decode()?.map(|item| match item {
+            Viewed::Heartbeat => Decoded::Heartbeat,
+            Viewed::Frame(view) => Decoded::Frame(Frame {
+                command: view.command,
+                headers: view
+                    .headers()
+                    .map(|(name, value)| (name.to_owned(), value.to_owned()))
+                    .collect::<Headers>(),
+                body: Bytes::copy_from_slice(view.body()),
+            }),
+        }))
+    }
+    fn buffered_bytes(&self) -> usize {
+        self.buffered()
+    }
+}
+
 /// Feeds `input` in `chunks` and decodes after each; stops after the first error.
-fn decode_all(
+fn decode_all<D: Decode>(
     config: &Config,
     input: &[u8],
     chunks: &[usize],
 ) -> Vec<Result<Decoded, DecodeError>> {
-    let mut decoder = Decoder::new(config.limits);
-    decoder.set_version(config.version);
+    let mut decoder = D::new_with(config.limits, config.version);
     let mut items = Vec::new();
     let mut rest = input;
     for &size in chunks {
         let (chunk, tail) = rest.split_at(size.min(rest.len()));
         rest = tail;
-        decoder.feed(chunk);
+        decoder.feed_bytes(chunk);
         loop {
-            match decoder.decode() {
+            match decoder.next_item() {
                 Ok(Some(item)) => items.push(Ok(item)),
                 Ok(None) => break,
                 Err(e) => {
-                    assert_eq!(decoder.buffered(), 0, "an error must empty the decoder");
+                    assert_eq!(
+                        decoder.buffered_bytes(),
+                        0,
+                        "an error must empty the decoder"
+                    );
                     items.push(Err(e));
                     return items;
                 }
             }
         }
-        assert!(decoder.buffered() <= input.len());
+        assert!(decoder.buffered_bytes() <= input.len());
     }
     items
 }

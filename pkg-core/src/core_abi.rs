@@ -8,10 +8,10 @@ use alloc::vec::Vec;
 use core::cell::RefCell;
 
 use stomp_wasm::client::{
-    Action, ActivationState, ClientError, Event, OfflineQueueConfig, Publish, ReconnectTimeMode,
-    Session, SessionConfig,
+    Action, ActivationState, ClientError, Event, HeaderList, OfflineQueueConfig, Publish, Received,
+    ReconnectTimeMode, Session, SessionConfig,
 };
-use stomp_wasm::frame::{Frame, Headers, Version};
+use stomp_wasm::frame::Version;
 
 // The heap and the trapping panic handler come with stomp-wasm's no-std wasm32 build.
 
@@ -111,8 +111,8 @@ pub enum Out {
     Close = 4,
     /// `u8` state.
     State = 16,
-    /// Frame events: `u8` which (see [`frame_event`]), then the frame as [`put_frame`] writes
-    /// it (the subscription or id first).
+    /// Frame events: `u8` which (see [`frame_event`]), then the frame as the session recorded
+    /// it ([`Received::record`]: the subscription or id first).
     Frame = 17,
     /// `u32` code, reason.
     TransportClosed = 18,
@@ -147,11 +147,11 @@ impl<'a> Reader<'a> {
     fn str(&mut self) -> &'a str {
         core::str::from_utf8(self.bytes()).unwrap_or_default()
     }
-    fn headers(&mut self) -> Headers {
-        let mut h = Headers::new();
+    fn headers(&mut self) -> HeaderList {
+        let mut h = HeaderList::new();
         for _ in 0..self.u32() {
             let name = self.str();
-            h.push(String::from(name), String::from(self.str()));
+            h.push(name, self.str());
         }
         h
     }
@@ -164,37 +164,6 @@ fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
     put_u32(out, b.len() as u32);
     out.extend_from_slice(b);
 }
-/// A frame for JS in one string decode: `u8` 1 if the body is UTF-8, `u32` byte length and
-/// `u32` UTF-16 length of a text holding `name`, the command and every header name and value,
-/// each ended by NUL (which no header can hold), then the body as the rest of the record. JS
-/// decodes text and a UTF-8 body as one string and cuts it at the UTF-16 length.
-fn put_frame(out: &mut Vec<u8>, name: &str, f: &Frame) {
-    out.push(u8::from(core::str::from_utf8(&f.body).is_ok()));
-    let at = out.len();
-    put_u32(out, 0);
-    put_u32(out, 0);
-    for part in [name, f.command.as_str()] {
-        out.extend_from_slice(part.as_bytes());
-        out.push(0);
-    }
-    for (k, v) in f.headers.iter() {
-        out.extend_from_slice(k.as_bytes());
-        out.push(0);
-        out.extend_from_slice(v.as_bytes());
-        out.push(0);
-    }
-    let text = out.get(at + 8..).unwrap_or_default();
-    // UTF-16 units: one per char, two for a 4-byte sequence (a surrogate pair).
-    let units = text.iter().filter(|&&b| b & 0xC0 != 0x80).count()
-        + text.iter().filter(|&&b| b >= 0xF0).count();
-    let len = text.len();
-    if let Some(slot) = out.get_mut(at..at + 8) {
-        slot[..4].copy_from_slice(&(len as u32).to_le_bytes());
-        slot[4..].copy_from_slice(&(units as u32).to_le_bytes());
-    }
-    out.extend_from_slice(&f.body);
-}
-
 fn with<R>(id: u32, f: impl FnOnce(&mut Session, &[u8]) -> R) -> Option<R> {
     let input = IN.0.borrow();
     let mut sessions = SESSIONS.0.borrow_mut();
@@ -343,7 +312,7 @@ pub extern "C" fn command(id: u32, kind: u32, arg: u32, now: f64, len: u32) -> u
                     Publish {
                         destination,
                         headers,
-                        body: body.into(),
+                        body,
                         binary: arg & 1 != 0,
                         skip_content_length: arg & 2 != 0,
                     },
@@ -407,20 +376,17 @@ fn error_code(e: &ClientError) -> u32 {
 }
 
 /// Which frame event a [`Out::Frame`] record is.
-fn frame_event(e: &Event) -> Option<(u8, &str, &Frame)> {
+fn frame_event(e: &Event) -> Option<(u8, &Received)> {
     Some(match e {
-        Event::Connected(f) => (0, "", f),
-        Event::Message {
-            subscription,
-            frame,
-        } => (1, subscription.as_str(), frame),
-        Event::UnhandledMessage(f) => (2, "", f),
-        Event::Receipt(f) => (3, "", f),
-        Event::UnhandledReceipt(f) => (4, "", f),
-        Event::UnhandledFrame(f) => (5, "", f),
-        Event::StompError(f) => (6, "", f),
-        Event::SubscriptionFailed { id, frame } => (7, id.as_str(), frame),
-        Event::Disconnected(f) => (8, "", f),
+        Event::Connected(f) => (0, f),
+        Event::Message(f) => (1, f),
+        Event::UnhandledMessage(f) => (2, f),
+        Event::Receipt(f) => (3, f),
+        Event::UnhandledReceipt(f) => (4, f),
+        Event::UnhandledFrame(f) => (5, f),
+        Event::StompError(f) => (6, f),
+        Event::SubscriptionFailed(f) => (7, f),
+        Event::Disconnected(f) => (8, f),
         _ => return None,
     })
 }
@@ -491,10 +457,10 @@ fn write_next(s: &mut Session, out: &mut Vec<u8>) -> bool {
     let Some(event) = s.poll_event() else {
         return false;
     };
-    if let Some((which, name, frame)) = frame_event(&event) {
+    if let Some((which, frame)) = frame_event(&event) {
         out.push(Out::Frame as u8);
         out.push(which);
-        put_frame(out, name, frame);
+        out.extend_from_slice(frame.record());
         return true;
     }
     match event {

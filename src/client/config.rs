@@ -8,7 +8,9 @@
 //! editing `connect_headers`).
 
 use crate::codec::Limits;
-use crate::frame::{Headers, Version};
+use crate::frame::Version;
+
+use super::HeaderList;
 use crate::prelude::*;
 
 /// Milliseconds on the caller's monotonic clock (`performance.now()` in a browser). Only
@@ -67,9 +69,9 @@ pub struct SessionConfig {
     /// empty when the shell builds its transport another way (`webSocketFactory`).
     pub broker_url: String,
     /// `connectHeaders`: added to CONNECT (`login`, `passcode`, `host`, anything else).
-    pub connect_headers: Headers,
+    pub connect_headers: HeaderList,
     /// `disconnectHeaders`: added to DISCONNECT.
-    pub disconnect_headers: Headers,
+    pub disconnect_headers: HeaderList,
     /// `stompVersions`, in order of preference: becomes `accept-version` and the WebSocket
     /// subprotocol list. Default 1.2, 1.1, 1.0.
     pub stomp_versions: Vec<Version>,
@@ -140,8 +142,8 @@ impl Default for SessionConfig {
     fn default() -> SessionConfig {
         SessionConfig {
             broker_url: String::new(),
-            connect_headers: Headers::new(),
-            disconnect_headers: Headers::new(),
+            connect_headers: HeaderList::new(),
+            disconnect_headers: HeaderList::new(),
             stomp_versions: vec![Version::V1_2, Version::V1_1, Version::V1_0],
             host: None,
             connection_timeout: 0,

@@ -1,11 +1,9 @@
 //! What the session asks of its shell ([`Action`]) and tells it ([`Event`]).
 
 use crate::prelude::*;
-use bytes::Bytes;
 
-use super::Millis;
+use super::{Millis, Received};
 use crate::codec::DecodeError;
-use crate::frame::{ByteStr, Frame};
 
 /// stompjs `ActivationState`, with its numbering.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -36,7 +34,7 @@ pub enum Action {
     OpenTransport { url: String, protocols: Vec<String> },
     /// Send one transport message. `binary` says whether it must go as a binary WebSocket
     /// message; otherwise `data` is UTF-8 and goes as text.
-    Send { data: Bytes, binary: bool },
+    Send { data: Vec<u8>, binary: bool },
     /// Close the transport. With `discard`, the session already considers it closed: the shell
     /// must detach the old transport's callbacks (nothing more is to be reported for it) and
     /// then close it.
@@ -50,27 +48,28 @@ pub enum Event {
     /// `onChangeState`.
     StateChanged(ActivationState),
     /// `onConnect`: CONNECTED arrived; the session is usable.
-    Connected(Frame),
-    /// A MESSAGE for a live subscription (the subscription's callback). `subscription` shares
-    /// the frame's buffer: no allocation per message.
-    Message { subscription: ByteStr, frame: Frame },
+    Connected(Received),
+    /// A MESSAGE for a live subscription (the subscription's callback), whose id is the
+    /// frame's [`name`](Received::name).
+    Message(Received),
     /// `onUnhandledMessage`: a MESSAGE for no known subscription.
-    UnhandledMessage(Frame),
+    UnhandledMessage(Received),
     /// A RECEIPT whose id was watched with
     /// [`watch_for_receipt`](super::Session::watch_for_receipt) (the watcher's callback).
-    Receipt(Frame),
+    Receipt(Received),
     /// `onUnhandledReceipt`.
-    UnhandledReceipt(Frame),
+    UnhandledReceipt(Received),
     /// `onUnhandledFrame`: a frame a client does not expect (e.g. a client command).
-    UnhandledFrame(Frame),
+    UnhandledFrame(Received),
     /// `onStompError`: an ERROR frame not attributed to one subscription.
-    StompError(Frame),
+    StompError(Received),
     /// An ERROR frame attributed to one subscription (its `receipt-id` is the SUBSCRIBE's
     /// `receipt`, or its `subscription` header names it). The subscription is forgotten; the
-    /// connection is left to the server.
-    SubscriptionFailed { id: String, frame: Frame },
+    /// connection is left to the server. The subscription's id is the frame's
+    /// [`name`](Received::name).
+    SubscriptionFailed(Received),
     /// `onDisconnect`: the RECEIPT of a graceful DISCONNECT.
-    Disconnected(Frame),
+    Disconnected(Received),
     /// `onWebSocketClose`.
     TransportClosed { code: u16, reason: String },
     /// `onWebSocketError`.

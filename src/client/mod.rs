@@ -54,8 +54,10 @@ mod config;
 mod error;
 mod event;
 pub(crate) mod fifo;
+mod header_list;
 mod heartbeat;
 mod offline;
+mod received;
 mod session;
 mod split;
 
@@ -67,6 +69,8 @@ mod tests;
 pub use config::{Millis, OfflineQueueConfig, ReconnectTimeMode, SessionConfig};
 pub use error::ClientError;
 pub use event::{Action, ActivationState, Event};
+pub use header_list::HeaderList;
+pub use received::Received;
 pub use session::{Publish, Session};
 
 /// The header stamped on every frame that goes through the offline queue: a stable id, the same

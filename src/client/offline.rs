@@ -5,21 +5,47 @@
 use crate::prelude::*;
 
 use crate::codec::push_decimal;
-use crate::frame::{ByteStr, Frame};
 
+use super::header_list::HeaderList;
 use super::{ClientError, OfflineQueueConfig, OFFLINE_ID_HEADER};
 
-/// One queued SEND.
+/// One queued SEND, by its parts: encoded anew for each connection, since the escaping depends
+/// on the version (a frame queued under 1.2 may go out on a 1.0 connection).
 #[derive(Debug)]
 pub(crate) struct Queued {
-    pub frame: Frame,
+    pub destination: String,
+    /// The user's headers, then the queue's id and (unless the user set one) its receipt.
+    pub headers: HeaderList,
+    pub body: Vec<u8>,
     pub content_length: bool,
     pub binary: bool,
     /// The `receipt` on the frame: ours (the stable id) or one the user set.
-    pub receipt: ByteStr,
+    pub receipt: String,
     /// The user set the receipt: its RECEIPT also goes to the user.
     pub user_receipt: bool,
     size: usize,
+}
+
+impl Queued {
+    /// A SEND to queue; [`OfflineQueue::push`] stamps it.
+    pub fn new(
+        destination: String,
+        headers: HeaderList,
+        body: Vec<u8>,
+        content_length: bool,
+        binary: bool,
+    ) -> Queued {
+        Queued {
+            destination,
+            headers,
+            body,
+            content_length,
+            binary,
+            receipt: String::new(),
+            user_receipt: false,
+            size: 0,
+        }
+    }
 }
 
 /// Oldest first. A `Vec`: entries leave from anywhere (by receipt) and there are few, and a
@@ -32,17 +58,20 @@ pub(crate) struct OfflineQueue {
 }
 
 impl OfflineQueue {
-    /// Queues a SEND frame, stamping it with a stable id and a receipt; returns the entry. The
-    /// frame must not carry an [`OFFLINE_ID_HEADER`] of its own (`Session::publish` leaves the
-    /// user's out): the id is appended, not set, which keeps `Headers::set` out of the client.
+    /// Queues a SEND, stamping it with a stable id and a receipt; returns the entry. Its
+    /// headers must not hold an [`OFFLINE_ID_HEADER`] of their own (`Session::publish` leaves
+    /// the user's out): the id is appended, not set.
     pub fn push(
         &mut self,
-        mut frame: Frame,
-        content_length: bool,
-        binary: bool,
+        mut queued: Queued,
         config: &OfflineQueueConfig,
     ) -> Result<&Queued, ClientError> {
-        let size = frame_size(&frame);
+        // What it weighs against `max_bytes`: body and header text, its destination included.
+        let size = queued.body.len()
+            + "destination".len()
+            + queued.destination.len()
+            + 2
+            + queued.headers.text_len();
         if self.entries.len() >= config.max_frames || self.bytes + size > config.max_bytes {
             return Err(ClientError::OfflineQueueFull {
                 frames: config.max_frames,
@@ -56,25 +85,19 @@ impl OfflineQueue {
         }
         push_decimal(&mut id, self.next_id);
         self.next_id += 1;
-        let id = ByteStr::from(id);
-        frame.headers.push(OFFLINE_ID_HEADER, id.clone());
-        let (receipt, user_receipt) = match frame.headers.get_bytestr("receipt") {
-            Some(r) => (r, true),
+        let headers = &mut queued.headers;
+        headers.push(OFFLINE_ID_HEADER, &id);
+        (queued.receipt, queued.user_receipt) = match headers.get("receipt") {
+            Some(r) => (r.to_owned(), true),
             None => {
-                frame.headers.push("receipt", id.clone());
+                headers.push("receipt", &id);
                 (id, false)
             }
         };
+        queued.size = size;
         self.bytes += size;
         let at = self.entries.len();
-        self.entries.push(Queued {
-            frame,
-            content_length,
-            binary,
-            receipt,
-            user_receipt,
-            size,
-        });
+        self.entries.push(queued);
         // Just pushed, so always there; the error only keeps a panic path out of the build.
         self.entries.get(at).ok_or(ClientError::OfflineQueueFull {
             frames: config.max_frames,
@@ -109,14 +132,4 @@ impl OfflineQueue {
         self.entries.clear();
         self.bytes = 0;
     }
-}
-
-/// What a frame weighs against `max_bytes`: body and headers.
-fn frame_size(frame: &Frame) -> usize {
-    let headers: usize = frame
-        .headers
-        .iter()
-        .map(|(n, v)| n.len() + v.len() + 2)
-        .sum();
-    frame.body.len() + headers
 }

@@ -12,18 +12,18 @@
 
 use crate::prelude::*;
 
-use bytes::{Bytes, BytesMut};
-
 use super::fifo::Fifo;
+use super::header_list::HeaderList;
 use super::heartbeat::{self, Heartbeats};
-use super::offline::OfflineQueue;
+use super::offline::{OfflineQueue, Queued};
+use super::received::Received;
 use super::split::split_utf8;
 use super::{
     Action, ActivationState, ClientError, Event, Millis, ReconnectTimeMode, SessionConfig,
     OFFLINE_ID_HEADER,
 };
-use crate::codec::{push_decimal, Decoded, Decoder, Encoder};
-use crate::frame::{ByteStr, Command, Frame, Headers, Version};
+use crate::codec::{push_decimal, Encoder, FrameView, ViewDecoder, Viewed};
+use crate::frame::{Command, Version};
 
 /// stompjs reports a discarded transport as closed with this code.
 const DISCARDED_CODE: u16 = 4001;
@@ -33,8 +33,8 @@ const DISCARDED_REASON: &str = "transport discarded by the STOMP client";
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Publish {
     pub destination: String,
-    pub headers: Headers,
-    pub body: Bytes,
+    pub headers: HeaderList,
+    pub body: Vec<u8>,
     /// The body came as `binaryBody`: the frame goes as a binary transport message.
     pub binary: bool,
     /// `skipContentLengthHeader`: no `content-length` (unless the body holds a NUL).
@@ -43,7 +43,7 @@ pub struct Publish {
 
 impl Publish {
     /// A text publish with no extra headers.
-    pub fn new(destination: impl Into<String>, body: impl Into<Bytes>) -> Publish {
+    pub fn new(destination: impl Into<String>, body: impl Into<Vec<u8>>) -> Publish {
         Publish {
             destination: destination.into(),
             body: body.into(),
@@ -71,13 +71,16 @@ enum Phase {
     Closing,
 }
 
-/// A live subscription: its SUBSCRIBE frame, kept to be re-sent after a reconnect.
+/// A live subscription: what its SUBSCRIBE is made of, kept to be re-sent after a reconnect
+/// (encoded again: the connection's version decides the escaping).
 #[derive(Debug)]
 struct Subscription {
-    id: ByteStr,
-    frame: Frame,
+    id: String,
+    destination: String,
+    /// The user's headers.
+    headers: HeaderList,
     /// The SUBSCRIBE's `receipt`: an ERROR naming it is this subscription's failure.
-    receipt: Option<ByteStr>,
+    receipt: Option<String>,
     /// Sent again after a reconnect (with `resubscribe` on). Off for subscriptions that the
     /// application re-creates itself on every connect.
     restore: bool,
@@ -92,7 +95,7 @@ pub struct Session {
 
     /// Negotiated version while connected.
     version: Option<Version>,
-    decoder: Decoder,
+    decoder: ViewDecoder,
     encoder: Encoder,
 
     heartbeats: Heartbeats,
@@ -124,7 +127,7 @@ pub struct Session {
 impl Session {
     pub fn new(config: SessionConfig) -> Session {
         Session {
-            decoder: Decoder::new(config.limits),
+            decoder: ViewDecoder::new(config.limits),
             next_reconnect_delay: f64::from(config.reconnect_delay),
             config,
             state: ActivationState::Inactive,
@@ -211,7 +214,7 @@ impl Session {
 
     /// The id a MESSAGE is acknowledged with under the connected version: its `ack` header in
     /// 1.2, its `message-id` before (what stompjs's `message.ack()` passes to `ack`).
-    pub fn ack_id<'f>(&self, message: &'f Frame) -> Option<&'f str> {
+    pub fn ack_id<'f>(&self, message: &'f Received) -> Option<&'f str> {
         match self.version {
             Some(Version::V1_2) => message.get("ack").or_else(|| message.get("message-id")),
             _ => message.get("message-id"),
@@ -301,14 +304,17 @@ impl Session {
             _ if force => self.discard_transport(now),
             Phase::Connected => {
                 let receipt = self.next_id("close-");
-                let mut frame = Frame::new(Command::Disconnect).header("receipt", &receipt);
-                for (name, value) in self.config.disconnect_headers.entries() {
-                    if name.as_str() != "receipt" {
-                        frame.headers.push(name, value);
-                    }
+                let encoded = Outgoing {
+                    content_length: true,
+                    ..Outgoing::new(
+                        Command::Disconnect,
+                        &[("receipt", &receipt)],
+                        &self.config.disconnect_headers,
+                    )
                 }
+                .encode(self.encoder);
                 self.disconnect_receipt = Some(receipt);
-                self.send_frame(now, &frame, true, false);
+                self.send_encoded(now, encoded);
                 let timeout = self.config.disconnect_timeout;
                 self.phase = Phase::Disconnecting {
                     deadline: (timeout > 0).then(|| now + f64::from(timeout)),
@@ -353,32 +359,38 @@ impl Session {
         let connected = self.phase == Phase::Connected;
         let queued = matches!(&self.config.offline_queue,
             Some(cfg) if !connected || cfg.while_connected);
-        let mut frame = Frame::new(Command::Send).header("destination", destination);
-        for (name, value) in headers.entries() {
-            // A queued frame carries the queue's id, appended by `OfflineQueue::push`: the
-            // user's header of that name is left out here rather than replaced there.
-            if name.as_str() != "destination" && !(queued && name.as_str() == OFFLINE_ID_HEADER) {
-                frame.headers.push(name, value);
-            }
-        }
-        frame.body = body;
         let content_length = !skip_content_length;
         if connected {
-            self.check_send_buffer(frame.body.len())?;
+            self.check_send_buffer(body.len())?;
         }
         match &self.config.offline_queue {
             Some(cfg) if queued => {
-                let queued = self.offline.push(frame, content_length, binary, cfg)?;
+                // A queued frame carries the queue's id, appended by `OfflineQueue::push`: the
+                // user's header of that name is left out here rather than replaced there.
+                let headers = headers
+                    .iter()
+                    .filter(|&(name, _)| !matches!(name, "destination" | OFFLINE_ID_HEADER))
+                    .collect();
+                let queued = Queued::new(destination, headers, body, content_length, binary);
+                let queued = self.offline.push(queued, cfg)?;
                 if connected {
                     // Sent now; the flush after the next CONNECTED re-sends it if unreceipted.
-                    // Encoded from the queued frame where it lies (no copy of the frame).
-                    let encoded = encode(self.encoder, &queued.frame, content_length, binary);
+                    // Encoded from the queued entry where it lies (no copy of it).
+                    let encoded = encode_queued(self.encoder, queued);
                     self.send_encoded(now, encoded);
                 }
                 Ok(())
             }
             _ if connected => {
-                self.send_frame(now, &frame, content_length, binary);
+                // Written straight into the send buffer: no `Frame` per publish.
+                let encoded = Outgoing {
+                    body: &body,
+                    content_length,
+                    binary,
+                    ..Outgoing::new(Command::Send, &[("destination", &destination)], &headers)
+                }
+                .encode(self.encoder);
+                self.send_encoded(now, encoded);
                 Ok(())
             }
             _ => Err(ClientError::NotConnected),
@@ -392,7 +404,7 @@ impl Session {
         &mut self,
         now: Millis,
         destination: &str,
-        headers: Headers,
+        headers: HeaderList,
     ) -> Result<String, ClientError> {
         self.subscribe_with(now, destination, headers, true)
     }
@@ -405,7 +417,7 @@ impl Session {
         &mut self,
         now: Millis,
         destination: &str,
-        headers: Headers,
+        headers: HeaderList,
         restore: bool,
     ) -> Result<String, ClientError> {
         let connected = self.phase == Phase::Connected;
@@ -416,26 +428,21 @@ impl Session {
             Some(id) => id.to_owned(),
             None => self.next_id("sub-"),
         };
-        let mut frame = Frame::new(Command::Subscribe)
-            .header("destination", destination.to_owned())
-            .header("id", &id);
-        for (name, value) in headers.entries() {
-            if !matches!(name.as_str(), "destination" | "id") {
-                frame.headers.push(name, value);
-            }
-        }
+        let sub = Subscription {
+            receipt: headers.get("receipt").map(String::from),
+            id,
+            destination: destination.to_owned(),
+            headers,
+            restore,
+        };
         if connected {
             self.check_send_buffer(0)?;
-            self.send_frame(now, &frame, false, false);
+            let encoded = encode_subscription(self.encoder, &sub);
+            self.send_encoded(now, encoded);
         }
-        let receipt = frame.headers.get_bytestr("receipt");
-        self.subscriptions.retain(|s| s.id != id.as_str());
-        self.subscriptions.push(Subscription {
-            id: ByteStr::from(&id),
-            frame,
-            receipt,
-            restore,
-        });
+        let id = sub.id.clone();
+        self.subscriptions.retain(|s| s.id != id);
+        self.subscriptions.push(sub);
         Ok(id)
     }
 
@@ -446,19 +453,15 @@ impl Session {
         &mut self,
         now: Millis,
         id: &str,
-        headers: Headers,
+        headers: HeaderList,
     ) -> Result<(), ClientError> {
         self.subscriptions.retain(|s| s.id != id);
         if self.phase != Phase::Connected {
             return Ok(());
         }
-        let mut frame = Frame::new(Command::Unsubscribe).header("id", id.to_owned());
-        for (name, value) in headers.entries() {
-            if name.as_str() != "id" {
-                frame.headers.push(name, value);
-            }
-        }
-        self.send_frame(now, &frame, false, false);
+        let encoded =
+            Outgoing::new(Command::Unsubscribe, &[("id", id)], &headers).encode(self.encoder);
+        self.send_encoded(now, encoded);
         Ok(())
     }
 
@@ -469,8 +472,7 @@ impl Session {
             Some(id) => id.to_owned(),
             None => self.next_id("tx-"),
         };
-        let frame = Frame::new(Command::Begin).header("transaction", &id);
-        self.send_frame(now, &frame, false, false);
+        self.send_transaction(now, Command::Begin, &id);
         Ok(id)
     }
 
@@ -492,7 +494,7 @@ impl Session {
         now: Millis,
         message_id: &str,
         subscription: &str,
-        headers: Headers,
+        headers: HeaderList,
     ) -> Result<(), ClientError> {
         self.acknowledge(now, Command::Ack, message_id, subscription, headers)
     }
@@ -503,7 +505,7 @@ impl Session {
         now: Millis,
         message_id: &str,
         subscription: &str,
-        headers: Headers,
+        headers: HeaderList,
     ) -> Result<(), ClientError> {
         self.acknowledge(now, Command::Nack, message_id, subscription, headers)
     }
@@ -536,8 +538,8 @@ impl Session {
         ]);
         self.phase = Phase::Handshaking;
         self.last_received = now;
-        let frame = self.connect_frame();
-        self.send_frame(now, &frame, false, false);
+        let encoded = self.connect_encoded();
+        self.send_encoded(now, encoded);
     }
 
     /// One transport message arrived (a WebSocket text or binary message, a SockJS message).
@@ -554,21 +556,30 @@ impl Session {
         {
             self.decoder.feed(&[0]);
         }
+        // Out of `self` while its frames are looked at: a view borrows the decoder's buffer.
+        // Nothing `on_frame` does replaces or resets the decoder; CONNECTED sets the version.
+        let mut decoder = core::mem::take(&mut self.decoder);
         while self.transport_live() {
-            match self.decoder.decode() {
+            match decoder.decode() {
                 Ok(None) => break,
-                Ok(Some(Decoded::Heartbeat)) => {
+                Ok(Some(Viewed::Heartbeat)) => {
                     if self.connected() {
                         self.events.push_back(Event::HeartbeatReceived);
                     }
                 }
-                Ok(Some(Decoded::Frame(frame))) => self.on_frame(now, frame),
+                Ok(Some(Viewed::Frame(frame))) => {
+                    self.on_frame(now, &frame);
+                    if let Some(version) = self.version {
+                        decoder.set_version(version);
+                    }
+                }
                 Err(error) => {
                     self.events.push_back(Event::DecodeError(error));
                     self.close_transport();
                 }
             }
         }
+        self.decoder = decoder;
     }
 
     /// The transport closed (`onclose`), whoever closed it.
@@ -627,7 +638,7 @@ impl Session {
                 return;
             }
             if self.heartbeat_send_at().is_some_and(|at| now >= at) {
-                self.push_send(now, Bytes::from_static(b"\n"), false);
+                self.push_send(now, vec![b'\n'], false);
             }
         }
     }
@@ -647,7 +658,7 @@ impl Session {
     fn open_transport(&mut self, now: Millis) {
         self.debug(&[Piece::Text("opening transport")]);
         self.phase = Phase::Opening;
-        self.decoder = Decoder::new(self.config.limits);
+        self.decoder = ViewDecoder::new(self.config.limits);
         self.encoder = Encoder::default();
         let timeout = self.config.connection_timeout;
         self.connect_deadline = (timeout > 0).then(|| now + f64::from(timeout));
@@ -663,7 +674,7 @@ impl Session {
         });
     }
 
-    fn connect_frame(&self) -> Frame {
+    fn connect_encoded(&self) -> Encoded {
         let cfg = &self.config;
         let mut accept = String::new();
         for v in &cfg.stomp_versions {
@@ -676,29 +687,27 @@ impl Session {
         push_decimal(&mut heart_beat, cfg.heartbeat_outgoing.into());
         heart_beat.push(',');
         push_decimal(&mut heart_beat, cfg.heartbeat_incoming.into());
-        let mut frame = Frame::new(Command::Connect)
-            .header("accept-version", accept)
-            .header("heart-beat", heart_beat);
-        if let Some(host) = &cfg.host {
-            if !cfg.connect_headers.contains("host") {
-                frame.headers.push("host", host);
-            }
-        }
-        for (name, value) in cfg.connect_headers.entries() {
-            if !matches!(name.as_str(), "accept-version" | "heart-beat") {
-                frame.headers.push(name, value);
-            }
-        }
-        frame
+        let host = cfg
+            .host
+            .as_deref()
+            .filter(|_| !cfg.connect_headers.contains("host"));
+        let own = [
+            ("accept-version", accept.as_str()),
+            ("heart-beat", &heart_beat),
+            ("host", host.unwrap_or_default()),
+        ];
+        // `host` only when configured and not among the user's headers; the user's own `host`
+        // goes with them.
+        let own = if host.is_some() { &own[..] } else { &own[..2] };
+        Outgoing::new(Command::Connect, own, &cfg.connect_headers).encode(self.encoder)
     }
 
-    fn on_connected(&mut self, now: Millis, frame: Frame) {
+    fn on_connected(&mut self, now: Millis, frame: &FrameView) {
         let version = frame
             .get("version")
             .and_then(Version::parse)
             .unwrap_or(Version::V1_0);
         self.version = Some(version);
-        self.decoder.set_version(version);
         self.encoder.set_version(version);
         // Heart-beats are a 1.1 feature, but a server that answers `heart-beat` expects them
         // whatever version it settled on (RabbitMQ does on 1.0 and drops a silent client), so
@@ -724,55 +733,56 @@ impl Session {
         ]);
 
         // Restore subscriptions, then flush the offline queue, before the user's onConnect runs.
-        // Each frame is encoded where it lies, then sent: no copies of the frames (a `Frame`
-        // clone and two collections of them weighed ~1 KB in the Wasm build).
+        // Each is encoded from its parts where they lie, then sent: no copies of them.
         let mut i = 0;
         while let Some(sub) = self.subscriptions.get(i) {
-            let encoded = encode(self.encoder, &sub.frame, false, false);
+            let encoded = encode_subscription(self.encoder, sub);
             self.send_encoded(now, encoded);
             i += 1;
         }
         let mut i = 0;
         while let Some(q) = self.offline.get(i) {
-            let encoded = encode(self.encoder, &q.frame, q.content_length, q.binary);
+            let encoded = encode_queued(self.encoder, q);
             self.send_encoded(now, encoded);
             i += 1;
         }
-        self.events.push_back(Event::Connected(frame));
+        self.events
+            .push_back(Event::Connected(Received::new("", frame)));
     }
 
-    fn on_frame(&mut self, now: Millis, frame: Frame) {
+    fn on_frame(&mut self, now: Millis, frame: &FrameView) {
         self.debug(&[Piece::Text("<<< "), Piece::Text(frame.command.as_str())]);
         match (self.phase, frame.command) {
             (Phase::Handshaking, Command::Connected) => self.on_connected(now, frame),
             (_, Command::Error) => self.on_error(frame),
             (Phase::Connected | Phase::Disconnecting { .. }, Command::Message) => {
-                match frame.headers.get_bytestr("subscription") {
+                let event = match frame.get("subscription") {
                     Some(sub) if self.subscriptions.iter().any(|s| s.id == sub) => {
-                        self.events.push_back(Event::Message {
-                            subscription: sub,
-                            frame,
-                        })
+                        Event::Message(Received::new(sub, frame))
                     }
-                    _ => self.events.push_back(Event::UnhandledMessage(frame)),
-                }
+                    _ => Event::UnhandledMessage(Received::new("", frame)),
+                };
+                self.events.push_back(event);
             }
             (Phase::Connected | Phase::Disconnecting { .. }, Command::Receipt) => {
                 self.on_receipt(frame)
             }
-            _ => self.events.push_back(Event::UnhandledFrame(frame)),
+            _ => self
+                .events
+                .push_back(Event::UnhandledFrame(Received::new("", frame))),
         }
     }
 
-    fn on_receipt(&mut self, frame: Frame) {
+    fn on_receipt(&mut self, frame: &FrameView) {
+        let received = || Received::new("", frame);
         let Some(id) = frame.get("receipt-id") else {
-            self.events.push_back(Event::UnhandledReceipt(frame));
+            self.events.push_back(Event::UnhandledReceipt(received()));
             return;
         };
         if self.disconnect_receipt.as_deref() == Some(id) {
             self.disconnect_receipt = None;
             self.close_transport();
-            self.events.push_back(Event::Disconnected(frame));
+            self.events.push_back(Event::Disconnected(received()));
             return;
         }
         let user_receipt = match self.offline.acknowledge(id) {
@@ -785,13 +795,13 @@ impl Session {
         };
         if let Some(i) = self.watched_receipts.iter().position(|r| r == id) {
             self.watched_receipts.swap_remove(i);
-            self.events.push_back(Event::Receipt(frame));
+            self.events.push_back(Event::Receipt(received()));
         } else if user_receipt {
-            self.events.push_back(Event::UnhandledReceipt(frame));
+            self.events.push_back(Event::UnhandledReceipt(received()));
         }
     }
 
-    fn on_error(&mut self, frame: Frame) {
+    fn on_error(&mut self, frame: &FrameView) {
         let failed = self.subscriptions.iter().position(|s| {
             let by_receipt = frame
                 .get("receipt-id")
@@ -800,17 +810,19 @@ impl Session {
         });
         if let Some(i) = failed {
             let sub = self.subscriptions.remove(i);
-            self.events.push_back(Event::SubscriptionFailed {
-                id: sub.id.as_str().to_owned(),
-                frame,
-            });
+            self.events
+                .push_back(Event::SubscriptionFailed(Received::new(
+                    sub.id.as_str(),
+                    frame,
+                )));
             return;
         }
         // A queued SEND the server refused would be refused again: drop it, do not loop.
         if let Some(r) = frame.get("receipt-id") {
             self.offline.acknowledge(r);
         }
-        self.events.push_back(Event::StompError(frame));
+        self.events
+            .push_back(Event::StompError(Received::new("", frame)));
     }
 
     /// Lost heart-beat, connection timeout, `forceDisconnect`: close, or with
@@ -932,9 +944,15 @@ impl Session {
         transaction: &str,
     ) -> Result<(), ClientError> {
         self.require_connected()?;
-        let frame = Frame::new(command).header("transaction", transaction.to_owned());
-        self.send_frame(now, &frame, false, false);
+        self.send_transaction(now, command, transaction);
         Ok(())
+    }
+
+    fn send_transaction(&mut self, now: Millis, command: Command, transaction: &str) {
+        let none = HeaderList::new();
+        let encoded =
+            Outgoing::new(command, &[("transaction", transaction)], &none).encode(self.encoder);
+        self.send_encoded(now, encoded);
     }
 
     fn acknowledge(
@@ -943,35 +961,29 @@ impl Session {
         command: Command,
         message_id: &str,
         subscription: &str,
-        headers: Headers,
+        headers: HeaderList,
     ) -> Result<(), ClientError> {
         self.require_connected()?;
         let version = self.version.unwrap_or(Version::V1_0);
         if command == Command::Nack && version == Version::V1_0 {
             return Err(ClientError::NackUnsupported);
         }
-        let mut frame = Frame::new(command);
-        match version {
-            Version::V1_2 => frame.headers.push("id", message_id.to_owned()),
-            Version::V1_1 => {
-                frame.headers.push("message-id", message_id.to_owned());
-                frame.headers.push("subscription", subscription.to_owned());
+        let mut own = [("message-id", message_id), ("subscription", subscription)];
+        let own: &[(&str, &str)] = match version {
+            Version::V1_2 => {
+                own[0].0 = "id";
+                &own[..1]
             }
-            Version::V1_0 => frame.headers.push("message-id", message_id.to_owned()),
+            Version::V1_1 => &own,
+            Version::V1_0 => &own[..1],
+        };
+        let encoded = Outgoing {
+            once: true,
+            ..Outgoing::new(command, own, &headers)
         }
-        for (name, value) in headers.entries() {
-            if !frame.headers.contains(&name) {
-                frame.headers.push(name, value);
-            }
-        }
-        self.send_frame(now, &frame, false, false);
-        Ok(())
-    }
-
-    /// Encodes and queues a frame for the transport.
-    fn send_frame(&mut self, now: Millis, frame: &Frame, content_length: bool, binary: bool) {
-        let encoded = encode(self.encoder, frame, content_length, binary);
+        .encode(self.encoder);
         self.send_encoded(now, encoded);
+        Ok(())
     }
 
     fn send_encoded(&mut self, now: Millis, encoded: Encoded) {
@@ -984,7 +996,7 @@ impl Session {
         self.push_send(now, data, binary);
     }
 
-    fn push_send(&mut self, now: Millis, data: Bytes, binary: bool) {
+    fn push_send(&mut self, now: Millis, data: Vec<u8>, binary: bool) {
         self.last_sent = now;
         self.pending_send_bytes += data.len();
         let binary = binary || self.config.force_binary_ws_frames;
@@ -1046,23 +1058,78 @@ impl Session {
 /// A frame encoded for the transport, with what `send_encoded` still needs to know of it.
 struct Encoded {
     command: Command,
-    data: Bytes,
+    data: Vec<u8>,
     /// Goes as a binary transport message.
     binary: bool,
 }
 
-/// Encodes `frame` with the session's encoder. A free function over the encoder (not a method
-/// on the session) so a frame the session holds can be encoded where it lies and then sent.
-fn encode(encoder: Encoder, frame: &Frame, content_length: bool, binary: bool) -> Encoded {
-    let mut out = BytesMut::new();
-    encoder
-        .with_content_length(content_length)
-        .encode(frame, &mut out);
-    Encoded {
-        command: frame.command,
-        data: out.freeze(),
-        // A body that is not UTF-8 cannot travel in a text message.
-        binary: binary || core::str::from_utf8(&frame.body).is_err(),
+/// A subscription's SUBSCRIBE. Free functions over the encoder (not methods on the session), so
+/// what the session holds is encoded where it lies and then sent.
+fn encode_subscription(encoder: Encoder, sub: &Subscription) -> Encoded {
+    let own = [("destination", sub.destination.as_str()), ("id", &sub.id)];
+    Outgoing::new(Command::Subscribe, &own, &sub.headers).encode(encoder)
+}
+
+/// An offline-queued SEND (its headers end with the queue's id and receipt).
+fn encode_queued(encoder: Encoder, q: &Queued) -> Encoded {
+    Outgoing {
+        body: &q.body,
+        content_length: q.content_length,
+        binary: q.binary,
+        ..Outgoing::new(
+            Command::Send,
+            &[("destination", &q.destination)],
+            &q.headers,
+        )
+    }
+    .encode(encoder)
+}
+
+/// A frame the session writes, by its parts: its own headers, then the user's (without those
+/// named like one of the session's), then the body, encoded straight into a new send buffer. One shape for
+/// every frame, so the Wasm build has one copy of the encoder's loop.
+struct Outgoing<'a> {
+    command: Command,
+    own: &'a [(&'a str, &'a str)],
+    user: &'a HeaderList,
+    /// Of repeated user header names only the first goes.
+    once: bool,
+    body: &'a [u8],
+    content_length: bool,
+    binary: bool,
+}
+
+impl<'a> Outgoing<'a> {
+    fn new(command: Command, own: &'a [(&'a str, &'a str)], user: &'a HeaderList) -> Outgoing<'a> {
+        Outgoing {
+            command,
+            own,
+            user,
+            once: false,
+            body: &[],
+            content_length: false,
+            binary: false,
+        }
+    }
+
+    fn encode(&self, encoder: Encoder) -> Encoded {
+        let Outgoing { own, user, .. } = *self;
+        // The session's value wins over a user's header of the same name.
+        let users = user.iter().enumerate().filter(move |&(i, (name, _))| {
+            let repeated = self.once && user.iter().take(i).any(|(n, _)| n == name);
+            !repeated && !own.iter().any(|&(o, _)| o == name)
+        });
+        let headers = own.iter().copied().chain(users.map(|(_, h)| h));
+        let mut data = Vec::with_capacity(self.body.len() + 128);
+        encoder
+            .with_content_length(self.content_length)
+            .encode_parts(self.command, headers, self.body, &mut data);
+        Encoded {
+            command: self.command,
+            data,
+            // A body that is not UTF-8 cannot travel in a text message.
+            binary: self.binary || core::str::from_utf8(self.body).is_err(),
+        }
     }
 }
 

@@ -3,15 +3,15 @@
 //! string, which a split character would corrupt).
 
 use crate::prelude::*;
-use bytes::Bytes;
 
 /// The pieces of `data`, each at most `max` bytes unless a single character is longer than
 /// `max`. `max == 0` means no splitting.
-pub(crate) fn split_utf8(mut data: Bytes, max: usize) -> Vec<Bytes> {
+pub(crate) fn split_utf8(data: Vec<u8>, max: usize) -> Vec<Vec<u8>> {
     if max == 0 || data.len() <= max {
         return vec![data];
     }
     let mut pieces = Vec::with_capacity(data.len() / max + 1);
+    let mut data = data.as_slice();
     while data.len() > max {
         let mut cut = max;
         // Step back over continuation bytes (10xxxxxx) to the start of a character.
@@ -25,10 +25,12 @@ pub(crate) fn split_utf8(mut data: Bytes, max: usize) -> Vec<Bytes> {
                 cut += 1;
             }
         }
-        pieces.push(data.split_to(cut));
+        let (piece, rest) = data.split_at(cut);
+        pieces.push(piece.to_vec());
+        data = rest;
     }
     if !data.is_empty() {
-        pieces.push(data);
+        pieces.push(data.to_vec());
     }
     pieces
 }
@@ -41,7 +43,7 @@ mod tests {
     fn pieces_are_bounded_and_rejoin_to_the_input() {
         let text = "SEND\ndestination:/q\n\nhé€llo wörld 🎉 and more text\0";
         for max in 1..12 {
-            let pieces = split_utf8(Bytes::from(text), max);
+            let pieces = split_utf8(text.as_bytes().to_vec(), max);
             let joined: Vec<u8> = pieces.iter().flat_map(|p| p.iter().copied()).collect();
             assert_eq!(joined, text.as_bytes(), "max {max}");
             for p in &pieces {
@@ -50,7 +52,7 @@ mod tests {
                 assert!(p.len() <= max.max(longest_char), "max {max}: {p:?}");
             }
         }
-        assert_eq!(split_utf8(Bytes::from("abcdef"), 4).len(), 2);
-        assert_eq!(split_utf8(Bytes::from("abcdef"), 0).len(), 1);
+        assert_eq!(split_utf8(b"abcdef".to_vec(), 4).len(), 2);
+        assert_eq!(split_utf8(b"abcdef".to_vec(), 0).len(), 1);
     }
 }

@@ -13,6 +13,24 @@ use super::decimal::decimal;
 use super::escape;
 use crate::frame::{Command, Frame, Version};
 
+/// What frames are encoded into: the server's `BytesMut`, the client's send buffer `Vec<u8>`.
+pub trait Sink: BufMut {
+    /// Room for `additional` more bytes, grown once instead of once per piece.
+    fn reserve_for(&mut self, additional: usize);
+}
+
+impl Sink for BytesMut {
+    fn reserve_for(&mut self, additional: usize) {
+        self.reserve(additional);
+    }
+}
+
+impl Sink for Vec<u8> {
+    fn reserve_for(&mut self, additional: usize) {
+        self.reserve(additional);
+    }
+}
+
 /// Writes frames with the escaping of one protocol version.
 ///
 /// `content-length` is written when the encoder is built to (the default, which is what brokers
@@ -56,8 +74,20 @@ impl Encoder {
 
     /// Appends one encoded frame to `out`.
     pub fn encode(&self, frame: &Frame, out: &mut BytesMut) {
-        self.encode_head(frame.command, frame.headers.iter(), out);
-        self.encode_tail_into(core::iter::empty(), &frame.body, out);
+        self.encode_parts(frame.command, frame.headers.iter(), &frame.body, out);
+    }
+
+    /// Appends one frame given by its parts: what the client sends, written straight into its
+    /// send buffer (a `Vec<u8>`) without a [`Frame`] built per publish.
+    pub fn encode_parts<'a, B: Sink>(
+        &self,
+        command: Command,
+        headers: impl IntoIterator<Item = (&'a str, &'a str)>,
+        body: &[u8],
+        out: &mut B,
+    ) {
+        self.encode_head(command, headers, out);
+        self.encode_tail_into(core::iter::empty(), body, out);
     }
 
     /// One encoded frame as shareable bytes.
@@ -70,11 +100,11 @@ impl Encoder {
     /// The command line and the given headers: the part of a frame that differs per receiver (a
     /// MESSAGE's `subscription`, `message-id`, `ack`). `content-length` headers are skipped: the
     /// tail writes the true one.
-    pub fn encode_head<'a>(
+    pub fn encode_head<'a, B: Sink>(
         &self,
         command: Command,
         headers: impl IntoIterator<Item = (&'a str, &'a str)>,
-        out: &mut BytesMut,
+        out: &mut B,
     ) {
         out.put_slice(command.as_str().as_bytes());
         out.put_u8(b'\n');
@@ -100,11 +130,11 @@ impl Encoder {
         out.freeze()
     }
 
-    fn encode_tail_into<'a>(
+    fn encode_tail_into<'a, B: Sink>(
         &self,
         headers: impl IntoIterator<Item = (&'a str, &'a str)>,
         body: &[u8],
-        out: &mut BytesMut,
+        out: &mut B,
     ) {
         let escaping = self.version >= Version::V1_1;
         for (name, value) in headers {
@@ -129,10 +159,10 @@ impl Encoder {
         out.put_u8(b'\n');
     }
 
-    fn header(&self, name: &str, value: &str, escaping: bool, out: &mut BytesMut) {
+    fn header<B: Sink>(&self, name: &str, value: &str, escaping: bool, out: &mut B) {
         let (name, value) = (name.as_bytes(), value.as_bytes());
         if !escape::needs_escape(name) && !escape::needs_escape(value) {
-            out.reserve(name.len() + value.len() + 2);
+            out.reserve_for(name.len() + value.len() + 2);
             out.put_slice(name);
             out.put_u8(b':');
             out.put_slice(value);

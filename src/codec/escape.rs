@@ -38,25 +38,43 @@ pub fn applies(version: Version, command: Command) -> bool {
     version >= Version::V1_1 && command.escapes_headers()
 }
 
-/// Decodes `\\`, `\n`, `\c` and (1.2 only) `\r`. Any other escape, or a trailing lone backslash,
-/// is an error, as the specification requires.
+/// Decodes `\\`, `\n`, `\c` and (1.2 only) `\r`, appending the text to `out`. Any other escape,
+/// or a trailing lone backslash, is an error, as the specification requires.
 pub fn unescape(raw: &[u8], version: Version, out: &mut Vec<u8>) -> Result<(), UndefinedEscape> {
-    out.reserve(raw.len());
-    let mut rest = raw;
-    while let Some(i) = memchr::memchr(b'\\', rest) {
-        out.extend_from_slice(&rest[..i]);
-        match rest.get(i + 1) {
-            Some(b'\\') => out.push(b'\\'),
-            Some(b'n') => out.push(b'\n'),
-            Some(b'c') => out.push(b':'),
-            Some(b'r') if version >= Version::V1_2 => out.push(b'\r'),
-            Some(_) => return Err(UndefinedEscape(first_char(&rest[i + 1..]))),
-            None => return Err(UndefinedEscape(None)),
-        }
-        rest = &rest[i + 2..];
-    }
-    out.extend_from_slice(rest);
+    let start = out.len();
+    out.extend_from_slice(raw);
+    let len = unescape_in_place(out.get_mut(start..).unwrap_or_default(), version)?;
+    out.truncate(start + len);
     Ok(())
+}
+
+/// [`unescape`] where the text lies (it can only shrink): the client decodes a frame's headers
+/// in its receive buffer. Returns the decoded length; the bytes after it are left over.
+pub fn unescape_in_place(text: &mut [u8], version: Version) -> Result<usize, UndefinedEscape> {
+    let (mut read, mut write) = (0, 0);
+    while let Some(i) = memchr::memchr(b'\\', text.get(read..).unwrap_or_default()) {
+        text.copy_within(read..read + i, write);
+        write += i;
+        let decoded = match text.get(read + i + 1) {
+            Some(b'\\') => b'\\',
+            Some(b'n') => b'\n',
+            Some(b'c') => b':',
+            Some(b'r') if version >= Version::V1_2 => b'\r',
+            Some(_) => {
+                let after = text.get(read + i + 1..).unwrap_or_default();
+                return Err(UndefinedEscape(first_char(after)));
+            }
+            None => return Err(UndefinedEscape(None)),
+        };
+        if let Some(slot) = text.get_mut(write) {
+            *slot = decoded;
+        }
+        write += 1;
+        read += i + 2;
+    }
+    let len = text.len();
+    text.copy_within(read..len, write);
+    Ok(write + len - read)
 }
 
 /// The character `bytes` starts with (header text is UTF-8; a broken sequence reads as U+FFFD).

@@ -6,6 +6,8 @@
 //!   the same error however they were chunked. After an error it starts afresh. Call
 //!   [`Decoder::decode`] until it returns `Ok(None)` after every [`Decoder::feed`]: that is what
 //!   keeps its buffer bounded by the frame size limit plus one chunk.
+//! - [`ViewDecoder`]: the same grammar (one scanner shared by both), giving the
+//!   client [`FrameView`]s, offsets into its receive buffer, instead of `Bytes` frames.
 //! - [`Encoder`]: writes frames into a caller's reusable buffer, with the header escaping of the
 //!   negotiated version; [`Encoder::encode_head`] + [`Encoder::encode_tail`] split a MESSAGE so a
 //!   fan-out shares one encoded body among all subscribers.
@@ -18,9 +20,12 @@ mod decoder;
 mod encoder;
 pub mod escape;
 mod message;
+mod scanner;
+mod view;
 mod word;
 
 pub use decimal::{decimal, parse_decimal, push_decimal};
 pub use decoder::{DecodeError, Decoded, Decoder, Limits};
-pub use encoder::Encoder;
+pub use encoder::{Encoder, Sink};
 pub(crate) use message::push_escaped;
+pub use view::{FrameView, ViewDecoder, Viewed};

@@ -3,15 +3,15 @@
 use std::rc::{Rc, Weak};
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use bytes::Bytes;
 use js_sys::{Function, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::driver::{self, acknowledge, drive, with_session, Inner, Shared, SubscriptionCallbacks};
 use super::js;
-use crate::client::{ActivationState as CoreState, ClientError, Publish, SessionConfig};
-use crate::frame::Headers;
+use crate::client::{
+    ActivationState as CoreState, ClientError, HeaderList, Publish, SessionConfig,
+};
 
 /// stompjs `ActivationState`.
 #[wasm_bindgen]
@@ -132,9 +132,9 @@ fn required_string(value: &JsValue, what: &str) -> Result<String, JsValue> {
 }
 
 /// `binaryBody`: a Uint8Array, another typed array view, or an ArrayBuffer.
-fn bytes_of(value: &JsValue) -> Option<Bytes> {
+fn bytes_of(value: &JsValue) -> Option<Vec<u8>> {
     if value.is_instance_of::<js_sys::ArrayBuffer>() {
-        return Some(Uint8Array::new(value).to_vec().into());
+        return Some(Uint8Array::new(value).to_vec());
     }
     if js_sys::ArrayBuffer::is_view(value) {
         let view = Uint8Array::new_with_byte_offset_and_length(
@@ -142,7 +142,7 @@ fn bytes_of(value: &JsValue) -> Option<Bytes> {
             js::get_f64(value, "byteOffset").unwrap_or(0.0) as u32,
             js::get_f64(value, "byteLength").unwrap_or(0.0) as u32,
         );
-        return Some(view.to_vec().into());
+        return Some(view.to_vec());
     }
     None
 }
@@ -183,7 +183,7 @@ impl Client {
     fn publish_parts(
         &self,
         destination: String,
-        headers: Headers,
+        headers: HeaderList,
         binary_body: &JsValue,
         body: &JsValue,
         skip_content_length: bool,
@@ -201,7 +201,7 @@ impl Client {
                 } else {
                     body.as_string().unwrap_or_else(|| js::js_string(body))
                 };
-                (Bytes::from(text), false)
+                (text.into_bytes(), false)
             }
         };
         let publish = Publish {
@@ -620,7 +620,10 @@ impl Client {
         // stompjs: `content-length: false` leaves the header out.
         let skip_content_length = js::get(&headers, "content-length") == JsValue::FALSE;
         if skip_content_length {
-            list.remove("content-length");
+            list = list
+                .iter()
+                .filter(|&(name, _)| name != "content-length")
+                .collect();
         }
         self.publish_parts(
             destination,

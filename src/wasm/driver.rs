@@ -12,7 +12,6 @@
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
-use bytes::Bytes;
 use js_sys::Function;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -25,8 +24,10 @@ use super::online::OnlineListener;
 use super::sockjs::SharedPlan;
 use super::timer::{TickerStrategy, Timer};
 use super::transport::{self, Handle, Transport, WebSocketTransport};
-use crate::client::{Action, ActivationState, ClientError, Event, Session, SessionConfig};
-use crate::frame::{Frame, Version};
+use crate::client::{
+    Action, ActivationState, ClientError, Event, Received, Session, SessionConfig,
+};
+use crate::frame::Version;
 
 /// The user's callbacks (stompjs `Client` properties). `undefined` when not set.
 #[derive(Default)]
@@ -310,11 +311,8 @@ impl Inner {
                 js::as_function(&self.callbacks.on_connect)
                     .map(|f| Step::OnConnect(f, frame_js(&frame)))
             }
-            Event::Message {
-                subscription,
-                frame,
-            } => {
-                let callback = match self.subscriptions.get(subscription.as_str()) {
+            Event::Message(frame) => {
+                let callback = match self.subscriptions.get(frame.name()) {
                     Some(s) => s.on_message.clone(),
                     None => Rc::new(js::as_function(&self.callbacks.on_unhandled_message)?),
                 };
@@ -340,8 +338,8 @@ impl Inner {
             Event::UnhandledReceipt(frame) => call(&cb.on_unhandled_receipt, frame_js(&frame)),
             Event::UnhandledFrame(frame) => call(&cb.on_unhandled_frame, frame_js(&frame)),
             Event::StompError(frame) => call(&cb.on_stomp_error, frame_js(&frame)),
-            Event::SubscriptionFailed { id, frame } => {
-                let entry = self.subscriptions.remove(&id);
+            Event::SubscriptionFailed(frame) => {
+                let entry = self.subscriptions.remove(frame.name());
                 match entry.and_then(|s| s.on_error) {
                     Some(callback) => Some(Step::Call(callback, frame_js(&frame))),
                     None => call(&self.callbacks.on_stomp_error, frame_js(&frame)),
@@ -381,7 +379,7 @@ impl Inner {
     }
 }
 
-fn frame_js(frame: &Frame) -> JsValue {
+fn frame_js(frame: &Received) -> JsValue {
     FrameWriter::default().frame_to_js(frame)
 }
 
@@ -393,7 +391,7 @@ enum Step {
     OnConnect(Function, JsValue),
     Message {
         callback: Rc<Function>,
-        frame: Frame,
+        frame: Received,
         v12: bool,
     },
     BeforeConnect(Function),
@@ -405,7 +403,7 @@ enum Step {
     },
     Send {
         socket: Handle,
-        data: Bytes,
+        data: Vec<u8>,
         binary: bool,
         raw_log: Option<Function>,
     },

@@ -1,14 +1,14 @@
 //! Frames as JavaScript objects for user callbacks (see `frame.js` beside this file).
 //!
-//! A frame crosses into JavaScript in one call: its headers, flattened to `name\0value\0…` (a
-//! NUL inside a name or value, rare but possible, is blanked to a space), and its body are laid
-//! out in one reusable buffer, passed as a view of Wasm memory that the JS side reads at once:
-//! decoded into one string when the body is UTF-8, copied out as bytes otherwise.
+//! A frame crosses into JavaScript in one call: its headers, flattened to `name\0value\0…`, and
+//! its body are laid out in one reusable buffer, passed as a view of Wasm memory that the JS side
+//! reads at once: decoded into one string when the body is UTF-8, copied out as bytes otherwise.
 
 use js_sys::Function;
 use wasm_bindgen::prelude::*;
 
-use crate::frame::{Command, Frame, Headers};
+use crate::client::Received;
+use crate::frame::Command;
 
 #[wasm_bindgen(module = "/src/wasm/frame.js")]
 extern "C" {
@@ -35,25 +35,14 @@ pub(crate) struct FrameWriter {
 impl FrameWriter {
     /// Lays out headers then body. Returns where the body starts and whether JavaScript may
     /// decode the whole layout as text: for a UTF-8 body, the start as a UTF-16 index into that
-    /// text; otherwise as a byte offset.
-    fn lay_out(&mut self, headers: &Headers, body: &[u8]) -> (u32, bool) {
+    /// text; otherwise as a byte offset. Decoded headers hold no NUL, so the separators are
+    /// unambiguous.
+    fn lay_out(&mut self, frame: &Received) -> (u32, bool) {
         let wire = &mut self.wire;
         wire.clear();
-        for (name, value) in headers.iter() {
-            wire.extend_from_slice(name.as_bytes());
-            wire.push(0);
-            wire.extend_from_slice(value.as_bytes());
-            wire.push(0);
-        }
-        // Drop the trailing separator.
-        wire.pop();
+        wire.extend_from_slice(frame.header_text());
         let headers_length = wire.len();
-        // A NUL of the peer's inside a header (possible, if odd) would shift every pair after
-        // it: checked once over the whole layout, and blanked out in the rare case.
-        let separators = (2 * headers.len()).saturating_sub(1);
-        if memchr::memchr_iter(0, wire).count() != separators {
-            blank_inner_nuls(wire, headers);
-        }
+        let body = frame.body();
         wire.extend_from_slice(body);
         let text = std::str::from_utf8(body).is_ok();
         let split = if text {
@@ -65,9 +54,9 @@ impl FrameWriter {
     }
 
     /// The frame as a stompjs `IFrame`.
-    pub(crate) fn frame_to_js(&mut self, frame: &Frame) -> JsValue {
+    pub(crate) fn frame_to_js(&mut self, frame: &Received) -> JsValue {
         let index = command_index(frame.command);
-        let (split, text) = self.lay_out(&frame.headers, &frame.body);
+        let (split, text) = self.lay_out(frame);
         make_frame(index, &self.wire, split, text)
     }
 
@@ -77,26 +66,13 @@ impl FrameWriter {
     pub(crate) fn deliver(
         &mut self,
         callback: &Function,
-        frame: &Frame,
+        frame: &Received,
         v12: bool,
         acker: &Function,
     ) -> Result<(), JsValue> {
-        let (split, text) = self.lay_out(&frame.headers, &frame.body);
+        let (split, text) = self.lay_out(frame);
         deliver_message(callback, &self.wire, split, text, v12, acker)
     }
-}
-
-/// Lays the headers out again with each NUL inside a name or value turned into a space.
-#[cold]
-fn blank_inner_nuls(wire: &mut Vec<u8>, headers: &Headers) {
-    wire.clear();
-    for (name, value) in headers.iter() {
-        for part in [name, value] {
-            wire.extend(part.bytes().map(|b| if b == 0 { b' ' } else { b }));
-            wire.push(0);
-        }
-    }
-    wire.pop();
 }
 
 /// The length in UTF-16 code units of `utf8`, valid UTF-8 (headers are `str`): one unit per

@@ -9,7 +9,7 @@ use js_sys::{Function, Object, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use crate::frame::Headers;
+use crate::client::HeaderList;
 
 #[wasm_bindgen]
 extern "C" {
@@ -67,11 +67,11 @@ pub(crate) fn error(message: &str) -> JsValue {
     js_sys::Error::new(message).into()
 }
 
-/// A plain object of string headers into STOMP [`Headers`]. `undefined`/`null` is no headers;
+/// A plain object of string headers into a [`HeaderList`]. `undefined`/`null` is no headers;
 /// non-string values are turned into text the way JavaScript would (`String(v)`), and keys whose
 /// value is `undefined` are skipped (stompjs users write `{ receipt: maybeId }`).
-pub(crate) fn headers_from_js(obj: &JsValue) -> Headers {
-    let mut headers = Headers::new();
+pub(crate) fn headers_from_js(obj: &JsValue) -> HeaderList {
+    let mut headers = HeaderList::new();
     if !obj.is_object() {
         return headers;
     }

@@ -1,8 +1,7 @@
 //! Connecting: the CONNECT frame, version negotiation, beforeConnect, connection timeout.
 
 use super::*;
-use crate::client::{ActivationState, ClientError};
-use crate::frame::Headers;
+use crate::client::{ActivationState, ClientError, HeaderList};
 
 #[test]
 fn connect_frame_carries_versions_heartbeats_host_and_user_headers() {
@@ -217,13 +216,13 @@ fn requests_needing_a_connection_fail_clearly_when_there_is_none() {
     assert_eq!(err, ClientError::NotConnected);
     assert_eq!(err.to_string(), "There is no underlying STOMP connection");
     assert_eq!(
-        h.session.subscribe(0.0, "/q", Headers::new()),
+        h.session.subscribe(0.0, "/q", HeaderList::new()),
         Err(ClientError::NotConnected)
     );
     assert_eq!(h.session.begin(0.0, None), Err(ClientError::NotConnected));
     assert_eq!(h.session.commit(0.0, "tx"), Err(ClientError::NotConnected));
     assert_eq!(
-        h.session.ack(0.0, "m", "s", Headers::new()),
+        h.session.ack(0.0, "m", "s", HeaderList::new()),
         Err(ClientError::NotConnected)
     );
     h.drain();

@@ -38,7 +38,7 @@ fn sends_an_eol_each_negotiated_interval_of_send_silence() {
     // Beats are single EOLs, nothing else.
     assert!(h.sends.iter().any(|a| *a
         == Action::Send {
-            data: bytes::Bytes::from_static(b"\n"),
+            data: b"\n".to_vec(),
             binary: false
         }));
 }

@@ -4,8 +4,7 @@
 use proptest::prelude::*;
 
 use super::*;
-use crate::client::{ActivationState, OfflineQueueConfig, Publish};
-use crate::frame::Headers;
+use crate::client::{ActivationState, HeaderList, OfflineQueueConfig, Publish};
 
 #[derive(Debug, Clone)]
 enum Op {
@@ -124,9 +123,9 @@ proptest! {
                 Op::Publish(n) => {
                     let _ = s.publish(now, Publish::new("/q", "x".repeat(usize::from(n))));
                 }
-                Op::Subscribe => { let _ = s.subscribe(now, "/t", Headers::new()); }
+                Op::Subscribe => { let _ = s.subscribe(now, "/t", HeaderList::new()); }
                 Op::Unsubscribe(n) => {
-                    let _ = s.unsubscribe(now, &format!("sub-{}", n % 4), Headers::new());
+                    let _ = s.unsubscribe(now, &format!("sub-{}", n % 4), HeaderList::new());
                 }
                 Op::Begin => { let _ = s.begin(now, None); }
                 Op::BeforeConnectDone => s.before_connect_done(now),

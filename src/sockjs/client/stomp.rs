@@ -7,9 +7,8 @@
 //! and only when the convention applies.
 
 use crate::prelude::*;
-use bytes::BytesMut;
 
-use crate::codec::{Decoded, Decoder, Encoder, Limits};
+use crate::codec::{Encoder, FrameView, Limits, ViewDecoder, Viewed};
 use crate::sockjs::binary::{self, BASE64, TRANSFER_ENCODING_HEADER};
 
 /// Outgoing bytes that are neither UTF-8 nor whole STOMP frames (cannot be carried by SockJS).
@@ -48,17 +47,23 @@ pub fn outgoing_text(data: &[u8]) -> Result<String, OutgoingError> {
     if let Ok(text) = core::str::from_utf8(data) {
         return Ok(text.to_owned());
     }
-    let mut decoder = Decoder::new(limits(data.len()));
+    // The client's decoder (the one grammar, as views): the session's frames, taken apart.
+    let mut decoder = ViewDecoder::new(limits(data.len()));
     decoder.feed(data);
-    let encoder = Encoder::default();
-    let mut out = BytesMut::with_capacity(data.len() * 4 / 3 + 64);
+    let mut out = Vec::with_capacity(data.len() * 4 / 3 + 64);
     loop {
         match decoder.decode() {
-            Ok(Some(Decoded::Frame(frame))) => {
-                let frame = binary::encode_body_for_text(&frame).unwrap_or(frame);
-                encoder.encode(&frame, &mut out);
+            Ok(Some(Viewed::Frame(frame))) => {
+                let body = frame.body();
+                if core::str::from_utf8(body).is_ok() {
+                    reencode(&frame, body, None, &mut out);
+                } else {
+                    let base64 = binary::base64_encode(body);
+                    let header = (TRANSFER_ENCODING_HEADER, BASE64);
+                    reencode(&frame, base64.as_bytes(), Some(header), &mut out);
+                }
             }
-            Ok(Some(Decoded::Heartbeat)) => out.extend_from_slice(b"\n"),
+            Ok(Some(Viewed::Heartbeat)) => out.push(b'\n'),
             Ok(None) => break,
             Err(err) => return Err(OutgoingError::new(|m| err.write_message(m))),
         }
@@ -66,8 +71,7 @@ pub fn outgoing_text(data: &[u8]) -> Result<String, OutgoingError> {
     if decoder.buffered() > 0 {
         return Err(OutgoingError::new(|m| m.push_str("an incomplete frame")));
     }
-    String::from_utf8(out.to_vec())
-        .map_err(|_| OutgoingError::new(|m| m.push_str("headers are not UTF-8")))
+    String::from_utf8(out).map_err(|_| OutgoingError::new(|m| m.push_str("headers are not UTF-8")))
 }
 
 /// The STOMP bytes of one incoming SockJS message. Only a message whose header block announces
@@ -78,22 +82,41 @@ pub fn incoming_bytes(message: String) -> Vec<u8> {
         return message.into_bytes();
     }
     let data = message.into_bytes();
-    let mut decoder = Decoder::new(limits(data.len()));
+    let mut decoder = ViewDecoder::new(limits(data.len()));
     decoder.feed(&data);
-    let encoder = Encoder::default();
-    let mut out = BytesMut::with_capacity(data.len());
+    let mut out = Vec::with_capacity(data.len());
     loop {
         match decoder.decode() {
-            Ok(Some(Decoded::Frame(frame))) => match binary::decode_body_from_text(frame) {
-                Ok(decoded) => encoder.encode(&decoded, &mut out),
-                Err(_) => return data,
-            },
-            Ok(Some(Decoded::Heartbeat)) => out.extend_from_slice(b"\n"),
-            // Not whole frames: let the session's own decoder see (and report) the original.
-            Ok(None) if decoder.buffered() == 0 => return out.to_vec(),
-            Ok(None) | Err(_) => return data,
+            Ok(Some(Viewed::Frame(frame)))
+                if frame.get(TRANSFER_ENCODING_HEADER) == Some(BASE64) =>
+            {
+                match binary::base64_decode(frame.body()) {
+                    Ok(body) => reencode(&frame, &body, None, &mut out),
+                    Err(_) => return data,
+                }
+            }
+            Ok(Some(Viewed::Frame(frame))) => reencode(&frame, frame.body(), None, &mut out),
+            Ok(Some(Viewed::Heartbeat)) => out.push(b'\n'),
+            Ok(None) => break,
+            Err(_) => return data,
         }
     }
+    // Not whole frames: let the session's own decoder see (and report) the original.
+    if decoder.buffered() == 0 {
+        out
+    } else {
+        data
+    }
+}
+
+/// `frame` encoded again with `body`, without a `content-transfer-encoding` header of its own
+/// and with `extra` last; the encoder writes the body's true `content-length`.
+fn reencode(frame: &FrameView, body: &[u8], extra: Option<(&str, &str)>, out: &mut Vec<u8>) {
+    let headers = frame
+        .headers()
+        .filter(|&(name, _)| name != TRANSFER_ENCODING_HEADER)
+        .chain(extra);
+    Encoder::default().encode_parts(frame.command, headers, body, out);
 }
 
 /// Whether a header line `content-transfer-encoding:base64` appears in a header block of the

@@ -1,0 +1,180 @@
+//! The incremental frame decoder the client uses: frames as views over its receive buffer.
+//!
+//! The same [`Scanner`] as the server's [`Decoder`](super::Decoder) checks the bytes (one
+//! grammar, the same limits and errors); instead of cutting a `Bytes` frame with a `Headers`
+//! table out of them, [`ViewDecoder::decode`] hands out a [`FrameView`]: the frame's bytes where
+//! they lie in one `Vec<u8>` plus an offset table (name and value span of each header), with
+//! escaped headers decoded in place. Nothing is allocated per frame, and the client copies a
+//! frame once, into the record its shell reads.
+
+use crate::prelude::*;
+use core::ops::Range;
+
+use super::decoder::{DecodeError, Limits};
+use super::escape;
+use super::scanner::{Check, Scanner};
+use crate::frame::{Command, Version};
+
+/// What [`ViewDecoder::decode`] found at the front of its buffer.
+#[derive(Debug)]
+pub enum Viewed<'a> {
+    Frame(FrameView<'a>),
+    /// One EOL (`\n` or `\r\n`) between frames.
+    Heartbeat,
+}
+
+/// A decoded frame, borrowed from the decoder's buffer until the next `feed` or `decode`.
+#[derive(Debug, Clone, Copy)]
+pub struct FrameView<'a> {
+    pub command: Command,
+    /// The frame's bytes from its command line to the end of its body (headers unescaped).
+    bytes: &'a [u8],
+    /// Per header, in wire order: name start, name end, value start, value end in `bytes`.
+    offsets: &'a [usize],
+    body_start: usize,
+}
+
+impl<'a> FrameView<'a> {
+    /// The headers in wire order, repeats included.
+    pub fn headers(&self) -> impl Iterator<Item = (&'a str, &'a str)> + Clone {
+        let bytes = self.bytes;
+        self.offsets
+            .chunks_exact(4)
+            .map(move |o| (text(bytes, o[0]..o[1]), text(bytes, o[2]..o[3])))
+    }
+
+    /// The first header named `name`.
+    pub fn get(&self, name: &str) -> Option<&'a str> {
+        self.headers().find(|&(n, _)| n == name).map(|(_, v)| v)
+    }
+
+    pub fn body(&self) -> &'a [u8] {
+        self.bytes.get(self.body_start..).unwrap_or_default()
+    }
+}
+
+/// Header text at `range` of a frame's bytes.
+fn text(bytes: &[u8], range: Range<usize>) -> &str {
+    let part = bytes.get(range).unwrap_or_default();
+    // SAFETY: the ranges are the scanner's header spans (UTF-8: the line is ASCII or was
+    // validated, split at its ends or at an ASCII colon) or those spans shortened by unescaping
+    // in place, which replaces ASCII sequences with ASCII bytes and so keeps the text UTF-8.
+    unsafe { core::str::from_utf8_unchecked(part) }
+}
+
+/// Incremental STOMP decoder giving [`FrameView`]s: the grammar of [`Decoder`](super::Decoder)
+/// (see there for what is accepted and why), over one `Vec<u8>`.
+#[derive(Debug)]
+pub struct ViewDecoder {
+    buf: Vec<u8>,
+    /// Bytes at the front of `buf` already decoded: dropped at the next `feed`, so a view stays
+    /// valid until then.
+    start: usize,
+    scanner: Scanner,
+    version: Version,
+    offsets: Vec<usize>,
+}
+
+impl Default for ViewDecoder {
+    fn default() -> ViewDecoder {
+        ViewDecoder::new(Limits::default())
+    }
+}
+
+impl ViewDecoder {
+    /// A decoder for STOMP 1.2 framing until told otherwise with [`set_version`](Self::set_version).
+    pub fn new(limits: Limits) -> ViewDecoder {
+        ViewDecoder {
+            buf: Vec::new(),
+            start: 0,
+            scanner: Scanner::new(limits),
+            version: Version::V1_2,
+            offsets: Vec::new(),
+        }
+    }
+
+    /// The version whose header escaping applies to frames decoded from now on (set once
+    /// CONNECTED arrives; that frame is not escaped).
+    pub fn set_version(&mut self, version: Version) {
+        self.version = version;
+    }
+
+    /// Appends bytes to the buffer. Nothing is decoded until [`decode`](Self::decode) is called.
+    pub fn feed(&mut self, data: &[u8]) {
+        if self.start > 0 {
+            self.buf.drain(..self.start);
+            self.start = 0;
+        }
+        self.buf.extend_from_slice(data);
+    }
+
+    /// Bytes buffered and not yet returned as frames.
+    pub fn buffered(&self) -> usize {
+        self.buf.len().saturating_sub(self.start)
+    }
+
+    /// Drops everything buffered (e.g. when a connection is replaced). Version and limits stay.
+    pub fn reset(&mut self) {
+        self.buf.clear();
+        self.start = 0;
+        self.scanner.reset();
+    }
+
+    /// The next frame or heart-beat, `Ok(None)` when more bytes are needed. On error the decoder
+    /// [resets](Self::reset), as [`Decoder::decode`](super::Decoder::decode) does.
+    pub fn decode(&mut self) -> Result<Option<Viewed<'_>>, DecodeError> {
+        let checked = loop {
+            match self
+                .scanner
+                .check(self.buf.get(self.start..).unwrap_or_default())
+            {
+                Ok(Some(Check::EmptyFrames(len))) => self.start += len,
+                other => break other,
+            }
+        };
+        let found = match checked {
+            Ok(Some(Check::Heartbeat(len))) => {
+                self.start += len;
+                return Ok(Some(Viewed::Heartbeat));
+            }
+            Ok(Some(Check::Frame { body_end })) => self.unescape(body_end),
+            Ok(None | Some(Check::EmptyFrames(_))) => return Ok(None),
+            Err(e) => Err(e),
+        };
+        match found {
+            Ok((command, frame, body_start)) => Ok(Some(Viewed::Frame(FrameView {
+                command,
+                bytes: self.buf.get(frame).unwrap_or_default(),
+                offsets: &self.offsets,
+                body_start,
+            }))),
+            Err(e) => {
+                self.reset();
+                Err(e)
+            }
+        }
+    }
+
+    /// Records the checked frame's offset table, decoding escaped headers in place, and marks
+    /// the frame decoded. Returns its command, where it lies in `buf` and where its body starts.
+    fn unescape(&mut self, body_end: usize) -> Result<(Command, Range<usize>, usize), DecodeError> {
+        let (command, body_start) = self.scanner.finish(body_end);
+        let frame = self.start..self.start + body_end;
+        self.start = frame.end + 1;
+        let unescape = escape::applies(self.version, command);
+        let bytes = self.buf.get_mut(frame.clone()).unwrap_or_default();
+        self.offsets.clear();
+        for span in self.scanner.spans.drain(..) {
+            let (mut name, mut value) = (span.name, span.value);
+            if unescape && span.has_backslash {
+                for part in [&mut name, &mut value] {
+                    let text = bytes.get_mut(part.clone()).unwrap_or_default();
+                    part.end = part.start + escape::unescape_in_place(text, self.version)?;
+                }
+            }
+            self.offsets
+                .extend_from_slice(&[name.start, name.end, value.start, value.end]);
+        }
+        Ok((command, frame, body_start))
+    }
+}
