@@ -40,15 +40,15 @@ export function init(source = new URL('stomp_wasm_sockjs.wasm', import.meta.url)
 
 /** Copies a string (UTF-8) or bytes into the module's request buffer; their length. */
 function put(data) {
-  if (typeof data === 'string') {
-    const max = data.length * 3;
-    return enc.encodeInto(data, new Uint8Array(wasm.memory.buffer, wasm.buf(max), max)).written;
-  }
-  const bytes = ArrayBuffer.isView(data)
-    ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
-    : new Uint8Array(data);
-  new Uint8Array(wasm.memory.buffer, wasm.buf(bytes.length), bytes.length).set(bytes);
-  return bytes.length;
+  const text = typeof data === 'string';
+  const bytes = text ? null : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data);
+  const n = text ? data.length * 3 : bytes.length;
+  // buf() may grow memory, which detaches older views: take the buffer after it.
+  const at = wasm.buf(n);
+  const view = new Uint8Array(wasm.memory.buffer, at, n);
+  if (text) return enc.encodeInto(data, view).written;
+  view.set(bytes);
+  return n;
 }
 
 function domError(message, name) {
@@ -277,8 +277,9 @@ export class SockJS {
       try {
         const res = await fetch(url, { ...init, cache: 'no-store', signal: abort.signal });
         status = res.status;
-        const reader = res.body.getReader();
-        for (;;) {
+        // A 204 (xhr_send) has no body at all.
+        const reader = res.body?.getReader();
+        for (; reader; ) {
           const { done, value } = await reader.read();
           if (!live) return;
           const text = stream.decode(value, { stream: !done });
