@@ -14,6 +14,7 @@
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 const NAMES = ['websocket', 'xhr-streaming', 'eventsource', 'xhr-polling'];
+const ALIASES = { xhr_streaming: 'xhr-streaming', xhr_polling: 'xhr-polling', xhr: 'xhr-polling' };
 const noop = () => {};
 
 let wasm;
@@ -69,13 +70,13 @@ export class SockJS {
     this.readyState = 0;
     this.onopen = this.onmessage = this.onclose = this.onerror = null;
     this._base = url.replace(/\/+$/, '');
-    // Checked here, so that a bad name throws from the constructor as sockjs-client's does.
-    this._names = transports.map((t) => {
-      if (!NAMES.includes(t) && !['xhr_streaming', 'xhr_polling', 'xhr'].includes(t)) {
-        throw new TypeError(`transports: expected a list of '${NAMES.join("', '")}'`);
-      }
-      return `${t}\0`;
-    }).join('');
+    // By number for the module (sockjs-client's names, or the URL suffixes); checked here, so
+    // that a bad name throws from the constructor as sockjs-client's does.
+    this._plan = Uint8Array.from(transports, (t) => {
+      const i = NAMES.indexOf(ALIASES[t] ?? t);
+      if (i < 0) throw new TypeError(`transports: expected a list of '${NAMES.join("', '")}'`);
+      return i;
+    });
     this._debug = options.debug;
     this._id = -1;
     this._io = new Map();
@@ -90,7 +91,7 @@ export class SockJS {
   _start() {
     if (this.readyState === 3) return;
     const old = plans.get(this._base) ?? -1;
-    const plan = wasm.plan(old, put(this._names));
+    const plan = wasm.plan(old, put(this._plan));
     plans.set(this._base, plan);
     this._id = wasm.connection(plan, Math.random() * 2 ** 53, put(this._base));
     this._input(0);

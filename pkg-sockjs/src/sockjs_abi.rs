@@ -113,26 +113,17 @@ pub extern "C" fn out() -> *const u8 {
 }
 
 /// Sets the transports of plan `id` (a new plan when `id` is not one) from the buffer: `len`
-/// bytes of names, each ended by NUL (sockjs-client's names or the URL suffixes; none: the
-/// default order). Returns the plan's handle, or -1 (`u32::MAX`) for a name it does not know.
+/// transport numbers (see [`transport_code`]) in order of preference; none: the default order.
+/// Returns the plan's handle.
 #[no_mangle]
 pub extern "C" fn plan(id: u32, len: u32) -> u32 {
     let input = IN.0.borrow();
-    let mut list = Vec::new();
-    for name in input
+    let list = input
         .get(..len as usize)
         .unwrap_or_default()
-        .split(|&b| b == 0)
-    {
-        if name.is_empty() {
-            continue;
-        }
-        let name = core::str::from_utf8(name).unwrap_or_default();
-        match TransportKind::from_name(name) {
-            Some(kind) => list.push(kind),
-            None => return u32::MAX,
-        }
-    }
+        .iter()
+        .filter_map(|&code| TransportKind::DEFAULT_ORDER.get(usize::from(code)).copied())
+        .collect();
     let mut plans = PLANS.0.borrow_mut();
     match plans.get_mut(id as usize) {
         Some(plan) => {
