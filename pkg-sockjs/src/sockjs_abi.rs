@@ -6,6 +6,7 @@ extern crate alloc;
 use alloc::vec::Vec;
 use core::cell::RefCell;
 
+use stomp_wasm::abi::{answer, put_bytes, put_u32, record, request_buffer, Local, IN, OUT};
 use stomp_wasm::sockjs::client::{
     ConnAction, ConnEvent, SockJsConnection, TransportKind, TransportPlan,
 };
@@ -13,18 +14,11 @@ use stomp_wasm::sockjs::frame::eventsource_unescape;
 
 // The heap and the trapping panic handler come with stomp-wasm's no-std wasm32 build.
 
-/// A static for the one thread of wasm32 (no `atomics` feature).
-struct Local<T>(RefCell<T>);
-// SAFETY: one thread.
-unsafe impl<T> Sync for Local<T> {}
-
 /// What past connections taught, one plan per SockJS endpoint (JavaScript keeps the handles by
 /// base URL), so a reconnect starts with the transport that last worked.
 static PLANS: Local<Vec<TransportPlan>> = Local(RefCell::new(Vec::new()));
 /// Each connection with the handle of the plan it reports to.
 static CONNECTIONS: Local<Vec<Option<(SockJsConnection, u32)>>> = Local(RefCell::new(Vec::new()));
-static IN: Local<Vec<u8>> = Local(RefCell::new(Vec::new()));
-static OUT: Local<Vec<u8>> = Local(RefCell::new(Vec::new()));
 
 /// The inputs of [`input`]: what JavaScript's I/O reported, or what the user asked.
 #[repr(u8)]
@@ -88,28 +82,16 @@ fn transport_code(kind: TransportKind) -> u8 {
         .unwrap_or(0) as u8
 }
 
-fn put_u32(out: &mut Vec<u8>, n: u32) {
-    out.extend_from_slice(&n.to_le_bytes());
-}
-fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
-    put_u32(out, b.len() as u32);
-    out.extend_from_slice(b);
-}
-
 /// A buffer of at least `len` bytes for the next request; valid until the next call.
 #[no_mangle]
 pub extern "C" fn buf(len: u32) -> *mut u8 {
-    let mut b = IN.0.borrow_mut();
-    if b.len() < len as usize {
-        b.resize(len as usize, 0);
-    }
-    b.as_mut_ptr()
+    request_buffer(len)
 }
 
 /// Where the last batch is.
 #[no_mangle]
 pub extern "C" fn out() -> *const u8 {
-    OUT.0.borrow().as_ptr()
+    answer()
 }
 
 /// Sets the transports of plan `id` (a new plan when `id` is not one) from the buffer: `len`
@@ -243,17 +225,6 @@ pub extern "C" fn input(id: u32, kind: u32, channel: u32, arg: u32, now: f64, le
         head[8..].copy_from_slice(&err.to_le_bytes());
     }
     out.len() as u32
-}
-
-/// Appends one record (`u32` length, then what `write` puts).
-fn record(out: &mut Vec<u8>, write: impl FnOnce(&mut Vec<u8>)) {
-    let at = out.len();
-    put_u32(out, 0);
-    write(out);
-    let len = (out.len() - at - 4) as u32;
-    if let Some(slot) = out.get_mut(at..at + 4) {
-        slot.copy_from_slice(&len.to_le_bytes());
-    }
 }
 
 fn put_action(out: &mut Vec<u8>, action: ConnAction) {
