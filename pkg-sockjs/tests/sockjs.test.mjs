@@ -173,6 +173,11 @@ test('without WebSocket on the server the default order falls back to xhr-stream
     const m = text(await nextFrame(w, `message ${i}`));
     assert.ok(m.endsWith(`\n\n${i} ${filler}\0`), `message ${i} in order`);
   }
+  // Bytes that are neither UTF-8 nor whole STOMP frames cannot travel as SockJS strings: the
+  // send throws, and the socket goes on.
+  assert.throws(() => sock.send(Uint8Array.of(0x53, 0xff)), /could not be prepared for SockJS/);
+  sock.send('SEND\ndestination:/topic/long\n\nstill open\0');
+  assert.ok(text(await nextFrame(w, 'after the refused send')).endsWith('\n\nstill open\0'));
   sock.close(3000, 'bye');
   const e = await withTimeout(w.closed, 'close');
   assert.equal(e.code, 3000);
