@@ -78,7 +78,8 @@ run_stage() {
     # The size-first client being built (docs/CLIENT-SIZE-PLAN.md): pkg-core's no_std module and
     # its JS client against stomp-server in node.
     # Also fails if core::fmt comes back into that module (scripts/size.sh --core).
-    core) stage core bash -c 'cargo build -q -p stomp-server && bash scripts/size.sh --core && node --test pkg-core/tests/client.test.mjs' ;;
+    core) stage core bash -c 'cargo build -q -p stomp-server && bash scripts/size.sh --core && node --test pkg-core/tests/client.test.mjs &&
+      bash scripts/size.sh --sockjs && STOMP_SOCKJS_WASM=target/pkg-sockjs-size/stomp_wasm_sockjs.wasm node --test pkg-sockjs/tests/sockjs.test.mjs' ;;
     *) echo "unknown stage $1 (stages: ${ALL_STAGES[*]})"; failed+=("$1") ;;
   esac
   return 0

@@ -29,6 +29,9 @@ pub mod sockjs;
 #[cfg(target_arch = "wasm32")]
 pub mod heap;
 
+#[cfg(all(target_arch = "wasm32", not(feature = "std")))]
+pub mod abi;
+
 /// The heap of every browser build ([`heap`]): far smaller than std's dlmalloc or talc, and
 /// enough for a client's few, short-lived buffers. There are no threads here (no `atomics`
 /// target feature).

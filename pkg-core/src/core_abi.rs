@@ -7,6 +7,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::cell::RefCell;
 
+use stomp_wasm::abi::{answer, put_bytes, put_u32, request_buffer, Local, IN, OUT};
 use stomp_wasm::client::{
     Action, ActivationState, ClientError, Event, HeaderList, OfflineQueueConfig, Publish, Received,
     ReconnectTimeMode, Session, SessionConfig,
@@ -15,14 +16,7 @@ use stomp_wasm::frame::Version;
 
 // The heap and the trapping panic handler come with stomp-wasm's no-std wasm32 build.
 
-/// A static for the one thread of wasm32 (no `atomics` feature).
-struct Local<T>(RefCell<T>);
-// SAFETY: one thread.
-unsafe impl<T> Sync for Local<T> {}
-
 static SESSIONS: Local<Vec<Option<Session>>> = Local(RefCell::new(Vec::new()));
-static IN: Local<Vec<u8>> = Local(RefCell::new(Vec::new()));
-static OUT: Local<Vec<u8>> = Local(RefCell::new(Vec::new()));
 
 /// The config keys of [`configure`]; values: `u32`, or a string, or headers.
 #[repr(u8)]
@@ -157,13 +151,6 @@ impl<'a> Reader<'a> {
     }
 }
 
-fn put_u32(out: &mut Vec<u8>, n: u32) {
-    out.extend_from_slice(&n.to_le_bytes());
-}
-fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
-    put_u32(out, b.len() as u32);
-    out.extend_from_slice(b);
-}
 fn with<R>(id: u32, f: impl FnOnce(&mut Session, &[u8]) -> R) -> Option<R> {
     let input = IN.0.borrow();
     let mut sessions = SESSIONS.0.borrow_mut();
@@ -174,19 +161,13 @@ fn with<R>(id: u32, f: impl FnOnce(&mut Session, &[u8]) -> R) -> Option<R> {
 /// A buffer of at least `len` bytes for the next request; valid until the next call.
 #[no_mangle]
 pub extern "C" fn buf(len: u32) -> *mut u8 {
-    let mut b = IN.0.borrow_mut();
-    // Grown, never shrunk or cleared: zeroing it for every socket message cost a memset of the
-    // message's worst-case size. Readers take `..len` of it.
-    if b.len() < len as usize {
-        b.resize(len as usize, 0);
-    }
-    b.as_mut_ptr()
+    request_buffer(len)
 }
 
 /// Where the last result ([`poll`], an id from [`command`]) is.
 #[no_mangle]
 pub extern "C" fn out() -> *const u8 {
-    OUT.0.borrow().as_ptr()
+    answer()
 }
 
 /// A new session with the default config; its handle.

@@ -1,0 +1,56 @@
+//! The plumbing the size-first modules (`pkg-core`, `pkg-sockjs`) build their C ABI from
+//! (docs/CLIENT-SIZE-PLAN.md): a static for wasm32's one thread, the request buffer JavaScript
+//! writes into and the answer buffer it reads, and the little-endian record writers. Only in the
+//! wasm32 build without `std`, which is theirs.
+
+use core::cell::RefCell;
+
+use crate::prelude::*;
+
+/// A static for the one thread of wasm32 (no `atomics` feature).
+pub struct Local<T>(pub RefCell<T>);
+// SAFETY: wasm32 without the `atomics` feature has one thread.
+unsafe impl<T> Sync for Local<T> {}
+
+/// The request buffer: JavaScript writes a request here, then calls an entry point with its length.
+pub static IN: Local<Vec<u8>> = Local(RefCell::new(Vec::new()));
+/// The answer buffer: the last batch or result an entry point wrote.
+pub static OUT: Local<Vec<u8>> = Local(RefCell::new(Vec::new()));
+
+/// The request buffer, at least `len` bytes (what a module's `buf` export returns); valid until
+/// the next call.
+pub fn request_buffer(len: u32) -> *mut u8 {
+    let mut b = IN.0.borrow_mut();
+    // Grown, never shrunk or cleared: zeroing it for every socket message cost a memset of the
+    // message's worst-case size. Readers take `..len` of it.
+    if b.len() < len as usize {
+        b.resize(len as usize, 0);
+    }
+    b.as_mut_ptr()
+}
+
+/// Where the answer buffer is (what a module's `out` export returns).
+pub fn answer() -> *const u8 {
+    OUT.0.borrow().as_ptr()
+}
+
+pub fn put_u32(out: &mut Vec<u8>, n: u32) {
+    out.extend_from_slice(&n.to_le_bytes());
+}
+
+/// A `u32` length, then the bytes.
+pub fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
+    put_u32(out, b.len() as u32);
+    out.extend_from_slice(b);
+}
+
+/// Appends one record: its `u32` length, then what `write` puts.
+pub fn record(out: &mut Vec<u8>, write: impl FnOnce(&mut Vec<u8>)) {
+    let at = out.len();
+    put_u32(out, 0);
+    write(out);
+    let len = (out.len() - at - 4) as u32;
+    if let Some(slot) = out.get_mut(at..at + 4) {
+        slot.copy_from_slice(&len.to_le_bytes());
+    }
+}
