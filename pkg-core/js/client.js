@@ -1,37 +1,64 @@
-// The stompjs-shaped Client over the size-first core (pkg-core/, issue 14 step 7, prototype).
+// The stompjs-shaped Client over the size-first core (pkg-core/, issue 14 step 7b).
 //
 // JavaScript owns the API surface, the socket and the timer; every protocol decision is the
-// Rust session's (heart-beats, reconnect, receipts, offline queue, resubscribe). After every
-// input the client drains the core's records (`poll`) and re-arms one timer at its deadline.
+// Rust session's (heart-beats, reconnect, receipts, offline queue, resubscribe, attempts). After
+// every input the client reads the core's batch of records and re-arms one timer at its deadline.
 // No `await init()`: the module compiles itself on the first `activate()`; `init()` preloads.
-//
-// Not yet here (see docs/CLIENT-SIZE-PLAN.md): the compat `Stomp` API, `beforeConnect`,
-// the heart-beat Worker, SockJS (a second module loaded by import()), TypeScript types.
+// An `http(s)://` brokerURL loads the SockJS module (`./sockjs.js`) by `import()` on first use.
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
 let core;
 let loading;
+// A view of the core's memory, renewed when the memory grows (which detaches the old buffer).
+let M;
+const mem = () => (M?.buffer === core.memory.buffer ? M : (M = new Uint8Array(core.memory.buffer)));
+const u32 = (m, i) => (m[i] | (m[i + 1] << 8) | (m[i + 2] << 16) | (m[i + 3] << 24)) >>> 0;
+
+/** Instantiates the core from bytes or a compiled module, at once (node, tests). */
+export function initSync(bytes) {
+  core = new WebAssembly.Instance(bytes instanceof WebAssembly.Module ? bytes : new WebAssembly.Module(bytes), {}).exports;
+  loading = Promise.resolve(core);
+  return core;
+}
 
 /** Compiles and instantiates the core once; `source` is a URL, bytes or a Response. */
 export function init(source = new URL('stomp_wasm_core.wasm', import.meta.url)) {
-  loading ??= (async () => {
-    let bytes = source;
-    if (source instanceof URL) {
+  return (loading ??= (async () => {
+    let bytes = await source;
+    if (typeof bytes === 'string' || bytes instanceof URL) {
       bytes =
-        source.protocol === 'file:'
-          ? await (await import('node:fs/promises')).readFile(source)
-          : await (await fetch(source)).arrayBuffer();
+        String(bytes).startsWith('file:')
+          ? await (await import('node:fs/promises')).readFile(new URL(bytes))
+          : await fetch(bytes);
     }
-    core = (await WebAssembly.instantiate(bytes, {})).instance.exports;
-    return core;
-  })();
-  return loading;
+    if (bytes.arrayBuffer) bytes = await bytes.arrayBuffer();
+    return initSync(bytes);
+  })());
 }
 
 export const ActivationState = { ACTIVE: 0, DEACTIVATING: 1, INACTIVE: 2 };
 export const ReconnectionTimeMode = { LINEAR: 0, EXPONENTIAL: 1 };
+export const StompSocketState = { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 };
+export const TickerStrategy = { Interval: 'interval', Worker: 'worker' };
+
+/** The STOMP versions to offer, newest first by default. */
+export class Versions {
+  static V1_0 = '1.0';
+  static V1_1 = '1.1';
+  static V1_2 = '1.2';
+  static default = new Versions(['1.2', '1.1', '1.0']);
+  constructor(versions) {
+    this.versions = versions;
+  }
+  supportedVersions() {
+    return this.versions.join(',');
+  }
+  protocolVersions() {
+    return this.versions.map((v) => `v${v.replace('.', '')}.stomp`);
+  }
+}
 
 const ERRORS = [
   '',
@@ -63,21 +90,19 @@ class Writer {
   }
   u32(v) {
     this.room(4);
-    new DataView(this.b.buffer).setUint32(this.n, v >>> 0, true);
-    this.n += 4;
+    for (let k = 0; k < 4; k++) this.b[this.n++] = v >>> (8 * k);
     return this;
   }
   bytes(v) {
-    this.u32(v.length);
-    this.room(v.length);
+    this.u32(v.length).room(v.length);
     this.b.set(v, this.n);
     this.n += v.length;
     return this;
   }
   str(s) {
-    return this.bytes(enc.encode(s == null ? '' : String(s)));
+    return this.bytes(enc.encode(s ?? ''));
   }
-  headers(h = {}) {
+  headers(h) {
     const keys = Object.keys(h ?? {});
     this.u32(keys.length);
     for (const k of keys) this.str(k).str(h[k]);
@@ -85,34 +110,9 @@ class Writer {
   }
   /** Copies the record into the core's input buffer; its length. */
   put() {
-    // buf() may grow memory, which detaches older views: take the buffer after it.
-    const at = core.buf(this.n);
-    new Uint8Array(core.memory.buffer, at, this.n).set(this.b.subarray(0, this.n));
+    // buf() may grow memory: take the view after it.
+    mem().set(this.b.subarray(0, this.n), core.buf(this.n));
     return this.n;
-  }
-}
-
-/** Reads one record of `poll` (a copy: the callbacks it leads to may call the core). */
-class Reader {
-  constructor(bytes) {
-    this.b = bytes;
-    this.v = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
-    this.i = 0;
-  }
-  u8() {
-    return this.b[this.i++];
-  }
-  u32() {
-    const v = this.v.getUint32(this.i, true);
-    this.i += 4;
-    return v;
-  }
-  bytes() {
-    const n = this.u32();
-    return this.b.subarray(this.i, (this.i += n));
-  }
-  str() {
-    return dec.decode(this.bytes());
   }
 }
 
@@ -123,12 +123,10 @@ class Reader {
 class Frame {
   constructor(head, body, binaryBody, client) {
     this._head = head;
-    this._parts = undefined;
-    this._headers = undefined;
     this._body = body;
     this._binary = binaryBody;
     this._client = client;
-    this.isBinaryBody = false;
+    this.isBinaryBody = !!binaryBody;
   }
   get command() {
     return (this._parts ??= this._head.split('\0'))[1];
@@ -137,6 +135,7 @@ class Frame {
     if (!this._headers) {
       const t = (this._parts ??= this._head.split('\0'));
       const h = {};
+      // Backwards: the first of a repeated header wins.
       for (let k = t.length - 3; k > 1; k -= 2) h[t[k]] = t[k + 1];
       this._headers = h;
     }
@@ -149,13 +148,14 @@ class Frame {
     return (this._binary ??= enc.encode(this._body));
   }
   ack(headers) {
-    this._client.ack(this._ackId(), this.headers.subscription, headers);
+    this._ack(0, headers);
   }
   nack(headers) {
-    this._client.nack(this._ackId(), this.headers.subscription, headers);
+    this._ack(1, headers);
   }
-  _ackId() {
-    return this.headers[this._client._v12 ? 'ack' : 'message-id'];
+  _ack(nack, headers) {
+    const h = this.headers;
+    this._client._ack(nack, h[this._client._v12 ? 'ack' : 'message-id'], h.subscription, headers);
   }
 }
 
@@ -163,26 +163,48 @@ class Frame {
  * Reads a frame record at `at` in memory (`kind` and `which` already read): one string decode
  * for the head and a UTF-8 body, a copy for any other body. Returns [name, frame].
  */
-function readFrame(client, mem, at, end) {
-  const v = new DataView(mem.buffer, at + 1, 8);
+function readFrame(client, m, at, end) {
   const start = at + 9;
   let head;
   let body;
   let binary;
-  if (mem[at]) {
-    const all = dec.decode(mem.subarray(start, end));
-    const units = v.getUint32(4, true);
+  if (m[at]) {
+    const all = dec.decode(m.subarray(start, end));
+    const units = u32(m, at + 5);
     head = all.slice(0, units);
     body = all.slice(units);
   } else {
-    const n = v.getUint32(0, true);
-    head = dec.decode(mem.subarray(start, start + n));
-    binary = mem.slice(start + n, end);
+    const n = u32(m, at + 1);
+    head = dec.decode(m.subarray(start, start + n));
+    binary = m.slice(start + n, end);
   }
   return [head.slice(0, head.indexOf('\0')), new Frame(head, body, binary, client)];
 }
 
+/** A record other than a frame, read from a copy (the callbacks it leads to may call the core). */
+class Reader {
+  constructor(bytes) {
+    this.b = bytes;
+    this.i = 0;
+  }
+  u8() {
+    return this.b[this.i++];
+  }
+  u32() {
+    return u32(this.b, (this.i += 4) - 4);
+  }
+  str() {
+    const n = this.u32();
+    return dec.decode(this.b.subarray(this.i, (this.i += n)));
+  }
+}
+
+// The heart-beat Worker's whole program: one timeout, re-armed by each message (-1 cancels).
+// Browsers throttle background tabs' timers, not workers' timers nor their messages.
+const TICKER = 'let t;onmessage=e=>{clearTimeout(t);if(e.data>=0)t=setTimeout(()=>postMessage(0),e.data)}';
+
 const noop = () => {};
+const now = () => performance.now();
 
 export class Client {
   constructor(conf = {}) {
@@ -191,18 +213,27 @@ export class Client {
       webSocketFactory: undefined,
       connectHeaders: {},
       disconnectHeaders: {},
+      stompVersions: Versions.default,
       reconnectDelay: 5000,
       maxReconnectDelay: 15 * 60 * 1000,
       reconnectTimeMode: ReconnectionTimeMode.LINEAR,
+      maxReconnectAttempts: undefined,
       heartbeatIncoming: 10000,
       heartbeatOutgoing: 10000,
       heartbeatToleranceMultiplier: 2,
+      heartbeatStrategy: TickerStrategy.Interval,
       connectionTimeout: 0,
+      disconnectTimeout: 10000,
       splitLargeFrames: false,
       maxWebSocketChunkSize: 8 * 1024,
       forceBinaryWSFrames: false,
       appendMissingNULLonIncoming: false,
       discardWebsocketOnCommFailure: false,
+      logRawCommunication: false,
+      resubscribe: true,
+      offlineQueue: false,
+      transports: undefined,
+      beforeConnect: undefined,
       debug: noop,
       onConnect: noop,
       onDisconnect: noop,
@@ -215,27 +246,31 @@ export class Client {
       onChangeState: noop,
       onHeartbeatReceived: noop,
       onHeartbeatLost: noop,
+      onReconnectGaveUp: noop,
+      state: ActivationState.INACTIVE,
+      webSocket: undefined,
+      transport: undefined,
+      _id: -1,
+      _subs: new Map(),
+      _receipts: new Map(),
+      _waiters: [],
+      _q: [],
+      _pending: [],
     });
-    Object.assign(this, conf);
-    this.state = ActivationState.INACTIVE;
-    this.webSocket = undefined;
-    this._id = -1;
-    this._subs = new Map();
-    this._receipts = new Map();
-    this._waiters = [];
-    this._timer = undefined;
-    this._at = undefined;
-    this._q = [];
-    this._driving = false;
-    this._inOnConnect = false;
+    this.configure(conf);
   }
 
   configure(conf) {
     Object.assign(this, conf);
   }
 
+  /** Bits of the core's status: 1 connected, 6 the version, 8 incoming heart-beats on. */
+  get _status() {
+    return this._id < 0 ? 0 : core.status(this._id);
+  }
+
   get connected() {
-    return this._id >= 0 && (core.status(this._id) & 1) === 1;
+    return (this._status & 1) === 1;
   }
 
   get active() {
@@ -243,46 +278,75 @@ export class Client {
   }
 
   get connectedVersion() {
-    return this.connected ? ['1.0', '1.1', '1.2'][core.status(this._id) >> 1] : undefined;
+    return this.connected ? ['1.0', '1.1', '1.2'][(this._status >> 1) & 3] : undefined;
+  }
+
+  /** stomp-wasm: frames waiting in the offline queue. */
+  get offlineQueueLength() {
+    return this._status >>> 4;
   }
 
   get _v12() {
-    return core.status(this._id) >> 1 === 2;
+    return ((this._status >> 1) & 3) === 2;
   }
 
   activate() {
+    this._want = true;
     if (core) return this._activate();
-    init().then(() => this._activate());
+    init().then(
+      () => this._activate(),
+      (e) => this.debug(`stomp-wasm: the core did not load: ${e}`),
+    );
   }
 
   _activate() {
+    if (!this._want) return;
     if (this._id < 0) this._id = core.session();
+    this._configure();
+    if (this._input(0) === 2) this._reactivate = true;
+    for (const f of this._pending.splice(0)) f();
+  }
+
+  /** Sends the whole config to the session (each activation and connection reads it). */
+  _configure() {
+    const q = this.offlineQueue;
+    const v = this.stompVersions;
     const flags = (this.splitLargeFrames ? 1 : 0) | (this.forceBinaryWSFrames ? 2 : 0) |
       (this.appendMissingNULLonIncoming ? 4 : 0) | (this.discardWebsocketOnCommFailure ? 8 : 0) |
-      (this.resubscribe === false ? 0 : 32) | (this.debug !== noop ? 64 : 0);
+      (this.beforeConnect ? 16 : 0) | (this.resubscribe === false ? 0 : 32) |
+      (this.debug && this.debug !== noop ? 64 : 0);
+    this._qid ??= globalThis.crypto?.randomUUID?.() ?? `t${Math.random() * 2 ** 53}`;
     const w = new Writer()
-      .u8(1).str(this.brokerURL ?? 'ws://factory')
+      .u8(1).str(this.brokerURL ?? '')
       .u8(2).headers(this.connectHeaders)
       .u8(3).headers(this.disconnectHeaders)
+      .u8(4).u32((v?.versions ?? v ?? []).reduce((b, s) => b | ({ '1.0': 1, '1.1': 2, '1.2': 4 }[s] ?? 0), 0) || 7)
       .u8(5).u32(this.connectionTimeout)
       .u8(6).u32(this.reconnectDelay)
       .u8(7).u32(this.maxReconnectDelay)
       .u8(8).u32(this.reconnectTimeMode)
+      .u8(9).u32(this.maxReconnectAttempts ?? 0)
       .u8(10).u32(this.heartbeatIncoming)
       .u8(11).u32(this.heartbeatOutgoing)
       .u8(12).u32(this.heartbeatToleranceMultiplier * 1000)
+      // The queue before the flags: the flags adjust the queue's config.
+      .u8(15).u32(q ? (q.maxFrames ?? 1000) : 0).u32(q?.maxBytes ?? 1 << 20).str(this._qid)
       .u8(13).u32(flags)
-      .u8(14).u32(this.maxWebSocketChunkSize);
+      .u8(14).u32(this.maxWebSocketChunkSize)
+      .u8(16).u32(this.disconnectTimeout);
     core.configure(this._id, w.put());
-    this._input(0);
   }
 
   deactivate({ force = false } = {}) {
+    this._want = this._reactivate = false;
     const done = new Promise((resolve) => {
       if (this.state === ActivationState.INACTIVE) resolve();
       else this._waiters.push(resolve);
     });
-    if (core && this._id >= 0) this._input(force ? 2 : 1);
+    if (this._id >= 0) {
+      this._configure();
+      this._input(force ? 2 : 1);
+    }
     return done;
   }
 
@@ -290,32 +354,51 @@ export class Client {
     this._input(10);
   }
 
-  publish({ destination, headers = {}, body = '', binaryBody, skipContentLengthHeader = false }) {
-    const bytes = binaryBody ? new Uint8Array(binaryBody.buffer ?? binaryBody, binaryBody.byteOffset ?? 0, binaryBody.byteLength) : enc.encode(body);
+  /** stomp-wasm: starts a waiting reconnection now (done by itself on the `online` event). */
+  reconnectNow() {
+    this._input(9);
+  }
+
+  publish(params) {
+    const { destination, headers, body = '', binaryBody, skipContentLengthHeader } = params;
+    if (!core && this.offlineQueue) return void this._pending.push(() => this.publish(params));
+    const bytes = binaryBody
+      ? new Uint8Array(binaryBody.buffer ?? binaryBody, binaryBody.byteOffset, binaryBody.byteLength)
+      : enc.encode(body);
     this._command(0, (binaryBody ? 1 : 0) | (skipContentLengthHeader ? 2 : 0),
       new Writer().str(destination).headers(headers).bytes(bytes));
   }
 
-  subscribe(destination, callback, headers = {}) {
-    const id = this._command(1, this._inOnConnect ? 0 : 1, new Writer().str(destination).headers(headers));
-    this._subs.set(id, callback);
+  /**
+   * stomp-wasm: `onError(frame)` is called if the server refuses this subscription (an ERROR
+   * naming it); the connection is not torn down for it.
+   */
+  subscribe(destination, callback, headers, onError) {
+    // Subscriptions made in onConnect are made again by it: the session does not restore them.
+    const restore = !this._inOnConnect;
+    const id = this._command(1, +restore, new Writer().str(destination).headers(headers));
+    this._subs.set(id, [callback, onError, restore]);
     return { id, unsubscribe: (h) => this.unsubscribe(id, h) };
   }
 
-  unsubscribe(id, headers = {}) {
+  unsubscribe(id, headers) {
     this._subs.delete(id);
     this._command(2, 0, new Writer().str(id).headers(headers));
   }
 
-  ack(messageId, subscriptionId, headers = {}) {
-    this._command(3, 0, new Writer().str(messageId).str(subscriptionId).headers(headers));
+  ack(messageId, subscriptionId, headers) {
+    this._ack(0, messageId, subscriptionId, headers);
   }
 
-  nack(messageId, subscriptionId, headers = {}) {
-    this._command(3, 1, new Writer().str(messageId).str(subscriptionId).headers(headers));
+  nack(messageId, subscriptionId, headers) {
+    this._ack(1, messageId, subscriptionId, headers);
   }
 
-  begin(transactionId = '') {
+  _ack(nack, messageId, subscriptionId, headers) {
+    this._command(3, nack, new Writer().str(messageId).str(subscriptionId).headers(headers));
+  }
+
+  begin(transactionId) {
     const id = this._command(4, 0, new Writer().str(transactionId));
     return { id, commit: () => this.commit(id), abort: () => this.abort(id) };
   }
@@ -337,13 +420,13 @@ export class Client {
 
   /** Runs a user call; the id it made (subscribe, begin), read before `drain` reuses `out`. */
   _command(kind, arg, writer) {
-    if (!core || this._id < 0) throw new Error(ERRORS[1]);
-    const err = core.command(this._id, kind, arg, performance.now(), writer.put());
+    if (this._id < 0) throw new Error(ERRORS[1]);
+    const err = core.command(this._id, kind, arg, now(), writer.put());
     let made;
     if (!err && (kind === 1 || kind === 4)) {
+      const m = mem();
       const at = core.out();
-      const n = new DataView(core.memory.buffer, at).getUint32(0, true);
-      made = dec.decode(new Uint8Array(core.memory.buffer, at + 4, n));
+      made = dec.decode(m.subarray(at + 4, at + 4 + u32(m, at)));
     }
     this._take(core.drain(this._id));
     if (err) throw new Error(ERRORS[err] ?? 'stomp client error');
@@ -352,50 +435,59 @@ export class Client {
 
   /** Feeds an input to the session and runs what it caused; the input's error code. */
   _input(kind, arg = 0, data) {
+    if (this._id < 0) return 0;
     let n = 0;
     if (typeof data === 'string') {
       const max = data.length * 3;
       const at = core.buf(max);
-      n = enc.encodeInto(data, new Uint8Array(core.memory.buffer, at, max)).written;
+      n = enc.encodeInto(data, mem().subarray(at, at + max)).written;
     } else if (data) {
       n = data.byteLength;
-      const at = core.buf(n);
-      new Uint8Array(core.memory.buffer, at, n).set(new Uint8Array(data));
+      mem().set(new Uint8Array(data), core.buf(n));
     }
-    return this._take(core.input(this._id, kind, arg, performance.now(), n));
+    // Without incoming heart-beats no deadline depends on when a message came: the time of the
+    // last call does.
+    const t = kind === 5 && !this._hb ? this._now : (this._now = now());
+    return this._take(core.input(this._id, kind, arg, t, n));
   }
 
   /**
    * Reads a batch the core wrote (deadline, error, records) into the queue before anything
    * can call the core again, re-arms the timer, and runs the queue unless a run is already
    * under way further up the stack (a callback that published): events keep their order.
+   * The first exception a callback threw is rethrown after the queue has run.
    */
   _take(len) {
     if (!len) return 0;
     const at = core.out();
-    const mem = new Uint8Array(core.memory.buffer);
-    const head = new DataView(mem.buffer, at, 12);
-    const deadline = head.getFloat64(0, true);
+    const m = mem();
+    const head = new DataView(m.buffer, at, 12);
     const err = head.getUint32(8, true);
     for (let i = at + 12, end = at + len; i < end; ) {
-      const n = (mem[i] | (mem[i + 1] << 8) | (mem[i + 2] << 16) | (mem[i + 3] << 24)) >>> 0;
+      const n = u32(m, i);
       const r = i + 4;
       // Frames, the hot path, are read in place; other records are copied.
-      this._q.push(mem[r] === 17 ? [mem[r + 1], ...readFrame(this, mem, r + 2, r + n)] : mem.slice(r, r + n));
+      this._q.push(m[r] === 17 ? [m[r + 1], ...readFrame(this, m, r + 2, r + n)] : m.slice(r, r + n));
       i = r + n;
     }
-    this._arm(deadline);
+    this._arm(head.getFloat64(0, true));
     if (!this._driving) {
       this._driving = true;
+      let thrown;
       try {
         while (this._q.length) {
           const item = this._q.shift();
-          if (item instanceof Uint8Array) this._run(new Reader(item));
-          else this._frame(item[0], item[1], item[2]);
+          try {
+            if (item instanceof Uint8Array) this._run(new Reader(item));
+            else this._frame(...item);
+          } catch (e) {
+            thrown ??= [e];
+          }
         }
       } finally {
         this._driving = false;
       }
+      if (thrown) throw thrown[0];
     }
     return err;
   }
@@ -404,47 +496,96 @@ export class Client {
   _arm(at) {
     if (at === this._at) return;
     this._at = at;
-    clearTimeout(this._timer);
-    if (at >= 0) {
-      this._timer = setTimeout(() => {
-        this._at = undefined;
-        this._input(8);
-      }, Math.max(0, at - performance.now()));
+    const ms = at < 0 ? -1 : Math.max(0, at - now());
+    const fire = () => {
+      this._at = undefined;
+      this._input(8);
+    };
+    if (this.heartbeatStrategy === TickerStrategy.Worker && typeof Worker !== 'undefined' && !this._worker) {
+      try {
+        const url = URL.createObjectURL(new Blob([TICKER], { type: 'application/javascript' }));
+        this._worker = new Worker(url);
+        URL.revokeObjectURL(url);
+        this._worker.onmessage = fire;
+      } catch {
+        this._worker = 0; // refused (a strict CSP): setTimeout instead
+      }
     }
+    clearTimeout(this._timer);
+    if (this._worker) this._worker.postMessage(ms);
+    else if (ms >= 0) this._timer = setTimeout(fire, ms);
   }
 
   _run(r) {
     switch (r.u8()) {
-      case 1: // beforeConnect: not in the prototype, go on at once
-        this._input(3);
+      case 1: // beforeConnect, awaited; it may change the config
+        (async () => {
+          try {
+            await this.beforeConnect(this);
+          } catch (e) {
+            this.debug(`beforeConnect failed: ${e}`);
+          }
+          this._configure();
+          this._input(3);
+        })();
         break;
       case 2: {
         const url = r.str();
         const protocols = [];
         for (let k = r.u32(); k > 0; k--) protocols.push(r.str());
-        this._open(url, protocols);
+        // Config changed since activate() (headers edited in place) is read at every connection.
+        this._configure();
+        this._open(this.brokerURL ?? url, protocols);
         break;
       }
       case 3: {
         const binary = r.u8();
-        const data = r.bytes();
-        this.webSocket?.send(binary ? data : dec.decode(data));
+        const n = r.u32();
+        const data = r.b.subarray(r.i, r.i + n);
+        const out = binary ? data : dec.decode(data);
+        if (this.logRawCommunication) this.debug(`>>> ${binary ? `[${n} bytes]` : out}`);
+        try {
+          this.webSocket?.send(out);
+        } catch (e) {
+          // Closing already: its close event follows.
+          this.debug(String(e));
+        }
         break;
       }
       case 4: {
         const ws = this.webSocket;
-        if (r.u8() && ws) ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null;
+        if (r.u8() && ws) {
+          ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null;
+          this.webSocket = undefined;
+        }
         ws?.close();
         break;
       }
-      case 16:
-        this.state = r.u8();
-        this.onChangeState(this.state);
-        if (this.state === ActivationState.INACTIVE) this._waiters.splice(0).forEach((f) => f());
+      case 16: {
+        const s = (this.state = r.u8());
+        if (s === ActivationState.ACTIVE) {
+          this._online ??= () => this.reconnectNow();
+          globalThis.addEventListener?.('online', this._online);
+        }
+        this.onChangeState(s);
+        if (s === ActivationState.INACTIVE) {
+          globalThis.removeEventListener?.('online', this._online);
+          this._worker?.terminate();
+          this._worker = undefined;
+          this.webSocket = this.transport = undefined;
+          this._waiters.splice(0).forEach((f) => f());
+          if (this._reactivate) {
+            this._reactivate = false;
+            this.activate();
+          }
+        }
         break;
+      }
       case 18: {
+        this.transport = undefined;
         const code = r.u32();
-        this.onWebSocketClose({ code, reason: r.str() });
+        this.onWebSocketClose(this._closeEvent ?? { code, reason: r.str(), wasClean: false });
+        this._closeEvent = undefined;
         break;
       }
       case 19:
@@ -454,6 +595,7 @@ export class Client {
         const which = r.u8();
         if (which === 0) this.onHeartbeatReceived();
         else if (which === 1) this.onHeartbeatLost();
+        else if (which === 2) this.onReconnectGaveUp(r.u32());
         break;
       }
     }
@@ -462,6 +604,10 @@ export class Client {
   _frame(which, name, frame) {
     switch (which) {
       case 0:
+        this._hb = (this._status & 8) !== 0;
+        // Callbacks of subscriptions the session does not restore are dropped now (onConnect
+        // makes them again), so they cannot pile up.
+        for (const [id, s] of this._subs) if (!s[2] || this.resubscribe === false) this._subs.delete(id);
         this._inOnConnect = true;
         try {
           this.onConnect(frame);
@@ -469,11 +615,9 @@ export class Client {
           this._inOnConnect = false;
         }
         break;
-      case 1: {
-        const cb = this._subs.get(name);
-        cb ? cb(frame) : this.onUnhandledMessage(frame);
+      case 1:
+        (this._subs.get(name)?.[0] ?? this.onUnhandledMessage)(frame);
         break;
-      }
       case 2:
         this.onUnhandledMessage(frame);
         break;
@@ -481,7 +625,7 @@ export class Client {
         const id = frame.headers['receipt-id'];
         const cb = this._receipts.get(id);
         this._receipts.delete(id);
-        cb ? cb(frame) : this.onUnhandledReceipt(frame);
+        (cb ?? this.onUnhandledReceipt)(frame);
         break;
       }
       case 4:
@@ -490,8 +634,13 @@ export class Client {
       case 5:
         this.onUnhandledFrame(frame);
         break;
+      case 7: {
+        const s = this._subs.get(name);
+        this._subs.delete(name);
+        if (s?.[1]) return s[1](frame);
+      }
+      // falls through: no error callback for that subscription
       case 6:
-      case 7:
         this.onStompError(frame);
         break;
       case 8:
@@ -501,23 +650,106 @@ export class Client {
   }
 
   _open(url, protocols) {
-    let ws;
-    try {
-      ws = this.webSocketFactory ? this.webSocketFactory() : new WebSocket(url, protocols);
-    } catch (e) {
-      this._input(6, 1006, String(e));
-      return;
-    }
-    this.webSocket = ws;
-    ws.binaryType = 'arraybuffer';
-    ws.onopen = () => this._input(4, 0, ws.protocol ?? '');
-    ws.onmessage = (e) => this._input(5, 0, e.data);
-    ws.onclose = (e) => {
-      if (this.webSocket === ws) this._input(6, e.code, e.reason ?? '');
+    const token = (this._opens = (this._opens ?? 0) + 1);
+    this._hb = 1; // the clock on every message until CONNECTED says otherwise
+    const attach = (ws) => {
+      if (token !== this._opens || this.state === ActivationState.INACTIVE) return ws.close?.();
+      this.webSocket = ws;
+      ws.binaryType = 'arraybuffer';
+      ws.onopen = () => {
+        this.transport = ws.transport ?? 'websocket';
+        this._input(4, 0, ws.protocol ?? '');
+      };
+      ws.onmessage = (e) => {
+        if (this.logRawCommunication) this.debug(`<<< ${e.data}`);
+        this._input(5, 0, e.data);
+      };
+      ws.onclose = (e) => {
+        if (this.webSocket !== ws) return;
+        this._closeEvent = e;
+        this._input(6, e.code, e.reason ?? '');
+      };
+      ws.onerror = (e) => {
+        this.onWebSocketError(e);
+        this._input(7, 0, 'websocket error');
+      };
     };
-    ws.onerror = (e) => {
+    const fail = (e) => {
+      if (token !== this._opens) return;
+      this.debug(String(e));
       this.onWebSocketError(e);
-      this._input(7, 0, 'websocket error');
+      this._input(6, 1006, String(e));
     };
+    try {
+      const f = this.webSocketFactory;
+      if (f) return attach(f());
+      if (!url) throw new Error('neither brokerURL nor webSocketFactory is set');
+      if (/^https?:/i.test(url)) {
+        // The SockJS fallback is a second module, loaded only by pages that use it.
+        import('./sockjs.js').then(({ SockJS }) => attach(new SockJS(url, null, { transports: this.transports })), fail);
+      } else attach(new WebSocket(url, protocols));
+    } catch (e) {
+      fail(e);
+    }
   }
 }
+
+/** stompjs's CompatClient: the API of stompjs before v5, over the same client. */
+export class CompatClient extends Client {
+  constructor(factory) {
+    // stompjs compat clients do not reconnect unless asked.
+    super({ reconnectDelay: 0, webSocketFactory: factory });
+  }
+
+  get heartbeat() {
+    return { incoming: this.heartbeatIncoming, outgoing: this.heartbeatOutgoing };
+  }
+
+  set heartbeat(h) {
+    this.heartbeatIncoming = h.incoming;
+    this.heartbeatOutgoing = h.outgoing;
+  }
+
+  /**
+   * `connect(headers, onConnect, onError?, onClose?)` or
+   * `connect(login, passcode, onConnect, onError?, onClose?, host?)`.
+   */
+  connect(...a) {
+    let headers = a[0];
+    if (typeof a[1] !== 'function') {
+      headers = { login: a[0], passcode: a[1] };
+      if (a[5]) headers.host = a[5];
+      a = a.slice(1);
+    }
+    this.connectHeaders = headers ?? {};
+    this.onConnect = a[1] ?? noop;
+    if (a[2]) this.onStompError = a[2];
+    if (a[3]) this.onWebSocketClose = a[3];
+    this.activate();
+  }
+
+  disconnect(callback, headers) {
+    if (callback) this.onDisconnect = callback;
+    if (headers) this.disconnectHeaders = headers;
+    return this.deactivate();
+  }
+
+  /** `headers['content-length'] === false` leaves the header out. */
+  send(destination, headers = {}, body = '') {
+    const { 'content-length': length, ...rest } = headers;
+    this.publish({ destination, headers: rest, body, skipContentLengthHeader: length === false });
+  }
+}
+
+/** stompjs's `Stomp`: `Stomp.client(url)`, `Stomp.over(socket or factory)`. */
+export const Stomp = {
+  client(url) {
+    const c = new CompatClient();
+    c.brokerURL = url;
+    return c;
+  },
+  over(ws) {
+    // One socket given (not a factory): it cannot be made again.
+    return new CompatClient(typeof ws === 'function' ? ws : () => ws);
+  },
+};
