@@ -7,6 +7,8 @@
 #                                   left it) and fails when it is over the budget below
 #   scripts/size.sh --core          the size-first client being built (docs/CLIENT-SIZE-PLAN.md):
 #                                   pkg-core's no_std module + pkg-core/js/client.js, minified
+#   scripts/size.sh --sockjs        its SockJS part, loaded by import() for http(s):// URLs only:
+#                                   pkg-sockjs's no_std module + pkg-core/js/sockjs.js, minified
 #
 # Needs npm binaryen's wasm-opt (`cd tools && npm install`); Debian's binaryen breaks modules.
 set -euo pipefail
@@ -22,6 +24,26 @@ export PATH="$HOME/.cargo/bin:$PWD/tools/node_modules/binaryen/bin:$PATH"
 # closed) costs 545 B in today's wasm-bindgen shell; the size-first client replaces that shell.
 # Step 6b's session trims (no Frame clones, no Headers::set, debug pieces): 81,856 -> 82,000.
 BUDGET_TOTAL=82000
+
+# A size-first module (docs/CLIENT-SIZE-PLAN.md) as it ships: the no_std cdylib of crate $1
+# (module $2) optimized with the flags of Cargo.toml, plus pkg-core/js/$3 minified, into $out.
+size_first() {
+  local crate=$1 module=$2 js=$3
+  local flags=(--enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext
+    --enable-reference-types --enable-multivalue --enable-mutable-globals --converge --low-memory-unused)
+  mkdir -p "$out"
+  cargo build -q --release --target wasm32-unknown-unknown -p "$crate"
+  wasm-opt -Oz "${flags[@]}" --strip-debug --strip-producers \
+    "target/wasm32-unknown-unknown/release/$module.wasm" -o "$out/$module.wasm"
+  # No core::fmt in a size-first module: its names, after the same optimization, must not
+  # show the formatting machinery (std's panic hook brought 6.5 KB of it to today's package).
+  wasm-opt -Oz -g "${flags[@]}" "target/wasm32-unknown-unknown/release/$module.wasm" -o "$out/named.wasm"
+  python3 scripts/wasm-sizes.py "$out/named.wasm" 0 --forbid '9Formatter|3fmt5write|fmt::write|Formatter' >/dev/null ||
+    { echo "size: core::fmt is back in $module (scripts/wasm-sizes.py $out/named.wasm)" >&2; exit 1; }
+  tools/node_modules/.bin/terser "pkg-core/js/$js" --module --ecma 2020 --compress passes=2 \
+    --mangle --keep-classnames --comments false -o "$out/$js"
+  files=("$out/$module.wasm" "$out/$js")
+}
 
 check=0
 case "${1:-}" in
@@ -41,23 +63,11 @@ case "${1:-}" in
     ;;
   --core)
     out=target/pkg-core-size
-    mkdir -p "$out"
-    cargo build -q --release --target wasm32-unknown-unknown -p stomp-wasm-core
-    wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
-      --enable-reference-types --enable-multivalue --enable-mutable-globals \
-      --converge --low-memory-unused --strip-debug --strip-producers \
-      target/wasm32-unknown-unknown/release/stomp_wasm_core.wasm -o "$out/stomp_wasm_core.wasm"
-    # No core::fmt in the size-first module: its names, after the same optimization, must not
-    # show the formatting machinery (std's panic hook brought 6.5 KB of it to today's package).
-    wasm-opt -Oz -g --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
-      --enable-reference-types --enable-multivalue --enable-mutable-globals \
-      --converge --low-memory-unused \
-      target/wasm32-unknown-unknown/release/stomp_wasm_core.wasm -o "$out/named.wasm"
-    python3 scripts/wasm-sizes.py "$out/named.wasm" 0 --forbid '9Formatter|3fmt5write|fmt::write|Formatter' >/dev/null ||
-      { echo "size: core::fmt is back in the size-first module (scripts/wasm-sizes.py $out/named.wasm)" >&2; exit 1; }
-    tools/node_modules/.bin/terser pkg-core/js/client.js --module --ecma 2020 --compress passes=2 \
-      --mangle --keep-classnames --comments false -o "$out/client.js"
-    files=("$out/stomp_wasm_core.wasm" "$out/client.js")
+    size_first stomp-wasm-core stomp_wasm_core client.js
+    ;;
+  --sockjs)
+    out=target/pkg-sockjs-size
+    size_first stomp-wasm-sockjs stomp_wasm_sockjs sockjs.js
     ;;
   *)
     out=pkg

@@ -1,0 +1,359 @@
+// SockJS for the size-first client (issue 14, step 8): a socket shaped like a WebSocket (and
+// like sockjs-client's SockJS) over the SockJS connection of pkg-sockjs/. The client loads this
+// module with import('./sockjs.js') only when its broker URL is http(s)://, so a ws:// page
+// downloads none of it.
+//
+// Every decision is the Rust connection's (/info, the transport order and the WebSocket race,
+// open timeouts, framing, JSON, batching xhr_send, re-opening streams, the base64 convention of
+// binary STOMP bodies, what the plan learns across connections). This file only performs its
+// actions — fetch, WebSocket, EventSource, one timer — and reports what they did by channel.
+// Every HTTP request is a fetch: its body streams as it arrives (XMLHttpRequest's progress events
+// come at most every 50 ms, which would delay every frame on xhr-streaming), and node has it too.
+// No init() is needed: the module is compiled on the first construction; init() preloads.
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+const NAMES = ['websocket', 'xhr-streaming', 'eventsource', 'xhr-polling'];
+const noop = () => {};
+
+let wasm;
+let loading;
+/** Plan handles by endpoint: the transport that last worked and WebSocket's failures outlive a socket. */
+const plans = new Map();
+
+/** Compiles and instantiates the module once; `source` is a URL, bytes or a Response. */
+export function init(source = new URL('stomp_wasm_sockjs.wasm', import.meta.url)) {
+  loading ??= (async () => {
+    let bytes = source;
+    if (source instanceof URL) {
+      bytes =
+        source.protocol === 'file:'
+          ? await (await import('node:fs/promises')).readFile(source)
+          : await fetch(source);
+    }
+    if (bytes instanceof Response) bytes = await bytes.arrayBuffer();
+    wasm = (await WebAssembly.instantiate(bytes, {})).instance.exports;
+    return wasm;
+  })();
+  return loading;
+}
+
+/** Copies a string (UTF-8) or bytes into the module's request buffer; their length. */
+function put(data) {
+  if (typeof data === 'string') {
+    const max = data.length * 3;
+    return enc.encodeInto(data, new Uint8Array(wasm.memory.buffer, wasm.buf(max), max)).written;
+  }
+  const bytes = ArrayBuffer.isView(data)
+    ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+    : new Uint8Array(data);
+  new Uint8Array(wasm.memory.buffer, wasm.buf(bytes.length), bytes.length).set(bytes);
+  return bytes.length;
+}
+
+function domError(message, name) {
+  return typeof DOMException === 'function' ? new DOMException(message, name) : new Error(message);
+}
+
+export class SockJS {
+  constructor(url, _reserved, options = {}) {
+    if (!/^https?:\/\//i.test(url)) throw domError(`The URL's scheme must be http or https: ${url}`, 'SyntaxError');
+    let transports = options.transports ?? [];
+    if (typeof transports === 'string') transports = [transports];
+    if (!Array.isArray(transports)) transports = [{}];
+    this.url = url;
+    this.protocol = '';
+    this.extensions = '';
+    this.transport = undefined;
+    this.binaryType = 'arraybuffer';
+    this.readyState = 0;
+    this.onopen = this.onmessage = this.onclose = this.onerror = null;
+    this._base = url.replace(/\/+$/, '');
+    // Checked here, so that a bad name throws from the constructor as sockjs-client's does.
+    this._names = transports.map((t) => {
+      if (!NAMES.includes(t) && !['xhr_streaming', 'xhr_polling', 'xhr'].includes(t)) {
+        throw new TypeError(`transports: expected a list of '${NAMES.join("', '")}'`);
+      }
+      return `${t}\0`;
+    }).join('');
+    this._debug = options.debug;
+    this._id = -1;
+    this._io = new Map();
+    this._q = [];
+    this._driving = false;
+    this._at = undefined;
+    this._timer = undefined;
+    if (wasm) this._start();
+    else init().then(() => this._start(), (e) => this._gone(1006, String(e), e));
+  }
+
+  _start() {
+    if (this.readyState === 3) return;
+    const old = plans.get(this._base) ?? -1;
+    const plan = wasm.plan(old, put(this._names));
+    plans.set(this._base, plan);
+    this._id = wasm.connection(plan, Math.random() * 2 ** 53, put(this._base));
+    this._input(0);
+    if (this.readyState === 2) this._input(10, 0, this._code, this._reason);
+  }
+
+  send(data) {
+    if (this.readyState === 0) throw domError('Still in CONNECTING state.', 'InvalidStateError');
+    if (this.readyState !== 1) return;
+    const err = this._input(9, 0, 0, data);
+    if (err) throw new Error(err);
+  }
+
+  close(code = 1000, reason = '') {
+    if (code !== 1000 && (code < 3000 || code > 4999)) throw domError(`Invalid close code ${code}`, 'InvalidAccessError');
+    if (enc.encode(reason).length > 123) throw domError('The close reason is too long', 'SyntaxError');
+    if (this.readyState > 1) return;
+    this.readyState = 2;
+    this._code = code;
+    this._reason = reason;
+    if (this._id >= 0) this._input(10, 0, code, reason);
+  }
+
+  /** Feeds an input to the connection and runs what it caused; the send error, if any. */
+  _input(kind, channel = 0, arg = 0, data) {
+    if (this._id < 0) return;
+    const n = data == null ? 0 : put(data);
+    return this._take(wasm.input(this._id, kind, channel, arg, performance.now(), n));
+  }
+
+  /**
+   * Copies a batch's records into the queue before anything can call the module again, re-arms
+   * the timer, and runs the queue unless a run is already under way further up the stack (a
+   * handler that sent or closed): events keep their order.
+   */
+  _take(len) {
+    if (!len) return;
+    const at = wasm.out();
+    const mem = new Uint8Array(wasm.memory.buffer, at, len);
+    const head = new DataView(mem.buffer, at, len);
+    let err;
+    for (let i = 12; i < len; ) {
+      const n = head.getUint32(i, true);
+      const r = mem.slice(i + 4, i + 4 + n);
+      if (r[0] === 20) err = dec.decode(r.subarray(5));
+      else this._q.push(r);
+      i += 4 + n;
+    }
+    if (this._id >= 0) this._arm(head.getFloat64(0, true));
+    if (!this._driving) {
+      this._driving = true;
+      try {
+        while (this._q.length) this._run(this._q.shift());
+      } finally {
+        this._driving = false;
+      }
+    }
+    return err;
+  }
+
+  /** One timer at the connection's deadline (-1: none), re-armed only when it moves. */
+  _arm(at) {
+    if (at === this._at) return;
+    this._at = at;
+    clearTimeout(this._timer);
+    if (at >= 0) {
+      this._timer = setTimeout(() => {
+        this._at = undefined;
+        this._input(8);
+      }, Math.max(0, at - performance.now()));
+    }
+  }
+
+  /** Performs one action or reports one event (a record: kind, then fields). */
+  _run(r) {
+    const v = new DataView(r.buffer);
+    const u32 = (i) => v.getUint32(i, true);
+    const str = (i) => dec.decode(r.subarray(i + 4, i + 4 + u32(i)));
+    const ch = r.length > 4 ? u32(1) : 0;
+    switch (r[0]) {
+      case 1: // FetchInfo: url
+        return this._fetch('info', str(1), { credentials: 'same-origin' }, null, (status, text) =>
+          this._input(1, 0, status, text),
+        );
+      case 2: // OpenWebSocket: channel, url
+        return this._socket(ch, str(5));
+      case 3: {
+        // OpenReceiver: channel, transport, credentials, url
+        const url = str(7);
+        const credentials = r[6] ? 'include' : 'same-origin';
+        if (r[5] === 2) return this._events(ch, url, r[6] === 1);
+        return this._fetch(
+          ch,
+          url,
+          { method: 'POST', credentials },
+          (text) => this._input(4, ch, 0, text),
+          (status, rest) => {
+            if (rest) this._input(4, ch, 0, rest);
+            this._input(6, ch, status === 200 ? 1 : 0);
+          },
+        );
+      }
+      case 4: // Shut: channel
+        this._io.get(ch)?.();
+        this._io.delete(ch);
+        return;
+      case 5: {
+        // SendWebSocket: channel, text
+        try {
+          this._sockets.get(ch).send(str(5));
+        } catch {
+          this._later(() => this._input(3, ch, 1006, 'send failed'));
+        }
+        return;
+      }
+      case 6: {
+        // PostSend: credentials, url, body
+        const url = str(2);
+        const init = {
+          method: 'POST',
+          credentials: r[1] ? 'include' : 'same-origin',
+          headers: { 'Content-Type': 'text/plain;charset=UTF-8' },
+          body: str(6 + u32(2)),
+        };
+        return this._fetch('send', url, init, null, (status) =>
+          this._input(7, 0, status >= 200 && status < 300 ? 1 : 0),
+        );
+      }
+      case 16: // Open: transport
+        this.readyState = 1;
+        this.transport = NAMES[r[1]];
+        return this.onopen?.({ type: 'open', target: this });
+      case 17: {
+        // Message: binary, bytes
+        const data = r[1] ? r.slice(2).buffer : dec.decode(r.subarray(2));
+        return this.onmessage?.({ type: 'message', data, target: this });
+      }
+      case 18: // Closed: code, reason
+        return this._gone(ch, str(5));
+      case 19: // Debug: text (the fallback's decisions, for the client's `debug`)
+        return this._debug?.(str(1));
+    }
+  }
+
+  /** The connection is over: every I/O object and the timer go, then onclose, once. */
+  _gone(code, reason, error) {
+    if (this.readyState === 3) return;
+    this.readyState = 3;
+    for (const shut of this._io.values()) shut();
+    this._io.clear();
+    clearTimeout(this._timer);
+    if (this._id >= 0) wasm.free(this._id);
+    this._id = -1;
+    if (error) this.onerror?.({ type: 'error', error, target: this });
+    this.onclose?.({ type: 'close', code, reason, wasClean: code === 1000, target: this });
+  }
+
+  /** Reports a failure to create an I/O object from a fresh task, as the browser would have. */
+  _later(f) {
+    setTimeout(f, 0);
+  }
+
+  get _sockets() {
+    return (this._ws ??= new Map());
+  }
+
+  /**
+   * A fetch whose body is read as it arrives: `onText` gets each piece (null: keep it for
+   * `onEnd`), `onEnd(status, text)` the status (0: network error) and what was kept. Shutting
+   * it aborts the request; nothing is reported after that.
+   */
+  _fetch(key, url, init, onText, onEnd) {
+    const abort = new AbortController();
+    let live = true;
+    this._io.get(key)?.();
+    this._io.set(key, () => {
+      live = false;
+      abort.abort();
+    });
+    (async () => {
+      let status = 0;
+      let kept = '';
+      const stream = new TextDecoder();
+      try {
+        const res = await fetch(url, { ...init, cache: 'no-store', signal: abort.signal });
+        status = res.status;
+        const reader = res.body.getReader();
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (!live) return;
+          const text = stream.decode(value, { stream: !done });
+          if (onText && text) onText(text);
+          else kept += text;
+          if (done) break;
+        }
+      } catch {
+        status = 0;
+      }
+      if (live) onEnd(status, kept);
+    })();
+  }
+
+  /** A WebSocket carrying SockJS frames, one per text message. */
+  _socket(ch, url) {
+    let ws;
+    try {
+      ws = new WebSocket(url);
+    } catch {
+      return this._later(() => this._input(3, ch, 1006));
+    }
+    let closed = false;
+    const onclose = (e) => {
+      if (!closed) {
+        closed = true;
+        this._input(3, ch, e.code ?? 1006, e.reason ?? '');
+      }
+    };
+    ws.onmessage = (e) => {
+      if (typeof e.data === 'string') this._input(2, ch, 0, e.data);
+    };
+    ws.onclose = onclose;
+    // WebKit fails a socket to a port browsers refuse with an error event alone, its readyState
+    // left at CONNECTING: no close event follows. Such a close is reported after the task.
+    ws.onerror = () => {
+      if (ws.readyState === 0) this._later(() => onclose({ code: 1006 }));
+    };
+    this._sockets.set(ch, ws);
+    this._io.set(ch, () => {
+      closed = true;
+      this._sockets.delete(ch);
+      // An error handler stays: node's `ws` throws an error event nobody listens to.
+      ws.onmessage = ws.onclose = null;
+      ws.onerror = noop;
+      ws.close();
+    });
+  }
+
+  /** An EventSource, closed at its first error: re-opening is the connection's decision. */
+  _events(ch, url, withCredentials) {
+    let es;
+    try {
+      es = new EventSource(url, { withCredentials });
+    } catch {
+      return this._later(() => this._input(6, ch, 0));
+    }
+    let delivered = false;
+    es.onmessage = (e) => {
+      delivered = true;
+      this._input(5, ch, 0, e.data);
+    };
+    es.onerror = () => {
+      es.close();
+      this._input(6, ch, delivered ? 1 : 0);
+    };
+    this._io.set(ch, () => {
+      es.onmessage = es.onerror = null;
+      es.close();
+    });
+  }
+}
+
+for (const [i, name] of ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'].entries()) {
+  SockJS[name] = SockJS.prototype[name] = i;
+}
+
+export default SockJS;
