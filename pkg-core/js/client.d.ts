@@ -214,3 +214,6 @@ export declare const Stomp: {
 export declare function init(source?: URL | string | BufferSource | Response | Promise<Response>): Promise<unknown>;
 /** Instantiates the core at once from its bytes or a compiled module. */
 export declare function initSync(bytes: BufferSource | WebAssembly.Module): unknown;
+
+/** A preload of the core (`await init()` as in the wasm-bindgen package); never required. */
+export default init;

@@ -753,3 +753,6 @@ export const Stomp = {
     return new CompatClient(typeof ws === 'function' ? ws : () => ws);
   },
 };
+
+/** `import init from 'stomp-wasm'` as with the wasm-bindgen package: a preload, never required. */
+export default init;
