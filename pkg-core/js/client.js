@@ -361,7 +361,12 @@ export class Client {
 
   publish(params) {
     const { destination, headers, body = '', binaryBody, skipContentLengthHeader } = params;
-    if (!core && this.offlineQueue) return void this._pending.push(() => this.publish(params));
+    if (this.offlineQueue && this._id < 0) {
+      // Queued before the first activate(): the session exists from now on.
+      if (!core) return void this._pending.push(() => this.publish(params));
+      this._id = core.session();
+      this._configure();
+    }
     const bytes = binaryBody
       ? new Uint8Array(binaryBody.buffer ?? binaryBody, binaryBody.byteOffset, binaryBody.byteLength)
       : enc.encode(body);
@@ -573,6 +578,7 @@ export class Client {
           this._worker?.terminate();
           this._worker = undefined;
           this.webSocket = this.transport = undefined;
+          this._opens++; // a socket still on its way (SockJS loading) is closed when it comes
           this._waiters.splice(0).forEach((f) => f());
           if (this._reactivate) {
             this._reactivate = false;
@@ -653,7 +659,7 @@ export class Client {
     const token = (this._opens = (this._opens ?? 0) + 1);
     this._hb = 1; // the clock on every message until CONNECTED says otherwise
     const attach = (ws) => {
-      if (token !== this._opens || this.state === ActivationState.INACTIVE) return ws.close?.();
+      if (token !== this._opens) return ws.close?.();
       this.webSocket = ws;
       ws.binaryType = 'arraybuffer';
       ws.onopen = () => {
