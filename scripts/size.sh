@@ -55,8 +55,9 @@ case "${1:-}" in
       target/wasm32-unknown-unknown/release/stomp_wasm_core.wasm -o "$out/named.wasm"
     python3 scripts/wasm-sizes.py "$out/named.wasm" 0 --forbid '9Formatter|3fmt5write|fmt::write|Formatter' >/dev/null ||
       { echo "size: core::fmt is back in the size-first module (scripts/wasm-sizes.py $out/named.wasm)" >&2; exit 1; }
+    # Names starting with `_` are the client's own (never API): mangled too.
     tools/node_modules/.bin/terser pkg-core/js/client.js --module --ecma 2020 --compress passes=2 \
-      --mangle --keep-classnames --comments false -o "$out/client.js"
+      --mangle --keep-classnames --mangle-props regex=/^_/ --comments false -o "$out/client.js"
     files=("$out/stomp_wasm_core.wasm" "$out/client.js")
     ;;
   *)

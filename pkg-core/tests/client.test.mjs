@@ -7,7 +7,8 @@
 //   cargo build -p stomp-wasm-core --release --target wasm32-unknown-unknown
 //   node --test pkg-core/tests/client.test.mjs
 //
-// STOMP_SERVER_BIN overrides the server binary, STOMP_CORE_WASM the module.
+// STOMP_SERVER_BIN overrides the server binary, STOMP_CORE_WASM the module, STOMP_CORE_JS the client
+// (e.g. target/pkg-core-size/client.js, minified as shipped, after `bash scripts/size.sh --core`).
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -39,7 +40,7 @@ before(async () => {
     process.env.STOMP_CORE_WASM ??
     path.join(root, 'target', 'wasm32-unknown-unknown', 'release', 'stomp_wasm_core.wasm');
   const pkg = mkdtempSync(path.join(tmpdir(), 'stomp-core-pkg-'));
-  copyFileSync(path.join(root, 'pkg-core', 'js', 'client.js'), path.join(pkg, 'client.js'));
+  copyFileSync(process.env.STOMP_CORE_JS ?? path.join(root, 'pkg-core', 'js', 'client.js'), path.join(pkg, 'client.js'));
   copyFileSync(wasm, path.join(pkg, 'stomp_wasm_core.wasm'));
   ({ Client, ActivationState, Stomp, Versions } = await import(pathToFileURL(path.join(pkg, 'client.js'))));
   let http;
