@@ -5,7 +5,8 @@
 #                                  with npm binaryen's wasm-opt into DIR/MODULE.wasm; fails if
 #                                  core::fmt is in it (its names, after the same optimization,
 #                                  are read by scripts/wasm-sizes.py from DIR/../names/)
-#   minify_js SRC DEST             npm terser, keeping exports and class names
+#   minify_js SRC DEST             npm terser, keeping exports and class names; properties whose
+#                                  names start with `_` are the file's own (never API): mangled
 #
 # Needs `cd tools && npm install` (binaryen, terser); Debian's binaryen breaks modules.
 
@@ -28,5 +29,5 @@ wasm_module() {
 
 minify_js() {
   tools/node_modules/.bin/terser "$1" --module --ecma 2020 --compress passes=2 \
-    --mangle --keep-classnames --comments false -o "$2"
+    --mangle --keep-classnames --mangle-props regex=/^_/ --comments false -o "$2"
 }

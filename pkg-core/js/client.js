@@ -73,46 +73,42 @@ const ERRORS = [
 /** A request record for the core: u8 / u32 little-endian / length-prefixed strings. */
 class Writer {
   constructor() {
-    this.b = new Uint8Array(256);
-    this.n = 0;
+    this.p = [];
   }
-  room(k) {
-    if (this.n + k > this.b.length) {
-      const b = new Uint8Array(Math.max(this.b.length * 2, this.n + k));
-      b.set(this.b);
-      this.b = b;
-    }
-  }
-  u8(v) {
-    this.room(1);
-    this.b[this.n++] = v;
+  _u8(v) {
+    this.p.push([v]);
     return this;
   }
-  u32(v) {
-    this.room(4);
-    for (let k = 0; k < 4; k++) this.b[this.n++] = v >>> (8 * k);
+  _u32(v) {
+    // Little-endian, as wasm32 and every platform a browser runs on.
+    this.p.push(new Uint8Array(Uint32Array.of(v).buffer));
     return this;
   }
-  bytes(v) {
-    this.u32(v.length).room(v.length);
-    this.b.set(v, this.n);
-    this.n += v.length;
+  _bytes(v) {
+    this._u32(v.length).p.push(v);
     return this;
   }
-  str(s) {
-    return this.bytes(enc.encode(s ?? ''));
+  _str(s) {
+    return this._bytes(enc.encode(s ?? ''));
   }
-  headers(h) {
+  _headers(h) {
     const keys = Object.keys(h ?? {});
-    this.u32(keys.length);
-    for (const k of keys) this.str(k).str(h[k]);
+    this._u32(keys.length);
+    for (const k of keys) this._str(k)._str(h[k]);
     return this;
   }
-  /** Copies the record into the core's input buffer; its length. */
-  put() {
+  /** Writes the record into the core's input buffer; its length. */
+  _put() {
+    let n = 0;
+    for (const x of this.p) n += x.length;
     // buf() may grow memory: take the view after it.
-    mem().set(this.b.subarray(0, this.n), core.buf(this.n));
-    return this.n;
+    let at = core.buf(n);
+    const m = mem();
+    for (const x of this.p) {
+      m.set(x, at);
+      at += x.length;
+    }
+    return n;
   }
 }
 
@@ -187,14 +183,14 @@ class Reader {
     this.b = bytes;
     this.i = 0;
   }
-  u8() {
+  _u8() {
     return this.b[this.i++];
   }
-  u32() {
+  _u32() {
     return u32(this.b, (this.i += 4) - 4);
   }
-  str() {
-    const n = this.u32();
+  _str() {
+    const n = this._u32();
     return dec.decode(this.b.subarray(this.i, (this.i += n)));
   }
 }
@@ -203,8 +199,12 @@ class Reader {
 // Browsers throttle background tabs' timers, not workers' timers nor their messages.
 const TICKER = 'let t;onmessage=e=>{clearTimeout(t);if(e.data>=0)t=setTimeout(()=>postMessage(0),e.data)}';
 
-const noop = () => {};
 const now = () => performance.now();
+
+// The config keys the core takes as numbers, from key 5 (see pkg-core/src/core_abi.rs `Key`).
+const NUMBERS = ['connectionTimeout', 'reconnectDelay', 'maxReconnectDelay', 'reconnectTimeMode',
+  'maxReconnectAttempts', 'heartbeatIncoming', 'heartbeatOutgoing', , , 'maxWebSocketChunkSize', ,
+  'disconnectTimeout'];
 
 export class Client {
   constructor(conf = {}) {
@@ -216,12 +216,12 @@ export class Client {
       stompVersions: Versions.default,
       reconnectDelay: 5000,
       maxReconnectDelay: 15 * 60 * 1000,
-      reconnectTimeMode: ReconnectionTimeMode.LINEAR,
+      reconnectTimeMode: 0 /* LINEAR */,
       maxReconnectAttempts: undefined,
       heartbeatIncoming: 10000,
       heartbeatOutgoing: 10000,
       heartbeatToleranceMultiplier: 2,
-      heartbeatStrategy: TickerStrategy.Interval,
+      heartbeatStrategy: 'interval',
       connectionTimeout: 0,
       disconnectTimeout: 10000,
       splitLargeFrames: false,
@@ -233,21 +233,7 @@ export class Client {
       resubscribe: true,
       offlineQueue: false,
       transports: undefined,
-      beforeConnect: undefined,
-      debug: noop,
-      onConnect: noop,
-      onDisconnect: noop,
-      onStompError: noop,
-      onWebSocketClose: noop,
-      onWebSocketError: noop,
-      onUnhandledMessage: noop,
-      onUnhandledReceipt: noop,
-      onUnhandledFrame: noop,
-      onChangeState: noop,
-      onHeartbeatReceived: noop,
-      onHeartbeatLost: noop,
-      onReconnectGaveUp: noop,
-      state: ActivationState.INACTIVE,
+      state: 2 /* INACTIVE */,
       webSocket: undefined,
       transport: undefined,
       _id: -1,
@@ -256,6 +242,7 @@ export class Client {
       _waiters: [],
       _q: [],
       _pending: [],
+      _opens: 0,
     });
     this.configure(conf);
   }
@@ -274,11 +261,11 @@ export class Client {
   }
 
   get active() {
-    return this.state === ActivationState.ACTIVE;
+    return this.state === 0 /* ACTIVE */;
   }
 
   get connectedVersion() {
-    return this.connected ? ['1.0', '1.1', '1.2'][(this._status >> 1) & 3] : undefined;
+    return this.connected ? `1.${(this._status >> 1) & 3}` : undefined;
   }
 
   /** stomp-wasm: frames waiting in the offline queue. */
@@ -295,7 +282,7 @@ export class Client {
     if (core) return this._activate();
     init().then(
       () => this._activate(),
-      (e) => this.debug(`stomp-wasm: the core did not load: ${e}`),
+      (e) => this.debug?.(`stomp-wasm: the core did not load: ${e}`),
     );
   }
 
@@ -314,33 +301,26 @@ export class Client {
     const flags = (this.splitLargeFrames ? 1 : 0) | (this.forceBinaryWSFrames ? 2 : 0) |
       (this.appendMissingNULLonIncoming ? 4 : 0) | (this.discardWebsocketOnCommFailure ? 8 : 0) |
       (this.beforeConnect ? 16 : 0) | (this.resubscribe === false ? 0 : 32) |
-      (this.debug && this.debug !== noop ? 64 : 0);
+      (this.debug ? 64 : 0);
     this._qid ??= globalThis.crypto?.randomUUID?.() ?? `t${Math.random() * 2 ** 53}`;
     const w = new Writer()
-      .u8(1).str(this.brokerURL ?? '')
-      .u8(2).headers(this.connectHeaders)
-      .u8(3).headers(this.disconnectHeaders)
-      .u8(4).u32((v?.versions ?? v ?? []).reduce((b, s) => b | ({ '1.0': 1, '1.1': 2, '1.2': 4 }[s] ?? 0), 0) || 7)
-      .u8(5).u32(this.connectionTimeout)
-      .u8(6).u32(this.reconnectDelay)
-      .u8(7).u32(this.maxReconnectDelay)
-      .u8(8).u32(this.reconnectTimeMode)
-      .u8(9).u32(this.maxReconnectAttempts ?? 0)
-      .u8(10).u32(this.heartbeatIncoming)
-      .u8(11).u32(this.heartbeatOutgoing)
-      .u8(12).u32(this.heartbeatToleranceMultiplier * 1000)
+      ._u8(1)._str(this.brokerURL ?? '')
+      ._u8(2)._headers(this.connectHeaders)
+      ._u8(3)._headers(this.disconnectHeaders)
+      ._u8(4)._u32((v?.versions ?? v ?? []).reduce((b, s) => b | ({ '1.0': 1, '1.1': 2, '1.2': 4 }[s] ?? 0), 0) || 7)
       // The queue before the flags: the flags adjust the queue's config.
-      .u8(15).u32(q ? (q.maxFrames ?? 1000) : 0).u32(q?.maxBytes ?? 1 << 20).str(this._qid)
-      .u8(13).u32(flags)
-      .u8(14).u32(this.maxWebSocketChunkSize)
-      .u8(16).u32(this.disconnectTimeout);
-    core.configure(this._id, w.put());
+      ._u8(15)._u32(q ? (q.maxFrames ?? 1000) : 0)._u32(q?.maxBytes ?? 1 << 20)._str(this._qid)
+      ._u8(13)._u32(flags)
+      ._u8(12)._u32(this.heartbeatToleranceMultiplier * 1000);
+    // Keys 5-11, 14 and 16: numbers, in key order.
+    NUMBERS.forEach((name, k) => w._u8(k + 5)._u32(this[name] ?? 0));
+    core.configure(this._id, w._put());
   }
 
   deactivate({ force = false } = {}) {
     this._want = this._reactivate = false;
     const done = new Promise((resolve) => {
-      if (this.state === ActivationState.INACTIVE) resolve();
+      if (this.state === 2 /* INACTIVE */) resolve();
       else this._waiters.push(resolve);
     });
     if (this._id >= 0) {
@@ -361,12 +341,17 @@ export class Client {
 
   publish(params) {
     const { destination, headers, body = '', binaryBody, skipContentLengthHeader } = params;
-    if (!core && this.offlineQueue) return void this._pending.push(() => this.publish(params));
+    if (this.offlineQueue && this._id < 0) {
+      // Queued before the first activate(): the session exists from now on.
+      if (!core) return void this._pending.push(() => this.publish(params));
+      this._id = core.session();
+      this._configure();
+    }
     const bytes = binaryBody
       ? new Uint8Array(binaryBody.buffer ?? binaryBody, binaryBody.byteOffset, binaryBody.byteLength)
       : enc.encode(body);
     this._command(0, (binaryBody ? 1 : 0) | (skipContentLengthHeader ? 2 : 0),
-      new Writer().str(destination).headers(headers).bytes(bytes));
+      new Writer()._str(destination)._headers(headers)._bytes(bytes));
   }
 
   /**
@@ -376,14 +361,14 @@ export class Client {
   subscribe(destination, callback, headers, onError) {
     // Subscriptions made in onConnect are made again by it: the session does not restore them.
     const restore = !this._inOnConnect;
-    const id = this._command(1, +restore, new Writer().str(destination).headers(headers));
+    const id = this._command(1, +restore, new Writer()._str(destination)._headers(headers));
     this._subs.set(id, [callback, onError, restore]);
     return { id, unsubscribe: (h) => this.unsubscribe(id, h) };
   }
 
   unsubscribe(id, headers) {
     this._subs.delete(id);
-    this._command(2, 0, new Writer().str(id).headers(headers));
+    this._command(2, 0, new Writer()._str(id)._headers(headers));
   }
 
   ack(messageId, subscriptionId, headers) {
@@ -395,24 +380,24 @@ export class Client {
   }
 
   _ack(nack, messageId, subscriptionId, headers) {
-    this._command(3, nack, new Writer().str(messageId).str(subscriptionId).headers(headers));
+    this._command(3, nack, new Writer()._str(messageId)._str(subscriptionId)._headers(headers));
   }
 
   begin(transactionId) {
-    const id = this._command(4, 0, new Writer().str(transactionId));
+    const id = this._command(4, 0, new Writer()._str(transactionId));
     return { id, commit: () => this.commit(id), abort: () => this.abort(id) };
   }
 
   commit(transactionId) {
-    this._command(5, 0, new Writer().str(transactionId));
+    this._command(5, 0, new Writer()._str(transactionId));
   }
 
   abort(transactionId) {
-    this._command(6, 0, new Writer().str(transactionId));
+    this._command(6, 0, new Writer()._str(transactionId));
   }
 
   watchForReceipt(receiptId, callback) {
-    this._command(7, 0, new Writer().str(receiptId));
+    this._command(7, 0, new Writer()._str(receiptId));
     this._receipts.set(receiptId, callback);
   }
 
@@ -421,7 +406,7 @@ export class Client {
   /** Runs a user call; the id it made (subscribe, begin), read before `drain` reuses `out`. */
   _command(kind, arg, writer) {
     if (this._id < 0) throw new Error(ERRORS[1]);
-    const err = core.command(this._id, kind, arg, now(), writer.put());
+    const err = core.command(this._id, kind, arg, now(), writer._put());
     let made;
     if (!err && (kind === 1 || kind === 4)) {
       const m = mem();
@@ -461,8 +446,7 @@ export class Client {
     if (!len) return 0;
     const at = core.out();
     const m = mem();
-    const head = new DataView(m.buffer, at, 12);
-    const err = head.getUint32(8, true);
+    const err = u32(m, at + 8);
     for (let i = at + 12, end = at + len; i < end; ) {
       const n = u32(m, i);
       const r = i + 4;
@@ -470,7 +454,7 @@ export class Client {
       this._q.push(m[r] === 17 ? [m[r + 1], ...readFrame(this, m, r + 2, r + n)] : m.slice(r, r + n));
       i = r + n;
     }
-    this._arm(head.getFloat64(0, true));
+    this._arm(new DataView(m.buffer).getFloat64(at, true));
     if (!this._driving) {
       this._driving = true;
       let thrown;
@@ -501,7 +485,7 @@ export class Client {
       this._at = undefined;
       this._input(8);
     };
-    if (this.heartbeatStrategy === TickerStrategy.Worker && typeof Worker !== 'undefined' && !this._worker) {
+    if (this.heartbeatStrategy === 'worker' && typeof Worker !== 'undefined' && !this._worker) {
       try {
         const url = URL.createObjectURL(new Blob([TICKER], { type: 'application/javascript' }));
         this._worker = new Worker(url);
@@ -517,44 +501,44 @@ export class Client {
   }
 
   _run(r) {
-    switch (r.u8()) {
+    switch (r._u8()) {
       case 1: // beforeConnect, awaited; it may change the config
         (async () => {
           try {
-            await this.beforeConnect(this);
+            await this.beforeConnect?.(this);
           } catch (e) {
-            this.debug(`beforeConnect failed: ${e}`);
+            this.debug?.(`beforeConnect failed: ${e}`);
           }
           this._configure();
           this._input(3);
         })();
         break;
       case 2: {
-        const url = r.str();
+        const url = r._str();
         const protocols = [];
-        for (let k = r.u32(); k > 0; k--) protocols.push(r.str());
+        for (let k = r._u32(); k > 0; k--) protocols.push(r._str());
         // Config changed since activate() (headers edited in place) is read at every connection.
         this._configure();
         this._open(this.brokerURL ?? url, protocols);
         break;
       }
       case 3: {
-        const binary = r.u8();
-        const n = r.u32();
+        const binary = r._u8();
+        const n = r._u32();
         const data = r.b.subarray(r.i, r.i + n);
         const out = binary ? data : dec.decode(data);
-        if (this.logRawCommunication) this.debug(`>>> ${binary ? `[${n} bytes]` : out}`);
+        if (this.logRawCommunication) this.debug?.(`>>> ${binary ? `[${n} bytes]` : out}`);
         try {
           this.webSocket?.send(out);
         } catch (e) {
           // Closing already: its close event follows.
-          this.debug(String(e));
+          this.debug?.(String(e));
         }
         break;
       }
       case 4: {
         const ws = this.webSocket;
-        if (r.u8() && ws) {
+        if (r._u8() && ws) {
           ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null;
           this.webSocket = undefined;
         }
@@ -562,17 +546,18 @@ export class Client {
         break;
       }
       case 16: {
-        const s = (this.state = r.u8());
-        if (s === ActivationState.ACTIVE) {
+        const s = (this.state = r._u8());
+        if (s === 0 /* ACTIVE */) {
           this._online ??= () => this.reconnectNow();
           globalThis.addEventListener?.('online', this._online);
         }
-        this.onChangeState(s);
-        if (s === ActivationState.INACTIVE) {
+        this.onChangeState?.(s);
+        if (s === 2 /* INACTIVE */) {
           globalThis.removeEventListener?.('online', this._online);
           this._worker?.terminate();
           this._worker = undefined;
           this.webSocket = this.transport = undefined;
+          this._opens++; // a socket still on its way (SockJS loading) is closed when it comes
           this._waiters.splice(0).forEach((f) => f());
           if (this._reactivate) {
             this._reactivate = false;
@@ -583,19 +568,19 @@ export class Client {
       }
       case 18: {
         this.transport = undefined;
-        const code = r.u32();
-        this.onWebSocketClose(this._closeEvent ?? { code, reason: r.str(), wasClean: false });
+        const code = r._u32();
+        this.onWebSocketClose?.(this._closeEvent ?? { code, reason: r._str(), wasClean: false });
         this._closeEvent = undefined;
         break;
       }
       case 19:
-        this.debug(r.str());
+        this.debug?.(r._str());
         break;
       case 20: {
-        const which = r.u8();
-        if (which === 0) this.onHeartbeatReceived();
-        else if (which === 1) this.onHeartbeatLost();
-        else if (which === 2) this.onReconnectGaveUp(r.u32());
+        const which = r._u8();
+        if (which === 0) this.onHeartbeatReceived?.();
+        else if (which === 1) this.onHeartbeatLost?.();
+        else if (which === 2) this.onReconnectGaveUp?.(r._u32());
         break;
       }
     }
@@ -610,29 +595,29 @@ export class Client {
         for (const [id, s] of this._subs) if (!s[2] || this.resubscribe === false) this._subs.delete(id);
         this._inOnConnect = true;
         try {
-          this.onConnect(frame);
+          this.onConnect?.(frame);
         } finally {
           this._inOnConnect = false;
         }
         break;
       case 1:
-        (this._subs.get(name)?.[0] ?? this.onUnhandledMessage)(frame);
+        (this._subs.get(name)?.[0] ?? this.onUnhandledMessage)?.(frame);
         break;
       case 2:
-        this.onUnhandledMessage(frame);
+        this.onUnhandledMessage?.(frame);
         break;
       case 3: {
         const id = frame.headers['receipt-id'];
         const cb = this._receipts.get(id);
         this._receipts.delete(id);
-        (cb ?? this.onUnhandledReceipt)(frame);
+        (cb ?? this.onUnhandledReceipt)?.(frame);
         break;
       }
       case 4:
-        this.onUnhandledReceipt(frame);
+        this.onUnhandledReceipt?.(frame);
         break;
       case 5:
-        this.onUnhandledFrame(frame);
+        this.onUnhandledFrame?.(frame);
         break;
       case 7: {
         const s = this._subs.get(name);
@@ -641,19 +626,19 @@ export class Client {
       }
       // falls through: no error callback for that subscription
       case 6:
-        this.onStompError(frame);
+        this.onStompError?.(frame);
         break;
       case 8:
-        this.onDisconnect(frame);
+        this.onDisconnect?.(frame);
         break;
     }
   }
 
   _open(url, protocols) {
-    const token = (this._opens = (this._opens ?? 0) + 1);
+    const token = ++this._opens;
     this._hb = 1; // the clock on every message until CONNECTED says otherwise
     const attach = (ws) => {
-      if (token !== this._opens || this.state === ActivationState.INACTIVE) return ws.close?.();
+      if (token !== this._opens) return ws.close?.();
       this.webSocket = ws;
       ws.binaryType = 'arraybuffer';
       ws.onopen = () => {
@@ -661,7 +646,7 @@ export class Client {
         this._input(4, 0, ws.protocol ?? '');
       };
       ws.onmessage = (e) => {
-        if (this.logRawCommunication) this.debug(`<<< ${e.data}`);
+        if (this.logRawCommunication) this.debug?.(`<<< ${e.data}`);
         this._input(5, 0, e.data);
       };
       ws.onclose = (e) => {
@@ -670,14 +655,14 @@ export class Client {
         this._input(6, e.code, e.reason ?? '');
       };
       ws.onerror = (e) => {
-        this.onWebSocketError(e);
+        this.onWebSocketError?.(e);
         this._input(7, 0, 'websocket error');
       };
     };
     const fail = (e) => {
       if (token !== this._opens) return;
-      this.debug(String(e));
-      this.onWebSocketError(e);
+      this.debug?.(String(e));
+      this.onWebSocketError?.(e);
       this._input(6, 1006, String(e));
     };
     try {
@@ -722,7 +707,7 @@ export class CompatClient extends Client {
       a = a.slice(1);
     }
     this.connectHeaders = headers ?? {};
-    this.onConnect = a[1] ?? noop;
+    this.onConnect = a[1];
     if (a[2]) this.onStompError = a[2];
     if (a[3]) this.onWebSocketClose = a[3];
     this.activate();
