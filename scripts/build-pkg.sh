@@ -1,24 +1,28 @@
 #!/usr/bin/env bash
-# Builds the npm package into pkg/: the Wasm client for browsers without a bundler (`--target
-# web`), then merges pkg-template/ (package.json, README, licenses, the node entry) over
-# wasm-pack's output. One build serves every environment: browsers with or without a bundler
-# load stomp_wasm.js; node loads node/index.js, which instantiates the same .wasm synchronously.
+# Builds the npm package into pkg/, as browsers, bundlers and node get it (issue 14's size-first
+# client, docs/CLIENT-SIZE-PLAN.md):
+#
+#   stomp_wasm.js            the client: the stompjs v7 API, WebSocket and timers in JavaScript
+#                            (pkg-core/js/client.js, minified); compiles the core on first use
+#   stomp_wasm_core.wasm     the protocol core: codec + session, no_std, a narrow C ABI (pkg-core/)
+#   sockjs.js                the SockJS fallback, fetched by import() only for http(s):// URLs
+#   stomp_wasm_sockjs.wasm   ... and its core: SockJS framing, the transport plan (pkg-sockjs/)
+#   stomp_wasm.d.ts          the types (pkg-core/js/client.d.ts)
+#   package.json, node/, README, licenses    from pkg-template/
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export PATH="$HOME/.cargo/bin:$PWD/tools/node_modules/binaryen/bin:$PATH"
+export PATH="$HOME/.cargo/bin:$PATH"
+# shellcheck source=scripts/wasm-module.sh
+. scripts/wasm-module.sh
 
-# --mode no-install: use the wasm-bindgen that setup installed instead of downloading one.
-wasm-pack build --release --target web --mode no-install --out-dir pkg --out-name stomp_wasm . >&2
-# The JS glue and snippets ship minified (npm terser from tools/, `cd tools && npm install`):
-# about two thirds of their gzip size is names and comments. Exports, the Wasm import names
-# (string keys) and class names are kept, so the package's API is unchanged.
-bash scripts/minify-js.sh pkg
-if [ -d pkg-template ]; then
-  cp -R pkg-template/. pkg/
-  # wasm-pack's pkg/.gitignore (`*`) would also hide the files from `npm pack`.
-  rm -f pkg/.gitignore
-fi
-wasm=pkg/stomp_wasm_bg.wasm
-printf 'pkg/: %s bytes wasm (%s gzip), %s bytes JS glue (%s gzip)\n' \
-  "$(wc -c <"$wasm")" "$(gzip -9c "$wasm" | wc -c)" \
-  "$(wc -c <pkg/stomp_wasm.js)" "$(gzip -9c pkg/stomp_wasm.js | wc -c)"
+rm -rf pkg
+mkdir -p pkg
+wasm_module stomp-wasm-core stomp_wasm_core pkg
+wasm_module stomp-wasm-sockjs stomp_wasm_sockjs pkg
+minify_js pkg-core/js/client.js pkg/stomp_wasm.js
+minify_js pkg-core/js/sockjs.js pkg/sockjs.js
+cp pkg-core/js/client.d.ts pkg/stomp_wasm.d.ts
+cp -R pkg-template/. pkg/
+for f in pkg/stomp_wasm.js pkg/stomp_wasm_core.wasm pkg/sockjs.js pkg/stomp_wasm_sockjs.wasm; do
+  printf 'pkg/: %-24s %7s bytes (%s gzip)\n' "${f#pkg/}" "$(wc -c <"$f")" "$(gzip -9c "$f" | wc -c)"
+done

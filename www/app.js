@@ -1,7 +1,8 @@
 // stomp-wasm chat demo.
 //
 // Written against the @stomp/stompjs v7 API, which stomp-wasm implements: the only lines that
-// know they run on WebAssembly are the import and `await init()` in loadClient().
+// know they run on WebAssembly are the import and the optional `await init()` (a preload) in
+// loadClient().
 //
 // What it talks to (server/src/demo.rs):
 //   SUBSCRIBE /app/welcome                 → one reply: motd, rooms, our member tag (the server never shows session ids)
@@ -66,7 +67,8 @@ $('theme').addEventListener('click', () => {
 // ---------- loading the client ----------
 
 async function loadClient() {
-  // wasm-pack's `--target web` output: the default export fetches and instantiates the .wasm.
+  // The package compiles its Wasm core on first use; the default export preloads it, so that
+  // the first connection does not wait for the compile.
   const mod = await import('./pkg/stomp_wasm.js');
   if (typeof mod.default === 'function') await mod.default();
   state.Client = mod.Client;

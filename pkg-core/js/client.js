@@ -1,37 +1,64 @@
-// The stompjs-shaped Client over the size-first core (pkg-core/, issue 14 step 7, prototype).
+// The stompjs-shaped Client over the size-first core (pkg-core/, issue 14 step 7b).
 //
 // JavaScript owns the API surface, the socket and the timer; every protocol decision is the
-// Rust session's (heart-beats, reconnect, receipts, offline queue, resubscribe). After every
-// input the client drains the core's records (`poll`) and re-arms one timer at its deadline.
+// Rust session's (heart-beats, reconnect, receipts, offline queue, resubscribe, attempts). After
+// every input the client reads the core's batch of records and re-arms one timer at its deadline.
 // No `await init()`: the module compiles itself on the first `activate()`; `init()` preloads.
-//
-// Not yet here (see docs/CLIENT-SIZE-PLAN.md): the compat `Stomp` API, `beforeConnect`,
-// the heart-beat Worker, SockJS (a second module loaded by import()), TypeScript types.
+// An `http(s)://` brokerURL loads the SockJS module (`./sockjs.js`) by `import()` on first use.
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
 let core;
 let loading;
+// A view of the core's memory, renewed when the memory grows (which detaches the old buffer).
+let M;
+const mem = () => (M?.buffer === core.memory.buffer ? M : (M = new Uint8Array(core.memory.buffer)));
+const u32 = (m, i) => (m[i] | (m[i + 1] << 8) | (m[i + 2] << 16) | (m[i + 3] << 24)) >>> 0;
+
+/** Instantiates the core from bytes or a compiled module, at once (node, tests). */
+export function initSync(bytes) {
+  core = new WebAssembly.Instance(bytes instanceof WebAssembly.Module ? bytes : new WebAssembly.Module(bytes), {}).exports;
+  loading = Promise.resolve(core);
+  return core;
+}
 
 /** Compiles and instantiates the core once; `source` is a URL, bytes or a Response. */
 export function init(source = new URL('stomp_wasm_core.wasm', import.meta.url)) {
-  loading ??= (async () => {
-    let bytes = source;
-    if (source instanceof URL) {
+  return (loading ??= (async () => {
+    let bytes = await source;
+    if (typeof bytes === 'string' || bytes instanceof URL) {
       bytes =
-        source.protocol === 'file:'
-          ? await (await import('node:fs/promises')).readFile(source)
-          : await (await fetch(source)).arrayBuffer();
+        String(bytes).startsWith('file:')
+          ? await (await import('node:fs/promises')).readFile(new URL(bytes))
+          : await fetch(bytes);
     }
-    core = (await WebAssembly.instantiate(bytes, {})).instance.exports;
-    return core;
-  })();
-  return loading;
+    if (bytes.arrayBuffer) bytes = await bytes.arrayBuffer();
+    return initSync(bytes);
+  })());
 }
 
 export const ActivationState = { ACTIVE: 0, DEACTIVATING: 1, INACTIVE: 2 };
 export const ReconnectionTimeMode = { LINEAR: 0, EXPONENTIAL: 1 };
+export const StompSocketState = { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 };
+export const TickerStrategy = { Interval: 'interval', Worker: 'worker' };
+
+/** The STOMP versions to offer, newest first by default. */
+export class Versions {
+  static V1_0 = '1.0';
+  static V1_1 = '1.1';
+  static V1_2 = '1.2';
+  static default = new Versions(['1.2', '1.1', '1.0']);
+  constructor(versions) {
+    this.versions = versions;
+  }
+  supportedVersions() {
+    return this.versions.join(',');
+  }
+  protocolVersions() {
+    return this.versions.map((v) => `v${v.replace('.', '')}.stomp`);
+  }
+}
 
 const ERRORS = [
   '',
@@ -46,73 +73,42 @@ const ERRORS = [
 /** A request record for the core: u8 / u32 little-endian / length-prefixed strings. */
 class Writer {
   constructor() {
-    this.b = new Uint8Array(256);
-    this.n = 0;
+    this.p = [];
   }
-  room(k) {
-    if (this.n + k > this.b.length) {
-      const b = new Uint8Array(Math.max(this.b.length * 2, this.n + k));
-      b.set(this.b);
-      this.b = b;
-    }
-  }
-  u8(v) {
-    this.room(1);
-    this.b[this.n++] = v;
+  _u8(v) {
+    this.p.push([v]);
     return this;
   }
-  u32(v) {
-    this.room(4);
-    new DataView(this.b.buffer).setUint32(this.n, v >>> 0, true);
-    this.n += 4;
+  _u32(v) {
+    // Little-endian, as wasm32 and every platform a browser runs on.
+    this.p.push(new Uint8Array(Uint32Array.of(v).buffer));
     return this;
   }
-  bytes(v) {
-    this.u32(v.length);
-    this.room(v.length);
-    this.b.set(v, this.n);
-    this.n += v.length;
+  _bytes(v) {
+    this._u32(v.length).p.push(v);
     return this;
   }
-  str(s) {
-    return this.bytes(enc.encode(s == null ? '' : String(s)));
+  _str(s) {
+    return this._bytes(enc.encode(s ?? ''));
   }
-  headers(h = {}) {
+  _headers(h) {
     const keys = Object.keys(h ?? {});
-    this.u32(keys.length);
-    for (const k of keys) this.str(k).str(h[k]);
+    this._u32(keys.length);
+    for (const k of keys) this._str(k)._str(h[k]);
     return this;
   }
-  /** Copies the record into the core's input buffer; its length. */
-  put() {
-    // buf() may grow memory, which detaches older views: take the buffer after it.
-    const at = core.buf(this.n);
-    new Uint8Array(core.memory.buffer, at, this.n).set(this.b.subarray(0, this.n));
-    return this.n;
-  }
-}
-
-/** Reads one record of `poll` (a copy: the callbacks it leads to may call the core). */
-class Reader {
-  constructor(bytes) {
-    this.b = bytes;
-    this.v = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
-    this.i = 0;
-  }
-  u8() {
-    return this.b[this.i++];
-  }
-  u32() {
-    const v = this.v.getUint32(this.i, true);
-    this.i += 4;
-    return v;
-  }
-  bytes() {
-    const n = this.u32();
-    return this.b.subarray(this.i, (this.i += n));
-  }
-  str() {
-    return dec.decode(this.bytes());
+  /** Writes the record into the core's input buffer; its length. */
+  _put() {
+    let n = 0;
+    for (const x of this.p) n += x.length;
+    // buf() may grow memory: take the view after it.
+    let at = core.buf(n);
+    const m = mem();
+    for (const x of this.p) {
+      m.set(x, at);
+      at += x.length;
+    }
+    return n;
   }
 }
 
@@ -123,12 +119,10 @@ class Reader {
 class Frame {
   constructor(head, body, binaryBody, client) {
     this._head = head;
-    this._parts = undefined;
-    this._headers = undefined;
     this._body = body;
     this._binary = binaryBody;
     this._client = client;
-    this.isBinaryBody = false;
+    this.isBinaryBody = !!binaryBody;
   }
   get command() {
     return (this._parts ??= this._head.split('\0'))[1];
@@ -137,6 +131,7 @@ class Frame {
     if (!this._headers) {
       const t = (this._parts ??= this._head.split('\0'));
       const h = {};
+      // Backwards: the first of a repeated header wins.
       for (let k = t.length - 3; k > 1; k -= 2) h[t[k]] = t[k + 1];
       this._headers = h;
     }
@@ -149,13 +144,14 @@ class Frame {
     return (this._binary ??= enc.encode(this._body));
   }
   ack(headers) {
-    this._client.ack(this._ackId(), this.headers.subscription, headers);
+    this._ack(0, headers);
   }
   nack(headers) {
-    this._client.nack(this._ackId(), this.headers.subscription, headers);
+    this._ack(1, headers);
   }
-  _ackId() {
-    return this.headers[this._client._v12 ? 'ack' : 'message-id'];
+  _ack(nack, headers) {
+    const h = this.headers;
+    this._client._ack(nack, h[this._client._v12 ? 'ack' : 'message-id'], h.subscription, headers);
   }
 }
 
@@ -163,26 +159,52 @@ class Frame {
  * Reads a frame record at `at` in memory (`kind` and `which` already read): one string decode
  * for the head and a UTF-8 body, a copy for any other body. Returns [name, frame].
  */
-function readFrame(client, mem, at, end) {
-  const v = new DataView(mem.buffer, at + 1, 8);
+function readFrame(client, m, at, end) {
   const start = at + 9;
   let head;
   let body;
   let binary;
-  if (mem[at]) {
-    const all = dec.decode(mem.subarray(start, end));
-    const units = v.getUint32(4, true);
+  if (m[at]) {
+    const all = dec.decode(m.subarray(start, end));
+    const units = u32(m, at + 5);
     head = all.slice(0, units);
     body = all.slice(units);
   } else {
-    const n = v.getUint32(0, true);
-    head = dec.decode(mem.subarray(start, start + n));
-    binary = mem.slice(start + n, end);
+    const n = u32(m, at + 1);
+    head = dec.decode(m.subarray(start, start + n));
+    binary = m.slice(start + n, end);
   }
   return [head.slice(0, head.indexOf('\0')), new Frame(head, body, binary, client)];
 }
 
-const noop = () => {};
+/** A record other than a frame, read from a copy (the callbacks it leads to may call the core). */
+class Reader {
+  constructor(bytes) {
+    this.b = bytes;
+    this.i = 0;
+  }
+  _u8() {
+    return this.b[this.i++];
+  }
+  _u32() {
+    return u32(this.b, (this.i += 4) - 4);
+  }
+  _str() {
+    const n = this._u32();
+    return dec.decode(this.b.subarray(this.i, (this.i += n)));
+  }
+}
+
+// The heart-beat Worker's whole program: one timeout, re-armed by each message (-1 cancels).
+// Browsers throttle background tabs' timers, not workers' timers nor their messages.
+const TICKER = 'let t;onmessage=e=>{clearTimeout(t);if(e.data>=0)t=setTimeout(()=>postMessage(0),e.data)}';
+
+const now = () => performance.now();
+
+// The config keys the core takes as numbers, from key 5 (see pkg-core/src/core_abi.rs `Key`).
+const NUMBERS = ['connectionTimeout', 'reconnectDelay', 'maxReconnectDelay', 'reconnectTimeMode',
+  'maxReconnectAttempts', 'heartbeatIncoming', 'heartbeatOutgoing', , , 'maxWebSocketChunkSize', ,
+  'disconnectTimeout'];
 
 export class Client {
   constructor(conf = {}) {
@@ -191,98 +213,120 @@ export class Client {
       webSocketFactory: undefined,
       connectHeaders: {},
       disconnectHeaders: {},
+      stompVersions: Versions.default,
       reconnectDelay: 5000,
       maxReconnectDelay: 15 * 60 * 1000,
-      reconnectTimeMode: ReconnectionTimeMode.LINEAR,
+      reconnectTimeMode: 0 /* LINEAR */,
+      maxReconnectAttempts: undefined,
       heartbeatIncoming: 10000,
       heartbeatOutgoing: 10000,
       heartbeatToleranceMultiplier: 2,
+      heartbeatStrategy: 'interval',
       connectionTimeout: 0,
+      disconnectTimeout: 10000,
       splitLargeFrames: false,
       maxWebSocketChunkSize: 8 * 1024,
       forceBinaryWSFrames: false,
       appendMissingNULLonIncoming: false,
       discardWebsocketOnCommFailure: false,
-      debug: noop,
-      onConnect: noop,
-      onDisconnect: noop,
-      onStompError: noop,
-      onWebSocketClose: noop,
-      onWebSocketError: noop,
-      onUnhandledMessage: noop,
-      onUnhandledReceipt: noop,
-      onUnhandledFrame: noop,
-      onChangeState: noop,
-      onHeartbeatReceived: noop,
-      onHeartbeatLost: noop,
+      logRawCommunication: false,
+      resubscribe: true,
+      offlineQueue: false,
+      transports: undefined,
+      state: 2 /* INACTIVE */,
+      webSocket: undefined,
+      transport: undefined,
+      _id: -1,
+      _subs: new Map(),
+      _receipts: new Map(),
+      _waiters: [],
+      _q: [],
+      _pending: [],
+      _opens: 0,
     });
-    Object.assign(this, conf);
-    this.state = ActivationState.INACTIVE;
-    this.webSocket = undefined;
-    this._id = -1;
-    this._subs = new Map();
-    this._receipts = new Map();
-    this._waiters = [];
-    this._timer = undefined;
-    this._at = undefined;
-    this._q = [];
-    this._driving = false;
-    this._inOnConnect = false;
+    this.configure(conf);
   }
 
   configure(conf) {
     Object.assign(this, conf);
   }
 
+  /** Bits of the core's status: 1 connected, 6 the version, 8 incoming heart-beats on. */
+  get _status() {
+    return this._id < 0 ? 0 : core.status(this._id);
+  }
+
   get connected() {
-    return this._id >= 0 && (core.status(this._id) & 1) === 1;
+    return (this._status & 1) === 1;
   }
 
   get active() {
-    return this.state === ActivationState.ACTIVE;
+    return this.state === 0 /* ACTIVE */;
   }
 
   get connectedVersion() {
-    return this.connected ? ['1.0', '1.1', '1.2'][core.status(this._id) >> 1] : undefined;
+    return this.connected ? `1.${(this._status >> 1) & 3}` : undefined;
+  }
+
+  /** stomp-wasm: frames waiting in the offline queue. */
+  get offlineQueueLength() {
+    return this._status >>> 4;
   }
 
   get _v12() {
-    return core.status(this._id) >> 1 === 2;
+    return ((this._status >> 1) & 3) === 2;
   }
 
   activate() {
+    this._want = true;
     if (core) return this._activate();
-    init().then(() => this._activate());
+    init().then(
+      () => this._activate(),
+      (e) => this.debug?.(`stomp-wasm: the core did not load: ${e}`),
+    );
   }
 
   _activate() {
+    if (!this._want) return;
     if (this._id < 0) this._id = core.session();
+    this._configure();
+    if (this._input(0) === 2) this._reactivate = true;
+    for (const f of this._pending.splice(0)) f();
+  }
+
+  /** Sends the whole config to the session (each activation and connection reads it). */
+  _configure() {
+    const q = this.offlineQueue;
+    const v = this.stompVersions;
     const flags = (this.splitLargeFrames ? 1 : 0) | (this.forceBinaryWSFrames ? 2 : 0) |
       (this.appendMissingNULLonIncoming ? 4 : 0) | (this.discardWebsocketOnCommFailure ? 8 : 0) |
-      (this.resubscribe === false ? 0 : 32) | (this.debug !== noop ? 64 : 0);
+      (this.beforeConnect ? 16 : 0) | (this.resubscribe === false ? 0 : 32) |
+      (this.debug ? 64 : 0);
+    this._qid ??= globalThis.crypto?.randomUUID?.() ?? `t${Math.random() * 2 ** 53}`;
     const w = new Writer()
-      .u8(1).str(this.brokerURL ?? 'ws://factory')
-      .u8(2).headers(this.connectHeaders)
-      .u8(3).headers(this.disconnectHeaders)
-      .u8(5).u32(this.connectionTimeout)
-      .u8(6).u32(this.reconnectDelay)
-      .u8(7).u32(this.maxReconnectDelay)
-      .u8(8).u32(this.reconnectTimeMode)
-      .u8(10).u32(this.heartbeatIncoming)
-      .u8(11).u32(this.heartbeatOutgoing)
-      .u8(12).u32(this.heartbeatToleranceMultiplier * 1000)
-      .u8(13).u32(flags)
-      .u8(14).u32(this.maxWebSocketChunkSize);
-    core.configure(this._id, w.put());
-    this._input(0);
+      ._u8(1)._str(this.brokerURL ?? '')
+      ._u8(2)._headers(this.connectHeaders)
+      ._u8(3)._headers(this.disconnectHeaders)
+      ._u8(4)._u32((v?.versions ?? v ?? []).reduce((b, s) => b | ({ '1.0': 1, '1.1': 2, '1.2': 4 }[s] ?? 0), 0) || 7)
+      // The queue before the flags: the flags adjust the queue's config.
+      ._u8(15)._u32(q ? (q.maxFrames ?? 1000) : 0)._u32(q?.maxBytes ?? 1 << 20)._str(this._qid)
+      ._u8(13)._u32(flags)
+      ._u8(12)._u32(this.heartbeatToleranceMultiplier * 1000);
+    // Keys 5-11, 14 and 16: numbers, in key order.
+    NUMBERS.forEach((name, k) => w._u8(k + 5)._u32(this[name] ?? 0));
+    core.configure(this._id, w._put());
   }
 
   deactivate({ force = false } = {}) {
+    this._want = this._reactivate = false;
     const done = new Promise((resolve) => {
-      if (this.state === ActivationState.INACTIVE) resolve();
+      if (this.state === 2 /* INACTIVE */) resolve();
       else this._waiters.push(resolve);
     });
-    if (core && this._id >= 0) this._input(force ? 2 : 1);
+    if (this._id >= 0) {
+      this._configure();
+      this._input(force ? 2 : 1);
+    }
     return done;
   }
 
@@ -290,46 +334,70 @@ export class Client {
     this._input(10);
   }
 
-  publish({ destination, headers = {}, body = '', binaryBody, skipContentLengthHeader = false }) {
-    const bytes = binaryBody ? new Uint8Array(binaryBody.buffer ?? binaryBody, binaryBody.byteOffset ?? 0, binaryBody.byteLength) : enc.encode(body);
-    this._command(0, (binaryBody ? 1 : 0) | (skipContentLengthHeader ? 2 : 0),
-      new Writer().str(destination).headers(headers).bytes(bytes));
+  /** stomp-wasm: starts a waiting reconnection now (done by itself on the `online` event). */
+  reconnectNow() {
+    this._input(9);
   }
 
-  subscribe(destination, callback, headers = {}) {
-    const id = this._command(1, this._inOnConnect ? 0 : 1, new Writer().str(destination).headers(headers));
-    this._subs.set(id, callback);
+  publish(params) {
+    const { destination, headers, body = '', binaryBody, skipContentLengthHeader } = params;
+    if (this.offlineQueue && this._id < 0) {
+      // Queued before the first activate(): the session exists from now on.
+      if (!core) return void this._pending.push(() => this.publish(params));
+      this._id = core.session();
+      this._configure();
+    }
+    const bytes = binaryBody
+      ? new Uint8Array(binaryBody.buffer ?? binaryBody, binaryBody.byteOffset, binaryBody.byteLength)
+      : enc.encode(body);
+    this._command(0, (binaryBody ? 1 : 0) | (skipContentLengthHeader ? 2 : 0),
+      new Writer()._str(destination)._headers(headers)._bytes(bytes));
+  }
+
+  /**
+   * stomp-wasm: `onError(frame)` is called if the server refuses this subscription (an ERROR
+   * naming it); the connection is not torn down for it.
+   */
+  subscribe(destination, callback, headers, onError) {
+    // Subscriptions made in onConnect are made again by it: the session does not restore them.
+    const restore = !this._inOnConnect;
+    const id = this._command(1, +restore, new Writer()._str(destination)._headers(headers));
+    this._subs.set(id, [callback, onError, restore]);
     return { id, unsubscribe: (h) => this.unsubscribe(id, h) };
   }
 
-  unsubscribe(id, headers = {}) {
+  unsubscribe(id, headers) {
     this._subs.delete(id);
-    this._command(2, 0, new Writer().str(id).headers(headers));
+    this._command(2, 0, new Writer()._str(id)._headers(headers));
   }
 
-  ack(messageId, subscriptionId, headers = {}) {
-    this._command(3, 0, new Writer().str(messageId).str(subscriptionId).headers(headers));
+  ack(messageId, subscriptionId, headers) {
+    this._ack(0, messageId, subscriptionId, headers);
   }
 
-  nack(messageId, subscriptionId, headers = {}) {
-    this._command(3, 1, new Writer().str(messageId).str(subscriptionId).headers(headers));
+  nack(messageId, subscriptionId, headers) {
+    this._ack(1, messageId, subscriptionId, headers);
   }
 
-  begin(transactionId = '') {
-    const id = this._command(4, 0, new Writer().str(transactionId));
+  _ack(nack, messageId, subscriptionId, headers) {
+    this._command(3, nack, new Writer()._str(messageId)._str(subscriptionId)._headers(headers));
+  }
+
+  begin(transactionId) {
+    const id = this._command(4, 0, new Writer()._str(transactionId));
     return { id, commit: () => this.commit(id), abort: () => this.abort(id) };
   }
 
   commit(transactionId) {
-    this._command(5, 0, new Writer().str(transactionId));
+    this._command(5, 0, new Writer()._str(transactionId));
   }
 
   abort(transactionId) {
-    this._command(6, 0, new Writer().str(transactionId));
+    this._command(6, 0, new Writer()._str(transactionId));
   }
 
   watchForReceipt(receiptId, callback) {
-    this._command(7, 0, new Writer().str(receiptId));
+    this._command(7, 0, new Writer()._str(receiptId));
     this._receipts.set(receiptId, callback);
   }
 
@@ -337,13 +405,13 @@ export class Client {
 
   /** Runs a user call; the id it made (subscribe, begin), read before `drain` reuses `out`. */
   _command(kind, arg, writer) {
-    if (!core || this._id < 0) throw new Error(ERRORS[1]);
-    const err = core.command(this._id, kind, arg, performance.now(), writer.put());
+    if (this._id < 0) throw new Error(ERRORS[1]);
+    const err = core.command(this._id, kind, arg, now(), writer._put());
     let made;
     if (!err && (kind === 1 || kind === 4)) {
+      const m = mem();
       const at = core.out();
-      const n = new DataView(core.memory.buffer, at).getUint32(0, true);
-      made = dec.decode(new Uint8Array(core.memory.buffer, at + 4, n));
+      made = dec.decode(m.subarray(at + 4, at + 4 + u32(m, at)));
     }
     this._take(core.drain(this._id));
     if (err) throw new Error(ERRORS[err] ?? 'stomp client error');
@@ -352,50 +420,58 @@ export class Client {
 
   /** Feeds an input to the session and runs what it caused; the input's error code. */
   _input(kind, arg = 0, data) {
+    if (this._id < 0) return 0;
     let n = 0;
     if (typeof data === 'string') {
       const max = data.length * 3;
       const at = core.buf(max);
-      n = enc.encodeInto(data, new Uint8Array(core.memory.buffer, at, max)).written;
+      n = enc.encodeInto(data, mem().subarray(at, at + max)).written;
     } else if (data) {
       n = data.byteLength;
-      const at = core.buf(n);
-      new Uint8Array(core.memory.buffer, at, n).set(new Uint8Array(data));
+      mem().set(new Uint8Array(data), core.buf(n));
     }
-    return this._take(core.input(this._id, kind, arg, performance.now(), n));
+    // Without incoming heart-beats no deadline depends on when a message came: the time of the
+    // last call does.
+    const t = kind === 5 && !this._hb ? this._now : (this._now = now());
+    return this._take(core.input(this._id, kind, arg, t, n));
   }
 
   /**
    * Reads a batch the core wrote (deadline, error, records) into the queue before anything
    * can call the core again, re-arms the timer, and runs the queue unless a run is already
    * under way further up the stack (a callback that published): events keep their order.
+   * The first exception a callback threw is rethrown after the queue has run.
    */
   _take(len) {
     if (!len) return 0;
     const at = core.out();
-    const mem = new Uint8Array(core.memory.buffer);
-    const head = new DataView(mem.buffer, at, 12);
-    const deadline = head.getFloat64(0, true);
-    const err = head.getUint32(8, true);
+    const m = mem();
+    const err = u32(m, at + 8);
     for (let i = at + 12, end = at + len; i < end; ) {
-      const n = (mem[i] | (mem[i + 1] << 8) | (mem[i + 2] << 16) | (mem[i + 3] << 24)) >>> 0;
+      const n = u32(m, i);
       const r = i + 4;
       // Frames, the hot path, are read in place; other records are copied.
-      this._q.push(mem[r] === 17 ? [mem[r + 1], ...readFrame(this, mem, r + 2, r + n)] : mem.slice(r, r + n));
+      this._q.push(m[r] === 17 ? [m[r + 1], ...readFrame(this, m, r + 2, r + n)] : m.slice(r, r + n));
       i = r + n;
     }
-    this._arm(deadline);
+    this._arm(new DataView(m.buffer).getFloat64(at, true));
     if (!this._driving) {
       this._driving = true;
+      let thrown;
       try {
         while (this._q.length) {
           const item = this._q.shift();
-          if (item instanceof Uint8Array) this._run(new Reader(item));
-          else this._frame(item[0], item[1], item[2]);
+          try {
+            if (item instanceof Uint8Array) this._run(new Reader(item));
+            else this._frame(...item);
+          } catch (e) {
+            thrown ??= [e];
+          }
         }
       } finally {
         this._driving = false;
       }
+      if (thrown) throw thrown[0];
     }
     return err;
   }
@@ -404,56 +480,107 @@ export class Client {
   _arm(at) {
     if (at === this._at) return;
     this._at = at;
-    clearTimeout(this._timer);
-    if (at >= 0) {
-      this._timer = setTimeout(() => {
-        this._at = undefined;
-        this._input(8);
-      }, Math.max(0, at - performance.now()));
+    const ms = at < 0 ? -1 : Math.max(0, at - now());
+    const fire = () => {
+      this._at = undefined;
+      this._input(8);
+    };
+    if (this.heartbeatStrategy === 'worker' && typeof Worker !== 'undefined' && !this._worker) {
+      try {
+        const url = URL.createObjectURL(new Blob([TICKER], { type: 'application/javascript' }));
+        this._worker = new Worker(url);
+        URL.revokeObjectURL(url);
+        this._worker.onmessage = fire;
+      } catch {
+        this._worker = 0; // refused (a strict CSP): setTimeout instead
+      }
     }
+    clearTimeout(this._timer);
+    if (this._worker) this._worker.postMessage(ms);
+    else if (ms >= 0) this._timer = setTimeout(fire, ms);
   }
 
   _run(r) {
-    switch (r.u8()) {
-      case 1: // beforeConnect: not in the prototype, go on at once
-        this._input(3);
+    switch (r._u8()) {
+      case 1: // beforeConnect, awaited; it may change the config
+        (async () => {
+          try {
+            await this.beforeConnect?.(this);
+          } catch (e) {
+            this.debug?.(`beforeConnect failed: ${e}`);
+          }
+          this._configure();
+          this._input(3);
+        })();
         break;
       case 2: {
-        const url = r.str();
+        const url = r._str();
         const protocols = [];
-        for (let k = r.u32(); k > 0; k--) protocols.push(r.str());
-        this._open(url, protocols);
+        for (let k = r._u32(); k > 0; k--) protocols.push(r._str());
+        // Config changed since activate() (headers edited in place) is read at every connection.
+        this._configure();
+        this._open(this.brokerURL ?? url, protocols);
         break;
       }
       case 3: {
-        const binary = r.u8();
-        const data = r.bytes();
-        this.webSocket?.send(binary ? data : dec.decode(data));
+        const binary = r._u8();
+        const n = r._u32();
+        const data = r.b.subarray(r.i, r.i + n);
+        const out = binary ? data : dec.decode(data);
+        if (this.logRawCommunication) this.debug?.(`>>> ${binary ? `[${n} bytes]` : out}`);
+        try {
+          this.webSocket?.send(out);
+        } catch (e) {
+          // Closing already: its close event follows.
+          this.debug?.(String(e));
+        }
         break;
       }
       case 4: {
         const ws = this.webSocket;
-        if (r.u8() && ws) ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null;
+        if (r._u8() && ws) {
+          ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null;
+          this.webSocket = undefined;
+        }
         ws?.close();
         break;
       }
-      case 16:
-        this.state = r.u8();
-        this.onChangeState(this.state);
-        if (this.state === ActivationState.INACTIVE) this._waiters.splice(0).forEach((f) => f());
+      case 16: {
+        const s = (this.state = r._u8());
+        if (s === 0 /* ACTIVE */) {
+          this._online ??= () => this.reconnectNow();
+          globalThis.addEventListener?.('online', this._online);
+        }
+        this.onChangeState?.(s);
+        if (s === 2 /* INACTIVE */) {
+          globalThis.removeEventListener?.('online', this._online);
+          this._worker?.terminate();
+          this._worker = undefined;
+          this.webSocket = this.transport = undefined;
+          this._opens++; // a socket still on its way (SockJS loading) is closed when it comes
+          this._waiters.splice(0).forEach((f) => f());
+          if (this._reactivate) {
+            this._reactivate = false;
+            this.activate();
+          }
+        }
         break;
+      }
       case 18: {
-        const code = r.u32();
-        this.onWebSocketClose({ code, reason: r.str() });
+        this.transport = undefined;
+        const code = r._u32();
+        this.onWebSocketClose?.(this._closeEvent ?? { code, reason: r._str(), wasClean: false });
+        this._closeEvent = undefined;
         break;
       }
       case 19:
-        this.debug(r.str());
+        this.debug?.(r._str());
         break;
       case 20: {
-        const which = r.u8();
-        if (which === 0) this.onHeartbeatReceived();
-        else if (which === 1) this.onHeartbeatLost();
+        const which = r._u8();
+        if (which === 0) this.onHeartbeatReceived?.();
+        else if (which === 1) this.onHeartbeatLost?.();
+        else if (which === 2) this.onReconnectGaveUp?.(r._u32());
         break;
       }
     }
@@ -462,62 +589,155 @@ export class Client {
   _frame(which, name, frame) {
     switch (which) {
       case 0:
+        this._hb = (this._status & 8) !== 0;
+        // Callbacks of subscriptions the session does not restore are dropped now (onConnect
+        // makes them again), so they cannot pile up.
+        for (const [id, s] of this._subs) if (!s[2] || this.resubscribe === false) this._subs.delete(id);
         this._inOnConnect = true;
         try {
-          this.onConnect(frame);
+          this.onConnect?.(frame);
         } finally {
           this._inOnConnect = false;
         }
         break;
-      case 1: {
-        const cb = this._subs.get(name);
-        cb ? cb(frame) : this.onUnhandledMessage(frame);
+      case 1:
+        (this._subs.get(name)?.[0] ?? this.onUnhandledMessage)?.(frame);
         break;
-      }
       case 2:
-        this.onUnhandledMessage(frame);
+        this.onUnhandledMessage?.(frame);
         break;
       case 3: {
         const id = frame.headers['receipt-id'];
         const cb = this._receipts.get(id);
         this._receipts.delete(id);
-        cb ? cb(frame) : this.onUnhandledReceipt(frame);
+        (cb ?? this.onUnhandledReceipt)?.(frame);
         break;
       }
       case 4:
-        this.onUnhandledReceipt(frame);
+        this.onUnhandledReceipt?.(frame);
         break;
       case 5:
-        this.onUnhandledFrame(frame);
+        this.onUnhandledFrame?.(frame);
         break;
+      case 7: {
+        const s = this._subs.get(name);
+        this._subs.delete(name);
+        if (s?.[1]) return s[1](frame);
+      }
+      // falls through: no error callback for that subscription
       case 6:
-      case 7:
-        this.onStompError(frame);
+        this.onStompError?.(frame);
         break;
       case 8:
-        this.onDisconnect(frame);
+        this.onDisconnect?.(frame);
         break;
     }
   }
 
   _open(url, protocols) {
-    let ws;
-    try {
-      ws = this.webSocketFactory ? this.webSocketFactory() : new WebSocket(url, protocols);
-    } catch (e) {
+    const token = ++this._opens;
+    this._hb = 1; // the clock on every message until CONNECTED says otherwise
+    const attach = (ws) => {
+      if (token !== this._opens) return ws.close?.();
+      this.webSocket = ws;
+      ws.binaryType = 'arraybuffer';
+      ws.onopen = () => {
+        this.transport = ws.transport ?? 'websocket';
+        this._input(4, 0, ws.protocol ?? '');
+      };
+      ws.onmessage = (e) => {
+        if (this.logRawCommunication) this.debug?.(`<<< ${e.data}`);
+        this._input(5, 0, e.data);
+      };
+      ws.onclose = (e) => {
+        if (this.webSocket !== ws) return;
+        this._closeEvent = e;
+        this._input(6, e.code, e.reason ?? '');
+      };
+      ws.onerror = (e) => {
+        this.onWebSocketError?.(e);
+        this._input(7, 0, 'websocket error');
+      };
+    };
+    const fail = (e) => {
+      if (token !== this._opens) return;
+      this.debug?.(String(e));
+      this.onWebSocketError?.(e);
       this._input(6, 1006, String(e));
-      return;
+    };
+    try {
+      const f = this.webSocketFactory;
+      if (f) return attach(f());
+      if (!url) throw new Error('neither brokerURL nor webSocketFactory is set');
+      if (/^https?:/i.test(url)) {
+        // The SockJS fallback is a second module, loaded only by pages that use it.
+        import('./sockjs.js').then(({ SockJS }) => attach(new SockJS(url, null, { transports: this.transports })), fail);
+      } else attach(new WebSocket(url, protocols));
+    } catch (e) {
+      fail(e);
     }
-    this.webSocket = ws;
-    ws.binaryType = 'arraybuffer';
-    ws.onopen = () => this._input(4, 0, ws.protocol ?? '');
-    ws.onmessage = (e) => this._input(5, 0, e.data);
-    ws.onclose = (e) => {
-      if (this.webSocket === ws) this._input(6, e.code, e.reason ?? '');
-    };
-    ws.onerror = (e) => {
-      this.onWebSocketError(e);
-      this._input(7, 0, 'websocket error');
-    };
   }
 }
+
+/** stompjs's CompatClient: the API of stompjs before v5, over the same client. */
+export class CompatClient extends Client {
+  constructor(factory) {
+    // stompjs compat clients do not reconnect unless asked.
+    super({ reconnectDelay: 0, webSocketFactory: factory });
+  }
+
+  get heartbeat() {
+    return { incoming: this.heartbeatIncoming, outgoing: this.heartbeatOutgoing };
+  }
+
+  set heartbeat(h) {
+    this.heartbeatIncoming = h.incoming;
+    this.heartbeatOutgoing = h.outgoing;
+  }
+
+  /**
+   * `connect(headers, onConnect, onError?, onClose?)` or
+   * `connect(login, passcode, onConnect, onError?, onClose?, host?)`.
+   */
+  connect(...a) {
+    let headers = a[0];
+    if (typeof a[1] !== 'function') {
+      headers = { login: a[0], passcode: a[1] };
+      if (a[5]) headers.host = a[5];
+      a = a.slice(1);
+    }
+    this.connectHeaders = headers ?? {};
+    this.onConnect = a[1];
+    if (a[2]) this.onStompError = a[2];
+    if (a[3]) this.onWebSocketClose = a[3];
+    this.activate();
+  }
+
+  disconnect(callback, headers) {
+    if (callback) this.onDisconnect = callback;
+    if (headers) this.disconnectHeaders = headers;
+    return this.deactivate();
+  }
+
+  /** `headers['content-length'] === false` leaves the header out. */
+  send(destination, headers = {}, body = '') {
+    const { 'content-length': length, ...rest } = headers;
+    this.publish({ destination, headers: rest, body, skipContentLengthHeader: length === false });
+  }
+}
+
+/** stompjs's `Stomp`: `Stomp.client(url)`, `Stomp.over(socket or factory)`. */
+export const Stomp = {
+  client(url) {
+    const c = new CompatClient();
+    c.brokerURL = url;
+    return c;
+  },
+  over(ws) {
+    // One socket given (not a factory): it cannot be made again.
+    return new CompatClient(typeof ws === 'function' ? ws : () => ws);
+  },
+};
+
+/** `import init from 'stomp-wasm'` as with the wasm-bindgen package: a preload, never required. */
+export default init;

@@ -42,6 +42,8 @@ pub enum Key {
     MaxChunkSize = 14,
     /// `u32` max frames, `u32` max bytes, id prefix string; max frames 0 = no offline queue.
     OfflineQueue = 15,
+    /// How long a graceful deactivate waits for the DISCONNECT receipt (ms, 0 = for ever).
+    DisconnectTimeout = 16,
 }
 
 pub const FLAG_SPLIT: u32 = 1;
@@ -244,6 +246,7 @@ pub extern "C" fn configure(id: u32, len: u32) {
                         ..OfflineQueueConfig::default()
                     });
                 }
+                16 => c.disconnect_timeout = r.u32(),
                 _ => break,
             }
         }
@@ -490,7 +493,9 @@ pub extern "C" fn deadline(id: u32) -> f64 {
     with(id, |s, _| s.poll_timeout().unwrap_or(-1.0)).unwrap_or(-1.0)
 }
 
-/// Whether the session is connected (1) and its version (2 = 1.2, 1 = 1.1, 0 = 1.0) in bits 1–2.
+/// Whether the session is connected (bit 0), its version (2 = 1.2, 1 = 1.1, 0 = 1.0) in bits
+/// 1–2, whether incoming heart-beats were negotiated (bit 3: without them JS need not read the
+/// clock per message), and the offline queue's length from bit 4.
 #[no_mangle]
 pub extern "C" fn status(id: u32) -> u32 {
     with(id, |s, _| {
@@ -499,7 +504,9 @@ pub extern "C" fn status(id: u32) -> u32 {
             Some(Version::V1_1) => 1,
             _ => 0,
         };
-        u32::from(s.connected()) | version << 1
+        let heartbeats = u32::from(s.negotiated_heartbeats().1 != 0);
+        let queued = u32::try_from(s.offline_queue_len()).unwrap_or(u32::MAX >> 4);
+        u32::from(s.connected()) | version << 1 | heartbeats << 3 | queued << 4
     })
     .unwrap_or(0)
 }

@@ -1,12 +1,14 @@
-// The size-first client prototype (pkg-core/js/client.js over the no_std core) against a real
-// stomp-server over WebSocket, in node with the `ws` package. Started without `init()`: the
-// first `activate()` compiles the module.
+// The size-first client (pkg-core/js/client.js over the no_std core) against a real
+// stomp-server over WebSocket, in node with the `ws` package (node 20 has no global WebSocket:
+// tests that go through `brokerURL` alone get `ws` as the global). Started without `init()`:
+// the first `activate()` compiles the module.
 //
 //   cargo build -p stomp-server
 //   cargo build -p stomp-wasm-core --release --target wasm32-unknown-unknown
 //   node --test pkg-core/tests/client.test.mjs
 //
-// STOMP_SERVER_BIN overrides the server binary, STOMP_CORE_WASM the module.
+// STOMP_SERVER_BIN overrides the server binary, STOMP_CORE_WASM the module, STOMP_CORE_JS the client
+// (e.g. target/pkg-core-size/client.js, minified as shipped, after `bash scripts/size.sh --core`).
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -22,6 +24,8 @@ import { startServer, withTimeout } from '../../tests/support/server.mjs';
 // .wasm next to it), so that the module the first activate() compiles is the default one.
 let Client;
 let ActivationState;
+let Stomp;
+let Versions;
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const require = createRequire(path.join(root, 'tools', 'package.json'));
@@ -29,18 +33,21 @@ const WebSocket = require('ws');
 
 let server;
 let wsUrl;
+let httpUrl;
 
 before(async () => {
   const wasm =
     process.env.STOMP_CORE_WASM ??
     path.join(root, 'target', 'wasm32-unknown-unknown', 'release', 'stomp_wasm_core.wasm');
   const pkg = mkdtempSync(path.join(tmpdir(), 'stomp-core-pkg-'));
-  copyFileSync(path.join(root, 'pkg-core', 'js', 'client.js'), path.join(pkg, 'client.js'));
+  copyFileSync(process.env.STOMP_CORE_JS ?? path.join(root, 'pkg-core', 'js', 'client.js'), path.join(pkg, 'client.js'));
   copyFileSync(wasm, path.join(pkg, 'stomp_wasm_core.wasm'));
-  ({ Client, ActivationState } = await import(pathToFileURL(path.join(pkg, 'client.js'))));
+  ({ Client, ActivationState, Stomp, Versions } = await import(pathToFileURL(path.join(pkg, 'client.js'))));
   let http;
   ({ server, http } = await startServer());
   wsUrl = `ws://${http}/ws`;
+  httpUrl = `http://${http}/stomp`;
+  globalThis.WebSocket ??= WebSocket;
 });
 
 after(() => {
@@ -92,10 +99,15 @@ test('connects without init(), subscribes, publishes text and binary, receipts, 
   const bin = new Uint8Array([0, 1, 2, 255, 0]);
   c.publish({ destination: '/topic/core', binaryBody: bin });
   await withTimeout(two, 'MESSAGE x2');
+  assert.equal(got[0].command, 'MESSAGE');
   assert.equal(got[0].body, text);
+  assert.equal(got[0].isBinaryBody, false, 'a text body is not binary');
+  assert.deepEqual(got[0].binaryBody, new TextEncoder().encode(text));
   assert.equal(got[0].headers['x-key'], 'a:b\\c');
   assert.equal(got[0].headers.destination, '/topic/core');
+  assert.equal(got[1].isBinaryBody, true);
   assert.deepEqual([...got[1].binaryBody], [...bin]);
+  assert.equal(got[1].headers['content-length'], '5');
 
   await withTimeout(c.deactivate(), 'deactivate');
   assert.equal(c.state, ActivationState.INACTIVE);
@@ -138,5 +150,292 @@ test('reconnects after the socket drops and restores the subscription', async ()
   await withTimeout(receipt, 'RECEIPT');
   c.publish({ destination: '/topic/again', body: 'back' });
   assert.equal((await withTimeout(got, 'MESSAGE after reconnect')).body, 'back');
+  await c.deactivate();
+});
+
+/** A client connected to the test server; resolves with it once CONNECTED. */
+async function connected(extra = {}) {
+  const c = client(extra);
+  const up = new Promise((resolve, reject) => {
+    c.onConnect = resolve;
+    c.onStompError = (f) => reject(new Error(f.headers.message));
+  });
+  c.activate();
+  await withTimeout(up, 'CONNECTED');
+  return c;
+}
+
+/** Subscribes and waits for the broker's receipt, so what is published next reaches it. */
+async function subscribed(c, destination, callback, headers = {}) {
+  const receipt = `sub-${Math.random()}`;
+  const done = new Promise((resolve) => c.watchForReceipt(receipt, resolve));
+  const sub = c.subscribe(destination, callback, { ...headers, receipt });
+  await withTimeout(done, `RECEIPT of SUBSCRIBE ${destination}`);
+  return sub;
+}
+
+/** Collects messages; `next(n)` resolves once n have arrived. */
+function inbox() {
+  const got = [];
+  let waiting = [];
+  const cb = (m) => {
+    got.push(m);
+    waiting = waiting.filter(([n, resolve]) => (got.length >= n ? (resolve(got), false) : true));
+  };
+  cb.got = got;
+  cb.next = (n, what) =>
+    withTimeout(new Promise((resolve) => (got.length >= n ? resolve(got) : waiting.push([n, resolve]))), what);
+  return cb;
+}
+
+test('unsubscribe stops delivery; the StompSubscription unsubscribes too', async () => {
+  const c = await connected();
+  const a = inbox();
+  const b = inbox();
+  const subA = await subscribed(c, '/topic/unsub', a);
+  await subscribed(c, '/topic/unsub', b);
+  c.publish({ destination: '/topic/unsub', body: '1' });
+  await a.next(1, 'first message');
+  subA.unsubscribe();
+  c.publish({ destination: '/topic/unsub', body: '2' });
+  await b.next(2, 'second message on the other subscription');
+  assert.deepEqual(a.got.map((m) => m.body), ['1']);
+  assert.equal(typeof subA.id, 'string');
+  await c.deactivate();
+});
+
+test('nack redelivers, ack settles (client-individual on a queue)', async () => {
+  const c = await connected();
+  const got = inbox();
+  await subscribed(c, '/queue/acks', got, { ack: 'client-individual' });
+  c.publish({ destination: '/queue/acks', body: 'once' });
+  const [first] = await got.next(1, 'delivery');
+  first.nack();
+  const [, again] = await got.next(2, 'redelivery after NACK');
+  assert.equal(again.body, 'once');
+  // ACK with a receipt: the broker answers it, so the ACK went out well-formed.
+  const receipt = new Promise((resolve) => c.watchForReceipt('ack-1', resolve));
+  again.ack({ receipt: 'ack-1' });
+  assert.equal((await withTimeout(receipt, 'RECEIPT of ACK')).headers['receipt-id'], 'ack-1');
+  // client.ack / client.nack take the ids themselves.
+  c.publish({ destination: '/queue/acks', body: 'twice' });
+  const [, , third] = await got.next(3, 'third delivery');
+  c.nack(third.headers.ack, third.headers.subscription);
+  const [, , , fourth] = await got.next(4, 'redelivery after client.nack');
+  assert.equal(fourth.body, 'twice');
+  c.ack(fourth.headers.ack, fourth.headers.subscription);
+  await c.deactivate();
+});
+
+test('transactions: commit delivers, abort discards', async () => {
+  const c = await connected();
+  const got = inbox();
+  await subscribed(c, '/topic/tx', got);
+  const tx = c.begin();
+  assert.equal(typeof tx.id, 'string');
+  c.publish({ destination: '/topic/tx', body: 'committed', headers: { transaction: tx.id } });
+  tx.commit();
+  const tx2 = c.begin('named-tx');
+  assert.equal(tx2.id, 'named-tx');
+  c.publish({ destination: '/topic/tx', body: 'aborted', headers: { transaction: tx2.id } });
+  c.abort(tx2.id);
+  c.publish({ destination: '/topic/tx', body: 'after' });
+  await got.next(2, 'two messages');
+  assert.deepEqual(got.got.map((m) => m.body), ['committed', 'after']);
+  await c.deactivate();
+});
+
+test('beforeConnect is awaited and may change the config', async () => {
+  const order = [];
+  const c = new Client({
+    brokerURL: 'ws://127.0.0.1:1/nowhere',
+    heartbeatIncoming: 0,
+    heartbeatOutgoing: 0,
+    beforeConnect: async (client) => {
+      assert.equal(client, c);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      client.brokerURL = wsUrl;
+      order.push('beforeConnect');
+    },
+  });
+  const up = new Promise((resolve) => {
+    c.onConnect = () => {
+      order.push('connected');
+      resolve();
+    };
+  });
+  c.activate();
+  await withTimeout(up, 'CONNECTED after beforeConnect');
+  assert.deepEqual(order, ['beforeConnect', 'connected']);
+  assert.equal(c.webSocket.url, wsUrl);
+  assert.equal(c.transport, 'websocket');
+  await c.deactivate();
+});
+
+test('the offline queue holds publishes until CONNECTED', async () => {
+  const listener = await connected();
+  const got = inbox();
+  await subscribed(listener, '/topic/offline', got);
+  const c = client({ offlineQueue: { maxFrames: 2 } });
+  c.publish({ destination: '/topic/offline', body: 'q1' });
+  c.publish({ destination: '/topic/offline', body: 'q2' });
+  assert.throws(() => c.publish({ destination: '/topic/offline', body: 'q3' }), /offline queue is full/);
+  assert.equal(c.offlineQueueLength, 2);
+  c.activate();
+  await got.next(2, 'queued messages after connect');
+  assert.deepEqual(got.got.map((m) => m.body), ['q1', 'q2']);
+  await withTimeout(
+    new Promise((resolve) => {
+      const poll = () => (c.offlineQueueLength === 0 ? resolve() : setTimeout(poll, 5));
+      poll();
+    }),
+    'offline queue drained',
+  );
+  await c.deactivate();
+  await listener.deactivate();
+});
+
+test('maxReconnectAttempts gives up and goes INACTIVE', async () => {
+  const c = new Client({
+    brokerURL: 'ws://127.0.0.1:1/nowhere',
+    reconnectDelay: 10,
+    maxReconnectAttempts: 2,
+  });
+  let closes = 0;
+  c.onWebSocketClose = () => (closes += 1);
+  const gaveUp = new Promise((resolve) => (c.onReconnectGaveUp = resolve));
+  const inactive = new Promise((resolve) => {
+    c.onChangeState = (s) => s === ActivationState.INACTIVE && resolve();
+  });
+  c.activate();
+  assert.equal(await withTimeout(gaveUp, 'onReconnectGaveUp'), 2);
+  await withTimeout(inactive, 'INACTIVE');
+  assert.equal(c.active, false);
+  assert.ok(closes >= 2, `a close per attempt, got ${closes}`);
+});
+
+test('heart-beats are negotiated, received and sent', async () => {
+  const { mkdtempSync: mk, writeFileSync } = await import('node:fs');
+  const dir = mk(path.join(tmpdir(), 'stomp-hb-'));
+  const config = path.join(dir, 'hb.toml');
+  writeFileSync(config, '[heartbeat]\nsend_ms = 1000\nreceive_ms = 1000\n');
+  const hb = await startServer(['--config', config]);
+  try {
+    const url = `ws://${hb.http}/ws`;
+    const c = new Client({
+      brokerURL: url,
+      heartbeatIncoming: 1000,
+      heartbeatOutgoing: 1000,
+      reconnectDelay: 0,
+    });
+    let beats = 0;
+    const three = new Promise((resolve) => {
+      c.onHeartbeatReceived = () => ++beats === 3 && resolve();
+    });
+    const sent = [];
+    c.logRawCommunication = true;
+    c.debug = (l) => l.startsWith('>>> ') && sent.push(l);
+    let lost = 0;
+    c.onHeartbeatLost = () => (lost += 1);
+    let closed = 0;
+    c.onWebSocketClose = () => (closed += 1);
+    const up = new Promise((resolve) => (c.onConnect = resolve));
+    c.activate();
+    const frame = await withTimeout(up, 'CONNECTED');
+    assert.equal(frame.headers['heart-beat'], '1000,1000');
+    await withTimeout(three, 'three heart-beats');
+    assert.ok(sent.some((l) => l.trim() === '>>>'), `an outgoing heart-beat (EOL) was sent: ${sent}`);
+    // The server expects ours every second (with its tolerance): a round trip proves the link
+    // is still up after several of its intervals.
+    const receipt = new Promise((resolve) => c.watchForReceipt('hb-r', resolve));
+    c.publish({ destination: '/topic/hb', body: 'x', headers: { receipt: 'hb-r' } });
+    await withTimeout(receipt, 'RECEIPT with heart-beats flowing');
+    assert.equal(closed, 0);
+    assert.equal(lost, 0);
+    await c.deactivate();
+  } finally {
+    hb.server.kill('SIGTERM');
+  }
+});
+
+test('compat API: Stomp.over(factory) and Stomp.client(url), connect/send/disconnect', async () => {
+  const c = Stomp.over(() => new WebSocket(wsUrl, ['v12.stomp']));
+  const raw = [];
+  c.logRawCommunication = true;
+  c.debug = (l) => raw.push(l);
+  assert.equal(c.reconnectDelay, 0, 'compat clients do not reconnect');
+  c.heartbeat = { incoming: 0, outgoing: 0 };
+  assert.deepEqual(c.heartbeat, { incoming: 0, outgoing: 0 });
+  const frame = await withTimeout(new Promise((resolve) => c.connect({}, resolve)), 'compat CONNECTED');
+  assert.equal(frame.command, 'CONNECTED');
+  const got = inbox();
+  await subscribed(c, '/topic/compat', got);
+  c.send('/topic/compat', { 'content-length': false, 'x-a': 'b' }, 'hello');
+  const [m] = await got.next(1, 'compat message');
+  assert.equal(m.body, 'hello');
+  assert.equal(m.headers['x-a'], 'b');
+  const send = raw.find((l) => l.startsWith('>>> SEND'));
+  assert.ok(send && !send.includes('content-length') && send.includes('x-a:b'), `content-length: false leaves it out: ${send}`);
+
+  const d = Stomp.client(wsUrl);
+  d.heartbeat = { incoming: 0, outgoing: 0 };
+  await withTimeout(new Promise((resolve) => d.connect('guest', 'guest', resolve)), 'Stomp.client CONNECTED');
+  assert.equal(d.connectHeaders.login, 'guest');
+  const disconnected = new Promise((resolve) => d.disconnect(resolve));
+  assert.equal((await withTimeout(disconnected, 'onDisconnect')).command, 'RECEIPT');
+  await c.disconnect();
+  assert.equal(c.connected, false);
+});
+
+test('deactivate({ force }) drops at once; activate again reconnects; stompVersions and debug', async () => {
+  const lines = [];
+  const c = await connected({
+    stompVersions: new Versions(['1.1']),
+    logRawCommunication: true,
+    debug: (l) => lines.push(l),
+  });
+  assert.equal(c.connectedVersion, '1.1');
+  assert.ok(lines.some((l) => l.startsWith('>>> CONNECT')), 'raw frames logged');
+  assert.ok(lines.some((l) => l.startsWith('<<< CONNECTED')), 'raw frames logged');
+  await withTimeout(c.deactivate({ force: true }), 'forced deactivate');
+  assert.equal(c.state, ActivationState.INACTIVE);
+  assert.equal(c.webSocket, undefined);
+  const again = new Promise((resolve) => (c.onConnect = resolve));
+  c.activate();
+  await withTimeout(again, 'CONNECTED again');
+  assert.equal(c.connected, true);
+  await c.deactivate();
+});
+
+test('an http(s) URL without the SockJS module fails through onWebSocketError and debug', async () => {
+  const lines = [];
+  const c = new Client({ brokerURL: httpUrl, reconnectDelay: 0, debug: (l) => lines.push(l) });
+  const error = new Promise((resolve) => (c.onWebSocketError = resolve));
+  const closed = new Promise((resolve) => (c.onWebSocketClose = resolve));
+  c.activate();
+  const e = await withTimeout(error, 'onWebSocketError');
+  assert.match(String(e), /sockjs/i);
+  assert.equal((await withTimeout(closed, 'onWebSocketClose')).code, 1006);
+  assert.ok(lines.some((l) => /sockjs/i.test(l)), 'the reason is in the debug lines');
+  await c.deactivate();
+});
+
+test('the server closing the connection (ERROR on a bad frame) leads to a reconnect and resubscribe', async () => {
+  const c = await connected();
+  const got = inbox();
+  await subscribed(c, '/topic/dropped', got);
+  const errors = [];
+  c.onStompError = (f) => errors.push(f);
+  const closed = new Promise((resolve) => (c.onWebSocketClose = resolve));
+  const again = new Promise((resolve) => (c.onConnect = resolve));
+  c.webSocket.send('NOT-A-COMMAND\n\n\0'); // the broker answers ERROR and closes
+  await withTimeout(closed, 'the server closed the socket');
+  await withTimeout(again, 'reconnected');
+  assert.equal(errors[0]?.command, 'ERROR');
+  const receipt = new Promise((resolve) => c.watchForReceipt('r-drop', resolve));
+  c.publish({ destination: '/topic/warm', headers: { receipt: 'r-drop' }, body: 'x' });
+  await withTimeout(receipt, 'RECEIPT');
+  c.publish({ destination: '/topic/dropped', body: 'back' });
+  assert.equal((await got.next(1, 'MESSAGE after the server dropped us'))[0].body, 'back');
   await c.deactivate();
 });

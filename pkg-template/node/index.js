@@ -1,16 +1,13 @@
-// Node entry of stomp-wasm: the same module as in browsers, instantiated synchronously from the
-// .wasm file next to it, so `await init()` is optional here (it resolves at once).
+// Node entry of stomp-wasm: the same client as in browsers, with its core instantiated
+// synchronously from the .wasm file next to it on import, so the first activate() does not wait
+// for a compile (browsers and bundlers compile it on first use).
 //
 // Node has no global WebSocket before v22: pass `webSocketFactory: () => new WebSocket(url)`
 // with the `ws` package.
 import { readFileSync } from 'node:fs';
 import { initSync } from '../stomp_wasm.js';
 
-const wasm = initSync({ module: readFileSync(new URL('../stomp_wasm_bg.wasm', import.meta.url)) });
+initSync(readFileSync(new URL('../stomp_wasm_core.wasm', import.meta.url)));
 
 export * from '../stomp_wasm.js';
-
-/** Already done on import; kept so code written for browsers (`await init()`) runs unchanged. */
-export default async function init() {
-  return wasm;
-}
+export { default } from '../stomp_wasm.js';

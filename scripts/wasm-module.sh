@@ -1,0 +1,33 @@
+# Shared by scripts/build-pkg.sh and scripts/size.sh (sourced, not run): how a size-first module
+# of the package is built (docs/CLIENT-SIZE-PLAN.md), so that what is measured is what ships.
+#
+#   wasm_module CRATE MODULE DIR   the no_std cdylib of CRATE (target/…/MODULE.wasm), optimized
+#                                  with npm binaryen's wasm-opt into DIR/MODULE.wasm; fails if
+#                                  core::fmt is in it (its names, after the same optimization,
+#                                  are read by scripts/wasm-sizes.py from DIR/../names/)
+#   minify_js SRC DEST             npm terser, keeping exports and class names; properties whose
+#                                  names start with `_` are the file's own (never API): mangled
+#
+# Needs `cd tools && npm install` (binaryen, terser); Debian's binaryen breaks modules.
+
+wasm_opt_flags=(--enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext
+  --enable-reference-types --enable-multivalue --enable-mutable-globals --converge --low-memory-unused)
+
+wasm_module() {
+  local crate=$1 module=$2 dir=$3
+  local built=target/wasm32-unknown-unknown/release/$module.wasm names=target/wasm-names
+  mkdir -p "$dir" "$names"
+  cargo build -q --release --target wasm32-unknown-unknown -p "$crate"
+  tools/node_modules/binaryen/bin/wasm-opt -Oz "${wasm_opt_flags[@]}" --strip-debug --strip-producers \
+    "$built" -o "$dir/$module.wasm"
+  # std's panic hook brought 6.5 KB of formatting machinery to the wasm-bindgen package; a
+  # no_std module traps on panic instead, and this keeps it that way.
+  tools/node_modules/binaryen/bin/wasm-opt -Oz -g "${wasm_opt_flags[@]}" "$built" -o "$names/$module.wasm"
+  python3 scripts/wasm-sizes.py "$names/$module.wasm" 0 --forbid '9Formatter|3fmt5write|fmt::write|Formatter' >/dev/null ||
+    { echo "core::fmt is back in $module (python3 scripts/wasm-sizes.py $names/$module.wasm 40)" >&2; return 1; }
+}
+
+minify_js() {
+  tools/node_modules/.bin/terser "$1" --module --ecma 2020 --compress passes=2 \
+    --mangle --keep-classnames --mangle-props regex=/^_/ --comments false -o "$2"
+}
