@@ -85,6 +85,8 @@ pub struct Config {
     pub limits: LimitsConfig,
     pub security: Security,
     pub sockjs: SockJsSettings,
+    /// Re-sent SENDs recognised by their client-set id and not delivered twice.
+    pub dedup: DedupSettings,
     /// Broker relay (scale-out through RabbitMQ); off by default.
     pub relay: RelayConfig,
 }
@@ -105,6 +107,7 @@ impl Default for Config {
             limits: LimitsConfig::default(),
             security: Security::default(),
             sockjs: SockJsSettings::default(),
+            dedup: DedupSettings::default(),
             relay: RelayConfig::default(),
         }
     }
@@ -551,6 +554,30 @@ impl Default for Security {
     }
 }
 
+/// Re-sent SENDs: a SEND carrying the id stomp-wasm's offline queue stamps on it
+/// (`x-stomp-wasm-id`) is delivered once per client, however often a reconnecting client re-sends
+/// it (see `server/src/dedup.rs`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DedupSettings {
+    /// How long an id is remembered after its SEND.
+    pub window_ms: u64,
+    /// Ids remembered for all clients together; 0 turns deduplication off.
+    pub max_ids: usize,
+    /// Ids remembered per client (its login, else its address); its oldest go first.
+    pub max_ids_per_client: usize,
+}
+
+impl Default for DedupSettings {
+    fn default() -> DedupSettings {
+        DedupSettings {
+            window_ms: 600_000,
+            max_ids: 200_000,
+            max_ids_per_client: 10_000,
+        }
+    }
+}
+
 impl Config {
     /// Reads a TOML file over the defaults.
     pub fn from_file(path: &Path) -> Result<Config, ConfigError> {
@@ -617,6 +644,15 @@ impl Config {
             positive(
                 "security",
                 &[("failed_connect_window_ms", s.failed_connect_window_ms == 0)],
+            )?;
+        }
+        if self.dedup.max_ids > 0 {
+            positive(
+                "dedup",
+                &[
+                    ("window_ms", self.dedup.window_ms == 0),
+                    ("max_ids_per_client", self.dedup.max_ids_per_client == 0),
+                ],
             )?;
         }
         self.sockjs.validate()?;

@@ -18,6 +18,7 @@ use crate::app::{App, BrokerHandle};
 use crate::auth::{Authenticator, Authorizer};
 use crate::broker::Broker;
 use crate::config::Config;
+use crate::dedup::SendDedup;
 use crate::login_throttle::LoginThrottle;
 use crate::metrics::Metrics;
 use crate::relay::Relay;
@@ -45,6 +46,8 @@ struct Inner {
     authenticator: Arc<dyn Authenticator>,
     authorizer: Arc<dyn Authorizer>,
     login_throttle: LoginThrottle,
+    /// Ids of SENDs taken, so a client's re-send is not delivered twice.
+    dedup: SendDedup,
     /// Sessions alive, whatever their phase (the shutdown drain waits for none).
     connections: AtomicUsize,
     metrics: Arc<Metrics>,
@@ -144,6 +147,11 @@ impl Context {
                     config.security.max_failed_connects,
                     Duration::from_millis(config.security.failed_connect_window_ms),
                 ),
+                dedup: SendDedup::new(
+                    Duration::from_millis(config.dedup.window_ms),
+                    config.dedup.max_ids,
+                    config.dedup.max_ids_per_client,
+                ),
                 connected,
                 pending,
                 next_session: AtomicU64::new(1),
@@ -194,6 +202,11 @@ impl Context {
 
     pub(crate) fn authorizer(&self) -> &dyn Authorizer {
         &*self.inner.authorizer
+    }
+
+    /// Ids of SENDs taken ([`SendDedup`]).
+    pub fn dedup(&self) -> &SendDedup {
+        &self.inner.dedup
     }
 
     /// Failed CONNECTs per remote address.

@@ -28,6 +28,8 @@
 //! - [`relay`]: scale-out — broker destinations relayed to RabbitMQ instead of the built-in
 //!   broker (`relay.enabled`).
 //! - [`login_throttle`]: failed CONNECTs per client address.
+//! - [`dedup`]: a SEND re-sent by a reconnecting client (same `x-stomp-wasm-id`) is delivered
+//!   once.
 //! - [`broker`]: the transport-agnostic core — prefix routing and Ant-style wildcards
 //!   (`destination`), topics (pub-sub), queues (round robin, backlog, redelivery), `/user`
 //!   destinations, ACK bookkeeping. State is sharded by destination; each session has its own
@@ -88,6 +90,7 @@ pub mod auth;
 pub mod broker;
 pub mod config;
 pub mod context;
+pub mod dedup;
 pub mod demo;
 pub mod fd_limit;
 pub mod login_throttle;

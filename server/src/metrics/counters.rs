@@ -109,6 +109,8 @@ pub struct Metrics {
     /// SEND and SUBSCRIBE refused by the authorizer.
     pub denied_sends: AtomicU64,
     pub denied_subscribes: AtomicU64,
+    /// SENDs not delivered because their client had sent them before (`x-stomp-wasm-id`).
+    pub duplicate_sends: AtomicU64,
 }
 
 impl Metrics {

@@ -264,6 +264,13 @@ impl Collector for Exporter {
             Counter,
             load(&m.send_timeouts),
         )?;
+        single(
+            enc,
+            "stomp_duplicate_sends",
+            "Re-sent SENDs (same x-stomp-wasm-id from the same client) answered but not delivered again",
+            Counter,
+            load(&m.duplicate_sends),
+        )?;
         family(
             enc,
             "stomp_access_denied",

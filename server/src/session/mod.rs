@@ -32,6 +32,7 @@ use crate::broker::destination::Route;
 use crate::broker::message::{Delivery, Message};
 use crate::broker::{AckMode, ActiveSubscription, SessionLink};
 use crate::context::Context;
+use crate::dedup::{Admission, Principal, OFFLINE_ID_HEADER};
 use crate::metrics::counters::{server_command, OpenConnection};
 use crate::metrics::{Metrics, Tally, TransportMetrics};
 use crate::outbox::{OutFrame, Outbox};
@@ -612,6 +613,46 @@ impl Session {
     }
 
     async fn apply_send(&mut self, frame: Frame) -> Result<(), Violation> {
+        // Relay mode: a SEND is taken when the external broker confirms it, which this node
+        // does not see per frame, so remembering its id here could drop a re-send of a frame
+        // the broker never got. Against the relay, delivery stays at-least-once (README).
+        let principal = self.principal().filter(|_| self.upstream.is_none());
+        let context = self.context.clone();
+        let dedup = context.dedup();
+        let id = frame.get(OFFLINE_ID_HEADER);
+        match (&principal, id) {
+            (Some(p), Some(id)) => match dedup.admit(p, Some(id), Instant::now().into_std()) {
+                // Taken before, by an earlier connection whose RECEIPT never arrived: the
+                // receipt is answered (by `on_frame`), the frame is not delivered again.
+                Admission::Duplicate => {
+                    tracing::debug!(session = %self.link.id, id, "re-sent SEND dropped");
+                    Metrics::bump(&context.metrics().duplicate_sends);
+                    Ok(())
+                }
+                Admission::New => {
+                    let id = id.to_owned();
+                    let result = self.deliver_send(frame).await;
+                    if result.is_err() {
+                        // Not taken after all: a re-send must get through.
+                        dedup.forget(p, &id);
+                    }
+                    result
+                }
+                Admission::Untracked => self.deliver_send(frame).await,
+            },
+            _ => self.deliver_send(frame).await,
+        }
+    }
+
+    /// Who this session's SENDs are deduplicated for: its login, else its address.
+    fn principal(&self) -> Option<Principal> {
+        match self.link.user() {
+            Some(login) => Some(Principal::Login(Arc::clone(login))),
+            None => self.peer.remote.map(|a| Principal::Address(a.ip())),
+        }
+    }
+
+    async fn deliver_send(&mut self, frame: Frame) -> Result<(), Violation> {
         let destination = frame
             .headers
             .get_bytestr("destination")
