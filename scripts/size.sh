@@ -70,8 +70,9 @@ total_raw=0
 total_gz=0
 printf '%-44s %9s %9s\n' file raw gzip-9
 # The package: what a ws:// page downloads first, then the SockJS part.
-ws_files=("$out/stomp_wasm.js" "$out/stomp_wasm_core.wasm")
+ws_files=()
 if [ -z "${files+x}" ]; then
+  ws_files=("$out/stomp_wasm.js" "$out/stomp_wasm_core.wasm")
   if [ -f "$out/stomp_wasm_core.wasm" ]; then
     files=("${ws_files[@]}" "$out/sockjs.js" "$out/stomp_wasm_sockjs.wasm")
   else
