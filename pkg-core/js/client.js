@@ -11,9 +11,13 @@ const dec = new TextDecoder();
 
 let core;
 let loading;
-// A view of the core's memory, renewed when the memory grows (which detaches the old buffer).
+// A view of the core's memory, renewed when the memory has grown: that detaches the old buffer,
+// whose views then have length 0 (cheaper to test than reading `memory.buffer` per message).
+// D: a DataView of the same buffer, for the f64 deadline of each batch.
 let M;
-const mem = () => (M?.buffer === core.memory.buffer ? M : (M = new Uint8Array(core.memory.buffer)));
+let D;
+const mem = () =>
+  M?.length ? M : ((D = new DataView(core.memory.buffer)), (M = new Uint8Array(D.buffer)));
 const u32 = (m, i) => (m[i] | (m[i + 1] << 8) | (m[i + 2] << 16) | (m[i + 3] << 24)) >>> 0;
 
 /** Instantiates the core from bytes or a compiled module, at once (node, tests). */
@@ -117,7 +121,10 @@ class Writer {
  * are read from the frame's head text when first asked for (most handlers only read `body`).
  */
 class Frame {
-  constructor(head, body, binaryBody, client) {
+  constructor(which, head, body, binaryBody, client) {
+    this._which = which;
+    // The subscription (of a MESSAGE) or the id the record names.
+    this._name = head.slice(0, head.indexOf('\0'));
     this._head = head;
     this._body = body;
     this._binary = binaryBody;
@@ -156,25 +163,18 @@ class Frame {
 }
 
 /**
- * Reads a frame record at `at` in memory (`kind` and `which` already read): one string decode
- * for the head and a UTF-8 body, a copy for any other body. Returns [name, frame].
+ * Reads a frame record at `at` in memory (after its kind): which event, then one string decode
+ * for the head and a UTF-8 body, a copy for any other body.
  */
 function readFrame(client, m, at, end) {
-  const start = at + 9;
-  let head;
-  let body;
-  let binary;
-  if (m[at]) {
+  const start = at + 10;
+  if (m[at + 1]) {
     const all = dec.decode(m.subarray(start, end));
-    const units = u32(m, at + 5);
-    head = all.slice(0, units);
-    body = all.slice(units);
-  } else {
-    const n = u32(m, at + 1);
-    head = dec.decode(m.subarray(start, start + n));
-    binary = m.slice(start + n, end);
+    const units = u32(m, at + 6);
+    return new Frame(m[at], all.slice(0, units), all.slice(units), undefined, client);
   }
-  return [head.slice(0, head.indexOf('\0')), new Frame(head, body, binary, client)];
+  const n = u32(m, at + 2);
+  return new Frame(m[at], dec.decode(m.subarray(start, start + n)), undefined, m.slice(start + n, end), client);
 }
 
 /** A record other than a frame, read from a copy (the callbacks it leads to may call the core). */
@@ -451,10 +451,10 @@ export class Client {
       const n = u32(m, i);
       const r = i + 4;
       // Frames, the hot path, are read in place; other records are copied.
-      this._q.push(m[r] === 17 ? [m[r + 1], ...readFrame(this, m, r + 2, r + n)] : m.slice(r, r + n));
+      this._q.push(m[r] === 17 ? readFrame(this, m, r + 1, r + n) : m.slice(r, r + n));
       i = r + n;
     }
-    this._arm(new DataView(m.buffer).getFloat64(at, true));
+    this._arm(D.getFloat64(at, true));
     if (!this._driving) {
       this._driving = true;
       let thrown;
@@ -462,8 +462,8 @@ export class Client {
         while (this._q.length) {
           const item = this._q.shift();
           try {
-            if (item instanceof Uint8Array) this._run(new Reader(item));
-            else this._frame(...item);
+            if (item instanceof Frame) this._frame(item);
+            else this._run(new Reader(item));
           } catch (e) {
             thrown ??= [e];
           }
@@ -586,8 +586,9 @@ export class Client {
     }
   }
 
-  _frame(which, name, frame) {
-    switch (which) {
+  _frame(frame) {
+    const name = frame._name;
+    switch (frame._which) {
       case 0:
         this._hb = (this._status & 8) !== 0;
         // Callbacks of subscriptions the session does not restore are dropped now (onConnect
