@@ -31,6 +31,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 const require = createRequire(path.join(root, 'tools', 'package.json'));
 const WebSocket = require('ws');
 
+let pkg;
 let server;
 let wsUrl;
 let httpUrl;
@@ -39,7 +40,7 @@ before(async () => {
   const wasm =
     process.env.STOMP_CORE_WASM ??
     path.join(root, 'target', 'wasm32-unknown-unknown', 'release', 'stomp_wasm_core.wasm');
-  const pkg = mkdtempSync(path.join(tmpdir(), 'stomp-core-pkg-'));
+  pkg = mkdtempSync(path.join(tmpdir(), 'stomp-core-pkg-'));
   copyFileSync(process.env.STOMP_CORE_JS ?? path.join(root, 'pkg-core', 'js', 'client.js'), path.join(pkg, 'client.js'));
   copyFileSync(wasm, path.join(pkg, 'stomp_wasm_core.wasm'));
   ({ Client, ActivationState, Stomp, Versions } = await import(pathToFileURL(path.join(pkg, 'client.js'))));
@@ -438,4 +439,25 @@ test('the server closing the connection (ERROR on a bad frame) leads to a reconn
   c.publish({ destination: '/topic/dropped', body: 'back' });
   assert.equal((await got.next(1, 'MESSAGE after the server dropped us'))[0].body, 'back');
   await c.deactivate();
+});
+
+test('offline-queued publishes made before the module is compiled go out after activate', async () => {
+  // A second instance of the module: its core is not compiled yet.
+  const fresh = await import(`${pathToFileURL(path.join(pkg, 'client.js'))}?fresh`);
+  const listener = await connected();
+  const got = inbox();
+  await subscribed(listener, '/topic/early', got);
+  const c = new fresh.Client({
+    webSocketFactory: () => new WebSocket(wsUrl, ['v12.stomp']),
+    heartbeatIncoming: 0,
+    heartbeatOutgoing: 0,
+    offlineQueue: true,
+  });
+  c.publish({ destination: '/topic/early', body: 'before the core' });
+  assert.equal(c.connected, false);
+  c.activate();
+  await got.next(1, 'the early publish');
+  assert.equal(got.got[0].body, 'before the core');
+  await c.deactivate();
+  await listener.deactivate();
 });
