@@ -38,7 +38,9 @@ export function init(source = new URL('stomp_wasm_core.wasm', import.meta.url)) 
           : await fetch(bytes);
     }
     if (bytes.arrayBuffer) bytes = await bytes.arrayBuffer();
-    return initSync(bytes);
+    // Compiled off the main thread (browsers refuse a synchronous compile of more than 4 KB there).
+    const made = await WebAssembly.instantiate(bytes, {});
+    return (core = (made.instance ?? made).exports);
   })());
 }
 
@@ -280,6 +282,8 @@ export class Client {
   activate() {
     this._want = true;
     if (core) return this._activate();
+    // ACTIVE at once, as stompjs; the session confirms it once the module is compiled.
+    this._state(0);
     init().then(
       () => this._activate(),
       (e) => this.debug?.(`stomp-wasm: the core did not load: ${e}`),
@@ -326,6 +330,10 @@ export class Client {
     if (this._id >= 0) {
       this._configure();
       this._input(force ? 2 : 1);
+    } else if (!this.state) {
+      // Activated before the module was there: nothing to disconnect.
+      this._state(2);
+      this._waiters.splice(0).forEach((f) => f());
     }
     return done;
   }
@@ -500,6 +508,11 @@ export class Client {
     else if (ms >= 0) this._timer = setTimeout(fire, ms);
   }
 
+  /** Sets the state, telling onChangeState of a change. */
+  _state(s) {
+    if (s !== this.state) this.onChangeState?.((this.state = s));
+  }
+
   _run(r) {
     switch (r._u8()) {
       case 1: // beforeConnect, awaited; it may change the config
@@ -546,12 +559,12 @@ export class Client {
         break;
       }
       case 16: {
-        const s = (this.state = r._u8());
+        const s = r._u8();
+        this._state(s);
         if (s === 0 /* ACTIVE */) {
           this._online ??= () => this.reconnectNow();
           globalThis.addEventListener?.('online', this._online);
         }
-        this.onChangeState?.(s);
         if (s === 2 /* INACTIVE */) {
           globalThis.removeEventListener?.('online', this._online);
           this._worker?.terminate();
