@@ -510,7 +510,10 @@ export class Client {
 
   /** Sets the state, telling onChangeState of a change. */
   _state(s) {
-    if (s !== this.state) this.onChangeState?.((this.state = s));
+    if (s !== this.state) {
+      this.state = s;
+      this.onChangeState?.(s);
+    }
   }
 
   _run(r) {

@@ -384,8 +384,10 @@ test('compat API: Stomp.over(factory) and Stomp.client(url), connect/send/discon
   assert.equal(d.connectHeaders.login, 'guest');
   const disconnected = new Promise((resolve) => d.disconnect(resolve));
   assert.equal((await withTimeout(disconnected, 'onDisconnect')).command, 'RECEIPT');
-  await c.disconnect();
-  assert.equal(c.connected, false);
+  const states = [];
+  c.onChangeState = (st) => states.push(st);
+  await withTimeout(c.disconnect(), 'compat disconnect');
+  assert.equal(c.connected, false, `states ${states}, state ${c.state}`);
 });
 
 test('deactivate({ force }) drops at once; activate again reconnects; stompVersions and debug', async () => {
