@@ -8,10 +8,10 @@
 
 #![cfg(target_arch = "wasm32")]
 
-#[path = "support/web.rs"]
-mod support;
 #[path = "support/js_client.rs"]
 mod js_client;
+#[path = "support/web.rs"]
+mod support;
 
 use js_client::{ActivationState, Client};
 

@@ -309,7 +309,13 @@ impl super::support::Subscribes for Client {
         self.watch_for_receipt(receipt, callback)
     }
 
-    fn subscribe_with(&self, dest: JsValue, callback: JsValue, headers: JsValue) -> Result<(), JsValue> {
-        self.subscribe(dest, callback, Some(headers), None).map(drop)
+    fn subscribe_with(
+        &self,
+        dest: JsValue,
+        callback: JsValue,
+        headers: JsValue,
+    ) -> Result<(), JsValue> {
+        self.subscribe(dest, callback, Some(headers), None)
+            .map(drop)
     }
 }

@@ -254,7 +254,12 @@ pub async fn control(action: &str) {
 /// binding (support/js_client.rs) both have it.
 pub trait Subscribes {
     fn watch_receipt(&self, receipt: JsValue, callback: JsValue) -> Result<(), JsValue>;
-    fn subscribe_with(&self, dest: JsValue, callback: JsValue, headers: JsValue) -> Result<(), JsValue>;
+    fn subscribe_with(
+        &self,
+        dest: JsValue,
+        callback: JsValue,
+        headers: JsValue,
+    ) -> Result<(), JsValue>;
 }
 
 impl Subscribes for Client {
@@ -262,8 +267,14 @@ impl Subscribes for Client {
         self.watch_for_receipt(receipt, callback)
     }
 
-    fn subscribe_with(&self, dest: JsValue, callback: JsValue, headers: JsValue) -> Result<(), JsValue> {
-        self.subscribe(dest, callback, Some(headers), None).map(drop)
+    fn subscribe_with(
+        &self,
+        dest: JsValue,
+        callback: JsValue,
+        headers: JsValue,
+    ) -> Result<(), JsValue> {
+        self.subscribe(dest, callback, Some(headers), None)
+            .map(drop)
     }
 }
 
