@@ -69,7 +69,7 @@ export class Versions {
 const ERRORS = [
   '',
   'There is no underlying STOMP connection',
-  'Still DEACTIVATING, can not activate now',
+  '', // 2, still deactivating: activate() waits for INACTIVE instead
   'offline queue is full',
   'outgoing buffer is full',
   'NACK is not part of STOMP 1.0',
@@ -286,7 +286,7 @@ export class Client {
     this._state(0);
     init().then(
       () => this._activate(),
-      (e) => this.debug?.(`stomp-wasm: the core did not load: ${e}`),
+      (e) => this.debug?.(`stomp-wasm core: ${e}`),
     );
   }
 
@@ -379,12 +379,13 @@ export class Client {
     this._command(2, 0, new Writer()._str(id)._headers(headers));
   }
 
-  ack(messageId, subscriptionId, headers) {
-    this._ack(0, messageId, subscriptionId, headers);
+  /** `ack(messageId, subscriptionId, headers?)` */
+  ack(...a) {
+    this._ack(0, ...a);
   }
 
-  nack(messageId, subscriptionId, headers) {
-    this._ack(1, messageId, subscriptionId, headers);
+  nack(...a) {
+    this._ack(1, ...a);
   }
 
   _ack(nack, messageId, subscriptionId, headers) {
@@ -436,7 +437,9 @@ export class Client {
       n = enc.encodeInto(data, mem().subarray(at, at + max)).written;
     } else if (data) {
       n = data.byteLength;
-      mem().set(new Uint8Array(data), core.buf(n));
+      // buf() first: it may grow the memory, which renews the view.
+      const at = core.buf(n);
+      mem().set(new Uint8Array(data), at);
     }
     // Without incoming heart-beats no deadline depends on when a message came: the time of the
     // last call does.
@@ -585,7 +588,7 @@ export class Client {
       case 18: {
         this.transport = undefined;
         const code = r._u32();
-        this.onWebSocketClose?.(this._closeEvent ?? { code, reason: r._str(), wasClean: false });
+        this.onWebSocketClose?.(this._closeEvent ?? { code, reason: r._str() });
         this._closeEvent = undefined;
         break;
       }
