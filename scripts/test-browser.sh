@@ -141,8 +141,12 @@ if [ $# -eq 0 ]; then
   set -- $(for f in tests/web_*.rs; do
     t=$(basename "$f" .rs)
     # The SockJS and TLS tests need our server's SockJS endpoint and https listener.
-    [ "${STOMP_TEST_BROKER:-ours}" = rabbitmq ] && [[ $t == web_sockjs* || $t == web_tls ]] && continue
+    [ "${STOMP_TEST_BROKER:-ours}" = rabbitmq ] && [[ $t == web_sockjs* || $t == web_tls || $t == web_js_tls ]] && continue
     printf -- '--test %s ' "$t"
   done)
 fi
+# tests/web_js_*.rs drive the size-first JS client (pkg-core/), whose core module they embed
+# from target/pkg-core-size/ (tests/support/js_client.rs).
+log "building the size-first core (scripts/size.sh --core)"
+bash scripts/size.sh --core >/dev/null
 ${runner[@]+"${runner[@]}"} wasm-pack test --headless "${browser[@]}" --mode no-install . "$@"

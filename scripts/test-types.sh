@@ -15,8 +15,8 @@ if [ "${1:-}" = --core ]; then
   trap 'rm -rf "$tmp"' EXIT
   sed "s#'../../pkg/stomp_wasm'#'$PWD/pkg-core/js/client.js'#" tests/types/usage.ts >"$tmp/usage.ts"
   grep -q "pkg-core/js/client.js" "$tmp/usage.ts" || { echo "types: usage.ts no longer imports ../../pkg/stomp_wasm" >&2; exit 1; }
-  tsc --noEmit --strict --lib esnext,dom "$tmp/usage.ts"
-  echo "types: tests/types/usage.ts checks against pkg-core/js/client.d.ts"
+  tsc --noEmit --strict --lib esnext,dom "$tmp/usage.ts" tests/types/usage-core.ts
+  echo "types: tests/types/usage.ts and usage-core.ts check against pkg-core/js/client.d.ts"
   exit 0
 fi
 

@@ -46,7 +46,8 @@ export interface IStompSocket {
   readyState: number;
   binaryType?: string;
   onopen: ((ev?: any) => any) | null;
-  onmessage: ((ev: { data: string | ArrayBuffer | Uint8Array }) => any) | null;
+  /** Called with `{ data }`: a string or an ArrayBuffer (`any`, so a DOM WebSocket fits). */
+  onmessage: ((ev: any) => any) | null;
   onclose: ((ev?: any) => any) | null;
   onerror: ((ev: any) => any) | null;
   send(data: string | ArrayBuffer | ArrayBufferView): void;
@@ -148,14 +149,18 @@ export interface StompConfig {
   transports?: SockJsTransportName | SockJsTransportName[];
 }
 
+/** The config keys that are callbacks: `undefined` until set. */
+type CallbackKeys =
+  | 'webSocketFactory' | 'debug' | 'beforeConnect' | 'onConnect' | 'onDisconnect' | 'onStompError'
+  | 'onWebSocketClose' | 'onWebSocketError' | 'onUnhandledMessage' | 'onUnhandledReceipt'
+  | 'onUnhandledFrame' | 'onChangeState' | 'onHeartbeatReceived' | 'onHeartbeatLost'
+  | 'onReconnectGaveUp';
+/** The config keys with no default value. */
+type UnsetKeys = 'brokerURL' | 'maxReconnectAttempts' | 'transports';
+type OptionalProperties = { [K in CallbackKeys | UnsetKeys]: StompConfig[K] };
+
 /** Every config key is also a property. */
-export interface Client extends Required<Omit<StompConfig, 'brokerURL' | 'webSocketFactory' | 'beforeConnect' | 'maxReconnectAttempts' | 'transports'>> {
-  brokerURL: string | undefined;
-  webSocketFactory: (() => IStompSocket) | undefined;
-  beforeConnect: ((client: Client) => void | Promise<void>) | undefined;
-  maxReconnectAttempts: number | undefined;
-  transports: SockJsTransportName | SockJsTransportName[] | undefined;
-}
+export interface Client extends Required<Omit<StompConfig, CallbackKeys | UnsetKeys>>, OptionalProperties {}
 
 /** A STOMP client with the API of @stomp/stompjs v7's `Client`. */
 export declare class Client {

@@ -11,9 +11,13 @@ const dec = new TextDecoder();
 
 let core;
 let loading;
-// A view of the core's memory, renewed when the memory grows (which detaches the old buffer).
+// A view of the core's memory, renewed when the memory has grown: that detaches the old buffer,
+// whose views then have length 0 (cheaper to test than reading `memory.buffer` per message).
+// D: a DataView of the same buffer, for the f64 deadline of each batch.
 let M;
-const mem = () => (M?.buffer === core.memory.buffer ? M : (M = new Uint8Array(core.memory.buffer)));
+let D;
+const mem = () =>
+  M?.length ? M : ((D = new DataView(core.memory.buffer)), (M = new Uint8Array(D.buffer)));
 const u32 = (m, i) => (m[i] | (m[i + 1] << 8) | (m[i + 2] << 16) | (m[i + 3] << 24)) >>> 0;
 
 /** Instantiates the core from bytes or a compiled module, at once (node, tests). */
@@ -34,7 +38,9 @@ export function init(source = new URL('stomp_wasm_core.wasm', import.meta.url)) 
           : await fetch(bytes);
     }
     if (bytes.arrayBuffer) bytes = await bytes.arrayBuffer();
-    return initSync(bytes);
+    // Compiled off the main thread (browsers refuse a synchronous compile of more than 4 KB there).
+    const made = await WebAssembly.instantiate(bytes, {});
+    return (core = (made.instance ?? made).exports);
   })());
 }
 
@@ -63,7 +69,7 @@ export class Versions {
 const ERRORS = [
   '',
   'There is no underlying STOMP connection',
-  'Still DEACTIVATING, can not activate now',
+  '', // 2, still deactivating: activate() waits for INACTIVE instead
   'offline queue is full',
   'outgoing buffer is full',
   'NACK is not part of STOMP 1.0',
@@ -117,7 +123,10 @@ class Writer {
  * are read from the frame's head text when first asked for (most handlers only read `body`).
  */
 class Frame {
-  constructor(head, body, binaryBody, client) {
+  constructor(which, head, body, binaryBody, client) {
+    this._which = which;
+    // The subscription (of a MESSAGE) or the id the record names.
+    this._name = head.slice(0, head.indexOf('\0'));
     this._head = head;
     this._body = body;
     this._binary = binaryBody;
@@ -156,25 +165,18 @@ class Frame {
 }
 
 /**
- * Reads a frame record at `at` in memory (`kind` and `which` already read): one string decode
- * for the head and a UTF-8 body, a copy for any other body. Returns [name, frame].
+ * Reads a frame record at `at` in memory (after its kind): which event, then one string decode
+ * for the head and a UTF-8 body, a copy for any other body.
  */
 function readFrame(client, m, at, end) {
-  const start = at + 9;
-  let head;
-  let body;
-  let binary;
-  if (m[at]) {
+  const start = at + 10;
+  if (m[at + 1]) {
     const all = dec.decode(m.subarray(start, end));
-    const units = u32(m, at + 5);
-    head = all.slice(0, units);
-    body = all.slice(units);
-  } else {
-    const n = u32(m, at + 1);
-    head = dec.decode(m.subarray(start, start + n));
-    binary = m.slice(start + n, end);
+    const units = u32(m, at + 6);
+    return new Frame(m[at], all.slice(0, units), all.slice(units), undefined, client);
   }
-  return [head.slice(0, head.indexOf('\0')), new Frame(head, body, binary, client)];
+  const n = u32(m, at + 2);
+  return new Frame(m[at], dec.decode(m.subarray(start, start + n)), undefined, m.slice(start + n, end), client);
 }
 
 /** A record other than a frame, read from a copy (the callbacks it leads to may call the core). */
@@ -280,9 +282,11 @@ export class Client {
   activate() {
     this._want = true;
     if (core) return this._activate();
+    // ACTIVE at once, as stompjs; the session confirms it once the module is compiled.
+    this._state(0);
     init().then(
       () => this._activate(),
-      (e) => this.debug?.(`stomp-wasm: the core did not load: ${e}`),
+      (e) => this.debug?.(`stomp-wasm core: ${e}`),
     );
   }
 
@@ -326,6 +330,10 @@ export class Client {
     if (this._id >= 0) {
       this._configure();
       this._input(force ? 2 : 1);
+    } else if (!this.state) {
+      // Activated before the module was there: nothing to disconnect.
+      this._state(2);
+      this._waiters.splice(0).forEach((f) => f());
     }
     return done;
   }
@@ -371,12 +379,13 @@ export class Client {
     this._command(2, 0, new Writer()._str(id)._headers(headers));
   }
 
-  ack(messageId, subscriptionId, headers) {
-    this._ack(0, messageId, subscriptionId, headers);
+  /** `ack(messageId, subscriptionId, headers?)` */
+  ack(...a) {
+    this._ack(0, ...a);
   }
 
-  nack(messageId, subscriptionId, headers) {
-    this._ack(1, messageId, subscriptionId, headers);
+  nack(...a) {
+    this._ack(1, ...a);
   }
 
   _ack(nack, messageId, subscriptionId, headers) {
@@ -428,7 +437,9 @@ export class Client {
       n = enc.encodeInto(data, mem().subarray(at, at + max)).written;
     } else if (data) {
       n = data.byteLength;
-      mem().set(new Uint8Array(data), core.buf(n));
+      // buf() first: it may grow the memory, which renews the view.
+      const at = core.buf(n);
+      mem().set(new Uint8Array(data), at);
     }
     // Without incoming heart-beats no deadline depends on when a message came: the time of the
     // last call does.
@@ -451,10 +462,10 @@ export class Client {
       const n = u32(m, i);
       const r = i + 4;
       // Frames, the hot path, are read in place; other records are copied.
-      this._q.push(m[r] === 17 ? [m[r + 1], ...readFrame(this, m, r + 2, r + n)] : m.slice(r, r + n));
+      this._q.push(m[r] === 17 ? readFrame(this, m, r + 1, r + n) : m.slice(r, r + n));
       i = r + n;
     }
-    this._arm(new DataView(m.buffer).getFloat64(at, true));
+    this._arm(D.getFloat64(at, true));
     if (!this._driving) {
       this._driving = true;
       let thrown;
@@ -462,8 +473,8 @@ export class Client {
         while (this._q.length) {
           const item = this._q.shift();
           try {
-            if (item instanceof Uint8Array) this._run(new Reader(item));
-            else this._frame(...item);
+            if (item instanceof Frame) this._frame(item);
+            else this._run(new Reader(item));
           } catch (e) {
             thrown ??= [e];
           }
@@ -498,6 +509,14 @@ export class Client {
     clearTimeout(this._timer);
     if (this._worker) this._worker.postMessage(ms);
     else if (ms >= 0) this._timer = setTimeout(fire, ms);
+  }
+
+  /** Sets the state, telling onChangeState of a change. */
+  _state(s) {
+    if (s !== this.state) {
+      this.state = s;
+      this.onChangeState?.(s);
+    }
   }
 
   _run(r) {
@@ -546,12 +565,12 @@ export class Client {
         break;
       }
       case 16: {
-        const s = (this.state = r._u8());
+        const s = r._u8();
+        this._state(s);
         if (s === 0 /* ACTIVE */) {
           this._online ??= () => this.reconnectNow();
           globalThis.addEventListener?.('online', this._online);
         }
-        this.onChangeState?.(s);
         if (s === 2 /* INACTIVE */) {
           globalThis.removeEventListener?.('online', this._online);
           this._worker?.terminate();
@@ -569,7 +588,7 @@ export class Client {
       case 18: {
         this.transport = undefined;
         const code = r._u32();
-        this.onWebSocketClose?.(this._closeEvent ?? { code, reason: r._str(), wasClean: false });
+        this.onWebSocketClose?.(this._closeEvent ?? { code, reason: r._str() });
         this._closeEvent = undefined;
         break;
       }
@@ -586,8 +605,9 @@ export class Client {
     }
   }
 
-  _frame(which, name, frame) {
-    switch (which) {
+  _frame(frame) {
+    const name = frame._name;
+    switch (frame._which) {
       case 0:
         this._hb = (this._status & 8) !== 0;
         // Callbacks of subscriptions the session does not restore are dropped now (onConnect

@@ -400,7 +400,10 @@ fn drain_with(id: u32, err: u32) -> u32 {
             break;
         }
         let len = (out.len() - at - 4) as u32;
-        if let Some(slot) = out.get_mut(at..at + 4) {
+        if len == 0 {
+            // An event JS has no use for.
+            out.truncate(at);
+        } else if let Some(slot) = out.get_mut(at..at + 4) {
             slot.copy_from_slice(&len.to_le_bytes());
         }
     }
@@ -412,40 +415,46 @@ fn drain_with(id: u32, err: u32) -> u32 {
     out.len() as u32
 }
 
-/// Writes the next action, else the next event, as one record; false when there is none.
+/// Writes the next event, else the next action, as one record (an event may write none); false
+/// when there is neither. Events first, as src/wasm's driver and stompjs do: `onChangeState`
+/// hears ACTIVE before `beforeConnect` runs or a socket is opened.
 fn write_next(s: &mut Session, out: &mut Vec<u8>) -> bool {
-    let start = out.len();
-    if let Some(action) = s.poll_action() {
-        match action {
-            Action::RunBeforeConnect => out.push(Out::RunBeforeConnect as u8),
-            Action::OpenTransport { url, protocols } => {
-                out.push(Out::Open as u8);
-                put_bytes(out, url.as_bytes());
-                put_u32(out, protocols.len() as u32);
-                for p in &protocols {
-                    put_bytes(out, p.as_bytes());
-                }
-            }
-            Action::Send { data, binary } => {
-                out.push(Out::Send as u8);
-                out.push(binary as u8);
-                put_bytes(out, &data);
-            }
-            Action::CloseTransport { discard } => {
-                out.push(Out::Close as u8);
-                out.push(discard as u8);
-            }
-        }
+    if let Some(event) = s.poll_event() {
+        write_event(event, out);
         return true;
     }
-    let Some(event) = s.poll_event() else {
+    let Some(action) = s.poll_action() else {
         return false;
     };
+    match action {
+        Action::RunBeforeConnect => out.push(Out::RunBeforeConnect as u8),
+        Action::OpenTransport { url, protocols } => {
+            out.push(Out::Open as u8);
+            put_bytes(out, url.as_bytes());
+            put_u32(out, protocols.len() as u32);
+            for p in &protocols {
+                put_bytes(out, p.as_bytes());
+            }
+        }
+        Action::Send { data, binary } => {
+            out.push(Out::Send as u8);
+            out.push(binary as u8);
+            put_bytes(out, &data);
+        }
+        Action::CloseTransport { discard } => {
+            out.push(Out::Close as u8);
+            out.push(discard as u8);
+        }
+    }
+    true
+}
+
+fn write_event(event: Event, out: &mut Vec<u8>) {
     if let Some((which, frame)) = frame_event(&event) {
         out.push(Out::Frame as u8);
         out.push(which);
         out.extend_from_slice(frame.record());
-        return true;
+        return;
     }
     match event {
         Event::StateChanged(state) => {
@@ -484,7 +493,6 @@ fn write_next(s: &mut Session, out: &mut Vec<u8>) -> bool {
         }
         _ => {}
     }
-    out.len() > start
 }
 
 /// When to call `input(Timer)` next, in the caller's clock; -1 for never.

@@ -250,10 +250,38 @@ pub async fn control(action: &str) {
     );
 }
 
+/// What [`subscribe_confirmed`] needs of a client: today's Rust `Client` and the JS client's
+/// binding (support/js_client.rs) both have it.
+pub trait Subscribes {
+    fn watch_receipt(&self, receipt: JsValue, callback: JsValue) -> Result<(), JsValue>;
+    fn subscribe_with(
+        &self,
+        dest: JsValue,
+        callback: JsValue,
+        headers: JsValue,
+    ) -> Result<(), JsValue>;
+}
+
+impl Subscribes for Client {
+    fn watch_receipt(&self, receipt: JsValue, callback: JsValue) -> Result<(), JsValue> {
+        self.watch_for_receipt(receipt, callback)
+    }
+
+    fn subscribe_with(
+        &self,
+        dest: JsValue,
+        callback: JsValue,
+        headers: JsValue,
+    ) -> Result<(), JsValue> {
+        self.subscribe(dest, callback, Some(headers), None)
+            .map(drop)
+    }
+}
+
 /// Subscribes `callback` to `destination` with a receipt and waits for the receipt, so that what
 /// is published afterwards is sure to reach the subscription.
 pub async fn subscribe_confirmed(
-    client: &Client,
+    client: &impl Subscribes,
     rec: &Recorder,
     destination: &str,
     callback: JsValue,
@@ -261,15 +289,10 @@ pub async fn subscribe_confirmed(
     let receipt = unique("sub");
     let confirmed = rec.count("subscribed") + 1;
     client
-        .watch_for_receipt(s(&receipt), rec.callback("subscribed"))
+        .watch_receipt(s(&receipt), rec.callback("subscribed"))
         .unwrap();
     client
-        .subscribe(
-            s(destination),
-            callback,
-            Some(obj(&[("receipt", s(&receipt))])),
-            None,
-        )
+        .subscribe_with(s(destination), callback, obj(&[("receipt", s(&receipt))]))
         .unwrap();
     rec.wait("subscribed", confirmed).await;
 }

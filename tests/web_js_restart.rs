@@ -1,0 +1,17 @@
+//! tests/web_restart.rs's tests against the size-first JS client (pkg-core/js/client.js, bound by
+//! tests/support/js_client.rs under the Rust client's names).
+//!
+//! Browser tests of the Wasm client across a restart of the broker itself (not a dropped
+//! socket): the supervisor of scripts/test-browser.sh stops the broker and starts it again on
+//! the same ports, stomp-server or RabbitMQ alike.
+
+#![cfg(target_arch = "wasm32")]
+
+#[path = "support/js_client.rs"]
+mod js_client;
+#[path = "support/web.rs"]
+mod support;
+
+use js_client::{ActivationState, Client};
+
+include!("web/restart.rs");
