@@ -1,8 +1,8 @@
 // Receive-path benchmark in node: decode + deliver to a JS callback, stomp-wasm vs @stomp/stompjs,
 // on the same frames, through the same fake WebSocket given to both via `webSocketFactory`.
 //
-//   scripts/bench-receive.sh            (builds the nodejs package, then runs this)
-//   node benches/receive.mjs <pkg-node dir> [frames]
+//   scripts/bench-receive.sh            (builds the package, then runs this)
+//   node benches/receive.mjs <pkg dir> [frames]
 //
 // Each frame arrives as its own WebSocket message (what brokers do), as text and then as an
 // ArrayBuffer. The callback reads `body` so both clients decode it. One run per case, after a
@@ -11,23 +11,17 @@
 
 import fs from 'node:fs';
 import inspector from 'node:inspector';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 
-const require = createRequire(import.meta.url);
-const pkgDir = path.resolve(process.argv[2] ?? 'target/pkg-node');
+const pkgDir = path.resolve(process.argv[2] ?? 'pkg');
 const FRAMES = Number(process.argv[3] ?? 200000);
 const toolsDir = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../tools');
+const only = process.env.BENCH_ONLY;
 
-const ours = require(path.join(pkgDir, 'stomp_wasm.js'));
+// The package as it ships (scripts/build-pkg.sh), through its node entry, which compiles the
+// core from the file on import: what `import { Client } from 'stomp-wasm'` gives in node.
+const ours = only === 'ours' ? await import(path.join(pkgDir, 'node/index.js')) : null;
 const stompjs = await import(path.join(toolsDir, 'node_modules/@stomp/stompjs/esm6/index.js'));
-// BENCH_CORE=dir adds the size-first client (pkg-core/js/client.js with stomp_wasm_core.wasm next
-// to it, docs/CLIENT-SIZE-PLAN.md) as a third client, `core`, compiled before it is measured.
-const coreDir = process.env.BENCH_CORE;
-const core = coreDir && process.env.BENCH_ONLY === 'core'
-  ? await import(path.join(path.resolve(coreDir), 'client.js'))
-  : null;
-await core?.init();
 
 // A 245-byte MESSAGE frame (the size of the stompjs anchor figures).
 function messageFrame(i) {
@@ -63,7 +57,7 @@ async function setup(kind) {
     heartbeatOutgoing: 0,
     reconnectDelay: 0,
   };
-  const Client = { ours: ours.Client, core: core?.Client }[kind] ?? stompjs.Client;
+  const Client = kind === 'ours' ? ours.Client : stompjs.Client;
   const client = new Client(config);
   client.activate();
   // stompjs v7 creates its socket after an await (beforeConnect): let that run.
@@ -108,7 +102,6 @@ async function run(kind, frames, label, profile = false) {
   return rate;
 }
 
-const only = process.env.BENCH_ONLY;
 if (!only) {
   // Each client in its own process, so neither pays for the other's garbage. BENCH_ROUNDS
   // rounds (default 3) alternate the two clients, so both see the same share of a shared
@@ -124,10 +117,9 @@ if (!only) {
   console.log(`node flags: ${nodeFlags.join(' ') || '(none)'}`);
   const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
   const ratios = { text: [], arraybuffer: [] };
-  const coreRatios = { text: [], arraybuffer: [] };
   for (let round = 1; round <= rounds; round += 1) {
     const rates = {};
-    for (const kind of ['ours', 'stompjs', ...(coreDir ? ['core'] : [])]) {
+    for (const kind of ['ours', 'stompjs']) {
       const out = execFileSync(process.execPath, [...nodeFlags, new URL(import.meta.url).pathname, ...process.argv.slice(2)], {
         env: { ...process.env, BENCH_ONLY: kind },
         encoding: 'utf8',
@@ -142,10 +134,6 @@ if (!only) {
       const ratio = rates[`ours ${label}`] / rates[`stompjs ${label}`];
       ratios[label].push(ratio);
       console.log(`round ${round}, ${label} messages: stomp-wasm / stompjs = ${ratio.toFixed(2)}x`);
-      if (coreDir) {
-        coreRatios[label].push(rates[`core ${label}`] / rates[`stompjs ${label}`]);
-        console.log(`round ${round}, ${label} messages: size-first core / stompjs = ${coreRatios[label].at(-1).toFixed(2)}x`);
-      }
     }
   }
   for (const [label, list] of Object.entries(ratios)) {
@@ -153,12 +141,6 @@ if (!only) {
     const median = sorted[Math.floor(sorted.length / 2)];
     const all = list.map((r) => r.toFixed(2)).join(', ');
     console.log(`${label} messages: stomp-wasm / stompjs = ${median.toFixed(2)}x (median of ${list.length} rounds: ${all})`);
-  }
-  for (const [label, list] of Object.entries(coreRatios)) {
-    if (!list.length) continue;
-    const sorted = [...list].sort((a, b) => a - b);
-    const all = list.map((r) => r.toFixed(2)).join(', ');
-    console.log(`${label} messages: size-first core / stompjs = ${sorted[Math.floor(sorted.length / 2)].toFixed(2)}x (median of ${list.length} rounds: ${all})`);
   }
   process.exit(0);
 }

@@ -3,18 +3,12 @@
 #
 #   scripts/bench-receive.sh [frames]      default 200000
 #
-# Builds the release Wasm (the size-tuned profile users get), binds it for node with the
-# wasm-bindgen CLI, optimizes it with npm binaryen's wasm-opt -Oz like wasm-pack does, and runs
-# three rounds alternating the two clients (BENCH_ROUNDS=N for more), and reports the median
-# ratio. Needs `cd tools && npm install` (stompjs, binaryen).
+# Builds the package as it ships (scripts/build-pkg.sh: the minified client and the wasm-opt'd
+# core module), runs three rounds alternating the two clients (BENCH_ROUNDS=N for more) through
+# the package's node entry, and reports the median ratio. Needs `cd tools && npm install`
+# (stompjs, binaryen, terser; scripts/setup.sh does it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export PATH="$HOME/.cargo/bin:$PWD/tools/node_modules/binaryen/bin:$PATH"
 
-cargo build -q --release --target wasm32-unknown-unknown --lib
-out=target/pkg-node
-wasm-bindgen --target nodejs --out-dir "$out" target/wasm32-unknown-unknown/release/stomp_wasm.wasm
-wasm-opt -Oz --low-memory-unused --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
-  --enable-reference-types --enable-multivalue --enable-mutable-globals \
-  "$out/stomp_wasm_bg.wasm" -o "$out/stomp_wasm_bg.wasm"
-node benches/receive.mjs "$out" "${1:-200000}"
+bash scripts/build-pkg.sh >/dev/null
+node benches/receive.mjs pkg "${1:-200000}"
