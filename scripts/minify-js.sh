@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Minifies the JavaScript of a wasm-bindgen output directory in place: the glue (stomp_wasm.js)
-# and the snippets (src/wasm/frame.js). ES modules, so top-level names are mangled but exports
+# and the snippets (src/wasm/bridge.js). ES modules, so top-level names are mangled but exports
 # stay; the Wasm import object's keys are strings and survive; class names are kept (stack
 # traces and `constructor.name` read as in the source).
 #

@@ -210,7 +210,7 @@ fn wrong_types_throw_errors_naming_the_key() {
 }
 
 /// The config keys as JavaScript sees them: accessors on `Client.prototype` (defined by
-/// `options.js`), readable and writable on any client, type-checked at assignment.
+/// `bridge.js`), readable and writable on any client, type-checked at assignment.
 #[wasm_bindgen_test]
 fn config_keys_are_javascript_properties() {
     let client: JsValue = Client::new(Some(obj(&[("reconnectDelay", n(250.0))])))

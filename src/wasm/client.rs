@@ -60,7 +60,7 @@ pub struct StompTransaction {
     client: Weak<std::cell::RefCell<Inner>>,
 }
 
-#[wasm_bindgen(module = "/src/wasm/options.js")]
+#[wasm_bindgen(module = "/src/wasm/bridge.js")]
 extern "C" {
     /// Defines every name of `names` as an accessor on the prototype of `client` (calling
     /// `__getOption` / `__setOption` with its index), then frees `client`.
@@ -68,7 +68,7 @@ extern "C" {
     fn define_option_properties(client: JsValue, names: js_sys::Array);
 }
 
-/// Whether `options.js` has defined the config properties on `Client.prototype` yet.
+/// Whether `bridge.js` has defined the config properties on `Client.prototype` yet.
 static PROPERTIES_DEFINED: AtomicBool = AtomicBool::new(false);
 
 fn gone() -> JsValue {
@@ -265,7 +265,7 @@ impl Client {
         self.with_inner(|inner| inner.configure(&config))
     }
 
-    /// The config key `KEYS[index]` (the getter of every config property, see `options.js`).
+    /// The config key `KEYS[index]` (the getter of every config property, see `bridge.js`).
     #[doc(hidden)]
     #[wasm_bindgen(js_name = __getOption, skip_typescript)]
     pub fn get_option_at(&self, index: usize) -> JsValue {
@@ -687,7 +687,7 @@ impl Stomp {
 /// The stompjs config keys as `Client` properties, from one list of names and TypeScript types.
 ///
 /// JavaScript does not get one exported getter/setter pair per key (that was ~74 exports and
-/// glue functions): `options.js` defines every accessor on `Client.prototype` once, each calling
+/// glue functions): `bridge.js` defines every accessor on `Client.prototype` once, each calling
 /// the two hidden exports `__getOption(index)` / `__setOption(index, value)`. The list yields
 /// [`KEYS`] (the names, by index) and [`Key`] (the keys as Rust sees them), the TypeScript
 /// declarations (an interface merged into the `Client` class), and same-named Rust methods for
@@ -695,7 +695,7 @@ impl Stomp {
 macro_rules! properties {
     ($($js:ident $get:ident $set:ident $ty:literal;)*) => {
         /// Every settable key, in the order `configure` applies them; the index is what
-        /// `options.js` passes to `__getOption` / `__setOption`.
+        /// `bridge.js` passes to `__getOption` / `__setOption`.
         pub(crate) const KEYS: &[&str] = &[$(stringify!($js)),*];
 
         /// A config key, named exactly as in JavaScript; `Key::X as usize` is its index in

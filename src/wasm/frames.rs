@@ -1,4 +1,4 @@
-//! Frames as JavaScript objects for user callbacks (see `frame.js` beside this file).
+//! Frames as JavaScript objects for user callbacks (see the frames section of `bridge.js` beside this file).
 //!
 //! A frame crosses into JavaScript in one call: its headers, flattened to `name\0value\0…`, and
 //! its body are laid out in one reusable buffer, passed as a view of Wasm memory that the JS side
@@ -10,7 +10,7 @@ use wasm_bindgen::prelude::*;
 use crate::client::Received;
 use crate::frame::Command;
 
-#[wasm_bindgen(module = "/src/wasm/frame.js")]
+#[wasm_bindgen(module = "/src/wasm/bridge.js")]
 extern "C" {
     #[wasm_bindgen(js_name = makeFrame)]
     fn make_frame(command: u8, wire: &[u8], split: u32, text: bool) -> JsValue;
@@ -90,7 +90,7 @@ fn utf16_length(utf8: &[u8]) -> usize {
         .sum()
 }
 
-/// The command's index in `frame.js`'s COMMANDS table (the order of [`Command::ALL`]).
+/// The command's index in `bridge.js`'s COMMANDS table (the order of [`Command::ALL`]).
 fn command_index(command: Command) -> u8 {
     Command::ALL.iter().position(|c| *c == command).unwrap_or(0) as u8
 }

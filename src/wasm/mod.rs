@@ -6,13 +6,13 @@
 //! - [`driver`]: owns the session and runs its actions and events against the socket, the timer
 //!   and the user's callbacks, without holding a borrow while JavaScript runs.
 //! - [`transport`]: any object with the WebSocket interface, its handlers owned and unhooked on
-//!   drop; incoming messages written straight into Wasm memory by `receive.js`, one boundary
+//!   drop; incoming messages written straight into Wasm memory by `bridge.js`, one boundary
 //!   crossing each.
-//! - [`timer`] (+ `timer.js`): the single timer (setTimeout, or an inline Worker that survives
+//! - [`timer`] (+ `bridge.js`): the single timer (setTimeout, or an inline Worker that survives
 //!   background-tab throttling).
-//! - [`frames`] (+ `frame.js`): frames as stompjs `IFrame`/`IMessage` objects, one boundary
+//! - [`frames`] (+ `bridge.js`): frames as stompjs `IFrame`/`IMessage` objects, one boundary
 //!   crossing and one string decoding each.
-//! - [`options`] (+ `options.js`, which defines them as `Client` properties): the settings by
+//! - [`options`] (+ `bridge.js`, which defines them as `Client` properties): the settings by
 //!   their stompjs names; [`types`]: the TypeScript shapes.
 
 mod client;

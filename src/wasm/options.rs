@@ -2,7 +2,7 @@
 //!
 //! One table of names serves three ways in: the `Client` constructor's config object,
 //! `configure(cfg)`, and the per-property getters and setters (defined on `Client.prototype` by
-//! `options.js` from the names of `properties!` in `client.rs`, which also makes [`KEYS`]).
+//! `bridge.js` from the names of `properties!` in `client.rs`, which also makes [`KEYS`]).
 //! Values are checked as they are set, so a wrong type throws where it was written.
 
 use wasm_bindgen::prelude::*;

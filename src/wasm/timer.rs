@@ -9,7 +9,7 @@
 //!   tabs (to once a minute after a while) but not workers' timers nor message delivery, so
 //!   heart-beats keep flowing and the server does not drop a hidden tab. Falls back to
 //!   `setTimeout` where `Worker`/`Blob`/`URL` are missing (node). The Worker is made and driven
-//!   by `timer.js` (three imports instead of one per Blob/URL/Worker call).
+//!   by `bridge.js` (three imports instead of one per Blob/URL/Worker call).
 //!
 //! Re-arming is lazy: when a deadline moves *later* (each received frame pushes the heart-beat
 //! deadline), the armed timer is left alone; it fires early, the session finds nothing due, and
@@ -22,7 +22,7 @@ use wasm_bindgen::JsCast;
 
 use super::js;
 
-#[wasm_bindgen(module = "/src/wasm/timer.js")]
+#[wasm_bindgen(module = "/src/wasm/bridge.js")]
 extern "C" {
     /// A Worker calling `fire` when its timeout runs out; `undefined` where there is none.
     #[wasm_bindgen(js_name = startWorker)]

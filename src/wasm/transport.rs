@@ -10,7 +10,7 @@
 //! The handlers are JS-owned closures held by the [`Transport`] that registered them (the gloo-net
 //! pattern): dropping the transport unhooks them from the socket first, so a socket that has been
 //! discarded can never call back into a session that has moved on. Incoming messages go through
-//! `receive.js`, which writes them straight into a buffer here: one call per message.
+//! `bridge.js`, which writes them straight into a buffer here: one call per message.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -25,9 +25,9 @@ use super::js;
 use super::sockjs::{SharedPlan, SockJsHandle, SockJsTransport};
 use crate::sockjs::client::TransportKind;
 
-#[wasm_bindgen(module = "/src/wasm/receive.js")]
+#[wasm_bindgen(module = "/src/wasm/bridge.js")]
 extern "C" {
-    /// Hooks `socket.onmessage`: see `receive.js`.
+    /// Hooks `socket.onmessage`: see `bridge.js`.
     type Receiver;
 
     #[wasm_bindgen(constructor)]
@@ -150,7 +150,7 @@ impl WebSocketTransport {
         let on_open =
             Closure::<dyn FnMut(JsValue)>::new(move |_ev: JsValue| s(TransportEvent::Open));
 
-        // The buffer `receive.js` writes messages into. It is never written while borrowed here:
+        // The buffer `bridge.js` writes messages into. It is never written while borrowed here:
         // the receiver holds messages back while `received` runs.
         let buffer = Rc::new(RefCell::new(Vec::<u8>::new()));
         let b = buffer.clone();
