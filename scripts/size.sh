@@ -22,9 +22,11 @@ export PATH="$HOME/.cargo/bin:$PWD/tools/node_modules/binaryen/bin:$PATH"
 # 14): 22,885 for everything (stompjs + sockjs-client), 16,000 for a page that only uses ws://
 # URLs (the files it downloads: the entry and the core).
 # History: the wasm-bindgen package (src/wasm/) ended at 82,000 (`--quick`); the size-first
-# package replaced it.
-BUDGET_TOTAL=49000
-BUDGET_WS=24300
+# package replaced it at 48,908 / 24,209 (budgets 49,000 / 24,300); stompjs parity of issue 15
+# (callback errors reported, compat heartbeat accessors, Stomp.over warning, WebKit's error-only
+# socket failure, the exponential backoff across connections) took them to 49,140 / 24,441.
+BUDGET_TOTAL=49200
+BUDGET_WS=24500
 
 # shellcheck source=scripts/wasm-module.sh
 . scripts/wasm-module.sh

@@ -131,7 +131,9 @@ class Frame {
     this._body = body;
     this._binary = binaryBody;
     this._client = client;
-    this.isBinaryBody = !!binaryBody;
+    // stompjs 7 marks every received frame binary, text or not (its parser keeps the body as
+    // bytes); code ported from it reads `body` or `binaryBody` either way.
+    this.isBinaryBody = true;
   }
   get command() {
     return (this._parts ??= this._head.split('\0'))[1];
@@ -451,7 +453,6 @@ export class Client {
    * Reads a batch the core wrote (deadline, error, records) into the queue before anything
    * can call the core again, re-arms the timer, and runs the queue unless a run is already
    * under way further up the stack (a callback that published): events keep their order.
-   * The first exception a callback threw is rethrown after the queue has run.
    */
   _take(len) {
     if (!len) return 0;
@@ -468,21 +469,19 @@ export class Client {
     this._arm(D.getFloat64(at, true));
     if (!this._driving) {
       this._driving = true;
-      let thrown;
-      try {
-        while (this._q.length) {
-          const item = this._q.shift();
-          try {
-            if (item instanceof Frame) this._frame(item);
-            else this._run(new Reader(item));
-          } catch (e) {
-            thrown ??= [e];
-          }
+      while (this._q.length) {
+        const item = this._q.shift();
+        try {
+          if (item instanceof Frame) this._frame(item);
+          else this._run(new Reader(item));
+        } catch (e) {
+          // A user callback threw: reported as the platform reports an uncaught exception,
+          // without unwinding into a socket handler (which would end a node process) and
+          // without stopping the events after it.
+          (globalThis.reportError ?? console.error)(e);
         }
-      } finally {
-        this._driving = false;
       }
-      if (thrown) throw thrown[0];
+      this._driving = false;
     }
     return err;
   }
@@ -546,7 +545,7 @@ export class Client {
         const n = r._u32();
         const data = r.b.subarray(r.i, r.i + n);
         const out = binary ? data : dec.decode(data);
-        if (this.logRawCommunication) this.debug?.(`>>> ${binary ? `[${n} bytes]` : out}`);
+        if (this.logRawCommunication) this.debug?.(`>>> ${binary ? dec.decode(data) : out}`);
         try {
           this.webSocket?.send(out);
         } catch (e) {
@@ -666,17 +665,24 @@ export class Client {
         this._input(4, 0, ws.protocol ?? '');
       };
       ws.onmessage = (e) => {
-        if (this.logRawCommunication) this.debug?.(`<<< ${e.data}`);
+        if (this.logRawCommunication) this.debug?.(`<<< ${typeof e.data === 'string' ? e.data : dec.decode(e.data)}`);
         this._input(5, 0, e.data);
       };
-      ws.onclose = (e) => {
-        if (this.webSocket !== ws) return;
+      let closed;
+      const close = (e) => {
+        if (closed || this.webSocket !== ws) return;
+        closed = 1;
         this._closeEvent = e;
         this._input(6, e.code, e.reason ?? '');
       };
+      ws.onclose = close;
       ws.onerror = (e) => {
         this.onWebSocketError?.(e);
         this._input(7, 0, 'websocket error');
+        // WebKit fails a socket to a port browsers refuse (fetch's bad ports, e.g. 9) with an
+        // error event alone, readyState left at CONNECTING: no close follows, and the session
+        // would wait for it instead of reconnecting. That close is reported once this task ends.
+        if (ws.readyState === 0) setTimeout(() => close({ code: 1006, reason: '' }));
       };
     };
     const fail = (e) => {
@@ -706,8 +712,23 @@ export class CompatClient extends Client {
     super({ reconnectDelay: 0, webSocketFactory: factory });
   }
 
+  /** `client.heartbeat.incoming = 0` sets the client's interval, as in stompjs. */
   get heartbeat() {
-    return { incoming: this.heartbeatIncoming, outgoing: this.heartbeatOutgoing };
+    const c = this;
+    return {
+      get incoming() {
+        return c.heartbeatIncoming;
+      },
+      set incoming(ms) {
+        c.heartbeatIncoming = ms;
+      },
+      get outgoing() {
+        return c.heartbeatOutgoing;
+      },
+      set outgoing(ms) {
+        c.heartbeatOutgoing = ms;
+      },
+    };
   }
 
   set heartbeat(h) {
@@ -754,8 +775,10 @@ export const Stomp = {
     return c;
   },
   over(ws) {
-    // One socket given (not a factory): it cannot be made again.
-    return new CompatClient(typeof ws === 'function' ? ws : () => ws);
+    if (typeof ws === 'function') return new CompatClient(ws);
+    // One socket given (not a factory): it cannot be made again, so no reconnection.
+    console.warn('stomp-wasm: Stomp.over(socket) cannot reconnect; pass a factory: () => new WebSocket(url)');
+    return new CompatClient(() => ws);
   },
 };
 

@@ -102,7 +102,7 @@ test('connects without init(), subscribes, publishes text and binary, receipts, 
   await withTimeout(two, 'MESSAGE x2');
   assert.equal(got[0].command, 'MESSAGE');
   assert.equal(got[0].body, text);
-  assert.equal(got[0].isBinaryBody, false, 'a text body is not binary');
+  assert.equal(got[0].isBinaryBody, true, 'received frames are binary, as in stompjs (the drop-in test compares)');
   assert.deepEqual(got[0].binaryBody, new TextEncoder().encode(text));
   assert.equal(got[0].headers['x-key'], 'a:b\\c');
   assert.equal(got[0].headers.destination, '/topic/core');
@@ -474,4 +474,263 @@ test('a large binary message (the core memory grows while it is copied in) arriv
   assert.equal(m.binaryBody.length, big.length);
   assert.ok(m.binaryBody.every((b, i) => b === big[i]), 'every byte as sent');
   await c.deactivate();
+});
+
+// ----- stompjs code that must port unchanged (issue 15) -----
+
+/** The messages @stomp/stompjs (tools/node_modules) receives for these publishes of its own. */
+async function stompjsMessages(destination, publishes) {
+  const { Client: StompJs } = await import(
+    pathToFileURL(path.join(root, 'tools', 'node_modules', '@stomp', 'stompjs', 'esm6', 'index.js'))
+  );
+  const c = new StompJs({
+    webSocketFactory: () => new WebSocket(wsUrl, ['v12.stomp']),
+    reconnectDelay: 0,
+    heartbeatIncoming: 0,
+    heartbeatOutgoing: 0,
+  });
+  const up = new Promise((resolve) => (c.onConnect = resolve));
+  c.activate();
+  await withTimeout(up, 'stompjs CONNECTED');
+  const got = inbox();
+  await subscribed(c, destination, got);
+  for (const p of publishes) c.publish({ destination, ...p });
+  const messages = await got.next(publishes.length, 'stompjs messages');
+  await c.deactivate();
+  return messages;
+}
+
+/** A socket the test scripts: what it is sent, and frames it answers with. */
+class ScriptedSocket {
+  constructor() {
+    this.readyState = 0;
+    this.protocol = 'v12.stomp';
+    this.sent = [];
+    queueMicrotask(() => {
+      this.readyState = 1;
+      this.onopen?.({});
+    });
+  }
+  send(data) {
+    this.sent.push(data);
+  }
+  close(code = 1000, reason = '') {
+    if (this.readyState === 3) return;
+    this.readyState = 3;
+    queueMicrotask(() => this.onclose?.({ code, reason, wasClean: true }));
+  }
+  answer(data) {
+    this.onmessage?.({ data });
+  }
+}
+
+test('drop-in: isBinaryBody as stompjs, the factory socket as client.webSocket, raw frames logged both ways', async () => {
+  const sockets = [];
+  const lines = [];
+  const c = await connected({
+    webSocketFactory: () => {
+      const ws = new WebSocket(wsUrl, ['v12.stomp']);
+      sockets.push(ws);
+      return ws;
+    },
+    logRawCommunication: true,
+    debug: (l) => lines.push(l),
+  });
+  assert.equal(c.webSocket, sockets[0], 'client.webSocket is what webSocketFactory returned');
+  // Code wraps the socket's send: every frame goes through it.
+  const spied = [];
+  const send = c.webSocket.send.bind(c.webSocket);
+  c.webSocket.send = (data) => {
+    spied.push(data);
+    send(data);
+  };
+  const got = inbox();
+  await subscribed(c, '/topic/dropin', got);
+  c.publish({ destination: '/topic/dropin', body: '{"n":1}' });
+  c.publish({ destination: '/topic/dropin', binaryBody: new Uint8Array([1, 0, 2]) });
+  const [text, binary] = await got.next(2, 'text and binary messages');
+  // What @stomp/stompjs itself says for the same two messages from the same broker.
+  const theirs = await stompjsMessages('/topic/dropin-stompjs', [
+    { body: '{"n":1}' },
+    { binaryBody: new Uint8Array([1, 0, 2]) },
+  ]);
+  assert.deepEqual(
+    [text.isBinaryBody, binary.isBinaryBody],
+    theirs.map((m) => m.isBinaryBody),
+    'isBinaryBody as stompjs gives it',
+  );
+  assert.deepEqual(JSON.parse(text.body), { n: 1 });
+  assert.deepEqual([...text.binaryBody], [...new TextEncoder().encode('{"n":1}')]);
+  assert.deepEqual([...binary.binaryBody], [1, 0, 2]);
+  assert.ok(spied.some((d) => String(d).startsWith('SUBSCRIBE\n')), 'the wrapped send saw SUBSCRIBE');
+  assert.ok(spied.some((d) => String(d).includes('{"n":1}')), 'the wrapped send saw the SEND');
+  const sendLine = lines.find((l) => l.startsWith('>>> SEND') && l.includes('{"n":1}'));
+  assert.ok(sendLine?.includes('destination:/topic/dropin'), `the whole SEND frame logged: ${sendLine}`);
+  assert.ok(
+    lines.some((l) => l.startsWith('<<< MESSAGE') && l.includes('{"n":1}')),
+    'the whole MESSAGE frame logged',
+  );
+  await c.deactivate();
+});
+
+test('drop-in: onWebSocketClose gets the close event with code and reason, also on a forced deactivate', async () => {
+  const c = await connected();
+  const closed = new Promise((resolve) => (c.onWebSocketClose = resolve));
+  await withTimeout(c.deactivate({ force: true }), 'forced deactivate');
+  const evt = await withTimeout(closed, 'onWebSocketClose');
+  assert.equal(typeof evt.code, 'number');
+  assert.equal(typeof evt.reason, 'string');
+});
+
+test('drop-in: exponential reconnect doubles up to maxReconnectDelay, and a cap below the delay is reported', async () => {
+  const lines = [];
+  // Nothing listens on port 9 (discard): every attempt fails at once.
+  const c = new Client({
+    brokerURL: 'ws://127.0.0.1:9/ws',
+    reconnectDelay: 20,
+    reconnectTimeMode: 1 /* EXPONENTIAL */,
+    maxReconnectDelay: 80,
+    debug: (l) => lines.push(l),
+  });
+  const failures = [];
+  const gaveEnough = new Promise((resolve) => {
+    c.onWebSocketClose = () => failures.push(1) >= 5 && resolve();
+  });
+  c.activate();
+  await withTimeout(gaveEnough, 'five failed attempts');
+  await c.deactivate();
+  const delays = lines.map((l) => l.match(/scheduling reconnection in (\d+)ms/)?.[1]).filter(Boolean).map(Number);
+  assert.deepEqual(delays.slice(0, 5), [20, 40, 80, 80, 80], lines.join('\n'));
+
+  const low = [];
+  const d = new Client({
+    brokerURL: 'ws://127.0.0.1:9/ws',
+    reconnectDelay: 50,
+    reconnectTimeMode: 1,
+    maxReconnectDelay: 10,
+    debug: (l) => low.push(l),
+  });
+  d.activate();
+  await d.deactivate();
+  assert.ok(low.some((l) => /maxReconnectDelay 10ms is below reconnectDelay 50ms/.test(l)), low.join('\n'));
+});
+
+test('drop-in: splitLargeFrames sends text frames in maxWebSocketChunkSize pieces, binary frames whole', async () => {
+  const c = await connected({ splitLargeFrames: true, maxWebSocketChunkSize: 1000 });
+  const sent = [];
+  const send = c.webSocket.send.bind(c.webSocket);
+  c.webSocket.send = (data) => {
+    sent.push(data);
+    send(data);
+  };
+  const got = inbox();
+  await subscribed(c, '/topic/split', got);
+  sent.length = 0;
+  const body = 'x'.repeat(3500);
+  c.publish({ destination: '/topic/split', body });
+  assert.ok(sent.length >= 4, `3.5 KB frame in 1000-byte chunks: ${sent.map((s) => s.length)}`);
+  assert.ok(sent.every((s) => typeof s === 'string' && s.length <= 1000), `${sent.map((s) => s.length)}`);
+  assert.match(sent.join(''), /^SEND\n[^]*x{3500}\0$/);
+  sent.length = 0;
+  c.publish({ destination: '/topic/split', binaryBody: new Uint8Array(3000) });
+  assert.equal(sent.length, 1, 'a binary frame is never split');
+  const [text, binary] = await got.next(2, 'the split frame reassembled by the broker');
+  assert.equal(text.body, body);
+  assert.equal(binary.binaryBody.length, 3000);
+  await c.deactivate();
+});
+
+test('drop-in: a CONNECTED without heart-beat connects; NUL appended on incoming when asked', async () => {
+  const socket = new ScriptedSocket();
+  const c = new Client({ webSocketFactory: () => socket, appendMissingNULLonIncoming: true, reconnectDelay: 0 });
+  const up = new Promise((resolve) => (c.onConnect = resolve));
+  const got = inbox();
+  c.onUnhandledMessage = got;
+  c.activate();
+  await withTimeout(new Promise((resolve) => setTimeout(resolve, 10)), 'open');
+  assert.match(String(socket.sent[0]), /^CONNECT\n/);
+  socket.answer('CONNECTED\nversion:1.2\n\n'); // no heart-beat header, and no NUL
+  const frame = await withTimeout(up, 'CONNECTED without heart-beat');
+  assert.equal(frame.headers['heart-beat'], undefined);
+  assert.equal(c.connected, true);
+  socket.answer('MESSAGE\ndestination:/q\nmessage-id:1\nsubscription:s\n\nno NUL');
+  assert.equal((await got.next(1, 'a MESSAGE without its NUL'))[0].body, 'no NUL');
+  await c.deactivate({ force: true });
+});
+
+test('drop-in: connectionTimeout closes a socket whose CONNECTED never comes, and the client tries again', async () => {
+  const sockets = [];
+  const c = new Client({
+    webSocketFactory: () => {
+      const s = new ScriptedSocket();
+      sockets.push(s);
+      return s;
+    },
+    connectionTimeout: 50,
+    reconnectDelay: 20,
+  });
+  const closed = new Promise((resolve) => (c.onWebSocketClose = resolve));
+  c.activate();
+  await withTimeout(closed, 'the silent socket closed');
+  await withTimeout(
+    new Promise((resolve) => {
+      const poll = setInterval(() => sockets.length >= 2 && (clearInterval(poll), resolve()), 10);
+    }),
+    'a second attempt',
+  );
+  assert.equal(sockets[0].readyState, 3, 'the first socket was closed');
+  await c.deactivate({ force: true });
+});
+
+test('drop-in: a throwing callback neither stops later deliveries nor escapes into the socket handler', async () => {
+  const reported = [];
+  const consoleError = console.error;
+  console.error = (e) => reported.push(e);
+  try {
+    const c = await connected();
+    const got = inbox();
+    await subscribed(c, '/topic/throws', (m) => {
+      got(m);
+      if (m.body === 'first') throw new Error('handler bug');
+    });
+    const receipt = new Promise((resolve) => {
+      c.watchForReceipt('r-throw', () => {
+        resolve();
+        throw new Error('receipt watcher bug');
+      });
+    });
+    c.publish({ destination: '/topic/throws', body: 'first' });
+    c.publish({ destination: '/topic/throws', body: 'second', headers: { receipt: 'r-throw' } });
+    await got.next(2, 'the message after the one whose handler threw');
+    await withTimeout(receipt, 'receipt');
+    assert.deepEqual(got.got.map((m) => m.body), ['first', 'second']);
+    assert.deepEqual(reported.map((e) => e.message), ['handler bug', 'receipt watcher bug']);
+    await c.deactivate();
+  } finally {
+    console.error = consoleError;
+  }
+});
+
+test('drop-in compat: Stomp.over(socket) warns; client.heartbeat.incoming/outgoing set the intervals', async () => {
+  const warned = [];
+  const consoleWarn = console.warn;
+  console.warn = (...a) => warned.push(a.join(' '));
+  let c;
+  try {
+    c = Stomp.over(new WebSocket(wsUrl, ['v12.stomp']));
+  } finally {
+    console.warn = consoleWarn;
+  }
+  assert.equal(warned.length, 1);
+  assert.match(warned[0], /factory/);
+  c.heartbeat.incoming = 0;
+  c.heartbeat.outgoing = 0;
+  assert.equal(c.heartbeatIncoming, 0);
+  assert.equal(c.heartbeatOutgoing, 0);
+  const lines = [];
+  c.logRawCommunication = true;
+  c.debug = (l) => lines.push(l);
+  await withTimeout(new Promise((resolve) => c.connect({}, resolve)), 'compat CONNECTED');
+  assert.ok(lines.some((l) => l.startsWith('>>> CONNECT') && l.includes('heart-beat:0,0')), lines.join('\n'));
+  await withTimeout(c.disconnect(), 'compat disconnect');
 });

@@ -23,8 +23,9 @@ pub enum ReconnectTimeMode {
     /// Every attempt waits `reconnect_delay`.
     #[default]
     Linear,
-    /// The wait doubles after every failed attempt (`reconnect_delay × 2ⁿ`), capped by
-    /// `max_reconnect_delay`, and falls back to `reconnect_delay` once connected.
+    /// The wait doubles with every reconnection (`reconnect_delay × 2ⁿ`), capped by
+    /// `max_reconnect_delay` (never below `reconnect_delay`), also across connections that
+    /// succeeded in between, as in stompjs; `activate()` starts it over.
     Exponential,
 }
 

@@ -262,7 +262,22 @@ impl Session {
             }
             ActivationState::Inactive => {
                 self.set_state(ActivationState::Active);
+                // The backoff starts over with each activation (and only then: a connection
+                // that succeeds between failures does not reset it, as in stompjs).
                 self.next_reconnect_delay = f64::from(self.config.reconnect_delay);
+                let (delay, max) = (self.config.reconnect_delay, self.config.max_reconnect_delay);
+                if self.config.reconnect_time_mode == ReconnectTimeMode::Exponential
+                    && max > 0
+                    && max < delay
+                {
+                    self.debug(&[
+                        Piece::Text("maxReconnectDelay "),
+                        Piece::Number(max.into()),
+                        Piece::Text("ms is below reconnectDelay "),
+                        Piece::Number(delay.into()),
+                        Piece::Text("ms: reconnectDelay caps the backoff"),
+                    ]);
+                }
                 self.reconnect_attempts = 0;
                 self.begin_attempt(now);
                 Ok(())
@@ -609,8 +624,10 @@ impl Session {
             self.reconnect_at = None;
             if self.config.reconnect_time_mode == ReconnectTimeMode::Exponential {
                 let mut next = self.next_reconnect_delay * 2.0;
-                if self.config.max_reconnect_delay > 0 {
-                    next = next.min(f64::from(self.config.max_reconnect_delay));
+                let (delay, max) = (self.config.reconnect_delay, self.config.max_reconnect_delay);
+                if max > 0 {
+                    // A cap below the first delay is reported on activate(); the delay wins.
+                    next = next.min(f64::from(max.max(delay)));
                 }
                 self.next_reconnect_delay = next;
             }
@@ -720,7 +737,6 @@ impl Session {
         self.phase = Phase::Connected;
         self.connect_deadline = None;
         self.reconnect_attempts = 0;
-        self.next_reconnect_delay = f64::from(self.config.reconnect_delay);
         self.last_received = now;
         let Heartbeats { outgoing, incoming } = self.heartbeats;
         self.debug(&[

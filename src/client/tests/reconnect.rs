@@ -1,4 +1,4 @@
-//! Reconnection schedule: linear, exponential with a cap, reset on success, attempt limit.
+//! Reconnection schedule: linear, exponential with a cap (started over by activate), attempt limit.
 
 use super::*;
 use crate::client::{ActivationState, ReconnectTimeMode};
@@ -31,21 +31,47 @@ fn linear_mode_waits_the_same_delay_every_time() {
 }
 
 #[test]
-fn exponential_mode_doubles_up_to_the_cap_and_resets_once_connected() {
+fn exponential_mode_doubles_up_to_the_cap_across_connections_until_activate() {
+    let config = SessionConfig {
+        reconnect_delay: 1000,
+        max_reconnect_delay: 8000,
+        reconnect_time_mode: ReconnectTimeMode::Exponential,
+        ..quiet_config()
+    };
+    let mut h = Harness::new(config);
+    h.session.activate(0.0).unwrap();
+    h.drain();
+    assert_eq!(fail_attempts(&mut h, 3), vec![1000.0, 2000.0, 4000.0]);
+    // A connection that succeeds in between does not start the backoff over (stompjs).
+    h.open_and_connect(Version::V1_2, "0,0");
+    assert_eq!(fail_attempts(&mut h, 3), vec![8000.0, 8000.0, 8000.0]);
+    // deactivate() then activate() does.
+    h.session.deactivate(h.now, true);
+    h.drain();
+    assert_eq!(h.session.state(), ActivationState::Inactive);
+    h.session.activate(h.now).unwrap();
+    h.drain();
+    assert_eq!(fail_attempts(&mut h, 2), vec![1000.0, 2000.0]);
+}
+
+#[test]
+fn a_cap_below_the_first_delay_is_reported_and_the_delay_is_used() {
     let mut h = Harness::new(SessionConfig {
         reconnect_delay: 1000,
-        max_reconnect_delay: 5000,
+        max_reconnect_delay: 300,
         reconnect_time_mode: ReconnectTimeMode::Exponential,
+        debug: true,
         ..quiet_config()
     });
     h.session.activate(0.0).unwrap();
     h.drain();
-    assert_eq!(
-        fail_attempts(&mut h, 5),
-        vec![1000.0, 2000.0, 4000.0, 5000.0, 5000.0]
+    assert!(
+        h.events.iter().any(|e| matches!(e, Event::Debug(line)
+            if line.contains("maxReconnectDelay 300ms is below reconnectDelay 1000ms"))),
+        "{:?}",
+        h.events
     );
-    h.open_and_connect(Version::V1_2, "0,0");
-    assert_eq!(fail_attempts(&mut h, 2), vec![1000.0, 2000.0]);
+    assert_eq!(fail_attempts(&mut h, 3), vec![1000.0; 3]);
 }
 
 #[test]
