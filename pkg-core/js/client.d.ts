@@ -64,10 +64,18 @@ export type emptyCallbackType = () => void;
 /** stomp-wasm: the SockJS transports (`client.transport` names the one in use). */
 export type SockJsTransportName = 'websocket' | 'xhr-streaming' | 'eventsource' | 'xhr-polling';
 
-/** stomp-wasm: publishing while disconnected (sent after the next CONNECTED, at least once). */
+/**
+ * stomp-wasm: publishes kept until the broker confirms them (a RECEIPT), sent again after a
+ * reconnection if it had not; publishes made while disconnected wait for the next CONNECTED.
+ */
 export interface OfflineQueueOptions {
   maxFrames?: number;
   maxBytes?: number;
+  /**
+   * Publishes made while connected are kept until their RECEIPT too (default true), so one in
+   * flight when the connection dies is not lost; false keeps only those made while disconnected.
+   */
+  whileConnected?: boolean;
 }
 
 export declare const ActivationState: { readonly ACTIVE: 0; readonly DEACTIVATING: 1; readonly INACTIVE: 2 };

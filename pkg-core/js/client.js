@@ -307,7 +307,7 @@ export class Client {
     const flags = (this.splitLargeFrames ? 1 : 0) | (this.forceBinaryWSFrames ? 2 : 0) |
       (this.appendMissingNULLonIncoming ? 4 : 0) | (this.discardWebsocketOnCommFailure ? 8 : 0) |
       (this.beforeConnect ? 16 : 0) | (this.resubscribe === false ? 0 : 32) |
-      (this.debug ? 64 : 0);
+      (this.debug ? 64 : 0) | (q?.whileConnected === false ? 0 : 128);
     this._qid ??= globalThis.crypto?.randomUUID?.() ?? `t${Math.random() * 2 ** 53}`;
     const w = new Writer()
       ._u8(1)._str(this.brokerURL ?? '')

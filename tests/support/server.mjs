@@ -2,6 +2,7 @@
 // its HTTP address read from its log, every wait bounded.
 //
 //   const { server, http } = await startServer(['--clock-ms', '0']);   // http = '127.0.0.1:N'
+//   await startServer([], { http });                                  // again on that address
 //   ... server.kill('SIGTERM');
 //
 // STOMP_SERVER_BIN overrides the binary (default target/debug/stomp-server).
@@ -24,10 +25,12 @@ export function withTimeout(promise, what) {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-export async function startServer(extraArgs = []) {
+// `http` picks the HTTP listener's address (default a free port), e.g. to restart a killed
+// server where its clients will look for it.
+export async function startServer(extraArgs = [], { http: httpAddr = '127.0.0.1:0' } = {}) {
   const bin = process.env.STOMP_SERVER_BIN ?? path.join(root, 'target', 'debug', 'stomp-server');
   const www = mkdtempSync(path.join(tmpdir(), 'stomp-test-www-'));
-  const server = spawn(bin, ['--tcp', '127.0.0.1:0', '--http', '127.0.0.1:0', '--www', www, ...extraArgs], {
+  const server = spawn(bin, ['--tcp', '127.0.0.1:0', '--http', httpAddr, '--www', www, ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, RUST_LOG: 'warn,stomp_server=info', NO_COLOR: '1' },
   });
