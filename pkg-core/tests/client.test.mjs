@@ -669,6 +669,33 @@ test('drop-in: a CONNECTED without heart-beat connects; NUL appended on incoming
   await c.deactivate({ force: true });
 });
 
+test('drop-in: a missed heart-beat with discardWebsocketOnCommFailure discards the socket, onWebSocketClose gets the event', async () => {
+  const sockets = [];
+  const c = new Client({
+    webSocketFactory: () => {
+      const s = new ScriptedSocket();
+      sockets.push(s);
+      return s;
+    },
+    heartbeatIncoming: 50,
+    heartbeatOutgoing: 0,
+    discardWebsocketOnCommFailure: true,
+    reconnectDelay: 20,
+  });
+  const lost = new Promise((resolve) => (c.onHeartbeatLost = resolve));
+  const closed = new Promise((resolve) => (c.onWebSocketClose = resolve));
+  c.activate();
+  await until(() => sockets[0]?.sent.length > 0, () => 'CONNECT sent');
+  sockets[0].answer('CONNECTED\nversion:1.2\nheart-beat:50,0\n\n\0'); // promises heart-beats, then silence
+  await withTimeout(lost, 'onHeartbeatLost');
+  const evt = await withTimeout(closed, 'onWebSocketClose after the discard');
+  assert.equal(typeof evt.code, 'number');
+  assert.equal(typeof evt.reason, 'string');
+  assert.equal(sockets[0].readyState, 3, 'the discarded socket was closed');
+  await until(() => sockets.length >= 2, () => 'a new socket after the discard');
+  await c.deactivate({ force: true });
+});
+
 test('drop-in: connectionTimeout closes a socket whose CONNECTED never comes, and the client tries again', async () => {
   const sockets = [];
   const c = new Client({
