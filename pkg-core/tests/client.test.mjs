@@ -535,6 +535,15 @@ class ScriptedSocket {
   }
 }
 
+/** A `webSocketFactory` making a new ScriptedSocket per connection, each pushed to `sockets`. */
+function scriptedInto(sockets) {
+  return () => {
+    const s = new ScriptedSocket();
+    sockets.push(s);
+    return s;
+  };
+}
+
 test('drop-in: isBinaryBody as stompjs, the factory socket as client.webSocket, raw frames logged both ways', async () => {
   const sockets = [];
   const lines = [];
@@ -672,11 +681,7 @@ test('drop-in: a CONNECTED without heart-beat connects; NUL appended on incoming
 test('drop-in: a missed heart-beat with discardWebsocketOnCommFailure discards the socket, onWebSocketClose gets the event', async () => {
   const sockets = [];
   const c = new Client({
-    webSocketFactory: () => {
-      const s = new ScriptedSocket();
-      sockets.push(s);
-      return s;
-    },
+    webSocketFactory: scriptedInto(sockets),
     heartbeatIncoming: 50,
     heartbeatOutgoing: 0,
     discardWebsocketOnCommFailure: true,
@@ -699,11 +704,7 @@ test('drop-in: a missed heart-beat with discardWebsocketOnCommFailure discards t
 test('drop-in: connectionTimeout closes a socket whose CONNECTED never comes, and the client tries again', async () => {
   const sockets = [];
   const c = new Client({
-    webSocketFactory: () => {
-      const s = new ScriptedSocket();
-      sockets.push(s);
-      return s;
-    },
+    webSocketFactory: scriptedInto(sockets),
     connectionTimeout: 50,
     reconnectDelay: 20,
   });
