@@ -25,8 +25,11 @@ export PATH="$HOME/.cargo/bin:$PWD/tools/node_modules/binaryen/bin:$PATH"
 # package replaced it at 48,908 / 24,209 (budgets 49,000 / 24,300); stompjs parity of issue 15
 # (callback errors reported, compat heartbeat accessors, Stomp.over warning, WebKit's error-only
 # socket failure, the exponential backoff across connections) took them to 49,140 / 24,441.
-BUDGET_TOTAL=49200
-BUDGET_WS=24500
+# The base64 convention for binary bodies over SockJS moved from the SockJS module (where it
+# needed a second copy of the STOMP codec) into the session: 43,773 / 25,462, i.e. -6,375 B on
+# a SockJS page and +1,021 B on a ws:// one (the ws:// budget raised by that, for now).
+BUDGET_TOTAL=43800
+BUDGET_WS=25500
 
 # shellcheck source=scripts/wasm-module.sh
 . scripts/wasm-module.sh

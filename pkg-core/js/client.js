@@ -662,7 +662,9 @@ export class Client {
       ws.binaryType = 'arraybuffer';
       ws.onopen = () => {
         this.transport = ws.transport ?? 'websocket';
-        this._input(4, 0, ws.protocol ?? '');
+        // A SockJS socket (ours or sockjs-client) names its transport and carries strings only:
+        // the session then writes binary bodies as base64 (docs/SOCKJS.md).
+        this._input(4, ws.transport == null ? 0 : 1, ws.protocol ?? '');
       };
       ws.onmessage = (e) => {
         if (this.logRawCommunication) this.debug?.(`<<< ${typeof e.data === 'string' ? e.data : dec.decode(e.data)}`);

@@ -4,8 +4,9 @@
 // downloads none of it.
 //
 // Every decision is the Rust connection's (/info, the transport order and the WebSocket race,
-// open timeouts, framing, JSON, batching xhr_send, re-opening streams, the base64 convention of
-// binary STOMP bodies, what the plan learns across connections). This file only performs its
+// open timeouts, framing, JSON, batching xhr_send, re-opening streams, what the plan learns
+// across connections). Like sockjs-client it carries strings only: the STOMP client writes
+// binary bodies as base64 over it (docs/SOCKJS.md). This file only performs its
 // actions — fetch, WebSocket, EventSource, one timer — and reports what they did by channel.
 // Every HTTP request is a fetch: its body streams as it arrives (XMLHttpRequest's progress events
 // come at most every 50 ms, which would delay every frame on xhr-streaming), and node has it too.
@@ -224,11 +225,8 @@ export class SockJS {
         this.readyState = 1;
         this.transport = NAMES[r[1]];
         return this.onopen?.({ type: 'open', target: this });
-      case 17: {
-        // Message: binary, bytes
-        const data = r[1] ? r.slice(2).buffer : dec.decode(r.subarray(2));
-        return this.onmessage?.({ type: 'message', data, target: this });
-      }
+      case 17: // Message: text
+        return this.onmessage?.({ type: 'message', data: dec.decode(r.subarray(1)), target: this });
       case 18: // Closed: code, reason
         return this._gone(ch, str(5));
       case 19: // Debug: text (the fallback's decisions, for the client's `debug`)

@@ -62,7 +62,8 @@ pub enum Input {
     Deactivate = 1,
     ForceDeactivate = 2,
     BeforeConnectDone = 3,
-    /// The buffer holds the subprotocol (empty: none).
+    /// The buffer holds the subprotocol (empty: none); `arg` 1 if the socket carries strings
+    /// only (SockJS).
     Opened = 4,
     /// The buffer holds the message's bytes.
     Data = 5,
@@ -265,7 +266,13 @@ pub extern "C" fn input(id: u32, kind: u32, arg: u32, now: f64, len: u32) -> u32
             1 => s.deactivate(now, false),
             2 => s.deactivate(now, true),
             3 => s.before_connect_done(now),
-            4 => s.transport_opened(now, Some(text).filter(|p| !p.is_empty())),
+            4 => {
+                // `arg` 1: a SockJS socket, which carries strings only.
+                if arg == 1 {
+                    s.transport_is_text_only();
+                }
+                s.transport_opened(now, Some(text).filter(|p| !p.is_empty()))
+            }
             5 => s.transport_data(now, data),
             6 => s.transport_closed(now, arg as u16, text),
             7 => s.transport_error(now, text),

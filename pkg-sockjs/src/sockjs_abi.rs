@@ -63,7 +63,7 @@ pub enum Out {
     PostSend = 6,
     /// `u8` transport: the SockJS session is open.
     Open = 16,
-    /// `u8` 1 if the bytes are not UTF-8 (a binary STOMP body restored), bytes.
+    /// The message's text (SockJS messages are strings).
     Message = 17,
     /// `u32` code, reason: the connection is over (once).
     Closed = 18,
@@ -205,7 +205,6 @@ pub extern "C" fn input(id: u32, kind: u32, channel: u32, arg: u32, now: f64, le
             }
             ConnEvent::Message(bytes) => record(&mut out, |out| {
                 out.push(Out::Message as u8);
-                out.push(u8::from(core::str::from_utf8(&bytes).is_err()));
                 out.extend_from_slice(&bytes);
             }),
             ConnEvent::Closed { code, reason } => record(&mut out, |out| {

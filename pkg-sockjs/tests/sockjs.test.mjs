@@ -1,6 +1,7 @@
 // The size-first SockJS socket (pkg-core/js/sockjs.js over pkg-sockjs's no_std module) against
 // a real stomp-server's SockJS endpoint, in node: every transport forced in turn, STOMP frames
-// both ways (a binary body through the base64 convention), close semantics, the fallback when the
+// both ways (strings only, as sockjs-client: the STOMP client's base64 convention for binary
+// bodies passes through), close semantics, the fallback when the
 // server has no WebSocket, the server going away. Started without init(): the first
 // construction compiles the module.
 //
@@ -31,6 +32,7 @@ globalThis.EventSource ??= require('eventsource');
 const TRANSPORTS = ['websocket', 'xhr-streaming', 'eventsource', 'xhr-polling'];
 
 let SockJS;
+let Client;
 let server;
 let noWs;
 let base;
@@ -45,6 +47,13 @@ before(async () => {
   copyFileSync(path.join(root, 'pkg-core', 'js', 'sockjs.js'), path.join(pkg, 'sockjs.js'));
   copyFileSync(wasm, path.join(pkg, 'stomp_wasm_sockjs.wasm'));
   ({ SockJS } = await import(pathToFileURL(path.join(pkg, 'sockjs.js'))));
+  // The STOMP client beside it, as the package ships them: an http:// URL loads ./sockjs.js.
+  const core =
+    process.env.STOMP_CORE_WASM ??
+    path.join(root, 'target', 'wasm32-unknown-unknown', 'release', 'stomp_wasm_core.wasm');
+  copyFileSync(path.join(root, 'pkg-core', 'js', 'client.js'), path.join(pkg, 'client.js'));
+  copyFileSync(core, path.join(pkg, 'stomp_wasm_core.wasm'));
+  ({ Client } = await import(pathToFileURL(path.join(pkg, 'client.js'))));
   let http;
   ({ server, http } = await startServer());
   base = `http://${http}/stomp`;
@@ -130,24 +139,16 @@ for (const name of TRANSPORTS) {
     assert.match(msg, /^MESSAGE\n/);
     assert.ok(msg.endsWith(`\n\nhello ${name} ✓\0`), msg);
 
-    // A body that is not UTF-8, sent as bytes: base64 on the wire, the bytes again here.
-    const body = Uint8Array.from([0, 0xff, 0xfe, 0x80, 10, 0xc3, 0x28, 0]);
-    const head = new TextEncoder().encode(
-      `SEND\ndestination:${topic}\ncontent-type:application/octet-stream\ncontent-length:${body.length}\n\n`,
-    );
-    const frame = new Uint8Array(head.length + body.length + 1);
-    frame.set(head);
-    frame.set(body, head.length);
-    sock.send(frame.buffer);
-    const bin = await nextFrame(w, 'binary MESSAGE');
-    assert.ok(bin instanceof Uint8Array, 'a non-UTF-8 frame arrives as an ArrayBuffer');
-    const sep = bin.findIndex((b, i) => b === 10 && bin[i + 1] === 10);
-    const headers = new TextDecoder().decode(bin.subarray(0, sep));
-    assert.match(headers, /^MESSAGE\n/);
-    assert.doesNotMatch(headers, /content-transfer-encoding/, 'the convention is undone');
-    assert.match(headers, new RegExp(`content-length:${body.length}`));
-    assert.deepEqual([...bin.subarray(sep + 2, sep + 2 + body.length)], [...body]);
-    assert.equal(bin[sep + 2 + body.length], 0);
+    // SockJS carries strings: bytes that are not UTF-8 are refused, not mangled. A binary body
+    // travels as the STOMP client writes it, base64 with `content-transfer-encoding:base64`,
+    // which stomp-server decodes and writes the same way to a SockJS subscriber.
+    assert.throws(() => sock.send(Uint8Array.from([0x53, 0xff])), /not UTF-8/);
+    sock.send(`SEND\ndestination:${topic}\ncontent-transfer-encoding:base64\n\nAP/+gArDKAA=\0`);
+    const bin = await nextFrame(w, 'base64 MESSAGE');
+    assert.equal(typeof bin, 'string', 'every message is a string');
+    assert.match(bin, /^MESSAGE\n/);
+    assert.match(bin, /\ncontent-transfer-encoding:base64\n/);
+    assert.ok(bin.endsWith('\n\nAP/+gArDKAA=\0'), bin);
 
     sock.close();
     assert.equal(sock.readyState, SockJS.CLOSED, 'a close of an open socket is reported at once');
@@ -173,9 +174,9 @@ test('without WebSocket on the server the default order falls back to xhr-stream
     const m = text(await nextFrame(w, `message ${i}`));
     assert.ok(m.endsWith(`\n\n${i} ${filler}\0`), `message ${i} in order`);
   }
-  // Bytes that are neither UTF-8 nor whole STOMP frames cannot travel as SockJS strings: the
-  // send throws, and the socket goes on.
-  assert.throws(() => sock.send(Uint8Array.of(0x53, 0xff)), /could not be prepared for SockJS/);
+  // Bytes that are not UTF-8 cannot travel as SockJS strings: the send throws, and the socket
+  // goes on.
+  assert.throws(() => sock.send(Uint8Array.of(0x53, 0xff)), /text only: the message is not UTF-8/);
   sock.send('SEND\ndestination:/topic/long\n\nstill open\0');
   assert.ok(text(await nextFrame(w, 'after the refused send')).endsWith('\n\nstill open\0'));
   sock.close(3000, 'bye');
@@ -219,6 +220,56 @@ for (const name of ['websocket', 'xhr-streaming', 'eventsource', 'xhr-polling'])
       assert.equal(sock._io.size, 0, 'every request and socket is gone');
     } finally {
       doomed.kill('SIGKILL');
+    }
+  });
+}
+
+/** A STOMP client on `brokerURL`; `next()` resolves with its next message on `topic`. */
+async function stompClient(brokerURL, topic, extra = {}) {
+  const messages = [];
+  const waiting = [];
+  const c = new Client({ brokerURL, reconnectDelay: 0, heartbeatIncoming: 0, heartbeatOutgoing: 0, ...extra });
+  const connected = new Promise((resolve) => (c.onConnect = resolve));
+  c.activate();
+  await withTimeout(connected, `CONNECTED on ${brokerURL}`);
+  const receipt = new Promise((resolve) => c.watchForReceipt('sub', resolve));
+  c.subscribe(topic, (m) => {
+    const f = waiting.shift();
+    f ? f(m) : messages.push(m);
+  }, { receipt: 'sub' });
+  await withTimeout(receipt, 'the subscription receipt');
+  c.next = (what) =>
+    withTimeout(messages.length ? Promise.resolve(messages.shift()) : new Promise((r) => waiting.push(r)), what);
+  return c;
+}
+
+for (const name of TRANSPORTS) {
+  test(`${name}: the STOMP client sends and receives binary bodies over SockJS (base64 on the wire)`, async () => {
+    const topic = `/topic/sockjs-client-${name}`;
+    const sockjs = await stompClient(base, topic, { transports: [name] });
+    // A WebSocket client on the same topic: the server decodes the convention for it.
+    const ws = await stompClient(base.replace(/^http/, 'ws').replace(/\/stomp$/, '/ws'), topic);
+    try {
+      assert.equal(sockjs.transport, name);
+      const body = Uint8Array.from([0, 0xff, 0xfe, 0x80, 10, 0xc3, 0x28, 0]);
+      sockjs.publish({ destination: topic, binaryBody: body, headers: { 'content-type': 'application/octet-stream' } });
+      for (const [c, who] of [[sockjs, 'the SockJS client'], [ws, 'the WebSocket client']]) {
+        const m = await c.next(`the binary message at ${who}`);
+        assert.deepEqual([...m.binaryBody], [...body], `every byte at ${who}`);
+        assert.equal(m.headers['content-length'], String(body.length));
+        assert.equal(m.headers['content-transfer-encoding'], undefined, 'the convention is undone');
+        assert.equal(m.headers['content-type'], 'application/octet-stream');
+      }
+      // From the WebSocket side the other way round.
+      ws.publish({ destination: topic, binaryBody: body.subarray(1, 4) });
+      for (const [c, who] of [[sockjs, 'the SockJS client'], [ws, 'the WebSocket client']]) {
+        const m = await c.next(`the second binary message at ${who}`);
+        assert.deepEqual([...m.binaryBody], [...body.subarray(1, 4)], `every byte at ${who}`);
+      }
+      sockjs.publish({ destination: topic, body: 'text stays text ✓' });
+      assert.equal((await sockjs.next('a text message')).body, 'text stays text ✓');
+    } finally {
+      await Promise.all([sockjs.deactivate(), ws.deactivate()]);
     }
   });
 }

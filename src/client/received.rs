@@ -10,8 +10,9 @@
 
 use crate::prelude::*;
 
-use crate::codec::FrameView;
+use crate::codec::{decimal, FrameView};
 use crate::frame::Command;
+use crate::sockjs::binary::{self, BASE64, TRANSFER_ENCODING_HEADER};
 
 /// Bytes before the text: the UTF-8 flag and the two lengths.
 const HEAD: usize = 9;
@@ -23,8 +24,18 @@ pub struct Received {
 }
 
 impl Received {
-    pub(super) fn new(name: &str, frame: &FrameView) -> Received {
-        let body = frame.body();
+    /// The record of `frame`. With `text_only` (a SockJS transport) a body announced as base64
+    /// is decoded and the announcing header left out, `content-length` telling the decoded
+    /// length; a body that is not valid base64 is handed on as it came.
+    pub(super) fn new(text_only: bool, name: &str, frame: &FrameView) -> Received {
+        let decoded = text_only
+            .then(|| frame.get(TRANSFER_ENCODING_HEADER))
+            .flatten()
+            .filter(|&v| v == BASE64)
+            .and_then(|_| binary::base64_decode(frame.body()).ok());
+        let body = decoded.as_deref().unwrap_or(frame.body());
+        let mut digits = [0; 20];
+        let length = decimal(body.len() as u64, &mut digits);
         let mut record = Vec::with_capacity(HEAD + 64 + body.len());
         record.push(u8::from(core::str::from_utf8(body).is_ok()));
         record.extend_from_slice(&[0; 8]);
@@ -34,7 +45,15 @@ impl Received {
         };
         put(name);
         put(frame.command.as_str());
-        for (name, value) in frame.headers() {
+        for (name, mut value) in frame.headers() {
+            if decoded.is_some() {
+                if name == TRANSFER_ENCODING_HEADER {
+                    continue;
+                }
+                if name == "content-length" {
+                    value = length;
+                }
+            }
             put(name);
             put(value);
         }

@@ -24,6 +24,7 @@ use super::{
 };
 use crate::codec::{push_decimal, Encoder, FrameView, ViewDecoder, Viewed};
 use crate::frame::{Command, Version};
+use crate::sockjs::binary;
 
 /// stompjs reports a discarded transport as closed with this code.
 const DISCARDED_CODE: u16 = 4001;
@@ -96,7 +97,7 @@ pub struct Session {
     /// Negotiated version while connected.
     version: Option<Version>,
     decoder: ViewDecoder,
-    encoder: Encoder,
+    wire: Wire,
 
     heartbeats: Heartbeats,
     last_sent: Millis,
@@ -133,7 +134,7 @@ impl Session {
             state: ActivationState::Inactive,
             phase: Phase::Idle,
             version: None,
-            encoder: Encoder::default(),
+            wire: Wire::default(),
             heartbeats: Heartbeats::default(),
             last_sent: 0.0,
             last_received: 0.0,
@@ -327,7 +328,7 @@ impl Session {
                         &self.config.disconnect_headers,
                     )
                 }
-                .encode(self.encoder);
+                .encode(self.wire);
                 self.disconnect_receipt = Some(receipt);
                 self.send_encoded(now, encoded);
                 let timeout = self.config.disconnect_timeout;
@@ -391,7 +392,7 @@ impl Session {
                 if connected {
                     // Sent now; the flush after the next CONNECTED re-sends it if unreceipted.
                     // Encoded from the queued entry where it lies (no copy of it).
-                    let encoded = encode_queued(self.encoder, queued);
+                    let encoded = encode_queued(self.wire, queued);
                     self.send_encoded(now, encoded);
                 }
                 Ok(())
@@ -404,7 +405,7 @@ impl Session {
                     binary,
                     ..Outgoing::new(Command::Send, &[("destination", &destination)], &headers)
                 }
-                .encode(self.encoder);
+                .encode(self.wire);
                 self.send_encoded(now, encoded);
                 Ok(())
             }
@@ -452,7 +453,7 @@ impl Session {
         };
         if connected {
             self.check_send_buffer(0)?;
-            let encoded = encode_subscription(self.encoder, &sub);
+            let encoded = encode_subscription(self.wire, &sub);
             self.send_encoded(now, encoded);
         }
         let id = sub.id.clone();
@@ -475,7 +476,7 @@ impl Session {
             return Ok(());
         }
         let encoded =
-            Outgoing::new(Command::Unsubscribe, &[("id", id)], &headers).encode(self.encoder);
+            Outgoing::new(Command::Unsubscribe, &[("id", id)], &headers).encode(self.wire);
         self.send_encoded(now, encoded);
         Ok(())
     }
@@ -555,6 +556,15 @@ impl Session {
         self.last_received = now;
         let encoded = self.connect_encoded();
         self.send_encoded(now, encoded);
+    }
+
+    /// The transport just opened carries strings only (a SockJS one): until the next transport
+    /// a body that is not UTF-8 is sent as base64 with `content-transfer-encoding:base64`, and
+    /// a received frame announcing that is handed on with its bytes decoded (the convention of
+    /// [`sockjs::binary`](crate::sockjs::binary), which stomp-server follows on its SockJS
+    /// endpoints). Call it before [`transport_opened`](Self::transport_opened).
+    pub fn transport_is_text_only(&mut self) {
+        self.wire.text_only = true;
     }
 
     /// One transport message arrived (a WebSocket text or binary message, a SockJS message).
@@ -676,7 +686,7 @@ impl Session {
         self.debug(&[Piece::Text("opening transport")]);
         self.phase = Phase::Opening;
         self.decoder = ViewDecoder::new(self.config.limits);
-        self.encoder = Encoder::default();
+        self.wire = Wire::default();
         let timeout = self.config.connection_timeout;
         self.connect_deadline = (timeout > 0).then(|| now + f64::from(timeout));
         let protocols = self
@@ -716,7 +726,7 @@ impl Session {
         // `host` only when configured and not among the user's headers; the user's own `host`
         // goes with them.
         let own = if host.is_some() { &own[..] } else { &own[..2] };
-        Outgoing::new(Command::Connect, own, &cfg.connect_headers).encode(self.encoder)
+        Outgoing::new(Command::Connect, own, &cfg.connect_headers).encode(self.wire)
     }
 
     fn on_connected(&mut self, now: Millis, frame: &FrameView) {
@@ -725,7 +735,7 @@ impl Session {
             .and_then(Version::parse)
             .unwrap_or(Version::V1_0);
         self.version = Some(version);
-        self.encoder.set_version(version);
+        self.wire.encoder.set_version(version);
         // Heart-beats are a 1.1 feature, but a server that answers `heart-beat` expects them
         // whatever version it settled on (RabbitMQ does on 1.0 and drops a silent client), so
         // the header decides, not the version. stompjs ignores it on 1.0.
@@ -752,18 +762,21 @@ impl Session {
         // Each is encoded from its parts where they lie, then sent: no copies of them.
         let mut i = 0;
         while let Some(sub) = self.subscriptions.get(i) {
-            let encoded = encode_subscription(self.encoder, sub);
+            let encoded = encode_subscription(self.wire, sub);
             self.send_encoded(now, encoded);
             i += 1;
         }
         let mut i = 0;
         while let Some(q) = self.offline.get(i) {
-            let encoded = encode_queued(self.encoder, q);
+            let encoded = encode_queued(self.wire, q);
             self.send_encoded(now, encoded);
             i += 1;
         }
-        self.events
-            .push_back(Event::Connected(Received::new("", frame)));
+        self.events.push_back(Event::Connected(Received::new(
+            self.wire.text_only,
+            "",
+            frame,
+        )));
     }
 
     fn on_frame(&mut self, now: Millis, frame: &FrameView) {
@@ -774,23 +787,26 @@ impl Session {
             (Phase::Connected | Phase::Disconnecting { .. }, Command::Message) => {
                 let event = match frame.get("subscription") {
                     Some(sub) if self.subscriptions.iter().any(|s| s.id == sub) => {
-                        Event::Message(Received::new(sub, frame))
+                        Event::Message(Received::new(self.wire.text_only, sub, frame))
                     }
-                    _ => Event::UnhandledMessage(Received::new("", frame)),
+                    _ => Event::UnhandledMessage(Received::new(self.wire.text_only, "", frame)),
                 };
                 self.events.push_back(event);
             }
             (Phase::Connected | Phase::Disconnecting { .. }, Command::Receipt) => {
                 self.on_receipt(frame)
             }
-            _ => self
-                .events
-                .push_back(Event::UnhandledFrame(Received::new("", frame))),
+            _ => self.events.push_back(Event::UnhandledFrame(Received::new(
+                self.wire.text_only,
+                "",
+                frame,
+            ))),
         }
     }
 
     fn on_receipt(&mut self, frame: &FrameView) {
-        let received = || Received::new("", frame);
+        let text_only = self.wire.text_only;
+        let received = || Received::new(text_only, "", frame);
         let Some(id) = frame.get("receipt-id") else {
             self.events.push_back(Event::UnhandledReceipt(received()));
             return;
@@ -828,6 +844,7 @@ impl Session {
             let sub = self.subscriptions.remove(i);
             self.events
                 .push_back(Event::SubscriptionFailed(Received::new(
+                    self.wire.text_only,
                     sub.id.as_str(),
                     frame,
                 )));
@@ -837,8 +854,11 @@ impl Session {
         if let Some(r) = frame.get("receipt-id") {
             self.offline.acknowledge(r);
         }
-        self.events
-            .push_back(Event::StompError(Received::new("", frame)));
+        self.events.push_back(Event::StompError(Received::new(
+            self.wire.text_only,
+            "",
+            frame,
+        )));
     }
 
     /// Lost heart-beat, connection timeout, `forceDisconnect`: close, or with
@@ -967,7 +987,7 @@ impl Session {
     fn send_transaction(&mut self, now: Millis, command: Command, transaction: &str) {
         let none = HeaderList::new();
         let encoded =
-            Outgoing::new(command, &[("transaction", transaction)], &none).encode(self.encoder);
+            Outgoing::new(command, &[("transaction", transaction)], &none).encode(self.wire);
         self.send_encoded(now, encoded);
     }
 
@@ -997,7 +1017,7 @@ impl Session {
             once: true,
             ..Outgoing::new(command, own, &headers)
         }
-        .encode(self.encoder);
+        .encode(self.wire);
         self.send_encoded(now, encoded);
         Ok(())
     }
@@ -1015,7 +1035,7 @@ impl Session {
     fn push_send(&mut self, now: Millis, data: Vec<u8>, binary: bool) {
         self.last_sent = now;
         self.pending_send_bytes += data.len();
-        let binary = binary || self.config.force_binary_ws_frames;
+        let binary = (binary || self.config.force_binary_ws_frames) && !self.wire.text_only;
         if self.config.split_large_frames && !binary {
             for piece in split_utf8(data, self.config.max_web_socket_chunk_size) {
                 self.actions.push_back(Action::Send {
@@ -1081,13 +1101,13 @@ struct Encoded {
 
 /// A subscription's SUBSCRIBE. Free functions over the encoder (not methods on the session), so
 /// what the session holds is encoded where it lies and then sent.
-fn encode_subscription(encoder: Encoder, sub: &Subscription) -> Encoded {
+fn encode_subscription(wire: Wire, sub: &Subscription) -> Encoded {
     let own = [("destination", sub.destination.as_str()), ("id", &sub.id)];
-    Outgoing::new(Command::Subscribe, &own, &sub.headers).encode(encoder)
+    Outgoing::new(Command::Subscribe, &own, &sub.headers).encode(wire)
 }
 
 /// An offline-queued SEND (its headers end with the queue's id and receipt).
-fn encode_queued(encoder: Encoder, q: &Queued) -> Encoded {
+fn encode_queued(wire: Wire, q: &Queued) -> Encoded {
     Outgoing {
         body: &q.body,
         content_length: q.content_length,
@@ -1098,7 +1118,7 @@ fn encode_queued(encoder: Encoder, q: &Queued) -> Encoded {
             &q.headers,
         )
     }
-    .encode(encoder)
+    .encode(wire)
 }
 
 /// A frame the session writes, by its parts: its own headers, then the user's (without those
@@ -1128,25 +1148,52 @@ impl<'a> Outgoing<'a> {
         }
     }
 
-    fn encode(&self, encoder: Encoder) -> Encoded {
+    fn encode(&self, wire: Wire) -> Encoded {
         let Outgoing { own, user, .. } = *self;
+        // Over a string-only transport a body that is not UTF-8 goes as base64, announced by a
+        // header of the session's (docs/SOCKJS.md).
+        let utf8 = core::str::from_utf8(self.body).is_ok();
+        let base64 = wire.text_only && !utf8;
+        let mut encoded = Vec::new();
+        let (body, announce) = if base64 {
+            binary::base64_encode_into(self.body, &mut encoded);
+            let header = (binary::TRANSFER_ENCODING_HEADER, binary::BASE64);
+            (encoded.as_slice(), Some(header))
+        } else {
+            (self.body, None)
+        };
         // The session's value wins over a user's header of the same name.
         let users = user.iter().enumerate().filter(move |&(i, (name, _))| {
             let repeated = self.once && user.iter().take(i).any(|(n, _)| n == name);
-            !repeated && !own.iter().any(|&(o, _)| o == name)
+            let own = own.iter().chain(&announce).any(|&(o, _)| o == name);
+            !repeated && !own
         });
-        let headers = own.iter().copied().chain(users.map(|(_, h)| h));
-        let mut data = Vec::with_capacity(self.body.len() + 128);
-        encoder
+        let headers = own
+            .iter()
+            .copied()
+            .chain(announce)
+            .chain(users.map(|(_, h)| h));
+        let mut data = Vec::with_capacity(body.len() + 128);
+        wire.encoder
             .with_content_length(self.content_length)
-            .encode_parts(self.command, headers, self.body, &mut data);
+            .encode_parts(self.command, headers, body, &mut data);
         Encoded {
             command: self.command,
             data,
-            // A body that is not UTF-8 cannot travel in a text message.
-            binary: self.binary || core::str::from_utf8(self.body).is_err(),
+            // A body that is not UTF-8 cannot travel in a text message; a string-only
+            // transport gets text only.
+            binary: !wire.text_only && (self.binary || !utf8),
         }
     }
+}
+
+/// How the current transport's frames are written.
+#[derive(Debug, Clone, Copy, Default)]
+struct Wire {
+    /// With the escaping of the negotiated version.
+    encoder: Encoder,
+    /// The transport carries strings only (SockJS): bodies that are not UTF-8 go as base64.
+    text_only: bool,
 }
 
 /// A piece of a debug line.

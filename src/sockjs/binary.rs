@@ -62,23 +62,28 @@ const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx
 
 /// Standard base64 with padding.
 pub fn base64_encode(data: &[u8]) -> String {
-    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
+    let mut out = Vec::new();
+    base64_encode_into(data, &mut out);
+    // Only ASCII was written.
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// [`base64_encode`] appended to `out`: what the client's session writes into a frame.
+pub fn base64_encode_into(data: &[u8], out: &mut Vec<u8>) {
+    out.reserve(data.len().div_ceil(3) * 4);
     for chunk in data.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        let mut n = 0u32;
+        for (i, &b) in chunk.iter().enumerate() {
+            n |= u32::from(b) << (16 - 8 * i);
+        }
         for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
+            out.push(if i <= chunk.len() {
+                ALPHABET[(n >> (18 - 6 * i)) as usize & 63]
             } else {
-                out.push('=');
-            }
+                b'='
+            });
         }
     }
-    out
 }
 
 fn sextet(c: u8) -> Option<u32> {
@@ -97,24 +102,20 @@ pub fn base64_decode(text: &[u8]) -> Result<Vec<u8>, Base64Error> {
     if text.len() & 3 != 0 {
         return Err(Base64Error(text.len()));
     }
+    let pad = text.iter().rev().take_while(|&&c| c == b'=').count();
+    if pad > 2 {
+        return Err(Base64Error(text.len() - pad));
+    }
     let mut out = Vec::with_capacity(text.len() / 4 * 3);
-    let quads = text.len() / 4;
-    for (q, quad) in text.chunks(4).enumerate() {
-        let last = q + 1 == quads;
-        let pad = if last {
-            quad.iter().rev().take_while(|&&c| c == b'=').count()
-        } else {
-            0
-        };
-        if pad > 2 {
-            return Err(Base64Error(q * 4 + 1));
+    // Six bits per character into an accumulator, a byte out whenever eight are there.
+    let (mut acc, mut bits) = (0u32, 0);
+    for (i, &c) in text.iter().take(text.len() - pad).enumerate() {
+        acc = (acc << 6) | sextet(c).ok_or(Base64Error(i))?;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
         }
-        let mut n = 0u32;
-        for (i, &c) in quad[..4 - pad].iter().enumerate() {
-            n |= sextet(c).ok_or(Base64Error(q * 4 + i))? << (18 - 6 * i);
-        }
-        let bytes = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
-        out.extend_from_slice(&bytes[..3 - pad]);
     }
     Ok(out)
 }

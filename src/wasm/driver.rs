@@ -671,6 +671,9 @@ fn on_transport_event(shared: &Shared, ev: TransportEvent<'_>) {
             TransportEvent::Open => {
                 inner.sync_js_config();
                 let protocol = inner.transport.as_ref().and_then(Transport::protocol);
+                if inner.transport.as_ref().is_some_and(Transport::is_sockjs) {
+                    inner.session.transport_is_text_only();
+                }
                 inner.session.transport_opened(now, protocol.as_deref());
             }
             TransportEvent::Data(bytes) => {

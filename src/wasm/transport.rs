@@ -89,6 +89,11 @@ impl Transport {
         }
     }
 
+    /// SockJS carries strings only: the session writes binary bodies as base64 over it.
+    pub(crate) fn is_sockjs(&self) -> bool {
+        matches!(self, Transport::SockJs { .. })
+    }
+
     /// The negotiated WebSocket subprotocol (SockJS has none).
     pub(crate) fn protocol(&self) -> Option<String> {
         match self {
@@ -107,7 +112,8 @@ impl Transport {
 }
 
 impl Handle {
-    /// Sends one transport message (see [`send`]); SockJS turns binary bodies into base64.
+    /// Sends one transport message (see [`send`]); over SockJS it is text (see
+    /// [`Transport::is_sockjs`]).
     pub(crate) fn send(&self, data: &[u8], binary: bool) -> Result<(), JsValue> {
         match self {
             Handle::WebSocket(socket) => send(socket, data, binary),

@@ -9,6 +9,7 @@ mod lifecycle;
 mod offline;
 mod random;
 mod reconnect;
+mod text_only;
 
 use bytes::BytesMut;
 

@@ -17,7 +17,6 @@ use alloc::collections::VecDeque;
 
 use super::info::parse_info;
 use super::plan::{attempt_timeout, head_start, TransportKind, TransportPlan};
-use super::stomp;
 use crate::client::fifo::Fifo;
 use crate::client::Millis;
 use crate::codec::push_decimal;
@@ -87,7 +86,7 @@ pub enum ConnAction {
 pub enum ConnEvent {
     /// The SockJS session is open over `kind`.
     Open(TransportKind),
-    /// One message: the STOMP bytes it carries (binary bodies restored).
+    /// One message (SockJS messages are strings: always UTF-8).
     Message(Vec<u8>),
     /// The connection is over (reported once).
     Closed { code: u16, reason: String },
@@ -104,7 +103,7 @@ pub enum SendError {
     #[error("{}", self.message())]
     NotOpen,
     #[error("{}", self.message())]
-    Encoding(#[from] stomp::OutgoingError),
+    NotText,
 }
 
 impl SendError {
@@ -112,7 +111,7 @@ impl SendError {
     pub fn message(&self) -> &str {
         match self {
             SendError::NotOpen => "the SockJS connection is not open",
-            SendError::Encoding(e) => e.message(),
+            SendError::NotText => "SockJS carries text only: the message is not UTF-8",
         }
     }
 }
@@ -440,12 +439,15 @@ impl SockJsConnection {
         self.flush_sends();
     }
 
-    /// Sends one STOMP transport message (`binary`: its body may not be UTF-8).
+    /// Sends one message: SockJS carries strings, so `data` must be UTF-8 (the STOMP session
+    /// writes binary bodies as base64 on such a transport).
     pub fn send(&mut self, data: &[u8]) -> Result<(), SendError> {
         let State::Open { kind, channel, .. } = self.state else {
             return Err(SendError::NotOpen);
         };
-        let text = stomp::outgoing_text(data)?;
+        let text = core::str::from_utf8(data)
+            .map_err(|_| SendError::NotText)?
+            .to_owned();
         if kind == TransportKind::WebSocket {
             let mut body = String::with_capacity(text.len() + 4);
             json::encode_string_array_into(&[text], &mut body);
@@ -571,8 +573,7 @@ impl SockJsConnection {
             }
             (State::Open { .. }, SockJsFrame::Messages(messages)) => {
                 for m in messages {
-                    self.events
-                        .push_back(ConnEvent::Message(stomp::incoming_bytes(m)));
+                    self.events.push_back(ConnEvent::Message(m.into_bytes()));
                 }
             }
             (State::Open { .. }, SockJsFrame::Heartbeat) => {}

@@ -12,18 +12,18 @@
 //!   WebSocket raced against the first HTTP transport after a short head start — then the open
 //!   session: outgoing batches with one `xhr_send` in flight, incoming streams decoded
 //!   incrementally and re-opened at the server's byte limit.
-//! - [`stomp`]: STOMP bytes ⇄ SockJS strings (the base64 convention of
-//!   [`binary`](super::binary) for non-UTF-8 bodies).
 //!
-//! To the STOMP session a SockJS connection looks like a WebSocket: it opens (after the SockJS
-//! `o` frame), carries messages, and closes once. The transport race happens entirely before
+//! To the STOMP session a SockJS connection looks like a WebSocket that carries strings only: it
+//! opens (after the SockJS `o` frame), carries messages, and closes once. Binary bodies are the
+//! session's business ([`Session::transport_is_text_only`](crate::client::Session::transport_is_text_only)
+//! applies the base64 convention of [`binary`](super::binary)), so this module holds no STOMP
+//! codec. The transport race happens entirely before
 //! the open, so CONNECT goes out on exactly one SockJS session and no STOMP frame can be lost,
 //! doubled or reordered by it.
 
 pub mod connection;
 pub mod info;
 pub mod plan;
-pub mod stomp;
 
 #[cfg(test)]
 mod tests;

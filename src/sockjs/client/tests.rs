@@ -3,8 +3,6 @@
 use super::connection::{ConnAction, ConnEvent, ConnectionLimits, SendError, SockJsConnection};
 use super::info::{parse_info, Info};
 use super::plan::{attempt_timeout, head_start, rto, TransportKind, TransportPlan};
-use super::stomp::{incoming_bytes, outgoing_text};
-use crate::codec::{Decoded, Decoder};
 use crate::sockjs::json::decode_string_array;
 
 use TransportKind::{EventSource, WebSocket, XhrPolling, XhrStreaming};
@@ -488,34 +486,17 @@ fn a_second_open_frame_means_the_session_was_lost() {
 }
 
 #[test]
-fn binary_bodies_use_the_base64_convention_both_ways() {
-    let body: Vec<u8> = vec![0, 1, 2, 255, 254, 0, 10];
-    let mut frame = b"SEND\ndestination:/q\ncontent-length:7\n\n".to_vec();
-    frame.extend_from_slice(&body);
-    frame.push(0);
-    let text = outgoing_text(&frame).unwrap();
-    assert!(text.contains("content-transfer-encoding:base64"), "{text}");
-    assert!(text.contains("AAEC//4ACg=="), "{text}");
-
-    // The broker's MESSAGE with the same body comes back decoded.
-    let incoming = text.replacen("SEND", "MESSAGE", 1);
-    let bytes = incoming_bytes(incoming);
-    let mut decoder = Decoder::default();
-    decoder.feed(&bytes);
-    let Ok(Some(Decoded::Frame(decoded))) = decoder.decode() else {
-        panic!("not a frame: {bytes:?}")
-    };
-    assert_eq!(&decoded.body[..], &body[..]);
-    assert_eq!(decoded.headers.get("content-transfer-encoding"), None);
-
-    // Text passes untouched; a heart-beat too.
-    assert_eq!(outgoing_text(b"SEND\n\nhi\0").unwrap(), "SEND\n\nhi\0");
-    assert_eq!(incoming_bytes("\n".into()), b"\n");
-    // Broken base64 is passed on unchanged.
-    let bad = "MESSAGE\ncontent-transfer-encoding:base64\n\n!!\0".to_owned();
-    assert_eq!(incoming_bytes(bad.clone()), bad.into_bytes());
-    // Not whole frames: refused.
-    assert!(outgoing_text(&[b'S', 0xff]).is_err());
+fn messages_are_strings_both_ways() {
+    // SockJS carries strings: the STOMP session writes binary bodies as base64 itself, so a
+    // message that is not UTF-8 is refused here, not mangled.
+    let (mut c, ch, _) = open_http(XhrStreaming);
+    assert_eq!(c.send(&[b'S', 0xff]), Err(SendError::NotText));
+    assert_eq!(c.send(b"SEND\n\nhi\0"), Ok(()));
+    c.receiver_text(7.0, ch, "a[\"MESSAGE\\n\\n\\u00e9\\u0000\"]\n");
+    assert_eq!(
+        events(&mut c),
+        [ConnEvent::Message("MESSAGE\n\n\u{e9}\0".into())]
+    );
 }
 
 #[test]
