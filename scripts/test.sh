@@ -80,8 +80,8 @@ run_stage() {
     # Also fails if core::fmt comes back into that module (scripts/size.sh --core).
     # The node tests run on the client as written and as minified (size.sh's terser mangles `_`
     # names); its hand-written types are checked like the package's; then the SockJS socket.
-    core) stage core bash -c 'cargo build -q -p stomp-server && bash scripts/size.sh --core && node --test pkg-core/tests/client.test.mjs && STOMP_CORE_JS=target/pkg-core-size/client.js node --test pkg-core/tests/client.test.mjs && bash scripts/test-types.sh --core &&
-      bash scripts/size.sh --sockjs && STOMP_SOCKJS_WASM=target/pkg-sockjs-size/stomp_wasm_sockjs.wasm node --test pkg-sockjs/tests/sockjs.test.mjs' ;;
+    core) stage core bash -c 'cargo build -q -p stomp-server && bash scripts/size.sh --core && node --test pkg-core/tests/client.test.mjs && STOMP_CORE_JS=target/pkg-core-size/client.js STOMP_CORE_WASM=target/pkg-core-size/stomp_wasm_core.wasm node --test pkg-core/tests/client.test.mjs && bash scripts/test-types.sh --core &&
+      bash scripts/size.sh --sockjs && STOMP_SOCKJS_WASM=target/pkg-sockjs-size/stomp_wasm_sockjs.wasm STOMP_CORE_WASM=target/pkg-core-size/stomp_wasm_core.wasm node --test pkg-sockjs/tests/sockjs.test.mjs' ;;
     *) echo "unknown stage $1 (stages: ${ALL_STAGES[*]})"; failed+=("$1") ;;
   esac
   return 0

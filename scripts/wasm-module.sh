@@ -2,7 +2,8 @@
 # of the package is built (docs/CLIENT-SIZE-PLAN.md), so that what is measured is what ships.
 #
 #   wasm_module CRATE MODULE DIR   the no_std cdylib of CRATE (target/…/MODULE.wasm), optimized
-#                                  with npm binaryen's wasm-opt into DIR/MODULE.wasm; fails if
+#                                  with npm binaryen's wasm-opt into DIR/MODULE.wasm, panic texts
+#                                  blanked (scripts/wasm-blank-panics.py); fails if
 #                                  core::fmt is in it (its names, after the same optimization,
 #                                  are read by scripts/wasm-sizes.py from DIR/../names/)
 #   minify_js SRC DEST             npm terser, keeping exports and class names; properties whose
@@ -20,6 +21,8 @@ wasm_module() {
   cargo build -q --release --target wasm32-unknown-unknown -p "$crate"
   tools/node_modules/binaryen/bin/wasm-opt -Oz "${wasm_opt_flags[@]}" --strip-debug --strip-producers \
     "$built" -o "$dir/$module.wasm"
+  # What only a panic message would read, zeroed (the handler traps without reading it).
+  python3 scripts/wasm-blank-panics.py "$dir/$module.wasm" >/dev/null
   # std's panic hook brought 6.5 KB of formatting machinery to the wasm-bindgen package; a
   # no_std module traps on panic instead, and this keeps it that way.
   tools/node_modules/binaryen/bin/wasm-opt -Oz -g "${wasm_opt_flags[@]}" "$built" -o "$names/$module.wasm"
