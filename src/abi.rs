@@ -34,15 +34,7 @@ pub fn answer() -> *const u8 {
     OUT.0.borrow().as_ptr()
 }
 
-pub fn put_u32(out: &mut Vec<u8>, n: u32) {
-    out.extend_from_slice(&n.to_le_bytes());
-}
-
-/// A `u32` length, then the bytes.
-pub fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
-    put_u32(out, b.len() as u32);
-    out.extend_from_slice(b);
-}
+pub use crate::client::records::{put_bytes, put_u32};
 
 /// Appends one record: its `u32` length, then what `write` puts.
 pub fn record(out: &mut Vec<u8>, write: impl FnOnce(&mut Vec<u8>)) {

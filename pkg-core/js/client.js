@@ -591,7 +591,8 @@ export class Client {
         this._closeEvent = undefined;
         break;
       }
-      case 19:
+      case 19: // text: u8 which (debug, transport error, decode error), text
+        r._u8();
         this.debug?.(r._str());
         break;
       case 20: {

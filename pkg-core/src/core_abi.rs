@@ -8,9 +8,9 @@ use alloc::vec::Vec;
 use core::cell::RefCell;
 
 use stomp_wasm::abi::{answer, put_bytes, put_u32, request_buffer, Local, IN, OUT};
+use stomp_wasm::client::records::Reader;
 use stomp_wasm::client::{
-    Action, ActivationState, ClientError, Event, HeaderList, OfflineQueueConfig, Publish, Received,
-    ReconnectTimeMode, Session, SessionConfig,
+    ClientError, HeaderList, OfflineQueueConfig, Publish, ReconnectTimeMode, Session, SessionConfig,
 };
 use stomp_wasm::frame::Version;
 
@@ -96,62 +96,16 @@ pub enum Command {
     Watch = 7,
 }
 
-/// The records [`poll`] writes (`kind: u8` first).
-#[repr(u8)]
-pub enum Out {
-    RunBeforeConnect = 1,
-    /// url, `u32` count + protocols.
-    Open = 2,
-    /// `u8` binary, bytes.
-    Send = 3,
-    /// `u8` discard.
-    Close = 4,
-    /// `u8` state.
-    State = 16,
-    /// Frame events: `u8` which (see [`frame_event`]), then the frame as the session recorded
-    /// it ([`Received::record`]: the subscription or id first).
-    Frame = 17,
-    /// `u32` code, reason.
-    TransportClosed = 18,
-    /// text (an error, a decode error, or a debug line).
-    Text = 19,
-    /// `u8` which: 0 heart-beat received, 1 lost, 2 gave up (`u32` attempts), 3 reconnect
-    /// scheduled (`u32` after ms, `u32` attempt).
-    Signal = 20,
-}
+// The records a batch carries are the session's own: `stomp_wasm::client::records`.
 
-struct Reader<'a>(&'a [u8]);
-
-impl<'a> Reader<'a> {
-    fn u8(&mut self) -> u8 {
-        let (&b, rest) = self.0.split_first().unwrap_or((&0, &[]));
-        self.0 = rest;
-        b
+/// Headers in a request: a `u32` count of name, value pairs.
+fn headers(r: &mut Reader) -> HeaderList {
+    let mut h = HeaderList::new();
+    for _ in 0..r.u32() {
+        let name = r.str();
+        h.push(name, r.str());
     }
-    fn u32(&mut self) -> u32 {
-        let mut n = [0; 4];
-        for b in &mut n {
-            *b = self.u8();
-        }
-        u32::from_le_bytes(n)
-    }
-    fn bytes(&mut self) -> &'a [u8] {
-        let n = self.u32() as usize;
-        let (head, rest) = self.0.split_at_checked(n).unwrap_or((self.0, &[]));
-        self.0 = rest;
-        head
-    }
-    fn str(&mut self) -> &'a str {
-        core::str::from_utf8(self.bytes()).unwrap_or_default()
-    }
-    fn headers(&mut self) -> HeaderList {
-        let mut h = HeaderList::new();
-        for _ in 0..self.u32() {
-            let name = self.str();
-            h.push(name, self.str());
-        }
-        h
-    }
+    h
 }
 
 fn with<R>(id: u32, f: impl FnOnce(&mut Session, &[u8]) -> R) -> Option<R> {
@@ -197,8 +151,8 @@ pub extern "C" fn configure(id: u32, len: u32) {
         while !r.0.is_empty() {
             match r.u8() {
                 1 => c.broker_url = String::from(r.str()),
-                2 => c.connect_headers = r.headers(),
-                3 => c.disconnect_headers = r.headers(),
+                2 => c.connect_headers = headers(&mut r),
+                3 => c.disconnect_headers = headers(&mut r),
                 4 => {
                     let bits = r.u32();
                     c.stomp_versions = Version::ALL
@@ -296,7 +250,7 @@ pub extern "C" fn command(id: u32, kind: u32, arg: u32, now: f64, len: u32) -> u
         let made: Result<Option<String>, ClientError> = match kind {
             0 => {
                 let destination = String::from(r.str());
-                let headers = r.headers();
+                let headers = headers(&mut r);
                 let body = r.bytes().to_vec();
                 s.publish(
                     now,
@@ -312,16 +266,16 @@ pub extern "C" fn command(id: u32, kind: u32, arg: u32, now: f64, len: u32) -> u
             }
             1 => {
                 let destination = r.str();
-                s.subscribe_with(now, destination, r.headers(), arg == 1)
+                s.subscribe_with(now, destination, headers(&mut r), arg == 1)
                     .map(Some)
             }
             2 => {
                 let sub = r.str();
-                s.unsubscribe(now, sub, r.headers()).map(|()| None)
+                s.unsubscribe(now, sub, headers(&mut r)).map(|()| None)
             }
             3 => {
                 let (message, sub) = (r.str(), r.str());
-                let headers = r.headers();
+                let headers = headers(&mut r);
                 if arg == 1 {
                     s.nack(now, message, sub, headers)
                 } else {
@@ -367,21 +321,6 @@ fn error_code(e: &ClientError) -> u32 {
 }
 
 /// Which frame event a [`Out::Frame`] record is.
-fn frame_event(e: &Event) -> Option<(u8, &Received)> {
-    Some(match e {
-        Event::Connected(f) => (0, f),
-        Event::Message(f) => (1, f),
-        Event::UnhandledMessage(f) => (2, f),
-        Event::Receipt(f) => (3, f),
-        Event::UnhandledReceipt(f) => (4, f),
-        Event::UnhandledFrame(f) => (5, f),
-        Event::StompError(f) => (6, f),
-        Event::SubscriptionFailed(f) => (7, f),
-        Event::Disconnected(f) => (8, f),
-        _ => return None,
-    })
-}
-
 /// Everything the session has to say, written to [`out`] as one batch: `f64` deadline (when
 /// to call `input(Timer)` next; -1 for never), `u32` error code of the input that led here (0 =
 /// none), then each record (see [`Out`]) as `u32` length + record. Returns the batch's length.
@@ -399,107 +338,13 @@ fn drain_with(id: u32, err: u32) -> u32 {
     };
     out.extend_from_slice(&[0; 8]);
     put_u32(&mut out, err);
-    loop {
-        let at = out.len();
-        put_u32(&mut out, 0);
-        if !write_next(s, &mut out) {
-            out.truncate(at);
-            break;
-        }
-        let len = (out.len() - at - 4) as u32;
-        if len == 0 {
-            // An event JS has no use for.
-            out.truncate(at);
-        } else if let Some(slot) = out.get_mut(at..at + 4) {
-            slot.copy_from_slice(&len.to_le_bytes());
-        }
-    }
-    // After the records: polling them can settle what the next deadline is.
+    // The records as the session wrote them, events first.
+    s.take_records(&mut out);
     let deadline = s.poll_timeout().unwrap_or(-1.0).to_le_bytes();
     if let Some(slot) = out.get_mut(..8) {
         slot.copy_from_slice(&deadline);
     }
     out.len() as u32
-}
-
-/// Writes the next event, else the next action, as one record (an event may write none); false
-/// when there is neither. Events first, as src/wasm's driver and stompjs do: `onChangeState`
-/// hears ACTIVE before `beforeConnect` runs or a socket is opened.
-fn write_next(s: &mut Session, out: &mut Vec<u8>) -> bool {
-    if let Some(event) = s.poll_event() {
-        write_event(event, out);
-        return true;
-    }
-    let Some(action) = s.poll_action() else {
-        return false;
-    };
-    match action {
-        Action::RunBeforeConnect => out.push(Out::RunBeforeConnect as u8),
-        Action::OpenTransport { url, protocols } => {
-            out.push(Out::Open as u8);
-            put_bytes(out, url.as_bytes());
-            put_u32(out, protocols.len() as u32);
-            for p in &protocols {
-                put_bytes(out, p.as_bytes());
-            }
-        }
-        Action::Send { data, binary } => {
-            out.push(Out::Send as u8);
-            out.push(binary as u8);
-            put_bytes(out, &data);
-        }
-        Action::CloseTransport { discard } => {
-            out.push(Out::Close as u8);
-            out.push(discard as u8);
-        }
-    }
-    true
-}
-
-fn write_event(event: Event, out: &mut Vec<u8>) {
-    if let Some((which, frame)) = frame_event(&event) {
-        out.push(Out::Frame as u8);
-        out.push(which);
-        out.extend_from_slice(frame.record());
-        return;
-    }
-    match event {
-        Event::StateChanged(state) => {
-            out.push(Out::State as u8);
-            out.push(match state {
-                ActivationState::Active => 0,
-                ActivationState::Deactivating => 1,
-                ActivationState::Inactive => 2,
-            });
-        }
-        Event::TransportClosed { code, reason } => {
-            out.push(Out::TransportClosed as u8);
-            put_u32(out, code.into());
-            put_bytes(out, reason.as_bytes());
-        }
-        Event::TransportError(text) | Event::Debug(text) => {
-            out.push(Out::Text as u8);
-            put_bytes(out, text.as_bytes());
-        }
-        Event::DecodeError(e) => {
-            out.push(Out::Text as u8);
-            let mut text = String::new();
-            e.write_message(&mut text);
-            put_bytes(out, text.as_bytes());
-        }
-        Event::HeartbeatReceived => out.extend_from_slice(&[Out::Signal as u8, 0]),
-        Event::HeartbeatLost => out.extend_from_slice(&[Out::Signal as u8, 1]),
-        Event::ReconnectGaveUp { attempts } => {
-            out.extend_from_slice(&[Out::Signal as u8, 2]);
-            put_u32(out, attempts);
-        }
-        Event::ReconnectScheduled { after, attempt } => {
-            out.extend_from_slice(&[Out::Signal as u8, 3]);
-            put_u32(out, after as u32);
-            put_u32(out, attempt);
-        }
-        _ => {}
-    }
 }
 
 /// When to call `input(Timer)` next, in the caller's clock; -1 for never.

@@ -2,8 +2,8 @@
 
 use crate::prelude::*;
 
+use super::records::{self, Out, Reader};
 use super::{Millis, Received};
-use crate::codec::DecodeError;
 
 /// stompjs `ActivationState`, with its numbering.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -74,8 +74,9 @@ pub enum Event {
     TransportClosed { code: u16, reason: String },
     /// `onWebSocketError`.
     TransportError(String),
-    /// Incoming bytes could not be decoded; the transport is being closed.
-    DecodeError(DecodeError),
+    /// Incoming bytes could not be decoded (the [`DecodeError`](crate::DecodeError)'s
+    /// message); the transport is being closed.
+    DecodeError(String),
     /// `onHeartbeatReceived`: one heart-beat EOL arrived.
     HeartbeatReceived,
     /// `onHeartbeatLost`: nothing arrived within the negotiated interval × tolerance.
@@ -86,4 +87,89 @@ pub enum Event {
     ReconnectScheduled { after: Millis, attempt: u32 },
     /// `debug`: a line of trace, only with [`SessionConfig::debug`](super::SessionConfig::debug).
     Debug(String),
+}
+
+impl Action {
+    /// The action a record of the session's says (see [`records`]).
+    pub(super) fn from_record(record: &[u8]) -> Option<Action> {
+        let mut r = Reader(record);
+        Some(match r.u8() {
+            k if k == Out::RunBeforeConnect as u8 => Action::RunBeforeConnect,
+            k if k == Out::Open as u8 => {
+                let url = r.str().into();
+                let protocols = (0..r.u32()).map(|_| r.str().into()).collect();
+                Action::OpenTransport { url, protocols }
+            }
+            k if k == Out::Send as u8 => {
+                let binary = r.u8() == 1;
+                Action::Send {
+                    data: r.bytes().to_vec(),
+                    binary,
+                }
+            }
+            k if k == Out::Close as u8 => Action::CloseTransport {
+                discard: r.u8() == 1,
+            },
+            _ => return None,
+        })
+    }
+}
+
+impl Event {
+    /// The event a record of the session's says (see [`records`]).
+    pub(super) fn from_record(record: &[u8]) -> Option<Event> {
+        let mut r = Reader(record);
+        Some(match r.u8() {
+            k if k == Out::State as u8 => Event::StateChanged(match r.u8() {
+                0 => ActivationState::Active,
+                1 => ActivationState::Deactivating,
+                _ => ActivationState::Inactive,
+            }),
+            k if k == Out::Frame as u8 => {
+                let which = r.u8();
+                let frame = Received::from_record(r.0)?;
+                use records::Frame as F;
+                match which {
+                    w if w == F::Connected as u8 => Event::Connected(frame),
+                    w if w == F::Message as u8 => Event::Message(frame),
+                    w if w == F::UnhandledMessage as u8 => Event::UnhandledMessage(frame),
+                    w if w == F::Receipt as u8 => Event::Receipt(frame),
+                    w if w == F::UnhandledReceipt as u8 => Event::UnhandledReceipt(frame),
+                    w if w == F::UnhandledFrame as u8 => Event::UnhandledFrame(frame),
+                    w if w == F::StompError as u8 => Event::StompError(frame),
+                    w if w == F::SubscriptionFailed as u8 => Event::SubscriptionFailed(frame),
+                    _ => Event::Disconnected(frame),
+                }
+            }
+            k if k == Out::TransportClosed as u8 => {
+                let code = r.u32() as u16;
+                Event::TransportClosed {
+                    code,
+                    reason: r.str().into(),
+                }
+            }
+            k if k == Out::Text as u8 => {
+                let which = r.u8();
+                let text = r.str().into();
+                match which {
+                    w if w == records::Text::TransportError as u8 => Event::TransportError(text),
+                    w if w == records::Text::DecodeError as u8 => Event::DecodeError(text),
+                    _ => Event::Debug(text),
+                }
+            }
+            k if k == Out::Signal as u8 => match r.u8() {
+                0 => Event::HeartbeatReceived,
+                1 => Event::HeartbeatLost,
+                2 => Event::ReconnectGaveUp { attempts: r.u32() },
+                _ => {
+                    let after = r.f64();
+                    Event::ReconnectScheduled {
+                        after,
+                        attempt: r.u32(),
+                    }
+                }
+            },
+            _ => return None,
+        })
+    }
 }

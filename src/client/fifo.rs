@@ -1,5 +1,5 @@
-//! The outgoing queues (actions, events) of the client session and of the SockJS connection:
-//! first in, first out.
+//! The outgoing queues (actions, events) of the SockJS connection: first in, first out. (The
+//! client session writes its own as records, [`records`](super::records).)
 //!
 //! A `Vec` read from a moving head and emptied once drained, which is how the shell uses them
 //! (everything queued by one input is polled before the next). `VecDeque`'s ring logic cost the
@@ -36,13 +36,6 @@ impl<T> Fifo<T> {
         }
         item
     }
-
-    /// Keeps the queued items for which `keep` is true, in order.
-    pub(crate) fn retain(&mut self, mut keep: impl FnMut(&T) -> bool) {
-        self.items
-            .retain(|slot| slot.as_ref().is_some_and(&mut keep));
-        self.head = 0;
-    }
 }
 
 #[cfg(test)]
@@ -50,17 +43,15 @@ mod tests {
     use super::Fifo;
 
     #[test]
-    fn first_in_first_out_across_refills_and_retain() {
+    fn first_in_first_out_across_refills() {
         let mut q = Fifo::default();
         assert_eq!(q.pop_front(), None::<u32>);
         q.push_back(1);
         q.push_back(2);
         assert_eq!(q.pop_front(), Some(1));
         q.push_back(3);
-        q.push_back(4);
-        q.retain(|&n| n != 3);
         assert_eq!(q.pop_front(), Some(2));
-        assert_eq!(q.pop_front(), Some(4));
+        assert_eq!(q.pop_front(), Some(3));
         assert_eq!(q.pop_front(), None);
         q.push_back(5);
         assert_eq!(q.pop_front(), Some(5));

@@ -58,6 +58,7 @@ mod header_list;
 mod heartbeat;
 mod offline;
 mod received;
+pub mod records;
 mod session;
 mod split;
 

@@ -24,10 +24,10 @@ pub struct Received {
 }
 
 impl Received {
-    /// The record of `frame`. With `text_only` (a SockJS transport) a body announced as base64
-    /// is decoded and the announcing header left out, `content-length` telling the decoded
-    /// length; a body that is not valid base64 is handed on as it came.
-    pub(super) fn new(text_only: bool, name: &str, frame: &FrameView) -> Received {
+    /// Appends the record of `frame` to `record`. With `text_only` (a SockJS transport) a body
+    /// announced as base64 is decoded and the announcing header left out, `content-length`
+    /// telling the decoded length; a body that is not valid base64 is handed on as it came.
+    pub(super) fn write(record: &mut Vec<u8>, text_only: bool, name: &str, frame: &FrameView) {
         let decoded = text_only
             .then(|| frame.get(TRANSFER_ENCODING_HEADER))
             .flatten()
@@ -36,7 +36,8 @@ impl Received {
         let body = decoded.as_deref().unwrap_or(frame.body());
         let mut digits = [0; 20];
         let length = decimal(body.len() as u64, &mut digits);
-        let mut record = Vec::with_capacity(HEAD + 64 + body.len());
+        let start = record.len();
+        record.reserve(HEAD + 64 + body.len());
         record.push(u8::from(core::str::from_utf8(body).is_ok()));
         record.extend_from_slice(&[0; 8]);
         let mut put = |part: &str| {
@@ -57,20 +58,27 @@ impl Received {
             put(name);
             put(value);
         }
-        let text = record.get(HEAD..).unwrap_or_default();
+        let text = record.get(start + HEAD..).unwrap_or_default();
         // UTF-16 units: one per char, two for a 4-byte sequence (a surrogate pair).
         let units = text.iter().filter(|&&b| b & 0xC0 != 0x80).count()
             + text.iter().filter(|&&b| b >= 0xF0).count();
         let len = text.len() as u32;
-        if let Some(slot) = record.get_mut(1..HEAD) {
+        if let Some(slot) = record.get_mut(start + 1..start + HEAD) {
             slot[..4].copy_from_slice(&len.to_le_bytes());
             slot[4..].copy_from_slice(&(units as u32).to_le_bytes());
         }
         record.extend_from_slice(body);
-        Received {
-            command: frame.command,
-            record,
-        }
+    }
+
+    /// The frame a record [`write`](Self::write) wrote.
+    pub(super) fn from_record(record: &[u8]) -> Option<Received> {
+        let mut received = Received {
+            command: Command::Connect,
+            record: record.to_vec(),
+        };
+        let command = Command::from_bytes(received.parts().nth(1)?.as_bytes());
+        received.command = command?;
+        Some(received)
     }
 
     /// The record, as described in the [module docs](self).

@@ -12,11 +12,11 @@
 
 use crate::prelude::*;
 
-use super::fifo::Fifo;
 use super::header_list::HeaderList;
 use super::heartbeat::{self, Heartbeats};
 use super::offline::{OfflineQueue, Queued};
 use super::received::Received;
+use super::records::{put_bytes, put_u32, Frame, Out, Records, Signal, Text};
 use super::split::split_utf8;
 use super::{
     Action, ActivationState, ClientError, Event, Millis, ReconnectTimeMode, SessionConfig,
@@ -120,9 +120,11 @@ pub struct Session {
     disconnect_receipt: Option<String>,
     offline: OfflineQueue,
 
-    actions: Fifo<Action>,
+    /// What to do and what to tell, as records (see [`records`]), read by `poll_*` or taken
+    /// whole by [`take_records`](Self::take_records).
+    actions: Records,
     pending_send_bytes: usize,
-    events: Fifo<Event>,
+    events: Records,
 }
 
 impl Session {
@@ -146,9 +148,9 @@ impl Session {
             watched_receipts: Vec::new(),
             disconnect_receipt: None,
             offline: OfflineQueue::default(),
-            actions: Fifo::default(),
+            actions: Records::default(),
             pending_send_bytes: 0,
-            events: Fifo::default(),
+            events: Records::default(),
         }
     }
 
@@ -226,7 +228,7 @@ impl Session {
 
     /// The next thing to do with the transport.
     pub fn poll_action(&mut self) -> Option<Action> {
-        let action = self.actions.pop_front()?;
+        let action = Action::from_record(self.actions.next()?)?;
         if let Action::Send { data, .. } = &action {
             self.pending_send_bytes = self.pending_send_bytes.saturating_sub(data.len());
         }
@@ -235,7 +237,16 @@ impl Session {
 
     /// The next thing to tell the user.
     pub fn poll_event(&mut self) -> Option<Event> {
-        self.events.pop_front()
+        Event::from_record(self.events.next()?)
+    }
+
+    /// Moves every event record, then every action record (see [`records`]), to the end of
+    /// `out`: what the browser core hands to JavaScript, the events first as
+    /// [`poll_event`](Self::poll_event) before [`poll_action`](Self::poll_action) would give them.
+    pub fn take_records(&mut self, out: &mut Vec<u8>) {
+        self.events.take_into(out);
+        self.actions.take_into(out);
+        self.pending_send_bytes = 0;
     }
 
     /// When [`handle_timeout`](Self::handle_timeout) must be called next, if ever.
@@ -589,7 +600,8 @@ impl Session {
                 Ok(None) => break,
                 Ok(Some(Viewed::Heartbeat)) => {
                     if self.connected() {
-                        self.events.push_back(Event::HeartbeatReceived);
+                        self.events
+                            .push(Out::Signal, Signal::HeartbeatReceived as u8);
                     }
                 }
                 Ok(Some(Viewed::Frame(frame))) => {
@@ -599,7 +611,9 @@ impl Session {
                     }
                 }
                 Err(error) => {
-                    self.events.push_back(Event::DecodeError(error));
+                    let mut message = String::new();
+                    error.write_message(&mut message);
+                    self.text(Text::DecodeError, &message);
                     self.close_transport();
                 }
             }
@@ -612,10 +626,7 @@ impl Session {
         if matches!(self.phase, Phase::Idle | Phase::BeforeConnect) {
             return;
         }
-        self.events.push_back(Event::TransportClosed {
-            code,
-            reason: reason.to_owned(),
-        });
+        self.closed_event(code, reason);
         self.connection_gone(now);
     }
 
@@ -624,8 +635,7 @@ impl Session {
         if matches!(self.phase, Phase::Idle | Phase::BeforeConnect) {
             return;
         }
-        self.events
-            .push_back(Event::TransportError(message.to_owned()));
+        self.text(Text::TransportError, message);
     }
 
     /// Time has reached (or passed) [`poll_timeout`](Self::poll_timeout).
@@ -660,7 +670,7 @@ impl Session {
         }
         if self.connected() {
             if self.heartbeat_lost_at().is_some_and(|at| now >= at) {
-                self.events.push_back(Event::HeartbeatLost);
+                self.events.push(Out::Signal, Signal::HeartbeatLost as u8);
                 self.comm_failure(now);
                 return;
             }
@@ -676,7 +686,8 @@ impl Session {
     fn begin_attempt(&mut self, now: Millis) {
         if self.config.run_before_connect {
             self.phase = Phase::BeforeConnect;
-            self.actions.push_back(Action::RunBeforeConnect);
+            let at = self.actions.begin(Out::RunBeforeConnect);
+            self.actions.end(at);
         } else {
             self.open_transport(now);
         }
@@ -689,16 +700,14 @@ impl Session {
         self.wire = Wire::default();
         let timeout = self.config.connection_timeout;
         self.connect_deadline = (timeout > 0).then(|| now + f64::from(timeout));
-        let protocols = self
-            .config
-            .stomp_versions
-            .iter()
-            .map(|v| v.subprotocol().to_owned())
-            .collect();
-        self.actions.push_back(Action::OpenTransport {
-            url: self.config.broker_url.clone(),
-            protocols,
-        });
+        let at = self.actions.begin(Out::Open);
+        let out = self.actions.buf();
+        put_bytes(out, self.config.broker_url.as_bytes());
+        put_u32(out, self.config.stomp_versions.len() as u32);
+        for v in &self.config.stomp_versions {
+            put_bytes(out, v.subprotocol().as_bytes());
+        }
+        self.actions.end(at);
     }
 
     fn connect_encoded(&self) -> Encoded {
@@ -772,11 +781,7 @@ impl Session {
             self.send_encoded(now, encoded);
             i += 1;
         }
-        self.events.push_back(Event::Connected(Received::new(
-            self.wire.text_only,
-            "",
-            frame,
-        )));
+        self.frame_event(Frame::Connected, "", frame);
     }
 
     fn on_frame(&mut self, now: Millis, frame: &FrameView) {
@@ -785,36 +790,29 @@ impl Session {
             (Phase::Handshaking, Command::Connected) => self.on_connected(now, frame),
             (_, Command::Error) => self.on_error(frame),
             (Phase::Connected | Phase::Disconnecting { .. }, Command::Message) => {
-                let event = match frame.get("subscription") {
+                match frame.get("subscription") {
                     Some(sub) if self.subscriptions.iter().any(|s| s.id == sub) => {
-                        Event::Message(Received::new(self.wire.text_only, sub, frame))
+                        self.frame_event(Frame::Message, sub, frame)
                     }
-                    _ => Event::UnhandledMessage(Received::new(self.wire.text_only, "", frame)),
-                };
-                self.events.push_back(event);
+                    _ => self.frame_event(Frame::UnhandledMessage, "", frame),
+                }
             }
             (Phase::Connected | Phase::Disconnecting { .. }, Command::Receipt) => {
                 self.on_receipt(frame)
             }
-            _ => self.events.push_back(Event::UnhandledFrame(Received::new(
-                self.wire.text_only,
-                "",
-                frame,
-            ))),
+            _ => self.frame_event(Frame::UnhandledFrame, "", frame),
         }
     }
 
     fn on_receipt(&mut self, frame: &FrameView) {
-        let text_only = self.wire.text_only;
-        let received = || Received::new(text_only, "", frame);
         let Some(id) = frame.get("receipt-id") else {
-            self.events.push_back(Event::UnhandledReceipt(received()));
+            self.frame_event(Frame::UnhandledReceipt, "", frame);
             return;
         };
         if self.disconnect_receipt.as_deref() == Some(id) {
             self.disconnect_receipt = None;
             self.close_transport();
-            self.events.push_back(Event::Disconnected(received()));
+            self.frame_event(Frame::Disconnected, "", frame);
             return;
         }
         let user_receipt = match self.offline.acknowledge(id) {
@@ -827,9 +825,9 @@ impl Session {
         };
         if let Some(i) = self.watched_receipts.iter().position(|r| r == id) {
             self.watched_receipts.swap_remove(i);
-            self.events.push_back(Event::Receipt(received()));
+            self.frame_event(Frame::Receipt, "", frame);
         } else if user_receipt {
-            self.events.push_back(Event::UnhandledReceipt(received()));
+            self.frame_event(Frame::UnhandledReceipt, "", frame);
         }
     }
 
@@ -842,23 +840,14 @@ impl Session {
         });
         if let Some(i) = failed {
             let sub = self.subscriptions.remove(i);
-            self.events
-                .push_back(Event::SubscriptionFailed(Received::new(
-                    self.wire.text_only,
-                    sub.id.as_str(),
-                    frame,
-                )));
+            self.frame_event(Frame::SubscriptionFailed, &sub.id, frame);
             return;
         }
         // A queued SEND the server refused would be refused again: drop it, do not loop.
         if let Some(r) = frame.get("receipt-id") {
             self.offline.acknowledge(r);
         }
-        self.events.push_back(Event::StompError(Received::new(
-            self.wire.text_only,
-            "",
-            frame,
-        )));
+        self.frame_event(Frame::StompError, "", frame);
     }
 
     /// Lost heart-beat, connection timeout, `forceDisconnect`: close, or with
@@ -880,18 +869,13 @@ impl Session {
         }
         self.phase = Phase::Closing;
         self.connect_deadline = None;
-        self.actions
-            .push_back(Action::CloseTransport { discard: false });
+        self.actions.push(Out::Close, 0);
     }
 
     /// Forgets the transport now, reporting it closed as stompjs does.
     fn discard_transport(&mut self, now: Millis) {
-        self.actions
-            .push_back(Action::CloseTransport { discard: true });
-        self.events.push_back(Event::TransportClosed {
-            code: DISCARDED_CODE,
-            reason: DISCARDED_REASON.to_owned(),
-        });
+        self.actions.push(Out::Close, 1);
+        self.closed_event(DISCARDED_CODE, DISCARDED_REASON);
         self.connection_gone(now);
     }
 
@@ -904,7 +888,7 @@ impl Session {
         self.disconnect_receipt = None;
         self.decoder.reset();
         // Bytes for the dead transport must not reach the next one.
-        self.actions.retain(|a| !matches!(a, Action::Send { .. }));
+        self.actions.drop_kind(Out::Send);
         self.pending_send_bytes = 0;
         if self.config.resubscribe {
             self.subscriptions.retain(|s| s.restore);
@@ -925,9 +909,11 @@ impl Session {
         }
         if let Some(max) = self.config.max_reconnect_attempts.filter(|&m| m > 0) {
             if self.reconnect_attempts >= max {
-                self.events.push_back(Event::ReconnectGaveUp {
-                    attempts: self.reconnect_attempts,
-                });
+                let at = self.events.begin(Out::Signal);
+                let out = self.events.buf();
+                out.push(Signal::ReconnectGaveUp as u8);
+                put_u32(out, self.reconnect_attempts);
+                self.events.end(at);
                 self.set_state(ActivationState::Inactive);
                 return;
             }
@@ -941,10 +927,12 @@ impl Session {
             Piece::Text("ms"),
         ]);
         self.reconnect_at = Some(now + after);
-        self.events.push_back(Event::ReconnectScheduled {
-            after,
-            attempt: self.reconnect_attempts,
-        });
+        let at = self.events.begin(Out::Signal);
+        let out = self.events.buf();
+        out.push(Signal::ReconnectScheduled as u8);
+        out.extend_from_slice(&after.to_le_bytes());
+        put_u32(out, self.reconnect_attempts);
+        self.events.end(at);
     }
 
     // ----- helpers -----
@@ -1038,14 +1026,19 @@ impl Session {
         let binary = (binary || self.config.force_binary_ws_frames) && !self.wire.text_only;
         if self.config.split_large_frames && !binary {
             for piece in split_utf8(data, self.config.max_web_socket_chunk_size) {
-                self.actions.push_back(Action::Send {
-                    data: piece,
-                    binary,
-                });
+                self.send_record(&piece, binary);
             }
         } else {
-            self.actions.push_back(Action::Send { data, binary });
+            self.send_record(&data, binary);
         }
+    }
+
+    fn send_record(&mut self, data: &[u8], binary: bool) {
+        let at = self.actions.begin(Out::Send);
+        let out = self.actions.buf();
+        out.push(u8::from(binary));
+        put_bytes(out, data);
+        self.actions.end(at);
     }
 
     fn heartbeat_send_at(&self) -> Option<Millis> {
@@ -1071,7 +1064,7 @@ impl Session {
     fn set_state(&mut self, state: ActivationState) {
         if self.state != state {
             self.state = state;
-            self.events.push_back(Event::StateChanged(state));
+            self.events.push(Out::State, state as u8);
         }
     }
 
@@ -1086,8 +1079,33 @@ impl Session {
                     Piece::Number(n) => push_decimal(&mut line, n),
                 }
             }
-            self.events.push_back(Event::Debug(line));
+            self.text(Text::Debug, &line);
         }
+    }
+
+    fn text(&mut self, which: Text, text: &str) {
+        let at = self.events.begin(Out::Text);
+        let out = self.events.buf();
+        out.push(which as u8);
+        put_bytes(out, text.as_bytes());
+        self.events.end(at);
+    }
+
+    fn closed_event(&mut self, code: u16, reason: &str) {
+        let at = self.events.begin(Out::TransportClosed);
+        let out = self.events.buf();
+        put_u32(out, code.into());
+        put_bytes(out, reason.as_bytes());
+        self.events.end(at);
+    }
+
+    /// A frame event: the frame written where JavaScript reads it (see [`Received`]).
+    fn frame_event(&mut self, which: Frame, name: &str, frame: &FrameView) {
+        let at = self.events.begin(Out::Frame);
+        let out = self.events.buf();
+        out.push(which as u8);
+        Received::write(out, self.wire.text_only, name, frame);
+        self.events.end(at);
     }
 }
 

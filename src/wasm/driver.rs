@@ -359,10 +359,8 @@ impl Inner {
                 };
                 call(&cb.on_web_socket_error, ev)
             }
-            Event::DecodeError(err) => {
+            Event::DecodeError(message) => {
                 let f = self.debug_fn()?;
-                let mut message = String::new();
-                err.write_message(&mut message);
                 Some(Step::Call(f, JsValue::from_str(&message)))
             }
             Event::HeartbeatReceived => call(&cb.on_heartbeat_received, JsValue::UNDEFINED),

@@ -1,0 +1,191 @@
+//! The session's output as records, written when things happen: the layout the browser core
+//! (`pkg-core`) hands to JavaScript in one batch, so the size-first build needs no `Event` or
+//! `Action` values and no second pass to turn them into bytes. The native API
+//! ([`Session::poll_event`](super::Session::poll_event), [`Session::poll_action`](super::Session::poll_action))
+//! reads the same records back ([`Event::from_record`](super::Event), [`Action::from_record`](super::Action)).
+//!
+//! A record is a `u32` length, then a kind ([`Out`]) and its fields: `u32` little-endian
+//! numbers, `u8` flags, byte strings as a `u32` length and the bytes.
+
+use crate::prelude::*;
+
+/// The kinds of record, first byte of each.
+#[repr(u8)]
+pub enum Out {
+    RunBeforeConnect = 1,
+    /// url, `u32` count + protocols.
+    Open = 2,
+    /// `u8` binary, bytes.
+    Send = 3,
+    /// `u8` discard.
+    Close = 4,
+    /// `u8` state.
+    State = 16,
+    /// Frame events: `u8` which ([`Frame`]), then the frame as [`Received`](super::Received)
+    /// records it (the subscription or id first).
+    Frame = 17,
+    /// `u32` code, reason.
+    TransportClosed = 18,
+    /// `u8` which ([`Text`]), text.
+    Text = 19,
+    /// `u8` which ([`Signal`]), then its fields.
+    Signal = 20,
+}
+
+/// Which frame event a [`Out::Frame`] record is.
+#[repr(u8)]
+pub enum Frame {
+    Connected = 0,
+    Message = 1,
+    UnhandledMessage = 2,
+    Receipt = 3,
+    UnhandledReceipt = 4,
+    UnhandledFrame = 5,
+    StompError = 6,
+    SubscriptionFailed = 7,
+    Disconnected = 8,
+}
+
+/// Which text an [`Out::Text`] record carries (JavaScript shows each through `debug`).
+#[repr(u8)]
+pub enum Text {
+    Debug = 0,
+    TransportError = 1,
+    DecodeError = 2,
+}
+
+/// Which signal an [`Out::Signal`] record is.
+#[repr(u8)]
+pub enum Signal {
+    HeartbeatReceived = 0,
+    HeartbeatLost = 1,
+    /// `u32` attempts.
+    ReconnectGaveUp = 2,
+    /// `f64` after (ms), `u32` attempt.
+    ReconnectScheduled = 3,
+}
+
+pub fn put_u32(out: &mut Vec<u8>, n: u32) {
+    out.extend_from_slice(&n.to_le_bytes());
+}
+
+/// A `u32` length, then the bytes.
+pub fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
+    put_u32(out, b.len() as u32);
+    out.extend_from_slice(b);
+}
+
+/// Records written and not yet read.
+#[derive(Debug, Default)]
+pub(crate) struct Records {
+    buf: Vec<u8>,
+    read: usize,
+}
+
+impl Records {
+    /// Starts a record of `kind` and returns where it starts, for [`end`](Self::end); its
+    /// fields go into [`buf`](Self::buf) in between.
+    pub(crate) fn begin(&mut self, kind: Out) -> usize {
+        let at = self.buf.len();
+        put_u32(&mut self.buf, 0);
+        self.buf.push(kind as u8);
+        at
+    }
+
+    pub(crate) fn buf(&mut self) -> &mut Vec<u8> {
+        &mut self.buf
+    }
+
+    /// Writes the length of the record [`begin`](Self::begin) started at `at`.
+    pub(crate) fn end(&mut self, at: usize) {
+        let len = (self.buf.len() - at - 4) as u32;
+        if let Some(slot) = self.buf.get_mut(at..at + 4) {
+            slot.copy_from_slice(&len.to_le_bytes());
+        }
+    }
+
+    /// A record of a kind and one byte.
+    pub(crate) fn push(&mut self, kind: Out, byte: u8) {
+        let at = self.begin(kind);
+        self.buf.push(byte);
+        self.end(at);
+    }
+
+    /// The next unread record (its kind first), if any.
+    pub(crate) fn next(&mut self) -> Option<&[u8]> {
+        let len = Reader(self.buf.get(self.read..).unwrap_or_default()).u32() as usize;
+        let start = self.read + 4;
+        if len == 0 || start + len > self.buf.len() {
+            // Everything was read: start over rather than grow.
+            self.buf.clear();
+            self.read = 0;
+            return None;
+        }
+        self.read = start + len;
+        self.buf.get(start..start + len)
+    }
+
+    /// Moves every unread record to the end of `out`.
+    pub(crate) fn take_into(&mut self, out: &mut Vec<u8>) {
+        out.extend_from_slice(self.buf.get(self.read..).unwrap_or_default());
+        self.buf.clear();
+        self.read = 0;
+    }
+
+    /// Drops the unread records of `kind`.
+    pub(crate) fn drop_kind(&mut self, kind: Out) {
+        let kind = kind as u8;
+        let (mut from, mut to) = (self.read, self.read);
+        while let Some(len) = self.buf.get(from..from + 4).map(|l| {
+            let mut n = [0; 4];
+            n.copy_from_slice(l);
+            u32::from_le_bytes(n) as usize
+        }) {
+            let end = (from + 4 + len).min(self.buf.len());
+            if self.buf.get(from + 4) != Some(&kind) {
+                self.buf.copy_within(from..end, to);
+                to += end - from;
+            }
+            from = end;
+        }
+        self.buf.truncate(to);
+    }
+}
+
+/// Reads a record's fields in order; a short record reads as zeros and empty strings.
+pub struct Reader<'a>(pub &'a [u8]);
+
+impl<'a> Reader<'a> {
+    pub fn u8(&mut self) -> u8 {
+        let (&b, rest) = self.0.split_first().unwrap_or((&0, &[]));
+        self.0 = rest;
+        b
+    }
+
+    pub fn u32(&mut self) -> u32 {
+        let mut n = [0; 4];
+        for b in &mut n {
+            *b = self.u8();
+        }
+        u32::from_le_bytes(n)
+    }
+
+    pub fn f64(&mut self) -> f64 {
+        let mut n = [0; 8];
+        for b in &mut n {
+            *b = self.u8();
+        }
+        f64::from_le_bytes(n)
+    }
+
+    pub fn bytes(&mut self) -> &'a [u8] {
+        let n = self.u32() as usize;
+        let (head, rest) = self.0.split_at_checked(n).unwrap_or((self.0, &[]));
+        self.0 = rest;
+        head
+    }
+
+    pub fn str(&mut self) -> &'a str {
+        core::str::from_utf8(self.bytes()).unwrap_or_default()
+    }
+}
