@@ -121,7 +121,7 @@ pub extern "C" fn buf(len: u32) -> *mut u8 {
     request_buffer(len)
 }
 
-/// Where the last result ([`poll`], an id from [`command`]) is.
+/// Where the last result (a batch from [`input`] or [`drain`], an id from [`command`]) is.
 #[no_mangle]
 pub extern "C" fn out() -> *const u8 {
     answer()
@@ -320,10 +320,10 @@ fn error_code(e: &ClientError) -> u32 {
     }
 }
 
-/// Which frame event a [`Out::Frame`] record is.
 /// Everything the session has to say, written to [`out`] as one batch: `f64` deadline (when
 /// to call `input(Timer)` next; -1 for never), `u32` error code of the input that led here (0 =
-/// none), then each record (see [`Out`]) as `u32` length + record. Returns the batch's length.
+/// none), then each record (`stomp_wasm::client::records`) as `u32` length + record. Returns
+/// the batch's length.
 #[no_mangle]
 pub extern "C" fn drain(id: u32) -> u32 {
     drain_with(id, 0)

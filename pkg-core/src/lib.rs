@@ -15,7 +15,7 @@
 //! - [`configure`]: a sequence of `key: u8` + value (see [`Key`]), so JS sends only what it set.
 //! - [`command`]: per [`Command`], the strings and headers it takes.
 //! - [`drain`] / [`input`] batches: `f64` deadline, `u32` error, then `u32` length + record,
-//!   each record `kind: u8` + fields, see [`Out`]; frames as one text + body (`Received::record`).
+//!   each record `kind: u8` + fields, see `stomp_wasm::client::records`; frames as one text + body.
 //!
 //! Only wasm32 has the exports (and the dependency); natively the crate is empty.
 #![cfg_attr(target_arch = "wasm32", no_std)]
