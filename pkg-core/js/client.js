@@ -458,15 +458,17 @@ export class Client {
     if (!len) return 0;
     const at = core.out();
     const m = mem();
-    const err = u32(m, at + 8);
-    for (let i = at + 12, end = at + len; i < end; ) {
+    // Records, then the trailer: f64 deadline, u32 error.
+    const end = at + len - 12;
+    const err = u32(m, end + 8);
+    for (let i = at; i < end; ) {
       const n = u32(m, i);
       const r = i + 4;
       // Frames, the hot path, are read in place; other records are copied.
       this._q.push(m[r] === 17 ? readFrame(this, m, r + 1, r + n) : m.slice(r, r + n));
       i = r + n;
     }
-    this._arm(D.getFloat64(at, true));
+    this._arm(D.getFloat64(end, true));
     if (!this._driving) {
       this._driving = true;
       while (this._q.length) {

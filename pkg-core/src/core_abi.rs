@@ -320,10 +320,10 @@ fn error_code(e: &ClientError) -> u32 {
     }
 }
 
-/// Everything the session has to say, written to [`out`] as one batch: `f64` deadline (when
-/// to call `input(Timer)` next; -1 for never), `u32` error code of the input that led here (0 =
-/// none), then each record (`stomp_wasm::client::records`) as `u32` length + record. Returns
-/// the batch's length.
+/// Everything the session has to say, written to [`out`] as one batch: each record
+/// (`stomp_wasm::client::records`) as `u32` length + record, then a trailer: `f64` deadline
+/// (when to call `input(Timer)` next; -1 for never) and the `u32` error code of the input that
+/// led here (0 = none). Returns the batch's length.
 #[no_mangle]
 pub extern "C" fn drain(id: u32) -> u32 {
     drain_with(id, 0)
@@ -336,14 +336,11 @@ fn drain_with(id: u32, err: u32) -> u32 {
     let Some(Some(s)) = sessions.get_mut(id as usize) else {
         return 0;
     };
-    out.extend_from_slice(&[0; 8]);
-    put_u32(&mut out, err);
-    // The records as the session wrote them, events first.
+    // The records as the session wrote them, events first: into an empty `out` the event
+    // buffer is moved, not copied (a received frame is not copied once more).
     s.take_records(&mut out);
-    let deadline = s.poll_timeout().unwrap_or(-1.0).to_le_bytes();
-    if let Some(slot) = out.get_mut(..8) {
-        slot.copy_from_slice(&deadline);
-    }
+    out.extend_from_slice(&s.poll_timeout().unwrap_or(-1.0).to_le_bytes());
+    put_u32(&mut out, err);
     out.len() as u32
 }
 

@@ -14,8 +14,8 @@
 //! headers as `u32` count + name/value string pairs):
 //! - [`configure`]: a sequence of `key: u8` + value (see [`Key`]), so JS sends only what it set.
 //! - [`command`]: per [`Command`], the strings and headers it takes.
-//! - [`drain`] / [`input`] batches: `f64` deadline, `u32` error, then `u32` length + record,
-//!   each record `kind: u8` + fields, see `stomp_wasm::client::records`; frames as one text + body.
+//! - [`drain`] / [`input`] batches: `u32` length + record, each record `kind: u8` + fields (see
+//!   `stomp_wasm::client::records`; frames as one text + body), then `f64` deadline, `u32` error.
 //!
 //! Only wasm32 has the exports (and the dependency); natively the crate is empty.
 #![cfg_attr(target_arch = "wasm32", no_std)]

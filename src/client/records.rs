@@ -125,9 +125,14 @@ impl Records {
         self.buf.get(start..start + len)
     }
 
-    /// Moves every unread record to the end of `out`.
+    /// Moves every unread record to the end of `out`: into an empty `out` by exchanging the
+    /// buffers (no copy; `out`'s capacity is used for the next records).
     pub(crate) fn take_into(&mut self, out: &mut Vec<u8>) {
-        out.extend_from_slice(self.buf.get(self.read..).unwrap_or_default());
+        if out.is_empty() && self.read == 0 {
+            core::mem::swap(&mut self.buf, out);
+        } else {
+            out.extend_from_slice(self.buf.get(self.read..).unwrap_or_default());
+        }
         self.buf.clear();
         self.read = 0;
     }
@@ -187,5 +192,83 @@ impl<'a> Reader<'a> {
 
     pub fn str(&mut self) -> &'a str {
         core::str::from_utf8(self.bytes()).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(r: &mut Records, kind: Out, byte: u8) {
+        r.push(kind, byte);
+    }
+
+    #[test]
+    fn records_read_back_in_order_then_start_over() {
+        let mut r = Records::default();
+        record(&mut r, Out::State, 0);
+        let at = r.begin(Out::Send);
+        r.buf().push(1);
+        put_bytes(r.buf(), b"SEND\n\n\0");
+        r.end(at);
+        assert_eq!(r.next(), Some(&[Out::State as u8, 0][..]));
+        let send = r.next().map(<[u8]>::to_vec).unwrap();
+        let mut reader = Reader(&send);
+        assert_eq!((reader.u8(), reader.u8()), (Out::Send as u8, 1));
+        assert_eq!(reader.bytes(), b"SEND\n\n\0");
+        assert_eq!(r.next(), None);
+        assert!(r.buf().is_empty(), "emptied once everything was read");
+    }
+
+    #[test]
+    fn take_into_moves_into_an_empty_batch_and_appends_to_a_started_one() {
+        let mut r = Records::default();
+        record(&mut r, Out::Close, 1);
+        let mut out = Vec::new();
+        r.take_into(&mut out);
+        assert_eq!(out, [2, 0, 0, 0, Out::Close as u8, 1]);
+        assert!(r.buf().is_empty());
+
+        // Half read (the native API), then taken: only what was not read, after what is there.
+        record(&mut r, Out::State, 0);
+        record(&mut r, Out::State, 2);
+        assert_eq!(r.next(), Some(&[Out::State as u8, 0][..]));
+        r.take_into(&mut out);
+        assert_eq!(
+            out,
+            [
+                2,
+                0,
+                0,
+                0,
+                Out::Close as u8,
+                1,
+                2,
+                0,
+                0,
+                0,
+                Out::State as u8,
+                2
+            ]
+        );
+        assert_eq!(r.next(), None);
+    }
+
+    #[test]
+    fn drop_kind_removes_only_that_kind_and_keeps_the_order() {
+        let mut r = Records::default();
+        record(&mut r, Out::Send, 1);
+        record(&mut r, Out::Close, 0);
+        record(&mut r, Out::Send, 0);
+        record(&mut r, Out::State, 2);
+        assert_eq!(
+            r.next(),
+            Some(&[Out::Send as u8, 1][..]),
+            "read before the drop"
+        );
+        r.drop_kind(Out::Send);
+        assert_eq!(r.next(), Some(&[Out::Close as u8, 0][..]));
+        assert_eq!(r.next(), Some(&[Out::State as u8, 2][..]));
+        assert_eq!(r.next(), None);
     }
 }
