@@ -35,14 +35,3 @@ pub fn answer() -> *const u8 {
 }
 
 pub use crate::client::records::{put_bytes, put_u32};
-
-/// Appends one record: its `u32` length, then what `write` puts.
-pub fn record(out: &mut Vec<u8>, write: impl FnOnce(&mut Vec<u8>)) {
-    let at = out.len();
-    put_u32(out, 0);
-    write(out);
-    let len = (out.len() - at - 4) as u32;
-    if let Some(slot) = out.get_mut(at..at + 4) {
-        slot.copy_from_slice(&len.to_le_bytes());
-    }
-}

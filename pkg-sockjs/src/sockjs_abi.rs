@@ -6,7 +6,8 @@ extern crate alloc;
 use alloc::vec::Vec;
 use core::cell::RefCell;
 
-use stomp_wasm::abi::{answer, put_bytes, put_u32, record, request_buffer, Local, IN, OUT};
+use stomp_wasm::abi::{answer, put_bytes, put_u32, request_buffer, Local, IN, OUT};
+use stomp_wasm::client::records::{record_end, record_start};
 use stomp_wasm::sockjs::client::{
     ConnAction, ConnEvent, SockJsConnection, TransportKind, TransportPlan,
 };
@@ -174,10 +175,9 @@ pub extern "C" fn input(id: u32, kind: u32, channel: u32, arg: u32, now: f64, le
         9 => {
             if let Err(e) = c.send(data) {
                 err = 1;
-                record(&mut out, |out| {
-                    out.push(Out::SendError as u8);
-                    put_bytes(out, e.message().as_bytes());
-                });
+                let at = record_start(&mut out, Out::SendError as u8);
+                put_bytes(&mut out, e.message().as_bytes());
+                record_end(&mut out, at);
             }
         }
         10 => c.close(arg as u16, text),
@@ -185,38 +185,44 @@ pub extern "C" fn input(id: u32, kind: u32, channel: u32, arg: u32, now: f64, le
     }
     let mut plans = PLANS.0.borrow_mut();
     while let Some(action) = c.poll_action() {
-        record(&mut out, |out| put_action(out, action));
+        // `put_action` writes the kind.
+        let at = out.len();
+        put_u32(&mut out, 0);
+        put_action(&mut out, action);
+        record_end(&mut out, at);
     }
     while let Some(event) = c.poll_event() {
         // What the plan learns is kept for the next connection to the same endpoint.
+        let at = out.len();
         match event {
             ConnEvent::Failed(kind) => {
                 if let Some(p) = plans.get_mut(*plan as usize) {
                     p.failed(kind, now);
                 }
+                continue;
             }
             ConnEvent::Open(kind) => {
                 if let Some(p) = plans.get_mut(*plan as usize) {
                     p.succeeded(kind);
                 }
-                record(&mut out, |out| {
-                    out.extend_from_slice(&[Out::Open as u8, transport_code(kind)])
-                });
+                record_start(&mut out, Out::Open as u8);
+                out.push(transport_code(kind));
             }
-            ConnEvent::Message(bytes) => record(&mut out, |out| {
-                out.push(Out::Message as u8);
+            ConnEvent::Message(bytes) => {
+                record_start(&mut out, Out::Message as u8);
                 out.extend_from_slice(&bytes);
-            }),
-            ConnEvent::Closed { code, reason } => record(&mut out, |out| {
-                out.push(Out::Closed as u8);
-                put_u32(out, code.into());
-                put_bytes(out, reason.as_bytes());
-            }),
-            ConnEvent::Debug(line) => record(&mut out, |out| {
-                out.push(Out::Debug as u8);
-                put_bytes(out, line.as_bytes());
-            }),
+            }
+            ConnEvent::Closed { code, reason } => {
+                record_start(&mut out, Out::Closed as u8);
+                put_u32(&mut out, code.into());
+                put_bytes(&mut out, reason.as_bytes());
+            }
+            ConnEvent::Debug(line) => {
+                record_start(&mut out, Out::Debug as u8);
+                put_bytes(&mut out, line.as_bytes());
+            }
         }
+        record_end(&mut out, at);
     }
     let deadline = c.poll_timeout().unwrap_or(-1.0).to_le_bytes();
     if let Some(head) = out.get_mut(..12) {

@@ -75,6 +75,22 @@ pub fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
     out.extend_from_slice(b);
 }
 
+/// Starts a record of `kind` at the end of `out`; returns where it starts, for [`record_end`].
+pub fn record_start(out: &mut Vec<u8>, kind: u8) -> usize {
+    let at = out.len();
+    put_u32(out, 0);
+    out.push(kind);
+    at
+}
+
+/// Writes the length of the record [`record_start`] started at `at`.
+pub fn record_end(out: &mut [u8], at: usize) {
+    let len = (out.len() - at - 4) as u32;
+    if let Some(slot) = out.get_mut(at..at + 4) {
+        slot.copy_from_slice(&len.to_le_bytes());
+    }
+}
+
 /// Records written and not yet read.
 #[derive(Debug, Default)]
 pub(crate) struct Records {
@@ -86,10 +102,7 @@ impl Records {
     /// Starts a record of `kind` and returns where it starts, for [`end`](Self::end); its
     /// fields go into [`buf`](Self::buf) in between.
     pub(crate) fn begin(&mut self, kind: Out) -> usize {
-        let at = self.buf.len();
-        put_u32(&mut self.buf, 0);
-        self.buf.push(kind as u8);
-        at
+        record_start(&mut self.buf, kind as u8)
     }
 
     pub(crate) fn buf(&mut self) -> &mut Vec<u8> {
@@ -98,10 +111,7 @@ impl Records {
 
     /// Writes the length of the record [`begin`](Self::begin) started at `at`.
     pub(crate) fn end(&mut self, at: usize) {
-        let len = (self.buf.len() - at - 4) as u32;
-        if let Some(slot) = self.buf.get_mut(at..at + 4) {
-            slot.copy_from_slice(&len.to_le_bytes());
-        }
+        record_end(&mut self.buf, at);
     }
 
     /// A record of a kind and one byte.
