@@ -1,11 +1,15 @@
 # Shared by scripts/build-pkg.sh and scripts/size.sh (sourced, not run): how a size-first module
 # of the package is built (docs/CLIENT-SIZE-PLAN.md), so that what is measured is what ships.
 #
-#   wasm_module CRATE MODULE DIR   the no_std cdylib of CRATE (target/…/MODULE.wasm), optimized
+#   wasm_module CRATE MODULE DIR [size]
+#                                  the no_std cdylib of CRATE (target/…/MODULE.wasm), optimized
 #                                  with npm binaryen's wasm-opt into DIR/MODULE.wasm, panic texts
 #                                  blanked (scripts/wasm-blank-panics.py); fails if
 #                                  core::fmt is in it (its names, after the same optimization,
-#                                  are read by scripts/wasm-sizes.py from DIR/../names/)
+#                                  are read by scripts/wasm-sizes.py from DIR/../names/).
+#                                  `size`: built without .cargo/config.toml's inlining budget
+#                                  (in target/size-first, so the two builds do not evict each
+#                                  other), for a module whose speed is not the decoder's
 #   minify_js SRC DEST             npm terser, keeping exports and class names; properties whose
 #                                  names start with `_` are the file's own (never API): mangled
 #
@@ -15,10 +19,17 @@ wasm_opt_flags=(--enable-bulk-memory --enable-nontrapping-float-to-int --enable-
   --enable-reference-types --enable-multivalue --enable-mutable-globals --converge --low-memory-unused)
 
 wasm_module() {
-  local crate=$1 module=$2 dir=$3
-  local built=target/wasm32-unknown-unknown/release/$module.wasm names=target/wasm-names
+  local crate=$1 module=$2 dir=$3 tuning=${4:-speed}
+  local target_dir=target names=target/wasm-names
+  # RUSTFLAGS, even empty, replaces the target's rustflags of .cargo/config.toml.
+  local -a rustflags=()
+  if [ "$tuning" = size ]; then
+    target_dir=target/size-first
+    rustflags=(RUSTFLAGS=)
+  fi
+  local built=$target_dir/wasm32-unknown-unknown/release/$module.wasm
   mkdir -p "$dir" "$names"
-  cargo build -q --release --target wasm32-unknown-unknown -p "$crate"
+  env "${rustflags[@]}" cargo build -q --release --target wasm32-unknown-unknown --target-dir "$target_dir" -p "$crate"
   tools/node_modules/binaryen/bin/wasm-opt -Oz "${wasm_opt_flags[@]}" --strip-debug --strip-producers \
     "$built" -o "$dir/$module.wasm"
   # What only a panic message would read, zeroed (the handler traps without reading it).

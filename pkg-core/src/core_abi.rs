@@ -344,12 +344,6 @@ fn drain_with(id: u32, err: u32) -> u32 {
     out.len() as u32
 }
 
-/// When to call `input(Timer)` next, in the caller's clock; -1 for never.
-#[no_mangle]
-pub extern "C" fn deadline(id: u32) -> f64 {
-    with(id, |s, _| s.poll_timeout().unwrap_or(-1.0)).unwrap_or(-1.0)
-}
-
 /// Whether the session is connected (bit 0), its version (2 = 1.2, 1 = 1.1, 0 = 1.0) in bits
 /// 1–2, whether incoming heart-beats were negotiated (bit 3: without them JS need not read the
 /// clock per message), and the offline queue's length from bit 4.
