@@ -31,8 +31,10 @@ export PATH="$HOME/.cargo/bin:$PWD/tools/node_modules/binaryen/bin:$PATH"
 # Then the panic texts no code reads, blanked (scripts/wasm-blank-panics.py): 42,645 / 24,883;
 # then the session's events and actions written as records when they happen: 41,497 / 23,734;
 # then the SockJS module built without the receive path's inlining budget and the core's unused
-# `deadline` export removed: 40,902 / 23,664.
-BUDGET_TOTAL=40910
+# `deadline` export removed: 40,902 / 23,664. Issue 15's connect goals then raised the total:
+# a silent stream raced against xhr-polling (behind proxies that buffer responses) and the
+# shorter WebSocket head start, +130 B in the SockJS module only (ws:// pages unchanged).
+BUDGET_TOTAL=41040
 BUDGET_WS=23670
 
 # shellcheck source=scripts/wasm-module.sh

@@ -16,7 +16,7 @@ use crate::prelude::*;
 use alloc::collections::VecDeque;
 
 use super::info::parse_info;
-use super::plan::{attempt_timeout, head_start, TransportKind, TransportPlan};
+use super::plan::{attempt_timeout, head_start, stream_head_start, TransportKind, TransportPlan};
 use crate::client::fifo::Fifo;
 use crate::client::Millis;
 use crate::codec::push_decimal;
@@ -133,9 +133,10 @@ enum State {
         sent_at: Millis,
     },
     Trying {
-        order: Vec<TransportKind>,
-        next: usize,
-        /// When the next transport starts beside a running WebSocket attempt.
+        /// The transports not started yet, in the order to try them.
+        pending: Vec<TransportKind>,
+        /// When a transport starts beside the running attempts: the next one beside a
+        /// WebSocket, xhr-polling beside a silent stream.
         race_at: Option<Millis>,
         attempts: Vec<Attempt>,
         rtt: Millis,
@@ -277,13 +278,12 @@ impl SockJsConnection {
         }
         self.deadline = None;
         self.state = State::Trying {
-            order,
-            next: 0,
+            pending: order,
             race_at: None,
             attempts: Vec::new(),
             rtt,
         };
-        self.start_next(now);
+        self.start(now, 0);
     }
 
     /// `/info` could not be fetched (network error, timeout).
@@ -313,10 +313,8 @@ impl SockJsConnection {
                 for channel in expired {
                     self.attempt_failed(now, channel, "timed out");
                 }
-                if race_due && matches!(self.state, State::Trying { .. }) {
-                    self.events
-                        .push_back(ConnEvent::Debug("SockJS: WebSocket is slow, racing".into()));
-                    self.start_next(now);
+                if race_due {
+                    self.race(now);
                 }
             }
             _ => {}
@@ -647,8 +645,7 @@ impl SockJsConnection {
 
     fn attempt_failed(&mut self, now: Millis, channel: u32, why: &str) {
         let State::Trying {
-            order,
-            next,
+            pending,
             race_at,
             attempts,
             ..
@@ -668,25 +665,45 @@ impl SockJsConnection {
         line.push_str(" failed: ");
         line.push_str(why);
         self.events.push_back(ConnEvent::Debug(line));
-        // Only a WebSocket attempt ever runs beside another; an HTTP transport that is running
-        // keeps its chance.
+        // A running HTTP transport keeps its chance: what races beside it was started by
+        // [`race`](Self::race), and the next in line waits for it to fail too.
         let http_running = attempts.iter().any(|a| a.kind.is_http());
-        let more = *next < order.len();
+        let more = !pending.is_empty();
         if !http_running && more {
             *race_at = None;
-            self.start_next(now);
+            self.start(now, 0);
         } else if attempts.is_empty() && !more {
             self.close_with(2000, "All transports failed");
         }
     }
 
-    fn start_next(&mut self, now: Millis) {
+    /// The race timer fired: nothing has opened yet. Beside a silent stream (a proxy may be
+    /// holding its response until it ends) xhr-polling starts, skipping the other stream,
+    /// which would be held just the same; beside a WebSocket alone, the next transport.
+    fn race(&mut self, now: Millis) {
+        let State::Trying {
+            pending, attempts, ..
+        } = &self.state
+        else {
+            return;
+        };
+        let index = if attempts.iter().any(|a| a.kind.is_stream()) {
+            pending.iter().position(|&k| k == TransportKind::XhrPolling)
+        } else {
+            Some(0)
+        };
+        if let Some(index) = index {
+            self.start(now, index);
+        }
+    }
+
+    /// Starts `pending[index]` beside whatever attempts are running.
+    fn start(&mut self, now: Millis, index: usize) {
         let session_url = self.new_session_url();
         let channel = self.new_channel();
         let credentials = self.credentials;
         let State::Trying {
-            order,
-            next,
+            pending,
             race_at,
             attempts,
             rtt,
@@ -694,10 +711,12 @@ impl SockJsConnection {
         else {
             return;
         };
-        let Some(&kind) = order.get(*next) else {
+        // The plan holds each transport once; `retain` has no panicking bounds check to pull
+        // formatting code into the browser build, as `Vec::remove` would.
+        let Some(&kind) = pending.get(index) else {
             return;
         };
-        *next += 1;
+        pending.retain(|&k| k != kind);
         let mut url = session_url.clone();
         url.push('/');
         url.push_str(kind.path());
@@ -708,16 +727,20 @@ impl SockJsConnection {
             // fail the connection (and a browser that throttles WebSocket attempts after
             // failures, as Chromium does, would then never let one through in time).
             deadline: now
-                + if *next == order.len() {
+                + if pending.is_empty() {
                     attempt_timeout(*rtt).max(LAST_RESORT_TIMEOUT_MS)
                 } else {
                     attempt_timeout(*rtt)
                 },
             line: String::new(),
         });
-        if kind == TransportKind::WebSocket && *next < order.len() {
-            *race_at = Some(now + head_start(*rtt));
-        }
+        *race_at = if kind == TransportKind::WebSocket && !pending.is_empty() {
+            Some(now + head_start(*rtt))
+        } else if kind.is_stream() && pending.contains(&TransportKind::XhrPolling) {
+            Some(now + stream_head_start(*rtt))
+        } else {
+            None
+        };
         self.session_urls.push((channel, session_url));
         let mut line = String::from("SockJS: trying ");
         line.push_str(kind.name());

@@ -9,7 +9,8 @@
 //!   [`TransportPlan`] that remembers the transport that last worked and when WebSocket last
 //!   failed.
 //! - [`connection`]: one [`SockJsConnection`]: `/info`, then the transports tried in order —
-//!   WebSocket raced against the first HTTP transport after a short head start — then the open
+//!   WebSocket raced against the first HTTP transport after a short head start, a silent
+//!   stream raced against xhr-polling — then the open
 //!   session: outgoing batches with one `xhr_send` in flight, incoming streams decoded
 //!   incrementally and re-opened at the server's byte limit.
 //!
@@ -30,4 +31,4 @@ mod tests;
 
 pub use connection::{ConnAction, ConnEvent, ConnectionLimits, SockJsConnection};
 pub use info::{parse_info, Info, InfoError};
-pub use plan::{attempt_timeout, head_start, rto, TransportKind, TransportPlan};
+pub use plan::{attempt_timeout, head_start, rto, stream_head_start, TransportKind, TransportPlan};

@@ -62,6 +62,15 @@ impl TransportKind {
     pub fn is_http(self) -> bool {
         self != TransportKind::WebSocket
     }
+
+    /// Whether it receives over one long response (xhr-streaming, eventsource): the kind a
+    /// proxy that buffers responses until they end makes look dead.
+    pub fn is_stream(self) -> bool {
+        matches!(
+            self,
+            TransportKind::XhrStreaming | TransportKind::EventSource
+        )
+    }
 }
 
 /// sockjs-client's retransmission timeout from a measured round trip: 300 ms + rtt for fast
@@ -81,10 +90,21 @@ pub fn attempt_timeout(rtt: Millis) -> Millis {
 }
 
 /// The head start WebSocket gets before the first HTTP transport is started beside it: a
-/// healthy WebSocket opens in two round trips (TCP, then the upgrade); 50 ms of margin keeps
-/// it winning wherever it works, and the race bounds the cost of an upgrade a proxy swallows.
+/// healthy WebSocket opens in two round trips (TCP, then the upgrade), and the HTTP transport
+/// started beside it needs time of its own to open, so three round trips (at least 40 ms, for
+/// a browser busy elsewhere) keep WebSocket winning wherever it works, while an upgrade a
+/// proxy swallows costs little more than that.
 pub fn head_start(rtt: Millis) -> Millis {
-    (50.0 + 2.0 * rtt).min(attempt_timeout(rtt))
+    (3.0 * rtt).max(40.0).min(attempt_timeout(rtt))
+}
+
+/// The head start a streaming transport gets before xhr-polling is started beside it. A
+/// healthy stream delivers its prelude and the open frame one round trip after the request;
+/// one that stays silent longer sits behind a proxy that buffers responses until they end,
+/// where only polling works. 100 ms of margin covers a browser's batching of `progress`
+/// events (Chromium: one per 50 ms).
+pub fn stream_head_start(rtt: Millis) -> Millis {
+    (100.0 + 2.0 * rtt).min(attempt_timeout(rtt))
 }
 
 /// How long after a WebSocket failure (or a lost race) WebSocket is tried first again.

@@ -2,7 +2,9 @@
 
 use super::connection::{ConnAction, ConnEvent, ConnectionLimits, SendError, SockJsConnection};
 use super::info::{parse_info, Info};
-use super::plan::{attempt_timeout, head_start, rto, TransportKind, TransportPlan};
+use super::plan::{
+    attempt_timeout, head_start, rto, stream_head_start, TransportKind, TransportPlan,
+};
 use crate::sockjs::json::decode_string_array;
 
 use TransportKind::{EventSource, WebSocket, XhrPolling, XhrStreaming};
@@ -103,8 +105,11 @@ fn timeouts_follow_sockjs_client() {
     assert_eq!(rto(10.0), 310.0);
     assert_eq!(rto(200.0), 800.0);
     assert_eq!(attempt_timeout(10.0), 620.0);
-    assert_eq!(head_start(10.0), 70.0);
+    assert_eq!(head_start(2.0), 40.0, "a floor for a busy browser");
+    assert_eq!(head_start(20.0), 60.0);
     assert!(head_start(1000.0) <= attempt_timeout(1000.0));
+    assert_eq!(stream_head_start(10.0), 120.0);
+    assert!(stream_head_start(1000.0) <= attempt_timeout(1000.0));
 }
 
 #[test]
@@ -250,8 +255,8 @@ fn websocket_closed_at_once_starts_the_next_transport_at_once() {
     let (_, kind, _) = open_receiver(&a);
     assert_eq!(kind, XhrStreaming);
     assert_eq!(events(&mut c), vec![ConnEvent::Failed(WebSocket)]);
-    // No race left to run: only the attempt's own deadline.
-    assert_eq!(c.poll_timeout(), Some(3.0 + attempt_timeout(2.0)));
+    // Next: xhr-polling beside the stream if it stays silent.
+    assert_eq!(c.poll_timeout(), Some(3.0 + stream_head_start(2.0)));
 }
 
 #[test]
@@ -270,17 +275,18 @@ fn websocket_disabled_by_info_goes_straight_to_http_with_credentials() {
 
 #[test]
 fn each_transport_that_times_out_hands_over_to_the_next_then_all_fail() {
+    // Without xhr-polling in the list, a silent stream has nothing to race.
     let mut c = started(
-        TransportPlan::new(vec![XhrStreaming, EventSource, XhrPolling]),
+        TransportPlan::new(vec![XhrStreaming, EventSource]),
         INFO_WS,
         1.0,
     );
     let mut now = 1.0;
-    for expected in [XhrStreaming, EventSource, XhrPolling] {
+    for expected in [XhrStreaming, EventSource] {
         let (_, kind, _) = open_receiver(&actions(&mut c));
         assert_eq!(kind, expected);
         // The last one has nothing to hand over to: it gets the longer timeout.
-        now += if expected == XhrPolling {
+        now += if expected == EventSource {
             super::connection::LAST_RESORT_TIMEOUT_MS
         } else {
             attempt_timeout(1.0)
@@ -297,6 +303,128 @@ fn each_transport_that_times_out_hands_over_to_the_next_then_all_fail() {
         })
     );
     assert!(c.is_closed());
+}
+
+/// A proxy that refuses upgrades and holds every response until it ends: WebSocket fails at
+/// once, xhr-streaming stays silent, and xhr-polling — started beside it after its head start,
+/// eventsource skipped as it would be held just the same — carries the session.
+#[test]
+fn a_silent_stream_loses_the_race_to_xhr_polling() {
+    let rtt = 3.0;
+    let mut c = started(TransportPlan::default(), INFO_WS, rtt);
+    let (ws, _) = open_ws(&mut c);
+    c.websocket_closed(4.0, ws, 1006, "");
+    let (stream, kind, _) = open_receiver(&actions(&mut c));
+    assert_eq!(kind, XhrStreaming);
+    let race = 4.0 + stream_head_start(rtt);
+    assert_eq!(c.poll_timeout(), Some(race));
+    c.handle_timeout(race - 1.0);
+    assert!(actions(&mut c).is_empty());
+    c.handle_timeout(race);
+    let (poll, kind, url) = open_receiver(&actions(&mut c));
+    assert_eq!(kind, XhrPolling);
+    assert!(url.ends_with("/xhr"), "{url}");
+    assert_eq!(
+        c.poll_timeout(),
+        Some(4.0 + attempt_timeout(rtt)),
+        "the stream's own"
+    );
+
+    c.receiver_text(race + 5.0, poll, "o\n");
+    assert_eq!(
+        events(&mut c),
+        vec![
+            ConnEvent::Failed(WebSocket),
+            ConnEvent::Failed(XhrStreaming),
+            ConnEvent::Open(XhrPolling)
+        ]
+    );
+    assert_eq!(actions(&mut c), vec![ConnAction::Shut { channel: stream }]);
+    // What the proxy finally lets through on the stream is ignored.
+    c.receiver_text(race + 6.0, stream, "o\n");
+    c.receiver_ended(race + 6.0, stream, true);
+    assert!(events(&mut c).is_empty());
+    assert_eq!(c.transport(), Some(XhrPolling));
+    // The poll answered: the next one goes out.
+    c.receiver_ended(race + 7.0, poll, true);
+    let (_, kind, _) = open_receiver(&actions(&mut c));
+    assert_eq!(kind, XhrPolling);
+}
+
+#[test]
+fn a_stream_that_opens_within_its_head_start_runs_alone() {
+    let rtt = 3.0;
+    let mut c = started(
+        TransportPlan::new(vec![XhrStreaming, XhrPolling]),
+        INFO_WS,
+        rtt,
+    );
+    let (stream, kind, _) = open_receiver(&actions(&mut c));
+    assert_eq!(kind, XhrStreaming);
+    c.receiver_text(rtt + stream_head_start(rtt) - 1.0, stream, "o\n");
+    assert_eq!(events(&mut c), vec![ConnEvent::Open(XhrStreaming)]);
+    assert_eq!(c.poll_timeout(), None);
+    c.handle_timeout(1_000.0);
+    assert!(
+        actions(&mut c).is_empty(),
+        "no polling once the stream is open"
+    );
+}
+
+/// Upgrade swallowed and stream held: WebSocket, then the stream, then xhr-polling run side by
+/// side; the first open frame wins and both others are shut.
+#[test]
+fn swallowed_websocket_and_silent_stream_both_lose_to_polling() {
+    let rtt = 2.0;
+    let mut c = started(TransportPlan::default(), INFO_WS, rtt);
+    let (ws, _) = open_ws(&mut c);
+    let first = rtt + head_start(rtt);
+    c.handle_timeout(first);
+    let (stream, kind, _) = open_receiver(&actions(&mut c));
+    assert_eq!(kind, XhrStreaming);
+    let second = first + stream_head_start(rtt);
+    assert_eq!(c.poll_timeout(), Some(second));
+    c.handle_timeout(second);
+    let (poll, kind, _) = open_receiver(&actions(&mut c));
+    assert_eq!(kind, XhrPolling);
+    c.receiver_text(second + 4.0, poll, "o\n");
+    let a = actions(&mut c);
+    assert!(a.contains(&ConnAction::Shut { channel: ws }), "{a:?}");
+    assert!(a.contains(&ConnAction::Shut { channel: stream }), "{a:?}");
+    let ev = events(&mut c);
+    assert_eq!(ev.last(), Some(&ConnEvent::Open(XhrPolling)));
+    assert!(
+        ev.contains(&ConnEvent::Failed(WebSocket)) && ev.contains(&ConnEvent::Failed(XhrStreaming))
+    );
+}
+
+/// Polling started beside a stream fails: the stream keeps its chance (eventsource waits), and
+/// when the stream times out too, eventsource — the last one left — gets the long timeout.
+#[test]
+fn polling_that_fails_beside_a_stream_leaves_the_stream_its_chance() {
+    let rtt = 1.0;
+    let mut c = started(TransportPlan::default(), INFO_NO_WS, rtt);
+    let (stream, kind, _) = open_receiver(&actions(&mut c));
+    assert_eq!(kind, XhrStreaming);
+    let race = rtt + stream_head_start(rtt);
+    c.handle_timeout(race);
+    let (poll, kind, _) = open_receiver(&actions(&mut c));
+    assert_eq!(kind, XhrPolling);
+    c.receiver_ended(race + 1.0, poll, false);
+    assert_eq!(actions(&mut c), vec![ConnAction::Shut { channel: poll }]);
+    assert_eq!(events(&mut c), vec![ConnEvent::Failed(XhrPolling)]);
+    let timeout = rtt + attempt_timeout(rtt);
+    assert_eq!(c.poll_timeout(), Some(timeout));
+    c.handle_timeout(timeout);
+    let a = actions(&mut c);
+    assert!(a.contains(&ConnAction::Shut { channel: stream }));
+    let (_, kind, _) = open_receiver(&a);
+    assert_eq!(kind, EventSource);
+    assert_eq!(
+        c.poll_timeout(),
+        Some(timeout + super::connection::LAST_RESORT_TIMEOUT_MS)
+    );
+    let _ = events(&mut c);
 }
 
 #[test]
@@ -515,9 +643,10 @@ fn reconnect_plan_applies_outcomes_reported_by_a_connection() {
             _ => {}
         }
     }
-    // The next connection starts with xhr-streaming, no WebSocket race.
+    // The next connection starts with xhr-streaming, no WebSocket race: only the stream's own
+    // against xhr-polling.
     let mut c = started(plan.clone(), INFO_WS, 1.0);
     let (_, kind, _) = open_receiver(&actions(&mut c));
     assert_eq!(kind, XhrStreaming);
-    assert_eq!(c.poll_timeout(), Some(1.0 + attempt_timeout(1.0)));
+    assert_eq!(c.poll_timeout(), Some(1.0 + stream_head_start(1.0)));
 }
