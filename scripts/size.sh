@@ -33,9 +33,10 @@ export PATH="$HOME/.cargo/bin:$PWD/tools/node_modules/binaryen/bin:$PATH"
 # then the SockJS module built without the receive path's inlining budget and the core's unused
 # `deadline` export removed: 40,902 / 23,664. Issue 15's connect goals then raised the total:
 # a silent stream raced against xhr-polling (behind proxies that buffer responses) and the
-# shorter WebSocket head start, +130 B in the SockJS module only (ws:// pages unchanged).
-BUDGET_TOTAL=41040
-BUDGET_WS=23670
+# shorter WebSocket head start, +130 B in the SockJS module only (ws:// pages unchanged); then
+# stompjs's content-length rule (binary bodies always, empty bodies never): +22 B in the core.
+BUDGET_TOTAL=41060
+BUDGET_WS=23690
 
 # shellcheck source=scripts/wasm-module.sh
 . scripts/wasm-module.sh

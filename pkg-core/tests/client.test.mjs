@@ -769,6 +769,52 @@ test('drop-in compat: Stomp.over(socket) warns; client.heartbeat.incoming/outgoi
   await withTimeout(c.disconnect(), 'compat disconnect');
 });
 
+/**
+ * The `content-length` of each SEND a compat client of `lib` (ours, or @stomp/stompjs) puts on
+ * the wire for the same publishes and compat sends (null: no header).
+ */
+async function sentContentLengths(lib) {
+  const sent = [];
+  const c = lib.Stomp.over(() => {
+    const ws = new WebSocket(wsUrl, ['v12.stomp']);
+    const send = ws.send.bind(ws);
+    ws.send = (data) => {
+      sent.push(typeof data === 'string' ? data : new TextDecoder().decode(data));
+      send(data);
+    };
+    return ws;
+  });
+  c.debug = () => {};
+  c.heartbeat = { incoming: 0, outgoing: 0 };
+  await withTimeout(new Promise((resolve) => c.connect({}, resolve)), 'compat CONNECTED');
+  const destination = '/topic/content-length';
+  const bytes = new Uint8Array([1, 2, 3]);
+  c.publish({ destination, body: 'text' });
+  c.publish({ destination, body: 'text', skipContentLengthHeader: true });
+  c.publish({ destination, body: '' });
+  c.publish({ destination, binaryBody: bytes });
+  c.publish({ destination, binaryBody: bytes, skipContentLengthHeader: true });
+  c.send(destination, { 'content-length': false }, 'compat');
+  c.send(destination, {}, 'compat');
+  const sends = () => sent.filter((f) => f.startsWith('SEND\n'));
+  await until(() => sends().length === 7, () => `sent ${JSON.stringify(sent)}`);
+  await withTimeout(c.deactivate(), 'deactivate');
+  return sends().map((f) => {
+    const line = f.slice(0, f.indexOf('\n\n')).split('\n').find((l) => l.startsWith('content-length:'));
+    return line ? line.slice('content-length:'.length) : null;
+  });
+}
+
+test('drop-in: content-length as stompjs sends it (binary always, empty never, skipContentLengthHeader), compat send too', async () => {
+  const stompjs = await import(
+    pathToFileURL(path.join(root, 'tools', 'node_modules', '@stomp', 'stompjs', 'esm6', 'index.js'))
+  );
+  const theirs = await sentContentLengths(stompjs);
+  const ours = await sentContentLengths({ Stomp });
+  assert.deepEqual(ours, theirs, 'the same headers as @stomp/stompjs');
+  assert.deepEqual(ours, ['4', null, null, '3', '3', null, '6']);
+});
+
 // ----- nothing lost across a broker restart (issue 15) -----
 
 

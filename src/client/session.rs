@@ -38,7 +38,8 @@ pub struct Publish {
     pub body: Vec<u8>,
     /// The body came as `binaryBody`: the frame goes as a binary transport message.
     pub binary: bool,
-    /// `skipContentLengthHeader`: no `content-length` (unless the body holds a NUL).
+    /// `skipContentLengthHeader`: no `content-length` on a text body (unless it holds a NUL);
+    /// a binary body always carries one, as in stompjs.
     pub skip_content_length: bool,
 }
 
@@ -386,7 +387,10 @@ impl Session {
         let connected = self.phase == Phase::Connected;
         let queued = matches!(&self.config.offline_queue,
             Some(cfg) if !connected || cfg.while_connected);
-        let content_length = !skip_content_length;
+        // stompjs's rule: a binary body always says its length, an empty one never does, and
+        // `skipContentLengthHeader` leaves it out of the rest (the encoder still adds it to a body
+        // holding a NUL, which could not be framed without it).
+        let content_length = binary || (!body.is_empty() && !skip_content_length);
         if connected {
             self.check_send_buffer(body.len())?;
         }

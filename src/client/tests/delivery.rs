@@ -78,9 +78,14 @@ fn publish_sends_destination_headers_body_and_content_length() {
                 destination: "/queue/bin".into(),
                 body: vec![0, 159, 146, 150],
                 binary: true,
+                // stompjs ignores it for a binary body.
+                skip_content_length: true,
                 ..Publish::default()
             },
         )
+        .unwrap();
+    h.session
+        .publish(0.0, Publish::new("/queue/q", ""))
         .unwrap();
     h.drain();
     let frames = h.take_frames();
@@ -91,6 +96,12 @@ fn publish_sends_destination_headers_body_and_content_length() {
     assert_eq!(frames[0].body_str(), Some("payload"));
     assert_eq!(frames[1].get("content-length"), None);
     assert_eq!(frames[2].body.as_ref(), &[0, 159, 146, 150]);
+    assert_eq!(frames[2].get("content-length"), Some("4"));
+    assert_eq!(
+        frames[3].get("content-length"),
+        None,
+        "an empty body says no length"
+    );
     let binary: Vec<bool> = h
         .sends
         .iter()
@@ -101,8 +112,8 @@ fn publish_sends_destination_headers_body_and_content_length() {
         .collect();
     assert_eq!(
         binary,
-        vec![false, false, false, true],
-        "CONNECT, 2 text, 1 binary"
+        vec![false, false, false, true, false],
+        "CONNECT, 2 text, 1 binary, 1 text"
     );
 }
 
