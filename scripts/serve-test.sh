@@ -9,6 +9,8 @@
 #   STOMP_TEST_CONTROL         POST /restart?down_ms=N, /stop, /start
 #   STOMP_TEST_PROXY_CLOSE     proxy that closes WebSocket upgrades at once (our server only)
 #   STOMP_TEST_PROXY_SWALLOW   proxy that never answers WebSocket upgrades (our server only)
+#   STOMP_TEST_PROXY_BUFFER    proxy that refuses upgrades and buffers each response until it
+#                              ends: only polling gets through (our server only)
 supervise() {
   local state
   state=$(mktemp)
@@ -28,8 +30,10 @@ supervise() {
   STOMP_TEST_CONTROL=$(field control)
   STOMP_TEST_PROXY_CLOSE=$(field proxyClose)
   STOMP_TEST_PROXY_SWALLOW=$(field proxySwallow)
+  STOMP_TEST_PROXY_BUFFER=$(field proxyBuffer)
   rm -f "$state"
-  export STOMP_TCP_ADDR STOMP_HTTP_URL STOMP_WS_URL STOMP_TEST_CONTROL STOMP_TEST_PROXY_CLOSE STOMP_TEST_PROXY_SWALLOW
+  export STOMP_TCP_ADDR STOMP_HTTP_URL STOMP_WS_URL STOMP_TEST_CONTROL STOMP_TEST_PROXY_CLOSE STOMP_TEST_PROXY_SWALLOW \
+    STOMP_TEST_PROXY_BUFFER
   echo "broker at $STOMP_HTTP_URL (tcp $STOMP_TCP_ADDR, control $STOMP_TEST_CONTROL)" >&2
 }
 

@@ -14,16 +14,19 @@
 //   tcp, http, ws, sockjs    where the broker listens (ws = http + /ws, sockjs = http + /stomp)
 //   proxyClose   an HTTP proxy to the broker that destroys every WebSocket upgrade at once
 //   proxySwallow an HTTP proxy to the broker that never answers a WebSocket upgrade
-// The two proxies are what corporate proxies do to WebSockets; plain requests (SockJS's HTTP
-// transports, streaming included) pass through untouched.
+//   proxyBuffer  an HTTP proxy to the broker that refuses WebSocket upgrades (403) and holds
+//                each response until it ends: streaming transports look dead, polling works
+// They are what corporate proxies do (tests/support/proxy.mjs); through the first two, plain
+// requests (SockJS's HTTP transports, streaming included) pass untouched.
 //
 // It stops the broker and exits on SIGINT/SIGTERM, and exits if the broker dies on its own
 // (other than through /stop or /restart).
 import { spawn, execFile } from 'node:child_process';
-import { createServer, request } from 'node:http';
+import { createServer } from 'node:http';
 import { createServer as createTcpServer } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { proxy } from './proxy.mjs';
 
 const { values: opts, positionals: serverArgs } = parseArgs({
   options: {
@@ -179,44 +182,6 @@ class RabbitMq {
   }
 }
 
-/** An HTTP proxy to `target` (host:port) that passes plain requests through and treats
- *  WebSocket upgrades with `onUpgrade(socket)`. */
-async function proxy(target, onUpgrade) {
-  const [host, port] = [target.slice(0, target.lastIndexOf(':')), Number(target.slice(target.lastIndexOf(':') + 1))];
-  const held = new Set();
-  const server = createServer((req, res) => {
-    const upstream = request({ host, port, method: req.method, path: req.url, headers: req.headers }, (up) => {
-      res.writeHead(up.statusCode ?? 502, up.headers);
-      up.pipe(res);
-    });
-    upstream.on('error', (e) => {
-      if (!res.headersSent) {
-        res.writeHead(502, { 'content-type': 'text/plain' });
-        res.end(`proxy: ${e.message}`);
-      } else {
-        res.destroy();
-      }
-    });
-    res.on('close', () => upstream.destroy());
-    req.pipe(upstream);
-  });
-  server.on('upgrade', (req, socket) => {
-    held.add(socket);
-    socket.on('close', () => held.delete(socket));
-    socket.on('error', () => {});
-    onUpgrade(socket);
-  });
-  await new Promise((resolve) => server.listen(0, LOOPBACK, resolve));
-  return {
-    url: `http://${LOOPBACK}:${server.address().port}`,
-    close() {
-      for (const s of held) s.destroy();
-      server.close();
-      server.closeAllConnections?.();
-    },
-  };
-}
-
 const broker = opts.rabbitmq ? new RabbitMq() : new StompServer(opts.server, serverArgs);
 const proxies = [];
 let control;
@@ -300,12 +265,13 @@ await new Promise((resolve) => control.listen(0, LOOPBACK, resolve));
 
 const ready = { control: `http://${LOOPBACK}:${control.address().port}`, ...broker.urls };
 if (broker instanceof StompServer) {
-  const close = await proxy(broker.http, (socket) => socket.destroy());
-  // Swallowed: the socket stays open with no answer until the client gives up.
-  const swallow = await proxy(broker.http, () => {});
-  proxies.push(close, swallow);
+  const close = await proxy(broker.http, { upgrade: 'close' });
+  const swallow = await proxy(broker.http, { upgrade: 'swallow' });
+  const buffer = await proxy(broker.http, { upgrade: 'refuse', buffer: true });
+  proxies.push(close, swallow, buffer);
   ready.proxyClose = close.url;
   ready.proxySwallow = swallow.url;
+  ready.proxyBuffer = buffer.url;
 }
 const line = JSON.stringify(ready);
 if (opts.state) writeFileSync(opts.state, line + '\n');
