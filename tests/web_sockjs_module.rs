@@ -1,7 +1,7 @@
 //! Browser tests of the size-first SockJS module (issue 14, step 8): `pkg-core/js/sockjs.js`
 //! over pkg-sockjs's no_std module as `scripts/size.sh --sockjs` ships it, driven as the STOMP
 //! client drives a socket — STOMP frames in, STOMP frames out — against our stomp-server's SockJS
-//! endpoint and the supervisor's WebSocket-blocking proxies (scripts/test-browser.sh builds the
+//! endpoint and the supervisor's WebSocket-blocking and response-buffering proxies (scripts/test-browser.sh builds the
 //! module first). Today's package keeps its own tests (tests/web_sockjs*.rs) until step 10.
 
 #![cfg(target_arch = "wasm32")]
@@ -198,6 +198,14 @@ async fn without_websocket_on_the_server_it_opens_over_xhr_streaming() {
 #[wasm_bindgen_test]
 async fn falls_back_when_a_proxy_closes_the_upgrade_at_once() {
     assert_eq!(stomp_round_trip(&proxy_close(), &[]).await, "xhr-streaming");
+}
+
+// A reverse proxy that refuses the upgrade and holds every response until it ends, as some
+// corporate ones do: the streaming transports open requests that never deliver a byte, and only
+// xhr-polling, whose responses end after each batch, gets through.
+#[wasm_bindgen_test]
+async fn through_a_buffering_proxy_that_refuses_upgrades_it_ends_on_xhr_polling() {
+    assert_eq!(stomp_round_trip(&proxy_buffer(), &[]).await, "xhr-polling");
 }
 
 /// The debug line naming the order the transports are tried in.

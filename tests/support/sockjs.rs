@@ -50,6 +50,14 @@ pub fn proxy_swallow() -> String {
     ))
 }
 
+/// The proxy that refuses WebSocket upgrades and buffers each response until it ends.
+pub fn proxy_buffer() -> String {
+    sockjs_url(env(
+        "STOMP_TEST_PROXY_BUFFER",
+        option_env!("STOMP_TEST_PROXY_BUFFER"),
+    ))
+}
+
 pub fn gateway() -> String {
     sockjs_url(env(
         "STOMP_TEST_SOCKJS_GATEWAY",
