@@ -1,35 +1,30 @@
 #!/usr/bin/env bash
-# Client fallback figures (docs/BENCHMARKS.md "Client fallback"): stomp-wasm's SockJS transports
-# (tests/bench_sockjs.rs, release build) and the anchor, stompjs 7.5 + sockjs-client 1.6.1
-# (tests/interop/sockjs-anchor-bench.mjs), both in headless Chromium against the same servers:
-# stomp-server under the test supervisor (with its WebSocket-closing and -swallowing proxies)
-# and a second stomp-server with `[sockjs] websocket = false`.
+# Client fallback figures (docs/BENCHMARKS.md "Client fallback"): the npm package as it ships
+# (pkg/, built here by scripts/build-pkg.sh) and the anchor, stompjs 7.5 + sockjs-client 1.6.1,
+# in headless Chromium in one run (tests/interop/sockjs-connect-bench.mjs) against the same
+# servers: stomp-server under the test supervisor, with its proxies that close, swallow or refuse
+# WebSocket upgrades (the last one also buffers every response until it ends,
+# tests/support/proxy.mjs), and a second stomp-server with `[sockjs] websocket = false`.
+#
+#   scripts/bench-sockjs.sh [--runs N] [--skip-rates]    N connects per case (default 9)
+#   SKIP_PKG_BUILD=1 scripts/bench-sockjs.sh …             pkg/ as it is
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 
+[ "${SKIP_PKG_BUILD:-0}" = 1 ] || bash scripts/build-pkg.sh >&2
 cargo build -q -p stomp-server
 # shellcheck source=scripts/serve-test.sh
 . scripts/serve-test.sh
 supervise --server target/debug/stomp-server -- --clock-ms 0
+main_pid=$server_pid
 extras=$(mktemp -d)
 printf '[sockjs]\nwebsocket = false\n' >"$extras/no-ws.toml"
-target/debug/stomp-server --config "$extras/no-ws.toml" --tcp 127.0.0.1:0 --http 127.0.0.1:0 \
-  >"$extras/no-ws.log" 2>&1 &
-no_ws_pid=$!
+start_server "$extras/no-ws.log" target/debug/stomp-server --config "$extras/no-ws.toml"
+no_ws_pid=$server_pid
+server_pid=$main_pid
 trap 'kill "$server_pid" "$no_ws_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$extras"' EXIT
-no_ws=""
-for _ in $(seq 1 200); do
-  no_ws=$(sed 's/\x1b\[[0-9;]*m//g' "$extras/no-ws.log" | grep -o 'http=[0-9.:]*' | head -1 | cut -d= -f2 || true)
-  [ -n "$no_ws" ] && break
-  sleep 0.1
-done
-[ -n "$no_ws" ] || { cat "$extras/no-ws.log" >&2; exit 1; }
-export STOMP_TEST_URL=$STOMP_WS_URL STOMP_TEST_HTTP=$STOMP_HTTP_URL STOMP_TEST_HTTP_NO_WS="http://$no_ws"
+export STOMP_TEST_HTTP=$STOMP_HTTP_URL STOMP_TEST_HTTP_NO_WS="http://$LISTEN_HTTP"
 
-echo "== stompjs + sockjs-client (anchor)"
-node tests/interop/sockjs-anchor-bench.mjs
-echo "== stomp-wasm"
-export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-120}"
-wasm-pack test --headless --chrome --mode no-install . --release --test bench_sockjs -- --nocapture 2>&1 |
-  grep '^FIGURE'
+echo "== $(date -u '+%Y-%m-%d %H:%M UTC'), $(uptime | sed 's/.*load/load/'), $(git rev-parse --short HEAD)"
+node tests/interop/sockjs-connect-bench.mjs "$@"

@@ -57,7 +57,8 @@ start_server() {
   server_pid=$!
   local line=
   for _ in $(seq 1 300); do
-    line=$(grep -m1 -o 'listening tcp=[^ ]* http=[^ ]*' "$log" || true)
+    # 2>/dev/null: the log may not exist yet (the server starts in the background).
+    line=$(grep -m1 -o 'listening tcp=[^ ]* http=[^ ]*' "$log" 2>/dev/null || true)
     [ -n "$line" ] && break
     kill -0 "$server_pid" 2>/dev/null || break
     sleep 0.1
