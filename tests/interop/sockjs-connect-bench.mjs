@@ -8,8 +8,11 @@
 //   - messages per second per transport (forced with `transports`): one client publishing
 //     100-byte bodies to a topic it subscribes to, from the first publish() to the last delivery.
 //
-//   node tests/interop/sockjs-connect-bench.mjs [--runs N] [--skip-rates]
-//       run by scripts/bench-sockjs.sh, which builds pkg/, starts the servers and sets
+//   node tests/interop/sockjs-connect-bench.mjs [--runs N] [--skip-rates] [--explain]
+//       --explain prints, per case, the SockJS module's decisions (its debug lines, timed from
+//       activate()) for our slowest connect; our client then builds its socket with
+//       webSocketFactory (the same SockJS class, given a debug callback) rather than brokerURL.
+//       Run by scripts/bench-sockjs.sh, which builds pkg/, starts the servers and sets
 //       STOMP_TEST_HTTP, STOMP_TEST_PROXY_CLOSE, STOMP_TEST_PROXY_SWALLOW,
 //       STOMP_TEST_PROXY_BUFFER and STOMP_TEST_HTTP_NO_WS (http://host:port, SockJS at /stomp).
 //
@@ -33,6 +36,7 @@ const { values: opts } = parseArgs({
   options: {
     runs: { type: 'string', default: '9' },
     'skip-rates': { type: 'boolean', default: false },
+    explain: { type: 'boolean', default: false },
   },
 });
 const RUNS = Number(opts.runs);
@@ -64,9 +68,10 @@ const PAGE = `<!doctype html><meta charset="utf-8"><title>SockJS connect bench</
 <script src="/anchor/stomp.umd.min.js"></script>
 <script type="module">
   import * as wasm from '/pkg/stomp_wasm.js';
-  import { init as initSockJS } from '/pkg/sockjs.js';
+  import { init as initSockJS, SockJS } from '/pkg/sockjs.js';
   await Promise.all([wasm.init(), initSockJS()]);
   window.StompWasm = wasm;
+  window.SockJSWasm = SockJS;
   window.benchReady = true;
 </script>`;
 const TYPES = { '.js': 'text/javascript', '.wasm': 'application/wasm' };
@@ -92,11 +97,14 @@ const CLIENTS = { ours: 'stomp-wasm', anchor: 'stompjs + sockjs-client' };
 // Runs in the page: a client of either kind with the stompjs v7 API, so that everything after
 // its construction is the same code for both.
 function inPage() {
-  window.benchClient = (which, u, transports) => {
+  window.benchClient = (which, u, transports, debug) => {
     const common = { reconnectDelay: 0, heartbeatIncoming: 0, heartbeatOutgoing: 0 };
+    const ours = debug
+      ? { webSocketFactory: () => new window.SockJSWasm(u, null, { ...(transports ? { transports } : {}), debug }) }
+      : { brokerURL: u, ...(transports ? { transports } : {}) };
     const client =
       which === 'ours'
-        ? new window.StompWasm.Client({ ...common, brokerURL: u, ...(transports ? { transports } : {}) })
+        ? new window.StompWasm.Client({ ...common, ...ours })
         : new window.StompJs.Client({
             ...common,
             webSocketFactory: () => new window.SockJS(u, null, transports ? { transports } : {}),
@@ -122,16 +130,18 @@ async function inFreshPage(fn, arg) {
 }
 
 /** ms from activate() to onConnect, and the transport it connected over. */
-function connectOnce({ which, u, limit }) {
+function connectOnce({ which, u, limit, explain }) {
   return new Promise((resolve, reject) => {
-    const { client, transport } = window.benchClient(which, u);
+    const lines = [];
+    const debug = explain && which === 'ours' ? (m) => lines.push(`${(performance.now() - start).toFixed(0)} ms: ${m}`) : undefined;
+    const { client, transport } = window.benchClient(which, u, undefined, debug);
     const timer = setTimeout(() => reject(new Error(`no onConnect from ${u} in ${limit} ms`)), limit);
     let start = 0;
     client.onConnect = () => {
       const ms = performance.now() - start;
       clearTimeout(timer);
       const used = transport();
-      client.deactivate().then(() => resolve([ms, used]));
+      client.deactivate().then(() => resolve([ms, used, lines]));
     };
     start = performance.now();
     client.activate();
@@ -196,12 +206,14 @@ try {
   for (const [name, u] of cases) {
     const samples = { ours: [], anchor: [] };
     const used = { ours: new Set(), anchor: new Set() };
+    let slowest = { ms: -1, lines: [] };
     // Interleaved, so that a burst of load elsewhere on the machine falls on both clients.
     for (let i = 0; i < RUNS; i++) {
       for (const which of Object.keys(CLIENTS)) {
-        const [ms, t] = await inFreshPage(connectOnce, { which, u, limit: CONNECT_LIMIT_MS });
+        const [ms, t, lines] = await inFreshPage(connectOnce, { which, u, limit: CONNECT_LIMIT_MS, explain: opts.explain });
         samples[which].push(ms);
         used[which].add(t);
+        if (which === 'ours' && ms > slowest.ms) slowest = { ms, lines };
       }
     }
     const row = { name };
@@ -211,6 +223,10 @@ try {
       console.log(
         `connect ${name}: ${CLIENTS[which]} median ${fmt(r.median)} ms (${fmt(r.min)}–${fmt(r.max)}, n=${RUNS}) over ${r.used}`,
       );
+    }
+    if (opts.explain) {
+      console.log(`  our slowest (${fmt(slowest.ms)} ms):`);
+      for (const l of slowest.lines) console.log(`    ${l}`);
     }
     rows.push(row);
   }
