@@ -10,3 +10,4 @@ mod support;
 use stomp_wasm::wasm::{ActivationState, Client};
 
 include!("web/restart.rs");
+include!("web/stream.rs");

@@ -1,28 +1,12 @@
 // The test bodies of tests/web_restart.rs (today's Rust client) and tests/web_js_restart.rs (the JS
-// client of pkg-core/), included by both: `Client` and the other API names come from there.
+// client of pkg-core/), included by both: `Client` and the other API names come from there,
+// `send` and `reconnecting` from tests/web/stream.rs.
 
 use support::*;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
-
-fn send(client: &Client, dest: &str, body: &str) {
-    client
-        .publish(obj(&[("destination", s(dest)), ("body", s(body))]))
-        .unwrap_or_else(|e| panic!("publish {body}: {e:?}"));
-}
-
-/// Options for a client that reconnects quickly. A broker shutting down gracefully may say so in
-/// an ERROR frame first ("server shutting down"): recorded apart, as that is no test failure.
-fn reconnecting(rec: &Recorder, extra: &[(&str, JsValue)]) -> JsValue {
-    let mut opts = vec![
-        ("reconnectDelay", n(100.0)),
-        ("onStompError", rec.callback("shutdownError")),
-    ];
-    opts.extend(extra.iter().cloned());
-    config(rec, &opts)
-}
 
 #[wasm_bindgen_test]
 async fn survives_a_broker_restart_with_subscriptions_restored_and_nothing_lost() {

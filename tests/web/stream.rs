@@ -1,0 +1,144 @@
+// A numbered stream published across a restart of the broker (issue 15: nothing lost across a
+// broker restart), and the options of a client that reconnects quickly. Included by
+// tests/web_restart.rs and tests/web_js_restart.rs (after their `use support::*`, with `Client`
+// in scope) and by tests/web_sockjs_restart.rs, which runs the same stream over SockJS.
+
+fn send(client: &Client, dest: &str, body: &str) {
+    client
+        .publish(obj(&[("destination", s(dest)), ("body", s(body))]))
+        .unwrap_or_else(|e| panic!("publish {body}: {e:?}"));
+}
+
+/// Options for a client that reconnects quickly. A broker shutting down gracefully may say so in
+/// an ERROR frame first ("server shutting down"): recorded apart, as that is no test failure.
+fn reconnecting(rec: &Recorder, extra: &[(&str, JsValue)]) -> JsValue {
+    let mut opts = vec![
+        ("reconnectDelay", n(100.0)),
+        ("onStompError", rec.callback("shutdownError")),
+    ];
+    opts.extend(extra.iter().cloned());
+    config(rec, &opts)
+}
+
+/// How a broker is restarted mid-stream by the test supervisor.
+#[allow(dead_code)] // tests/web_restart.rs (today's Rust client) runs no stream
+#[derive(Clone, Copy, Debug)]
+enum Restart {
+    /// SIGTERM: a graceful stop.
+    Stop,
+    /// SIGKILL: a crash.
+    Kill,
+}
+
+/// What one stream saw: every body in arrival order, and the socket's URL (`webSocket.url`:
+/// a SockJS socket keeps the http:// one) and the transport the client reported, on its first
+/// connection and on its last (after the restart).
+#[allow(dead_code)] // tests/web_restart.rs (today's Rust client) runs no stream
+struct Streamed {
+    numbers: Vec<u32>,
+    first: (Option<String>, Option<String>),
+    last: (Option<String>, Option<String>),
+}
+
+/// Publishes 0..=300, one every 10 ms, through a client of `url` configured by `extra` (on top
+/// of [`reconnecting`] with the offline queue: `transports`…), asking the supervisor
+/// to restart the broker (down 0.5 s) after #100 while the stream goes on, and waits until every
+/// number has arrived and the offline queue has been confirmed by receipts.
+#[allow(dead_code)] // tests/web_restart.rs (today's Rust client) runs no stream
+async fn stream_across(restart: Restart, url: &str, extra: &[(&str, JsValue)]) -> Streamed {
+    control("start").await;
+    let rec = Recorder::default();
+    // With the offline queue every publish is kept until its RECEIPT (whileConnected), so one in
+    // flight when the broker dies is sent again after the reconnection.
+    let mut opts = vec![("brokerURL", s(url)), ("offlineQueue", JsValue::TRUE)];
+    opts.extend(extra.iter().cloned());
+    let client = Client::new(Some(reconnecting(&rec, &opts))).unwrap();
+    client.activate().unwrap();
+    rec.wait("onConnect", 1).await;
+    let socket = || (get_str(&client.web_socket(), "url"), client.transport());
+    let first = socket();
+    let dest = topic("web-midstream");
+    client
+        .subscribe(s(&dest), rec.callback("msg"), None, None)
+        .unwrap();
+    send(&client, &dest, "0");
+    rec.wait("msg", 1).await;
+    let action = match restart {
+        Restart::Stop => "restart?down_ms=500",
+        Restart::Kill => "restart?down_ms=500&signal=KILL",
+    };
+    let back = std::rc::Rc::new(std::cell::Cell::new(false));
+    for i in 1..=300u32 {
+        send(&client, &dest, &i.to_string());
+        if i == 100 {
+            let back = back.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                control(action).await;
+                back.set(true);
+            });
+        }
+        gloo_timers::future::TimeoutFuture::new(10).await;
+    }
+    // RabbitMQ takes seconds to come back: wait for the supervisor's answer, then for delivery.
+    for _ in 0..600 {
+        if back.get() {
+            break;
+        }
+        gloo_timers::future::TimeoutFuture::new(100).await;
+    }
+    assert!(back.get(), "the broker did not come back within 60 s");
+    let numbers = || -> Vec<u32> {
+        rec.bodies("msg")
+            .iter()
+            .map(|b| b.parse().expect("a number"))
+            .collect()
+    };
+    until("all 301 delivered and the offline queue confirmed", || {
+        let mut seen = numbers();
+        seen.sort_unstable();
+        seen.dedup();
+        seen.len() == 301 && client.offline_queue_length() == 0
+    })
+    .await;
+    // The stream went through a reconnection: the restart did cut the connection.
+    assert!(rec.count("onConnect") >= 2, "no reconnection");
+    let last = socket();
+    settle(client.deactivate(None).unwrap()).await;
+    Streamed {
+        numbers: numbers(),
+        first,
+        last,
+    }
+}
+
+/// The first arrival of each number, in arrival order.
+#[allow(dead_code)] // tests/web_restart.rs (today's Rust client) runs no stream
+fn first_arrivals(numbers: &[u32]) -> Vec<u32> {
+    let mut seen = std::collections::HashSet::new();
+    numbers
+        .iter()
+        .copied()
+        .filter(|n| seen.insert(*n))
+        .collect()
+}
+
+/// The test body: [`stream_across`] `restart` through `url` (ws:// or a SockJS http:// one),
+/// over `transport` on both sides of it, every publish arriving in order; after a SIGTERM on a
+/// broker that drops re-sent SENDs (stomp-server), each exactly once. After SIGKILL the restarted
+/// broker cannot know a frame the dead one delivered without confirming it: such a frame may
+/// arrive twice (README, "A re-sent SEND is delivered once").
+#[allow(dead_code)] // tests/web_restart.rs (today's Rust client) runs no stream
+async fn stream_survives(restart: Restart, url: &str, transport: &str, extra: &[(&str, JsValue)]) {
+    let got = stream_across(restart, url, extra).await;
+    let expected = (Some(url.to_owned()), Some(transport.to_owned()));
+    assert_eq!(got.first, expected, "the socket before the restart");
+    assert_eq!(got.last, expected, "the socket after the restart");
+    assert_eq!(
+        first_arrivals(&got.numbers),
+        (0..=300).collect::<Vec<_>>(),
+        "every publish, in order"
+    );
+    if matches!(restart, Restart::Stop) && broker_drops_resent_sends() {
+        assert_eq!(got.numbers.len(), 301, "nothing delivered twice");
+    }
+}
