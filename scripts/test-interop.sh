@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Interop tests: clients no one here wrote (stomp.py over TCP, @stomp/stompjs 7.5 over
-# WebSocket in node) against our stomp-server and, optionally, against RabbitMQ. Against our
+# WebSocket in node) against our stomp-server and, optionally, against RabbitMQ (there also our
+# own JS client's node tests, pkg-core/tests/client.test.mjs). Against our
 # server both suites run twice: plain, then over TLS (stomp.py with ssl to the tls_tcp listener,
 # stompjs over wss:// to the https listener, both trusting a CA made for the run).
 #
@@ -131,6 +132,13 @@ if [ "$rabbit" = 1 ]; then
     export STOMP_WS_DISCONNECT_RECEIPT=0
     failures=()
     run_suites rabbitmq
+    # Our own JS client's stompjs-style tests, for what is the client's own behaviour (the
+    # drop-in ones of issue 15), against a broker no one here wrote.
+    log "[rabbitmq] stomp-wasm's JS client (pkg-core/tests/client.test.mjs) over Web-STOMP"
+    if ! { cargo build -q -p stomp-wasm-core --release --target wasm32-unknown-unknown &&
+      STOMP_TEST_BROKER=rabbitmq node --test pkg-core/tests/client.test.mjs; }; then
+      failures+=("rabbitmq: stomp-wasm JS client")
+    fi
     printf '%s\n' "${failures[@]}" >"$tmp/failures.rabbit"
   )
   while read -r f; do [ -n "$f" ] && failures+=("$f"); done <"$tmp/failures.rabbit"

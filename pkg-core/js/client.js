@@ -702,7 +702,9 @@ export class Client {
       if (!url) throw new Error('neither brokerURL nor webSocketFactory is set');
       if (/^https?:/i.test(url)) {
         // The SockJS fallback is a second module, loaded only by pages that use it.
-        import('./sockjs.js').then(({ SockJS }) => attach(new SockJS(url, null, { transports: this.transports })), fail);
+        // Its decisions (transports tried, races, the winner) go to the client's `debug`.
+        const debug = (line) => this.debug?.(line);
+        import('./sockjs.js').then(({ SockJS }) => attach(new SockJS(url, null, { transports: this.transports, debug })), fail);
       } else attach(new WebSocket(url, protocols));
     } catch (e) {
       fail(e);

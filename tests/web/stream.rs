@@ -38,6 +38,8 @@ struct Streamed {
     numbers: Vec<u32>,
     first: (Option<String>, Option<String>),
     last: (Option<String>, Option<String>),
+    /// The SockJS module's `SockJS: open over …` lines, as the client's `debug` got them.
+    sockjs_opens: Vec<String>,
 }
 
 /// Publishes 0..=300, one every 10 ms, through a client of `url` configured by `extra` (on top
@@ -50,7 +52,11 @@ async fn stream_across(restart: Restart, url: &str, extra: &[(&str, JsValue)]) -
     let rec = Recorder::default();
     // With the offline queue every publish is kept until its RECEIPT (whileConnected), so one in
     // flight when the broker dies is sent again after the reconnection.
-    let mut opts = vec![("brokerURL", s(url)), ("offlineQueue", JsValue::TRUE)];
+    let mut opts = vec![
+        ("brokerURL", s(url)),
+        ("offlineQueue", JsValue::TRUE),
+        ("debug", rec.callback("debug")),
+    ];
     opts.extend(extra.iter().cloned());
     let client = Client::new(Some(reconnecting(&rec, &opts))).unwrap();
     client.activate().unwrap();
@@ -104,10 +110,17 @@ async fn stream_across(restart: Restart, url: &str, extra: &[(&str, JsValue)]) -
     assert!(rec.count("onConnect") >= 2, "no reconnection");
     let last = socket();
     settle(client.deactivate(None).unwrap()).await;
+    let sockjs_opens = rec
+        .all("debug")
+        .iter()
+        .filter_map(|l| l.as_string())
+        .filter(|l| l.starts_with("SockJS: open over"))
+        .collect();
     Streamed {
         numbers: numbers(),
         first,
         last,
+        sockjs_opens,
     }
 }
 
@@ -133,6 +146,15 @@ async fn stream_survives(restart: Restart, url: &str, transport: &str, extra: &[
     let expected = (Some(url.to_owned()), Some(transport.to_owned()));
     assert_eq!(got.first, expected, "the socket before the restart");
     assert_eq!(got.last, expected, "the socket after the restart");
+    // The fallback's decisions reach the client's `debug` (docs/SOCKJS.md), one open per
+    // connection.
+    if url.starts_with("http") {
+        let open = format!("SockJS: open over {transport}");
+        assert!(got.sockjs_opens.len() >= 2, "{:?}", got.sockjs_opens);
+        assert!(got.sockjs_opens.iter().all(|l| *l == open), "{:?}", got.sockjs_opens);
+    } else {
+        assert!(got.sockjs_opens.is_empty());
+    }
     assert_eq!(
         first_arrivals(&got.numbers),
         (0..=300).collect::<Vec<_>>(),
