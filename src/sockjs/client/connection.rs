@@ -13,7 +13,6 @@
 //! [`poll_timeout`]: SockJsConnection::poll_timeout
 
 use crate::prelude::*;
-use alloc::collections::VecDeque;
 
 use super::info::parse_info;
 use super::plan::{attempt_timeout, head_start, stream_head_start, TransportKind, TransportPlan};
@@ -146,7 +145,7 @@ enum State {
         channel: u32,
         line: String,
         /// Messages waiting for `xhr_send`, and their bytes.
-        queue: VecDeque<String>,
+        queue: Vec<String>,
         queued_bytes: usize,
         send_in_flight: bool,
     },
@@ -175,7 +174,7 @@ impl SockJsConnection {
     /// transports as `plan` says. `entropy` seeds the server and session ids in the URLs.
     pub fn new(base: &str, plan: TransportPlan, entropy: u64) -> SockJsConnection {
         SockJsConnection {
-            base: base.trim_end_matches('/').to_owned(),
+            base: without_trailing_slashes(base).to_owned(),
             plan,
             limits: ConnectionLimits::default(),
             rng: entropy | 1,
@@ -352,17 +351,23 @@ impl SockJsConnection {
             _ => return,
         };
         line.push_str(text);
-        if line.len() > max && !line.contains('\n') {
+        // Newlines found byte by byte: `str` patterns bring a memchr to the browser build.
+        let newline_at = |s: &str, from: usize| {
+            let rest = s.as_bytes().get(from..).unwrap_or_default();
+            rest.iter().position(|&b| b == b'\n').map(|i| from + i)
+        };
+        if line.len() > max && newline_at(line, 0).is_none() {
             return self.close_with(1009, "SockJS frame too large");
         }
         let buffered = core::mem::take(line);
         let mut offset = 0;
-        for piece in buffered.split_inclusive('\n') {
-            if !piece.ends_with('\n') {
-                break;
-            }
-            offset += piece.len();
-            let frame = piece.trim_end_matches(['\n', '\r']);
+        while let Some(end) = newline_at(&buffered, offset) {
+            // Frames end in `]` or a letter: ASCII trimming takes a `\r` before the `\n` too.
+            let frame = buffered
+                .get(offset..end)
+                .unwrap_or_default()
+                .trim_ascii_end();
+            offset = end + 1;
             if !frame.is_empty() {
                 self.frame(now, channel, frame);
                 if !self.is_current(channel) {
@@ -463,7 +468,7 @@ impl SockJsConnection {
         } = &mut self.state
         {
             *queued_bytes += text.len();
-            queue.push_back(text);
+            queue.push(text);
             if *queued_bytes > max {
                 self.close_with(1009, "SockJS send queue full");
                 return Ok(());
@@ -494,21 +499,23 @@ impl SockJsConnection {
         if *send_in_flight || queue.is_empty() {
             return;
         }
-        let mut batch = Vec::new();
+        // The oldest messages that fit in one body (at least one). A `Vec` drained from the
+        // front: `VecDeque`'s ring logic costs the browser build more than the move does.
         let mut size = 2;
-        while let Some(next) = queue.front() {
-            let cost = next.len() + 3;
-            if !batch.is_empty() && size + cost > max {
+        let mut count = 0;
+        for message in queue.iter() {
+            let cost = message.len() + 3;
+            if count > 0 && size + cost > max {
                 break;
             }
             size += cost;
-            if let Some(m) = queue.pop_front() {
-                *queued_bytes -= m.len();
-                batch.push(m);
-            }
+            count += 1;
         }
         let mut body = String::with_capacity(size + 16);
-        json::encode_string_array_into(&batch, &mut body);
+        json::encode_string_array_into(queue.get(..count).unwrap_or_default(), &mut body);
+        for message in queue.drain(..count) {
+            *queued_bytes -= message.len();
+        }
         *send_in_flight = true;
         self.actions.push_back(ConnAction::PostSend {
             url,
@@ -637,7 +644,7 @@ impl SockJsConnection {
             kind: winner.kind,
             channel,
             line: winner.line,
-            queue: VecDeque::new(),
+            queue: Vec::new(),
             queued_bytes: 0,
             send_in_flight: false,
         };
@@ -813,6 +820,12 @@ impl SockJsConnection {
         self.rng = x;
         x.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11
     }
+}
+
+/// `base` without its trailing `/`s (byte-wise: no char decoding in the browser build).
+fn without_trailing_slashes(base: &str) -> &str {
+    let end = base.bytes().rposition(|b| b != b'/').map_or(0, |i| i + 1);
+    base.get(..end).unwrap_or(base)
 }
 
 /// `http(s)://…` → `ws(s)://…`.

@@ -41,9 +41,9 @@ pub fn parse_info(body: &str) -> Result<Info, InfoError> {
                     // `get`: quotes are char boundaries, and no str-slicing panic path is linked.
                     let key = text.get(i..=end).ok_or(InfoError)?;
                     let key = json::decode_string(key).map_err(|_| InfoError)?;
-                    let rest = text.get(end + 1..).unwrap_or_default().trim_start();
+                    let rest = text.get(end + 1..).unwrap_or_default().trim_ascii_start();
                     if let Some(value) = rest.strip_prefix(':') {
-                        let value = value.trim_start();
+                        let value = value.trim_ascii_start();
                         let flag = if value.starts_with("true") {
                             Some(true)
                         } else if value.starts_with("false") {

@@ -650,3 +650,33 @@ fn reconnect_plan_applies_outcomes_reported_by_a_connection() {
     assert_eq!(kind, XhrStreaming);
     assert_eq!(c.poll_timeout(), Some(1.0 + stream_head_start(1.0)));
 }
+
+#[test]
+fn stream_lines_may_end_in_crlf_carry_non_ascii_and_are_bounded() {
+    let (mut c, channel, _) = open_http(XhrStreaming);
+    c.receiver_text(7.0, channel, "a[\"é\\u2028→\"]\r\n\r\nh\r");
+    c.receiver_text(7.0, channel, "\na[\"two\"]");
+    assert_eq!(
+        events(&mut c),
+        vec![ConnEvent::Message("é\u{2028}→".as_bytes().to_vec())]
+    );
+    c.receiver_text(8.0, channel, "\n");
+    assert_eq!(events(&mut c), vec![ConnEvent::Message(b"two".to_vec())]);
+
+    // A line that never ends is not held beyond the limit.
+    let (mut c, channel, _) = open_http(XhrStreaming);
+    c.set_limits(ConnectionLimits {
+        max_line_bytes: 64,
+        ..ConnectionLimits::default()
+    });
+    c.receiver_text(9.0, channel, &"a".repeat(40));
+    assert!(events(&mut c).is_empty());
+    c.receiver_text(9.0, channel, &"a".repeat(40));
+    assert_eq!(
+        events(&mut c),
+        vec![ConnEvent::Closed {
+            code: 1009,
+            reason: "SockJS frame too large".into()
+        }]
+    );
+}
