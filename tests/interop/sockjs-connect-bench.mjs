@@ -28,6 +28,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
+import { proxy } from '../support/proxy.mjs';
+
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const require = createRequire(path.join(root, 'tools', 'package.json'));
 const { chromium } = require('playwright-core');
@@ -190,6 +192,8 @@ browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
   args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic'],
 });
+// The swallowing proxy again, in front of the reference SockJS server.
+const nodeSwallow = await proxy(new URL(url('STOMP_TEST_SOCKJS_NODE')).host, { upgrade: 'swallow' });
 try {
   const cases = [
     ['WebSocket works', url('STOMP_TEST_HTTP')],
@@ -197,6 +201,8 @@ try {
     ['proxy swallows the upgrade (no answer ever)', url('STOMP_TEST_PROXY_SWALLOW')],
     ['server has WebSocket off', url('STOMP_TEST_HTTP_NO_WS')],
     ['proxy refuses the upgrade and buffers responses', url('STOMP_TEST_PROXY_BUFFER')],
+    ['sockjs-node server (npm sockjs), WebSocket works', url('STOMP_TEST_SOCKJS_NODE')],
+    ['sockjs-node server, proxy swallows the upgrade', `${nodeSwallow.url}/stomp`],
   ];
   // Warm-up: the first pages pay for the browser's own start (and the server's first sessions).
   for (const which of Object.keys(CLIENTS)) {
@@ -269,6 +275,7 @@ try {
     for (const r of rates) console.log(`| ${r.transport} | ${n(r.count)} | ${n(r.ours)} | ${n(r.anchor)} |`);
   }
 } finally {
+  nodeSwallow.close();
   await browser.close();
   site.close();
 }
