@@ -2,10 +2,12 @@
 //! over pkg-sockjs's no_std module as `scripts/size.sh --sockjs` ships it, driven as the STOMP
 //! client drives a socket — STOMP frames in, STOMP frames out — against our stomp-server's SockJS
 //! endpoint and the supervisor's WebSocket-blocking and response-buffering proxies (scripts/test-browser.sh builds the
-//! module first). Today's package keeps its own tests (tests/web_sockjs*.rs) until step 10.
+//! module first). tests/web_sockjs.rs drives the same module through the JS client.
 
 #![cfg(target_arch = "wasm32")]
 
+#[path = "support/js_client.rs"]
+mod js_client;
 #[path = "support/sockjs.rs"]
 mod sockjs;
 #[path = "support/web.rs"]
@@ -20,17 +22,10 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-/// The module the test passes to `init` (no fetch of a URL the test server does not serve).
-const MODULE: &[u8] = include_bytes!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/target/pkg-sockjs-size/stomp_wasm_sockjs.wasm"
-));
-
+// The module's bytes reach its `init` through `sockjs::preload_sockjs` (no fetch of a URL the
+// test server does not serve).
 #[wasm_bindgen(module = "/pkg-core/js/sockjs.js")]
 extern "C" {
-    #[wasm_bindgen(js_name = init)]
-    fn sockjs_init(source: &JsValue) -> js_sys::Promise;
-
     type SockJS;
 
     #[wasm_bindgen(constructor, catch)]
@@ -48,7 +43,7 @@ extern "C" {
 /// A socket to `url` over `transports` (the default order when empty), its events recorded as
 /// `open`, `message`, `close` and `debug`.
 async fn open(rec: &Recorder, url: &str, transports: &[&str]) -> SockJS {
-    settle(sockjs_init(&Uint8Array::from(MODULE).into())).await;
+    settle(preload_sockjs()).await;
     let mut options = vec![("debug", rec.callback("debug"))];
     if !transports.is_empty() {
         let list: Array = transports.iter().map(|t| s(t)).collect();

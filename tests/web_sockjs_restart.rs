@@ -23,27 +23,9 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 include!("web/stream.rs");
 
-/// The SockJS module as `scripts/size.sh --sockjs` ships it (scripts/test-browser.sh builds it
-/// before the tests).
-const MODULE: &[u8] = include_bytes!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/target/pkg-sockjs-size/stomp_wasm_sockjs.wasm"
-));
-
-// Binding sockjs.js makes wasm-bindgen copy it next to client.js (both under the crate's
-// snippets directory, at their paths in the repository), so the client's `import('./sockjs.js')`
-// finds it, and gets this very module instance: the `init` below is the one the client's
-// `new SockJS()` waits for. Without it the module would fetch stomp_wasm_sockjs.wasm next to
-// itself, which the test server does not serve.
-#[wasm_bindgen(module = "/pkg-core/js/sockjs.js")]
-extern "C" {
-    #[wasm_bindgen(js_name = init)]
-    fn sockjs_init(source: &JsValue) -> js_sys::Promise;
-}
-
 /// Compiles the SockJS module from the bytes the test was built with, once per page.
 async fn preload_sockjs() {
-    settle(sockjs_init(&js_sys::Uint8Array::from(MODULE).into())).await;
+    settle(sockjs::preload_sockjs()).await;
 }
 
 /// The stream across `restart` through our SockJS endpoint, forced to `transport` (the default

@@ -702,9 +702,14 @@ export class Client {
       if (!url) throw new Error('neither brokerURL nor webSocketFactory is set');
       if (/^https?:/i.test(url)) {
         // The SockJS fallback is a second module, loaded only by pages that use it.
-        // Its decisions (transports tried, races, the winner) go to the client's `debug`.
+        // Its decisions (transports tried, races, the winner) go to the client's `debug`. The
+        // constructor's own throw (an unknown name in `transports`) must reach `fail` as well:
+        // in the same `then` as `attach` it would be an unhandled rejection, and the client
+        // would stay ACTIVE without a socket, reporting nothing.
         const debug = (line) => this.debug?.(line);
-        import('./sockjs.js').then(({ SockJS }) => attach(new SockJS(url, null, { transports: this.transports, debug })), fail);
+        import('./sockjs.js')
+          .then(({ SockJS }) => new SockJS(url, null, { transports: this.transports, debug }))
+          .then(attach, fail);
       } else attach(new WebSocket(url, protocols));
     } catch (e) {
       fail(e);

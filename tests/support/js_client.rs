@@ -1,6 +1,7 @@
-//! The size-first JS client (`pkg-core/js/client.js`, docs/CLIENT-SIZE-PLAN.md) bound under the
-//! names and signatures of today's Rust `stomp_wasm::wasm::Client`, so the same test bodies
-//! (tests/web/*.rs) drive both: tests/web_X.rs the shipped package, tests/web_js_X.rs this one.
+//! The JS client as it ships (`pkg-core/js/client.js`, docs/CLIENT-SIZE-PLAN.md) bound for the
+//! browser tests in Rust: stompjs's methods and config keys under snake_case names (the names of
+//! the wasm-bindgen client this package replaced, so the test bodies in tests/web/*.rs kept
+//! them).
 //!
 //! The core module comes from `scripts/size.sh --core` (scripts/test-browser.sh runs it before
 //! building the tests) and is handed to the client's `init(bytes)` before the first client
@@ -9,7 +10,6 @@
 #![allow(dead_code)]
 
 use js_sys::{Array, Function, Promise, Reflect, Uint8Array};
-pub use stomp_wasm::wasm::ActivationState;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -57,6 +57,16 @@ fn get(this: &JsValue, name: &str) -> JsValue {
 
 fn opt(v: Option<JsValue>) -> JsValue {
     v.unwrap_or(JsValue::UNDEFINED)
+}
+
+/// stompjs's `ActivationState`, by the numbers the JS client's `state` holds (`as u32` gives
+/// that number); spelt as in JavaScript.
+#[allow(clippy::upper_case_acronyms, non_camel_case_types)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ActivationState {
+    ACTIVE = 0,
+    DEACTIVATING = 1,
+    INACTIVE = 2,
 }
 
 /// A JS `Client` (or `CompatClient`).
@@ -108,6 +118,11 @@ impl Stomp {
 }
 
 impl Client {
+    /// The JS object itself.
+    pub fn js(&self) -> &JsValue {
+        &self.0
+    }
+
     pub fn new(config: Option<JsValue>) -> Result<Client, JsValue> {
         preload();
         JsClient::new(&opt(config)).map(|c| Client(c.into()))

@@ -1,14 +1,39 @@
-//! SockJS helpers shared by tests/web_sockjs.rs and tests/web_sockjs_blocked.rs (included
-//! after `support/web.rs`, which must be `mod support`).
+//! SockJS helpers shared by tests/web_sockjs*.rs (included after `support/web.rs` and
+//! `support/js_client.rs`, which must be `mod support` and `mod js_client`): the servers' URLs,
+//! the SockJS module as it ships, and the JS client over it.
 
 #![allow(dead_code)]
 
 use js_sys::Uint8Array;
-use stomp_wasm::wasm::Client;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
+use super::js_client::Client;
 use super::support::*;
+
+/// The SockJS module as `scripts/size.sh --sockjs` ships it (scripts/test-browser.sh builds it
+/// before the tests).
+const MODULE: &[u8] = include_bytes!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/target/pkg-sockjs-size/stomp_wasm_sockjs.wasm"
+));
+
+// Binding sockjs.js makes wasm-bindgen copy it next to client.js (both under the crate's
+// snippets directory, at their paths in the repository), so the client's `import('./sockjs.js')`
+// finds it, and gets this very module instance: the `init` below is the one the client's
+// `new SockJS()` waits for. Without it the module would fetch stomp_wasm_sockjs.wasm next to
+// itself, which the test server does not serve.
+#[wasm_bindgen(module = "/pkg-core/js/sockjs.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = init)]
+    fn sockjs_init(source: &JsValue) -> js_sys::Promise;
+}
+
+/// Starts compiling the SockJS module from the bytes the test was built with; resolves once it
+/// is ready. `init` keeps its first promise, so later calls (and the client's own) share it.
+pub fn preload_sockjs() -> js_sys::Promise {
+    sockjs_init(&Uint8Array::from(MODULE).into())
+}
 
 pub const TRANSPORTS: [&str; 4] = ["websocket", "xhr-streaming", "eventsource", "xhr-polling"];
 
@@ -83,6 +108,7 @@ pub fn sockjs_client(
         opts.push(("transports", list.into()));
     }
     opts.extend(extra.iter().cloned());
+    let _ = preload_sockjs();
     Client::new(Some(config(rec, &opts))).unwrap()
 }
 
@@ -126,23 +152,53 @@ pub async fn ack_with_receipt(client: &Client, rec: &Recorder, msg: &JsValue) {
     );
 }
 
+/// The transports the SockJS module said it would try, in order (its ` ms, trying …` line).
+pub fn tried_order(rec: &Recorder) -> Vec<String> {
+    let lines = debug_lines(rec);
+    let line = lines
+        .iter()
+        .find_map(|l| l.split_once(" ms, trying ").map(|(_, order)| order))
+        .unwrap_or_else(|| panic!("no order line in {lines:#?}"));
+    line.split(' ').map(str::to_owned).collect()
+}
+
+/// The transport the module falls back to when WebSocket fails or loses the race: the first
+/// other one in [`tried_order`].
+pub fn fallback(rec: &Recorder) -> String {
+    let order = tried_order(rec);
+    order
+        .iter()
+        .find(|t| *t != "websocket")
+        .unwrap_or_else(|| panic!("no fallback in {order:?}"))
+        .clone()
+}
+
 /// Connect, subscribe (client-individual acks), publish text and (when `binary`) a body with
 /// every byte value, receive both, ack both. Returns the transport the client reported.
 pub async fn round_trip(url: &str, transports: &[&str], binary: bool) -> String {
-    let rec = Recorder::default();
-    let client = sockjs_client(&rec, url, transports, &[]);
+    round_trip_recorded(&Recorder::default(), url, transports, binary).await
+}
+
+/// [`round_trip`] recording the client's callbacks and debug lines in `rec`.
+pub async fn round_trip_recorded(
+    rec: &Recorder,
+    url: &str,
+    transports: &[&str],
+    binary: bool,
+) -> String {
+    let client = sockjs_client(rec, url, transports, &[]);
     client.activate().unwrap();
-    wait_connected(&rec, 1).await;
+    wait_connected(rec, 1).await;
     let transport = client.transport().expect("a transport once connected");
     if let [only] = transports {
         assert_eq!(&transport, only, "the forced transport is used");
     }
     assert!(
-        debug_lines(&rec)
+        debug_lines(rec)
             .iter()
             .any(|l| l == &format!("SockJS: open over {transport}")),
         "debug line naming the transport: {:?}",
-        debug_lines(&rec)
+        debug_lines(rec)
     );
     let dest = queue("sockjs");
     client
@@ -158,7 +214,7 @@ pub async fn round_trip(url: &str, transports: &[&str], binary: bool) -> String 
     rec.wait("msg", 1).await;
     let first = rec.nth("msg", 0);
     assert_eq!(get_str(&first, "body").as_deref(), Some(text.as_str()));
-    ack_with_receipt(&client, &rec, &first).await;
+    ack_with_receipt(&client, rec, &first).await;
     if binary {
         let body: Vec<u8> = (0..=255u8).chain([0, 0xff, 0xc3]).collect();
         client
@@ -175,7 +231,7 @@ pub async fn round_trip(url: &str, transports: &[&str], binary: bool) -> String 
         let second = rec.nth("msg", 1);
         assert_eq!(bytes(&second), body, "binary body intact over {transport}");
         assert_eq!(header(&second, "content-transfer-encoding"), None);
-        ack_with_receipt(&client, &rec, &second).await;
+        ack_with_receipt(&client, rec, &second).await;
     }
     settle(client.deactivate(None).unwrap()).await;
     assert_eq!(client.transport(), None);
