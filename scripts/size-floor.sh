@@ -17,11 +17,10 @@ work=$root/target/size-floor
 rm -rf "$work/src"
 mkdir -p "$work"
 cp -r src "$work/src"
-rm -rf "$work/src/wasm"
 cp tools/size-floor/floor.rs "$work/src/floor.rs"
-# The shell's module becomes the floor's exports.
-sed -i -e '/^#\[cfg(target_arch = "wasm32")\]$/d' -e '/^#\[cfg(all(target_arch = "wasm32", feature = "std"))\]$/d' \
-  -e 's/^pub mod wasm;$/pub mod floor;/' "$work/src/lib.rs"
+# The heap for every target (the floor is only built for wasm32), and the floor's exports.
+sed -i -e '/^#\[cfg(target_arch = "wasm32")\]$/d' "$work/src/lib.rs"
+echo 'pub mod floor;' >>"$work/src/lib.rs"
 cp Cargo.lock "$work/Cargo.lock"
 cp -r .cargo "$work/.cargo"
 cat > "$work/Cargo.toml" <<'TOML'

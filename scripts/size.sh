@@ -8,8 +8,6 @@
 #                                   no_std core + pkg-core/js/client.js, minified
 #   scripts/size.sh --sockjs        the SockJS part, loaded by import() for http(s):// URLs only,
 #                                   into target/pkg-sockjs-size: pkg-sockjs + pkg-core/js/sockjs.js
-#   scripts/size.sh --quick         the wasm-bindgen client of src/wasm/ that shipped before
-#                                   issue 14 (for comparison; no longer in the package)
 #
 # Needs npm binaryen's wasm-opt (`cd tools && npm install`); Debian's binaryen breaks modules.
 set -euo pipefail
@@ -21,7 +19,8 @@ export PATH="$HOME/.cargo/bin:$PWD/tools/node_modules/binaryen/bin:$PATH"
 # (docs/CLIENT-SIZE-PLAN.md), never raise them without a reason in the commit. Goals (issue
 # 14): 22,885 for everything (stompjs + sockjs-client), 16,000 for a page that only uses ws://
 # URLs (the files it downloads: the entry and the core).
-# History: the wasm-bindgen package (src/wasm/) ended at 82,000 (`--quick`); the size-first
+# History: the wasm-bindgen package (src/wasm/, measured by a `--quick` option that left with
+# it) ended at 82,000; the size-first
 # package replaced it at 48,908 / 24,209 (budgets 49,000 / 24,300); stompjs parity of issue 15
 # (callback errors reported, compat heartbeat accessors, Stomp.over warning, WebKit's error-only
 # socket failure, the exponential backoff across connections) took them to 49,140 / 24,441.
@@ -54,16 +53,6 @@ measure_module() {
 
 check=0
 case "${1:-}" in
-  --quick)
-    out=target/pkg-size
-    cargo build -q --release --target wasm32-unknown-unknown --lib
-    wasm-bindgen --target web --out-dir "$out" target/wasm32-unknown-unknown/release/stomp_wasm.wasm
-    wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
-      --enable-reference-types --enable-multivalue --enable-mutable-globals \
-      --converge --low-memory-unused --strip-debug --strip-producers "$out/stomp_wasm_bg.wasm" -o "$out/stomp_wasm_bg.wasm"
-    # Measured as shipped: scripts/build-pkg.sh minifies the glue the same way.
-    bash scripts/minify-js.sh "$out"
-    ;;
   --check)
     check=1
     out=${2:-pkg}
@@ -89,12 +78,7 @@ printf '%-44s %9s %9s\n' file raw gzip-9
 ws_files=()
 if [ -z "${files+x}" ]; then
   ws_files=("$out/stomp_wasm.js" "$out/stomp_wasm_core.wasm")
-  if [ -f "$out/stomp_wasm_core.wasm" ]; then
-    files=("${ws_files[@]}" "$out/sockjs.js" "$out/stomp_wasm_sockjs.wasm")
-  else
-    files=("$out"/stomp_wasm_bg.wasm "$out"/stomp_wasm.js "$out"/snippets/*/src/wasm/*.js)
-    ws_files=()
-  fi
+  files=("${ws_files[@]}" "$out/sockjs.js" "$out/stomp_wasm_sockjs.wasm")
 fi
 ws_gz=0
 for f in "${files[@]}"; do
@@ -112,7 +96,6 @@ printf '%-44s %9d %9d\n' total "$total_raw" "$total_gz"
 [ "${#ws_files[@]}" = 0 ] || printf '%-44s %9s %9d\n' "a ws:// page (${ws_files[*]#"$out"/})" "" "$ws_gz"
 
 if [ "$check" = 1 ]; then
-  [ "${#ws_files[@]}" -gt 0 ] || { echo "size: $out is not the size-first package (scripts/build-pkg.sh)" >&2; exit 1; }
   if [ "$total_gz" -gt "$BUDGET_TOTAL" ]; then
     echo "size: FAILED: $total_gz B gzip is over the budget of $BUDGET_TOTAL B (scripts/size.sh)" >&2
     exit 1

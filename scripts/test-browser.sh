@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Browser tests of the Wasm client (tests/web_*.rs, wasm-bindgen-test in a real browser)
-# against a real STOMP broker over WebSocket.
+# Browser tests of the client as it ships (pkg-core/js/client.js over the core module, and
+# pkg-core/js/sockjs.js over the SockJS module; tests/web_*.rs, wasm-bindgen-test in a real
+# browser) against a real STOMP broker over WebSocket and SockJS.
 #
 #   scripts/test-browser.sh                  builds and starts our stomp-server on free ports
 #   ENGINE=firefox scripts/test-browser.sh   the same tests in another engine: chromium (the
@@ -14,7 +15,7 @@
 #                                            the broker, need the blocking proxies or wss://
 #                                            then fail)
 #
-# Extra arguments go to `wasm-pack test` (e.g. `--test web_client`). The broker URL reaches the
+# Extra arguments go to `wasm-pack test` (e.g. `--test web_js_client`). The broker URL reaches the
 # tests at compile time (option_env!("STOMP_TEST_URL")), so cargo rebuilds them when it changes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -59,7 +60,7 @@ esac
 # shellcheck source=scripts/serve-test.sh
 . scripts/serve-test.sh
 
-# For tests/web_sockjs.rs: a second stomp-server with SockJS WebSocket off (and a small
+# For tests/web_sockjs*.rs: a second stomp-server with SockJS WebSocket off (and a small
 # streaming limit, so long streams cross several re-opens): STOMP_TEST_HTTP_NO_WS; and the
 # reference SockJS server (npm sockjs, tests/interop/sockjs-gateway.mjs) in front of the first
 # broker's TCP port: STOMP_TEST_SOCKJS_GATEWAY.
@@ -84,7 +85,7 @@ sockjs_extras() {
   export STOMP_TEST_SOCKJS_GATEWAY
   log "SockJS without WebSocket: $STOMP_TEST_HTTP_NO_WS; reference SockJS gateway: $STOMP_TEST_SOCKJS_GATEWAY"
 }
-# For tests/web_tls.rs: a stomp-server with an https listener on a certificate made for this
+# For tests/web_js_tls.rs: a stomp-server with an https listener on a certificate made for this
 # run (STOMP_TEST_WSS_URL). Chromium is told to trust it by the SHA-256 of its public key
 # (--ignore-certificate-errors-spki-list, in a webdriver.json of this run); Firefox and WebKitGTK
 # have no such flag for one key, so their sessions of this run get WebDriver's standard
@@ -131,7 +132,7 @@ fi
 export STOMP_TEST_HTTP=${STOMP_HTTP_URL:-}
 
 log "broker: $STOMP_TEST_URL; engine: $ENGINE"
-# tests/web_sockjs_module.rs includes the size-first SockJS module as it ships.
+# tests/web_sockjs*.rs include the SockJS module as it ships (tests/support/sockjs.rs).
 log "building the SockJS module (scripts/size.sh --sockjs)"
 bash scripts/size.sh --sockjs >/dev/null
 # Per-test limit of the runner (default 20 s): the machine may be loaded; the tests bound their
@@ -141,12 +142,12 @@ if [ $# -eq 0 ]; then
   set -- $(for f in tests/web_*.rs; do
     t=$(basename "$f" .rs)
     # The SockJS and TLS tests need our server's SockJS endpoint and https listener.
-    [ "${STOMP_TEST_BROKER:-ours}" = rabbitmq ] && [[ $t == web_sockjs* || $t == web_tls || $t == web_js_tls ]] && continue
+    [ "${STOMP_TEST_BROKER:-ours}" = rabbitmq ] && [[ $t == web_sockjs* || $t == web_js_tls ]] && continue
     printf -- '--test %s ' "$t"
   done)
 fi
-# tests/web_js_*.rs drive the size-first JS client (pkg-core/), whose core module they embed
-# from target/pkg-core-size/ (tests/support/js_client.rs).
+# Every test but web_heap drives the JS client, whose core module it embeds from
+# target/pkg-core-size/ (tests/support/js_client.rs).
 log "building the size-first core (scripts/size.sh --core)"
 bash scripts/size.sh --core >/dev/null
 ${runner[@]+"${runner[@]}"} wasm-pack test --headless "${browser[@]}" --mode no-install . "$@"

@@ -15,6 +15,9 @@
 #
 # Needs `cd tools && npm install` (binaryen, terser); Debian's binaryen breaks modules.
 
+# --low-memory-unused: nothing lives in the first KB of Wasm memory (Rust's data and stack start
+# at 1 MB), so wasm-opt may fold constant offsets into loads and stores (-640 B gzip, measured on
+# the wasm-bindgen package this one replaced).
 wasm_opt_flags=(--enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext
   --enable-reference-types --enable-multivalue --enable-mutable-globals --converge --low-memory-unused)
 

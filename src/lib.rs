@@ -11,11 +11,13 @@
 //!   - [`frame`]: the frame as data (`Command`, `Headers`, `Frame`, `Version`).
 //!   - [`codec`]: the incremental decoder and the encoder, with limits and per-version escaping.
 //!   - [`sockjs`]: SockJS framing (frames, its JSON string arrays, binary bodies as base64).
-//! - **The browser shell** (wasm32 only): wires WebSocket, XMLHttpRequest, EventSource and timers
-//!   to the core and exposes the stompjs-compatible API through wasm-bindgen.
+//! - **The browser build** (wasm32, without the `std` feature): [`abi`], the narrow C-ABI
+//!   interface of the core module (`pkg-core/`), and [`heap`], its allocator. The browser I/O and
+//!   the stompjs-compatible API are JavaScript: `pkg-core/js/client.js` over that module, and
+//!   `pkg-core/js/sockjs.js` over `pkg-sockjs/` for SockJS URLs (docs/ARCHITECTURE.md).
 
 // The core is `core` + `alloc` only; std comes with the `std` feature (default), which the
-// server, the native tests and the browser shell use. See docs/CLIENT-SIZE-PLAN.md.
+// server and the native tests use. See docs/CLIENT-SIZE-PLAN.md.
 #![cfg_attr(not(feature = "std"), no_std)]
 
 extern crate alloc;
@@ -46,8 +48,6 @@ static ALLOCATOR: heap::Heap = heap::Heap::new();
 fn panic(_: &core::panic::PanicInfo) -> ! {
     core::arch::wasm32::unreachable()
 }
-#[cfg(all(target_arch = "wasm32", feature = "std"))]
-pub mod wasm;
 
 pub use codec::{DecodeError, Decoded, Decoder, Encoder, Limits};
 pub use frame::{ByteStr, Command, Frame, Headers, Version};

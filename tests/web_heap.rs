@@ -1,10 +1,15 @@
-//! Browser tests of the browser build's heap (`src/heap.rs`, the global allocator on wasm32):
-//! contents survive growth across size classes, freed blocks are used again (so memory does not
-//! creep while a client runs for hours), large and over-aligned blocks. No broker needed.
+//! Browser tests of the browser build's heap (`src/heap.rs`, the global allocator on wasm32, so
+//! of the core and SockJS modules that ship): contents survive growth across size classes,
+//! freed blocks are used again (so memory does not creep while a client runs for hours), large
+//! and over-aligned blocks. No broker needed.
 
 #![cfg(target_arch = "wasm32")]
 
 use std::alloc::{alloc, dealloc, Layout};
+
+// Links the crate, whose `#[global_allocator]` (src/lib.rs) these tests exercise: a test that
+// names nothing of it is built without it, on std's own allocator (dlmalloc).
+use stomp_wasm as _;
 
 use wasm_bindgen_test::*;
 

@@ -108,7 +108,7 @@ impl<N: AsRef<str>, V: AsRef<str>> FromIterator<(N, V)> for HeaderList {
     }
 }
 
-/// The native API's headers (the session's tests, `src/wasm`) into the client's list.
+/// The native API's headers (the session's tests) into the client's list.
 impl From<Headers> for HeaderList {
     fn from(headers: Headers) -> HeaderList {
         headers.iter().collect()

@@ -1,7 +1,7 @@
 //! The sans-IO STOMP client session: the whole client protocol, with no I/O and no clock.
 //!
-//! Modelled on quinn-proto. A [`Session`] is driven by its shell (the browser glue in
-//! `src/wasm/`, or a test) through three kinds of calls:
+//! Modelled on quinn-proto. A [`Session`] is driven by its shell (the core module's C ABI in
+//! `src/abi.rs` under `pkg-core/js/client.js`, or a test) through three kinds of calls:
 //!
 //! - **inputs**: what happened to the transport ([`Session::transport_opened`],
 //!   [`Session::transport_data`], [`Session::transport_closed`], …), what the user asked for

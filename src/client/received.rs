@@ -6,7 +6,7 @@
 //! holding a name (the subscription, or the failed subscription's id), the command and every
 //! header name and value, each ended by NUL (which no decoded header holds), then the body. JS
 //! decodes the text and a UTF-8 body with one `TextDecoder` call and cuts it at the UTF-16
-//! length. The accessors are for the native API (the session's tests, `src/wasm`).
+//! length. The accessors are for the native API (the session's tests).
 
 use crate::prelude::*;
 
@@ -102,19 +102,6 @@ impl Received {
             .unwrap_or_default();
         let text = core::str::from_utf8(text).unwrap_or_default();
         text.strip_suffix('\0').unwrap_or(text).split('\0')
-    }
-
-    /// The header names and values, each ended by NUL but the last: the layout `src/wasm`
-    /// hands to JavaScript.
-    pub fn header_text(&self) -> &[u8] {
-        let text = self
-            .record
-            .get(HEAD..HEAD + self.text_len())
-            .unwrap_or_default();
-        let mut nuls = memchr::memchr_iter(0, text);
-        let start = nuls.nth(1).map_or(text.len(), |i| i + 1);
-        let text = text.get(start..).unwrap_or_default();
-        text.strip_suffix(b"\0").unwrap_or(text)
     }
 
     /// The subscription a MESSAGE is for, the id of a failed subscription; empty otherwise.

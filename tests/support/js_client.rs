@@ -318,19 +318,3 @@ properties! {
     disconnectTimeout disconnect_timeout set_disconnect_timeout;
     transports transports set_transports;
 }
-
-impl super::support::Subscribes for Client {
-    fn watch_receipt(&self, receipt: JsValue, callback: JsValue) -> Result<(), JsValue> {
-        self.watch_for_receipt(receipt, callback)
-    }
-
-    fn subscribe_with(
-        &self,
-        dest: JsValue,
-        callback: JsValue,
-        headers: JsValue,
-    ) -> Result<(), JsValue> {
-        self.subscribe(dest, callback, Some(headers), None)
-            .map(drop)
-    }
-}

@@ -1,5 +1,5 @@
-//! Helpers for the browser tests: the broker URL, config objects, a recorder of callback calls
-//! and a bounded wait.
+//! Helpers for the browser tests (included with `support/js_client.rs` as `mod js_client`): the
+//! broker URL, config objects, a recorder of callback calls and a bounded wait.
 //!
 //! The broker comes from `STOMP_TEST_URL` at compile time (scripts/test-browser.sh starts our
 //! stomp-server and sets it; `STOMP_TEST_BROKER=rabbitmq` points it at RabbitMQ Web-STOMP).
@@ -10,9 +10,10 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use js_sys::{Object, Reflect, Uint8Array};
-use stomp_wasm::wasm::Client;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
+
+use super::js_client::Client;
 
 /// How long any one wait may take before the test fails. Generous: this bounds a hang, it does
 /// not measure speed.
@@ -256,38 +257,10 @@ pub async fn control(action: &str) {
     );
 }
 
-/// What [`subscribe_confirmed`] needs of a client: today's Rust `Client` and the JS client's
-/// binding (support/js_client.rs) both have it.
-pub trait Subscribes {
-    fn watch_receipt(&self, receipt: JsValue, callback: JsValue) -> Result<(), JsValue>;
-    fn subscribe_with(
-        &self,
-        dest: JsValue,
-        callback: JsValue,
-        headers: JsValue,
-    ) -> Result<(), JsValue>;
-}
-
-impl Subscribes for Client {
-    fn watch_receipt(&self, receipt: JsValue, callback: JsValue) -> Result<(), JsValue> {
-        self.watch_for_receipt(receipt, callback)
-    }
-
-    fn subscribe_with(
-        &self,
-        dest: JsValue,
-        callback: JsValue,
-        headers: JsValue,
-    ) -> Result<(), JsValue> {
-        self.subscribe(dest, callback, Some(headers), None)
-            .map(drop)
-    }
-}
-
 /// Subscribes `callback` to `destination` with a receipt and waits for the receipt, so that what
 /// is published afterwards is sure to reach the subscription.
 pub async fn subscribe_confirmed(
-    client: &impl Subscribes,
+    client: &Client,
     rec: &Recorder,
     destination: &str,
     callback: JsValue,
@@ -295,10 +268,15 @@ pub async fn subscribe_confirmed(
     let receipt = unique("sub");
     let confirmed = rec.count("subscribed") + 1;
     client
-        .watch_receipt(s(&receipt), rec.callback("subscribed"))
+        .watch_for_receipt(s(&receipt), rec.callback("subscribed"))
         .unwrap();
     client
-        .subscribe_with(s(destination), callback, obj(&[("receipt", s(&receipt))]))
+        .subscribe(
+            s(destination),
+            callback,
+            Some(obj(&[("receipt", s(&receipt))])),
+            None,
+        )
         .unwrap();
     rec.wait("subscribed", confirmed).await;
 }

@@ -1,7 +1,7 @@
 // A numbered stream published across a restart of the broker (issue 15: nothing lost across a
 // broker restart), and the options of a client that reconnects quickly. Included by
-// tests/web_restart.rs and tests/web_js_restart.rs (after their `use support::*`, with `Client`
-// in scope) and by tests/web_sockjs_restart.rs, which runs the same stream over SockJS.
+// tests/web_js_restart.rs and by tests/web_sockjs_restart.rs, which runs the same stream over
+// SockJS (both with `use support::*` and the JS client's `Client` in scope).
 
 fn send(client: &Client, dest: &str, body: &str) {
     client
@@ -21,7 +21,6 @@ fn reconnecting(rec: &Recorder, extra: &[(&str, JsValue)]) -> JsValue {
 }
 
 /// How a broker is restarted mid-stream by the test supervisor.
-#[allow(dead_code)] // tests/web_restart.rs (today's Rust client) runs no stream
 #[derive(Clone, Copy, Debug)]
 enum Restart {
     /// SIGTERM: a graceful stop.
@@ -33,7 +32,6 @@ enum Restart {
 /// What one stream saw: every body in arrival order, and the socket's URL (`webSocket.url`:
 /// a SockJS socket keeps the http:// one) and the transport the client reported, on its first
 /// connection and on its last (after the restart).
-#[allow(dead_code)] // tests/web_restart.rs (today's Rust client) runs no stream
 struct Streamed {
     numbers: Vec<u32>,
     first: (Option<String>, Option<String>),
@@ -46,7 +44,6 @@ struct Streamed {
 /// of [`reconnecting`] with the offline queue: `transports`…), asking the supervisor
 /// to restart the broker (down 0.5 s) after #100 while the stream goes on, and waits until every
 /// number has arrived and the offline queue has been confirmed by receipts.
-#[allow(dead_code)] // tests/web_restart.rs (today's Rust client) runs no stream
 async fn stream_across(restart: Restart, url: &str, extra: &[(&str, JsValue)]) -> Streamed {
     control("start").await;
     let rec = Recorder::default();
@@ -125,7 +122,6 @@ async fn stream_across(restart: Restart, url: &str, extra: &[(&str, JsValue)]) -
 }
 
 /// The first arrival of each number, in arrival order.
-#[allow(dead_code)] // tests/web_restart.rs (today's Rust client) runs no stream
 fn first_arrivals(numbers: &[u32]) -> Vec<u32> {
     let mut seen = std::collections::HashSet::new();
     numbers
@@ -140,7 +136,6 @@ fn first_arrivals(numbers: &[u32]) -> Vec<u32> {
 /// broker that drops re-sent SENDs (stomp-server), each exactly once. After SIGKILL the restarted
 /// broker cannot know a frame the dead one delivered without confirming it: such a frame may
 /// arrive twice (README, "A re-sent SEND is delivered once").
-#[allow(dead_code)] // tests/web_restart.rs (today's Rust client) runs no stream
 async fn stream_survives(restart: Restart, url: &str, transport: &str, extra: &[(&str, JsValue)]) {
     let got = stream_across(restart, url, extra).await;
     let expected = (Some(url.to_owned()), Some(transport.to_owned()));

@@ -1,5 +1,5 @@
 //! The smallest browser build the protocol core allows: `scripts/size-floor.sh` compiles this
-//! file with a copy of `src/` minus the browser shell (`src/wasm/`), as the crate's `floor`
+//! file with a copy of `src/` (no browser shell is in it since issue 14), as the crate's `floor`
 //! module, for wasm32 with the release profile's size settings.
 //!
 //! Every entry point of the client's session and of the SockJS connection is exported through a

@@ -1,8 +1,8 @@
 //! The client side of SockJS, sans-IO: which transport to use, and one SockJS connection over it.
 //!
-//! The browser shell (`src/wasm/sockjs/`) owns the real `WebSocket`, `XMLHttpRequest` and
-//! `EventSource` objects and a timer; everything it decides with is here, driven with the
-//! caller's clock so the native tests run it with simulated time:
+//! The browser shell (`pkg-core/js/sockjs.js` over `pkg-sockjs/`) owns the real `WebSocket`,
+//! `fetch` and `EventSource` objects and a timer; everything it decides with is here, driven
+//! with the caller's clock so the native tests run it with simulated time:
 //!
 //! - [`info`]: the `GET {base}/info` answer (`websocket`, `cookie_needed`).
 //! - [`plan`]: the transports, their names, the RTT-derived timeouts, and the ordered
