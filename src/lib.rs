@@ -27,6 +27,7 @@ pub mod codec;
 pub mod frame;
 mod prelude;
 pub mod sockjs;
+mod time;
 
 #[cfg(target_arch = "wasm32")]
 pub mod heap;

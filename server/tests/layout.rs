@@ -1,5 +1,6 @@
-//! The layout of `server/src` reads top-down: its import graph has no cycle, between files nor
-//! between folders (docs/ARCHITECTURE.md draws the layers).
+//! The layout of `server/src`, and of the protocol core's `src/` (the client crate at the root of
+//! the workspace), reads top-down: each import graph has no cycle, between files nor between
+//! folders (docs/ARCHITECTURE.md draws the layers).
 //!
 //! The graph is built from the source itself: every `use` and every path in the code (macro
 //! bodies included) that names something of this crate (`crate::…`, `super::…`, `self::…` or a
@@ -531,7 +532,18 @@ fn src_dir() -> PathBuf {
 
 #[test]
 fn server_src_has_no_import_cycle() {
-    let krate = Crate::load(&src_dir());
+    assert_no_import_cycle(&src_dir(), "server/src");
+}
+
+/// The core's `src/`: issue 14 asked the rebuilt client to read top-down as the server does.
+#[test]
+fn core_src_has_no_import_cycle() {
+    assert_no_import_cycle(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../src"), "src");
+}
+
+/// Fails naming every cycle of the tree `dir` (`name` in the report); prints its layers.
+fn assert_no_import_cycle(dir: &Path, name: &str) {
+    let krate = Crate::load(dir);
     let files = krate.file_graph();
     let folders = folder_graph(&files);
     let mut report = String::new();
@@ -541,12 +553,12 @@ fn server_src_has_no_import_cycle() {
         }
     }
     for (level, graph) in [("folders", &folders), ("files", &files)] {
-        println!("layers of {level}, lowest first:");
+        println!("{name}: layers of {level}, lowest first:");
         for (i, layer) in layers(graph).iter().enumerate() {
             println!("  {i}: {}", layer.join(" "));
         }
     }
-    assert!(report.is_empty(), "server/src has import cycles:\n{report}");
+    assert!(report.is_empty(), "{name} has import cycles:\n{report}");
 }
 
 /// The checker itself: it sees a cycle through a `use`, a re-export and a macro body, and

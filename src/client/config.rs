@@ -13,10 +13,6 @@ use crate::frame::Version;
 use super::HeaderList;
 use crate::prelude::*;
 
-/// Milliseconds on the caller's monotonic clock (`performance.now()` in a browser). Only
-/// differences between two values are meaningful.
-pub type Millis = f64;
-
 /// How the delay between reconnection attempts grows (stompjs `ReconnectionTimeMode`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ReconnectTimeMode {

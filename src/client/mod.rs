@@ -53,7 +53,6 @@
 mod config;
 mod error;
 mod event;
-pub(crate) mod fifo;
 mod header_list;
 mod heartbeat;
 mod offline;
@@ -67,7 +66,8 @@ mod split;
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests;
 
-pub use config::{Millis, OfflineQueueConfig, ReconnectTimeMode, SessionConfig};
+pub use crate::time::Millis;
+pub use config::{OfflineQueueConfig, ReconnectTimeMode, SessionConfig};
 pub use error::ClientError;
 pub use event::{Action, ActivationState, Event};
 pub use header_list::HeaderList;

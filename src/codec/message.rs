@@ -111,10 +111,8 @@ mod tests {
     fn quoted_lines_keep_utf8_and_mark_other_bytes() {
         assert_eq!(quoted_text("ÜBER:x".as_bytes()), "ÜBER:x");
         assert_eq!(quoted_text(b"SE\xffND\xc3"), "SE\u{FFFD}ND\u{FFFD}");
-        let mut decoder = crate::Decoder::new(crate::Limits::default());
-        decoder.feed(b"BAD\xff\n\n\0");
-        let e = decoder.decode().err().map(|e| message(&e));
-        assert_eq!(e.as_deref(), Some("unknown command \"BAD\u{FFFD}\""));
+        // What the decoder makes of such a line: codec/decoder.rs's tests (this file is below
+        // the decoder, which uses it).
     }
 
     #[test]

@@ -19,13 +19,15 @@ mod decimal;
 mod decoder;
 mod encoder;
 pub mod escape;
+mod limits;
 mod message;
 mod scanner;
 mod view;
 mod word;
 
 pub use decimal::{decimal, parse_decimal, push_decimal};
-pub use decoder::{DecodeError, Decoded, Decoder, Limits};
+pub use decoder::{Decoded, Decoder};
 pub use encoder::{Encoder, Sink};
+pub use limits::{DecodeError, Limits};
 pub(crate) use message::push_escaped;
 pub use view::{FrameView, ViewDecoder, Viewed};

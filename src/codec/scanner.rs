@@ -13,7 +13,7 @@
 use crate::prelude::*;
 use core::ops::Range;
 
-use super::decoder::{DecodeError, Limits};
+use super::limits::{DecodeError, Limits};
 use super::message::quoted_text;
 use super::word;
 use crate::frame::Command;

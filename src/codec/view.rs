@@ -10,8 +10,8 @@
 use crate::prelude::*;
 use core::ops::Range;
 
-use super::decoder::{DecodeError, Limits};
 use super::escape;
+use super::limits::{DecodeError, Limits};
 use super::scanner::{Check, Scanner};
 use crate::frame::{Command, Version};
 

@@ -14,13 +14,13 @@
 
 use crate::prelude::*;
 
+use super::fifo::Fifo;
 use super::info::parse_info;
 use super::plan::{attempt_timeout, head_start, stream_head_start, TransportKind, TransportPlan};
-use crate::client::fifo::Fifo;
-use crate::client::Millis;
 use crate::codec::push_decimal;
 use crate::sockjs::frame::SockJsFrame;
 use crate::sockjs::json;
+use crate::time::Millis;
 
 /// How long `/info` may take.
 pub const INFO_TIMEOUT_MS: Millis = 8_000.0;

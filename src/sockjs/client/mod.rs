@@ -23,6 +23,7 @@
 //! doubled or reordered by it.
 
 pub mod connection;
+mod fifo;
 pub mod info;
 pub mod plan;
 

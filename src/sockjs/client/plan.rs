@@ -1,8 +1,8 @@
 //! The transports a browser client can use, their timeouts, and the order to try them in.
 
 use super::info::Info;
-use crate::client::Millis;
 use crate::prelude::*;
+use crate::time::Millis;
 
 /// A SockJS transport the Wasm client speaks. Every browser that runs WebAssembly has XHR2,
 /// CORS and EventSource, so the iframe, htmlfile and JSONP transports are never needed.

@@ -1,5 +1,5 @@
 //! The outgoing queues (actions, events) of the SockJS connection: first in, first out. (The
-//! client session writes its own as records, [`records`](super::records).)
+//! client session writes its own as records, [`records`](crate::client::records).)
 //!
 //! A `Vec` read from a moving head and emptied once drained, which is how the shell uses them
 //! (everything queued by one input is polled before the next). `VecDeque`'s ring logic cost the
