@@ -23,15 +23,11 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 include!("web/stream.rs");
 
-/// Compiles the SockJS module from the bytes the test was built with, once per page.
-async fn preload_sockjs() {
-    settle(sockjs::preload_sockjs()).await;
-}
-
 /// The stream across `restart` through our SockJS endpoint, forced to `transport` (the default
 /// order when `None`, which must use WebSocket).
 async fn sockjs_stream_survives(restart: Restart, transport: Option<&str>) {
-    preload_sockjs().await;
+    // The SockJS module compiled from the bytes the test was built with, once per page.
+    settle(sockjs::preload_sockjs()).await;
     let extra: Vec<(&str, JsValue)> = transport
         .map(|t| ("transports", js_sys::Array::of1(&s(t)).into()))
         .into_iter()

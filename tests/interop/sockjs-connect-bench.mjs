@@ -10,8 +10,7 @@
 //
 //   node tests/interop/sockjs-connect-bench.mjs [--runs N] [--skip-rates] [--explain]
 //       --explain prints, per case, the SockJS module's decisions (its debug lines, timed from
-//       activate()) for our slowest connect; our client then builds its socket with
-//       webSocketFactory (the same SockJS class, given a debug callback) rather than brokerURL.
+//       activate()) for our slowest connect, as the client's `debug` receives them.
 //       Run by scripts/bench-sockjs.sh, which builds pkg/, starts the servers and sets
 //       STOMP_TEST_HTTP, STOMP_TEST_PROXY_CLOSE, STOMP_TEST_PROXY_SWALLOW,
 //       STOMP_TEST_PROXY_BUFFER and STOMP_TEST_HTTP_NO_WS (http://host:port, SockJS at /stomp).
@@ -70,10 +69,9 @@ const PAGE = `<!doctype html><meta charset="utf-8"><title>SockJS connect bench</
 <script src="/anchor/stomp.umd.min.js"></script>
 <script type="module">
   import * as wasm from '/pkg/stomp_wasm.js';
-  import { init as initSockJS, SockJS } from '/pkg/sockjs.js';
+  import { init as initSockJS } from '/pkg/sockjs.js';
   await Promise.all([wasm.init(), initSockJS()]);
   window.StompWasm = wasm;
-  window.SockJSWasm = SockJS;
   window.benchReady = true;
 </script>`;
 const TYPES = { '.js': 'text/javascript', '.wasm': 'application/wasm' };
@@ -101,9 +99,7 @@ const CLIENTS = { ours: 'stomp-wasm', anchor: 'stompjs + sockjs-client' };
 function inPage() {
   window.benchClient = (which, u, transports, debug) => {
     const common = { reconnectDelay: 0, heartbeatIncoming: 0, heartbeatOutgoing: 0 };
-    const ours = debug
-      ? { webSocketFactory: () => new window.SockJSWasm(u, null, { ...(transports ? { transports } : {}), debug }) }
-      : { brokerURL: u, ...(transports ? { transports } : {}) };
+    const ours = { brokerURL: u, ...(transports ? { transports } : {}), ...(debug ? { debug } : {}) };
     const client =
       which === 'ours'
         ? new window.StompWasm.Client({ ...common, ...ours })
@@ -135,7 +131,11 @@ async function inFreshPage(fn, arg) {
 function connectOnce({ which, u, limit, explain }) {
   return new Promise((resolve, reject) => {
     const lines = [];
-    const debug = explain && which === 'ours' ? (m) => lines.push(`${(performance.now() - start).toFixed(0)} ms: ${m}`) : undefined;
+    // The client's own debug lines too; the SockJS module's decisions are the ones that explain.
+    const debug =
+      explain && which === 'ours'
+        ? (m) => m.startsWith('SockJS') && lines.push(`${(performance.now() - start).toFixed(0)} ms: ${m}`)
+        : undefined;
     const { client, transport } = window.benchClient(which, u, undefined, debug);
     const timer = setTimeout(() => reject(new Error(`no onConnect from ${u} in ${limit} ms`)), limit);
     let start = 0;
