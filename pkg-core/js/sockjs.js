@@ -137,7 +137,7 @@ export class SockJS {
     for (let i = 12; i < len; ) {
       const n = head.getUint32(i, true);
       const r = mem.slice(i + 4, i + 4 + n);
-      if (r[0] === 20) err = dec.decode(r.subarray(5));
+      if (r[0] === 20) err = dec.decode(r.subarray(1));
       else this._q.push(r);
       i += 4 + n;
     }
@@ -166,11 +166,14 @@ export class SockJS {
     }
   }
 
-  /** Performs one action or reports one event (a record: kind, then fields). */
+  /**
+   * Performs one action or reports one event (a record: kind, then fields; a string that ends
+   * the record runs to its end, another has its length first).
+   */
   _run(r) {
     const v = new DataView(r.buffer);
     const u32 = (i) => v.getUint32(i, true);
-    const str = (i) => dec.decode(r.subarray(i + 4, i + 4 + u32(i)));
+    const str = (i, end) => dec.decode(r.subarray(i, end));
     const ch = r.length > 4 ? u32(1) : 0;
     switch (r[0]) {
       case 1: // FetchInfo: url
@@ -209,14 +212,15 @@ export class SockJS {
         return;
       }
       case 6: {
-        // PostSend: credentials, url, body
-        const url = str(2);
+        // PostSend: credentials, url (its length first), body
+        const body = 6 + u32(2);
         const init = {
           method: 'POST',
           credentials: r[1] ? 'include' : 'same-origin',
           headers: { 'Content-Type': 'text/plain;charset=UTF-8' },
-          body: str(6 + u32(2)),
+          body: str(body),
         };
+        const url = str(6, body);
         return this._fetch('send', url, init, null, (status) =>
           this._input(7, 0, status >= 200 && status < 300 ? 1 : 0),
         );
@@ -226,9 +230,10 @@ export class SockJS {
         this.transport = NAMES[r[1]];
         return this.onopen?.({ type: 'open', target: this });
       case 17: // Message: text
-        return this.onmessage?.({ type: 'message', data: dec.decode(r.subarray(1)), target: this });
+        return this.onmessage?.({ type: 'message', data: str(1), target: this });
       case 18: // Closed: code, reason
         return this._gone(ch, str(5));
+      // 21, Failed: for the module's plan only.
       case 19: // Debug: text (the fallback's decisions, for the client's `debug`)
         return this._debug?.(str(1));
     }

@@ -7,15 +7,15 @@
 //!
 //! Every decision stays here: `/info`, the transport order and the WebSocket head-start race,
 //! the open timeouts, the SockJS framing and JSON, batching of `xhr_send`, re-opening streams at
-//! the server's byte limit, the base64 convention for binary STOMP bodies, and what the plan
-//! learns across connections. JavaScript only performs the actions (a `fetch`, a `WebSocket`,
+//! the server's byte limit, and what the plan learns across connections. JavaScript only performs the actions (a `fetch`, a `WebSocket`,
 //! an `EventSource`, one timer) and reports what they did, by channel.
 //!
 //! The interface is numbers and byte ranges in linear memory, as in `pkg-core`: JavaScript
 //! writes a request into the buffer [`buf`] returns and calls an entry point with its length;
 //! [`input`] answers with one batch in the buffer [`out`] points at — `f64` deadline (-1: none),
-//! `u32` error, then records (`u32` length + `kind: u8` + fields; integers little-endian `u32`,
-//! strings as `u32` length + bytes), see [`Out`].
+//! `u32` error, then records (`u32` length + `kind: u8` + fields; integers little-endian `u32`;
+//! a string that ends its record runs to the end, another one has a `u32` length first),
+//! written by the connection as things happen (`stomp_wasm::sockjs::client::Out`).
 //!
 //! Only wasm32 has the exports (and the dependency); natively the crate is empty.
 #![cfg_attr(target_arch = "wasm32", no_std)]

@@ -51,24 +51,27 @@ pub enum FrameError {
 impl FrameError {
     /// Appends the message ("unknown SockJS frame type 'x'") to `out`, without `core::fmt` (the
     /// browser client puts it in a close reason); `Display` prints the same.
-    pub fn write_message(&self, out: &mut String) {
+    pub fn write_message(&self, out: &mut Vec<u8>) {
         match self {
-            FrameError::Empty => out.push_str("empty SockJS frame"),
+            FrameError::Empty => out.extend_from_slice(b"empty SockJS frame"),
             FrameError::UnknownType(c) => {
-                out.push_str("unknown SockJS frame type ");
-                push_quoted_char(*c, out);
+                // As Rust's `{:?}` shows a `char` (the codec's escaping of its error messages).
+                let mut quoted = String::from("unknown SockJS frame type '");
+                crate::codec::push_escaped(*c, '\'', &mut quoted);
+                quoted.push('\'');
+                out.extend_from_slice(quoted.as_bytes());
             }
             FrameError::Payload(err) => {
-                out.push_str("bad SockJS frame payload: ");
+                out.extend_from_slice(b"bad SockJS frame payload: ");
                 err.write_message(out);
             }
             FrameError::CodeRange(code) => {
-                out.push_str("close code ");
+                out.extend_from_slice(b"close code ");
                 if *code < 0 {
-                    out.push('-');
+                    out.push(b'-');
                 }
-                crate::codec::push_decimal(out, code.unsigned_abs());
-                out.push_str(" out of range");
+                json::push_decimal(out, code.unsigned_abs());
+                out.extend_from_slice(b" out of range");
             }
         }
     }
@@ -76,17 +79,10 @@ impl FrameError {
 
 impl core::fmt::Display for FrameError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        let mut s = String::new();
+        let mut s = Vec::new();
         self.write_message(&mut s);
-        f.write_str(&s)
+        f.write_str(&String::from_utf8_lossy(&s))
     }
-}
-
-/// `c` in single quotes, escaped as Rust's `{:?}` does for ASCII.
-fn push_quoted_char(c: char, out: &mut String) {
-    out.push('\'');
-    crate::codec::push_escaped(c, '\'', out);
-    out.push('\'');
 }
 
 impl SockJsFrame {
@@ -119,28 +115,84 @@ impl SockJsFrame {
     /// trailing `\n` (XHR transports) is tolerated. As in sockjs-client, whatever follows `o`
     /// or `h` is ignored: the xhr-streaming prelude (2048 `h`) is a heart-beat.
     pub fn parse(input: &str) -> Result<SockJsFrame, FrameError> {
-        let input = input.strip_suffix('\n').unwrap_or(input);
-        let mut chars = input.chars();
-        let kind = chars.next().ok_or(FrameError::Empty)?;
-        let rest = chars.as_str();
-        match kind {
-            'o' => Ok(SockJsFrame::Open),
-            'h' => Ok(SockJsFrame::Heartbeat),
-            'a' => Ok(SockJsFrame::Messages(json::decode_string_array(rest)?)),
-            'c' => {
-                let mut p = Parser::new(rest);
-                p.expect(b'[')?;
-                let code = p.integer()?;
-                p.expect(b',')?;
-                let reason = p.string()?;
-                p.expect(b']')?;
-                p.finish()?;
-                let code = u16::try_from(code).map_err(|_| FrameError::CodeRange(code))?;
-                Ok(SockJsFrame::Close { code, reason })
-            }
-            other => Err(FrameError::UnknownType(other)),
-        }
+        let mut messages = Vec::new();
+        let mut reason = Vec::new();
+        let kind = parse_frame(input.as_bytes(), &mut reason, |p| {
+            messages.push(p.string()?);
+            Ok(())
+        })?;
+        Ok(match kind {
+            FrameKind::Open => SockJsFrame::Open,
+            FrameKind::Heartbeat => SockJsFrame::Heartbeat,
+            FrameKind::Messages => SockJsFrame::Messages(messages),
+            FrameKind::Close(code) => SockJsFrame::Close {
+                code,
+                // Decoded from a `&str`: UTF-8 (see `Parser::string`).
+                reason: String::from_utf8(reason).map_err(|_| JsonError::Syntax(0))?,
+            },
+        })
     }
+}
+
+/// Which frame [`parse_frame`] read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FrameKind {
+    Open,
+    Heartbeat,
+    /// `a[...]`: its messages went to the caller's `message`.
+    Messages,
+    /// `c[code,"reason"]`: the reason went to the caller's buffer.
+    Close(u16),
+}
+
+/// The grammar of a server frame, from bytes, for [`SockJsFrame::parse`] and the browser
+/// client (which writes each message where it goes, with no `Vec<String>`): `message` reads
+/// each element of an `a` frame ([`Parser::string`] or [`Parser::string_into`]), a close
+/// reason is appended to `reason`. Nothing is consumed after an error, but `message` may have
+/// been called for the elements before it.
+pub(crate) fn parse_frame(
+    input: &[u8],
+    reason: &mut Vec<u8>,
+    message: impl FnMut(&mut Parser<'_>) -> Result<(), JsonError>,
+) -> Result<FrameKind, FrameError> {
+    let input = input.strip_suffix(b"\n").unwrap_or(input);
+    let Some((&kind, rest)) = input.split_first() else {
+        return Err(FrameError::Empty);
+    };
+    match kind {
+        b'o' => Ok(FrameKind::Open),
+        b'h' => Ok(FrameKind::Heartbeat),
+        b'a' => {
+            json::decode_array(rest, message)?;
+            Ok(FrameKind::Messages)
+        }
+        b'c' => {
+            let mut p = Parser::new(rest);
+            p.expect(b'[')?;
+            let code = p.integer()?;
+            p.expect(b',')?;
+            p.string_into(reason)?;
+            p.expect(b']')?;
+            p.finish()?;
+            let code = u16::try_from(code).map_err(|_| FrameError::CodeRange(code))?;
+            Ok(FrameKind::Close(code))
+        }
+        _ => Err(FrameError::UnknownType(first_char(input))),
+    }
+}
+
+/// The first character of UTF-8 `bytes` (U+FFFD if they do not start with one): decoded by
+/// hand, for the error message only.
+fn first_char(bytes: &[u8]) -> char {
+    let Some((&b, rest)) = bytes.split_first() else {
+        return char::REPLACEMENT_CHARACTER;
+    };
+    let n = b.leading_ones() as usize;
+    let mut c = u32::from(b) & (0x7f >> n);
+    for &next in rest.iter().take(n.saturating_sub(1)) {
+        c = (c << 6) | u32::from(next & 0x3f);
+    }
+    char::from_u32(c).unwrap_or(char::REPLACEMENT_CHARACTER)
 }
 
 /// Appends `a[...]` for `messages` to `out`.
@@ -197,33 +249,45 @@ pub fn eventsource_escape(frame: &str) -> String {
 /// Undoes [`eventsource_escape`] (and any other `%XX` escape of an ASCII byte, as the
 /// `decodeURI` a browser client applies). A `%` not followed by two hex digits stays as it is.
 pub fn eventsource_unescape(data: &str) -> String {
-    let bytes = data.as_bytes();
-    let mut out = String::with_capacity(data.len());
-    let mut i = 0;
-    let mut plain_from = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            let (hi, lo) = (bytes[i + 1], bytes[i + 2]);
-            if let (Some(hi), Some(lo)) = (hex_value(hi), hex_value(lo)) {
-                let b = (hi << 4) | lo;
-                if b.is_ascii() {
-                    // `%` positions are char boundaries; `get` keeps str-slicing panics out.
-                    out.push_str(data.get(plain_from..i).unwrap_or_default());
-                    out.push(char::from(b));
-                    i += 3;
-                    plain_from = i;
-                    continue;
-                }
+    let mut bytes = data.as_bytes().to_vec();
+    let len = eventsource_unescape_in_place(&mut bytes);
+    bytes.truncate(len);
+    // Only ASCII escapes were replaced, by ASCII bytes: still UTF-8.
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// [`eventsource_unescape`] in place: returns the length of the result, which is never longer.
+/// The browser client unescapes in the buffer JavaScript wrote the data to.
+pub fn eventsource_unescape_in_place(data: &mut [u8]) -> usize {
+    let (mut from, mut to) = (0, 0);
+    while let Some(&b) = data.get(from) {
+        let mut out = b;
+        from += 1;
+        if b == b'%' {
+            let hex = data.get(from..from + 2).and_then(|h| {
+                let (hi, lo) = (hex_value(*h.first()?)?, hex_value(*h.get(1)?)?);
+                Some((hi << 4) | lo)
+            });
+            if let Some(byte) = hex.filter(u8::is_ascii) {
+                out = byte;
+                from += 2;
             }
         }
-        i += 1;
+        if let Some(slot) = data.get_mut(to) {
+            *slot = out;
+        }
+        to += 1;
     }
-    out.push_str(data.get(plain_from..).unwrap_or_default());
-    out
+    to
 }
 
 fn hex_value(b: u8) -> Option<u8> {
-    (b as char).to_digit(16).map(|d| d as u8)
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
 }
 
 // Native only: the property tests use proptest, which does not build for wasm32.
@@ -348,6 +412,12 @@ mod tests {
         assert_eq!(eventsource_unescape(&e), s);
         assert_eq!(eventsource_unescape("%zz %4"), "%zz %4");
         assert_eq!(eventsource_unescape("żółć%25"), "żółć%");
+        assert_eq!(eventsource_unescape("%41%4"), "A%4");
+        assert_eq!(
+            eventsource_unescape("%C3%A9%7e"),
+            "%C3%A9~",
+            "only ASCII bytes are unescaped"
+        );
     }
 
     proptest::proptest! {

@@ -31,34 +31,77 @@ pub enum JsonError {
 
 impl JsonError {
     /// Appends the message ("broken JSON at byte 7") to `out`, without `core::fmt` (the browser
-    /// build reports it and leaves the formatting machinery out); `Display` prints the same.
-    pub fn write_message(&self, out: &mut String) {
-        let (text, at) = match self {
-            JsonError::Empty => ("empty payload", None),
-            JsonError::UnexpectedValue(at) => ("unexpected JSON value at byte ", Some(at)),
-            JsonError::Syntax(at) => ("broken JSON at byte ", Some(at)),
+    /// build puts it in a close reason and leaves the formatting machinery out); `Display`
+    /// prints the same.
+    pub fn write_message(&self, out: &mut Vec<u8>) {
+        let (text, at): (&[u8], _) = match self {
+            JsonError::Empty => (b"empty payload", None),
+            JsonError::UnexpectedValue(at) => (b"unexpected JSON value at byte ", Some(at)),
+            JsonError::Syntax(at) => (b"broken JSON at byte ", Some(at)),
         };
-        out.push_str(text);
+        out.extend_from_slice(text);
         if let Some(at) = at {
-            crate::codec::push_decimal(out, *at as u64);
+            push_decimal(out, *at as u64);
         }
     }
 }
 
 impl core::fmt::Display for JsonError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        let mut s = String::new();
+        let mut s = Vec::new();
         self.write_message(&mut s);
-        f.write_str(&s)
+        f.write_str(&String::from_utf8_lossy(&s))
     }
 }
 
+/// Appends `n` in decimal (what `n.to_string()` gives): byte strings all the way, so the
+/// browser build needs neither `core::fmt` nor a UTF-8 check of the digits.
+pub(crate) fn push_decimal(out: &mut Vec<u8>, n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    let mut n = n;
+    for slot in digits.iter_mut().rev() {
+        *slot = b'0' + (n % 10) as u8;
+        i -= 1;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(digits.get(i..).unwrap_or_default());
+}
+
 /// Whether SockJS escapes `c` when encoding (beyond the escapes JSON itself requires).
-fn escaped_by_sockjs(c: char) -> bool {
+fn escaped_by_sockjs(c: u32) -> bool {
     matches!(
-        c as u32,
+        c,
         0x200c..=0x200f | 0x2028..=0x202f | 0x2060..=0x206f | 0xfff0..=0xffff
     )
+}
+
+/// JSON's short escape for `c`, if it has one.
+fn short_escape(c: u32) -> Option<&'static str> {
+    Some(match c {
+        0x22 => "\\\"",
+        0x5c => "\\\\",
+        0x0a => "\\n",
+        0x0d => "\\r",
+        0x09 => "\\t",
+        0x08 => "\\b",
+        0x0c => "\\f",
+        _ => return None,
+    })
+}
+
+/// `\uXXXX` (lowercase hex) for a code point of the Basic Multilingual Plane, the only ones
+/// the encoders escape this way (written by hand: `core::fmt` would weigh on the Wasm build).
+fn unicode_escape(c: u32) -> [u8; 6] {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut e = *b"\\u0000";
+    for (slot, shift) in e.iter_mut().skip(2).zip([12, 8, 4, 0]) {
+        *slot = HEX[((c >> shift) & 0xf) as usize];
+    }
+    e
 }
 
 /// Appends `s` to `out` as a quoted JSON string, with SockJS's extra escapes.
@@ -66,32 +109,62 @@ pub fn quote_into(s: &str, out: &mut String) {
     out.reserve(s.len() + 2);
     out.push('"');
     for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            c if (c as u32) < 0x20 || escaped_by_sockjs(c) => {
-                push_unicode_escape(c, out);
-            }
-            c => out.push(c),
+        let n = c as u32;
+        if let Some(e) = short_escape(n) {
+            out.push_str(e);
+        } else if n < 0x20 || escaped_by_sockjs(n) {
+            unicode_escape(n)
+                .iter()
+                .for_each(|&b| out.push(char::from(b)));
+        } else {
+            out.push(c);
         }
     }
     out.push('"');
 }
 
-/// `\uXXXX` (lowercase hex) for a code point of the Basic Multilingual Plane, the only ones
-/// [`quote_into`] escapes this way (written by hand: `core::fmt` would weigh on the Wasm build).
-fn push_unicode_escape(c: char, out: &mut String) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let n = c as u32;
-    out.push_str("\\u");
-    for shift in [12, 8, 4, 0] {
-        out.push(char::from(HEX[((n >> shift) & 0xf) as usize]));
+/// What [`quote_into`] appends for `s`, from bytes, which must be UTF-8: `false` if they are
+/// not (then `out` holds a partial string for the caller to cut off). The browser client's
+/// encoder: it checks and quotes what JavaScript handed over in one pass, with no `&str`
+/// (`core::str::from_utf8`) and no `char` iteration in its build.
+pub fn quote_utf8_into(s: &[u8], out: &mut Vec<u8>) -> bool {
+    out.reserve(s.len() + 2);
+    out.push(b'"');
+    let mut i = 0;
+    while let Some(&b) = s.get(i) {
+        // The sequence's length, the payload bits of its first byte, and the least code point
+        // that needs that many bytes (a smaller one would be an overlong form).
+        let (n, bits, least) = match b {
+            0..=0x7f => (1, 0x7f, 0),
+            0xc0..=0xdf => (2, 0x1f, 0x80),
+            0xe0..=0xef => (3, 0x0f, 0x800),
+            0xf0..=0xf7 => (4, 0x07, 0x1_0000),
+            _ => return false,
+        };
+        let Some(seq) = s.get(i..i + n) else {
+            return false;
+        };
+        let mut c = u32::from(b) & bits;
+        for &next in seq.iter().skip(1) {
+            if next & 0xc0 != 0x80 {
+                return false;
+            }
+            c = (c << 6) | u32::from(next & 0x3f);
+        }
+        if c < least || c > 0x10_ffff || (0xd800..=0xdfff).contains(&c) {
+            return false;
+        }
+        if let Some(e) = short_escape(c) {
+            out.extend_from_slice(e.as_bytes());
+        } else if c < 0x20 || escaped_by_sockjs(c) {
+            out.extend_from_slice(&unicode_escape(c));
+        } else {
+            out.extend_from_slice(seq);
+        }
+        i += n;
     }
+    out.push(b'"');
+    true
 }
 
 /// `s` as a quoted JSON string, with SockJS's extra escapes.
@@ -115,19 +188,33 @@ pub fn encode_string_array_into<S: AsRef<str>>(messages: &[S], out: &mut String)
 
 /// Decodes a JSON array of strings, e.g. an `xhr_send` body.
 pub fn decode_string_array(input: &str) -> Result<Vec<String>, JsonError> {
+    let mut out = Vec::new();
+    decode_array(input.as_bytes(), |p| {
+        out.push(p.string()?);
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// Decodes a JSON array of strings, handing the parser to `item` at each element (which must
+/// read one string: [`Parser::string_into`]). The browser client writes each message where it
+/// goes this way, with no `Vec<String>` in between.
+pub(crate) fn decode_array(
+    input: &[u8],
+    item: impl FnMut(&mut Parser<'_>) -> Result<(), JsonError>,
+) -> Result<(), JsonError> {
     let mut p = Parser::new(input);
     p.skip_ws();
     if p.at_end() {
         return Err(JsonError::Empty);
     }
-    let array = p.array_of_strings()?;
-    p.finish()?;
-    Ok(array)
+    p.array(item)?;
+    p.finish()
 }
 
 /// Decodes a single JSON string value.
 pub fn decode_string(input: &str) -> Result<String, JsonError> {
-    let mut p = Parser::new(input);
+    let mut p = Parser::new(input.as_bytes());
     p.skip_ws();
     if p.at_end() {
         return Err(JsonError::Empty);
@@ -137,24 +224,34 @@ pub fn decode_string(input: &str) -> Result<String, JsonError> {
     Ok(s)
 }
 
-/// A cursor over the input. All positions are byte offsets; the input is valid UTF-8, and the
-/// parser only ever stops on ASCII bytes, so slicing at them is sound.
+/// Appends code point `c` (at most U+10FFFF, not a surrogate) as UTF-8.
+pub(crate) fn push_utf8(c: u32, out: &mut Vec<u8>) {
+    let n = match c {
+        0..=0x7f => return out.push(c as u8),
+        0x80..=0x7ff => 2,
+        0x800..=0xffff => 3,
+        _ => 4,
+    };
+    // The first byte: n ones, a zero, then the top bits; the rest: 10 and six bits each.
+    out.push(((0xff00 >> n) as u8) | (c >> (6 * (n - 1))) as u8);
+    for k in (0..n - 1).rev() {
+        out.push(0x80 | ((c >> (6 * k)) & 0x3f) as u8);
+    }
+}
+
+/// A cursor over the input bytes. All positions are byte offsets.
 pub(crate) struct Parser<'a> {
-    input: &'a str,
+    input: &'a [u8],
     pos: usize,
 }
 
 impl<'a> Parser<'a> {
-    pub(crate) fn new(input: &'a str) -> Parser<'a> {
+    pub(crate) fn new(input: &'a [u8]) -> Parser<'a> {
         Parser { input, pos: 0 }
     }
 
-    fn bytes(&self) -> &'a [u8] {
-        self.input.as_bytes()
-    }
-
     fn peek(&self) -> Option<u8> {
-        self.bytes().get(self.pos).copied()
+        self.input.get(self.pos).copied()
     }
 
     pub(crate) fn at_end(&self) -> bool {
@@ -188,64 +285,87 @@ impl<'a> Parser<'a> {
         }
     }
 
-    pub(crate) fn array_of_strings(&mut self) -> Result<Vec<String>, JsonError> {
+    /// Reads the opening `"` (or `[`, per `open`) of a value: another value is unexpected,
+    /// anything else broken.
+    fn open(&mut self, open: u8) -> Result<(), JsonError> {
         self.skip_ws();
         match self.peek() {
-            Some(b'[') => self.pos += 1,
-            Some(b'"' | b'{' | b't' | b'f' | b'n' | b'-' | b'0'..=b'9') => {
-                return Err(JsonError::UnexpectedValue(self.pos))
+            Some(b) if b == open => {
+                self.pos += 1;
+                Ok(())
             }
-            _ => return Err(JsonError::Syntax(self.pos)),
+            Some(b'"' | b'[' | b'{' | b't' | b'f' | b'n' | b'-' | b'0'..=b'9') => {
+                Err(JsonError::UnexpectedValue(self.pos))
+            }
+            _ => Err(JsonError::Syntax(self.pos)),
         }
-        let mut out = Vec::new();
+    }
+
+    /// An array, `item` reading each element.
+    pub(crate) fn array(
+        &mut self,
+        mut item: impl FnMut(&mut Self) -> Result<(), JsonError>,
+    ) -> Result<(), JsonError> {
+        self.open(b'[')?;
         self.skip_ws();
         if self.peek() == Some(b']') {
             self.pos += 1;
-            return Ok(out);
+            return Ok(());
         }
         loop {
-            out.push(self.string()?);
+            item(self)?;
             self.skip_ws();
             match self.peek() {
                 Some(b',') => self.pos += 1,
                 Some(b']') => {
                     self.pos += 1;
-                    return Ok(out);
+                    return Ok(());
                 }
                 _ => return Err(JsonError::Syntax(self.pos)),
             }
         }
     }
 
-    /// An integer (the code of a close frame): optional minus, digits, no fraction.
+    /// An integer (the code of a close frame): optional minus, digits, no fraction; what
+    /// `str::parse::<i64>` accepts of that (no overflow), by hand.
     pub(crate) fn integer(&mut self) -> Result<i64, JsonError> {
         self.skip_ws();
         let start = self.pos;
-        if self.peek() == Some(b'-') {
+        let negative = self.peek() == Some(b'-');
+        if negative {
             self.pos += 1;
         }
-        while let Some(b'0'..=b'9') = self.peek() {
+        let digits = self.pos;
+        let mut n: Option<i64> = Some(0);
+        while let Some(b @ b'0'..=b'9') = self.peek() {
+            let d = i64::from(b - b'0');
+            // Accumulated with the sign, so that i64::MIN fits.
+            n = n.and_then(|n| n.checked_mul(10)).and_then(|n| {
+                if negative {
+                    n.checked_sub(d)
+                } else {
+                    n.checked_add(d)
+                }
+            });
             self.pos += 1;
         }
-        // `get`, not indexing: the range is ASCII digits, and a slice that cannot fail keeps the
-        // panic machinery for str slicing out of the Wasm build.
-        self.input
-            .get(start..self.pos)
-            .unwrap_or_default()
-            .parse()
-            .map_err(|_| JsonError::Syntax(start))
+        match n {
+            Some(n) if self.pos > digits => Ok(n),
+            _ => Err(JsonError::Syntax(start)),
+        }
     }
 
+    /// A string, as a `String` (the server's side: its input was a `&str`, so the bytes
+    /// decoded from it are UTF-8, which `from_utf8` checks again rather than assumes).
     pub(crate) fn string(&mut self) -> Result<String, JsonError> {
-        self.skip_ws();
-        match self.peek() {
-            Some(b'"') => self.pos += 1,
-            Some(b'[' | b'{' | b't' | b'f' | b'n' | b'-' | b'0'..=b'9') => {
-                return Err(JsonError::UnexpectedValue(self.pos))
-            }
-            _ => return Err(JsonError::Syntax(self.pos)),
-        }
-        let mut out = String::new();
+        let mut out = Vec::new();
+        self.string_into(&mut out)?;
+        String::from_utf8(out).map_err(|_| JsonError::Syntax(self.pos))
+    }
+
+    /// A string, its UTF-8 appended to `out` (runs between escapes copied as they are).
+    pub(crate) fn string_into(&mut self, out: &mut Vec<u8>) -> Result<(), JsonError> {
+        self.open(b'"')?;
         loop {
             // Copy the run of plain characters up to the next quote, backslash or control.
             let start = self.pos;
@@ -255,16 +375,15 @@ impl<'a> Parser<'a> {
                 }
                 self.pos += 1;
             }
-            // Ends at an ASCII byte or the end, so always a char boundary (see `integer`).
-            out.push_str(self.input.get(start..self.pos).unwrap_or_default());
+            out.extend_from_slice(self.input.get(start..self.pos).unwrap_or_default());
             match self.peek() {
                 Some(b'"') => {
                     self.pos += 1;
-                    return Ok(out);
+                    return Ok(());
                 }
                 Some(b'\\') => {
                     self.pos += 1;
-                    self.escape(&mut out)?;
+                    self.escape(out)?;
                 }
                 // A raw control character, or the end of the input inside the string.
                 _ => return Err(JsonError::Syntax(self.pos)),
@@ -273,21 +392,20 @@ impl<'a> Parser<'a> {
     }
 
     /// One escape, the backslash already consumed.
-    fn escape(&mut self, out: &mut String) -> Result<(), JsonError> {
+    fn escape(&mut self, out: &mut Vec<u8>) -> Result<(), JsonError> {
         let at = self.pos;
         let c = match self.peek() {
-            Some(b'"') => '"',
-            Some(b'\\') => '\\',
-            Some(b'/') => '/',
-            Some(b'b') => '\u{8}',
-            Some(b'f') => '\u{c}',
-            Some(b'n') => '\n',
-            Some(b'r') => '\r',
-            Some(b't') => '\t',
+            Some(b @ (b'"' | b'\\' | b'/')) => b,
+            Some(b'b') => 0x08,
+            Some(b'f') => 0x0c,
+            Some(b'n') => b'\n',
+            Some(b'r') => b'\r',
+            Some(b't') => b'\t',
             Some(b'u') => {
                 self.pos += 1;
                 let unit = self.hex4()?;
-                out.push(self.code_point(unit));
+                let c = self.code_point(unit);
+                push_utf8(c, out);
                 return Ok(());
             }
             _ => return Err(JsonError::Syntax(at)),
@@ -297,33 +415,34 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
-    /// The character for UTF-16 code unit `unit`, reading its low surrogate if it is a high one.
-    fn code_point(&mut self, unit: u16) -> char {
+    /// The code point for UTF-16 code unit `unit`, reading its low surrogate if it is a high
+    /// one; a lone surrogate is U+FFFD.
+    fn code_point(&mut self, unit: u16) -> u32 {
+        const REPLACEMENT: u32 = 0xfffd;
         match unit {
             0xd800..=0xdbff => {
-                let rest = &self.bytes()[self.pos..];
-                if rest.len() >= 6 && rest[0] == b'\\' && rest[1] == b'u' {
-                    if let Some(low @ 0xdc00..=0xdfff) = parse_hex4(&rest[2..6]) {
+                let rest = self.input.get(self.pos..).unwrap_or_default();
+                if let [b'\\', b'u', a, b, c, d, ..] = *rest {
+                    if let Some(low @ 0xdc00..=0xdfff) = parse_hex4(&[a, b, c, d]) {
                         self.pos += 6;
-                        let c = 0x10000
+                        return 0x10000
                             + ((u32::from(unit) - 0xd800) << 10)
                             + (u32::from(low) - 0xdc00);
-                        return char::from_u32(c).unwrap_or(char::REPLACEMENT_CHARACTER);
                     }
                 }
-                char::REPLACEMENT_CHARACTER
+                REPLACEMENT
             }
-            0xdc00..=0xdfff => char::REPLACEMENT_CHARACTER,
-            _ => char::from_u32(u32::from(unit)).unwrap_or(char::REPLACEMENT_CHARACTER),
+            0xdc00..=0xdfff => REPLACEMENT,
+            _ => u32::from(unit),
         }
     }
 
     fn hex4(&mut self) -> Result<u16, JsonError> {
-        let digits = self
-            .bytes()
+        let unit = self
+            .input
             .get(self.pos..self.pos + 4)
+            .and_then(parse_hex4)
             .ok_or(JsonError::Syntax(self.pos))?;
-        let unit = parse_hex4(digits).ok_or(JsonError::Syntax(self.pos))?;
         self.pos += 4;
         Ok(unit)
     }
@@ -331,8 +450,13 @@ impl<'a> Parser<'a> {
 
 fn parse_hex4(digits: &[u8]) -> Option<u16> {
     digits.iter().try_fold(0u16, |acc, &d| {
-        let v = (d as char).to_digit(16)?;
-        Some((acc << 4) | v as u16)
+        let v = match d {
+            b'0'..=b'9' => d - b'0',
+            b'a'..=b'f' => d - b'a' + 10,
+            b'A'..=b'F' => d - b'A' + 10,
+            _ => return None,
+        };
+        Some((acc << 4) | u16::from(v))
     })
 }
 
@@ -462,7 +586,71 @@ mod tests {
         );
     }
 
+    fn quote_bytes(b: &[u8]) -> Option<String> {
+        let mut out = Vec::new();
+        quote_utf8_into(b, &mut out).then(|| String::from_utf8(out).unwrap())
+    }
+
+    #[test]
+    fn the_byte_quoter_quotes_as_the_str_one_and_checks_utf8() {
+        let all: String = (0u32..0x11_0000).filter_map(char::from_u32).collect();
+        assert_eq!(quote_bytes(all.as_bytes()), Some(quote(&all)));
+        for bad in [
+            &b"\x80"[..],
+            b"a\xc3",
+            b"\xc0\x80",
+            b"\xe0\x80\x80",
+            b"\xed\xa0\x80",
+            b"\xf4\x90\x80\x80",
+            b"\xf8\x88\x80\x80\x80",
+            b"\xff",
+        ] {
+            assert_eq!(quote_bytes(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn utf8_is_written_as_char_does() {
+        for c in (0u32..0x11_0000).filter_map(char::from_u32) {
+            let mut out = Vec::new();
+            push_utf8(c as u32, &mut out);
+            assert_eq!(out, c.to_string().as_bytes());
+        }
+    }
+
+    #[test]
+    fn integers_read_as_str_parse_does() {
+        for text in [
+            "0",
+            "-0",
+            "007",
+            "-",
+            "",
+            "12x",
+            "9223372036854775807",
+            "9223372036854775808",
+            "-9223372036854775808",
+            "-9223372036854775809",
+            "99999999999999999999",
+        ] {
+            let digits = text.trim_end_matches('x');
+            let expected = digits.parse::<i64>().map_err(|_| JsonError::Syntax(0));
+            assert_eq!(Parser::new(text.as_bytes()).integer(), expected, "{text:?}");
+        }
+    }
+
     proptest::proptest! {
+        #[test]
+        fn the_byte_quoter_agrees_with_from_utf8(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..24)) {
+            let expected = core::str::from_utf8(&bytes).ok().map(quote);
+            proptest::prop_assert_eq!(quote_bytes(&bytes), expected);
+        }
+
+        #[test]
+        fn the_byte_quoter_agrees_on_any_string(s in ".*") {
+            proptest::prop_assert_eq!(quote_bytes(s.as_bytes()), Some(quote(&s)));
+        }
+
         #[test]
         fn any_strings_round_trip(messages in proptest::collection::vec(".*", 0..8)) {
             let mut enc = String::new();
@@ -479,7 +667,7 @@ mod tests {
         #[test]
         fn encoded_output_has_no_raw_controls_or_listed_code_points(s in ".*") {
             let q = quote(&s);
-            proptest::prop_assert!(!q.chars().any(|c| (c as u32) < 0x20 || escaped_by_sockjs(c)));
+            proptest::prop_assert!(!q.chars().any(|c| (c as u32) < 0x20 || escaped_by_sockjs(c as u32)));
         }
     }
 }

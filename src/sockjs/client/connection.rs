@@ -1,25 +1,36 @@
 //! One SockJS connection as the client sees it: `/info`, the transport race, the open session.
 //!
 //! Inputs come from the shell (what its requests and sockets reported, [`handle_timeout`]
-//! when [`poll_timeout`] has passed, and what the STOMP session sends); outputs are
-//! [`ConnAction`]s (requests to make, sockets to open or shut) and [`ConnEvent`]s (open,
-//! message, closed — the shape of a WebSocket's events).
+//! when [`poll_timeout`] has passed, and what the STOMP session sends); outputs are records
+//! ([`Out`]): actions (requests to make, sockets to open or shut) and events (open, message,
+//! closed — the shape of a WebSocket's events), written when they happen into one buffer, the
+//! layout `pkg-sockjs` hands to JavaScript. The native API reads them back as [`ConnAction`]s
+//! and [`ConnEvent`]s ([`poll_action`], [`poll_event`]).
 //!
 //! Every request or socket the shell makes carries a *channel* id. Anything reported for a
 //! channel that is no longer current (a losing attempt, a stream already replaced) is ignored,
 //! so late events can never reach the session.
 //!
+//! Sized for the browser build (docs/CLIENT-SIZE-PLAN.md, step 8): text arrives and leaves as
+//! bytes (JavaScript's strings, UTF-8), so there is no `&str` check of it; URLs and debug lines
+//! are written from their pieces straight into the records; messages are decoded from the
+//! received text into their records, with no `Vec<String>`; the `xhr_send` queue is the JSON
+//! body being built; the attempts are four slots, one per transport, with no `Vec` of them.
+//!
 //! [`handle_timeout`]: SockJsConnection::handle_timeout
 //! [`poll_timeout`]: SockJsConnection::poll_timeout
+//! [`poll_action`]: SockJsConnection::poll_action
+//! [`poll_event`]: SockJsConnection::poll_event
 
 use crate::prelude::*;
 
-use super::fifo::Fifo;
 use super::info::parse_info;
-use super::plan::{attempt_timeout, head_start, stream_head_start, TransportKind, TransportPlan};
-use crate::codec::push_decimal;
-use crate::sockjs::frame::SockJsFrame;
-use crate::sockjs::json;
+use super::plan::{
+    attempt_timeout, head_start, stream_head_start, TransportKind, TransportPlan, Transports,
+};
+use crate::client::records::{put_u32, record_end, record_start, Reader};
+use crate::sockjs::frame::{parse_frame, FrameKind};
+use crate::sockjs::json::{self, push_decimal};
 use crate::time::Millis;
 
 /// How long `/info` may take.
@@ -34,7 +45,8 @@ pub struct ConnectionLimits {
     /// Most JSON bytes in one `xhr_send` body (at least one message always goes). The server
     /// takes bodies up to 4 × its frame limit.
     pub max_batch_bytes: usize,
-    /// Most bytes of messages waiting for `xhr_send`; beyond it the connection closes (1009).
+    /// Most JSON bytes of messages waiting for `xhr_send` (each quoted, with its comma); beyond
+    /// it the connection closes (1009).
     pub max_queued_bytes: usize,
     /// Most bytes of an incomplete line held from a stream.
     pub max_line_bytes: usize,
@@ -50,29 +62,67 @@ impl Default for ConnectionLimits {
     }
 }
 
-/// What the shell must do.
+/// The records a connection writes, first byte of each after its `u32` length: actions below
+/// 16, events from 16. Numbers are little-endian `u32`, flags and transports (their
+/// [`TransportKind`] number) `u8`; a string that ends a record runs to its end, another one has
+/// a `u32` length first.
+#[repr(u8)]
+pub enum Out {
+    /// url: `GET` it, report [`SockJsConnection::info_received`] or
+    /// [`SockJsConnection::info_failed`].
+    FetchInfo = 1,
+    /// `u32` channel, url: `new WebSocket(url)`; report its messages and close on `channel`.
+    OpenWebSocket = 2,
+    /// `u32` channel, `u8` transport, `u8` credentials (`withCredentials`), url: a receiving
+    /// request on `channel`, a POST for xhr-streaming and xhr-polling, an `EventSource` for
+    /// eventsource.
+    OpenReceiver = 3,
+    /// `u32` channel: shut it (close the socket, abort the request, close the EventSource) and
+    /// detach its handlers: nothing more is to be reported for it.
+    Shut = 4,
+    /// `u32` channel, text (a JSON array of strings): one WebSocket message.
+    SendWebSocket = 5,
+    /// `u8` credentials, `u32` length + url, body (a JSON array of strings): `POST` it, report
+    /// [`SockJsConnection::send_done`].
+    PostSend = 6,
+    /// `u8` transport: the SockJS session is open.
+    Open = 16,
+    /// The message's text (SockJS messages are strings).
+    Message = 17,
+    /// `u32` code, reason: the connection is over (once).
+    Closed = 18,
+    /// text: a line for the `debug` callback.
+    Debug = 19,
+    /// text: why a send was refused (written by `pkg-sockjs`, not here).
+    SendError = 20,
+    /// `u8` transport: it failed to open or lost the race; [`Out::Open`] reports the winner.
+    /// For the [`TransportPlan`] the shell keeps across connections.
+    Failed = 21,
+}
+
+/// An action record, read back (the native API).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ConnAction {
-    /// `GET url`; report [`SockJsConnection::info_received`] or
-    /// [`SockJsConnection::info_failed`].
-    FetchInfo { url: String },
-    /// `new WebSocket(url)`; report its messages and close on `channel`.
-    OpenWebSocket { channel: u32, url: String },
-    /// Start a receiving request on `channel`: a POST for xhr-streaming and xhr-polling, an
-    /// `EventSource` for eventsource. `credentials`: `withCredentials`.
+    FetchInfo {
+        url: String,
+    },
+    OpenWebSocket {
+        channel: u32,
+        url: String,
+    },
     OpenReceiver {
         channel: u32,
         kind: TransportKind,
         url: String,
         credentials: bool,
     },
-    /// Shut `channel` (close the socket, abort the request, close the EventSource) and detach
-    /// its handlers: nothing more is to be reported for it.
-    Shut { channel: u32 },
-    /// Send `text` (a JSON array of strings) as one WebSocket message on `channel`.
-    SendWebSocket { channel: u32, text: String },
-    /// `POST url` with `body` (a JSON array of strings); report
-    /// [`SockJsConnection::send_done`].
+    Shut {
+        channel: u32,
+    },
+    SendWebSocket {
+        channel: u32,
+        text: String,
+    },
     PostSend {
         url: String,
         body: String,
@@ -80,20 +130,70 @@ pub enum ConnAction {
     },
 }
 
-/// What happened, WebSocket-style.
+/// An event record, read back (the native API).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ConnEvent {
-    /// The SockJS session is open over `kind`.
     Open(TransportKind),
     /// One message (SockJS messages are strings: always UTF-8).
     Message(Vec<u8>),
-    /// The connection is over (reported once).
-    Closed { code: u16, reason: String },
-    /// A transport failed to open or lost the race; `Open` reports the winner. For the
-    /// [`TransportPlan`] the shell keeps across connections.
+    Closed {
+        code: u16,
+        reason: String,
+    },
     Failed(TransportKind),
-    /// A line for the `debug` callback.
     Debug(String),
+}
+
+/// The rest of a record as text.
+fn text(r: &Reader<'_>) -> String {
+    String::from_utf8_lossy(r.0).into_owned()
+}
+
+impl ConnAction {
+    fn from_record(record: &[u8]) -> Option<ConnAction> {
+        let mut r = Reader(record);
+        Some(match r.u8() {
+            1 => ConnAction::FetchInfo { url: text(&r) },
+            2 => ConnAction::OpenWebSocket {
+                channel: r.u32(),
+                url: text(&r),
+            },
+            3 => ConnAction::OpenReceiver {
+                channel: r.u32(),
+                kind: TransportKind::from_code(r.u8())?,
+                credentials: r.u8() == 1,
+                url: text(&r),
+            },
+            4 => ConnAction::Shut { channel: r.u32() },
+            5 => ConnAction::SendWebSocket {
+                channel: r.u32(),
+                text: text(&r),
+            },
+            6 => ConnAction::PostSend {
+                credentials: r.u8() == 1,
+                url: String::from_utf8_lossy(r.bytes()).into_owned(),
+                body: text(&r),
+            },
+            _ => return None,
+        })
+    }
+}
+
+impl ConnEvent {
+    fn from_record(record: &[u8]) -> Option<ConnEvent> {
+        let mut r = Reader(record);
+        Some(match r.u8() {
+            16 => ConnEvent::Open(TransportKind::from_code(r.u8())?),
+            17 => ConnEvent::Message(r.0.to_vec()),
+            18 => ConnEvent::Closed {
+                code: r.u32() as u16,
+                reason: text(&r),
+            },
+            19 => ConnEvent::Debug(text(&r)),
+            21 => ConnEvent::Failed(TransportKind::from_code(r.u8())?),
+            _ => return None,
+        })
+    }
 }
 
 /// Why [`SockJsConnection::send`] refused.
@@ -115,76 +215,93 @@ impl SendError {
     }
 }
 
-/// A transport being tried.
+/// A transport being tried, or (once open) the one carrying the session.
 #[derive(Debug)]
 struct Attempt {
+    /// 0: nothing runs here (not started, failed, lost the race, or closed).
     channel: u32,
     kind: TransportKind,
     deadline: Millis,
+    /// `{server}/{session}`, after the base in its URLs.
+    session: [u8; 12],
     /// An incomplete line of an xhr response.
-    line: String,
+    line: Vec<u8>,
 }
 
-#[derive(Debug)]
-enum State {
+impl Attempt {
+    const IDLE: Attempt = Attempt {
+        channel: 0,
+        kind: TransportKind::WebSocket,
+        deadline: 0.0,
+        session: [0; 12],
+        line: Vec::new(),
+    };
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Phase {
     Idle,
-    FetchingInfo {
-        sent_at: Millis,
-    },
-    Trying {
-        /// The transports not started yet, in the order to try them.
-        pending: Vec<TransportKind>,
-        /// When a transport starts beside the running attempts: the next one beside a
-        /// WebSocket, xhr-polling beside a silent stream.
-        race_at: Option<Millis>,
-        attempts: Vec<Attempt>,
-        rtt: Millis,
-    },
-    Open {
-        kind: TransportKind,
-        channel: u32,
-        line: String,
-        /// Messages waiting for `xhr_send`, and their bytes.
-        queue: Vec<String>,
-        queued_bytes: usize,
-        send_in_flight: bool,
-    },
+    FetchingInfo,
+    Trying,
+    Open(TransportKind),
     Closed,
 }
 
 /// One SockJS connection (see the module docs).
 #[derive(Debug)]
 pub struct SockJsConnection {
-    base: String,
+    /// `http(s)://host/path`, without trailing `/`.
+    base: Vec<u8>,
     plan: TransportPlan,
     limits: ConnectionLimits,
     rng: u64,
-    /// `{base}/{server}/{session}`, fresh for each transport tried.
-    session_urls: Vec<(u32, String)>,
     credentials: bool,
     next_channel: u32,
+    phase: Phase,
+    /// When `/info` was asked for, then the round trip it took.
+    sent_at: Millis,
+    rtt: Millis,
+    /// `/info`'s deadline.
     deadline: Option<Millis>,
-    state: State,
-    actions: Fifo<ConnAction>,
-    events: Fifo<ConnEvent>,
+    /// The transports not started yet, in the order to try them.
+    pending: Transports,
+    /// When a transport starts beside the running attempts: the next one beside a WebSocket,
+    /// xhr-polling beside a silent stream.
+    race_at: Option<Millis>,
+    /// In the order they were started (each transport once per connection).
+    attempts: [Attempt; 4],
+    started: usize,
+    /// Messages waiting for `xhr_send`: each quoted, then a comma, i.e. the next body without
+    /// its brackets.
+    queue: Vec<u8>,
+    send_in_flight: bool,
+    /// The records written and not yet taken.
+    out: Vec<u8>,
 }
 
 impl SockJsConnection {
     /// A connection to the SockJS endpoint at `base` (`http(s)://host/stomp`), trying
     /// transports as `plan` says. `entropy` seeds the server and session ids in the URLs.
-    pub fn new(base: &str, plan: TransportPlan, entropy: u64) -> SockJsConnection {
+    pub fn new(base: &[u8], plan: TransportPlan, entropy: u64) -> SockJsConnection {
+        let end = base.iter().rposition(|&b| b != b'/').map_or(0, |i| i + 1);
         SockJsConnection {
-            base: without_trailing_slashes(base).to_owned(),
+            base: base.get(..end).unwrap_or_default().to_vec(),
             plan,
             limits: ConnectionLimits::default(),
             rng: entropy | 1,
-            session_urls: Vec::new(),
             credentials: false,
             next_channel: 1,
+            phase: Phase::Idle,
+            sent_at: 0.0,
+            rtt: 0.0,
             deadline: None,
-            state: State::Idle,
-            actions: Fifo::default(),
-            events: Fifo::default(),
+            pending: Transports::EMPTY,
+            race_at: None,
+            attempts: [Attempt::IDLE; 4],
+            started: 0,
+            queue: Vec::new(),
+            send_in_flight: false,
+            out: Vec::new(),
         }
     }
 
@@ -194,42 +311,68 @@ impl SockJsConnection {
 
     /// The transport carrying the session, once open.
     pub fn transport(&self) -> Option<TransportKind> {
-        match self.state {
-            State::Open { kind, .. } => Some(kind),
+        match self.phase {
+            Phase::Open(kind) => Some(kind),
             _ => None,
         }
     }
 
     pub fn is_closed(&self) -> bool {
-        matches!(self.state, State::Closed)
+        self.phase == Phase::Closed
     }
 
     /// How many messages wait for the `xhr_send` in flight to finish.
     pub fn sends_pending(&self) -> usize {
-        match &self.state {
-            State::Open { queue, .. } => queue.len(),
-            _ => 0,
+        let mut count = 0;
+        let mut at = 0;
+        while at < self.queue.len() {
+            at = message_end(&self.queue, at);
+            count += 1;
         }
+        count
     }
 
+    /// The records written and not yet taken or polled. `pkg-sockjs` exchanges its batch
+    /// buffer with this one around each input, so the records are written where JavaScript
+    /// reads them.
+    pub fn records(&mut self) -> &mut Vec<u8> {
+        &mut self.out
+    }
+
+    /// The oldest action not yet polled.
     pub fn poll_action(&mut self) -> Option<ConnAction> {
-        self.actions.pop_front()
+        ConnAction::from_record(&self.take_record(true)?)
     }
 
+    /// The oldest event not yet polled.
     pub fn poll_event(&mut self) -> Option<ConnEvent> {
-        self.events.pop_front()
+        ConnEvent::from_record(&self.take_record(false)?)
+    }
+
+    /// Removes the first action (or event) record from the buffer.
+    fn take_record(&mut self, action: bool) -> Option<Vec<u8>> {
+        let mut at = 0;
+        loop {
+            let len = Reader(self.out.get(at..)?).u32() as usize;
+            let end = at + 4 + len;
+            let record = self.out.get(at + 4..end).filter(|r| !r.is_empty())?;
+            if (record.first() < Some(&16)) == action {
+                let record = record.to_vec();
+                self.out.drain(at..end);
+                return Some(record);
+            }
+            at = end;
+        }
     }
 
     /// The next deadline (`/info`, a transport's open timeout, the race's head start).
     pub fn poll_timeout(&self) -> Option<Millis> {
-        match &self.state {
-            State::FetchingInfo { .. } => self.deadline,
-            State::Trying {
-                race_at, attempts, ..
-            } => attempts
-                .iter()
+        match self.phase {
+            Phase::FetchingInfo => self.deadline,
+            Phase::Trying => self
+                .running()
                 .map(|a| a.deadline)
-                .chain(*race_at)
+                .chain(self.race_at)
                 .reduce(f64::min),
             _ => None,
         }
@@ -237,80 +380,83 @@ impl SockJsConnection {
 
     /// Starts: asks for `/info`.
     pub fn connect(&mut self, now: Millis) {
-        if !matches!(self.state, State::Idle) {
+        if self.phase != Phase::Idle {
             return;
         }
-        let mut url = self.base.clone();
-        url.push_str("/info?t=");
-        push_decimal(&mut url, self.random() % 1_000_000_000);
-        self.actions.push_back(ConnAction::FetchInfo { url });
+        let t = self.random() % 1_000_000_000;
+        let at = self.begin(Out::FetchInfo);
+        self.out.extend_from_slice(&self.base);
+        self.out.extend_from_slice(b"/info?t=");
+        push_decimal(&mut self.out, t);
+        self.end(at);
         self.deadline = Some(now + INFO_TIMEOUT_MS);
-        self.state = State::FetchingInfo { sent_at: now };
+        self.sent_at = now;
+        self.phase = Phase::FetchingInfo;
     }
 
     /// `/info` answered.
-    pub fn info_received(&mut self, now: Millis, status: u16, body: &str) {
-        let State::FetchingInfo { sent_at } = self.state else {
+    pub fn info_received(&mut self, now: Millis, status: u16, body: &[u8]) {
+        if self.phase != Phase::FetchingInfo {
             return;
-        };
+        }
         let info = match (status, parse_info(body)) {
             (200, Ok(info)) => info,
             _ => {
-                let mut reason = String::from("SockJS /info failed with status ");
+                let mut reason = b"SockJS /info failed with status ".to_vec();
                 push_decimal(&mut reason, u64::from(status));
                 return self.close_with(1002, &reason);
             }
         };
-        let rtt = (now - sent_at).max(0.0);
+        let rtt = (now - self.sent_at).max(0.0);
         self.credentials = info.cookie_needed;
         let order = self.plan.order(&info, now);
-        let mut line = String::from("SockJS: rtt ");
-        push_decimal(&mut line, rtt as u64);
-        line.push_str(" ms, trying");
-        for kind in &order {
-            line.push(' ');
-            line.push_str(kind.name());
+        let at = self.begin(Out::Debug);
+        self.out.extend_from_slice(b"SockJS: rtt ");
+        push_decimal(&mut self.out, rtt as u64);
+        self.out.extend_from_slice(b" ms, trying");
+        for kind in order.iter() {
+            self.out.push(b' ');
+            self.out.extend_from_slice(kind.name().as_bytes());
         }
-        self.events.push_back(ConnEvent::Debug(line));
+        self.end(at);
         if order.is_empty() {
-            return self.close_with(2000, "All transports failed");
+            return self.close_with(2000, b"All transports failed");
         }
         self.deadline = None;
-        self.state = State::Trying {
-            pending: order,
-            race_at: None,
-            attempts: Vec::new(),
-            rtt,
-        };
+        self.phase = Phase::Trying;
+        self.pending = order;
+        self.race_at = None;
+        self.rtt = rtt;
         self.start(now, 0);
     }
 
     /// `/info` could not be fetched (network error, timeout).
     pub fn info_failed(&mut self, _now: Millis) {
-        if matches!(self.state, State::FetchingInfo { .. }) {
-            self.close_with(1002, "Cannot connect to server (SockJS /info failed)");
+        if self.phase == Phase::FetchingInfo {
+            self.close_with(1002, b"Cannot connect to server (SockJS /info failed)");
         }
     }
 
     pub fn handle_timeout(&mut self, now: Millis) {
-        match &mut self.state {
-            State::FetchingInfo { .. } if self.deadline.is_some_and(|d| d <= now) => {
-                self.close_with(1002, "Cannot connect to server (SockJS /info timed out)");
+        match self.phase {
+            Phase::FetchingInfo if self.deadline.is_some_and(|d| d <= now) => {
+                self.close_with(1002, b"Cannot connect to server (SockJS /info timed out)");
             }
-            State::Trying {
-                race_at, attempts, ..
-            } => {
-                let expired: Vec<u32> = attempts
-                    .iter()
-                    .filter(|a| a.deadline <= now)
-                    .map(|a| a.channel)
-                    .collect();
-                let race_due = race_at.is_some_and(|t| t <= now);
+            Phase::Trying => {
+                let mut expired = [0; 4];
+                for (slot, a) in expired.iter_mut().zip(&self.attempts) {
+                    if a.channel != 0 && a.deadline <= now {
+                        *slot = a.channel;
+                    }
+                }
+                let race_due = self.race_at.is_some_and(|t| t <= now);
                 if race_due {
-                    *race_at = None;
+                    self.race_at = None;
                 }
                 for channel in expired {
-                    self.attempt_failed(now, channel, "timed out");
+                    if channel != 0 {
+                        self.attempt_failed(now, channel, b"timed out");
+                    }
                 }
                 if race_due {
                     self.race(now);
@@ -321,52 +467,43 @@ impl SockJsConnection {
     }
 
     /// The WebSocket on `channel` received a message (one SockJS frame).
-    pub fn websocket_message(&mut self, now: Millis, channel: u32, text: &str) {
-        if !self.is_current(channel) {
-            return;
+    pub fn websocket_message(&mut self, now: Millis, channel: u32, text: &[u8]) {
+        if self.is_current(channel) {
+            self.frame(now, channel, text);
         }
-        self.frame(now, channel, text);
     }
 
     /// The WebSocket on `channel` closed (or failed to open).
-    pub fn websocket_closed(&mut self, now: Millis, channel: u32, code: u16, reason: &str) {
+    pub fn websocket_closed(&mut self, now: Millis, channel: u32, code: u16, reason: &[u8]) {
         self.channel_ended(now, channel, code, reason);
     }
 
     /// New text of the xhr response on `channel` (what arrived since the last call).
-    pub fn receiver_text(&mut self, now: Millis, channel: u32, text: &str) {
-        let max = self.limits.max_line_bytes;
-        let line = match &mut self.state {
-            State::Trying { attempts, .. } => {
-                match attempts.iter_mut().find(|a| a.channel == channel) {
-                    Some(a) => &mut a.line,
-                    None => return,
-                }
-            }
-            State::Open {
-                channel: open,
-                line,
-                ..
-            } if *open == channel => line,
-            _ => return,
+    pub fn receiver_text(&mut self, now: Millis, channel: u32, text: &[u8]) {
+        let Some(attempt) = self.attempt_mut(channel) else {
+            return;
         };
-        line.push_str(text);
-        // Newlines found byte by byte: `str` patterns bring a memchr to the browser build.
-        let newline_at = |s: &str, from: usize| {
-            let rest = s.as_bytes().get(from..).unwrap_or_default();
+        // Complete lines are read from `text` itself unless a line is pending; what is left
+        // of an incomplete one is kept.
+        let mut held = core::mem::take(&mut attempt.line);
+        let pending = !held.is_empty();
+        if pending {
+            held.extend_from_slice(text);
+        }
+        let data = if pending { held.as_slice() } else { text };
+        // Newlines found byte by byte: slice and `str` searches bring a memchr to the browser
+        // build.
+        let newline_at = |from: usize| {
+            let rest = data.get(from..).unwrap_or_default();
             rest.iter().position(|&b| b == b'\n').map(|i| from + i)
         };
-        if line.len() > max && newline_at(line, 0).is_none() {
-            return self.close_with(1009, "SockJS frame too large");
+        if data.len() > self.limits.max_line_bytes && newline_at(0).is_none() {
+            return self.close_with(1009, b"SockJS frame too large");
         }
-        let buffered = core::mem::take(line);
         let mut offset = 0;
-        while let Some(end) = newline_at(&buffered, offset) {
+        while let Some(end) = newline_at(offset) {
             // Frames end in `]` or a letter: ASCII trimming takes a `\r` before the `\n` too.
-            let frame = buffered
-                .get(offset..end)
-                .unwrap_or_default()
-                .trim_ascii_end();
+            let frame = data.get(offset..end).unwrap_or_default().trim_ascii_end();
             offset = end + 1;
             if !frame.is_empty() {
                 self.frame(now, channel, frame);
@@ -375,20 +512,18 @@ impl SockJsConnection {
                 }
             }
         }
-        let rest = buffered.get(offset..).unwrap_or_default();
-        match &mut self.state {
-            State::Trying { attempts, .. } => {
-                if let Some(a) = attempts.iter_mut().find(|a| a.channel == channel) {
-                    a.line.push_str(rest);
-                }
-            }
-            State::Open { line, .. } => line.push_str(rest),
-            _ => {}
+        if pending {
+            held.drain(..offset.min(held.len()));
+        } else {
+            held.extend_from_slice(text.get(offset..).unwrap_or_default());
+        }
+        if let Some(attempt) = self.attempt_mut(channel) {
+            attempt.line = held;
         }
     }
 
     /// One EventSource `message` on `channel` (its `data`, already unescaped).
-    pub fn eventsource_message(&mut self, now: Millis, channel: u32, data: &str) {
+    pub fn eventsource_message(&mut self, now: Millis, channel: u32, data: &[u8]) {
         if self.is_current(channel) {
             self.frame(now, channel, data);
         }
@@ -398,46 +533,31 @@ impl SockJsConnection {
     /// EventSource that delivered frames before it closed) — the server ended it at its byte
     /// limit or after a poll, and a new one is opened; otherwise the connection is lost.
     pub fn receiver_ended(&mut self, now: Millis, channel: u32, ok: bool) {
-        if !self.is_current(channel) {
+        let Phase::Open(kind) = self.phase else {
+            return self.channel_ended(now, channel, 1006, b"request failed");
+        };
+        let next = self.next_channel;
+        let Some(attempt) = self.attempt_mut(channel) else {
             return;
+        };
+        if !ok || !attempt.line.is_empty() {
+            return self.close_with(1006, b"Connection interrupted");
         }
-        if let State::Open { line, .. } = &self.state {
-            if ok && line.is_empty() {
-                let kind = self.transport().unwrap_or(TransportKind::XhrPolling);
-                let url = self.channel_url(channel);
-                let new = self.new_channel();
-                if let Some(url) = url {
-                    self.actions.push_back(ConnAction::Shut { channel });
-                    self.session_urls.retain(|(c, _)| *c != channel);
-                    self.session_urls.push((new, url.clone()));
-                    if let State::Open { channel, .. } = &mut self.state {
-                        *channel = new;
-                    }
-                    let mut full = url;
-                    full.push('/');
-                    full.push_str(kind.path());
-                    self.actions.push_back(ConnAction::OpenReceiver {
-                        channel: new,
-                        kind,
-                        url: full,
-                        credentials: self.credentials,
-                    });
-                    return;
-                }
-            }
-            return self.close_with(1006, "Connection interrupted");
-        }
-        self.channel_ended(now, channel, 1006, "request failed");
+        attempt.channel = next;
+        let session = attempt.session;
+        self.next_channel += 1;
+        self.shut(channel);
+        self.open_receiver(next, kind, &session);
     }
 
     /// The `xhr_send` in flight finished; `ok` when the server took it (204).
     pub fn send_done(&mut self, _now: Millis, ok: bool) {
-        let State::Open { send_in_flight, .. } = &mut self.state else {
+        if !matches!(self.phase, Phase::Open(_)) {
             return;
-        };
-        *send_in_flight = false;
+        }
+        self.send_in_flight = false;
         if !ok {
-            return self.close_with(1006, "SockJS xhr_send failed");
+            return self.close_with(1006, b"SockJS xhr_send failed");
         }
         self.flush_sends();
     }
@@ -445,164 +565,154 @@ impl SockJsConnection {
     /// Sends one message: SockJS carries strings, so `data` must be UTF-8 (the STOMP session
     /// writes binary bodies as base64 on such a transport).
     pub fn send(&mut self, data: &[u8]) -> Result<(), SendError> {
-        let State::Open { kind, channel, .. } = self.state else {
+        let Phase::Open(kind) = self.phase else {
             return Err(SendError::NotOpen);
         };
-        let text = core::str::from_utf8(data)
-            .map_err(|_| SendError::NotText)?
-            .to_owned();
         if kind == TransportKind::WebSocket {
-            let mut body = String::with_capacity(text.len() + 4);
-            json::encode_string_array_into(&[text], &mut body);
-            self.actions.push_back(ConnAction::SendWebSocket {
-                channel,
-                text: body,
-            });
+            let channel = self.running().next().map_or(0, |a| a.channel);
+            let at = self.begin(Out::SendWebSocket);
+            put_u32(&mut self.out, channel);
+            self.out.push(b'[');
+            if !json::quote_utf8_into(data, &mut self.out) {
+                self.out.truncate(at);
+                return Err(SendError::NotText);
+            }
+            self.out.push(b']');
+            self.end(at);
             return Ok(());
         }
-        let max = self.limits.max_queued_bytes;
-        if let State::Open {
-            queue,
-            queued_bytes,
-            ..
-        } = &mut self.state
-        {
-            *queued_bytes += text.len();
-            queue.push(text);
-            if *queued_bytes > max {
-                self.close_with(1009, "SockJS send queue full");
-                return Ok(());
-            }
+        let mark = self.queue.len();
+        if !json::quote_utf8_into(data, &mut self.queue) {
+            self.queue.truncate(mark);
+            return Err(SendError::NotText);
+        }
+        self.queue.push(b',');
+        if self.queue.len() > self.limits.max_queued_bytes {
+            self.close_with(1009, b"SockJS send queue full");
+            return Ok(());
         }
         self.flush_sends();
         Ok(())
     }
 
     /// Closes the connection from this side: every channel is shut, `Closed` is reported.
-    pub fn close(&mut self, code: u16, reason: &str) {
+    pub fn close(&mut self, code: u16, reason: &[u8]) {
         self.close_with(code, reason);
     }
 
+    /// Posts the oldest queued messages that fit in one body (at least one), unless an
+    /// `xhr_send` is in flight.
     fn flush_sends(&mut self) {
-        let max = self.limits.max_batch_bytes;
-        let Some(url) = self.send_url() else { return };
-        let credentials = self.credentials;
-        let State::Open {
-            queue,
-            queued_bytes,
-            send_in_flight,
-            ..
-        } = &mut self.state
-        else {
-            return;
-        };
-        if *send_in_flight || queue.is_empty() {
+        if self.send_in_flight || self.queue.is_empty() {
             return;
         }
-        // The oldest messages that fit in one body (at least one). A `Vec` drained from the
-        // front: `VecDeque`'s ring logic costs the browser build more than the move does.
-        let mut size = 2;
-        let mut count = 0;
-        for message in queue.iter() {
-            let cost = message.len() + 3;
-            if count > 0 && size + cost > max {
+        let Some(session) = self.running().next().map(|a| a.session) else {
+            return;
+        };
+        let max = self.limits.max_batch_bytes;
+        let mut cut = 0;
+        while cut < self.queue.len() {
+            let end = message_end(&self.queue, cut);
+            // The body is `[`, the messages with commas between them, `]`: `end + 1` bytes.
+            if cut > 0 && end + 2 > max {
                 break;
             }
-            size += cost;
-            count += 1;
+            cut = end;
         }
-        let mut body = String::with_capacity(size + 16);
-        json::encode_string_array_into(queue.get(..count).unwrap_or_default(), &mut body);
-        for message in queue.drain(..count) {
-            *queued_bytes -= message.len();
-        }
-        *send_in_flight = true;
-        self.actions.push_back(ConnAction::PostSend {
-            url,
-            body,
-            credentials,
-        });
+        let at = self.begin(Out::PostSend);
+        self.out.push(u8::from(self.credentials));
+        let url = self.out.len();
+        put_u32(&mut self.out, 0);
+        self.put_url(&session, b"xhr_send", false);
+        record_end(&mut self.out, url);
+        self.out.push(b'[');
+        // Without the last message's comma.
+        let batch = self.queue.get(..cut.saturating_sub(1)).unwrap_or_default();
+        self.out.extend_from_slice(batch);
+        self.out.push(b']');
+        self.end(at);
+        self.queue.drain(..cut.min(self.queue.len()));
+        self.send_in_flight = true;
     }
 
-    fn send_url(&self) -> Option<String> {
-        let State::Open { channel, .. } = self.state else {
-            return None;
-        };
-        let (_, base) = self.session_urls.iter().find(|(c, _)| *c == channel)?;
-        let mut url = base.clone();
-        url.push_str("/xhr_send");
-        Some(url)
+    /// The attempts running (once open: the one carrying the session).
+    fn running(&self) -> impl Iterator<Item = &Attempt> {
+        self.attempts.iter().filter(|a| a.channel != 0)
     }
 
-    /// The `{base}/{server}/{session}` of `channel`.
-    fn channel_url(&self, channel: u32) -> Option<String> {
-        self.session_urls
-            .iter()
-            .find(|(c, _)| *c == channel)
-            .map(|(_, u)| u.clone())
+    /// The attempt on `channel`, if it is current.
+    fn attempt_mut(&mut self, channel: u32) -> Option<&mut Attempt> {
+        self.attempts
+            .iter_mut()
+            .find(|a| a.channel != 0 && a.channel == channel)
     }
 
     fn is_current(&self, channel: u32) -> bool {
-        match &self.state {
-            State::Trying { attempts, .. } => attempts.iter().any(|a| a.channel == channel),
-            State::Open { channel: c, .. } => *c == channel,
-            _ => false,
-        }
+        self.running().any(|a| a.channel == channel)
     }
 
-    /// One server frame on `channel`.
-    fn frame(&mut self, now: Millis, channel: u32, text: &str) {
-        let frame = match SockJsFrame::parse(text) {
-            Ok(f) => f,
+    /// One server frame on `channel`: while trying, the open frame makes its attempt the
+    /// winner and anything else fails it; once open, messages and the close are the session's.
+    fn frame(&mut self, now: Millis, channel: u32, text: &[u8]) {
+        let trying = self.phase == Phase::Trying;
+        let mark = self.out.len();
+        let mut reason = Vec::new();
+        let out = &mut self.out;
+        let parsed = parse_frame(text, &mut reason, |p| {
+            let at = record_start(out, Out::Message as u8);
+            p.string_into(out)?;
+            record_end(out, at);
+            Ok(())
+        });
+        let kind = match parsed {
+            Ok(kind) => kind,
             Err(err) => {
-                let mut reason = String::from("Broken SockJS framing: ");
-                err.write_message(&mut reason);
-                return match self.state {
-                    State::Trying { .. } => self.attempt_failed(now, channel, "broken framing"),
-                    _ => self.close_with(1002, &reason),
-                };
+                self.out.truncate(mark);
+                if trying {
+                    return self.attempt_failed(now, channel, b"broken framing");
+                }
+                let mut why = b"Broken SockJS framing: ".to_vec();
+                err.write_message(&mut why);
+                return self.close_with(1002, &why);
             }
         };
-        match (&self.state, frame) {
-            (State::Trying { .. }, SockJsFrame::Open) => self.won(channel),
-            (State::Trying { .. }, SockJsFrame::Heartbeat) => {}
-            (State::Trying { .. }, SockJsFrame::Close { code, reason }) => {
-                let mut why = String::from("closed ");
+        match (trying, kind) {
+            (_, FrameKind::Heartbeat) => {}
+            (true, FrameKind::Open) => self.won(channel),
+            (true, FrameKind::Messages) => {
+                self.out.truncate(mark);
+                self.attempt_failed(now, channel, b"messages before open")
+            }
+            (true, FrameKind::Close(code)) => {
+                let mut why = b"closed ".to_vec();
                 push_decimal(&mut why, u64::from(code));
-                why.push(' ');
-                why.push_str(&reason);
+                why.push(b' ');
+                why.extend_from_slice(&reason);
                 self.attempt_failed(now, channel, &why)
             }
-            (State::Trying { .. }, SockJsFrame::Messages(_)) => {
-                self.attempt_failed(now, channel, "messages before open")
-            }
-            (State::Open { .. }, SockJsFrame::Messages(messages)) => {
-                for m in messages {
-                    self.events.push_back(ConnEvent::Message(m.into_bytes()));
-                }
-            }
-            (State::Open { .. }, SockJsFrame::Heartbeat) => {}
-            (State::Open { .. }, SockJsFrame::Close { code, reason }) => {
-                self.close_with(code, &reason)
-            }
+            // Written where they were read.
+            (false, FrameKind::Messages) => {}
+            (false, FrameKind::Close(code)) => self.close_with(code, &reason),
             // A second `o`: the server no longer knows our session and made a new one.
-            (State::Open { .. }, SockJsFrame::Open) => {
-                self.close_with(1006, "SockJS session lost (server sent a new open frame)")
+            (false, FrameKind::Open) => {
+                self.close_with(1006, b"SockJS session lost (server sent a new open frame)")
             }
-            _ => {}
         }
     }
 
-    fn channel_ended(&mut self, now: Millis, channel: u32, code: u16, reason: &str) {
-        match &self.state {
-            State::Trying { attempts, .. } if attempts.iter().any(|a| a.channel == channel) => {
-                let mut why = String::from("closed ");
+    fn channel_ended(&mut self, now: Millis, channel: u32, code: u16, reason: &[u8]) {
+        if !self.is_current(channel) {
+            return;
+        }
+        match self.phase {
+            Phase::Trying => {
+                let mut why = b"closed ".to_vec();
                 push_decimal(&mut why, u64::from(code));
                 self.attempt_failed(now, channel, &why);
             }
-            State::Open { channel: c, .. } if *c == channel => {
+            Phase::Open(_) => {
                 let reason = if reason.is_empty() {
-                    "Connection interrupted"
+                    b"Connection interrupted"
                 } else {
                     reason
                 };
@@ -615,72 +725,53 @@ impl SockJsConnection {
     /// The attempt on `channel` delivered the open frame: it carries the session; the others
     /// are shut (a WebSocket still pending lost the race).
     fn won(&mut self, channel: u32) {
-        let State::Trying { attempts, .. } = core::mem::replace(&mut self.state, State::Closed)
-        else {
-            return;
-        };
         let mut winner = None;
-        for attempt in attempts {
-            if attempt.channel == channel {
-                winner = Some(attempt);
-            } else {
-                self.actions.push_back(ConnAction::Shut {
-                    channel: attempt.channel,
-                });
-                self.session_urls.retain(|(c, _)| *c != attempt.channel);
-                self.events.push_back(ConnEvent::Failed(attempt.kind));
-                let mut line = String::from("SockJS: ");
-                line.push_str(attempt.kind.name());
-                line.push_str(" lost the race");
-                self.events.push_back(ConnEvent::Debug(line));
+        for i in 0..self.attempts.len() {
+            let Some(a) = self.attempts.get_mut(i) else {
+                continue;
+            };
+            let (lost, kind) = (a.channel, a.kind);
+            if lost == channel {
+                winner = Some(kind);
+            } else if lost != 0 {
+                a.channel = 0;
+                a.line = Vec::new();
+                self.shut(lost);
+                self.failed(kind);
+                self.debug(&[b"SockJS: ", kind.name().as_bytes(), b" lost the race"]);
             }
         }
-        let Some(winner) = winner else { return };
-        let mut line = String::from("SockJS: open over ");
-        line.push_str(winner.kind.name());
-        self.events.push_back(ConnEvent::Debug(line));
-        self.events.push_back(ConnEvent::Open(winner.kind));
-        self.state = State::Open {
-            kind: winner.kind,
-            channel,
-            line: winner.line,
-            queue: Vec::new(),
-            queued_bytes: 0,
-            send_in_flight: false,
-        };
+        let Some(kind) = winner else { return };
+        self.debug(&[b"SockJS: open over ", kind.name().as_bytes()]);
+        let at = self.begin(Out::Open);
+        self.out.push(kind as u8);
+        self.end(at);
+        self.phase = Phase::Open(kind);
+        self.race_at = None;
     }
 
-    fn attempt_failed(&mut self, now: Millis, channel: u32, why: &str) {
-        let State::Trying {
-            pending,
-            race_at,
-            attempts,
-            ..
-        } = &mut self.state
-        else {
+    fn attempt_failed(&mut self, now: Millis, channel: u32, why: &[u8]) {
+        if self.phase != Phase::Trying {
+            return;
+        }
+        let Some(a) = self.attempt_mut(channel) else {
             return;
         };
-        let Some(index) = attempts.iter().position(|a| a.channel == channel) else {
-            return;
-        };
-        let failed = attempts.remove(index);
-        self.actions.push_back(ConnAction::Shut { channel });
-        self.session_urls.retain(|(c, _)| *c != channel);
-        self.events.push_back(ConnEvent::Failed(failed.kind));
-        let mut line = String::from("SockJS: ");
-        line.push_str(failed.kind.name());
-        line.push_str(" failed: ");
-        line.push_str(why);
-        self.events.push_back(ConnEvent::Debug(line));
+        a.channel = 0;
+        a.line = Vec::new();
+        let kind = a.kind;
+        self.shut(channel);
+        self.failed(kind);
+        self.debug(&[b"SockJS: ", kind.name().as_bytes(), b" failed: ", why]);
         // A running HTTP transport keeps its chance: what races beside it was started by
         // [`race`](Self::race), and the next in line waits for it to fail too.
-        let http_running = attempts.iter().any(|a| a.kind.is_http());
-        let more = !pending.is_empty();
+        let http_running = self.running().any(|a| a.kind.is_http());
+        let more = !self.pending.is_empty();
         if !http_running && more {
-            *race_at = None;
+            self.race_at = None;
             self.start(now, 0);
-        } else if attempts.is_empty() && !more {
-            self.close_with(2000, "All transports failed");
+        } else if self.running().next().is_none() && !more {
+            self.close_with(2000, b"All transports failed");
         }
     }
 
@@ -688,14 +779,13 @@ impl SockJsConnection {
     /// holding its response until it ends) xhr-polling starts, skipping the other stream,
     /// which would be held just the same; beside a WebSocket alone, the next transport.
     fn race(&mut self, now: Millis) {
-        let State::Trying {
-            pending, attempts, ..
-        } = &self.state
-        else {
+        if self.phase != Phase::Trying {
             return;
-        };
-        let index = if attempts.iter().any(|a| a.kind.is_stream()) {
-            pending.iter().position(|&k| k == TransportKind::XhrPolling)
+        }
+        let index = if self.running().any(|a| a.kind.is_stream()) {
+            self.pending
+                .iter()
+                .position(|&k| k == TransportKind::XhrPolling)
         } else {
             Some(0)
         };
@@ -706,86 +796,126 @@ impl SockJsConnection {
 
     /// Starts `pending[index]` beside whatever attempts are running.
     fn start(&mut self, now: Millis, index: usize) {
-        let session_url = self.new_session_url();
+        let Some(&kind) = self.pending.get(index) else {
+            return;
+        };
+        if self.phase != Phase::Trying {
+            return;
+        }
+        let session = self.new_session();
         let channel = self.new_channel();
-        let credentials = self.credentials;
-        let State::Trying {
-            pending,
-            race_at,
-            attempts,
-            rtt,
-        } = &mut self.state
-        else {
+        self.pending.remove(kind);
+        let last = self.pending.is_empty();
+        let rtt = self.rtt;
+        let Some(a) = self.attempts.get_mut(self.started) else {
             return;
         };
-        // The plan holds each transport once; `retain` has no panicking bounds check to pull
-        // formatting code into the browser build, as `Vec::remove` would.
-        let Some(&kind) = pending.get(index) else {
-            return;
-        };
-        pending.retain(|&k| k != kind);
-        let mut url = session_url.clone();
-        url.push('/');
-        url.push_str(kind.path());
-        attempts.push(Attempt {
-            channel,
-            kind,
-            // The last transport has nothing to hand over to: cutting it short would only
-            // fail the connection (and a browser that throttles WebSocket attempts after
-            // failures, as Chromium does, would then never let one through in time).
-            deadline: now
-                + if pending.is_empty() {
-                    attempt_timeout(*rtt).max(LAST_RESORT_TIMEOUT_MS)
-                } else {
-                    attempt_timeout(*rtt)
-                },
-            line: String::new(),
-        });
-        *race_at = if kind == TransportKind::WebSocket && !pending.is_empty() {
-            Some(now + head_start(*rtt))
-        } else if kind.is_stream() && pending.contains(&TransportKind::XhrPolling) {
-            Some(now + stream_head_start(*rtt))
+        self.started += 1;
+        a.channel = channel;
+        a.kind = kind;
+        a.session = session;
+        // The last transport has nothing to hand over to: cutting it short would only fail
+        // the connection (and a browser that throttles WebSocket attempts after failures, as
+        // Chromium does, would then never let one through in time).
+        a.deadline = now
+            + if last {
+                attempt_timeout(rtt).max(LAST_RESORT_TIMEOUT_MS)
+            } else {
+                attempt_timeout(rtt)
+            };
+        self.race_at = if kind == TransportKind::WebSocket && !last {
+            Some(now + head_start(rtt))
+        } else if kind.is_stream() && self.pending.contains(TransportKind::XhrPolling) {
+            Some(now + stream_head_start(rtt))
         } else {
             None
         };
-        self.session_urls.push((channel, session_url));
-        let mut line = String::from("SockJS: trying ");
-        line.push_str(kind.name());
-        self.events.push_back(ConnEvent::Debug(line));
-        self.actions.push_back(match kind {
-            TransportKind::WebSocket => ConnAction::OpenWebSocket {
-                channel,
-                url: websocket_url(&url),
-            },
-            _ => ConnAction::OpenReceiver {
-                channel,
-                kind,
-                url,
-                credentials,
-            },
-        });
+        self.debug(&[b"SockJS: trying ", kind.name().as_bytes()]);
+        if kind == TransportKind::WebSocket {
+            let at = self.begin(Out::OpenWebSocket);
+            put_u32(&mut self.out, channel);
+            self.put_url(&session, kind.path().as_bytes(), true);
+            self.end(at);
+        } else {
+            self.open_receiver(channel, kind, &session);
+        }
     }
 
-    fn close_with(&mut self, code: u16, reason: &str) {
-        let old = core::mem::replace(&mut self.state, State::Closed);
-        match old {
-            State::Closed => return,
-            State::Trying { attempts, .. } => {
-                for a in attempts {
-                    self.actions
-                        .push_back(ConnAction::Shut { channel: a.channel });
+    fn open_receiver(&mut self, channel: u32, kind: TransportKind, session: &[u8; 12]) {
+        let at = self.begin(Out::OpenReceiver);
+        put_u32(&mut self.out, channel);
+        self.out
+            .extend_from_slice(&[kind as u8, u8::from(self.credentials)]);
+        self.put_url(session, kind.path().as_bytes(), false);
+        self.end(at);
+    }
+
+    /// Appends `{base}/{session}/{path}`, with `ws(s)://` for `http(s)://` if `websocket`.
+    fn put_url(&mut self, session: &[u8; 12], path: &[u8], websocket: bool) {
+        let mut base = self.base.as_slice();
+        if websocket {
+            if let Some(rest) = base.strip_prefix(b"https://") {
+                self.out.extend_from_slice(b"wss://");
+                base = rest;
+            } else if let Some(rest) = base.strip_prefix(b"http://") {
+                self.out.extend_from_slice(b"ws://");
+                base = rest;
+            }
+        }
+        self.out.extend_from_slice(base);
+        self.out.push(b'/');
+        self.out.extend_from_slice(session);
+        self.out.push(b'/');
+        self.out.extend_from_slice(path);
+    }
+
+    fn close_with(&mut self, code: u16, reason: &[u8]) {
+        if self.phase == Phase::Closed {
+            return;
+        }
+        for i in 0..self.attempts.len() {
+            if let Some(a) = self.attempts.get_mut(i) {
+                let channel = core::mem::take(&mut a.channel);
+                if channel != 0 {
+                    self.shut(channel);
                 }
             }
-            State::Open { channel, .. } => {
-                self.actions.push_back(ConnAction::Shut { channel });
-            }
-            State::Idle | State::FetchingInfo { .. } => {}
         }
+        self.phase = Phase::Closed;
         self.deadline = None;
-        self.events.push_back(ConnEvent::Closed {
-            code,
-            reason: reason.to_owned(),
-        });
+        let at = self.begin(Out::Closed);
+        put_u32(&mut self.out, code.into());
+        self.out.extend_from_slice(reason);
+        self.end(at);
+    }
+
+    fn begin(&mut self, kind: Out) -> usize {
+        record_start(&mut self.out, kind as u8)
+    }
+
+    fn end(&mut self, at: usize) {
+        record_end(&mut self.out, at);
+    }
+
+    fn shut(&mut self, channel: u32) {
+        let at = self.begin(Out::Shut);
+        put_u32(&mut self.out, channel);
+        self.end(at);
+    }
+
+    fn failed(&mut self, kind: TransportKind) {
+        let at = self.begin(Out::Failed);
+        self.out.push(kind as u8);
+        self.end(at);
+    }
+
+    /// A debug line, from its pieces.
+    fn debug(&mut self, pieces: &[&[u8]]) {
+        let at = self.begin(Out::Debug);
+        for piece in pieces {
+            self.out.extend_from_slice(piece);
+        }
+        self.end(at);
     }
 
     fn new_channel(&mut self) -> u32 {
@@ -794,21 +924,18 @@ impl SockJsConnection {
         c
     }
 
-    /// `{base}/{3 digits}/{8 random letters and digits}`.
-    fn new_session_url(&mut self) -> String {
+    /// `{3 digits}/{8 random letters and digits}`.
+    fn new_session(&mut self) -> [u8; 12] {
         const ALPHABET: &[u8; 36] = b"abcdefghijklmnopqrstuvwxyz0123456789";
         let server = self.random() % 1000;
-        let mut url = self.base.clone();
-        url.push('/');
-        url.push(char::from(b'0' + (server / 100) as u8));
-        url.push(char::from(b'0' + (server / 10 % 10) as u8));
-        url.push(char::from(b'0' + (server % 10) as u8));
-        url.push('/');
-        for _ in 0..8 {
-            let i = (self.random() % 36) as usize;
-            url.push(char::from(ALPHABET[i]));
+        let mut session = *b"000/00000000";
+        session[0] = b'0' + (server / 100) as u8;
+        session[1] = b'0' + (server / 10 % 10) as u8;
+        session[2] = b'0' + (server % 10) as u8;
+        for slot in session.iter_mut().skip(4) {
+            *slot = ALPHABET[(self.random() % 36) as usize];
         }
-        url
+        session
     }
 
     /// xorshift64*: ids only need to differ, not to be secret.
@@ -822,23 +949,16 @@ impl SockJsConnection {
     }
 }
 
-/// `base` without its trailing `/`s (byte-wise: no char decoding in the browser build).
-fn without_trailing_slashes(base: &str) -> &str {
-    let end = base.bytes().rposition(|b| b != b'/').map_or(0, |i| i + 1);
-    base.get(..end).unwrap_or(base)
-}
-
-/// `http(s)://…` → `ws(s)://…`.
-fn websocket_url(http: &str) -> String {
-    if let Some(rest) = http.strip_prefix("https://") {
-        let mut u = String::from("wss://");
-        u.push_str(rest);
-        u
-    } else if let Some(rest) = http.strip_prefix("http://") {
-        let mut u = String::from("ws://");
-        u.push_str(rest);
-        u
-    } else {
-        http.to_owned()
+/// Where the queued message starting at `from` ends, past its comma. Inside a quoted message
+/// a `"` only comes escaped, so the first unescaped one closes it.
+fn message_end(queue: &[u8], from: usize) -> usize {
+    let mut i = from + 1;
+    while let Some(&b) = queue.get(i) {
+        match b {
+            b'\\' => i += 2,
+            b'"' => return i + 2,
+            _ => i += 1,
+        }
     }
+    queue.len()
 }

@@ -1,6 +1,7 @@
 //! The `GET {base}/info` answer: `{"websocket":true,"cookie_needed":false,"origins":[…],
 //! "entropy":N}`. Only the two booleans matter to a client; the rest is skipped.
 
+use crate::prelude::*;
 use crate::sockjs::json;
 
 /// What the server said about itself.
@@ -20,40 +21,42 @@ pub struct Info {
 pub struct InfoError;
 
 /// Reads the booleans of an `/info` body. Keys are found at the top level of the object only
-/// (a string value or a nested array cannot fake one).
-pub fn parse_info(body: &str) -> Result<Info, InfoError> {
+/// (a string value or a nested array cannot fake one). Bytes, as the browser client has them.
+pub fn parse_info(body: &[u8]) -> Result<Info, InfoError> {
     let text = body.trim_ascii();
-    if !text.starts_with('{') || !text.ends_with('}') {
+    if !text.starts_with(b"{") || !text.ends_with(b"}") {
         return Err(InfoError);
     }
     let mut info = Info {
         websocket: false,
         cookie_needed: false,
     };
-    let bytes = text.as_bytes();
+    let mut key = Vec::new();
     let mut i = 1;
     let mut depth = 0usize;
-    while i < bytes.len() {
-        match bytes[i] {
+    while let Some(&b) = text.get(i) {
+        match b {
             b'"' => {
-                let end = string_end(bytes, i).ok_or(InfoError)?;
+                let end = string_end(text, i).ok_or(InfoError)?;
                 if depth == 0 {
-                    // `get`: quotes are char boundaries, and no str-slicing panic path is linked.
-                    let key = text.get(i..=end).ok_or(InfoError)?;
-                    let key = json::decode_string(key).map_err(|_| InfoError)?;
+                    key.clear();
+                    let quoted = text.get(i..=end).unwrap_or_default();
+                    json::Parser::new(quoted)
+                        .string_into(&mut key)
+                        .map_err(|_| InfoError)?;
                     let rest = text.get(end + 1..).unwrap_or_default().trim_ascii_start();
-                    if let Some(value) = rest.strip_prefix(':') {
+                    if let Some(value) = rest.strip_prefix(b":") {
                         let value = value.trim_ascii_start();
-                        let flag = if value.starts_with("true") {
+                        let flag = if value.starts_with(b"true") {
                             Some(true)
-                        } else if value.starts_with("false") {
+                        } else if value.starts_with(b"false") {
                             Some(false)
                         } else {
                             None
                         };
-                        match (key.as_str(), flag) {
-                            ("websocket", Some(v)) => info.websocket = v,
-                            ("cookie_needed", Some(v)) => info.cookie_needed = v,
+                        match (key.as_slice(), flag) {
+                            (b"websocket", Some(v)) => info.websocket = v,
+                            (b"cookie_needed", Some(v)) => info.cookie_needed = v,
                             _ => {}
                         }
                     }
@@ -77,8 +80,8 @@ pub fn parse_info(body: &str) -> Result<Info, InfoError> {
 /// The index of the closing quote of the JSON string starting at `start`.
 fn string_end(bytes: &[u8], start: usize) -> Option<usize> {
     let mut i = start + 1;
-    while i < bytes.len() {
-        match bytes[i] {
+    while let Some(&b) = bytes.get(i) {
+        match b {
             b'\\' => i += 2,
             b'"' => return Some(i),
             _ => i += 1,

@@ -23,13 +23,14 @@
 //! doubled or reordered by it.
 
 pub mod connection;
-mod fifo;
 pub mod info;
 pub mod plan;
 
 #[cfg(test)]
 mod tests;
 
-pub use connection::{ConnAction, ConnEvent, ConnectionLimits, SockJsConnection};
+pub use connection::{ConnAction, ConnEvent, ConnectionLimits, Out, SendError, SockJsConnection};
 pub use info::{parse_info, Info, InfoError};
-pub use plan::{attempt_timeout, head_start, rto, stream_head_start, TransportKind, TransportPlan};
+pub use plan::{
+    attempt_timeout, head_start, rto, stream_head_start, TransportKind, TransportPlan, Transports,
+};

@@ -1,12 +1,15 @@
 //! The transports a browser client can use, their timeouts, and the order to try them in.
 
 use super::info::Info;
-use crate::prelude::*;
 use crate::time::Millis;
 
 /// A SockJS transport the Wasm client speaks. Every browser that runs WebAssembly has XHR2,
 /// CORS and EventSource, so the iframe, htmlfile and JSONP transports are never needed.
+///
+/// The discriminant is the transport's place in [`DEFAULT_ORDER`](Self::DEFAULT_ORDER), the
+/// number JavaScript knows it by (`pkg-sockjs`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u8)]
 pub enum TransportKind {
     /// `{base}/{server}/{session}/websocket`, SockJS framing inside WebSocket messages.
     WebSocket,
@@ -26,6 +29,11 @@ impl TransportKind {
         TransportKind::EventSource,
         TransportKind::XhrPolling,
     ];
+
+    /// The transport numbered `code` (its place in the default order).
+    pub fn from_code(code: u8) -> Option<TransportKind> {
+        TransportKind::DEFAULT_ORDER.get(usize::from(code)).copied()
+    }
 
     /// The name in the `transports` option and on `client.transport` (sockjs-client's names).
     pub fn name(self) -> &'static str {
@@ -110,12 +118,74 @@ pub fn stream_head_start(rtt: Millis) -> Millis {
 /// How long after a WebSocket failure (or a lost race) WebSocket is tried first again.
 pub const WEBSOCKET_RETRY_MS: Millis = 30_000.0;
 
+/// A list of distinct transports in order: at most the four there are, held inline (a plan is
+/// copied into each connection, and the browser build needs no `Vec<TransportKind>` for it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Transports {
+    list: [TransportKind; 4],
+    len: u8,
+}
+
+impl Transports {
+    pub const EMPTY: Transports = Transports {
+        list: TransportKind::DEFAULT_ORDER,
+        len: 0,
+    };
+
+    /// `kinds` in order, each once.
+    pub fn from_slice(kinds: &[TransportKind]) -> Transports {
+        let mut list = Transports::EMPTY;
+        for &kind in kinds {
+            list.push(kind);
+        }
+        list
+    }
+
+    pub fn as_slice(&self) -> &[TransportKind] {
+        self.list.get(..usize::from(self.len)).unwrap_or_default()
+    }
+
+    pub fn contains(&self, kind: TransportKind) -> bool {
+        self.as_slice().contains(&kind)
+    }
+
+    /// Appends `kind` unless it is there already.
+    pub fn push(&mut self, kind: TransportKind) {
+        if self.contains(kind) {
+            return;
+        }
+        if let Some(slot) = self.list.get_mut(usize::from(self.len)) {
+            *slot = kind;
+            self.len += 1;
+        }
+    }
+
+    /// Removes `kind`, keeping the order of the others.
+    pub fn remove(&mut self, kind: TransportKind) {
+        let mut kept = Transports::EMPTY;
+        for &k in self.as_slice() {
+            if k != kind {
+                kept.push(k);
+            }
+        }
+        *self = kept;
+    }
+}
+
+impl core::ops::Deref for Transports {
+    type Target = [TransportKind];
+
+    fn deref(&self) -> &[TransportKind] {
+        self.as_slice()
+    }
+}
+
 /// The ordered whitelist of transports plus what past connections taught: the transport that
 /// last worked (a reconnect starts with it) and when WebSocket last failed (it is tried first
 /// again once [`WEBSOCKET_RETRY_MS`] have passed).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TransportPlan {
-    whitelist: Vec<TransportKind>,
+    whitelist: Transports,
     last_working: Option<TransportKind>,
     websocket_failed_at: Option<Millis>,
     websocket_retry_ms: Millis,
@@ -123,16 +193,16 @@ pub struct TransportPlan {
 
 impl Default for TransportPlan {
     fn default() -> TransportPlan {
-        TransportPlan::new(TransportKind::DEFAULT_ORDER.to_vec())
+        TransportPlan::new(&[])
     }
 }
 
 impl TransportPlan {
     /// A plan over `whitelist` (in the user's order; duplicates dropped). An empty list means
     /// the default order.
-    pub fn new(whitelist: Vec<TransportKind>) -> TransportPlan {
+    pub fn new(whitelist: &[TransportKind]) -> TransportPlan {
         let mut plan = TransportPlan {
-            whitelist: Vec::new(),
+            whitelist: Transports::EMPTY,
             last_working: None,
             websocket_failed_at: None,
             websocket_retry_ms: WEBSOCKET_RETRY_MS,
@@ -142,17 +212,12 @@ impl TransportPlan {
     }
 
     /// Replaces the whitelist; what was learnt about transports no longer listed is dropped.
-    pub fn set_whitelist(&mut self, whitelist: Vec<TransportKind>) {
-        let mut list = Vec::with_capacity(whitelist.len());
-        for kind in whitelist {
-            if !list.contains(&kind) {
-                list.push(kind);
-            }
-        }
+    pub fn set_whitelist(&mut self, whitelist: &[TransportKind]) {
+        let mut list = Transports::from_slice(whitelist);
         if list.is_empty() {
-            list = TransportKind::DEFAULT_ORDER.to_vec();
+            list = Transports::from_slice(&TransportKind::DEFAULT_ORDER);
         }
-        if self.last_working.is_some_and(|k| !list.contains(&k)) {
+        if self.last_working.is_some_and(|k| !list.contains(k)) {
             self.last_working = None;
         }
         self.whitelist = list;
@@ -176,21 +241,21 @@ impl TransportPlan {
     /// - WebSocket first unless it failed less than the retry interval ago (then last);
     /// - the transport that last worked right after it (or first when WebSocket is demoted);
     /// - the rest in whitelist order.
-    pub fn order(&self, info: &Info, now: Millis) -> Vec<TransportKind> {
+    pub fn order(&self, info: &Info, now: Millis) -> Transports {
         let ws = TransportKind::WebSocket;
-        let ws_listed = info.websocket && self.whitelist.contains(&ws);
+        let ws_listed = info.websocket && self.whitelist.contains(ws);
         let ws_demoted = self
             .websocket_failed_at
             .is_some_and(|at| now - at < self.websocket_retry_ms);
-        let mut order = Vec::with_capacity(self.whitelist.len());
+        let mut order = Transports::EMPTY;
         if ws_listed && !ws_demoted {
             order.push(ws);
         }
         if let Some(last) = self.last_working.filter(|k| k.is_http()) {
             order.push(last);
         }
-        for &kind in &self.whitelist {
-            if kind.is_http() && !order.contains(&kind) {
+        for &kind in self.whitelist.iter() {
+            if kind.is_http() {
                 order.push(kind);
             }
         }

@@ -25,14 +25,14 @@ fn events(c: &mut SockJsConnection) -> Vec<ConnEvent> {
 
 /// A connection that fetched `/info` at t=0 and got it at t=`rtt`.
 fn started(plan: TransportPlan, info: &str, rtt: f64) -> SockJsConnection {
-    let mut c = SockJsConnection::new("http://h/stomp/", plan, 42);
+    let mut c = SockJsConnection::new(b"http://h/stomp/", plan, 42);
     c.connect(0.0);
     let a = actions(&mut c);
     match a.as_slice() {
         [ConnAction::FetchInfo { url }] => assert!(url.starts_with("http://h/stomp/info")),
         other => panic!("expected FetchInfo, got {other:?}"),
     }
-    c.info_received(rtt, 200, info);
+    c.info_received(rtt, 200, info.as_bytes());
     c
 }
 
@@ -57,12 +57,12 @@ fn open_receiver(a: &[ConnAction]) -> (u32, TransportKind, String) {
 
 /// A connection open over an HTTP transport `kind` (WebSocket disabled by `/info`).
 fn open_http(kind: TransportKind) -> (SockJsConnection, u32, String) {
-    let mut c = started(TransportPlan::new(vec![kind]), INFO_NO_WS, 5.0);
+    let mut c = started(TransportPlan::new(&[kind]), INFO_NO_WS, 5.0);
     let (channel, k, url) = open_receiver(&actions(&mut c));
     assert_eq!(k, kind);
     match kind {
-        EventSource => c.eventsource_message(6.0, channel, "o"),
-        _ => c.receiver_text(6.0, channel, "o\n"),
+        EventSource => c.eventsource_message(6.0, channel, "o".as_bytes()),
+        _ => c.receiver_text(6.0, channel, "o\n".as_bytes()),
     }
     assert_eq!(events(&mut c), vec![ConnEvent::Open(kind)]);
     (c, channel, url)
@@ -71,14 +71,14 @@ fn open_http(kind: TransportKind) -> (SockJsConnection, u32, String) {
 #[test]
 fn info_reads_the_two_flags_at_the_top_level_only() {
     assert_eq!(
-        parse_info(INFO_WS),
+        parse_info(INFO_WS.as_bytes()),
         Ok(Info {
             websocket: true,
             cookie_needed: false
         })
     );
     assert_eq!(
-        parse_info(INFO_NO_WS),
+        parse_info(INFO_NO_WS.as_bytes()),
         Ok(Info {
             websocket: false,
             cookie_needed: true
@@ -86,18 +86,18 @@ fn info_reads_the_two_flags_at_the_top_level_only() {
     );
     let nested = r#"{"x":{"websocket":true},"origins":["websocket:true"],"cookie_needed":true}"#;
     assert_eq!(
-        parse_info(nested),
+        parse_info(nested.as_bytes()),
         Ok(Info {
             websocket: false,
             cookie_needed: true
         })
     );
-    assert!(parse_info("<html>").is_err());
+    assert!(parse_info("<html>".as_bytes()).is_err());
     assert_eq!(
-        parse_info(r#"{"websocket":}"#).map(|i| i.websocket),
+        parse_info(r#"{"websocket":}"#.as_bytes()).map(|i| i.websocket),
         Ok(false)
     );
-    assert!(parse_info(r#"{"a":"unterminated}"#).is_err());
+    assert!(parse_info(r#"{"a":"unterminated}"#.as_bytes()).is_err());
 }
 
 #[test]
@@ -132,9 +132,12 @@ fn plan_orders_by_whitelist_info_and_history() {
         cookie_needed: false,
     };
     let mut plan = TransportPlan::default();
-    assert_eq!(plan.order(&ws, 0.0), TransportKind::DEFAULT_ORDER.to_vec());
     assert_eq!(
-        plan.order(&no_ws, 0.0),
+        plan.order(&ws, 0.0).to_vec(),
+        TransportKind::DEFAULT_ORDER.to_vec()
+    );
+    assert_eq!(
+        plan.order(&no_ws, 0.0).to_vec(),
         vec![XhrStreaming, EventSource, XhrPolling]
     );
 
@@ -143,20 +146,21 @@ fn plan_orders_by_whitelist_info_and_history() {
     plan.failed(WebSocket, 1_000.0);
     plan.succeeded(XhrPolling);
     assert_eq!(
-        plan.order(&ws, 2_000.0),
+        plan.order(&ws, 2_000.0).to_vec(),
         vec![XhrPolling, XhrStreaming, EventSource, WebSocket]
     );
     assert_eq!(
-        plan.order(&ws, 1_000.0 + super::plan::WEBSOCKET_RETRY_MS),
+        plan.order(&ws, 1_000.0 + super::plan::WEBSOCKET_RETRY_MS)
+            .to_vec(),
         vec![WebSocket, XhrPolling, XhrStreaming, EventSource]
     );
     plan.succeeded(WebSocket);
     assert_eq!(plan.order(&ws, 2_000.0)[0], WebSocket);
 
-    let mut only = TransportPlan::new(vec![EventSource, EventSource, XhrPolling]);
+    let mut only = TransportPlan::new(&[EventSource, EventSource, XhrPolling]);
     assert_eq!(only.whitelist(), &[EventSource, XhrPolling]);
-    assert_eq!(only.order(&ws, 0.0), vec![EventSource, XhrPolling]);
-    only.set_whitelist(Vec::new());
+    assert_eq!(only.order(&ws, 0.0).to_vec(), vec![EventSource, XhrPolling]);
+    only.set_whitelist(&[]);
     assert_eq!(only.whitelist(), &TransportKind::DEFAULT_ORDER);
 }
 
@@ -173,7 +177,7 @@ fn websocket_that_opens_within_its_head_start_carries_the_session_alone() {
     assert!(!parts[1].is_empty() && !parts[1].contains('.'));
     assert_eq!(c.poll_timeout(), Some(4.0 + head_start(4.0)));
 
-    c.websocket_message(10.0, ws, "o");
+    c.websocket_message(10.0, ws, "o".as_bytes());
     assert_eq!(events(&mut c), vec![ConnEvent::Open(WebSocket)]);
     assert_eq!(c.transport(), Some(WebSocket));
     assert_eq!(c.poll_timeout(), None);
@@ -194,7 +198,7 @@ fn websocket_that_opens_within_its_head_start_carries_the_session_alone() {
         }
         other => panic!("{other:?}"),
     }
-    c.websocket_message(20.0, ws, r#"a["MESSAGE\n\nx\u0000","\n"]"#);
+    c.websocket_message(20.0, ws, r#"a["MESSAGE\n\nx\u0000","\n"]"#.as_bytes());
     assert_eq!(
         events(&mut c),
         vec![
@@ -202,7 +206,7 @@ fn websocket_that_opens_within_its_head_start_carries_the_session_alone() {
             ConnEvent::Message(b"\n".to_vec())
         ]
     );
-    c.websocket_message(30.0, ws, r#"c[3000,"Go away!"]"#);
+    c.websocket_message(30.0, ws, r#"c[3000,"Go away!"]"#.as_bytes());
     assert_eq!(
         events(&mut c),
         vec![ConnEvent::Closed {
@@ -228,19 +232,19 @@ fn swallowed_websocket_loses_the_race_to_xhr_streaming() {
     assert!(url.starts_with("http://h/stomp/") && url.ends_with("/xhr_streaming"));
     // The prelude (2048 'h' and a newline) then the open frame, split anywhere.
     let prelude = "h".repeat(2048) + "\n";
-    c.receiver_text(race + 2.0, http, &prelude[..1000]);
-    c.receiver_text(race + 2.0, http, &prelude[1000..]);
-    c.receiver_text(race + 3.0, http, "o");
+    c.receiver_text(race + 2.0, http, &prelude.as_bytes()[..1000]);
+    c.receiver_text(race + 2.0, http, &prelude.as_bytes()[1000..]);
+    c.receiver_text(race + 3.0, http, "o".as_bytes());
     assert!(events(&mut c).is_empty());
-    c.receiver_text(race + 3.0, http, "\n");
+    c.receiver_text(race + 3.0, http, "\n".as_bytes());
     assert_eq!(
         events(&mut c),
         vec![ConnEvent::Failed(WebSocket), ConnEvent::Open(XhrStreaming)]
     );
     assert_eq!(actions(&mut c), vec![ConnAction::Shut { channel: ws }]);
     // The late WebSocket is ignored.
-    c.websocket_message(race + 4.0, ws, "o");
-    c.websocket_closed(race + 4.0, ws, 1006, "");
+    c.websocket_message(race + 4.0, ws, "o".as_bytes());
+    c.websocket_closed(race + 4.0, ws, 1006, "".as_bytes());
     assert!(events(&mut c).is_empty());
     assert_eq!(c.transport(), Some(XhrStreaming));
 }
@@ -249,7 +253,7 @@ fn swallowed_websocket_loses_the_race_to_xhr_streaming() {
 fn websocket_closed_at_once_starts_the_next_transport_at_once() {
     let mut c = started(TransportPlan::default(), INFO_WS, 2.0);
     let (ws, _) = open_ws(&mut c);
-    c.websocket_closed(3.0, ws, 1006, "");
+    c.websocket_closed(3.0, ws, 1006, "".as_bytes());
     let a = actions(&mut c);
     assert!(a.contains(&ConnAction::Shut { channel: ws }));
     let (_, kind, _) = open_receiver(&a);
@@ -277,7 +281,7 @@ fn websocket_disabled_by_info_goes_straight_to_http_with_credentials() {
 fn each_transport_that_times_out_hands_over_to_the_next_then_all_fail() {
     // Without xhr-polling in the list, a silent stream has nothing to race.
     let mut c = started(
-        TransportPlan::new(vec![XhrStreaming, EventSource]),
+        TransportPlan::new(&[XhrStreaming, EventSource]),
         INFO_WS,
         1.0,
     );
@@ -313,7 +317,7 @@ fn a_silent_stream_loses_the_race_to_xhr_polling() {
     let rtt = 3.0;
     let mut c = started(TransportPlan::default(), INFO_WS, rtt);
     let (ws, _) = open_ws(&mut c);
-    c.websocket_closed(4.0, ws, 1006, "");
+    c.websocket_closed(4.0, ws, 1006, "".as_bytes());
     let (stream, kind, _) = open_receiver(&actions(&mut c));
     assert_eq!(kind, XhrStreaming);
     let race = 4.0 + stream_head_start(rtt);
@@ -330,7 +334,7 @@ fn a_silent_stream_loses_the_race_to_xhr_polling() {
         "the stream's own"
     );
 
-    c.receiver_text(race + 5.0, poll, "o\n");
+    c.receiver_text(race + 5.0, poll, "o\n".as_bytes());
     assert_eq!(
         events(&mut c),
         vec![
@@ -341,7 +345,7 @@ fn a_silent_stream_loses_the_race_to_xhr_polling() {
     );
     assert_eq!(actions(&mut c), vec![ConnAction::Shut { channel: stream }]);
     // What the proxy finally lets through on the stream is ignored.
-    c.receiver_text(race + 6.0, stream, "o\n");
+    c.receiver_text(race + 6.0, stream, "o\n".as_bytes());
     c.receiver_ended(race + 6.0, stream, true);
     assert!(events(&mut c).is_empty());
     assert_eq!(c.transport(), Some(XhrPolling));
@@ -355,13 +359,13 @@ fn a_silent_stream_loses_the_race_to_xhr_polling() {
 fn a_stream_that_opens_within_its_head_start_runs_alone() {
     let rtt = 3.0;
     let mut c = started(
-        TransportPlan::new(vec![XhrStreaming, XhrPolling]),
+        TransportPlan::new(&[XhrStreaming, XhrPolling]),
         INFO_WS,
         rtt,
     );
     let (stream, kind, _) = open_receiver(&actions(&mut c));
     assert_eq!(kind, XhrStreaming);
-    c.receiver_text(rtt + stream_head_start(rtt) - 1.0, stream, "o\n");
+    c.receiver_text(rtt + stream_head_start(rtt) - 1.0, stream, "o\n".as_bytes());
     assert_eq!(events(&mut c), vec![ConnEvent::Open(XhrStreaming)]);
     assert_eq!(c.poll_timeout(), None);
     c.handle_timeout(1_000.0);
@@ -387,7 +391,7 @@ fn swallowed_websocket_and_silent_stream_both_lose_to_polling() {
     c.handle_timeout(second);
     let (poll, kind, _) = open_receiver(&actions(&mut c));
     assert_eq!(kind, XhrPolling);
-    c.receiver_text(second + 4.0, poll, "o\n");
+    c.receiver_text(second + 4.0, poll, "o\n".as_bytes());
     let a = actions(&mut c);
     assert!(a.contains(&ConnAction::Shut { channel: ws }), "{a:?}");
     assert!(a.contains(&ConnAction::Shut { channel: stream }), "{a:?}");
@@ -429,15 +433,15 @@ fn polling_that_fails_beside_a_stream_leaves_the_stream_its_chance() {
 
 #[test]
 fn info_failure_closes_with_1002() {
-    let mut c = SockJsConnection::new("http://h/stomp", TransportPlan::default(), 1);
+    let mut c = SockJsConnection::new(b"http://h/stomp", TransportPlan::default(), 1);
     c.connect(0.0);
     actions(&mut c);
-    c.info_received(3.0, 502, "Bad gateway");
+    c.info_received(3.0, 502, "Bad gateway".as_bytes());
     assert!(matches!(
         events(&mut c).as_slice(),
         [ConnEvent::Closed { code: 1002, .. }]
     ));
-    let mut c = SockJsConnection::new("http://h/stomp", TransportPlan::default(), 1);
+    let mut c = SockJsConnection::new(b"http://h/stomp", TransportPlan::default(), 1);
     c.connect(0.0);
     c.handle_timeout(super::connection::INFO_TIMEOUT_MS);
     assert!(matches!(
@@ -486,10 +490,11 @@ fn http_sends_are_batched_with_one_xhr_send_in_flight_in_order() {
 
 #[test]
 fn batches_respect_the_byte_limit_and_the_queue_is_bounded() {
+    // Both limits count JSON: a 10-byte message is 12 quoted, 13 with its comma.
     let (mut c, _, _) = open_http(XhrPolling);
     c.set_limits(ConnectionLimits {
         max_batch_bytes: 30,
-        max_queued_bytes: 60,
+        max_queued_bytes: 78,
         max_line_bytes: 1024,
     });
     c.send(&[b'x'; 10]).unwrap();
@@ -500,17 +505,59 @@ fn batches_respect_the_byte_limit_and_the_queue_is_bounded() {
     c.send_done(1.0, true);
     match actions(&mut c).as_slice() {
         [ConnAction::PostSend { body, .. }] => {
-            assert_eq!(decode_string_array(body).unwrap().len(), 2)
+            assert!(body.len() <= 30, "{body}");
+            assert_eq!(
+                decode_string_array(body).unwrap(),
+                vec!["a".repeat(10), "b".repeat(10)]
+            )
         }
         other => panic!("{other:?}"),
     }
-    for _ in 0..6 {
+    assert_eq!(c.sends_pending(), 1);
+    // 13 bytes queued (c), then 13 per message: the sixth goes beyond 78.
+    for _ in 0..5 {
         c.send(&[b'z'; 10]).unwrap();
     }
+    assert!(events(&mut c).is_empty());
+    assert_eq!(c.sends_pending(), 6);
+    c.send(&[b'z'; 10]).unwrap();
     assert!(matches!(
         events(&mut c).as_slice(),
         [ConnEvent::Closed { code: 1009, .. }]
     ));
+}
+
+#[test]
+fn a_batch_splits_between_messages_with_escaped_quotes_and_commas() {
+    let (mut c, _, _) = open_http(XhrStreaming);
+    c.set_limits(ConnectionLimits {
+        max_batch_bytes: 24,
+        ..ConnectionLimits::default()
+    });
+    c.send(b"first").unwrap();
+    actions(&mut c);
+    let tricky: [&[u8]; 4] = [b"\\\",\"", b"\",", b"\\", "\u{2028}\\\"".as_bytes()];
+    for m in tricky {
+        c.send(m).unwrap();
+    }
+    assert_eq!(c.sends_pending(), 4);
+    let mut got = Vec::new();
+    for t in 2..10 {
+        c.send_done(f64::from(t), true);
+        for a in actions(&mut c) {
+            if let ConnAction::PostSend { body, .. } = a {
+                let batch = decode_string_array(&body).unwrap();
+                assert!(body.len() <= 24 || batch.len() == 1, "{body}");
+                got.extend(batch);
+            }
+        }
+    }
+    let expected: Vec<String> = tricky
+        .iter()
+        .map(|m| String::from_utf8(m.to_vec()).unwrap())
+        .collect();
+    assert_eq!(got, expected);
+    assert_eq!(c.sends_pending(), 0);
 }
 
 #[test]
@@ -528,8 +575,8 @@ fn streams_reopen_at_the_byte_limit_without_losing_or_repeating_messages() {
         }
         text.push_str("h\n");
         let cut = text.len() / 2 + round;
-        c.receiver_text(1.0, channel, &text[..cut]);
-        c.receiver_text(1.0, channel, &text[cut..]);
+        c.receiver_text(1.0, channel, &text.as_bytes()[..cut]);
+        c.receiver_text(1.0, channel, &text.as_bytes()[cut..]);
         c.receiver_ended(2.0, channel, true);
         for e in events(&mut c) {
             if let ConnEvent::Message(m) = e {
@@ -550,7 +597,7 @@ fn streams_reopen_at_the_byte_limit_without_losing_or_repeating_messages() {
         );
         assert_ne!(next, channel);
         // The old request's late progress is ignored.
-        c.receiver_text(3.0, channel, "a[\"stale\"]\n");
+        c.receiver_text(3.0, channel, "a[\"stale\"]\n".as_bytes());
         channel = next;
     }
     let expected: Vec<String> = (0..n).map(|i| format!("m{i}")).collect();
@@ -570,7 +617,7 @@ fn polling_reopens_after_every_answer_and_eventsource_after_its_limit() {
     let (ch2, kind, url) = open_receiver(&actions(&mut c));
     assert_eq!(kind, XhrPolling);
     assert!(url.ends_with("/xhr"));
-    c.receiver_text(2.0, ch2, "a[\"x\",\"y\"]\n");
+    c.receiver_text(2.0, ch2, "a[\"x\",\"y\"]\n".as_bytes());
     c.receiver_ended(2.0, ch2, true);
     assert_eq!(
         events(&mut c),
@@ -582,13 +629,13 @@ fn polling_reopens_after_every_answer_and_eventsource_after_its_limit() {
     open_receiver(&actions(&mut c));
 
     let (mut c, ch, _) = open_http(EventSource);
-    c.eventsource_message(1.0, ch, "a[\"z\"]");
+    c.eventsource_message(1.0, ch, "a[\"z\"]".as_bytes());
     c.receiver_ended(2.0, ch, true);
     let (ch2, kind, url) = open_receiver(&actions(&mut c));
     assert_eq!(kind, EventSource);
     assert!(url.ends_with("/eventsource"));
-    c.eventsource_message(3.0, ch, "a[\"stale\"]");
-    c.eventsource_message(3.0, ch2, "c[1000,\"Normal closure\"]");
+    c.eventsource_message(3.0, ch, "a[\"stale\"]".as_bytes());
+    c.eventsource_message(3.0, ch2, "c[1000,\"Normal closure\"]".as_bytes());
     assert_eq!(
         events(&mut c),
         vec![
@@ -606,7 +653,7 @@ fn a_second_open_frame_means_the_session_was_lost() {
     let (mut c, ch, _) = open_http(XhrStreaming);
     c.receiver_ended(1.0, ch, true);
     let (ch2, _, _) = open_receiver(&actions(&mut c));
-    c.receiver_text(2.0, ch2, "o\n");
+    c.receiver_text(2.0, ch2, "o\n".as_bytes());
     assert!(matches!(
         events(&mut c).as_slice(),
         [ConnEvent::Closed { code: 1006, .. }]
@@ -620,7 +667,7 @@ fn messages_are_strings_both_ways() {
     let (mut c, ch, _) = open_http(XhrStreaming);
     assert_eq!(c.send(&[b'S', 0xff]), Err(SendError::NotText));
     assert_eq!(c.send(b"SEND\n\nhi\0"), Ok(()));
-    c.receiver_text(7.0, ch, "a[\"MESSAGE\\n\\n\\u00e9\\u0000\"]\n");
+    c.receiver_text(7.0, ch, "a[\"MESSAGE\\n\\n\\u00e9\\u0000\"]\n".as_bytes());
     assert_eq!(
         events(&mut c),
         [ConnEvent::Message("MESSAGE\n\n\u{e9}\0".into())]
@@ -631,11 +678,11 @@ fn messages_are_strings_both_ways() {
 fn reconnect_plan_applies_outcomes_reported_by_a_connection() {
     // The shell feeds Failed/Open back into the plan it keeps between connections.
     let mut plan = TransportPlan::default();
-    let mut c = started(plan.clone(), INFO_WS, 1.0);
+    let mut c = started(plan, INFO_WS, 1.0);
     let (_, _) = open_ws(&mut c);
     c.handle_timeout(1.0 + head_start(1.0));
     let (http, _, _) = open_receiver(&actions(&mut c));
-    c.receiver_text(60.0, http, "o\n");
+    c.receiver_text(60.0, http, "o\n".as_bytes());
     for e in events(&mut c) {
         match e {
             ConnEvent::Failed(k) => plan.failed(k, 60.0),
@@ -645,7 +692,7 @@ fn reconnect_plan_applies_outcomes_reported_by_a_connection() {
     }
     // The next connection starts with xhr-streaming, no WebSocket race: only the stream's own
     // against xhr-polling.
-    let mut c = started(plan.clone(), INFO_WS, 1.0);
+    let mut c = started(plan, INFO_WS, 1.0);
     let (_, kind, _) = open_receiver(&actions(&mut c));
     assert_eq!(kind, XhrStreaming);
     assert_eq!(c.poll_timeout(), Some(1.0 + stream_head_start(1.0)));
@@ -654,13 +701,13 @@ fn reconnect_plan_applies_outcomes_reported_by_a_connection() {
 #[test]
 fn stream_lines_may_end_in_crlf_carry_non_ascii_and_are_bounded() {
     let (mut c, channel, _) = open_http(XhrStreaming);
-    c.receiver_text(7.0, channel, "a[\"é\\u2028→\"]\r\n\r\nh\r");
-    c.receiver_text(7.0, channel, "\na[\"two\"]");
+    c.receiver_text(7.0, channel, "a[\"é\\u2028→\"]\r\n\r\nh\r".as_bytes());
+    c.receiver_text(7.0, channel, "\na[\"two\"]".as_bytes());
     assert_eq!(
         events(&mut c),
         vec![ConnEvent::Message("é\u{2028}→".as_bytes().to_vec())]
     );
-    c.receiver_text(8.0, channel, "\n");
+    c.receiver_text(8.0, channel, "\n".as_bytes());
     assert_eq!(events(&mut c), vec![ConnEvent::Message(b"two".to_vec())]);
 
     // A line that never ends is not held beyond the limit.
@@ -669,14 +716,210 @@ fn stream_lines_may_end_in_crlf_carry_non_ascii_and_are_bounded() {
         max_line_bytes: 64,
         ..ConnectionLimits::default()
     });
-    c.receiver_text(9.0, channel, &"a".repeat(40));
+    c.receiver_text(9.0, channel, "a".repeat(40).as_bytes());
     assert!(events(&mut c).is_empty());
-    c.receiver_text(9.0, channel, &"a".repeat(40));
+    c.receiver_text(9.0, channel, "a".repeat(40).as_bytes());
     assert_eq!(
         events(&mut c),
         vec![ConnEvent::Closed {
             code: 1009,
             reason: "SockJS frame too large".into()
+        }]
+    );
+}
+
+/// Every event of `c` as a line, debug lines included.
+fn log(c: &mut SockJsConnection) -> Vec<String> {
+    std::iter::from_fn(|| c.poll_event())
+        .map(|e| match e {
+            ConnEvent::Debug(line) => line,
+            ConnEvent::Closed { code, reason } => format!("closed {code} {reason}"),
+            ConnEvent::Message(m) => format!("message {}", String::from_utf8(m).unwrap()),
+            ConnEvent::Open(k) => format!("open {k:?}"),
+            ConnEvent::Failed(k) => format!("failed {k:?}"),
+        })
+        .collect()
+}
+
+#[test]
+fn debug_lines_and_close_reasons_read_as_before() {
+    // The texts the JavaScript client passes to `debug` and `onclose`, captured from the
+    // connection before its rewrite for size (which builds them from pieces).
+    let mut all: Vec<String> = Vec::new();
+    // Every transport fails, each its own way.
+    let mut c = started(TransportPlan::default(), INFO_WS, 4.0);
+    let (ws, _) = open_ws(&mut c);
+    c.websocket_closed(5.0, ws, 1006, "".as_bytes());
+    let (stream, _, _) = open_receiver(&actions(&mut c));
+    c.receiver_text(
+        6.0,
+        stream,
+        "c[2010,\"Another connection still open\"]\n".as_bytes(),
+    );
+    let (es, _, _) = open_receiver(&actions(&mut c));
+    c.eventsource_message(7.0, es, "x".as_bytes());
+    let (poll, _, _) = open_receiver(&actions(&mut c));
+    c.receiver_text(8.0, poll, "a[\"m\"]\n".as_bytes());
+    all.extend(log(&mut c));
+
+    // The race lost by a silent WebSocket, then a stream that times out.
+    let mut c = started(
+        TransportPlan::new(&[WebSocket, XhrStreaming, XhrPolling]),
+        INFO_WS,
+        1500.0,
+    );
+    let (ws, _) = open_ws(&mut c);
+    c.handle_timeout(1500.0 + head_start(1500.0));
+    let (stream, _, _) = open_receiver(&actions(&mut c));
+    c.receiver_text(5000.0, stream, "h\no\n".as_bytes());
+    c.websocket_message(5001.0, ws, "o".as_bytes());
+    all.extend(log(&mut c));
+    let mut c = started(
+        TransportPlan::new(&[XhrStreaming, EventSource]),
+        INFO_NO_WS,
+        2.0,
+    );
+    c.handle_timeout(2.0 + attempt_timeout(2.0));
+    all.extend(log(&mut c));
+    let mut c = SockJsConnection::new(b"https://h/x", TransportPlan::default(), 9);
+    c.connect(0.0);
+    c.info_received(1.0, 502, "".as_bytes());
+    all.extend(log(&mut c));
+    let mut c = SockJsConnection::new(b"https://h/x", TransportPlan::default(), 9);
+    c.connect(0.0);
+    c.info_failed(1.0);
+    all.extend(log(&mut c));
+
+    // Broken frames on an open session, each on its own connection.
+    for frame in [
+        "a[\"x\",1]",
+        "q",
+        "é",
+        "\u{1}x",
+        "\u{7f}",
+        "'",
+        "\\",
+        "\0",
+        "\t",
+        "c[70000,\"a\"]",
+        "c[-5,\"a\"]",
+        "c[99999999999999999999,\"a\"]",
+        "c[-9223372036854775808,\"a\"]",
+        "a[\"x\"",
+        "a",
+        "",
+        "a[\"\\u12\"]",
+        "c[3000,\"bye\"]x",
+        "c[1000,\"Normal \\u00e9 closure\"]",
+        "a[\"a\",\"b\\u2028\"]\n",
+        "o",
+        "c[,\"x\"]",
+        "c[-,\"x\"]",
+    ] {
+        let (mut c, ch, _) = open_http(XhrStreaming);
+        c.receiver_ended(1.0, ch, true);
+        let (ch, _, _) = open_receiver(&actions(&mut c));
+        c.eventsource_message(2.0, ch, frame.as_bytes());
+        all.extend(log(&mut c));
+    }
+    // A good frame then a broken one in one piece of text: the first is delivered.
+    let (mut c, ch, _) = open_http(XhrPolling);
+    c.receiver_text(3.0, ch, "a[\"ok\"]\na[\"no\",\r\nh\n".as_bytes());
+    all.extend(log(&mut c));
+    // The WebSocket closes while open.
+    let mut c = started(TransportPlan::default(), INFO_WS, 4.0);
+    let (ws, _) = open_ws(&mut c);
+    c.websocket_message(5.0, ws, "o".as_bytes());
+    c.websocket_closed(6.0, ws, 1011, "".as_bytes());
+    all.extend(log(&mut c));
+    let mut c = started(TransportPlan::default(), INFO_WS, 4.0);
+    let (ws, _) = open_ws(&mut c);
+    c.websocket_message(5.0, ws, "o".as_bytes());
+    c.close(3001, "by the user".as_bytes());
+    all.extend(log(&mut c));
+    let expected = [
+        "SockJS: rtt 4 ms, trying websocket xhr-streaming eventsource xhr-polling",
+        "SockJS: trying websocket",
+        "failed WebSocket",
+        "SockJS: websocket failed: closed 1006",
+        "SockJS: trying xhr-streaming",
+        "failed XhrStreaming",
+        "SockJS: xhr-streaming failed: closed 2010 Another connection still open",
+        "SockJS: trying eventsource",
+        "failed EventSource",
+        "SockJS: eventsource failed: broken framing",
+        "SockJS: trying xhr-polling",
+        "failed XhrPolling",
+        "SockJS: xhr-polling failed: messages before open",
+        "closed 2000 All transports failed",
+        "SockJS: rtt 1500 ms, trying websocket xhr-streaming xhr-polling",
+        "SockJS: trying websocket",
+        "SockJS: trying xhr-streaming",
+        "failed WebSocket",
+        "SockJS: websocket lost the race",
+        "SockJS: open over xhr-streaming",
+        "open XhrStreaming",
+        "SockJS: rtt 2 ms, trying xhr-streaming eventsource",
+        "SockJS: trying xhr-streaming",
+        "failed XhrStreaming",
+        "SockJS: xhr-streaming failed: timed out",
+        "SockJS: trying eventsource",
+        "closed 1002 SockJS /info failed with status 502",
+        "closed 1002 Cannot connect to server (SockJS /info failed)",
+        "closed 1002 Broken SockJS framing: bad SockJS frame payload: unexpected JSON value at byte 5",
+        "closed 1002 Broken SockJS framing: unknown SockJS frame type 'q'",
+        "closed 1002 Broken SockJS framing: unknown SockJS frame type 'é'",
+        "closed 1002 Broken SockJS framing: unknown SockJS frame type '\\u{1}'",
+        "closed 1002 Broken SockJS framing: unknown SockJS frame type '\\u{7f}'",
+        "closed 1002 Broken SockJS framing: unknown SockJS frame type '\\''",
+        "closed 1002 Broken SockJS framing: unknown SockJS frame type '\\\\'",
+        "closed 1002 Broken SockJS framing: unknown SockJS frame type '\\0'",
+        "closed 1002 Broken SockJS framing: unknown SockJS frame type '\\t'",
+        "closed 1002 Broken SockJS framing: close code 70000 out of range",
+        "closed 1002 Broken SockJS framing: close code -5 out of range",
+        "closed 1002 Broken SockJS framing: bad SockJS frame payload: broken JSON at byte 1",
+        "closed 1002 Broken SockJS framing: close code -9223372036854775808 out of range",
+        "closed 1002 Broken SockJS framing: bad SockJS frame payload: broken JSON at byte 4",
+        "closed 1002 Broken SockJS framing: bad SockJS frame payload: empty payload",
+        "closed 1002 Broken SockJS framing: empty SockJS frame",
+        "closed 1002 Broken SockJS framing: bad SockJS frame payload: broken JSON at byte 4",
+        "closed 1002 Broken SockJS framing: bad SockJS frame payload: broken JSON at byte 12",
+        "closed 1000 Normal é closure",
+        "message a",
+        "message b\u{2028}",
+        "closed 1006 SockJS session lost (server sent a new open frame)",
+        "closed 1002 Broken SockJS framing: bad SockJS frame payload: broken JSON at byte 1",
+        "closed 1002 Broken SockJS framing: bad SockJS frame payload: broken JSON at byte 1",
+        "message ok",
+        "closed 1002 Broken SockJS framing: bad SockJS frame payload: broken JSON at byte 6",
+        "SockJS: rtt 4 ms, trying websocket xhr-streaming eventsource xhr-polling",
+        "SockJS: trying websocket",
+        "SockJS: open over websocket",
+        "open WebSocket",
+        "closed 1011 Connection interrupted",
+        "SockJS: rtt 4 ms, trying websocket xhr-streaming eventsource xhr-polling",
+        "SockJS: trying websocket",
+        "SockJS: open over websocket",
+        "open WebSocket",
+        "closed 3001 by the user",
+    ];
+    assert_eq!(all, expected);
+}
+
+#[test]
+fn a_websocket_send_that_is_not_text_leaves_nothing_behind() {
+    let mut c = started(TransportPlan::default(), INFO_WS, 4.0);
+    let (ws, _) = open_ws(&mut c);
+    c.websocket_message(5.0, ws, b"o");
+    assert_eq!(events(&mut c), vec![ConnEvent::Open(WebSocket)]);
+    assert_eq!(c.send(&[b'S', 0xc3]), Err(SendError::NotText));
+    assert!(actions(&mut c).is_empty());
+    c.send("é\u{2028}\"".as_bytes()).unwrap();
+    assert_eq!(
+        actions(&mut c),
+        vec![ConnAction::SendWebSocket {
+            channel: ws,
+            text: "[\"é\\u2028\\\"\"]".into()
         }]
     );
 }
