@@ -55,11 +55,9 @@ impl FrameError {
         match self {
             FrameError::Empty => out.extend_from_slice(b"empty SockJS frame"),
             FrameError::UnknownType(c) => {
-                // As Rust's `{:?}` shows a `char` (the codec's escaping of its error messages).
-                let mut quoted = String::from("unknown SockJS frame type '");
-                crate::codec::push_escaped(*c, '\'', &mut quoted);
-                quoted.push('\'');
-                out.extend_from_slice(quoted.as_bytes());
+                out.extend_from_slice(b"unknown SockJS frame type '");
+                push_escaped(*c as u32, out);
+                out.push(b'\'');
             }
             FrameError::Payload(err) => {
                 out.extend_from_slice(b"bad SockJS frame payload: ");
@@ -79,10 +77,44 @@ impl FrameError {
 
 impl core::fmt::Display for FrameError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        if let FrameError::UnknownType(c) = self {
+            // The codec's escaping of its own error messages, which `push_escaped` below
+            // follows for bytes (tested to agree).
+            let mut s = String::from("unknown SockJS frame type '");
+            crate::codec::push_escaped(*c, '\'', &mut s);
+            s.push('\'');
+            return f.write_str(&s);
+        }
         let mut s = Vec::new();
         self.write_message(&mut s);
         f.write_str(&String::from_utf8_lossy(&s))
     }
+}
+
+/// Code point `c` as Rust's `{:?}` shows a `char` between single quotes, for the ASCII ones
+/// (`\0 \t \r \n \\ \'`, `\u{..}` for other controls), any other as it is: the codec's
+/// `push_escaped`, for bytes (the browser build has no `String` or `char` iteration for it).
+fn push_escaped(c: u32, out: &mut Vec<u8>) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let short = match c {
+        0 => b'0',
+        0x09 => b't',
+        0x0d => b'r',
+        0x0a => b'n',
+        0x5c => b'\\',
+        0x27 => b'\'',
+        0..=0x1f | 0x7f => {
+            out.extend_from_slice(b"\\u{");
+            if c >= 0x10 {
+                out.push(HEX[(c >> 4) as usize & 0xf]);
+            }
+            out.push(HEX[c as usize & 0xf]);
+            out.push(b'}');
+            return;
+        }
+        _ => return json::push_utf8(c, out),
+    };
+    out.extend_from_slice(&[b'\\', short]);
 }
 
 impl SockJsFrame {
@@ -155,7 +187,9 @@ pub(crate) fn parse_frame(
     reason: &mut Vec<u8>,
     message: impl FnMut(&mut Parser<'_>) -> Result<(), JsonError>,
 ) -> Result<FrameKind, FrameError> {
-    let input = input.strip_suffix(b"\n").unwrap_or(input);
+    // Not `strip_suffix`: it brings a panicking `split_at` to the browser build.
+    let end = input.len() - usize::from(input.last() == Some(&b'\n'));
+    let input = input.get(..end).unwrap_or_default();
     let Some((&kind, rest)) = input.split_first() else {
         return Err(FrameError::Empty);
     };
@@ -329,6 +363,16 @@ mod tests {
             SockJsFrame::parse(r#"c[ 3000 , "Go away!" ]"#).unwrap(),
             SockJsFrame::close(3000, "Go away!")
         );
+    }
+
+    #[test]
+    fn the_message_bytes_read_as_display() {
+        for c in (0u8..128).map(char::from).chain(['é', '€', '\u{85}', '😀']) {
+            let e = FrameError::UnknownType(c);
+            let mut bytes = Vec::new();
+            e.write_message(&mut bytes);
+            assert_eq!(String::from_utf8(bytes).unwrap(), e.to_string());
+        }
     }
 
     #[test]

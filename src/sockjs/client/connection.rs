@@ -285,7 +285,7 @@ impl SockJsConnection {
     pub fn new(base: &[u8], plan: TransportPlan, entropy: u64) -> SockJsConnection {
         let end = base.iter().rposition(|&b| b != b'/').map_or(0, |i| i + 1);
         SockJsConnection {
-            base: base.get(..end).unwrap_or_default().to_vec(),
+            base: bytes(base.get(..end).unwrap_or_default()),
             plan,
             limits: ConnectionLimits::default(),
             rng: entropy | 1,
@@ -402,7 +402,7 @@ impl SockJsConnection {
         let info = match (status, parse_info(body)) {
             (200, Ok(info)) => info,
             _ => {
-                let mut reason = b"SockJS /info failed with status ".to_vec();
+                let mut reason = bytes(b"SockJS /info failed with status ");
                 push_decimal(&mut reason, u64::from(status));
                 return self.close_with(1002, &reason);
             }
@@ -513,7 +513,7 @@ impl SockJsConnection {
             }
         }
         if pending {
-            held.drain(..offset.min(held.len()));
+            drop_front(&mut held, offset);
         } else {
             held.extend_from_slice(text.get(offset..).unwrap_or_default());
         }
@@ -631,7 +631,7 @@ impl SockJsConnection {
         self.out.extend_from_slice(batch);
         self.out.push(b']');
         self.end(at);
-        self.queue.drain(..cut.min(self.queue.len()));
+        drop_front(&mut self.queue, cut);
         self.send_in_flight = true;
     }
 
@@ -671,7 +671,7 @@ impl SockJsConnection {
                 if trying {
                     return self.attempt_failed(now, channel, b"broken framing");
                 }
-                let mut why = b"Broken SockJS framing: ".to_vec();
+                let mut why = bytes(b"Broken SockJS framing: ");
                 err.write_message(&mut why);
                 return self.close_with(1002, &why);
             }
@@ -684,7 +684,7 @@ impl SockJsConnection {
                 self.attempt_failed(now, channel, b"messages before open")
             }
             (true, FrameKind::Close(code)) => {
-                let mut why = b"closed ".to_vec();
+                let mut why = bytes(b"closed ");
                 push_decimal(&mut why, u64::from(code));
                 why.push(b' ');
                 why.extend_from_slice(&reason);
@@ -706,7 +706,7 @@ impl SockJsConnection {
         }
         match self.phase {
             Phase::Trying => {
-                let mut why = b"closed ".to_vec();
+                let mut why = bytes(b"closed ");
                 push_decimal(&mut why, u64::from(code));
                 self.attempt_failed(now, channel, &why);
             }
@@ -852,17 +852,20 @@ impl SockJsConnection {
 
     /// Appends `{base}/{session}/{path}`, with `ws(s)://` for `http(s)://` if `websocket`.
     fn put_url(&mut self, session: &[u8; 12], path: &[u8], websocket: bool) {
-        let mut base = self.base.as_slice();
-        if websocket {
-            if let Some(rest) = base.strip_prefix(b"https://") {
-                self.out.extend_from_slice(b"wss://");
-                base = rest;
-            } else if let Some(rest) = base.strip_prefix(b"http://") {
-                self.out.extend_from_slice(b"ws://");
-                base = rest;
-            }
-        }
-        self.out.extend_from_slice(base);
+        let base = self.base.as_slice();
+        // `starts_with` and `get`: `strip_prefix` brings a panicking `split_at`.
+        let (scheme, skip): (&[u8], usize) = if !websocket {
+            (b"", 0)
+        } else if base.starts_with(b"https://") {
+            (b"wss://", 8)
+        } else if base.starts_with(b"http://") {
+            (b"ws://", 7)
+        } else {
+            (b"", 0)
+        };
+        self.out.extend_from_slice(scheme);
+        self.out
+            .extend_from_slice(base.get(skip..).unwrap_or_default());
         self.out.push(b'/');
         self.out.extend_from_slice(session);
         self.out.push(b'/');
@@ -946,6 +949,24 @@ impl SockJsConnection {
         x ^= x >> 27;
         self.rng = x;
         x.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11
+    }
+}
+
+/// `b` in a new `Vec` (one non-generic path for it: `to_vec` would be a second).
+fn bytes(b: &[u8]) -> Vec<u8> {
+    let mut v = Vec::new();
+    v.extend_from_slice(b);
+    v
+}
+
+/// Removes the first `n` bytes of `v`: what is left moves to a buffer of its own (the rest of
+/// a line or of the send queue, usually short). `Vec::drain` and `copy_within` would bring
+/// their iterator or a panicking range check to the browser build.
+fn drop_front(v: &mut Vec<u8>, n: usize) {
+    if n >= v.len() {
+        v.clear();
+    } else if n > 0 {
+        *v = v.split_off(n);
     }
 }
 

@@ -45,8 +45,9 @@ pub fn parse_info(body: &[u8]) -> Result<Info, InfoError> {
                         .string_into(&mut key)
                         .map_err(|_| InfoError)?;
                     let rest = text.get(end + 1..).unwrap_or_default().trim_ascii_start();
-                    if let Some(value) = rest.strip_prefix(b":") {
-                        let value = value.trim_ascii_start();
+                    // `get`, not `strip_prefix`: no panicking `split_at` in the browser build.
+                    if rest.first() == Some(&b':') {
+                        let value = rest.get(1..).unwrap_or_default().trim_ascii_start();
                         let flag = if value.starts_with(b"true") {
                             Some(true)
                         } else if value.starts_with(b"false") {
