@@ -98,7 +98,12 @@ fn short_escape(c: u32) -> Option<&'static str> {
 fn unicode_escape(c: u32) -> [u8; 6] {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut e = *b"\\u0000";
-    for (slot, shift) in e.iter_mut().skip(2).zip([12, 8, 4, 0]) {
+    for (slot, shift) in e
+        .get_mut(2..)
+        .unwrap_or_default()
+        .iter_mut()
+        .zip([12, 8, 4, 0])
+    {
         *slot = HEX[((c >> shift) & 0xf) as usize];
     }
     e
@@ -145,7 +150,7 @@ pub fn quote_utf8_into(s: &[u8], out: &mut Vec<u8>) -> bool {
             return false;
         };
         let mut c = u32::from(b) & bits;
-        for &next in seq.iter().skip(1) {
+        for &next in seq.get(1..).unwrap_or_default() {
             if next & 0xc0 != 0x80 {
                 return false;
             }

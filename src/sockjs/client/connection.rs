@@ -318,7 +318,7 @@ impl SockJsConnection {
     }
 
     pub fn is_closed(&self) -> bool {
-        self.phase == Phase::Closed
+        matches!(self.phase, Phase::Closed)
     }
 
     /// How many messages wait for the `xhr_send` in flight to finish.
@@ -380,7 +380,7 @@ impl SockJsConnection {
 
     /// Starts: asks for `/info`.
     pub fn connect(&mut self, now: Millis) {
-        if self.phase != Phase::Idle {
+        if !matches!(self.phase, Phase::Idle) {
             return;
         }
         let t = self.random() % 1_000_000_000;
@@ -396,7 +396,7 @@ impl SockJsConnection {
 
     /// `/info` answered.
     pub fn info_received(&mut self, now: Millis, status: u16, body: &[u8]) {
-        if self.phase != Phase::FetchingInfo {
+        if !matches!(self.phase, Phase::FetchingInfo) {
             return;
         }
         let info = match (status, parse_info(body)) {
@@ -432,7 +432,7 @@ impl SockJsConnection {
 
     /// `/info` could not be fetched (network error, timeout).
     pub fn info_failed(&mut self, _now: Millis) {
-        if self.phase == Phase::FetchingInfo {
+        if matches!(self.phase, Phase::FetchingInfo) {
             self.close_with(1002, b"Cannot connect to server (SockJS /info failed)");
         }
     }
@@ -654,7 +654,7 @@ impl SockJsConnection {
     /// One server frame on `channel`: while trying, the open frame makes its attempt the
     /// winner and anything else fails it; once open, messages and the close are the session's.
     fn frame(&mut self, now: Millis, channel: u32, text: &[u8]) {
-        let trying = self.phase == Phase::Trying;
+        let trying = matches!(self.phase, Phase::Trying);
         let mark = self.out.len();
         let mut reason = Vec::new();
         let out = &mut self.out;
@@ -751,7 +751,7 @@ impl SockJsConnection {
     }
 
     fn attempt_failed(&mut self, now: Millis, channel: u32, why: &[u8]) {
-        if self.phase != Phase::Trying {
+        if !matches!(self.phase, Phase::Trying) {
             return;
         }
         let Some(a) = self.attempt_mut(channel) else {
@@ -779,7 +779,7 @@ impl SockJsConnection {
     /// holding its response until it ends) xhr-polling starts, skipping the other stream,
     /// which would be held just the same; beside a WebSocket alone, the next transport.
     fn race(&mut self, now: Millis) {
-        if self.phase != Phase::Trying {
+        if !matches!(self.phase, Phase::Trying) {
             return;
         }
         let index = if self.running().any(|a| a.kind.is_stream()) {
@@ -799,7 +799,7 @@ impl SockJsConnection {
         let Some(&kind) = self.pending.get(index) else {
             return;
         };
-        if self.phase != Phase::Trying {
+        if !matches!(self.phase, Phase::Trying) {
             return;
         }
         let session = self.new_session();
@@ -873,7 +873,7 @@ impl SockJsConnection {
     }
 
     fn close_with(&mut self, code: u16, reason: &[u8]) {
-        if self.phase == Phase::Closed {
+        if matches!(self.phase, Phase::Closed) {
             return;
         }
         for i in 0..self.attempts.len() {
@@ -935,7 +935,7 @@ impl SockJsConnection {
         session[0] = b'0' + (server / 100) as u8;
         session[1] = b'0' + (server / 10 % 10) as u8;
         session[2] = b'0' + (server % 10) as u8;
-        for slot in session.iter_mut().skip(4) {
+        for slot in session.get_mut(4..).unwrap_or_default() {
             *slot = ALPHABET[(self.random() % 36) as usize];
         }
         session
@@ -960,14 +960,10 @@ fn bytes(b: &[u8]) -> Vec<u8> {
 }
 
 /// Removes the first `n` bytes of `v`: what is left moves to a buffer of its own (the rest of
-/// a line or of the send queue, usually short). `Vec::drain` and `copy_within` would bring
-/// their iterator or a panicking range check to the browser build.
+/// a line or of the send queue, usually short). `Vec::drain`, `copy_within` or `split_off`
+/// would bring their own code, with panicking range checks, to the browser build.
 fn drop_front(v: &mut Vec<u8>, n: usize) {
-    if n >= v.len() {
-        v.clear();
-    } else if n > 0 {
-        *v = v.split_off(n);
-    }
+    *v = bytes(v.get(n..).unwrap_or_default());
 }
 
 /// Where the queued message starting at `from` ends, past its comma. Inside a quoted message
