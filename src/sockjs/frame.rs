@@ -299,7 +299,7 @@ pub fn eventsource_unescape_in_place(data: &mut [u8]) -> usize {
         from += 1;
         if b == b'%' {
             let hex = data.get(from..from + 2).and_then(|h| {
-                let (hi, lo) = (hex_value(*h.first()?)?, hex_value(*h.get(1)?)?);
+                let (hi, lo) = (json::hex_value(*h.first()?)?, json::hex_value(*h.get(1)?)?);
                 Some((hi << 4) | lo)
             });
             if let Some(byte) = hex.filter(u8::is_ascii) {
@@ -313,15 +313,6 @@ pub fn eventsource_unescape_in_place(data: &mut [u8]) -> usize {
         to += 1;
     }
     to
-}
-
-fn hex_value(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
 }
 
 // Native only: the property tests use proptest, which does not build for wasm32.

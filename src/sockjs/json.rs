@@ -454,15 +454,19 @@ impl<'a> Parser<'a> {
 }
 
 fn parse_hex4(digits: &[u8]) -> Option<u16> {
-    digits.iter().try_fold(0u16, |acc, &d| {
-        let v = match d {
-            b'0'..=b'9' => d - b'0',
-            b'a'..=b'f' => d - b'a' + 10,
-            b'A'..=b'F' => d - b'A' + 10,
-            _ => return None,
-        };
-        Some((acc << 4) | u16::from(v))
-    })
+    digits
+        .iter()
+        .try_fold(0u16, |acc, &d| Some((acc << 4) | u16::from(hex_value(d)?)))
+}
+
+/// The value of one hex digit (also the EventSource unescaping's, `frame`).
+pub(crate) fn hex_value(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
 }
 
 // Native only: the property tests use proptest, which does not build for wasm32.
