@@ -512,13 +512,15 @@ impl SockJsConnection {
                 }
             }
         }
-        if pending {
-            drop_front(&mut held, offset);
+        // What is left of a line: kept as it is while it grows (a frame larger than the pieces
+        // the response arrives in), copied from the end of `data` otherwise.
+        let rest = if pending && offset == 0 {
+            held
         } else {
-            held.extend_from_slice(text.get(offset..).unwrap_or_default());
-        }
+            bytes(data.get(offset..).unwrap_or_default())
+        };
         if let Some(attempt) = self.attempt_mut(channel) {
-            attempt.line = held;
+            attempt.line = rest;
         }
     }
 
