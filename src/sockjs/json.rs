@@ -98,13 +98,10 @@ fn short_escape(c: u32) -> Option<&'static str> {
 fn unicode_escape(c: u32) -> [u8; 6] {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut e = *b"\\u0000";
-    for (slot, shift) in e
-        .get_mut(2..)
-        .unwrap_or_default()
-        .iter_mut()
-        .zip([12, 8, 4, 0])
-    {
-        *slot = HEX[((c >> shift) & 0xf) as usize];
+    let mut c = c;
+    for slot in e.iter_mut().rev().take(4) {
+        *slot = HEX[(c & 0xf) as usize];
+        c >>= 4;
     }
     e
 }
@@ -337,25 +334,24 @@ impl<'a> Parser<'a> {
         self.skip_ws();
         let start = self.pos;
         let negative = self.peek() == Some(b'-');
-        if negative {
-            self.pos += 1;
-        }
+        self.pos += usize::from(negative);
         let digits = self.pos;
-        let mut n: Option<i64> = Some(0);
+        // The magnitude, `None` once it overflows.
+        let mut n = Some(0u64);
         while let Some(b @ b'0'..=b'9') = self.peek() {
-            let d = i64::from(b - b'0');
-            // Accumulated with the sign, so that i64::MIN fits.
-            n = n.and_then(|n| n.checked_mul(10)).and_then(|n| {
-                if negative {
-                    n.checked_sub(d)
-                } else {
-                    n.checked_add(d)
-                }
-            });
+            n = n
+                .and_then(|n| n.checked_mul(10))
+                .and_then(|n| n.checked_add(u64::from(b - b'0')));
             self.pos += 1;
         }
+        // i64::MIN's magnitude is one more than i64::MAX's.
+        let limit = i64::MAX as u64 + u64::from(negative);
         match n {
-            Some(n) if self.pos > digits => Ok(n),
+            Some(n) if self.pos > digits && n <= limit => Ok(if negative {
+                (n as i64).wrapping_neg()
+            } else {
+                n as i64
+            }),
             _ => Err(JsonError::Syntax(start)),
         }
     }

@@ -369,11 +369,13 @@ impl SockJsConnection {
     pub fn poll_timeout(&self) -> Option<Millis> {
         match self.phase {
             Phase::FetchingInfo => self.deadline,
-            Phase::Trying => self
-                .running()
-                .map(|a| a.deadline)
-                .chain(self.race_at)
-                .reduce(f64::min),
+            Phase::Trying => {
+                let mut next = self.race_at;
+                for a in self.running() {
+                    next = Some(next.map_or(a.deadline, |t| t.min(a.deadline)));
+                }
+                next
+            }
             _ => None,
         }
     }

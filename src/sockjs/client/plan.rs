@@ -162,13 +162,17 @@ impl Transports {
 
     /// Removes `kind`, keeping the order of the others.
     pub fn remove(&mut self, kind: TransportKind) {
-        let mut kept = Transports::EMPTY;
-        for &k in self.as_slice() {
+        let mut kept = 0;
+        for i in 0..usize::from(self.len) {
+            let Some(&k) = self.list.get(i) else { break };
             if k != kind {
-                kept.push(k);
+                if let Some(slot) = self.list.get_mut(kept) {
+                    *slot = k;
+                }
+                kept += 1;
             }
         }
-        *self = kept;
+        self.len = kept as u8;
     }
 }
 
