@@ -445,19 +445,16 @@ impl SockJsConnection {
                 self.close_with(1002, b"Cannot connect to server (SockJS /info timed out)");
             }
             Phase::Trying => {
-                let mut expired = [0; 4];
-                for (slot, a) in expired.iter_mut().zip(&self.attempts) {
-                    if a.channel != 0 && a.deadline <= now {
-                        *slot = a.channel;
-                    }
-                }
                 let race_due = self.race_at.is_some_and(|t| t <= now);
                 if race_due {
                     self.race_at = None;
                 }
-                for channel in expired {
-                    if channel != 0 {
-                        self.attempt_failed(now, channel, b"timed out");
+                // In the order they were started. What a failure starts comes later and is not
+                // due yet.
+                for i in 0..self.attempts.len() {
+                    let Some(a) = self.attempts.get(i) else { break };
+                    if a.channel != 0 && a.deadline <= now {
+                        self.attempt_failed(now, a.channel, b"timed out");
                     }
                 }
                 if race_due {
