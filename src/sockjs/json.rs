@@ -336,24 +336,27 @@ impl<'a> Parser<'a> {
         let negative = self.peek() == Some(b'-');
         self.pos += usize::from(negative);
         let digits = self.pos;
-        // The magnitude, `None` once it overflows.
-        let mut n = Some(0u64);
-        while let Some(b @ b'0'..=b'9') = self.peek() {
-            n = n
-                .and_then(|n| n.checked_mul(10))
-                .and_then(|n| n.checked_add(u64::from(b - b'0')));
-            self.pos += 1;
-        }
         // i64::MIN's magnitude is one more than i64::MAX's.
         let limit = i64::MAX as u64 + u64::from(negative);
-        match n {
-            Some(n) if self.pos > digits && n <= limit => Ok(if negative {
-                (n as i64).wrapping_neg()
+        // The magnitude; past the limit it stays past it (a comparison, not a checked multiply,
+        // which is a 128-bit one in Wasm).
+        let mut n = 0u64;
+        while let Some(b @ b'0'..=b'9') = self.peek() {
+            n = if n > limit / 10 {
+                limit + 1
             } else {
-                n as i64
-            }),
-            _ => Err(JsonError::Syntax(start)),
+                n * 10 + u64::from(b - b'0')
+            };
+            self.pos += 1;
         }
+        if self.pos == digits || n > limit {
+            return Err(JsonError::Syntax(start));
+        }
+        Ok(if negative {
+            (n as i64).wrapping_neg()
+        } else {
+            n as i64
+        })
     }
 
     /// A string, as a `String` (the server's side: its input was a `&str`, so the bytes
@@ -649,6 +652,12 @@ mod tests {
         fn the_byte_quoter_agrees_with_from_utf8(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..24)) {
             let expected = core::str::from_utf8(&bytes).ok().map(quote);
             proptest::prop_assert_eq!(quote_bytes(&bytes), expected);
+        }
+
+        #[test]
+        fn integers_read_as_str_parse_does_for_any_digits(text in "-?[0-9]{0,24}") {
+            let expected = text.parse::<i64>().map_err(|_| JsonError::Syntax(0));
+            proptest::prop_assert_eq!(Parser::new(text.as_bytes()).integer(), expected);
         }
 
         #[test]
