@@ -166,10 +166,11 @@ pub extern "C" fn input(id: u32, kind: u32, channel: u32, arg: u32, now: f64, le
             }
         }
     }
-    let deadline = c.poll_timeout().unwrap_or(-1.0).to_le_bytes();
-    if let Some(head) = out.get_mut(..12) {
-        head[..8].copy_from_slice(&deadline);
-        head[8..].copy_from_slice(&err.to_le_bytes());
+    // The head, by destructuring: no slice copies with their length checks.
+    let [t0, t1, t2, t3, t4, t5, t6, t7] = c.poll_timeout().unwrap_or(-1.0).to_le_bytes();
+    let [e0, e1, e2, e3] = err.to_le_bytes();
+    if let Some(head) = out.first_chunk_mut::<12>() {
+        *head = [t0, t1, t2, t3, t4, t5, t6, t7, e0, e1, e2, e3];
     }
     out.len() as u32
 }
