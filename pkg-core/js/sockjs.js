@@ -205,7 +205,8 @@ export class SockJS {
       case 5: {
         // SendWebSocket: channel, text
         try {
-          this._sockets.get(ch).send(str(5));
+          // The socket is on its channel's shut function (none once shut: the send fails).
+          this._io.get(ch).ws.send(str(5));
         } catch {
           this._later(() => this._input(3, ch, 1006, 'send failed'));
         }
@@ -255,10 +256,6 @@ export class SockJS {
   /** Reports a failure to create an I/O object from a fresh task, as the browser would have. */
   _later(f) {
     setTimeout(f, 0);
-  }
-
-  get _sockets() {
-    return (this._ws ??= new Map());
   }
 
   /**
@@ -322,15 +319,15 @@ export class SockJS {
     ws.onerror = () => {
       if (ws.readyState === 0) this._later(() => onclose({ code: 1006 }));
     };
-    this._sockets.set(ch, ws);
-    this._io.set(ch, () => {
+    const shut = () => {
       closed = true;
-      this._sockets.delete(ch);
       // An error handler stays: node's `ws` throws an error event nobody listens to.
       ws.onmessage = ws.onclose = null;
       ws.onerror = noop;
       ws.close();
-    });
+    };
+    shut.ws = ws;
+    this._io.set(ch, shut);
   }
 
   /** An EventSource, closed at its first error: re-opening is the connection's decision. */
