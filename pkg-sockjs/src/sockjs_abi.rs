@@ -7,7 +7,7 @@ use alloc::vec::Vec;
 use core::cell::RefCell;
 
 use stomp_wasm::abi::{answer, request_buffer, Local, IN, OUT};
-use stomp_wasm::client::records::{record_end, record_start, Reader};
+use stomp_wasm::client::records::{record_end, record_start};
 use stomp_wasm::sockjs::client::{Out, SockJsConnection, TransportKind, TransportPlan, Transports};
 use stomp_wasm::sockjs::frame::eventsource_unescape_in_place;
 
@@ -154,16 +154,18 @@ pub extern "C" fn input(id: u32, kind: u32, channel: u32, arg: u32, now: f64, le
     }
     core::mem::swap(&mut *out, c.records());
     // What the plan learns is kept for the next connection to the same endpoint.
+    // Open and Failed records are a length, the kind and the transport: only a record of at
+    // least that size is read.
     if let Some(p) = PLANS.0.borrow_mut().get_mut(*plan as usize) {
-        let mut records = Reader(out.get(12..).unwrap_or_default());
-        while !records.0.is_empty() {
-            let mut r = Reader(records.bytes());
-            let (kind, transport) = (r.u8(), TransportKind::from_code(r.u8()));
-            match (kind, transport) {
+        let mut at = 12;
+        while let Some(&[l0, l1, l2, l3, kind, code]) = out.get(at..).and_then(<[u8]>::first_chunk)
+        {
+            match (kind, TransportKind::from_code(code)) {
                 (16, Some(t)) => p.succeeded(t),
                 (21, Some(t)) => p.failed(t, now),
                 _ => {}
             }
+            at += 4 + u32::from_le_bytes([l0, l1, l2, l3]) as usize;
         }
     }
     // The head, by destructuring: no slice copies with their length checks.
