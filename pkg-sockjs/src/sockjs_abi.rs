@@ -69,16 +69,16 @@ pub extern "C" fn plan(id: u32, len: u32) -> u32 {
         }
     }
     let mut plans = PLANS.0.borrow_mut();
-    match plans.get_mut(id as usize) {
-        Some(plan) => {
-            plan.set_whitelist(&list);
-            id
-        }
-        None => {
-            plans.push(TransportPlan::new(&list));
-            plans.len() as u32 - 1
-        }
+    let id = if (id as usize) < plans.len() {
+        id
+    } else {
+        plans.push(TransportPlan::DEFAULT);
+        plans.len() as u32 - 1
+    };
+    if let Some(plan) = plans.get_mut(id as usize) {
+        plan.set_whitelist(&list);
     }
+    id
 }
 
 /// A new connection to the SockJS endpoint whose URL (`http(s)://host/path`) is in the buffer,

@@ -132,6 +132,12 @@ impl Transports {
         len: 0,
     };
 
+    /// All four, in the default order.
+    pub const ALL: Transports = Transports {
+        list: TransportKind::DEFAULT_ORDER,
+        len: 4,
+    };
+
     /// `kinds` in order, each once.
     pub fn from_slice(kinds: &[TransportKind]) -> Transports {
         let mut list = Transports::EMPTY;
@@ -197,20 +203,23 @@ pub struct TransportPlan {
 
 impl Default for TransportPlan {
     fn default() -> TransportPlan {
-        TransportPlan::new(&[])
+        TransportPlan::DEFAULT
     }
 }
 
 impl TransportPlan {
+    /// The default order, nothing learnt yet.
+    pub const DEFAULT: TransportPlan = TransportPlan {
+        whitelist: Transports::ALL,
+        last_working: None,
+        websocket_failed_at: None,
+        websocket_retry_ms: WEBSOCKET_RETRY_MS,
+    };
+
     /// A plan over `whitelist` (in the user's order; duplicates dropped). An empty list means
     /// the default order.
     pub fn new(whitelist: &[TransportKind]) -> TransportPlan {
-        let mut plan = TransportPlan {
-            whitelist: Transports::EMPTY,
-            last_working: None,
-            websocket_failed_at: None,
-            websocket_retry_ms: WEBSOCKET_RETRY_MS,
-        };
+        let mut plan = TransportPlan::DEFAULT;
         plan.set_whitelist(whitelist);
         plan
     }
@@ -219,7 +228,7 @@ impl TransportPlan {
     pub fn set_whitelist(&mut self, whitelist: &[TransportKind]) {
         let mut list = Transports::from_slice(whitelist);
         if list.is_empty() {
-            list = Transports::from_slice(&TransportKind::DEFAULT_ORDER);
+            list = Transports::ALL;
         }
         if self.last_working.is_some_and(|k| !list.contains(k)) {
             self.last_working = None;
