@@ -124,18 +124,22 @@ pub const WEBSOCKET_RETRY_MS: Millis = 30_000.0;
 pub struct Transports {
     list: [TransportKind; 4],
     len: u8,
+    /// Which are in the list, a bit per transport number: `contains` without a search.
+    set: u8,
 }
 
 impl Transports {
     pub const EMPTY: Transports = Transports {
         list: TransportKind::DEFAULT_ORDER,
         len: 0,
+        set: 0,
     };
 
     /// All four, in the default order.
     pub const ALL: Transports = Transports {
         list: TransportKind::DEFAULT_ORDER,
         len: 4,
+        set: 0b1111,
     };
 
     /// `kinds` in order, each once.
@@ -152,7 +156,7 @@ impl Transports {
     }
 
     pub fn contains(&self, kind: TransportKind) -> bool {
-        self.as_slice().contains(&kind)
+        self.set & (1 << kind as u8) != 0
     }
 
     /// Appends `kind` unless it is there already.
@@ -163,6 +167,7 @@ impl Transports {
         if let Some(slot) = self.list.get_mut(usize::from(self.len)) {
             *slot = kind;
             self.len += 1;
+            self.set |= 1 << kind as u8;
         }
     }
 
@@ -179,6 +184,7 @@ impl Transports {
             }
         }
         self.len = kept as u8;
+        self.set &= !(1 << kind as u8);
     }
 }
 
