@@ -23,10 +23,16 @@ pub struct InfoError;
 /// Reads the booleans of an `/info` body. Keys are found at the top level of the object only
 /// (a string value or a nested array cannot fake one). Bytes, as the browser client has them.
 pub fn parse_info(body: &[u8]) -> Result<Info, InfoError> {
-    let text = body.trim_ascii();
-    if !text.starts_with(b"{") || !text.ends_with(b"}") {
+    // Trimmed of ASCII whitespace (`trim_ascii`), by positions: one helper for every trim.
+    let start = skip_ws(body, 0);
+    let end = body
+        .iter()
+        .rposition(|b| !b.is_ascii_whitespace())
+        .map_or(0, |i| i + 1);
+    let text = body.get(start..end).unwrap_or_default();
+    let [b'{', .., b'}'] = text else {
         return Err(InfoError);
-    }
+    };
     let mut info = Info {
         websocket: false,
         cookie_needed: false,
@@ -44,10 +50,9 @@ pub fn parse_info(body: &[u8]) -> Result<Info, InfoError> {
                     json::Parser::new(quoted)
                         .string_into(&mut key)
                         .map_err(|_| InfoError)?;
-                    let rest = text.get(end + 1..).unwrap_or_default().trim_ascii_start();
-                    // `get`, not `strip_prefix`: no panicking `split_at` in the browser build.
-                    if rest.first() == Some(&b':') {
-                        let value = rest.get(1..).unwrap_or_default().trim_ascii_start();
+                    let colon = skip_ws(text, end + 1);
+                    if text.get(colon) == Some(&b':') {
+                        let value = text.get(skip_ws(text, colon + 1)..).unwrap_or_default();
                         let flag = if value.starts_with(b"true") {
                             Some(true)
                         } else if value.starts_with(b"false") {
@@ -76,6 +81,14 @@ pub fn parse_info(body: &[u8]) -> Result<Info, InfoError> {
         }
     }
     Ok(info)
+}
+
+/// The first position from `i` on that is not ASCII whitespace.
+fn skip_ws(bytes: &[u8], mut i: usize) -> usize {
+    while bytes.get(i).is_some_and(u8::is_ascii_whitespace) {
+        i += 1;
+    }
+    i
 }
 
 /// The index of the closing quote of the JSON string starting at `start`.

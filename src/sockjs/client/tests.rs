@@ -923,3 +923,40 @@ fn a_websocket_send_that_is_not_text_leaves_nothing_behind() {
         }]
     );
 }
+
+#[test]
+fn info_reads_whitespace_escapes_and_values_as_before() {
+    // What the `/info` reader made of these before it read bytes (captured from it).
+    type Flags = Option<(bool, bool)>;
+    let cases: [(&[u8], Flags); 14] = [
+        (
+            b"\x0c {\"cookie_needed\"\x0c:\x0c true ,\"websocket\" : false}\r\n",
+            Some((false, true)),
+        ),
+        (b"{\"websocket\":truex}", Some((true, false))),
+        (b"{\"web\\u0073ocket\":true}", Some((true, false))),
+        (b"{\"websocket\":\"true\"}", Some((false, false))),
+        (b"{\"a\":\"\\q\",\"websocket\":true}", None),
+        (b"{\"a\":[\"\\q\"],\"websocket\":true}", Some((true, false))),
+        (b"{}", Some((false, false))),
+        (b"{", None),
+        (b" \n ", None),
+        (
+            b"{\"websocket\"\n:\nfalse, \"websocket\": true}",
+            Some((true, false)),
+        ),
+        (
+            b"{\"x\":{\"cookie_needed\":true},\"cookie_needed\":false}",
+            Some((false, false)),
+        ),
+        (INFO_WS.as_bytes(), Some((true, false))),
+        ("\u{a0}{\"websocket\":true}".as_bytes(), None),
+        (b"{\"websocket\":true} x", None),
+    ];
+    for (body, expected) in cases {
+        let got = parse_info(body)
+            .map(|i| (i.websocket, i.cookie_needed))
+            .ok();
+        assert_eq!(got, expected, "{:?}", String::from_utf8_lossy(body));
+    }
+}
