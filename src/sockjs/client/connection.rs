@@ -737,9 +737,7 @@ impl SockJsConnection {
             } else if lost != 0 {
                 a.channel = 0;
                 a.line = Vec::new();
-                self.shut(lost);
-                self.failed(kind);
-                self.debug(&[b"SockJS: ", kind.name().as_bytes(), b" lost the race"]);
+                self.gave_up(lost, kind, b" lost the race", b"");
             }
         }
         let Some(kind) = winner else { return };
@@ -761,9 +759,7 @@ impl SockJsConnection {
         a.channel = 0;
         a.line = Vec::new();
         let kind = a.kind;
-        self.shut(channel);
-        self.failed(kind);
-        self.debug(&[b"SockJS: ", kind.name().as_bytes(), b" failed: ", why]);
+        self.gave_up(channel, kind, b" failed: ", why);
         // A running HTTP transport keeps its chance: what races beside it was started by
         // [`race`](Self::race), and the next in line waits for it to fail too.
         let http_running = self.running().any(|a| a.kind.is_http());
@@ -907,10 +903,14 @@ impl SockJsConnection {
         self.end(at);
     }
 
-    fn failed(&mut self, kind: TransportKind) {
+    /// The attempt of `kind` on `channel` is over without opening: shut, reported to the plan
+    /// and in a debug line (`SockJS: {name}{what}{why}`).
+    fn gave_up(&mut self, channel: u32, kind: TransportKind, what: &[u8], why: &[u8]) {
+        self.shut(channel);
         let at = self.begin(Out::Failed);
         self.out.push(kind as u8);
         self.end(at);
+        self.debug(&[b"SockJS: ", kind.name().as_bytes(), what, why]);
     }
 
     /// A debug line, from its pieces.
