@@ -155,13 +155,17 @@ pub extern "C" fn configure(id: u32, len: u32) {
                 3 => c.disconnect_headers = headers(&mut r),
                 4 => {
                     let bits = r.u32();
-                    c.stomp_versions = Version::ALL
-                        .iter()
-                        .rev()
-                        .zip([4, 2, 1])
-                        .filter(|&(_, bit)| bits & bit != 0)
-                        .map(|(&v, _)| v)
-                        .collect();
+                    // Newest first; a plain loop, not an iterator chain collected (one less
+                    // generic instantiation in the module).
+                    let v = &mut c.stomp_versions;
+                    v.clear();
+                    for (bit, version) in
+                        [(4, Version::V1_2), (2, Version::V1_1), (1, Version::V1_0)]
+                    {
+                        if bits & bit != 0 {
+                            v.push(version);
+                        }
+                    }
                 }
                 5 => c.connection_timeout = r.u32(),
                 6 => c.reconnect_delay = r.u32(),
@@ -214,7 +218,9 @@ pub extern "C" fn configure(id: u32, len: u32) {
 pub extern "C" fn input(id: u32, kind: u32, arg: u32, now: f64, len: u32) -> u32 {
     let err = with(id, |s, input| {
         let data = input.get(..len as usize).unwrap_or_default();
-        let text = core::str::from_utf8(data).unwrap_or_default();
+        // A socket message (5) is not read as text: the decoder checks what it must, and
+        // validating every message would cost the receive path a pass over its bytes.
+        let text = core::str::from_utf8(if kind == 5 { &[] } else { data }).unwrap_or_default();
         match kind {
             0 => return s.activate(now).map_or_else(|e| error_code(&e), |()| 0),
             1 => s.deactivate(now, false),
