@@ -1171,36 +1171,47 @@ impl<'a> Outgoing<'a> {
     }
 
     fn encode(&self, wire: Wire) -> Encoded {
-        let Outgoing { own, user, .. } = *self;
+        let Outgoing {
+            command, own, user, ..
+        } = *self;
         // Over a string-only transport a body that is not UTF-8 goes as base64, announced by a
         // header of the session's (docs/SOCKJS.md).
         let utf8 = core::str::from_utf8(self.body).is_ok();
         let base64 = wire.text_only && !utf8;
         let mut encoded = Vec::new();
-        let (body, announce) = if base64 {
+        let body = if base64 {
             binary::base64_encode_into(self.body, &mut encoded);
-            let header = (binary::TRANSFER_ENCODING_HEADER, binary::BASE64);
-            (encoded.as_slice(), Some(header))
+            encoded.as_slice()
         } else {
-            (self.body, None)
+            self.body
         };
-        // The session's value wins over a user's header of the same name.
-        let users = user.iter().enumerate().filter(move |&(i, (name, _))| {
-            let repeated = self.once && user.iter().take(i).any(|(n, _)| n == name);
-            let own = own.iter().chain(&announce).any(|&(o, _)| o == name);
-            !repeated && !own
-        });
-        let headers = own
-            .iter()
-            .copied()
-            .chain(announce)
-            .chain(users.map(|(_, h)| h));
+        let encoder = wire.encoder.with_content_length(self.content_length);
         let mut data = Vec::with_capacity(body.len() + 128);
-        wire.encoder
-            .with_content_length(self.content_length)
-            .encode_parts(self.command, headers, body, &mut data);
+        data.extend_from_slice(command.as_str().as_bytes());
+        data.push(b'\n');
+        // Header by header, in plain loops: one chained and filtered iterator cost the module
+        // its own instantiation of the encoder's head.
+        for &(name, value) in own {
+            encoder.encode_header(command, name, value, &mut data);
+        }
+        if base64 {
+            let (name, value) = (binary::TRANSFER_ENCODING_HEADER, binary::BASE64);
+            encoder.encode_header(command, name, value, &mut data);
+        }
+        for (name, value) in user.iter() {
+            // The session's value wins over a user's header of the same name.
+            let own = own.iter().any(|&(o, _)| o == name)
+                || (base64 && name == binary::TRANSFER_ENCODING_HEADER);
+            // With `once`, only the first of a repeated name: the first entry of that name is
+            // this one when `get` finds this very value (entries never share bytes).
+            let repeated = self.once && user.get(name).map(str::as_ptr) != Some(value.as_ptr());
+            if !own && !repeated {
+                encoder.encode_header(command, name, value, &mut data);
+            }
+        }
+        encoder.encode_end(body, &mut data);
         Encoded {
-            command: self.command,
+            command,
             data,
             // A body that is not UTF-8 cannot travel in a text message; a string-only
             // transport gets text only.
