@@ -10,7 +10,7 @@ use core::cell::RefCell;
 use stomp_wasm::abi::{answer, put_bytes, put_u32, request_buffer, Local, IN, OUT};
 use stomp_wasm::client::records::Reader;
 use stomp_wasm::client::{
-    ClientError, HeaderList, OfflineQueueConfig, Publish, ReconnectTimeMode, Session, SessionConfig,
+    ClientError, HeaderList, OfflineQueueConfig, ReconnectTimeMode, Session, SessionConfig,
 };
 use stomp_wasm::frame::Version;
 
@@ -255,20 +255,11 @@ pub extern "C" fn command(id: u32, kind: u32, arg: u32, now: f64, len: u32) -> u
         let mut r = Reader(input.get(..len as usize).unwrap_or_default());
         let made: Result<Option<String>, ClientError> = match kind {
             0 => {
-                let destination = String::from(r.str());
+                let destination = r.str();
                 let headers = headers(&mut r);
-                let body = r.bytes().to_vec();
-                s.publish(
-                    now,
-                    Publish {
-                        destination,
-                        headers,
-                        body,
-                        binary: arg & 1 != 0,
-                        skip_content_length: arg & 2 != 0,
-                    },
-                )
-                .map(|()| None)
+                let body = r.bytes();
+                s.publish_parts(now, destination, &headers, body, arg & 1 != 0, arg & 2 != 0)
+                    .map(|()| None)
             }
             1 => {
                 let destination = r.str();

@@ -383,7 +383,29 @@ impl Session {
             body,
             binary,
             skip_content_length,
-        } = publish;
+        } = &publish;
+        self.publish_parts(
+            now,
+            destination,
+            headers,
+            body,
+            *binary,
+            *skip_content_length,
+        )
+    }
+
+    /// [`publish`](Self::publish) from borrowed parts (what the browser core reads from its
+    /// request buffer): a frame sent now is encoded from them, and only the offline queue
+    /// copies them.
+    pub fn publish_parts(
+        &mut self,
+        now: Millis,
+        destination: &str,
+        headers: &HeaderList,
+        body: &[u8],
+        binary: bool,
+        skip_content_length: bool,
+    ) -> Result<(), ClientError> {
         let connected = self.phase == Phase::Connected;
         let queued = matches!(&self.config.offline_queue,
             Some(cfg) if !connected || cfg.while_connected);
@@ -402,7 +424,13 @@ impl Session {
                     .iter()
                     .filter(|&(name, _)| !matches!(name, "destination" | OFFLINE_ID_HEADER))
                     .collect();
-                let queued = Queued::new(destination, headers, body, content_length, binary);
+                let queued = Queued::new(
+                    destination.into(),
+                    headers,
+                    body.into(),
+                    content_length,
+                    binary,
+                );
                 let queued = self.offline.push(queued, cfg)?;
                 if connected {
                     // Sent now; the flush after the next CONNECTED re-sends it if unreceipted.
@@ -415,10 +443,10 @@ impl Session {
             _ if connected => {
                 // Written straight into the send buffer: no `Frame` per publish.
                 let encoded = Outgoing {
-                    body: &body,
+                    body,
                     content_length,
                     binary,
-                    ..Outgoing::new(Command::Send, &[("destination", &destination)], &headers)
+                    ..Outgoing::new(Command::Send, &[("destination", destination)], headers)
                 }
                 .encode(self.wire);
                 self.send_encoded(now, encoded);
