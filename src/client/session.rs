@@ -77,15 +77,25 @@ enum Phase {
 /// (encoded again: the connection's version decides the escaping).
 #[derive(Debug)]
 struct Subscription {
-    id: String,
-    destination: String,
-    /// The user's headers.
+    /// The SUBSCRIBE's headers in order: `destination`, `id`, then the user's others. One list
+    /// rather than a string per part: one allocation to build and to drop.
     headers: HeaderList,
-    /// The SUBSCRIBE's `receipt`: an ERROR naming it is this subscription's failure.
-    receipt: Option<String>,
     /// Sent again after a reconnect (with `resubscribe` on). Off for subscriptions that the
     /// application re-creates itself on every connect.
     restore: bool,
+}
+
+impl Subscription {
+    fn id(&self) -> &str {
+        let mut headers = self.headers.iter();
+        headers.next();
+        headers.next().map_or("", |(_, id)| id)
+    }
+
+    /// The SUBSCRIBE's `receipt`: an ERROR naming it is this subscription's failure.
+    fn receipt(&self) -> Option<&str> {
+        self.headers.get("receipt")
+    }
 }
 
 /// The client session. See the [module docs](super).
@@ -198,7 +208,7 @@ impl Session {
 
     /// The ids of the live subscriptions, oldest first.
     pub fn subscription_ids(&self) -> impl Iterator<Item = &str> {
-        self.subscriptions.iter().map(|s| s.id.as_str())
+        self.subscriptions.iter().map(Subscription::id)
     }
 
     /// Frames in the offline queue (sent or not, waiting for their RECEIPT).
@@ -487,11 +497,17 @@ impl Session {
             Some(id) => id.to_owned(),
             None => self.next_id("sub-"),
         };
+        let mut list = HeaderList::new();
+        list.push("destination", destination);
+        list.push("id", id.as_str());
+        for (name, value) in headers.iter() {
+            // Those two are the session's (a user's `id` is the one just taken).
+            if name != "destination" && name != "id" {
+                list.push(name, value);
+            }
+        }
         let sub = Subscription {
-            receipt: headers.get("receipt").map(String::from),
-            id,
-            destination: destination.to_owned(),
-            headers,
+            headers: list,
             restore,
         };
         if connected {
@@ -499,8 +515,7 @@ impl Session {
             let encoded = encode_subscription(self.wire, &sub);
             self.send_encoded(now, encoded);
         }
-        let id = sub.id.clone();
-        self.subscriptions.retain(|s| s.id != id);
+        self.forget_subscription(&id);
         self.subscriptions.push(sub);
         Ok(id)
     }
@@ -514,7 +529,7 @@ impl Session {
         id: &str,
         headers: HeaderList,
     ) -> Result<(), ClientError> {
-        self.subscriptions.retain(|s| s.id != id);
+        self.forget_subscription(id);
         if self.phase != Phase::Connected {
             return Ok(());
         }
@@ -823,7 +838,7 @@ impl Session {
             (_, Command::Error) => self.on_error(frame),
             (Phase::Connected | Phase::Disconnecting { .. }, Command::Message) => {
                 match frame.get("subscription") {
-                    Some(sub) if self.subscriptions.iter().any(|s| s.id == sub) => {
+                    Some(sub) if self.subscriptions.iter().any(|s| s.id() == sub) => {
                         self.frame_event(Frame::Message, sub, frame)
                     }
                     _ => self.frame_event(Frame::UnhandledMessage, "", frame),
@@ -850,10 +865,7 @@ impl Session {
         let user_receipt = match self.offline.acknowledge(id) {
             Some(user) => user,
             // A subscription's receipt nobody watches is bookkeeping, not news.
-            None => !self
-                .subscriptions
-                .iter()
-                .any(|s| s.receipt.as_deref() == Some(id)),
+            None => !self.subscriptions.iter().any(|s| s.receipt() == Some(id)),
         };
         if let Some(i) = self.watched_receipts.iter().position(|r| r == id) {
             self.watched_receipts.swap_remove(i);
@@ -867,12 +879,12 @@ impl Session {
         let failed = self.subscriptions.iter().position(|s| {
             let by_receipt = frame
                 .get("receipt-id")
-                .is_some_and(|r| s.receipt.as_deref() == Some(r));
-            by_receipt || frame.get("subscription") == Some(s.id.as_str())
+                .is_some_and(|r| s.receipt() == Some(r));
+            by_receipt || frame.get("subscription") == Some(s.id())
         });
         if let Some(i) = failed {
             let sub = self.subscriptions.remove(i);
-            self.frame_event(Frame::SubscriptionFailed, &sub.id, frame);
+            self.frame_event(Frame::SubscriptionFailed, sub.id(), frame);
             return;
         }
         // A queued SEND the server refused would be refused again: drop it, do not loop.
@@ -922,10 +934,15 @@ impl Session {
         // Bytes for the dead transport must not reach the next one.
         self.actions.drop_kind(Out::Send);
         self.pending_send_bytes = 0;
-        if self.config.resubscribe {
-            self.subscriptions.retain(|s| s.restore);
-        } else {
-            self.subscriptions.clear();
+        // What a reconnect restores stays, in order (a loop, not `retain`: no closure
+        // instantiation of its own).
+        let mut i = 0;
+        while let Some(sub) = self.subscriptions.get(i) {
+            if self.config.resubscribe && sub.restore {
+                i += 1;
+            } else {
+                self.subscriptions.remove(i);
+            }
         }
         match self.state {
             ActivationState::Deactivating => self.set_state(ActivationState::Inactive),
@@ -968,6 +985,13 @@ impl Session {
     }
 
     // ----- helpers -----
+
+    /// Drops the subscription with this id (ids are unique: `subscribe` replaces a namesake).
+    fn forget_subscription(&mut self, id: &str) {
+        if let Some(i) = self.subscriptions.iter().position(|s| s.id() == id) {
+            self.subscriptions.remove(i);
+        }
+    }
 
     fn transport_live(&self) -> bool {
         matches!(
@@ -1152,8 +1176,7 @@ struct Encoded {
 /// A subscription's SUBSCRIBE. Free functions over the encoder (not methods on the session), so
 /// what the session holds is encoded where it lies and then sent.
 fn encode_subscription(wire: Wire, sub: &Subscription) -> Encoded {
-    let own = [("destination", sub.destination.as_str()), ("id", &sub.id)];
-    Outgoing::new(Command::Subscribe, &own, &sub.headers).encode(wire)
+    Outgoing::new(Command::Subscribe, &[], &sub.headers).encode(wire)
 }
 
 /// An offline-queued SEND (its headers end with the queue's id and receipt).
