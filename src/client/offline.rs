@@ -13,38 +13,49 @@ use super::{ClientError, OfflineQueueConfig, OFFLINE_ID_HEADER};
 /// on the version (a frame queued under 1.2 may go out on a 1.0 connection).
 #[derive(Debug)]
 pub(crate) struct Queued {
-    pub destination: String,
-    /// The user's headers, then the queue's id and (unless the user set one) its receipt.
+    /// The SEND's headers in order: `destination`, the user's others, then the queue's id and
+    /// (unless the user set one) its receipt. One list, not a string per part.
     pub headers: HeaderList,
     pub body: Vec<u8>,
     pub content_length: bool,
     pub binary: bool,
-    /// The `receipt` on the frame: ours (the stable id) or one the user set.
-    pub receipt: String,
     /// The user set the receipt: its RECEIPT also goes to the user.
     pub user_receipt: bool,
     size: usize,
 }
 
 impl Queued {
-    /// A SEND to queue; [`OfflineQueue::push`] stamps it.
+    /// A SEND to queue; [`OfflineQueue::push`] stamps it. A user's header named
+    /// `destination` or [`OFFLINE_ID_HEADER`] is left out: those are the session's and the
+    /// queue's (the id is appended, not set).
     pub fn new(
-        destination: String,
-        headers: HeaderList,
+        destination: &str,
+        user: &HeaderList,
         body: Vec<u8>,
         content_length: bool,
         binary: bool,
     ) -> Queued {
+        let mut headers = HeaderList::new();
+        headers.push("destination", destination);
+        for (name, value) in user.iter() {
+            if name != "destination" && name != OFFLINE_ID_HEADER {
+                headers.push(name, value);
+            }
+        }
         Queued {
-            destination,
             headers,
             body,
             content_length,
             binary,
-            receipt: String::new(),
             user_receipt: false,
             size: 0,
         }
+    }
+
+    /// The `receipt` on the frame: one the user set, or ours (the stable id), appended after
+    /// the user's headers only when they had none.
+    pub fn receipt(&self) -> Option<&str> {
+        self.headers.get("receipt")
     }
 }
 
@@ -58,20 +69,14 @@ pub(crate) struct OfflineQueue {
 }
 
 impl OfflineQueue {
-    /// Queues a SEND, stamping it with a stable id and a receipt; returns the entry. Its
-    /// headers must not hold an [`OFFLINE_ID_HEADER`] of their own (`Session::publish` leaves
-    /// the user's out): the id is appended, not set.
+    /// Queues a SEND, stamping it with a stable id and a receipt; returns the entry.
     pub fn push(
         &mut self,
         mut queued: Queued,
         config: &OfflineQueueConfig,
     ) -> Result<&Queued, ClientError> {
         // What it weighs against `max_bytes`: body and header text, its destination included.
-        let size = queued.body.len()
-            + "destination".len()
-            + queued.destination.len()
-            + 2
-            + queued.headers.text_len();
+        let size = queued.body.len() + queued.headers.text_len();
         if self.entries.len() >= config.max_frames || self.bytes + size > config.max_bytes {
             return Err(ClientError::OfflineQueueFull {
                 frames: config.max_frames,
@@ -87,13 +92,10 @@ impl OfflineQueue {
         self.next_id += 1;
         let headers = &mut queued.headers;
         headers.push(OFFLINE_ID_HEADER, &id);
-        (queued.receipt, queued.user_receipt) = match headers.get("receipt") {
-            Some(r) => (r.to_owned(), true),
-            None => {
-                headers.push("receipt", &id);
-                (id, false)
-            }
-        };
+        queued.user_receipt = headers.contains("receipt");
+        if !queued.user_receipt {
+            headers.push("receipt", &id);
+        }
         queued.size = size;
         self.bytes += size;
         let at = self.entries.len();
@@ -108,7 +110,10 @@ impl OfflineQueue {
     /// Removes the entry this receipt id acknowledges; returns whether the user had set that
     /// receipt (so the RECEIPT is theirs too). `None` when no entry has that receipt.
     pub fn acknowledge(&mut self, receipt_id: &str) -> Option<bool> {
-        let i = self.entries.iter().position(|q| q.receipt == receipt_id)?;
+        let i = self
+            .entries
+            .iter()
+            .position(|q| q.receipt() == Some(receipt_id))?;
         let q = self.entries.remove(i);
         self.bytes -= q.size;
         Some(q.user_receipt)

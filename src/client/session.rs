@@ -20,7 +20,6 @@ use super::records::{put_bytes, put_u32, Frame, Out, Records, Signal, Text};
 use super::split::split_utf8;
 use super::{
     Action, ActivationState, ClientError, Event, Millis, ReconnectTimeMode, SessionConfig,
-    OFFLINE_ID_HEADER,
 };
 use crate::codec::{push_decimal, Encoder, FrameView, ViewDecoder, Viewed};
 use crate::frame::{Command, Version};
@@ -429,18 +428,8 @@ impl Session {
         match &self.config.offline_queue {
             Some(cfg) if queued => {
                 // A queued frame carries the queue's id, appended by `OfflineQueue::push`: the
-                // user's header of that name is left out here rather than replaced there.
-                let headers = headers
-                    .iter()
-                    .filter(|&(name, _)| !matches!(name, "destination" | OFFLINE_ID_HEADER))
-                    .collect();
-                let queued = Queued::new(
-                    destination.into(),
-                    headers,
-                    body.into(),
-                    content_length,
-                    binary,
-                );
+                // user's header of that name is left out by `Queued::new` rather than replaced.
+                let queued = Queued::new(destination, headers, body.into(), content_length, binary);
                 let queued = self.offline.push(queued, cfg)?;
                 if connected {
                     // Sent now; the flush after the next CONNECTED re-sends it if unreceipted.
@@ -1185,11 +1174,7 @@ fn encode_queued(wire: Wire, q: &Queued) -> Encoded {
         body: &q.body,
         content_length: q.content_length,
         binary: q.binary,
-        ..Outgoing::new(
-            Command::Send,
-            &[("destination", &q.destination)],
-            &q.headers,
-        )
+        ..Outgoing::new(Command::Send, &[], &q.headers)
     }
     .encode(wire)
 }
