@@ -60,8 +60,10 @@ impl Received {
         }
         let text = record.get(start + HEAD..).unwrap_or_default();
         // UTF-16 units: one per char, two for a 4-byte sequence (a surrogate pair).
-        let units = text.iter().filter(|&&b| b & 0xC0 != 0x80).count()
-            + text.iter().filter(|&&b| b >= 0xF0).count();
+        let mut units = 0;
+        for &b in text {
+            units += usize::from(b & 0xC0 != 0x80) + usize::from(b >= 0xF0);
+        }
         let len = text.len() as u32;
         if let Some(slot) = record.get_mut(start + 1..start + HEAD) {
             slot[..4].copy_from_slice(&len.to_le_bytes());
