@@ -17,7 +17,7 @@ use super::heartbeat::{self, Heartbeats};
 use super::offline::{OfflineQueue, Queued};
 use super::received::Received;
 use super::records::{put_bytes, put_u32, Frame, Out, Records, Signal, Text};
-use super::split::split_utf8;
+use super::split::piece_len;
 use super::{
     Action, ActivationState, ClientError, Event, Millis, ReconnectTimeMode, SessionConfig,
 };
@@ -1069,12 +1069,22 @@ impl Session {
         self.last_sent = now;
         self.pending_send_bytes += data.len();
         let binary = (binary || self.config.force_binary_ws_frames) && !self.wire.text_only;
-        if self.config.split_large_frames && !binary {
-            for piece in split_utf8(data, self.config.max_web_socket_chunk_size) {
-                self.send_record(&piece, binary);
-            }
+        // Text frames are cut into transport messages with `splitLargeFrames` (binary ones go whole).
+        let max = if self.config.split_large_frames && !binary {
+            self.config.max_web_socket_chunk_size
         } else {
-            self.send_record(&data, binary);
+            0
+        };
+        let mut rest = data.as_slice();
+        loop {
+            let (piece, tail) = rest
+                .split_at_checked(piece_len(rest, max))
+                .unwrap_or((rest, &[]));
+            self.send_record(piece, binary);
+            rest = tail;
+            if rest.is_empty() {
+                break;
+            }
         }
     }
 
