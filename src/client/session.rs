@@ -711,7 +711,7 @@ impl Session {
                 return;
             }
             if self.heartbeat_send_at().is_some_and(|at| now >= at) {
-                self.push_send(now, vec![b'\n'], false);
+                self.push_send(now, b"\n", false);
             }
         }
     }
@@ -1062,10 +1062,10 @@ impl Session {
             binary,
         } = encoded;
         self.debug(&[Piece::Text(">>> "), Piece::Text(command.as_str())]);
-        self.push_send(now, data, binary);
+        self.push_send(now, &data, binary);
     }
 
-    fn push_send(&mut self, now: Millis, data: Vec<u8>, binary: bool) {
+    fn push_send(&mut self, now: Millis, data: &[u8], binary: bool) {
         self.last_sent = now;
         self.pending_send_bytes += data.len();
         let binary = (binary || self.config.force_binary_ws_frames) && !self.wire.text_only;
@@ -1075,7 +1075,7 @@ impl Session {
         } else {
             0
         };
-        let mut rest = data.as_slice();
+        let mut rest = data;
         loop {
             let (piece, tail) = rest
                 .split_at_checked(piece_len(rest, max))
