@@ -66,8 +66,8 @@ enum Phase {
     Handshaking,
     /// CONNECTED received.
     Connected,
-    /// DISCONNECT sent, waiting for its RECEIPT until `deadline`.
-    Disconnecting { deadline: Option<Millis> },
+    /// DISCONNECT sent, waiting for its RECEIPT until `Session::disconnect_deadline`.
+    Disconnecting,
     /// Close requested, waiting for the transport to report it closed.
     Closing,
 }
@@ -114,9 +114,11 @@ pub struct Session {
     last_received: Millis,
 
     /// When the current attempt must have reached CONNECTED (`connectionTimeout`).
-    connect_deadline: Option<Millis>,
+    connect_deadline: Millis,
     /// When the next reconnection attempt starts.
-    reconnect_at: Option<Millis>,
+    reconnect_at: Millis,
+    /// When a graceful deactivate stops waiting for the DISCONNECT's RECEIPT.
+    disconnect_deadline: Millis,
     /// The wait before the next reconnection (grows in exponential mode).
     next_reconnect_delay: f64,
     /// Reconnection attempts since the last CONNECTED.
@@ -150,8 +152,9 @@ impl Session {
             heartbeats: Heartbeats::default(),
             last_sent: 0.0,
             last_received: 0.0,
-            connect_deadline: None,
-            reconnect_at: None,
+            connect_deadline: NEVER,
+            reconnect_at: NEVER,
+            disconnect_deadline: NEVER,
             reconnect_attempts: 0,
             counter: 0,
             subscriptions: Vec::new(),
@@ -192,7 +195,7 @@ impl Session {
 
     /// stompjs `connected`: CONNECTED has arrived on the current transport.
     pub fn connected(&self) -> bool {
-        matches!(self.phase, Phase::Connected | Phase::Disconnecting { .. })
+        matches!(self.phase, Phase::Connected | Phase::Disconnecting)
     }
 
     /// stompjs `connectedVersion`.
@@ -261,15 +264,16 @@ impl Session {
 
     /// When [`handle_timeout`](Self::handle_timeout) must be called next, if ever.
     pub fn poll_timeout(&self) -> Option<Millis> {
-        let mut next = earliest(self.reconnect_at, self.connect_deadline);
-        if let Phase::Disconnecting { deadline } = self.phase {
-            next = earliest(next, deadline);
+        let mut next = self.reconnect_at.min(self.connect_deadline);
+        if self.phase == Phase::Disconnecting {
+            next = next.min(self.disconnect_deadline);
         }
         if self.connected() {
-            next = earliest(next, self.heartbeat_send_at());
-            next = earliest(next, self.heartbeat_lost_at());
+            next = next
+                .min(self.heartbeat_send_at())
+                .min(self.heartbeat_lost_at());
         }
-        next
+        (next < NEVER).then_some(next)
     }
 
     // ----- user inputs -----
@@ -332,7 +336,7 @@ impl Session {
             return;
         }
         self.set_state(ActivationState::Deactivating);
-        self.reconnect_at = None;
+        self.reconnect_at = NEVER;
         match self.phase {
             Phase::Idle | Phase::BeforeConnect => {
                 self.phase = Phase::Idle;
@@ -353,12 +357,11 @@ impl Session {
                 self.disconnect_receipt = Some(receipt);
                 self.send_encoded(now, encoded);
                 let timeout = self.config.disconnect_timeout;
-                self.phase = Phase::Disconnecting {
-                    deadline: (timeout > 0).then(|| now + f64::from(timeout)),
-                };
+                self.phase = Phase::Disconnecting;
+                self.disconnect_deadline = after(now, timeout);
             }
             Phase::Opening | Phase::Handshaking => self.close_transport(),
-            Phase::Disconnecting { .. } | Phase::Closing => {}
+            Phase::Disconnecting | Phase::Closing => {}
         }
     }
 
@@ -368,7 +371,7 @@ impl Session {
     pub fn force_disconnect(&mut self, now: Millis) {
         if matches!(
             self.phase,
-            Phase::Opening | Phase::Handshaking | Phase::Connected | Phase::Disconnecting { .. }
+            Phase::Opening | Phase::Handshaking | Phase::Connected | Phase::Disconnecting
         ) {
             self.comm_failure(now);
         }
@@ -377,8 +380,8 @@ impl Session {
     /// Starts the scheduled reconnection now instead of waiting out the delay (e.g. on the
     /// browser's `online` event). Does nothing unless a reconnection is scheduled.
     pub fn reconnect_now(&mut self, now: Millis) {
-        if self.reconnect_at.is_some() {
-            self.reconnect_at = Some(now);
+        if self.reconnect_at < NEVER {
+            self.reconnect_at = now;
             self.handle_timeout(now);
         }
     }
@@ -676,8 +679,8 @@ impl Session {
 
     /// Time has reached (or passed) [`poll_timeout`](Self::poll_timeout).
     pub fn handle_timeout(&mut self, now: Millis) {
-        if self.reconnect_at.is_some_and(|at| now >= at) {
-            self.reconnect_at = None;
+        if now >= self.reconnect_at {
+            self.reconnect_at = NEVER;
             if self.config.reconnect_time_mode == ReconnectTimeMode::Exponential {
                 let mut next = self.next_reconnect_delay * 2.0;
                 let (delay, max) = (self.config.reconnect_delay, self.config.max_reconnect_delay);
@@ -691,26 +694,24 @@ impl Session {
                 self.begin_attempt(now);
             }
         }
-        if self.connect_deadline.is_some_and(|at| now >= at) {
-            self.connect_deadline = None;
+        if now >= self.connect_deadline {
+            self.connect_deadline = NEVER;
             if matches!(self.phase, Phase::Opening | Phase::Handshaking) {
                 self.debug(&[Piece::Text("connection not established in time, closing")]);
                 self.comm_failure(now);
             }
         }
-        if let Phase::Disconnecting { deadline: Some(at) } = self.phase {
-            if now >= at {
-                self.debug(&[Piece::Text("no RECEIPT for DISCONNECT in time, closing")]);
-                self.close_transport();
-            }
+        if self.phase == Phase::Disconnecting && now >= self.disconnect_deadline {
+            self.debug(&[Piece::Text("no RECEIPT for DISCONNECT in time, closing")]);
+            self.close_transport();
         }
         if self.connected() {
-            if self.heartbeat_lost_at().is_some_and(|at| now >= at) {
+            if now >= self.heartbeat_lost_at() {
                 self.events.push(Out::Signal, Signal::HeartbeatLost as u8);
                 self.comm_failure(now);
                 return;
             }
-            if self.heartbeat_send_at().is_some_and(|at| now >= at) {
+            if now >= self.heartbeat_send_at() {
                 self.push_send(now, b"\n", false);
             }
         }
@@ -735,7 +736,7 @@ impl Session {
         self.decoder = ViewDecoder::new(self.config.limits);
         self.wire = Wire::default();
         let timeout = self.config.connection_timeout;
-        self.connect_deadline = (timeout > 0).then(|| now + f64::from(timeout));
+        self.connect_deadline = after(now, timeout);
         let at = self.actions.begin(Out::Open);
         let out = self.actions.buf();
         put_bytes(out, self.config.broker_url.as_bytes());
@@ -790,7 +791,7 @@ impl Session {
             frame.get("heart-beat"),
         );
         self.phase = Phase::Connected;
-        self.connect_deadline = None;
+        self.connect_deadline = NEVER;
         self.reconnect_attempts = 0;
         self.last_received = now;
         let Heartbeats { outgoing, incoming } = self.heartbeats;
@@ -825,7 +826,7 @@ impl Session {
         match (self.phase, frame.command) {
             (Phase::Handshaking, Command::Connected) => self.on_connected(now, frame),
             (_, Command::Error) => self.on_error(frame),
-            (Phase::Connected | Phase::Disconnecting { .. }, Command::Message) => {
+            (Phase::Connected | Phase::Disconnecting, Command::Message) => {
                 match frame.get("subscription") {
                     Some(sub) if self.subscriptions.iter().any(|s| s.id() == sub) => {
                         self.frame_event(Frame::Message, sub, frame)
@@ -833,9 +834,7 @@ impl Session {
                     _ => self.frame_event(Frame::UnhandledMessage, "", frame),
                 }
             }
-            (Phase::Connected | Phase::Disconnecting { .. }, Command::Receipt) => {
-                self.on_receipt(frame)
-            }
+            (Phase::Connected | Phase::Disconnecting, Command::Receipt) => self.on_receipt(frame),
             _ => self.frame_event(Frame::UnhandledFrame, "", frame),
         }
     }
@@ -901,7 +900,7 @@ impl Session {
             return;
         }
         self.phase = Phase::Closing;
-        self.connect_deadline = None;
+        self.connect_deadline = NEVER;
         self.actions.push(Out::Close, 0);
     }
 
@@ -917,7 +916,7 @@ impl Session {
         self.phase = Phase::Idle;
         self.version = None;
         self.heartbeats = Heartbeats::default();
-        self.connect_deadline = None;
+        self.connect_deadline = NEVER;
         self.disconnect_receipt = None;
         self.decoder.reset();
         // Bytes for the dead transport must not reach the next one.
@@ -964,7 +963,7 @@ impl Session {
             Piece::Number(after as u64),
             Piece::Text("ms"),
         ]);
-        self.reconnect_at = Some(now + after);
+        self.reconnect_at = now + after;
         let at = self.events.begin(Out::Signal);
         let out = self.events.buf();
         out.push(Signal::ReconnectScheduled as u8);
@@ -985,7 +984,7 @@ impl Session {
     fn transport_live(&self) -> bool {
         matches!(
             self.phase,
-            Phase::Opening | Phase::Handshaking | Phase::Connected | Phase::Disconnecting { .. }
+            Phase::Opening | Phase::Handshaking | Phase::Connected | Phase::Disconnecting
         )
     }
 
@@ -1096,16 +1095,17 @@ impl Session {
         self.actions.end(at);
     }
 
-    fn heartbeat_send_at(&self) -> Option<Millis> {
-        let every = self.heartbeats.outgoing;
-        (every > 0).then(|| self.last_sent + f64::from(every))
+    fn heartbeat_send_at(&self) -> Millis {
+        after(self.last_sent, self.heartbeats.outgoing)
     }
 
-    fn heartbeat_lost_at(&self) -> Option<Millis> {
+    fn heartbeat_lost_at(&self) -> Millis {
         let every = self.heartbeats.incoming;
-        (every > 0).then(|| {
+        if every > 0 {
             self.last_received + f64::from(every) * self.config.heartbeat_tolerance_multiplier
-        })
+        } else {
+            NEVER
+        }
     }
 
     fn next_id(&mut self, prefix: &str) -> String {
@@ -1281,10 +1281,15 @@ enum Piece<'a> {
     Number(u64),
 }
 
-fn earliest(a: Option<Millis>, b: Option<Millis>) -> Option<Millis> {
-    match (a, b) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, None) => a,
-        (None, b) => b,
+/// A deadline that is never reached: the time fields use it for "none" (plain `f64`s compare
+/// and take minimums without the `Option` handling, in less code).
+const NEVER: Millis = f64::INFINITY;
+
+/// `ms` after `from`; 0 ms means never (a timeout or heart-beat that is off).
+fn after(from: Millis, ms: u32) -> Millis {
+    if ms > 0 {
+        from + f64::from(ms)
+    } else {
+        NEVER
     }
 }

@@ -2,8 +2,6 @@
 //! `max` bytes, at UTF-8 character boundaries (the shell turns each piece into a JavaScript
 //! string, which a split character would corrupt).
 
-use crate::prelude::*;
-
 /// How many bytes of `data` the next piece takes: at most `max` unless a single character is
 /// longer than `max`, cut at a character boundary. `max == 0` means no splitting. Lengths, not
 /// a `Vec` of pieces: the caller writes each piece where it goes, with no copy of its own.
@@ -30,6 +28,7 @@ pub(crate) fn piece_len(data: &[u8], max: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::prelude::*;
 
     fn split_utf8(data: Vec<u8>, max: usize) -> Vec<Vec<u8>> {
         let mut rest = data.as_slice();
