@@ -178,11 +178,9 @@ impl<'a> Reader<'a> {
     }
 
     pub fn u32(&mut self) -> u32 {
-        let mut n = [0; 4];
-        for b in &mut n {
-            *b = self.u8();
-        }
-        u32::from_le_bytes(n)
+        let (n, rest) = self.0.split_first_chunk().unwrap_or((&[0; 4], &[]));
+        self.0 = rest;
+        u32::from_le_bytes(*n)
     }
 
     pub fn f64(&mut self) -> f64 {

@@ -102,7 +102,11 @@ impl ViewDecoder {
     /// Appends bytes to the buffer. Nothing is decoded until [`decode`](Self::decode) is called.
     pub fn feed(&mut self, data: &[u8]) {
         if self.start > 0 {
-            self.buf.drain(..self.start);
+            // What is left moved to the front by hand: `Vec::drain` brings its `Drain` type and
+            // drop guard to the Wasm build.
+            let len = self.buf.len();
+            self.buf.copy_within(self.start.min(len)..len, 0);
+            self.buf.truncate(len - self.start.min(len));
             self.start = 0;
         }
         self.buf.extend_from_slice(data);
@@ -164,8 +168,10 @@ impl ViewDecoder {
         let unescape = escape::applies(self.version, command);
         let bytes = self.buf.get_mut(frame.clone()).unwrap_or_default();
         self.offsets.clear();
-        for span in self.scanner.spans.drain(..) {
-            let (mut name, mut value) = (span.name, span.value);
+        // Read, then cleared (here or by the reset that follows an error), not drained: no
+        // `Drain` type in the Wasm build.
+        for span in &self.scanner.spans {
+            let (mut name, mut value) = (span.name.clone(), span.value.clone());
             if unescape && span.has_backslash {
                 for part in [&mut name, &mut value] {
                     let text = bytes.get_mut(part.clone()).unwrap_or_default();
@@ -175,6 +181,7 @@ impl ViewDecoder {
             self.offsets
                 .extend_from_slice(&[name.start, name.end, value.start, value.end]);
         }
+        self.scanner.spans.clear();
         Ok((command, frame, body_start))
     }
 }
