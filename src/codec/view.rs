@@ -30,7 +30,7 @@ pub struct FrameView<'a> {
     /// The frame's bytes from its command line to the end of its body (headers unescaped).
     bytes: &'a [u8],
     /// Per header, in wire order: name start, name end, value start, value end in `bytes`.
-    offsets: &'a [usize],
+    offsets: &'a [[usize; 4]],
     body_start: usize,
 }
 
@@ -39,8 +39,8 @@ impl<'a> FrameView<'a> {
     pub fn headers(&self) -> impl Iterator<Item = (&'a str, &'a str)> + Clone {
         let bytes = self.bytes;
         self.offsets
-            .chunks_exact(4)
-            .map(move |o| (text(bytes, o[0]..o[1]), text(bytes, o[2]..o[3])))
+            .iter()
+            .map(move |&[a, b, c, d]| (text(bytes, a..b), text(bytes, c..d)))
     }
 
     /// The first header named `name`.
@@ -72,7 +72,7 @@ pub struct ViewDecoder {
     start: usize,
     scanner: Scanner,
     version: Version,
-    offsets: Vec<usize>,
+    offsets: Vec<[usize; 4]>,
 }
 
 impl Default for ViewDecoder {
@@ -179,7 +179,7 @@ impl ViewDecoder {
                 }
             }
             self.offsets
-                .extend_from_slice(&[name.start, name.end, value.start, value.end]);
+                .push([name.start, name.end, value.start, value.end]);
         }
         self.scanner.spans.clear();
         Ok((command, frame, body_start))
