@@ -14,7 +14,7 @@ use crate::prelude::*;
 
 use super::header_list::HeaderList;
 use super::heartbeat::{self, Heartbeats};
-use super::offline::{OfflineQueue, Queued};
+use super::offline::{Held, OfflineQueue};
 use super::received::Received;
 use super::records::{put_bytes, put_u32, Frame, Out, Records, Signal, Text};
 use super::split::piece_len;
@@ -72,31 +72,6 @@ enum Phase {
     Closing,
 }
 
-/// A live subscription: what its SUBSCRIBE is made of, kept to be re-sent after a reconnect
-/// (encoded again: the connection's version decides the escaping).
-#[derive(Debug)]
-struct Subscription {
-    /// The SUBSCRIBE's headers in order: `destination`, `id`, then the user's others. One list
-    /// rather than a string per part: one allocation to build and to drop.
-    headers: HeaderList,
-    /// Sent again after a reconnect (with `resubscribe` on). Off for subscriptions that the
-    /// application re-creates itself on every connect.
-    restore: bool,
-}
-
-impl Subscription {
-    fn id(&self) -> &str {
-        let mut headers = self.headers.iter();
-        headers.next();
-        headers.next().map_or("", |(_, id)| id)
-    }
-
-    /// The SUBSCRIBE's `receipt`: an ERROR naming it is this subscription's failure.
-    fn receipt(&self) -> Option<&str> {
-        self.headers.get("receipt")
-    }
-}
-
 /// The client session. See the [module docs](super).
 #[derive(Debug)]
 pub struct Session {
@@ -126,7 +101,8 @@ pub struct Session {
 
     /// Shared by subscription, transaction and receipt ids, as in stompjs.
     counter: u64,
-    subscriptions: Vec<Subscription>,
+    /// Live subscriptions, oldest first (what a reconnect re-sends).
+    subscriptions: Vec<Held>,
     /// A `Vec`, not a hash set: receipts are rare and few, and hashing would cost Wasm size.
     watched_receipts: Vec<String>,
     disconnect_receipt: Option<String>,
@@ -210,7 +186,7 @@ impl Session {
 
     /// The ids of the live subscriptions, oldest first.
     pub fn subscription_ids(&self) -> impl Iterator<Item = &str> {
-        self.subscriptions.iter().map(Subscription::id)
+        self.subscriptions.iter().map(Held::id)
     }
 
     /// Frames in the offline queue (sent or not, waiting for their RECEIPT).
@@ -431,13 +407,13 @@ impl Session {
         match &self.config.offline_queue {
             Some(cfg) if queued => {
                 // A queued frame carries the queue's id, appended by `OfflineQueue::push`: the
-                // user's header of that name is left out by `Queued::new` rather than replaced.
-                let queued = Queued::new(destination, headers, body.into(), content_length, binary);
+                // user's header of that name is left out by `Held::send` rather than replaced.
+                let queued = Held::send(destination, headers, body.into(), content_length, binary);
                 let queued = self.offline.push(queued, cfg)?;
                 if connected {
                     // Sent now; the flush after the next CONNECTED re-sends it if unreceipted.
                     // Encoded from the queued entry where it lies (no copy of it).
-                    let encoded = encode_queued(self.wire, queued);
+                    let encoded = encode_held(self.wire, queued);
                     self.send_encoded(now, encoded);
                 }
                 Ok(())
@@ -498,13 +474,10 @@ impl Session {
                 list.push(name, value);
             }
         }
-        let sub = Subscription {
-            headers: list,
-            restore,
-        };
+        let sub = Held::subscribe(list, restore);
         if connected {
             self.check_send_buffer(0)?;
-            let encoded = encode_subscription(self.wire, &sub);
+            let encoded = encode_held(self.wire, &sub);
             self.send_encoded(now, encoded);
         }
         self.forget_subscription(&id);
@@ -808,13 +781,13 @@ impl Session {
         // Each is encoded from its parts where they lie, then sent: no copies of them.
         let mut i = 0;
         while let Some(sub) = self.subscriptions.get(i) {
-            let encoded = encode_subscription(self.wire, sub);
+            let encoded = encode_held(self.wire, sub);
             self.send_encoded(now, encoded);
             i += 1;
         }
         let mut i = 0;
         while let Some(q) = self.offline.get(i) {
-            let encoded = encode_queued(self.wire, q);
+            let encoded = encode_held(self.wire, q);
             self.send_encoded(now, encoded);
             i += 1;
         }
@@ -1172,19 +1145,15 @@ struct Encoded {
     binary: bool,
 }
 
-/// A subscription's SUBSCRIBE. Free functions over the encoder (not methods on the session), so
-/// what the session holds is encoded where it lies and then sent.
-fn encode_subscription(wire: Wire, sub: &Subscription) -> Encoded {
-    Outgoing::new(Command::Subscribe, &[], &sub.headers).encode(wire)
-}
-
-/// An offline-queued SEND (its headers end with the queue's id and receipt).
-fn encode_queued(wire: Wire, q: &Queued) -> Encoded {
+/// A frame the session holds (a subscription's SUBSCRIBE, an offline-queued SEND). A free
+/// function over the encoder (not a method on the session), so what the session holds is
+/// encoded where it lies and then sent.
+fn encode_held(wire: Wire, held: &Held) -> Encoded {
     Outgoing {
-        body: &q.body,
-        content_length: q.content_length,
-        binary: q.binary,
-        ..Outgoing::new(Command::Send, &[], &q.headers)
+        body: &held.body,
+        content_length: held.content_length,
+        binary: held.binary,
+        ..Outgoing::new(held.command, &[], &held.headers)
     }
     .encode(wire)
 }
