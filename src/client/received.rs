@@ -28,11 +28,11 @@ impl Received {
     /// announced as base64 is decoded and the announcing header left out, `content-length`
     /// telling the decoded length; a body that is not valid base64 is handed on as it came.
     pub(super) fn write(record: &mut Vec<u8>, text_only: bool, name: &str, frame: &FrameView) {
-        let decoded = text_only
-            .then(|| frame.get(TRANSFER_ENCODING_HEADER))
-            .flatten()
-            .filter(|&v| v == BASE64)
-            .and_then(|_| binary::base64_decode(frame.body()).ok());
+        let decoded = if text_only && frame.get(TRANSFER_ENCODING_HEADER) == Some(BASE64) {
+            binary::base64_decode(frame.body()).ok()
+        } else {
+            None
+        };
         let body = decoded.as_deref().unwrap_or(frame.body());
         let mut digits = [0; 20];
         let length = decimal(body.len() as u64, &mut digits);
