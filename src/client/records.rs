@@ -158,7 +158,7 @@ impl Records {
         }) {
             let end = (from + 4 + len).min(self.buf.len());
             if self.buf.get(from + 4) != Some(&kind) {
-                self.buf.copy_within(from..end, to);
+                crate::codec::move_within(&mut self.buf, from..end, to);
                 to += end - from;
             }
             from = end;

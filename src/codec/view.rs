@@ -103,9 +103,9 @@ impl ViewDecoder {
     pub fn feed(&mut self, data: &[u8]) {
         if self.start > 0 {
             // What is left moved to the front by hand: `Vec::drain` brings its `Drain` type and
-            // drop guard to the Wasm build.
+            // drop guard to the Wasm build, `copy_within` a panic path.
             let len = self.buf.len();
-            self.buf.copy_within(self.start.min(len)..len, 0);
+            super::move_within(&mut self.buf, self.start.min(len)..len, 0);
             self.buf.truncate(len - self.start.min(len));
             self.start = 0;
         }
