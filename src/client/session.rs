@@ -104,7 +104,10 @@ pub struct Session {
     /// Live subscriptions, oldest first (what a reconnect re-sends).
     subscriptions: Vec<Held>,
     /// A `Vec`, not a hash set: receipts are rare and few, and hashing would cost Wasm size.
-    watched_receipts: Vec<String>,
+    /// Receipt ids as the names of a [`HeaderList`] (values empty): one buffer, not a string
+    /// each. `watched` counts them.
+    watched_receipts: HeaderList,
+    watched: usize,
     disconnect_receipt: Option<String>,
     offline: OfflineQueue,
 
@@ -134,7 +137,8 @@ impl Session {
             reconnect_attempts: 0,
             counter: 0,
             subscriptions: Vec::new(),
-            watched_receipts: Vec::new(),
+            watched_receipts: HeaderList::new(),
+            watched: 0,
             disconnect_receipt: None,
             offline: OfflineQueue::default(),
             actions: Records::default(),
@@ -553,13 +557,14 @@ impl Session {
     /// [`Event::Receipt`] instead of [`Event::UnhandledReceipt`]. Watches survive reconnects.
     pub fn watch_for_receipt(&mut self, receipt_id: &str) -> Result<(), ClientError> {
         let limit = self.config.max_receipt_watchers;
-        if self.watched_receipts.iter().any(|r| r == receipt_id) {
+        if self.watched_receipts.contains(receipt_id) {
             return Ok(());
         }
-        if self.watched_receipts.len() >= limit {
+        if self.watched >= limit {
             return Err(ClientError::TooManyReceiptWatchers { limit });
         }
-        self.watched_receipts.push(receipt_id.to_owned());
+        self.watched_receipts.push(receipt_id, "");
+        self.watched += 1;
         Ok(())
     }
 
@@ -828,8 +833,8 @@ impl Session {
             // A subscription's receipt nobody watches is bookkeeping, not news.
             None => !self.subscriptions.iter().any(|s| s.receipt() == Some(id)),
         };
-        if let Some(i) = self.watched_receipts.iter().position(|r| r == id) {
-            self.watched_receipts.swap_remove(i);
+        if self.watched_receipts.remove(id) {
+            self.watched -= 1;
             self.frame_event(Frame::Receipt, "", frame);
         } else if user_receipt {
             self.frame_event(Frame::UnhandledReceipt, "", frame);
