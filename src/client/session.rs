@@ -108,7 +108,9 @@ pub struct Session {
     /// each. `watched` counts them.
     watched_receipts: HeaderList,
     watched: usize,
-    disconnect_receipt: Option<String>,
+    /// The DISCONNECT's receipt id: meaningful in [`Phase::Disconnecting`] only (set on the way
+    /// in), so no `Option`.
+    disconnect_receipt: String,
     offline: OfflineQueue,
 
     /// What to do and what to tell, as records (see [`records`]), read by `poll_*` or taken
@@ -139,7 +141,7 @@ impl Session {
             subscriptions: Vec::new(),
             watched_receipts: HeaderList::new(),
             watched: 0,
-            disconnect_receipt: None,
+            disconnect_receipt: String::new(),
             offline: OfflineQueue::default(),
             actions: Records::default(),
             pending_send_bytes: 0,
@@ -334,7 +336,7 @@ impl Session {
                     )
                 }
                 .encode(self.wire);
-                self.disconnect_receipt = Some(receipt);
+                self.disconnect_receipt = receipt;
                 self.send_encoded(now, encoded);
                 let timeout = self.config.disconnect_timeout;
                 self.phase = Phase::Disconnecting;
@@ -822,8 +824,7 @@ impl Session {
             self.frame_event(Frame::UnhandledReceipt, "", frame);
             return;
         };
-        if self.disconnect_receipt.as_deref() == Some(id) {
-            self.disconnect_receipt = None;
+        if self.phase == Phase::Disconnecting && self.disconnect_receipt == id {
             self.close_transport();
             self.frame_event(Frame::Disconnected, "", frame);
             return;
@@ -895,7 +896,6 @@ impl Session {
         self.version = None;
         self.heartbeats = Heartbeats::default();
         self.connect_deadline = NEVER;
-        self.disconnect_receipt = None;
         self.decoder.reset();
         // Bytes for the dead transport must not reach the next one.
         self.actions.drop_kind(Out::Send);
