@@ -185,8 +185,7 @@ pub extern "C" fn input(id: u32, kind: u32, arg: u32, now: f64, len: u32) -> u32
         let text = core::str::from_utf8(if kind == 5 { &[] } else { data }).unwrap_or_default();
         match kind {
             0 => return s.activate(now).map_or_else(|e| error_code(&e), |()| 0),
-            1 => s.deactivate(now, false),
-            2 => s.deactivate(now, true),
+            1 | 2 => s.deactivate(now, kind == 2),
             3 => s.before_connect_done(now),
             4 => {
                 // `arg` 1: a SockJS socket, which carries strings only.
@@ -235,12 +234,8 @@ pub extern "C" fn command(id: u32, kind: u32, arg: u32, now: f64, len: u32) -> u
             3 => {
                 let (message, sub) = (r.str(), r.str());
                 let headers = headers(&mut r);
-                if arg == 1 {
-                    s.nack(now, message, sub, headers)
-                } else {
-                    s.ack(now, message, sub, headers)
-                }
-                .map(|()| None)
+                s.ack_or_nack(now, arg == 1, message, sub, headers)
+                    .map(|()| None)
             }
             4 => s
                 .begin(now, Some(r.str()).filter(|t| !t.is_empty()))

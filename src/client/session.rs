@@ -1001,6 +1001,20 @@ impl Session {
         self.send_encoded(now, encoded);
     }
 
+    /// [`ack`](Self::ack), or [`nack`](Self::nack) when `nack` is set: one call site for the
+    /// browser core.
+    pub fn ack_or_nack(
+        &mut self,
+        now: Millis,
+        nack: bool,
+        message_id: &str,
+        subscription: &str,
+        headers: HeaderList,
+    ) -> Result<(), ClientError> {
+        let command = if nack { Command::Nack } else { Command::Ack };
+        self.acknowledge(now, command, message_id, subscription, headers)
+    }
+
     fn acknowledge(
         &mut self,
         now: Millis,
