@@ -713,7 +713,7 @@ impl Session {
     fn open_transport(&mut self, now: Millis) {
         self.debug(&[Piece::Text("opening transport")]);
         self.phase = Phase::Opening;
-        self.decoder = ViewDecoder::new(self.config.limits);
+        self.decoder.restart(self.config.limits);
         self.wire = Wire::default();
         let timeout = self.config.connection_timeout;
         self.connect_deadline = after(now, timeout);

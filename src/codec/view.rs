@@ -117,6 +117,14 @@ impl ViewDecoder {
         self.buf.len().saturating_sub(self.start)
     }
 
+    /// Starts over for a new connection, as [`new`](Self::new) would with these limits: nothing
+    /// buffered, STOMP 1.2 framing. The buffers keep their capacity.
+    pub fn restart(&mut self, limits: Limits) {
+        self.reset();
+        self.scanner.limits = limits;
+        self.version = Version::V1_2;
+    }
+
     /// Drops everything buffered (e.g. when a connection is replaced). Version and limits stay.
     pub fn reset(&mut self) {
         self.buf.clear();
