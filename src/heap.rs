@@ -105,8 +105,11 @@ unsafe impl GlobalAlloc for Heap {
         let c = class(layout);
         // SAFETY: as in `alloc`; `ptr` is a block of class `c` that is no longer used.
         let state = unsafe { &mut *self.0.get() };
-        unsafe { *(ptr as *mut usize) = state.free[c] };
-        state.free[c] = ptr as usize;
+        // `get_mut`: `c` is a class `alloc` handed out, but an index would bring a panic path.
+        if let Some(head) = state.free.get_mut(c) {
+            unsafe { *(ptr as *mut usize) = *head };
+            *head = ptr as usize;
+        }
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {

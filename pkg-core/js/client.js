@@ -76,14 +76,10 @@ const ERRORS = [
   'too many receipts watched',
 ];
 
-/** A request record for the core: u8 / u32 little-endian / length-prefixed strings. */
+/** A request record for the core: u32 little-endian / length-prefixed strings. */
 class Writer {
   constructor() {
     this.p = [];
-  }
-  _u8(v) {
-    this.p.push([v]);
-    return this;
   }
   _u32(v) {
     // Little-endian, as wasm32 and every platform a browser runs on.
@@ -205,9 +201,10 @@ const TICKER = 'let t;onmessage=e=>{clearTimeout(t);if(e.data>=0)t=setTimeout(()
 
 const now = () => performance.now();
 
-// The config keys the core takes as numbers, from key 5 (see pkg-core/src/core_abi.rs `Key`).
+// The numbers that end the core's config record, in its order (pkg-core/src/core_abi.rs
+// `configure`).
 const NUMBERS = ['connectionTimeout', 'reconnectDelay', 'maxReconnectDelay', 'reconnectTimeMode',
-  'maxReconnectAttempts', 'heartbeatIncoming', 'heartbeatOutgoing', , , 'maxWebSocketChunkSize', ,
+  'maxReconnectAttempts', 'heartbeatIncoming', 'heartbeatOutgoing', 'maxWebSocketChunkSize',
   'disconnectTimeout'];
 
 export class Client {
@@ -309,17 +306,16 @@ export class Client {
       (this.beforeConnect ? 16 : 0) | (this.resubscribe === false ? 0 : 32) |
       (this.debug ? 64 : 0) | (q?.whileConnected === false ? 0 : 128);
     this._qid ??= globalThis.crypto?.randomUUID?.() ?? `t${Math.random() * 2 ** 53}`;
+    // The fixed layout of the core's config record (pkg-core/src/core_abi.rs `configure`).
     const w = new Writer()
-      ._u8(1)._str(this.brokerURL ?? '')
-      ._u8(2)._headers(this.connectHeaders)
-      ._u8(3)._headers(this.disconnectHeaders)
-      ._u8(4)._u32((v?.versions ?? v ?? []).reduce((b, s) => b | ({ '1.0': 1, '1.1': 2, '1.2': 4 }[s] ?? 0), 0) || 7)
-      // The queue before the flags: the flags adjust the queue's config.
-      ._u8(15)._u32(q ? (q.maxFrames ?? 1000) : 0)._u32(q?.maxBytes ?? 1 << 20)._str(this._qid)
-      ._u8(13)._u32(flags)
-      ._u8(12)._u32(this.heartbeatToleranceMultiplier * 1000);
-    // Keys 5-11, 14 and 16: numbers, in key order.
-    NUMBERS.forEach((name, k) => w._u8(k + 5)._u32(this[name] ?? 0));
+      ._str(this.brokerURL ?? '')
+      ._headers(this.connectHeaders)
+      ._headers(this.disconnectHeaders)
+      ._u32((v?.versions ?? v ?? []).reduce((b, s) => b | ({ '1.0': 1, '1.1': 2, '1.2': 4 }[s] ?? 0), 0) || 7)
+      ._u32(q ? (q.maxFrames ?? 1000) : 0)._u32(q?.maxBytes ?? 1 << 20)._str(this._qid)
+      ._u32(flags)
+      ._u32(this.heartbeatToleranceMultiplier * 1000);
+    for (const name of NUMBERS) w._u32(this[name] ?? 0);
     core.configure(this._id, w._put());
   }
 

@@ -10,41 +10,13 @@ use core::cell::RefCell;
 use stomp_wasm::abi::{answer, put_bytes, put_u32, request_buffer, Local, IN, OUT};
 use stomp_wasm::client::records::Reader;
 use stomp_wasm::client::{
-    ClientError, HeaderList, OfflineQueueConfig, Publish, ReconnectTimeMode, Session, SessionConfig,
+    ClientError, HeaderList, OfflineQueueConfig, ReconnectTimeMode, Session, SessionConfig,
 };
 use stomp_wasm::frame::Version;
 
 // The heap and the trapping panic handler come with stomp-wasm's no-std wasm32 build.
 
 static SESSIONS: Local<Vec<Option<Session>>> = Local(RefCell::new(Vec::new()));
-
-/// The config keys of [`configure`]; values: `u32`, or a string, or headers.
-#[repr(u8)]
-pub enum Key {
-    BrokerUrl = 1,
-    ConnectHeaders = 2,
-    DisconnectHeaders = 3,
-    /// `u32` bit set: 1 = 1.0, 2 = 1.1, 4 = 1.2 (offered newest first).
-    Versions = 4,
-    ConnectionTimeout = 5,
-    ReconnectDelay = 6,
-    MaxReconnectDelay = 7,
-    /// 0 linear, 1 exponential.
-    ReconnectTimeMode = 8,
-    /// 0 = no limit.
-    MaxReconnectAttempts = 9,
-    HeartbeatIncoming = 10,
-    HeartbeatOutgoing = 11,
-    /// Tolerance × 1000.
-    HeartbeatTolerance = 12,
-    /// `u32` flags, see [`FLAG_SPLIT`] and the others.
-    Flags = 13,
-    MaxChunkSize = 14,
-    /// `u32` max frames, `u32` max bytes, id prefix string; max frames 0 = no offline queue.
-    OfflineQueue = 15,
-    /// How long a graceful deactivate waits for the DISCONNECT receipt (ms, 0 = for ever).
-    DisconnectTimeout = 16,
-}
 
 pub const FLAG_SPLIT: u32 = 1;
 pub const FLAG_FORCE_BINARY: u32 = 2;
@@ -142,69 +114,63 @@ pub extern "C" fn free(id: u32) {
     }
 }
 
-/// Applies the config record in the buffer (`len` bytes) to the session.
+/// Applies the config record in the buffer (`len` bytes) to the session. Its fields, in this
+/// fixed order (JS sends the whole config every
+/// time, so keys would only cost a dispatch): URL, connect headers, disconnect headers,
+/// versions (`u32` bit set: 1 = 1.0, 2 = 1.1, 4 = 1.2, offered newest first), the offline queue
+/// (`u32` max frames, 0 = no queue; `u32` max bytes; id prefix), flags (see [`FLAG_SPLIT`] and
+/// the others), heart-beat tolerance × 1000, then `u32`s: connection timeout, reconnect delay,
+/// max reconnect delay, reconnect time mode (0 linear, 1 exponential), max reconnect attempts
+/// (0 = no limit), heart-beat incoming, heart-beat outgoing, max chunk size, disconnect timeout
+/// (how long a graceful deactivate waits for the DISCONNECT receipt, ms, 0 = for ever).
 #[no_mangle]
 pub extern "C" fn configure(id: u32, len: u32) {
     with(id, |s, input| {
         let mut r = Reader(input.get(..len as usize).unwrap_or_default());
         let c = s.config_mut();
-        while !r.0.is_empty() {
-            match r.u8() {
-                1 => c.broker_url = String::from(r.str()),
-                2 => c.connect_headers = headers(&mut r),
-                3 => c.disconnect_headers = headers(&mut r),
-                4 => {
-                    let bits = r.u32();
-                    c.stomp_versions = Version::ALL
-                        .iter()
-                        .rev()
-                        .zip([4, 2, 1])
-                        .filter(|&(_, bit)| bits & bit != 0)
-                        .map(|(&v, _)| v)
-                        .collect();
-                }
-                5 => c.connection_timeout = r.u32(),
-                6 => c.reconnect_delay = r.u32(),
-                7 => c.max_reconnect_delay = r.u32(),
-                8 => {
-                    c.reconnect_time_mode = if r.u32() == 1 {
-                        ReconnectTimeMode::Exponential
-                    } else {
-                        ReconnectTimeMode::Linear
-                    }
-                }
-                9 => c.max_reconnect_attempts = Some(r.u32()).filter(|&n| n != 0),
-                10 => c.heartbeat_incoming = r.u32(),
-                11 => c.heartbeat_outgoing = r.u32(),
-                12 => c.heartbeat_tolerance_multiplier = f64::from(r.u32()) / 1000.0,
-                13 => {
-                    let f = r.u32();
-                    c.split_large_frames = f & FLAG_SPLIT != 0;
-                    c.force_binary_ws_frames = f & FLAG_FORCE_BINARY != 0;
-                    c.append_missing_nul_on_incoming = f & FLAG_APPEND_NUL != 0;
-                    c.discard_websocket_on_comm_failure = f & FLAG_DISCARD_ON_FAILURE != 0;
-                    c.run_before_connect = f & FLAG_BEFORE_CONNECT != 0;
-                    c.resubscribe = f & FLAG_RESUBSCRIBE != 0;
-                    c.debug = f & FLAG_DEBUG != 0;
-                    if let Some(q) = c.offline_queue.as_mut() {
-                        q.while_connected = f & FLAG_QUEUE_ALL != 0;
-                    }
-                }
-                14 => c.max_web_socket_chunk_size = r.u32() as usize,
-                15 => {
-                    let (frames, bytes) = (r.u32() as usize, r.u32() as usize);
-                    let prefix = String::from(r.str());
-                    c.offline_queue = (frames != 0).then(|| OfflineQueueConfig {
-                        max_frames: frames,
-                        max_bytes: bytes,
-                        id_prefix: prefix,
-                        ..OfflineQueueConfig::default()
-                    });
-                }
-                16 => c.disconnect_timeout = r.u32(),
-                _ => break,
+        c.broker_url = String::from(r.str());
+        c.connect_headers = headers(&mut r);
+        c.disconnect_headers = headers(&mut r);
+        let bits = r.u32();
+        // Newest first; a plain loop, not an iterator chain collected (one less generic
+        // instantiation in the module).
+        let v = &mut c.stomp_versions;
+        v.clear();
+        for (bit, version) in [(4, Version::V1_2), (2, Version::V1_1), (1, Version::V1_0)] {
+            if bits & bit != 0 {
+                v.push(version);
             }
         }
+        let (frames, bytes) = (r.u32() as usize, r.u32() as usize);
+        let prefix = String::from(r.str());
+        let f = r.u32();
+        c.offline_queue = (frames != 0).then(|| OfflineQueueConfig {
+            max_frames: frames,
+            max_bytes: bytes,
+            id_prefix: prefix,
+            while_connected: f & FLAG_QUEUE_ALL != 0,
+        });
+        c.split_large_frames = f & FLAG_SPLIT != 0;
+        c.force_binary_ws_frames = f & FLAG_FORCE_BINARY != 0;
+        c.append_missing_nul_on_incoming = f & FLAG_APPEND_NUL != 0;
+        c.discard_websocket_on_comm_failure = f & FLAG_DISCARD_ON_FAILURE != 0;
+        c.run_before_connect = f & FLAG_BEFORE_CONNECT != 0;
+        c.resubscribe = f & FLAG_RESUBSCRIBE != 0;
+        c.debug = f & FLAG_DEBUG != 0;
+        c.heartbeat_tolerance_multiplier = f64::from(r.u32()) / 1000.0;
+        c.connection_timeout = r.u32();
+        c.reconnect_delay = r.u32();
+        c.max_reconnect_delay = r.u32();
+        c.reconnect_time_mode = if r.u32() == 1 {
+            ReconnectTimeMode::Exponential
+        } else {
+            ReconnectTimeMode::Linear
+        };
+        c.max_reconnect_attempts = Some(r.u32()).filter(|&n| n != 0);
+        c.heartbeat_incoming = r.u32();
+        c.heartbeat_outgoing = r.u32();
+        c.max_web_socket_chunk_size = r.u32() as usize;
+        c.disconnect_timeout = r.u32();
     });
 }
 
@@ -214,11 +180,12 @@ pub extern "C" fn configure(id: u32, len: u32) {
 pub extern "C" fn input(id: u32, kind: u32, arg: u32, now: f64, len: u32) -> u32 {
     let err = with(id, |s, input| {
         let data = input.get(..len as usize).unwrap_or_default();
-        let text = core::str::from_utf8(data).unwrap_or_default();
+        // A socket message (5) is not read as text: the decoder checks what it must, and
+        // validating every message would cost the receive path a pass over its bytes.
+        let text = core::str::from_utf8(if kind == 5 { &[] } else { data }).unwrap_or_default();
         match kind {
             0 => return s.activate(now).map_or_else(|e| error_code(&e), |()| 0),
-            1 => s.deactivate(now, false),
-            2 => s.deactivate(now, true),
+            1 | 2 => s.deactivate(now, kind == 2),
             3 => s.before_connect_done(now),
             4 => {
                 // `arg` 1: a SockJS socket, which carries strings only.
@@ -249,20 +216,11 @@ pub extern "C" fn command(id: u32, kind: u32, arg: u32, now: f64, len: u32) -> u
         let mut r = Reader(input.get(..len as usize).unwrap_or_default());
         let made: Result<Option<String>, ClientError> = match kind {
             0 => {
-                let destination = String::from(r.str());
+                let destination = r.str();
                 let headers = headers(&mut r);
-                let body = r.bytes().to_vec();
-                s.publish(
-                    now,
-                    Publish {
-                        destination,
-                        headers,
-                        body,
-                        binary: arg & 1 != 0,
-                        skip_content_length: arg & 2 != 0,
-                    },
-                )
-                .map(|()| None)
+                let body = r.bytes();
+                s.publish_parts(now, destination, &headers, body, arg & 1 != 0, arg & 2 != 0)
+                    .map(|()| None)
             }
             1 => {
                 let destination = r.str();
@@ -276,12 +234,8 @@ pub extern "C" fn command(id: u32, kind: u32, arg: u32, now: f64, len: u32) -> u
             3 => {
                 let (message, sub) = (r.str(), r.str());
                 let headers = headers(&mut r);
-                if arg == 1 {
-                    s.nack(now, message, sub, headers)
-                } else {
-                    s.ack(now, message, sub, headers)
-                }
-                .map(|()| None)
+                s.ack_or_nack(now, arg == 1, message, sub, headers)
+                    .map(|()| None)
             }
             4 => s
                 .begin(now, Some(r.str()).filter(|t| !t.is_empty()))

@@ -12,7 +12,7 @@
 //!
 //! Records (all integers little-endian `u32`, strings and byte strings as `u32` length + bytes,
 //! headers as `u32` count + name/value string pairs):
-//! - [`configure`]: a sequence of `key: u8` + value (see [`Key`]), so JS sends only what it set.
+//! - [`configure`]: the whole config, its fields in a fixed order (see there).
 //! - [`command`]: per [`Command`], the strings and headers it takes.
 //! - [`drain`] / [`input`] batches: `u32` length + record, each record `kind: u8` + fields (see
 //!   `stomp_wasm::client::records`; frames as one text + body), then `f64` deadline, `u32` error.

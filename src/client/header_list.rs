@@ -62,6 +62,23 @@ impl HeaderList {
         self.iter().find(|&(n, _)| n == name).map(|(_, v)| v)
     }
 
+    /// Removes the first header named `name`; whether there was one.
+    pub fn remove(&mut self, name: &str) -> bool {
+        let len = self.block.len();
+        let mut entries = self.iter();
+        let (start, end) = loop {
+            let start = len - entries.0.len();
+            match entries.next() {
+                Some((n, _)) if n == name => break (start, len - entries.0.len()),
+                Some(_) => {}
+                None => return false,
+            }
+        };
+        crate::codec::move_within(&mut self.block, end..len, start);
+        self.block.truncate(len - (end - start));
+        true
+    }
+
     pub fn contains(&self, name: &str) -> bool {
         self.get(name).is_some()
     }
@@ -144,5 +161,16 @@ mod tests {
         assert_eq!(list.iter().collect::<Vec<_>>(), [("p", "3"), ("x", "y")]);
         list.set("q", "4");
         assert_eq!(list.iter().last(), Some(("q", "4")));
+    }
+
+    #[test]
+    fn remove_takes_out_the_first_of_a_name_only() {
+        let mut list: HeaderList = [("a", "1"), ("b", ""), ("a", "2")].into_iter().collect();
+        assert!(list.remove("a"));
+        assert_eq!(list.iter().collect::<Vec<_>>(), [("b", ""), ("a", "2")]);
+        assert!(list.remove("a"));
+        assert!(!list.remove("a"));
+        assert!(list.remove("b"));
+        assert!(list.is_empty());
     }
 }

@@ -32,9 +32,12 @@ fn pick(ours: u32, theirs: u32) -> u32 {
 }
 
 fn parse(value: &str) -> Option<(u32, u32)> {
-    let (x, y) = value.split_once(',')?;
-    let number = |s: &str| {
-        let n = crate::codec::parse_decimal(s.trim_ascii().as_bytes())?;
+    // Split at the byte: `str::split_once` brings a char searcher of its own to the Wasm build.
+    let value = value.as_bytes();
+    let comma = value.iter().position(|&b| b == b',')?;
+    let (x, y) = (value.get(..comma)?, value.get(comma + 1..)?);
+    let number = |s: &[u8]| {
+        let n = crate::codec::parse_decimal(s.trim_ascii())?;
         u32::try_from(n).ok()
     };
     Some((number(x)?, number(y)?))

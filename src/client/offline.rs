@@ -8,43 +8,86 @@ use crate::codec::push_decimal;
 
 use super::header_list::HeaderList;
 use super::{ClientError, OfflineQueueConfig, OFFLINE_ID_HEADER};
+use crate::frame::Command;
 
-/// One queued SEND, by its parts: encoded anew for each connection, since the escaping depends
-/// on the version (a frame queued under 1.2 may go out on a 1.0 connection).
+/// A frame the session holds by its parts: a queued SEND, or a live subscription's SUBSCRIBE.
+/// Encoded anew for each connection, since the escaping depends on the version (a frame queued
+/// under 1.2 may go out on a 1.0 connection). One type for both, so the Wasm build has one copy
+/// of `Vec`'s code (push, remove, drop) for them.
 #[derive(Debug)]
-pub(crate) struct Queued {
-    pub destination: String,
-    /// The user's headers, then the queue's id and (unless the user set one) its receipt.
+pub(crate) struct Held {
+    pub command: Command,
+    /// The headers in order, one list rather than a string per part. A SEND: `destination`,
+    /// the user's others, then the queue's id and (unless the user set one) its receipt. A
+    /// SUBSCRIBE: `destination`, `id`, then the user's others.
     pub headers: HeaderList,
     pub body: Vec<u8>,
     pub content_length: bool,
     pub binary: bool,
-    /// The `receipt` on the frame: ours (the stable id) or one the user set.
-    pub receipt: String,
-    /// The user set the receipt: its RECEIPT also goes to the user.
+    /// A SEND: the user set the receipt, so its RECEIPT also goes to the user.
     pub user_receipt: bool,
+    /// A SUBSCRIBE: sent again after a reconnect (with `resubscribe` on). Off for subscriptions
+    /// that the application re-creates itself on every connect.
+    pub restore: bool,
     size: usize,
 }
 
-impl Queued {
-    /// A SEND to queue; [`OfflineQueue::push`] stamps it.
-    pub fn new(
-        destination: String,
-        headers: HeaderList,
+impl Held {
+    /// A SEND to queue; [`OfflineQueue::push`] stamps it. A user's header named
+    /// `destination` or [`OFFLINE_ID_HEADER`] is left out: those are the session's and the
+    /// queue's (the id is appended, not set).
+    pub fn send(
+        destination: &str,
+        user: &HeaderList,
         body: Vec<u8>,
         content_length: bool,
         binary: bool,
-    ) -> Queued {
-        Queued {
-            destination,
+    ) -> Held {
+        let mut headers = HeaderList::new();
+        headers.push("destination", destination);
+        for (name, value) in user.iter() {
+            if name != "destination" && name != OFFLINE_ID_HEADER {
+                headers.push(name, value);
+            }
+        }
+        Held {
+            command: Command::Send,
             headers,
             body,
             content_length,
             binary,
-            receipt: String::new(),
             user_receipt: false,
+            restore: false,
             size: 0,
         }
+    }
+
+    /// A subscription: its SUBSCRIBE's headers (`destination`, `id`, the user's others).
+    pub fn subscribe(headers: HeaderList, restore: bool) -> Held {
+        Held {
+            command: Command::Subscribe,
+            headers,
+            body: Vec::new(),
+            content_length: false,
+            binary: false,
+            user_receipt: false,
+            restore,
+            size: 0,
+        }
+    }
+
+    /// A SUBSCRIBE's id (its second header).
+    pub fn id(&self) -> &str {
+        let mut headers = self.headers.iter();
+        headers.next();
+        headers.next().map_or("", |(_, id)| id)
+    }
+
+    /// The `receipt` on the frame: one the user set, or (queued SENDs) ours, the stable id,
+    /// appended after the user's headers only when they had none. A SUBSCRIBE's receipt: an
+    /// ERROR naming it is this subscription's failure.
+    pub fn receipt(&self) -> Option<&str> {
+        self.headers.get("receipt")
     }
 }
 
@@ -52,26 +95,20 @@ impl Queued {
 /// `VecDeque` of them cost the browser build its own ring logic.
 #[derive(Debug, Default)]
 pub(crate) struct OfflineQueue {
-    entries: Vec<Queued>,
+    entries: Vec<Held>,
     bytes: usize,
     next_id: u64,
 }
 
 impl OfflineQueue {
-    /// Queues a SEND, stamping it with a stable id and a receipt; returns the entry. Its
-    /// headers must not hold an [`OFFLINE_ID_HEADER`] of their own (`Session::publish` leaves
-    /// the user's out): the id is appended, not set.
+    /// Queues a SEND, stamping it with a stable id and a receipt; returns the entry.
     pub fn push(
         &mut self,
-        mut queued: Queued,
+        mut queued: Held,
         config: &OfflineQueueConfig,
-    ) -> Result<&Queued, ClientError> {
+    ) -> Result<&Held, ClientError> {
         // What it weighs against `max_bytes`: body and header text, its destination included.
-        let size = queued.body.len()
-            + "destination".len()
-            + queued.destination.len()
-            + 2
-            + queued.headers.text_len();
+        let size = queued.body.len() + queued.headers.text_len();
         if self.entries.len() >= config.max_frames || self.bytes + size > config.max_bytes {
             return Err(ClientError::OfflineQueueFull {
                 frames: config.max_frames,
@@ -87,13 +124,10 @@ impl OfflineQueue {
         self.next_id += 1;
         let headers = &mut queued.headers;
         headers.push(OFFLINE_ID_HEADER, &id);
-        (queued.receipt, queued.user_receipt) = match headers.get("receipt") {
-            Some(r) => (r.to_owned(), true),
-            None => {
-                headers.push("receipt", &id);
-                (id, false)
-            }
-        };
+        queued.user_receipt = headers.contains("receipt");
+        if !queued.user_receipt {
+            headers.push("receipt", &id);
+        }
         queued.size = size;
         self.bytes += size;
         let at = self.entries.len();
@@ -108,7 +142,10 @@ impl OfflineQueue {
     /// Removes the entry this receipt id acknowledges; returns whether the user had set that
     /// receipt (so the RECEIPT is theirs too). `None` when no entry has that receipt.
     pub fn acknowledge(&mut self, receipt_id: &str) -> Option<bool> {
-        let i = self.entries.iter().position(|q| q.receipt == receipt_id)?;
+        let i = self
+            .entries
+            .iter()
+            .position(|q| q.receipt() == Some(receipt_id))?;
         let q = self.entries.remove(i);
         self.bytes -= q.size;
         Some(q.user_receipt)
@@ -116,7 +153,7 @@ impl OfflineQueue {
 
     /// The entry at `i`, oldest first. The session sends them all once per connection, right
     /// after CONNECTED (which arrives once per transport), so none goes twice on one connection.
-    pub fn get(&self, i: usize) -> Option<&Queued> {
+    pub fn get(&self, i: usize) -> Option<&Held> {
         self.entries.get(i)
     }
 

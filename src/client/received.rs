@@ -28,11 +28,11 @@ impl Received {
     /// announced as base64 is decoded and the announcing header left out, `content-length`
     /// telling the decoded length; a body that is not valid base64 is handed on as it came.
     pub(super) fn write(record: &mut Vec<u8>, text_only: bool, name: &str, frame: &FrameView) {
-        let decoded = text_only
-            .then(|| frame.get(TRANSFER_ENCODING_HEADER))
-            .flatten()
-            .filter(|&v| v == BASE64)
-            .and_then(|_| binary::base64_decode(frame.body()).ok());
+        let decoded = if text_only && frame.get(TRANSFER_ENCODING_HEADER) == Some(BASE64) {
+            binary::base64_decode(frame.body()).ok()
+        } else {
+            None
+        };
         let body = decoded.as_deref().unwrap_or(frame.body());
         let mut digits = [0; 20];
         let length = decimal(body.len() as u64, &mut digits);
@@ -60,8 +60,10 @@ impl Received {
         }
         let text = record.get(start + HEAD..).unwrap_or_default();
         // UTF-16 units: one per char, two for a 4-byte sequence (a surrogate pair).
-        let units = text.iter().filter(|&&b| b & 0xC0 != 0x80).count()
-            + text.iter().filter(|&&b| b >= 0xF0).count();
+        let mut units = 0;
+        for &b in text {
+            units += usize::from(b & 0xC0 != 0x80) + usize::from(b >= 0xF0);
+        }
         let len = text.len() as u32;
         if let Some(slot) = record.get_mut(start + 1..start + HEAD) {
             slot[..4].copy_from_slice(&len.to_le_bytes());

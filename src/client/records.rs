@@ -158,7 +158,7 @@ impl Records {
         }) {
             let end = (from + 4 + len).min(self.buf.len());
             if self.buf.get(from + 4) != Some(&kind) {
-                self.buf.copy_within(from..end, to);
+                crate::codec::move_within(&mut self.buf, from..end, to);
                 to += end - from;
             }
             from = end;
@@ -178,11 +178,9 @@ impl<'a> Reader<'a> {
     }
 
     pub fn u32(&mut self) -> u32 {
-        let mut n = [0; 4];
-        for b in &mut n {
-            *b = self.u8();
-        }
-        u32::from_le_bytes(n)
+        let (n, rest) = self.0.split_first_chunk().unwrap_or((&[0; 4], &[]));
+        self.0 = rest;
+        u32::from_le_bytes(*n)
     }
 
     pub fn f64(&mut self) -> f64 {

@@ -14,13 +14,12 @@ use crate::prelude::*;
 
 use super::header_list::HeaderList;
 use super::heartbeat::{self, Heartbeats};
-use super::offline::{OfflineQueue, Queued};
+use super::offline::{Held, OfflineQueue};
 use super::received::Received;
 use super::records::{put_bytes, put_u32, Frame, Out, Records, Signal, Text};
-use super::split::split_utf8;
+use super::split::piece_len;
 use super::{
     Action, ActivationState, ClientError, Event, Millis, ReconnectTimeMode, SessionConfig,
-    OFFLINE_ID_HEADER,
 };
 use crate::codec::{push_decimal, Encoder, FrameView, ViewDecoder, Viewed};
 use crate::frame::{Command, Version};
@@ -67,25 +66,10 @@ enum Phase {
     Handshaking,
     /// CONNECTED received.
     Connected,
-    /// DISCONNECT sent, waiting for its RECEIPT until `deadline`.
-    Disconnecting { deadline: Option<Millis> },
+    /// DISCONNECT sent, waiting for its RECEIPT until `Session::disconnect_deadline`.
+    Disconnecting,
     /// Close requested, waiting for the transport to report it closed.
     Closing,
-}
-
-/// A live subscription: what its SUBSCRIBE is made of, kept to be re-sent after a reconnect
-/// (encoded again: the connection's version decides the escaping).
-#[derive(Debug)]
-struct Subscription {
-    id: String,
-    destination: String,
-    /// The user's headers.
-    headers: HeaderList,
-    /// The SUBSCRIBE's `receipt`: an ERROR naming it is this subscription's failure.
-    receipt: Option<String>,
-    /// Sent again after a reconnect (with `resubscribe` on). Off for subscriptions that the
-    /// application re-creates itself on every connect.
-    restore: bool,
 }
 
 /// The client session. See the [module docs](super).
@@ -105,9 +89,11 @@ pub struct Session {
     last_received: Millis,
 
     /// When the current attempt must have reached CONNECTED (`connectionTimeout`).
-    connect_deadline: Option<Millis>,
+    connect_deadline: Millis,
     /// When the next reconnection attempt starts.
-    reconnect_at: Option<Millis>,
+    reconnect_at: Millis,
+    /// When a graceful deactivate stops waiting for the DISCONNECT's RECEIPT.
+    disconnect_deadline: Millis,
     /// The wait before the next reconnection (grows in exponential mode).
     next_reconnect_delay: f64,
     /// Reconnection attempts since the last CONNECTED.
@@ -115,10 +101,16 @@ pub struct Session {
 
     /// Shared by subscription, transaction and receipt ids, as in stompjs.
     counter: u64,
-    subscriptions: Vec<Subscription>,
+    /// Live subscriptions, oldest first (what a reconnect re-sends).
+    subscriptions: Vec<Held>,
     /// A `Vec`, not a hash set: receipts are rare and few, and hashing would cost Wasm size.
-    watched_receipts: Vec<String>,
-    disconnect_receipt: Option<String>,
+    /// Receipt ids as the names of a [`HeaderList`] (values empty): one buffer, not a string
+    /// each. `watched` counts them.
+    watched_receipts: HeaderList,
+    watched: usize,
+    /// The DISCONNECT's receipt id: meaningful in [`Phase::Disconnecting`] only (set on the way
+    /// in), so no `Option`.
+    disconnect_receipt: String,
     offline: OfflineQueue,
 
     /// What to do and what to tell, as records (see [`records`]), read by `poll_*` or taken
@@ -141,13 +133,15 @@ impl Session {
             heartbeats: Heartbeats::default(),
             last_sent: 0.0,
             last_received: 0.0,
-            connect_deadline: None,
-            reconnect_at: None,
+            connect_deadline: NEVER,
+            reconnect_at: NEVER,
+            disconnect_deadline: NEVER,
             reconnect_attempts: 0,
             counter: 0,
             subscriptions: Vec::new(),
-            watched_receipts: Vec::new(),
-            disconnect_receipt: None,
+            watched_receipts: HeaderList::new(),
+            watched: 0,
+            disconnect_receipt: String::new(),
             offline: OfflineQueue::default(),
             actions: Records::default(),
             pending_send_bytes: 0,
@@ -183,7 +177,7 @@ impl Session {
 
     /// stompjs `connected`: CONNECTED has arrived on the current transport.
     pub fn connected(&self) -> bool {
-        matches!(self.phase, Phase::Connected | Phase::Disconnecting { .. })
+        matches!(self.phase, Phase::Connected | Phase::Disconnecting)
     }
 
     /// stompjs `connectedVersion`.
@@ -198,7 +192,7 @@ impl Session {
 
     /// The ids of the live subscriptions, oldest first.
     pub fn subscription_ids(&self) -> impl Iterator<Item = &str> {
-        self.subscriptions.iter().map(|s| s.id.as_str())
+        self.subscriptions.iter().map(Held::id)
     }
 
     /// Frames in the offline queue (sent or not, waiting for their RECEIPT).
@@ -252,15 +246,16 @@ impl Session {
 
     /// When [`handle_timeout`](Self::handle_timeout) must be called next, if ever.
     pub fn poll_timeout(&self) -> Option<Millis> {
-        let mut next = earliest(self.reconnect_at, self.connect_deadline);
-        if let Phase::Disconnecting { deadline } = self.phase {
-            next = earliest(next, deadline);
+        let mut next = self.reconnect_at.min(self.connect_deadline);
+        if self.phase == Phase::Disconnecting {
+            next = next.min(self.disconnect_deadline);
         }
         if self.connected() {
-            next = earliest(next, self.heartbeat_send_at());
-            next = earliest(next, self.heartbeat_lost_at());
+            next = next
+                .min(self.heartbeat_send_at())
+                .min(self.heartbeat_lost_at());
         }
-        next
+        (next < NEVER).then_some(next)
     }
 
     // ----- user inputs -----
@@ -323,7 +318,7 @@ impl Session {
             return;
         }
         self.set_state(ActivationState::Deactivating);
-        self.reconnect_at = None;
+        self.reconnect_at = NEVER;
         match self.phase {
             Phase::Idle | Phase::BeforeConnect => {
                 self.phase = Phase::Idle;
@@ -341,15 +336,14 @@ impl Session {
                     )
                 }
                 .encode(self.wire);
-                self.disconnect_receipt = Some(receipt);
+                self.disconnect_receipt = receipt;
                 self.send_encoded(now, encoded);
                 let timeout = self.config.disconnect_timeout;
-                self.phase = Phase::Disconnecting {
-                    deadline: (timeout > 0).then(|| now + f64::from(timeout)),
-                };
+                self.phase = Phase::Disconnecting;
+                self.disconnect_deadline = after(now, timeout);
             }
             Phase::Opening | Phase::Handshaking => self.close_transport(),
-            Phase::Disconnecting { .. } | Phase::Closing => {}
+            Phase::Disconnecting | Phase::Closing => {}
         }
     }
 
@@ -359,7 +353,7 @@ impl Session {
     pub fn force_disconnect(&mut self, now: Millis) {
         if matches!(
             self.phase,
-            Phase::Opening | Phase::Handshaking | Phase::Connected | Phase::Disconnecting { .. }
+            Phase::Opening | Phase::Handshaking | Phase::Connected | Phase::Disconnecting
         ) {
             self.comm_failure(now);
         }
@@ -368,8 +362,8 @@ impl Session {
     /// Starts the scheduled reconnection now instead of waiting out the delay (e.g. on the
     /// browser's `online` event). Does nothing unless a reconnection is scheduled.
     pub fn reconnect_now(&mut self, now: Millis) {
-        if self.reconnect_at.is_some() {
-            self.reconnect_at = Some(now);
+        if self.reconnect_at < NEVER {
+            self.reconnect_at = now;
             self.handle_timeout(now);
         }
     }
@@ -383,7 +377,29 @@ impl Session {
             body,
             binary,
             skip_content_length,
-        } = publish;
+        } = &publish;
+        self.publish_parts(
+            now,
+            destination,
+            headers,
+            body,
+            *binary,
+            *skip_content_length,
+        )
+    }
+
+    /// [`publish`](Self::publish) from borrowed parts (what the browser core reads from its
+    /// request buffer): a frame sent now is encoded from them, and only the offline queue
+    /// copies them.
+    pub fn publish_parts(
+        &mut self,
+        now: Millis,
+        destination: &str,
+        headers: &HeaderList,
+        body: &[u8],
+        binary: bool,
+        skip_content_length: bool,
+    ) -> Result<(), ClientError> {
         let connected = self.phase == Phase::Connected;
         let queued = matches!(&self.config.offline_queue,
             Some(cfg) if !connected || cfg.while_connected);
@@ -397,17 +413,13 @@ impl Session {
         match &self.config.offline_queue {
             Some(cfg) if queued => {
                 // A queued frame carries the queue's id, appended by `OfflineQueue::push`: the
-                // user's header of that name is left out here rather than replaced there.
-                let headers = headers
-                    .iter()
-                    .filter(|&(name, _)| !matches!(name, "destination" | OFFLINE_ID_HEADER))
-                    .collect();
-                let queued = Queued::new(destination, headers, body, content_length, binary);
+                // user's header of that name is left out by `Held::send` rather than replaced.
+                let queued = Held::send(destination, headers, body.into(), content_length, binary);
                 let queued = self.offline.push(queued, cfg)?;
                 if connected {
                     // Sent now; the flush after the next CONNECTED re-sends it if unreceipted.
                     // Encoded from the queued entry where it lies (no copy of it).
-                    let encoded = encode_queued(self.wire, queued);
+                    let encoded = encode_held(self.wire, queued);
                     self.send_encoded(now, encoded);
                 }
                 Ok(())
@@ -415,10 +427,10 @@ impl Session {
             _ if connected => {
                 // Written straight into the send buffer: no `Frame` per publish.
                 let encoded = Outgoing {
-                    body: &body,
+                    body,
                     content_length,
                     binary,
-                    ..Outgoing::new(Command::Send, &[("destination", &destination)], &headers)
+                    ..Outgoing::new(Command::Send, &[("destination", destination)], headers)
                 }
                 .encode(self.wire);
                 self.send_encoded(now, encoded);
@@ -459,20 +471,22 @@ impl Session {
             Some(id) => id.to_owned(),
             None => self.next_id("sub-"),
         };
-        let sub = Subscription {
-            receipt: headers.get("receipt").map(String::from),
-            id,
-            destination: destination.to_owned(),
-            headers,
-            restore,
-        };
+        let mut list = HeaderList::new();
+        list.push("destination", destination);
+        list.push("id", id.as_str());
+        for (name, value) in headers.iter() {
+            // Those two are the session's (a user's `id` is the one just taken).
+            if name != "destination" && name != "id" {
+                list.push(name, value);
+            }
+        }
+        let sub = Held::subscribe(list, restore);
         if connected {
             self.check_send_buffer(0)?;
-            let encoded = encode_subscription(self.wire, &sub);
+            let encoded = encode_held(self.wire, &sub);
             self.send_encoded(now, encoded);
         }
-        let id = sub.id.clone();
-        self.subscriptions.retain(|s| s.id != id);
+        self.forget_subscription(&id);
         self.subscriptions.push(sub);
         Ok(id)
     }
@@ -486,7 +500,7 @@ impl Session {
         id: &str,
         headers: HeaderList,
     ) -> Result<(), ClientError> {
-        self.subscriptions.retain(|s| s.id != id);
+        self.forget_subscription(id);
         if self.phase != Phase::Connected {
             return Ok(());
         }
@@ -545,13 +559,14 @@ impl Session {
     /// [`Event::Receipt`] instead of [`Event::UnhandledReceipt`]. Watches survive reconnects.
     pub fn watch_for_receipt(&mut self, receipt_id: &str) -> Result<(), ClientError> {
         let limit = self.config.max_receipt_watchers;
-        if self.watched_receipts.iter().any(|r| r == receipt_id) {
+        if self.watched_receipts.contains(receipt_id) {
             return Ok(());
         }
-        if self.watched_receipts.len() >= limit {
+        if self.watched >= limit {
             return Err(ClientError::TooManyReceiptWatchers { limit });
         }
-        self.watched_receipts.push(receipt_id.to_owned());
+        self.watched_receipts.push(receipt_id, "");
+        self.watched += 1;
         Ok(())
     }
 
@@ -644,8 +659,8 @@ impl Session {
 
     /// Time has reached (or passed) [`poll_timeout`](Self::poll_timeout).
     pub fn handle_timeout(&mut self, now: Millis) {
-        if self.reconnect_at.is_some_and(|at| now >= at) {
-            self.reconnect_at = None;
+        if now >= self.reconnect_at {
+            self.reconnect_at = NEVER;
             if self.config.reconnect_time_mode == ReconnectTimeMode::Exponential {
                 let mut next = self.next_reconnect_delay * 2.0;
                 let (delay, max) = (self.config.reconnect_delay, self.config.max_reconnect_delay);
@@ -659,27 +674,25 @@ impl Session {
                 self.begin_attempt(now);
             }
         }
-        if self.connect_deadline.is_some_and(|at| now >= at) {
-            self.connect_deadline = None;
+        if now >= self.connect_deadline {
+            self.connect_deadline = NEVER;
             if matches!(self.phase, Phase::Opening | Phase::Handshaking) {
                 self.debug(&[Piece::Text("connection not established in time, closing")]);
                 self.comm_failure(now);
             }
         }
-        if let Phase::Disconnecting { deadline: Some(at) } = self.phase {
-            if now >= at {
-                self.debug(&[Piece::Text("no RECEIPT for DISCONNECT in time, closing")]);
-                self.close_transport();
-            }
+        if self.phase == Phase::Disconnecting && now >= self.disconnect_deadline {
+            self.debug(&[Piece::Text("no RECEIPT for DISCONNECT in time, closing")]);
+            self.close_transport();
         }
         if self.connected() {
-            if self.heartbeat_lost_at().is_some_and(|at| now >= at) {
+            if now >= self.heartbeat_lost_at() {
                 self.events.push(Out::Signal, Signal::HeartbeatLost as u8);
                 self.comm_failure(now);
                 return;
             }
-            if self.heartbeat_send_at().is_some_and(|at| now >= at) {
-                self.push_send(now, vec![b'\n'], false);
+            if now >= self.heartbeat_send_at() {
+                self.push_send(now, b"\n", false);
             }
         }
     }
@@ -700,10 +713,10 @@ impl Session {
     fn open_transport(&mut self, now: Millis) {
         self.debug(&[Piece::Text("opening transport")]);
         self.phase = Phase::Opening;
-        self.decoder = ViewDecoder::new(self.config.limits);
+        self.decoder.restart(self.config.limits);
         self.wire = Wire::default();
         let timeout = self.config.connection_timeout;
-        self.connect_deadline = (timeout > 0).then(|| now + f64::from(timeout));
+        self.connect_deadline = after(now, timeout);
         let at = self.actions.begin(Out::Open);
         let out = self.actions.buf();
         put_bytes(out, self.config.broker_url.as_bytes());
@@ -758,7 +771,7 @@ impl Session {
             frame.get("heart-beat"),
         );
         self.phase = Phase::Connected;
-        self.connect_deadline = None;
+        self.connect_deadline = NEVER;
         self.reconnect_attempts = 0;
         self.last_received = now;
         let Heartbeats { outgoing, incoming } = self.heartbeats;
@@ -775,13 +788,13 @@ impl Session {
         // Each is encoded from its parts where they lie, then sent: no copies of them.
         let mut i = 0;
         while let Some(sub) = self.subscriptions.get(i) {
-            let encoded = encode_subscription(self.wire, sub);
+            let encoded = encode_held(self.wire, sub);
             self.send_encoded(now, encoded);
             i += 1;
         }
         let mut i = 0;
         while let Some(q) = self.offline.get(i) {
-            let encoded = encode_queued(self.wire, q);
+            let encoded = encode_held(self.wire, q);
             self.send_encoded(now, encoded);
             i += 1;
         }
@@ -793,17 +806,15 @@ impl Session {
         match (self.phase, frame.command) {
             (Phase::Handshaking, Command::Connected) => self.on_connected(now, frame),
             (_, Command::Error) => self.on_error(frame),
-            (Phase::Connected | Phase::Disconnecting { .. }, Command::Message) => {
+            (Phase::Connected | Phase::Disconnecting, Command::Message) => {
                 match frame.get("subscription") {
-                    Some(sub) if self.subscriptions.iter().any(|s| s.id == sub) => {
+                    Some(sub) if self.subscriptions.iter().any(|s| s.id() == sub) => {
                         self.frame_event(Frame::Message, sub, frame)
                     }
                     _ => self.frame_event(Frame::UnhandledMessage, "", frame),
                 }
             }
-            (Phase::Connected | Phase::Disconnecting { .. }, Command::Receipt) => {
-                self.on_receipt(frame)
-            }
+            (Phase::Connected | Phase::Disconnecting, Command::Receipt) => self.on_receipt(frame),
             _ => self.frame_event(Frame::UnhandledFrame, "", frame),
         }
     }
@@ -813,8 +824,7 @@ impl Session {
             self.frame_event(Frame::UnhandledReceipt, "", frame);
             return;
         };
-        if self.disconnect_receipt.as_deref() == Some(id) {
-            self.disconnect_receipt = None;
+        if self.phase == Phase::Disconnecting && self.disconnect_receipt == id {
             self.close_transport();
             self.frame_event(Frame::Disconnected, "", frame);
             return;
@@ -822,13 +832,10 @@ impl Session {
         let user_receipt = match self.offline.acknowledge(id) {
             Some(user) => user,
             // A subscription's receipt nobody watches is bookkeeping, not news.
-            None => !self
-                .subscriptions
-                .iter()
-                .any(|s| s.receipt.as_deref() == Some(id)),
+            None => !self.subscriptions.iter().any(|s| s.receipt() == Some(id)),
         };
-        if let Some(i) = self.watched_receipts.iter().position(|r| r == id) {
-            self.watched_receipts.swap_remove(i);
+        if self.watched_receipts.remove(id) {
+            self.watched -= 1;
             self.frame_event(Frame::Receipt, "", frame);
         } else if user_receipt {
             self.frame_event(Frame::UnhandledReceipt, "", frame);
@@ -839,12 +846,12 @@ impl Session {
         let failed = self.subscriptions.iter().position(|s| {
             let by_receipt = frame
                 .get("receipt-id")
-                .is_some_and(|r| s.receipt.as_deref() == Some(r));
-            by_receipt || frame.get("subscription") == Some(s.id.as_str())
+                .is_some_and(|r| s.receipt() == Some(r));
+            by_receipt || frame.get("subscription") == Some(s.id())
         });
         if let Some(i) = failed {
             let sub = self.subscriptions.remove(i);
-            self.frame_event(Frame::SubscriptionFailed, &sub.id, frame);
+            self.frame_event(Frame::SubscriptionFailed, sub.id(), frame);
             return;
         }
         // A queued SEND the server refused would be refused again: drop it, do not loop.
@@ -872,7 +879,7 @@ impl Session {
             return;
         }
         self.phase = Phase::Closing;
-        self.connect_deadline = None;
+        self.connect_deadline = NEVER;
         self.actions.push(Out::Close, 0);
     }
 
@@ -888,16 +895,20 @@ impl Session {
         self.phase = Phase::Idle;
         self.version = None;
         self.heartbeats = Heartbeats::default();
-        self.connect_deadline = None;
-        self.disconnect_receipt = None;
+        self.connect_deadline = NEVER;
         self.decoder.reset();
         // Bytes for the dead transport must not reach the next one.
         self.actions.drop_kind(Out::Send);
         self.pending_send_bytes = 0;
-        if self.config.resubscribe {
-            self.subscriptions.retain(|s| s.restore);
-        } else {
-            self.subscriptions.clear();
+        // What a reconnect restores stays, in order (a loop, not `retain`: no closure
+        // instantiation of its own).
+        let mut i = 0;
+        while let Some(sub) = self.subscriptions.get(i) {
+            if self.config.resubscribe && sub.restore {
+                i += 1;
+            } else {
+                self.subscriptions.remove(i);
+            }
         }
         match self.state {
             ActivationState::Deactivating => self.set_state(ActivationState::Inactive),
@@ -930,7 +941,7 @@ impl Session {
             Piece::Number(after as u64),
             Piece::Text("ms"),
         ]);
-        self.reconnect_at = Some(now + after);
+        self.reconnect_at = now + after;
         let at = self.events.begin(Out::Signal);
         let out = self.events.buf();
         out.push(Signal::ReconnectScheduled as u8);
@@ -941,10 +952,17 @@ impl Session {
 
     // ----- helpers -----
 
+    /// Drops the subscription with this id (ids are unique: `subscribe` replaces a namesake).
+    fn forget_subscription(&mut self, id: &str) {
+        if let Some(i) = self.subscriptions.iter().position(|s| s.id() == id) {
+            self.subscriptions.remove(i);
+        }
+    }
+
     fn transport_live(&self) -> bool {
         matches!(
             self.phase,
-            Phase::Opening | Phase::Handshaking | Phase::Connected | Phase::Disconnecting { .. }
+            Phase::Opening | Phase::Handshaking | Phase::Connected | Phase::Disconnecting
         )
     }
 
@@ -981,6 +999,20 @@ impl Session {
         let encoded =
             Outgoing::new(command, &[("transaction", transaction)], &none).encode(self.wire);
         self.send_encoded(now, encoded);
+    }
+
+    /// [`ack`](Self::ack), or [`nack`](Self::nack) when `nack` is set: one call site for the
+    /// browser core.
+    pub fn ack_or_nack(
+        &mut self,
+        now: Millis,
+        nack: bool,
+        message_id: &str,
+        subscription: &str,
+        headers: HeaderList,
+    ) -> Result<(), ClientError> {
+        let command = if nack { Command::Nack } else { Command::Ack };
+        self.acknowledge(now, command, message_id, subscription, headers)
     }
 
     fn acknowledge(
@@ -1021,19 +1053,29 @@ impl Session {
             binary,
         } = encoded;
         self.debug(&[Piece::Text(">>> "), Piece::Text(command.as_str())]);
-        self.push_send(now, data, binary);
+        self.push_send(now, &data, binary);
     }
 
-    fn push_send(&mut self, now: Millis, data: Vec<u8>, binary: bool) {
+    fn push_send(&mut self, now: Millis, data: &[u8], binary: bool) {
         self.last_sent = now;
         self.pending_send_bytes += data.len();
         let binary = (binary || self.config.force_binary_ws_frames) && !self.wire.text_only;
-        if self.config.split_large_frames && !binary {
-            for piece in split_utf8(data, self.config.max_web_socket_chunk_size) {
-                self.send_record(&piece, binary);
-            }
+        // Text frames are cut into transport messages with `splitLargeFrames` (binary ones go whole).
+        let max = if self.config.split_large_frames && !binary {
+            self.config.max_web_socket_chunk_size
         } else {
-            self.send_record(&data, binary);
+            0
+        };
+        let mut rest = data;
+        loop {
+            let (piece, tail) = rest
+                .split_at_checked(piece_len(rest, max))
+                .unwrap_or((rest, &[]));
+            self.send_record(piece, binary);
+            rest = tail;
+            if rest.is_empty() {
+                break;
+            }
         }
     }
 
@@ -1045,16 +1087,17 @@ impl Session {
         self.actions.end(at);
     }
 
-    fn heartbeat_send_at(&self) -> Option<Millis> {
-        let every = self.heartbeats.outgoing;
-        (every > 0).then(|| self.last_sent + f64::from(every))
+    fn heartbeat_send_at(&self) -> Millis {
+        after(self.last_sent, self.heartbeats.outgoing)
     }
 
-    fn heartbeat_lost_at(&self) -> Option<Millis> {
+    fn heartbeat_lost_at(&self) -> Millis {
         let every = self.heartbeats.incoming;
-        (every > 0).then(|| {
+        if every > 0 {
             self.last_received + f64::from(every) * self.config.heartbeat_tolerance_multiplier
-        })
+        } else {
+            NEVER
+        }
     }
 
     fn next_id(&mut self, prefix: &str) -> String {
@@ -1121,24 +1164,15 @@ struct Encoded {
     binary: bool,
 }
 
-/// A subscription's SUBSCRIBE. Free functions over the encoder (not methods on the session), so
-/// what the session holds is encoded where it lies and then sent.
-fn encode_subscription(wire: Wire, sub: &Subscription) -> Encoded {
-    let own = [("destination", sub.destination.as_str()), ("id", &sub.id)];
-    Outgoing::new(Command::Subscribe, &own, &sub.headers).encode(wire)
-}
-
-/// An offline-queued SEND (its headers end with the queue's id and receipt).
-fn encode_queued(wire: Wire, q: &Queued) -> Encoded {
+/// A frame the session holds (a subscription's SUBSCRIBE, an offline-queued SEND). A free
+/// function over the encoder (not a method on the session), so what the session holds is
+/// encoded where it lies and then sent.
+fn encode_held(wire: Wire, held: &Held) -> Encoded {
     Outgoing {
-        body: &q.body,
-        content_length: q.content_length,
-        binary: q.binary,
-        ..Outgoing::new(
-            Command::Send,
-            &[("destination", &q.destination)],
-            &q.headers,
-        )
+        body: &held.body,
+        content_length: held.content_length,
+        binary: held.binary,
+        ..Outgoing::new(held.command, &[], &held.headers)
     }
     .encode(wire)
 }
@@ -1171,36 +1205,47 @@ impl<'a> Outgoing<'a> {
     }
 
     fn encode(&self, wire: Wire) -> Encoded {
-        let Outgoing { own, user, .. } = *self;
+        let Outgoing {
+            command, own, user, ..
+        } = *self;
         // Over a string-only transport a body that is not UTF-8 goes as base64, announced by a
         // header of the session's (docs/SOCKJS.md).
         let utf8 = core::str::from_utf8(self.body).is_ok();
         let base64 = wire.text_only && !utf8;
         let mut encoded = Vec::new();
-        let (body, announce) = if base64 {
+        let body = if base64 {
             binary::base64_encode_into(self.body, &mut encoded);
-            let header = (binary::TRANSFER_ENCODING_HEADER, binary::BASE64);
-            (encoded.as_slice(), Some(header))
+            encoded.as_slice()
         } else {
-            (self.body, None)
+            self.body
         };
-        // The session's value wins over a user's header of the same name.
-        let users = user.iter().enumerate().filter(move |&(i, (name, _))| {
-            let repeated = self.once && user.iter().take(i).any(|(n, _)| n == name);
-            let own = own.iter().chain(&announce).any(|&(o, _)| o == name);
-            !repeated && !own
-        });
-        let headers = own
-            .iter()
-            .copied()
-            .chain(announce)
-            .chain(users.map(|(_, h)| h));
+        let encoder = wire.encoder.with_content_length(self.content_length);
         let mut data = Vec::with_capacity(body.len() + 128);
-        wire.encoder
-            .with_content_length(self.content_length)
-            .encode_parts(self.command, headers, body, &mut data);
+        data.extend_from_slice(command.as_str().as_bytes());
+        data.push(b'\n');
+        // Header by header, in plain loops: one chained and filtered iterator cost the module
+        // its own instantiation of the encoder's head.
+        for &(name, value) in own {
+            encoder.encode_header(command, name, value, &mut data);
+        }
+        if base64 {
+            let (name, value) = (binary::TRANSFER_ENCODING_HEADER, binary::BASE64);
+            encoder.encode_header(command, name, value, &mut data);
+        }
+        for (name, value) in user.iter() {
+            // The session's value wins over a user's header of the same name.
+            let own = own.iter().any(|&(o, _)| o == name)
+                || (base64 && name == binary::TRANSFER_ENCODING_HEADER);
+            // With `once`, only the first of a repeated name: the first entry of that name is
+            // this one when `get` finds this very value (entries never share bytes).
+            let repeated = self.once && user.get(name).map(str::as_ptr) != Some(value.as_ptr());
+            if !own && !repeated {
+                encoder.encode_header(command, name, value, &mut data);
+            }
+        }
+        encoder.encode_end(body, &mut data);
         Encoded {
-            command: self.command,
+            command,
             data,
             // A body that is not UTF-8 cannot travel in a text message; a string-only
             // transport gets text only.
@@ -1224,10 +1269,15 @@ enum Piece<'a> {
     Number(u64),
 }
 
-fn earliest(a: Option<Millis>, b: Option<Millis>) -> Option<Millis> {
-    match (a, b) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, None) => a,
-        (None, b) => b,
+/// A deadline that is never reached: the time fields use it for "none" (plain `f64`s compare
+/// and take minimums without the `Option` handling, in less code).
+const NEVER: Millis = f64::INFINITY;
+
+/// `ms` after `from`; 0 ms means never (a timeout or heart-beat that is off).
+fn after(from: Millis, ms: u32) -> Millis {
+    if ms > 0 {
+        from + f64::from(ms)
+    } else {
+        NEVER
     }
 }

@@ -2,42 +2,46 @@
 //! `max` bytes, at UTF-8 character boundaries (the shell turns each piece into a JavaScript
 //! string, which a split character would corrupt).
 
-use crate::prelude::*;
-
-/// The pieces of `data`, each at most `max` bytes unless a single character is longer than
-/// `max`. `max == 0` means no splitting.
-pub(crate) fn split_utf8(data: Vec<u8>, max: usize) -> Vec<Vec<u8>> {
+/// How many bytes of `data` the next piece takes: at most `max` unless a single character is
+/// longer than `max`, cut at a character boundary. `max == 0` means no splitting. Lengths, not
+/// a `Vec` of pieces: the caller writes each piece where it goes, with no copy of its own.
+pub(crate) fn piece_len(data: &[u8], max: usize) -> usize {
     if max == 0 || data.len() <= max {
-        return vec![data];
+        return data.len();
     }
-    let mut pieces = Vec::with_capacity(data.len() / max + 1);
-    let mut data = data.as_slice();
-    while data.len() > max {
-        let mut cut = max;
-        // Step back over continuation bytes (10xxxxxx) to the start of a character.
-        while cut > 0 && data[cut] & 0xC0 == 0x80 {
-            cut -= 1;
+    let continuation = |i: usize| data.get(i).is_some_and(|&b| b & 0xC0 == 0x80);
+    let mut cut = max;
+    // Step back over continuation bytes (10xxxxxx) to the start of a character.
+    while cut > 0 && continuation(cut) {
+        cut -= 1;
+    }
+    if cut == 0 {
+        // One character longer than `max`: send it whole rather than split it.
+        cut = 1;
+        while continuation(cut) {
+            cut += 1;
         }
-        if cut == 0 {
-            // One character longer than `max`: send it whole rather than split it.
-            cut = 1;
-            while cut < data.len() && data[cut] & 0xC0 == 0x80 {
-                cut += 1;
-            }
-        }
-        let (piece, rest) = data.split_at(cut);
-        pieces.push(piece.to_vec());
-        data = rest;
     }
-    if !data.is_empty() {
-        pieces.push(data.to_vec());
-    }
-    pieces
+    cut
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::prelude::*;
+
+    fn split_utf8(data: Vec<u8>, max: usize) -> Vec<Vec<u8>> {
+        let mut rest = data.as_slice();
+        let mut pieces = Vec::new();
+        loop {
+            let (piece, tail) = rest.split_at(piece_len(rest, max));
+            pieces.push(piece.to_vec());
+            rest = tail;
+            if rest.is_empty() {
+                return pieces;
+            }
+        }
+    }
 
     #[test]
     fn pieces_are_bounded_and_rejoin_to_the_input() {

@@ -7,16 +7,17 @@ use crate::prelude::*;
 /// Writes `n` in decimal at the end of `buf` and returns the digits.
 pub fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &str {
     let mut i = buf.len();
-    loop {
+    // `get_mut`, not indexing: 20 digits always fit, but a bounds check would be a panic path.
+    while let Some(slot) = buf.get_mut(i.wrapping_sub(1)) {
         i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
+        *slot = b'0' + (n % 10) as u8;
         n /= 10;
         if n == 0 {
             break;
         }
     }
     // Only ASCII digits were written, so this never falls back.
-    core::str::from_utf8(&buf[i..]).unwrap_or("0")
+    core::str::from_utf8(buf.get(i..).unwrap_or_default()).unwrap_or("0")
 }
 
 /// Appends `n` in decimal to `out` (what `n.to_string()` gives, without `core::fmt`).

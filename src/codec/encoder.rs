@@ -90,6 +90,21 @@ impl Encoder {
         self.encode_tail_into(core::iter::empty(), body, out);
     }
 
+    /// One header line of a `command` frame written piece by piece (the client writes its own
+    /// headers, then the user's, without collecting them into one iterator first), escaped as
+    /// [`encode_head`](Self::encode_head) would. `content-length` is skipped: the end writes it.
+    pub fn encode_header<B: Sink>(&self, command: Command, name: &str, value: &str, out: &mut B) {
+        if name != "content-length" {
+            self.header(name, value, escape::applies(self.version, command), out);
+        }
+    }
+
+    /// The end of a frame whose command line and headers are written: `content-length`, the
+    /// blank line, the body and the NUL.
+    pub fn encode_end<B: Sink>(&self, body: &[u8], out: &mut B) {
+        self.encode_tail_into(core::iter::empty(), body, out);
+    }
+
     /// One encoded frame as shareable bytes.
     pub fn encode_to_bytes(&self, frame: &Frame) -> Bytes {
         let mut out = BytesMut::with_capacity(estimate(frame));

@@ -53,7 +53,7 @@ pub fn unescape(raw: &[u8], version: Version, out: &mut Vec<u8>) -> Result<(), U
 pub fn unescape_in_place(text: &mut [u8], version: Version) -> Result<usize, UndefinedEscape> {
     let (mut read, mut write) = (0, 0);
     while let Some(i) = memchr::memchr(b'\\', text.get(read..).unwrap_or_default()) {
-        text.copy_within(read..read + i, write);
+        super::move_within(text, read..read + i, write);
         write += i;
         let decoded = match text.get(read + i + 1) {
             Some(b'\\') => b'\\',
@@ -73,16 +73,17 @@ pub fn unescape_in_place(text: &mut [u8], version: Version) -> Result<usize, Und
         read += i + 2;
     }
     let len = text.len();
-    text.copy_within(read..len, write);
+    super::move_within(text, read..len, write);
     Ok(write + len - read)
 }
 
 /// The character `bytes` starts with (header text is UTF-8; a broken sequence reads as U+FFFD).
 fn first_char(bytes: &[u8]) -> Option<char> {
-    let head = &bytes[..bytes.len().min(4)];
+    let head = bytes.get(..4).unwrap_or(bytes);
     let text = match core::str::from_utf8(head) {
         Ok(s) => s,
-        Err(e) => core::str::from_utf8(&head[..e.valid_up_to()]).unwrap_or_default(),
+        Err(e) => core::str::from_utf8(head.get(..e.valid_up_to()).unwrap_or_default())
+            .unwrap_or_default(),
     };
     text.chars().next().or(Some(char::REPLACEMENT_CHARACTER))
 }

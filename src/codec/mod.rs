@@ -31,3 +31,20 @@ pub use encoder::{Encoder, Sink};
 pub use limits::{DecodeError, Limits};
 pub(crate) use message::push_escaped;
 pub use view::{FrameView, ViewDecoder, Viewed};
+
+use core::ops::Range;
+
+/// `buf[src]` copied to `buf[dest..]` (the ranges may overlap), as `copy_within` does, and
+/// nothing when a range does not lie in `buf`. `copy_within`'s own checks panic, and its panic
+/// path (the slice index error machinery) would be the only one left in the browser core.
+pub(crate) fn move_within(buf: &mut [u8], src: Range<usize>, dest: usize) {
+    let Range { start, end } = src;
+    if start <= end && end <= buf.len() && dest <= buf.len() - (end - start) {
+        // SAFETY: `start..end` and `dest..dest + (end - start)` were just checked to lie in
+        // `buf`; `ptr::copy` is a memmove, so they may overlap.
+        unsafe {
+            let p = buf.as_mut_ptr();
+            core::ptr::copy(p.add(start), p.add(dest), end - start);
+        }
+    }
+}

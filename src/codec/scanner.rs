@@ -98,7 +98,7 @@ impl Scanner {
 
         // Command line and header block, line by line.
         while p.body_start.is_none() {
-            let rest = &buf[p.line_start..];
+            let rest = buf.get(p.line_start..).unwrap_or_default();
             let nl = match p.line.scan(rest) {
                 Some(LineEnd::Lf(nl)) => nl,
                 end => {
@@ -122,7 +122,7 @@ impl Scanner {
                     };
                 }
             };
-            let line = strip_cr(&rest[..nl]);
+            let line = strip_cr(rest.get(..nl).unwrap_or_default());
             let next = p.line_start + nl + 1;
             let line_too_long = line.len() > limits.max_header_line;
             check_line_and_frame(line_too_long, p.line_start, next, &limits)?;
@@ -164,13 +164,14 @@ impl Scanner {
                 }
             }
             None => {
-                let (body_end, complete) = match memchr::memchr(0, &buf[p.nul_scan_from..]) {
-                    Some(i) => (p.nul_scan_from + i, true),
-                    None => {
-                        p.nul_scan_from = buf.len();
-                        (buf.len(), false)
-                    }
-                };
+                let (body_end, complete) =
+                    match memchr::memchr(0, buf.get(p.nul_scan_from..).unwrap_or_default()) {
+                        Some(i) => (p.nul_scan_from + i, true),
+                        None => {
+                            p.nul_scan_from = buf.len();
+                            (buf.len(), false)
+                        }
+                    };
                 // Checked whether or not the NUL is here yet, so an oversized body is refused
                 // as soon as it is seen, and one that arrived whole in a single chunk too.
                 let body_too_long = body_end - body_start > limits.max_body;
@@ -231,7 +232,7 @@ impl LineScan {
         let mut i = self.scanned;
         loop {
             // Skip ordinary bytes eight at a time.
-            while let Some(chunk) = line[i..].first_chunk::<8>() {
+            while let Some(chunk) = line.get(i..).and_then(<[u8]>::first_chunk::<8>) {
                 let w = word::load(chunk);
                 // LF and NUL in one comparison (the other control bytes below LF it flags are
                 // ordinary bytes to the match below).
@@ -352,11 +353,11 @@ fn body_too_large(limits: &Limits) -> DecodeError {
 fn content_length(buf: &[u8], spans: &[HeaderSpan]) -> Result<Option<usize>, DecodeError> {
     let Some(span) = spans
         .iter()
-        .find(|s| &buf[s.name.clone()] == b"content-length")
+        .find(|s| buf.get(s.name.clone()) == Some(b"content-length"))
     else {
         return Ok(None);
     };
-    let value = &buf[span.value.clone()];
+    let value = buf.get(span.value.clone()).unwrap_or_default();
     let invalid = || DecodeError::InvalidContentLength(quoted_text(value));
     // Digits only (no sign, no blanks), and a number this platform's usize holds.
     super::decimal::parse_decimal(value)

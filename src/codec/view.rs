@@ -30,7 +30,7 @@ pub struct FrameView<'a> {
     /// The frame's bytes from its command line to the end of its body (headers unescaped).
     bytes: &'a [u8],
     /// Per header, in wire order: name start, name end, value start, value end in `bytes`.
-    offsets: &'a [usize],
+    offsets: &'a [[usize; 4]],
     body_start: usize,
 }
 
@@ -39,8 +39,8 @@ impl<'a> FrameView<'a> {
     pub fn headers(&self) -> impl Iterator<Item = (&'a str, &'a str)> + Clone {
         let bytes = self.bytes;
         self.offsets
-            .chunks_exact(4)
-            .map(move |o| (text(bytes, o[0]..o[1]), text(bytes, o[2]..o[3])))
+            .iter()
+            .map(move |&[a, b, c, d]| (text(bytes, a..b), text(bytes, c..d)))
     }
 
     /// The first header named `name`.
@@ -72,7 +72,7 @@ pub struct ViewDecoder {
     start: usize,
     scanner: Scanner,
     version: Version,
-    offsets: Vec<usize>,
+    offsets: Vec<[usize; 4]>,
 }
 
 impl Default for ViewDecoder {
@@ -102,7 +102,11 @@ impl ViewDecoder {
     /// Appends bytes to the buffer. Nothing is decoded until [`decode`](Self::decode) is called.
     pub fn feed(&mut self, data: &[u8]) {
         if self.start > 0 {
-            self.buf.drain(..self.start);
+            // What is left moved to the front by hand: `Vec::drain` brings its `Drain` type and
+            // drop guard to the Wasm build, `copy_within` a panic path.
+            let len = self.buf.len();
+            super::move_within(&mut self.buf, self.start.min(len)..len, 0);
+            self.buf.truncate(len - self.start.min(len));
             self.start = 0;
         }
         self.buf.extend_from_slice(data);
@@ -111,6 +115,14 @@ impl ViewDecoder {
     /// Bytes buffered and not yet returned as frames.
     pub fn buffered(&self) -> usize {
         self.buf.len().saturating_sub(self.start)
+    }
+
+    /// Starts over for a new connection, as [`new`](Self::new) would with these limits: nothing
+    /// buffered, STOMP 1.2 framing. The buffers keep their capacity.
+    pub fn restart(&mut self, limits: Limits) {
+        self.reset();
+        self.scanner.limits = limits;
+        self.version = Version::V1_2;
     }
 
     /// Drops everything buffered (e.g. when a connection is replaced). Version and limits stay.
@@ -164,8 +176,10 @@ impl ViewDecoder {
         let unescape = escape::applies(self.version, command);
         let bytes = self.buf.get_mut(frame.clone()).unwrap_or_default();
         self.offsets.clear();
-        for span in self.scanner.spans.drain(..) {
-            let (mut name, mut value) = (span.name, span.value);
+        // Read, then cleared (here or by the reset that follows an error), not drained: no
+        // `Drain` type in the Wasm build.
+        for span in &self.scanner.spans {
+            let (mut name, mut value) = (span.name.clone(), span.value.clone());
             if unescape && span.has_backslash {
                 for part in [&mut name, &mut value] {
                     let text = bytes.get_mut(part.clone()).unwrap_or_default();
@@ -173,8 +187,9 @@ impl ViewDecoder {
                 }
             }
             self.offsets
-                .extend_from_slice(&[name.start, name.end, value.start, value.end]);
+                .push([name.start, name.end, value.start, value.end]);
         }
+        self.scanner.spans.clear();
         Ok((command, frame, body_start))
     }
 }
