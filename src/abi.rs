@@ -34,4 +34,4 @@ pub fn answer() -> *const u8 {
     OUT.0.borrow().as_ptr()
 }
 
-pub use crate::client::records::{put_bytes, put_u32};
+pub use crate::record::{put_bytes, put_u32};

@@ -11,6 +11,7 @@
 //!   - [`frame`]: the frame as data (`Command`, `Headers`, `Frame`, `Version`).
 //!   - [`codec`]: the incremental decoder and the encoder, with limits and per-version escaping.
 //!   - [`sockjs`]: SockJS framing (frames, its JSON string arrays, binary bodies as base64).
+//!   - [`record`]: the byte records the browser modules exchange with JavaScript.
 //! - **The browser build** (wasm32, without the `std` feature): [`abi`], the narrow C-ABI
 //!   interface of the core module (`pkg-core/`), and [`heap`], its allocator. The browser I/O and
 //!   the stompjs-compatible API are JavaScript: `pkg-core/js/client.js` over that module, and
@@ -26,6 +27,7 @@ pub mod client;
 pub mod codec;
 pub mod frame;
 mod prelude;
+pub mod record;
 pub mod sockjs;
 mod time;
 

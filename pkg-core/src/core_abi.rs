@@ -8,11 +8,11 @@ use alloc::vec::Vec;
 use core::cell::RefCell;
 
 use stomp_wasm::abi::{answer, put_bytes, put_u32, request_buffer, Local, IN, OUT};
-use stomp_wasm::client::records::Reader;
 use stomp_wasm::client::{
     ClientError, HeaderList, OfflineQueueConfig, ReconnectTimeMode, Session, SessionConfig,
 };
 use stomp_wasm::frame::Version;
+use stomp_wasm::record::Reader;
 
 // The heap and the trapping panic handler come with stomp-wasm's no-std wasm32 build.
 

@@ -7,7 +7,7 @@ use alloc::vec::Vec;
 use core::cell::RefCell;
 
 use stomp_wasm::abi::{answer, request_buffer, Local, IN, OUT};
-use stomp_wasm::client::records::{record_end, record_start};
+use stomp_wasm::record::{record_end, record_start};
 use stomp_wasm::sockjs::client::{Out, SockJsConnection, TransportKind, TransportPlan, Transports};
 use stomp_wasm::sockjs::frame::eventsource_unescape_in_place;
 

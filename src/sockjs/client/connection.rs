@@ -28,7 +28,7 @@ use super::info::parse_info;
 use super::plan::{
     attempt_timeout, head_start, stream_head_start, TransportKind, TransportPlan, Transports,
 };
-use crate::client::records::{put_u32, record_end, record_start, Reader};
+use crate::record::{put_u32, record_end, record_start, Reader};
 use crate::sockjs::frame::{parse_frame, FrameKind};
 use crate::sockjs::json::{self, push_decimal};
 use crate::time::Millis;
