@@ -1210,7 +1210,7 @@ impl<'a> Outgoing<'a> {
         } = *self;
         // Over a string-only transport a body that is not UTF-8 goes as base64, announced by a
         // header of the session's (docs/SOCKJS.md).
-        let utf8 = core::str::from_utf8(self.body).is_ok();
+        let utf8 = crate::codec::utf8::valid(self.body);
         let base64 = wire.text_only && !utf8;
         let mut encoded = Vec::new();
         let body = if base64 {

@@ -12,9 +12,9 @@ use crate::prelude::*;
 /// as U+FFFD. (`String::from_utf8_lossy` would group the broken sequences, for 1 KB more of the
 /// browser build; for a line that is wrong anyway the simple rule says as much.)
 pub(crate) fn quoted_text(line: &[u8]) -> String {
-    match core::str::from_utf8(line) {
-        Ok(text) => String::from(text),
-        Err(_) => line
+    match super::utf8::str(line) {
+        Some(text) => String::from(text),
+        None => line
             .iter()
             .map(|&b| if b.is_ascii() { b as char } else { '\u{FFFD}' })
             .collect(),
