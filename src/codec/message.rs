@@ -65,8 +65,12 @@ impl DecodeError {
 /// other characters as themselves.
 fn push_quoted(s: &str, out: &mut String) {
     out.push('"');
-    for c in s.chars() {
+    // `utf8::first` (shared with the UTF-8 check) rather than `s.chars()`, which would bring
+    // its own decoder.
+    let mut rest = s.as_bytes();
+    while let Some((c, n)) = super::utf8::first(rest) {
         push_escaped(c, '"', out);
+        rest = rest.get(n..).unwrap_or_default();
     }
     out.push('"');
 }
