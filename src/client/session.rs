@@ -732,13 +732,13 @@ impl Session {
         let mut accept = String::new();
         for v in &cfg.stomp_versions {
             if !accept.is_empty() {
-                accept.push(',');
+                crate::codec::utf8::push_char(&mut accept, ',');
             }
             accept.push_str(v.as_str());
         }
         let mut heart_beat = String::with_capacity(12);
         push_decimal(&mut heart_beat, cfg.heartbeat_outgoing.into());
-        heart_beat.push(',');
+        crate::codec::utf8::push_char(&mut heart_beat, ',');
         push_decimal(&mut heart_beat, cfg.heartbeat_incoming.into());
         let host = cfg
             .host

@@ -17,7 +17,7 @@ impl UndefinedEscape {
         match self.0 {
             Some(c) => {
                 out.push_str("undefined escape sequence `\\");
-                out.push(c);
+                super::utf8::push_char(out, c);
                 out.push_str("` in header");
             }
             None => out.push_str("header ends with a lone backslash"),

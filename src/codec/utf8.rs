@@ -7,6 +7,8 @@
 //! `std` the check is the small loop below ([`first`] per sequence, ASCII eight bytes at a
 //! time); the tests hold the two to the same answer for every input.
 
+use crate::prelude::*;
+
 /// The character `bytes` start with and its length in bytes; `None` when they are empty or do
 /// not start with a complete, well-formed UTF-8 sequence (an overlong form, a surrogate, a code
 /// point above U+10FFFF, a stray continuation byte, a truncated sequence).
@@ -30,6 +32,24 @@ pub fn first(bytes: &[u8]) -> Option<(char, usize)> {
     }
     // `char::from_u32` refuses the surrogates and what lies above U+10FFFF.
     char::from_u32(c).filter(|_| c >= least).map(|ch| (ch, n))
+}
+
+/// Appends `c` to `out`, as `String::push` does. The browser build's only char encoder: smaller
+/// than `String::push`'s (and `char::encode_utf8`'s) own, its bytes handed to `push_str`.
+pub fn push_char(out: &mut String, c: char) {
+    let len = c.len_utf8();
+    let mut n = c as u32;
+    let mut buf = [0u8; 4];
+    // The continuation bytes from the last, six bits each, then the lead byte with the marker of
+    // the sequence's length (none, 110, 1110, 11110 for one to four bytes).
+    for slot in buf.get_mut(1..len).unwrap_or_default().iter_mut().rev() {
+        *slot = 0x80 | (n & 0x3f) as u8;
+        n >>= 6;
+    }
+    if let Some(lead) = buf.first_mut() {
+        *lead = n as u8 | (0xf0e0_c000_u32 >> (8 * (len - 1))) as u8;
+    }
+    out.push_str(str(buf.get(..len).unwrap_or_default()).unwrap_or_default());
 }
 
 /// [`valid`] of the browser build: [`first`] sequence by sequence, ASCII a word at a time.
@@ -109,6 +129,17 @@ mod tests {
         }
         .map(|c| (c, c.len_utf8()));
         assert_eq!(first(bytes), expected, "{bytes:x?}");
+    }
+
+    #[test]
+    fn push_char_writes_every_char_as_string_push_does() {
+        let mut out = String::from("x");
+        let mut expected = String::from("x");
+        for c in (0..=0x10_ffff).filter_map(char::from_u32) {
+            push_char(&mut out, c);
+            expected.push(c);
+        }
+        assert_eq!(out, expected);
     }
 
     #[test]
