@@ -14,24 +14,24 @@ use crate::prelude::*;
 /// point above U+10FFFF, a stray continuation byte, a truncated sequence).
 pub fn first(bytes: &[u8]) -> Option<(char, usize)> {
     let &b = bytes.first()?;
-    // The sequence's length, the payload bits of its first byte, and the least code point that
-    // needs that many bytes (a smaller one would be an overlong form).
-    let (n, bits, least) = match b {
-        0..=0x7f => return Some((char::from(b), 1)),
-        0xc0..=0xdf => (2, 0x1f, 0x80),
-        0xe0..=0xef => (3, 0x0f, 0x800),
-        0xf0..=0xf7 => (4, 0x07, 0x1_0000),
-        _ => return None,
-    };
-    let mut c = u32::from(b) & bits;
+    // The sequence's length is the lead byte's count of leading ones (none for ASCII; one, a
+    // continuation byte, and five or more are no lead bytes); its payload, the bits after them.
+    let n = (b.leading_ones() as usize).max(1);
+    if n > 4 || b & 0xc0 == 0x80 {
+        return None;
+    }
+    let mut c = u32::from(b) & (0xff >> n);
     for &next in bytes.get(1..n)? {
         if next & 0xc0 != 0x80 {
             return None;
         }
         c = (c << 6) | u32::from(next & 0x3f);
     }
-    // `char::from_u32` refuses the surrogates and what lies above U+10FFFF.
-    char::from_u32(c).filter(|_| c >= least).map(|ch| (ch, n))
+    // `char::from_u32` refuses the surrogates and what lies above U+10FFFF; a char that would
+    // take fewer bytes came in an overlong form.
+    char::from_u32(c)
+        .filter(|ch| ch.len_utf8() == n)
+        .map(|ch| (ch, n))
 }
 
 /// Appends `c` to `out`, as `String::push` does. The browser build's only char encoder: smaller
