@@ -63,16 +63,11 @@ fn valid_compact(mut bytes: &[u8]) -> bool {
             }
             bytes = rest;
         }
-        let Some(&b) = bytes.first() else {
+        if bytes.is_empty() {
             return true;
-        };
-        let n = if b < 0x80 {
-            1
-        } else {
-            match first(bytes) {
-                Some((_, n)) => n,
-                None => return false,
-            }
+        }
+        let Some((_, n)) = first(bytes) else {
+            return false;
         };
         bytes = bytes.get(n..).unwrap_or_default();
     }
