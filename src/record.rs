@@ -65,6 +65,6 @@ impl<'a> Reader<'a> {
     }
 
     pub fn str(&mut self) -> &'a str {
-        core::str::from_utf8(self.bytes()).unwrap_or_default()
+        crate::codec::utf8::str(self.bytes()).unwrap_or_default()
     }
 }

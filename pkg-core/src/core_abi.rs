@@ -11,6 +11,7 @@ use stomp_wasm::abi::{answer, put_bytes, put_u32, request_buffer, Local, IN, OUT
 use stomp_wasm::client::{
     ClientError, HeaderList, OfflineQueueConfig, ReconnectTimeMode, Session, SessionConfig,
 };
+use stomp_wasm::codec::utf8;
 use stomp_wasm::frame::Version;
 use stomp_wasm::record::Reader;
 
@@ -182,7 +183,7 @@ pub extern "C" fn input(id: u32, kind: u32, arg: u32, now: f64, len: u32) -> u32
         let data = input.get(..len as usize).unwrap_or_default();
         // A socket message (5) is not read as text: the decoder checks what it must, and
         // validating every message would cost the receive path a pass over its bytes.
-        let text = core::str::from_utf8(if kind == 5 { &[] } else { data }).unwrap_or_default();
+        let text = utf8::str(if kind == 5 { &[] } else { data }).unwrap_or_default();
         match kind {
             0 => return s.activate(now).map_or_else(|e| error_code(&e), |()| 0),
             1 | 2 => s.deactivate(now, kind == 2),

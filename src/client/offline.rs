@@ -118,7 +118,7 @@ impl OfflineQueue {
         let mut id = String::with_capacity(config.id_prefix.len() + 21);
         if !config.id_prefix.is_empty() {
             id.push_str(&config.id_prefix);
-            id.push('-');
+            crate::codec::utf8::push_char(&mut id, '-');
         }
         push_decimal(&mut id, self.next_id);
         self.next_id += 1;

@@ -10,7 +10,7 @@
 
 use crate::prelude::*;
 
-use crate::codec::{decimal, FrameView};
+use crate::codec::{decimal, utf8, FrameView};
 use crate::frame::Command;
 use crate::sockjs::binary::{self, BASE64, TRANSFER_ENCODING_HEADER};
 
@@ -38,7 +38,7 @@ impl Received {
         let length = decimal(body.len() as u64, &mut digits);
         let start = record.len();
         record.reserve(HEAD + 64 + body.len());
-        record.push(u8::from(core::str::from_utf8(body).is_ok()));
+        record.push(u8::from(utf8::valid(body)));
         record.extend_from_slice(&[0; 8]);
         let mut put = |part: &str| {
             record.extend_from_slice(part.as_bytes());
@@ -102,7 +102,7 @@ impl Received {
             .record
             .get(HEAD..HEAD + self.text_len())
             .unwrap_or_default();
-        let text = core::str::from_utf8(text).unwrap_or_default();
+        let text = utf8::str(text).unwrap_or_default();
         text.strip_suffix('\0').unwrap_or(text).split('\0')
     }
 
@@ -134,6 +134,6 @@ impl Received {
 
     /// The body as text, if it is UTF-8.
     pub fn body_str(&self) -> Option<&str> {
-        core::str::from_utf8(self.body()).ok()
+        utf8::str(self.body())
     }
 }

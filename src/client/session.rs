@@ -732,13 +732,13 @@ impl Session {
         let mut accept = String::new();
         for v in &cfg.stomp_versions {
             if !accept.is_empty() {
-                accept.push(',');
+                crate::codec::utf8::push_char(&mut accept, ',');
             }
             accept.push_str(v.as_str());
         }
         let mut heart_beat = String::with_capacity(12);
         push_decimal(&mut heart_beat, cfg.heartbeat_outgoing.into());
-        heart_beat.push(',');
+        crate::codec::utf8::push_char(&mut heart_beat, ',');
         push_decimal(&mut heart_beat, cfg.heartbeat_incoming.into());
         let host = cfg
             .host
@@ -1210,7 +1210,7 @@ impl<'a> Outgoing<'a> {
         } = *self;
         // Over a string-only transport a body that is not UTF-8 goes as base64, announced by a
         // header of the session's (docs/SOCKJS.md).
-        let utf8 = core::str::from_utf8(self.body).is_ok();
+        let utf8 = crate::codec::utf8::valid(self.body);
         let base64 = wire.text_only && !utf8;
         let mut encoded = Vec::new();
         let body = if base64 {

@@ -17,7 +17,7 @@ pub fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &str {
         }
     }
     // Only ASCII digits were written, so this never falls back.
-    core::str::from_utf8(buf.get(i..).unwrap_or_default()).unwrap_or("0")
+    super::utf8::str(buf.get(i..).unwrap_or_default()).unwrap_or("0")
 }
 
 /// Appends `n` in decimal to `out` (what `n.to_string()` gives, without `core::fmt`).

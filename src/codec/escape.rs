@@ -17,7 +17,7 @@ impl UndefinedEscape {
         match self.0 {
             Some(c) => {
                 out.push_str("undefined escape sequence `\\");
-                out.push(c);
+                super::utf8::push_char(out, c);
                 out.push_str("` in header");
             }
             None => out.push_str("header ends with a lone backslash"),
@@ -79,13 +79,7 @@ pub fn unescape_in_place(text: &mut [u8], version: Version) -> Result<usize, Und
 
 /// The character `bytes` starts with (header text is UTF-8; a broken sequence reads as U+FFFD).
 fn first_char(bytes: &[u8]) -> Option<char> {
-    let head = bytes.get(..4).unwrap_or(bytes);
-    let text = match core::str::from_utf8(head) {
-        Ok(s) => s,
-        Err(e) => core::str::from_utf8(head.get(..e.valid_up_to()).unwrap_or_default())
-            .unwrap_or_default(),
-    };
-    text.chars().next().or(Some(char::REPLACEMENT_CHARACTER))
+    Some(super::utf8::first(bytes).map_or(char::REPLACEMENT_CHARACTER, |(c, _)| c))
 }
 
 /// Whether `s` may need escaping: it has a byte that must be escaped (or, in 1.0, replaced), a

@@ -5,6 +5,7 @@
 //! of strings. The text is the one `Display` gives; the tests below hold the two together.
 
 use super::decimal::push_decimal;
+use super::utf8;
 use super::DecodeError;
 use crate::prelude::*;
 
@@ -12,13 +13,22 @@ use crate::prelude::*;
 /// as U+FFFD. (`String::from_utf8_lossy` would group the broken sequences, for 1 KB more of the
 /// browser build; for a line that is wrong anyway the simple rule says as much.)
 pub(crate) fn quoted_text(line: &[u8]) -> String {
-    match core::str::from_utf8(line) {
-        Ok(text) => String::from(text),
-        Err(_) => line
-            .iter()
-            .map(|&b| if b.is_ascii() { b as char } else { '\u{FFFD}' })
-            .collect(),
+    if let Some(text) = utf8::str(line) {
+        return String::from(text);
     }
+    // One `push_char` call per byte (`collect` would bring `String::push`'s own encoder).
+    let mut out = String::new();
+    for &b in line {
+        utf8::push_char(
+            &mut out,
+            if b.is_ascii() {
+                char::from(b)
+            } else {
+                '\u{FFFD}'
+            },
+        );
+    }
+    out
 }
 
 impl DecodeError {
@@ -64,11 +74,15 @@ impl DecodeError {
 /// `s` in double quotes, escaped as Rust's `{:?}` does for ASCII (`\"`, `\\`, `\n`, `\u{1b}`, …);
 /// other characters as themselves.
 fn push_quoted(s: &str, out: &mut String) {
-    out.push('"');
-    for c in s.chars() {
+    utf8::push_char(out, '"');
+    // `utf8::first` (shared with the UTF-8 check) rather than `s.chars()`, which would bring
+    // its own decoder.
+    let mut rest = s.as_bytes();
+    while let Some((c, n)) = utf8::first(rest) {
         push_escaped(c, '"', out);
+        rest = rest.get(n..).unwrap_or_default();
     }
-    out.push('"');
+    utf8::push_char(out, '"');
 }
 
 /// One character as inside Rust's `{:?}` quotes (`quote` is the quote character in use).
@@ -81,18 +95,18 @@ pub(crate) fn push_escaped(c: char, quote: char, out: &mut String) {
         '\n' => out.push_str("\\n"),
         '\\' => out.push_str("\\\\"),
         c if c == quote => {
-            out.push('\\');
-            out.push(c);
+            utf8::push_char(out, '\\');
+            utf8::push_char(out, c);
         }
         c if c.is_ascii_control() => {
             out.push_str("\\u{");
             if c as u32 >= 0x10 {
-                out.push(char::from(HEX[(c as usize) >> 4]));
+                utf8::push_char(out, char::from(HEX[(c as usize) >> 4]));
             }
-            out.push(char::from(HEX[(c as usize) & 0xf]));
-            out.push('}');
+            utf8::push_char(out, char::from(HEX[(c as usize) & 0xf]));
+            utf8::push_char(out, '}');
         }
-        c => out.push(c),
+        c => utf8::push_char(out, c),
     }
 }
 

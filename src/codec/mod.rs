@@ -22,6 +22,7 @@ pub mod escape;
 mod limits;
 mod message;
 mod scanner;
+pub mod utf8;
 mod view;
 mod word;
 

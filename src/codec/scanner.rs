@@ -201,8 +201,8 @@ fn header_span(line: &[u8], start: usize, scan: LineScan) -> Result<HeaderSpan, 
         .colon
         .ok_or_else(|| DecodeError::MalformedHeader(quoted_text(line)))?;
     // ASCII lines (nearly all of them) skip the full UTF-8 validation.
-    if scan.non_ascii {
-        core::str::from_utf8(line).map_err(|_| DecodeError::InvalidUtf8)?;
+    if scan.non_ascii && !super::utf8::valid(line) {
+        return Err(DecodeError::InvalidUtf8);
     }
     Ok(HeaderSpan {
         name: start..start + colon,
