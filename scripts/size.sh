@@ -45,9 +45,11 @@ export PATH="$HOME/.cargo/bin:$PWD/tools/node_modules/binaryen/bin:$PATH"
 # slice-index or bounds-check panic path left; core 18,817 → 15,761, client.js 4,778 → 4,739):
 # 32,483 / 20,500 (the SockJS module 9,483: it shares the heap's dealloc). Then the core's own
 # UTF-8 check, char decoder and encoder instead of `core::str::from_utf8`, `Chars` and
-# `String::push` (codec::utf8; the server keeps `from_utf8`; core 15,761 → 15,403): 32,125 / 20,142.
-BUDGET_TOTAL=32126
-BUDGET_WS=20143
+# `String::push` (codec::utf8; the server keeps `from_utf8`; core 15,761 → 15,403): 32,125 / 20,142;
+# with the records' layout moved to src/record.rs (below client/ and sockjs/: an import cycle
+# otherwise; the modules' code laid out differently, +12 B): 32,137 / 20,153.
+BUDGET_TOTAL=32138
+BUDGET_WS=20154
 
 # shellcheck source=scripts/wasm-module.sh
 . scripts/wasm-module.sh
