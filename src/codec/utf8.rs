@@ -101,7 +101,9 @@ pub fn str(bytes: &[u8]) -> Option<&str> {
     valid_compact(bytes).then(|| unsafe { core::str::from_utf8_unchecked(bytes) })
 }
 
-#[cfg(test)]
+// Native only: the property tests use proptest, which does not build for wasm32, and
+// `wasm-pack test` compiles the library's unit tests along with tests/web_*.rs.
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
 
