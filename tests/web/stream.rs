@@ -42,8 +42,9 @@ struct Streamed {
 
 /// Publishes 0..=300, one every 10 ms, through a client of `url` configured by `extra` (on top
 /// of [`reconnecting`] with the offline queue: `transports`…), asking the supervisor
-/// to restart the broker (down 0.5 s) after #100 while the stream goes on, and waits until every
-/// number has arrived and the offline queue has been confirmed by receipts.
+/// to restart the broker (down 0.5 s) after #100 while the stream goes on, holding #201 on until
+/// the restart has closed the socket, and waits until every number has arrived and the offline
+/// queue has been confirmed by receipts.
 async fn stream_across(restart: Restart, url: &str, extra: &[(&str, JsValue)]) -> Streamed {
     control("start").await;
     let rec = Recorder::default();
@@ -79,6 +80,21 @@ async fn stream_across(restart: Restart, url: &str, extra: &[(&str, JsValue)]) -
                 control(action).await;
                 back.set(true);
             });
+        }
+        // The last hundred go out only once the restart has cut the connection: a broker slow
+        // to stop (RabbitMQ takes seconds, more on a loaded machine) would otherwise see the
+        // whole stream before it goes down, and the test would prove nothing about a restart.
+        if i == 200 {
+            for _ in 0..600 {
+                if rec.count("onWebSocketClose") >= 1 {
+                    break;
+                }
+                gloo_timers::future::TimeoutFuture::new(100).await;
+            }
+            assert!(
+                rec.count("onWebSocketClose") >= 1,
+                "the restart did not close the socket within 60 s"
+            );
         }
         gloo_timers::future::TimeoutFuture::new(10).await;
     }
