@@ -158,7 +158,7 @@ impl Encoder {
             }
             self.header(name, value, escaping, out);
         }
-        if self.content_length || memchr::memchr(0, body).is_some() {
+        if self.content_length || super::word::find(0, body).is_some() {
             out.put_slice(b"content-length:");
             let mut digits = [0; 20];
             out.put_slice(decimal(body.len() as u64, &mut digits).as_bytes());

@@ -52,7 +52,7 @@ pub fn unescape(raw: &[u8], version: Version, out: &mut Vec<u8>) -> Result<(), U
 /// in its receive buffer. Returns the decoded length; the bytes after it are left over.
 pub fn unescape_in_place(text: &mut [u8], version: Version) -> Result<usize, UndefinedEscape> {
     let (mut read, mut write) = (0, 0);
-    while let Some(i) = memchr::memchr(b'\\', text.get(read..).unwrap_or_default()) {
+    while let Some(i) = super::word::find(b'\\', text.get(read..).unwrap_or_default()) {
         super::move_within(text, read..read + i, write);
         write += i;
         let decoded = match text.get(read + i + 1) {
