@@ -119,12 +119,12 @@ pub fn escape_into(s: &[u8], escaping: bool, version: Version, out: &mut Vec<u8>
     for &b in s {
         match b {
             b'\n' if escaping => out.extend_from_slice(b"\\n"),
-            b'\n' => out.push(b' '),
+            b'\n' => super::push_byte(out, b' '),
             b'\\' if escaping => out.extend_from_slice(b"\\\\"),
             b':' if escaping => out.extend_from_slice(b"\\c"),
             b'\r' if escaping && version >= Version::V1_2 => out.extend_from_slice(b"\\r"),
             0 => {}
-            other => out.push(other),
+            other => super::push_byte(out, other),
         }
     }
 }
