@@ -14,7 +14,7 @@ use crate::prelude::*;
 
 use super::header_list::HeaderList;
 use super::heartbeat::{self, Heartbeats};
-use super::offline::{Held, OfflineQueue};
+use super::offline::{take, Held, OfflineQueue};
 use super::received::Received;
 use super::records::{put_bytes, put_u32, Frame, Out, Records, Signal, Text};
 use super::split::piece_len;
@@ -850,9 +850,10 @@ impl Session {
             by_receipt || frame.get("subscription") == Some(s.id())
         });
         if let Some(i) = failed {
-            let sub = self.subscriptions.remove(i);
-            self.frame_event(Frame::SubscriptionFailed, sub.id(), frame);
-            return;
+            if let Some(sub) = take(&mut self.subscriptions, i) {
+                self.frame_event(Frame::SubscriptionFailed, sub.id(), frame);
+                return;
+            }
         }
         // A queued SEND the server refused would be refused again: drop it, do not loop.
         if let Some(r) = frame.get("receipt-id") {
@@ -907,7 +908,7 @@ impl Session {
             if self.config.resubscribe && sub.restore {
                 i += 1;
             } else {
-                self.subscriptions.remove(i);
+                take(&mut self.subscriptions, i);
             }
         }
         match self.state {
@@ -955,7 +956,7 @@ impl Session {
     /// Drops the subscription with this id (ids are unique: `subscribe` replaces a namesake).
     fn forget_subscription(&mut self, id: &str) {
         if let Some(i) = self.subscriptions.iter().position(|s| s.id() == id) {
-            self.subscriptions.remove(i);
+            take(&mut self.subscriptions, i);
         }
     }
 
