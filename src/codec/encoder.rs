@@ -194,13 +194,11 @@ impl Encoder {
             return;
         }
         let mut buf = Vec::with_capacity(name.len() + value.len() + 8);
-        escape::escape_into(name, escaping, self.version, &mut buf);
-        if !escaping {
-            // Unescaped, a colon in a name would move the split point: drop it.
-            buf.retain(|&b| b != b':');
-        }
+        // Unescaped, a colon in a name would move the split point: it is dropped.
+        let drop = if escaping { 0 } else { b':' };
+        escape::escape_into(name, escaping, self.version, drop, &mut buf);
         super::push_byte(&mut buf, b':');
-        escape::escape_into(value, escaping, self.version, &mut buf);
+        escape::escape_into(value, escaping, self.version, 0, &mut buf);
         if buf.last() == Some(&b'\r') {
             // A CR written as is (1.1, or no escaping) that ends the line would be read as part
             // of the EOL: a `\r\n` EOL keeps it, since the decoder strips exactly one CR.
