@@ -21,7 +21,7 @@ pub fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
 pub fn record_start(out: &mut Vec<u8>, kind: u8) -> usize {
     let at = out.len();
     put_u32(out, 0);
-    out.push(kind);
+    crate::codec::push_byte(out, kind);
     at
 }
 

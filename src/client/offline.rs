@@ -91,6 +91,25 @@ impl Held {
     }
 }
 
+/// `list.remove(i)`, `None` past the end: `Vec::remove` brings its own copy of this (270 B of
+/// code) with a panicking bounds check.
+pub(crate) fn take(list: &mut Vec<Held>, i: usize) -> Option<Held> {
+    let len = list.len();
+    if i >= len {
+        return None;
+    }
+    // SAFETY: `i < len`: the entry is read out once, the ones after it moved down over it
+    // (`ptr::copy` is a memmove) and the length shortened, so it is neither dropped twice nor
+    // lost.
+    unsafe {
+        let p = list.as_mut_ptr().add(i);
+        let held = p.read();
+        core::ptr::copy(p.add(1), p, len - i - 1);
+        list.set_len(len - 1);
+        Some(held)
+    }
+}
+
 /// Oldest first. A `Vec`: entries leave from anywhere (by receipt) and there are few, and a
 /// `VecDeque` of them cost the browser build its own ring logic.
 #[derive(Debug, Default)]
@@ -146,7 +165,7 @@ impl OfflineQueue {
             .entries
             .iter()
             .position(|q| q.receipt() == Some(receipt_id))?;
-        let q = self.entries.remove(i);
+        let q = take(&mut self.entries, i)?;
         self.bytes -= q.size;
         Some(q.user_receipt)
     }

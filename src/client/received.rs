@@ -10,7 +10,7 @@
 
 use crate::prelude::*;
 
-use crate::codec::{decimal, utf8, FrameView};
+use crate::codec::{decimal, push_byte, utf8, FrameView};
 use crate::frame::Command;
 use crate::sockjs::binary::{self, BASE64, TRANSFER_ENCODING_HEADER};
 
@@ -38,11 +38,11 @@ impl Received {
         let length = decimal(body.len() as u64, &mut digits);
         let start = record.len();
         record.reserve(HEAD + 64 + body.len());
-        record.push(u8::from(utf8::valid(body)));
+        push_byte(record, u8::from(utf8::valid(body)));
         record.extend_from_slice(&[0; 8]);
         let mut put = |part: &str| {
             record.extend_from_slice(part.as_bytes());
-            record.push(0);
+            push_byte(record, 0);
         };
         put(name);
         put(frame.command.as_str());

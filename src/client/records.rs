@@ -9,6 +9,8 @@
 
 use crate::prelude::*;
 
+use crate::codec::push_byte;
+
 pub use crate::record::{put_bytes, put_u32, record_end, record_start, Reader};
 
 /// The kinds of record, first byte of each.
@@ -93,7 +95,7 @@ impl Records {
     /// A record of a kind and one byte.
     pub(crate) fn push(&mut self, kind: Out, byte: u8) {
         let at = self.begin(kind);
-        self.buf.push(byte);
+        push_byte(&mut self.buf, byte);
         self.end(at);
     }
 

@@ -14,14 +14,14 @@ use crate::prelude::*;
 
 use super::header_list::HeaderList;
 use super::heartbeat::{self, Heartbeats};
-use super::offline::{Held, OfflineQueue};
+use super::offline::{take, Held, OfflineQueue};
 use super::received::Received;
 use super::records::{put_bytes, put_u32, Frame, Out, Records, Signal, Text};
 use super::split::piece_len;
 use super::{
     Action, ActivationState, ClientError, Event, Millis, ReconnectTimeMode, SessionConfig,
 };
-use crate::codec::{push_decimal, Encoder, FrameView, ViewDecoder, Viewed};
+use crate::codec::{push_byte, push_decimal, Encoder, FrameView, ViewDecoder, Viewed};
 use crate::frame::{Command, Version};
 use crate::sockjs::binary;
 
@@ -850,9 +850,10 @@ impl Session {
             by_receipt || frame.get("subscription") == Some(s.id())
         });
         if let Some(i) = failed {
-            let sub = self.subscriptions.remove(i);
-            self.frame_event(Frame::SubscriptionFailed, sub.id(), frame);
-            return;
+            if let Some(sub) = take(&mut self.subscriptions, i) {
+                self.frame_event(Frame::SubscriptionFailed, sub.id(), frame);
+                return;
+            }
         }
         // A queued SEND the server refused would be refused again: drop it, do not loop.
         if let Some(r) = frame.get("receipt-id") {
@@ -907,7 +908,7 @@ impl Session {
             if self.config.resubscribe && sub.restore {
                 i += 1;
             } else {
-                self.subscriptions.remove(i);
+                take(&mut self.subscriptions, i);
             }
         }
         match self.state {
@@ -926,7 +927,7 @@ impl Session {
             if self.reconnect_attempts >= max {
                 let at = self.events.begin(Out::Signal);
                 let out = self.events.buf();
-                out.push(Signal::ReconnectGaveUp as u8);
+                push_byte(out, Signal::ReconnectGaveUp as u8);
                 put_u32(out, self.reconnect_attempts);
                 self.events.end(at);
                 self.set_state(ActivationState::Inactive);
@@ -944,7 +945,7 @@ impl Session {
         self.reconnect_at = now + after;
         let at = self.events.begin(Out::Signal);
         let out = self.events.buf();
-        out.push(Signal::ReconnectScheduled as u8);
+        push_byte(out, Signal::ReconnectScheduled as u8);
         out.extend_from_slice(&after.to_le_bytes());
         put_u32(out, self.reconnect_attempts);
         self.events.end(at);
@@ -955,7 +956,7 @@ impl Session {
     /// Drops the subscription with this id (ids are unique: `subscribe` replaces a namesake).
     fn forget_subscription(&mut self, id: &str) {
         if let Some(i) = self.subscriptions.iter().position(|s| s.id() == id) {
-            self.subscriptions.remove(i);
+            take(&mut self.subscriptions, i);
         }
     }
 
@@ -1082,7 +1083,7 @@ impl Session {
     fn send_record(&mut self, data: &[u8], binary: bool) {
         let at = self.actions.begin(Out::Send);
         let out = self.actions.buf();
-        out.push(u8::from(binary));
+        push_byte(out, u8::from(binary));
         put_bytes(out, data);
         self.actions.end(at);
     }
@@ -1133,7 +1134,7 @@ impl Session {
     fn text(&mut self, which: Text, text: &str) {
         let at = self.events.begin(Out::Text);
         let out = self.events.buf();
-        out.push(which as u8);
+        push_byte(out, which as u8);
         put_bytes(out, text.as_bytes());
         self.events.end(at);
     }
@@ -1150,7 +1151,7 @@ impl Session {
     fn frame_event(&mut self, which: Frame, name: &str, frame: &FrameView) {
         let at = self.events.begin(Out::Frame);
         let out = self.events.buf();
-        out.push(which as u8);
+        push_byte(out, which as u8);
         Received::write(out, self.wire.text_only, name, frame);
         self.events.end(at);
     }
@@ -1222,7 +1223,7 @@ impl<'a> Outgoing<'a> {
         let encoder = wire.encoder.with_content_length(self.content_length);
         let mut data = Vec::with_capacity(body.len() + 128);
         data.extend_from_slice(command.as_str().as_bytes());
-        data.push(b'\n');
+        push_byte(&mut data, b'\n');
         // Header by header, in plain loops: one chained and filtered iterator cost the module
         // its own instantiation of the encoder's head.
         for &(name, value) in own {

@@ -17,6 +17,11 @@ use crate::frame::{Command, Frame, Version};
 pub trait Sink: BufMut {
     /// Room for `additional` more bytes, grown once instead of once per piece.
     fn reserve_for(&mut self, additional: usize);
+
+    /// `put_u8`, which a `Vec<u8>` does with [`push_byte`](super::push_byte).
+    fn put_byte(&mut self, b: u8) {
+        self.put_u8(b);
+    }
 }
 
 impl Sink for BytesMut {
@@ -28,6 +33,10 @@ impl Sink for BytesMut {
 impl Sink for Vec<u8> {
     fn reserve_for(&mut self, additional: usize) {
         self.reserve(additional);
+    }
+
+    fn put_byte(&mut self, b: u8) {
+        super::push_byte(self, b);
     }
 }
 
@@ -122,7 +131,7 @@ impl Encoder {
         out: &mut B,
     ) {
         out.put_slice(command.as_str().as_bytes());
-        out.put_u8(b'\n');
+        out.put_byte(b'\n');
         let escaping = escape::applies(self.version, command);
         for (name, value) in headers {
             if name == "content-length" {
@@ -158,20 +167,20 @@ impl Encoder {
             }
             self.header(name, value, escaping, out);
         }
-        if self.content_length || memchr::memchr(0, body).is_some() {
+        if self.content_length || super::word::find(0, body).is_some() {
             out.put_slice(b"content-length:");
             let mut digits = [0; 20];
             out.put_slice(decimal(body.len() as u64, &mut digits).as_bytes());
-            out.put_u8(b'\n');
+            out.put_byte(b'\n');
         }
-        out.put_u8(b'\n');
+        out.put_byte(b'\n');
         out.put_slice(body);
-        out.put_u8(0);
+        out.put_byte(0);
     }
 
     /// A heart-beat: one EOL.
     pub fn encode_heartbeat(out: &mut BytesMut) {
-        out.put_u8(b'\n');
+        out.put_byte(b'\n');
     }
 
     fn header<B: Sink>(&self, name: &str, value: &str, escaping: bool, out: &mut B) {
@@ -179,25 +188,23 @@ impl Encoder {
         if !escape::needs_escape(name) && !escape::needs_escape(value) {
             out.reserve_for(name.len() + value.len() + 2);
             out.put_slice(name);
-            out.put_u8(b':');
+            out.put_byte(b':');
             out.put_slice(value);
-            out.put_u8(b'\n');
+            out.put_byte(b'\n');
             return;
         }
         let mut buf = Vec::with_capacity(name.len() + value.len() + 8);
-        escape::escape_into(name, escaping, self.version, &mut buf);
-        if !escaping {
-            // Unescaped, a colon in a name would move the split point: drop it.
-            buf.retain(|&b| b != b':');
-        }
-        buf.push(b':');
-        escape::escape_into(value, escaping, self.version, &mut buf);
+        // Unescaped, a colon in a name would move the split point: it is dropped.
+        let drop = if escaping { 0 } else { b':' };
+        escape::escape_into(name, escaping, self.version, drop, &mut buf);
+        super::push_byte(&mut buf, b':');
+        escape::escape_into(value, escaping, self.version, 0, &mut buf);
         if buf.last() == Some(&b'\r') {
             // A CR written as is (1.1, or no escaping) that ends the line would be read as part
             // of the EOL: a `\r\n` EOL keeps it, since the decoder strips exactly one CR.
-            buf.push(b'\r');
+            super::push_byte(&mut buf, b'\r');
         }
-        buf.push(b'\n');
+        super::push_byte(&mut buf, b'\n');
         out.put_slice(&buf);
     }
 }

@@ -52,7 +52,7 @@ pub fn unescape(raw: &[u8], version: Version, out: &mut Vec<u8>) -> Result<(), U
 /// in its receive buffer. Returns the decoded length; the bytes after it are left over.
 pub fn unescape_in_place(text: &mut [u8], version: Version) -> Result<usize, UndefinedEscape> {
     let (mut read, mut write) = (0, 0);
-    while let Some(i) = memchr::memchr(b'\\', text.get(read..).unwrap_or_default()) {
+    while let Some(i) = super::word::find(b'\\', text.get(read..).unwrap_or_default()) {
         super::move_within(text, read..read + i, write);
         write += i;
         let decoded = match text.get(read + i + 1) {
@@ -111,7 +111,10 @@ pub fn needs_escape(s: &[u8]) -> bool {
 ///   are split at the first colon; the encoder drops colons from names).
 /// - NUL, which no version can carry in a header (peers end frames at it, and the decoder
 ///   refuses it), is dropped: text from handlers or another broker never forges a frame.
-pub fn escape_into(s: &[u8], escaping: bool, version: Version, out: &mut Vec<u8>) {
+///
+/// `drop` is a byte left out besides NUL where it would be written as it is (the encoder passes
+/// `:` for an unescaped header name), or 0 for none.
+pub fn escape_into(s: &[u8], escaping: bool, version: Version, drop: u8, out: &mut Vec<u8>) {
     if !needs_escape(s) {
         out.extend_from_slice(s);
         return;
@@ -119,12 +122,13 @@ pub fn escape_into(s: &[u8], escaping: bool, version: Version, out: &mut Vec<u8>
     for &b in s {
         match b {
             b'\n' if escaping => out.extend_from_slice(b"\\n"),
-            b'\n' => out.push(b' '),
+            b'\n' => super::push_byte(out, b' '),
             b'\\' if escaping => out.extend_from_slice(b"\\\\"),
             b':' if escaping => out.extend_from_slice(b"\\c"),
             b'\r' if escaping && version >= Version::V1_2 => out.extend_from_slice(b"\\r"),
             0 => {}
-            other => out.push(other),
+            b if b == drop => {}
+            other => super::push_byte(out, other),
         }
     }
 }
@@ -140,7 +144,7 @@ mod tests {
 
     fn esc(raw: &str, v: Version) -> String {
         let mut out = Vec::new();
-        escape_into(raw.as_bytes(), v >= Version::V1_1, v, &mut out);
+        escape_into(raw.as_bytes(), v >= Version::V1_1, v, 0, &mut out);
         String::from_utf8(out).unwrap()
     }
 
@@ -189,6 +193,16 @@ mod tests {
         assert_eq!(esc("a:b\r", Version::V1_2), r"a\cb\r");
         assert_eq!(esc("a:b\r", Version::V1_1), "a\\cb\r");
         assert_eq!(esc("a:b\nc\\\r", Version::V1_0), "a:b c\\\r");
+    }
+
+    #[test]
+    fn the_drop_byte_is_left_out_only_where_it_would_go_as_it_is() {
+        let mut out = Vec::new();
+        escape_into(b"a:b\nc\0", false, Version::V1_2, b':', &mut out);
+        assert_eq!(out, b"ab c");
+        out.clear();
+        escape_into(b"a:b", true, Version::V1_2, b':', &mut out);
+        assert_eq!(out, br"a\cb");
     }
 
     #[test]

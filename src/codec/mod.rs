@@ -33,7 +33,29 @@ pub use limits::{DecodeError, Limits};
 pub(crate) use message::push_escaped;
 pub use view::{FrameView, ViewDecoder, Viewed};
 
+use crate::prelude::*;
 use core::ops::Range;
+
+/// `out.push(b)`. Without `std` (the browser core) one copy for every caller, over `reserve`,
+/// which other `Vec` calls share: `Vec<u8>::push` carries its own copy of the growth path
+/// (256 B of code).
+#[cfg(not(feature = "std"))]
+#[inline(never)]
+pub fn push_byte(out: &mut Vec<u8>, b: u8) {
+    out.reserve(1);
+    // SAFETY: `reserve` made room for at least one more byte.
+    unsafe {
+        out.as_mut_ptr().add(out.len()).write(b);
+        out.set_len(out.len() + 1);
+    }
+}
+
+/// `out.push(b)` (see the browser build's version).
+#[cfg(feature = "std")]
+#[inline]
+pub fn push_byte(out: &mut Vec<u8>, b: u8) {
+    out.push(b);
+}
 
 /// `buf[src]` copied to `buf[dest..]` (the ranges may overlap), as `copy_within` does, and
 /// nothing when a range does not lie in `buf`. `copy_within`'s own checks panic, and its panic

@@ -165,7 +165,7 @@ impl Scanner {
             }
             None => {
                 let (body_end, complete) =
-                    match memchr::memchr(0, buf.get(p.nul_scan_from..).unwrap_or_default()) {
+                    match super::word::find(0, buf.get(p.nul_scan_from..).unwrap_or_default()) {
                         Some(i) => (p.nul_scan_from + i, true),
                         None => {
                             p.nul_scan_from = buf.len();

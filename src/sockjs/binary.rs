@@ -77,11 +77,14 @@ pub fn base64_encode_into(data: &[u8], out: &mut Vec<u8>) {
             n |= u32::from(b) << (16 - 8 * i);
         }
         for i in 0..4 {
-            out.push(if i <= chunk.len() {
-                ALPHABET[(n >> (18 - 6 * i)) as usize & 63]
-            } else {
-                b'='
-            });
+            crate::codec::push_byte(
+                out,
+                if i <= chunk.len() {
+                    ALPHABET[(n >> (18 - 6 * i)) as usize & 63]
+                } else {
+                    b'='
+                },
+            );
         }
     }
 }
@@ -114,7 +117,7 @@ pub fn base64_decode(text: &[u8]) -> Result<Vec<u8>, Base64Error> {
         bits += 6;
         if bits >= 8 {
             bits -= 8;
-            out.push((acc >> bits) as u8);
+            crate::codec::push_byte(&mut out, (acc >> bits) as u8);
         }
     }
     Ok(out)
