@@ -8,8 +8,9 @@ use core::cell::RefCell;
 
 use stomp_wasm::abi::{answer, request_buffer, Local, IN, OUT};
 use stomp_wasm::record::{record_end, record_start};
-use stomp_wasm::sockjs::client::{Out, SockJsConnection, TransportKind, TransportPlan, Transports};
-use stomp_wasm::sockjs::frame::eventsource_unescape_in_place;
+use stomp_wasm::sockjs::client::{
+    Frame, Info, Out, SockJsConnection, TransportKind, TransportPlan, Transports,
+};
 
 // The heap and the trapping panic handler come with stomp-wasm's no-std wasm32 build.
 
@@ -19,26 +20,30 @@ static PLANS: Local<Vec<TransportPlan>> = Local(RefCell::new(Vec::new()));
 /// Each connection with the handle of the plan it reports to.
 static CONNECTIONS: Local<Vec<Option<(SockJsConnection, u32)>>> = Local(RefCell::new(Vec::new()));
 
-/// The inputs of [`input`]: what JavaScript's I/O reported, or what the user asked.
+/// The inputs of [`input`]: what JavaScript's I/O reported, or what the user asked. SockJS's
+/// wire format (frames, their JSON, `/info`'s JSON, quoting) is read and written by
+/// JavaScript (`JSON.parse`, `JSON.stringify`: the page has them for free); what it means is
+/// decided here.
 #[repr(u8)]
 pub enum Input {
     Connect = 0,
-    /// `/info` answered: `arg` the status (0: network error), the buffer the body.
+    /// `/info` answered: `arg` the status (0: network error), `channel` what the body said: bit
+    /// 0 a JSON object, bit 1 `websocket`, bit 2 `cookie_needed`.
     Info = 1,
-    /// A WebSocket message on `channel` (one SockJS frame).
-    WebSocketMessage = 2,
+    /// A server frame on `channel`: `arg` its type (`o`, `h`, `a`, `c`; another byte: broken)
+    /// and its close code times 256, the buffer the close reason (or why it is broken).
+    Frame = 2,
     /// The WebSocket on `channel` closed: `arg` the code, the buffer the reason.
     WebSocketClosed = 3,
-    /// New text of a streaming or polling response on `channel`.
-    ReceiverText = 4,
-    /// One EventSource `message` on `channel` (its `data`, still escaped).
-    EventSourceMessage = 5,
-    /// The receiving request on `channel` ended; `arg` 1 if it ended normally.
+    /// The line being received on `channel` is too large.
+    LineTooLarge = 4,
+    /// The receiving request on `channel` ended; `arg` 1 if it ended normally (and with no
+    /// partial line).
     ReceiverEnded = 6,
     /// The `xhr_send` in flight finished; `arg` 1 if the server took it.
     SendDone = 7,
     Timer = 8,
-    /// The user sends the STOMP text in the buffer.
+    /// The user sends the message in the buffer, quoted as a JSON string.
     Send = 9,
     /// The user closes: `arg` the code, the buffer the reason.
     Close = 10,
@@ -119,8 +124,8 @@ pub extern "C" fn input(id: u32, kind: u32, channel: u32, arg: u32, now: f64, le
     let Some(Some((c, plan))) = connections.get_mut(id as usize) else {
         return 0;
     };
-    let mut input = IN.0.borrow_mut();
-    let data = input.get_mut(..len as usize).unwrap_or_default();
+    let input = IN.0.borrow();
+    let data = input.get(..len as usize).unwrap_or_default();
     let mut out = OUT.0.borrow_mut();
     out.clear();
     out.extend_from_slice(&[0; 12]);
@@ -129,19 +134,31 @@ pub extern "C" fn input(id: u32, kind: u32, channel: u32, arg: u32, now: f64, le
     match kind {
         0 => c.connect(now),
         1 if arg == 0 => c.info_failed(now),
-        1 => c.info_received(now, arg as u16, data),
-        2 => c.websocket_message(now, channel, data),
-        3 => c.websocket_closed(now, channel, arg as u16, data),
-        4 => c.receiver_text(now, channel, data),
-        5 => {
-            let n = eventsource_unescape_in_place(data);
-            c.eventsource_message(now, channel, data.get(..n).unwrap_or_default());
+        1 => c.info_read(
+            now,
+            arg as u16,
+            (channel & 1 != 0).then_some(Info {
+                websocket: channel & 2 != 0,
+                cookie_needed: channel & 4 != 0,
+            }),
+        ),
+        2 => {
+            let frame = match arg as u8 {
+                b'o' => Frame::Open,
+                b'h' => Frame::Heartbeat,
+                b'a' => Frame::Messages,
+                b'c' => Frame::Close((arg >> 8) as u16, data),
+                _ => Frame::Broken(data),
+            };
+            c.frame_read(now, channel, frame);
         }
+        3 => c.websocket_closed(now, channel, arg as u16, data),
+        4 => c.line_too_large(channel),
         6 => c.receiver_ended(now, channel, arg == 1),
         7 => c.send_done(now, arg == 1),
         8 => c.handle_timeout(now),
         9 => {
-            if let Err(e) = c.send(data) {
+            if let Err(e) = c.send_quoted(data) {
                 err = 1;
                 let records = c.records();
                 let at = record_start(records, Out::SendError as u8);

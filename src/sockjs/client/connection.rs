@@ -24,7 +24,7 @@
 
 use crate::prelude::*;
 
-use super::info::parse_info;
+use super::info::{parse_info, Info};
 use super::plan::{
     attempt_timeout, head_start, stream_head_start, TransportKind, TransportPlan, Transports,
 };
@@ -215,6 +215,21 @@ impl SendError {
     }
 }
 
+/// A server frame as [`SockJsConnection::frame_read`] takes it, read by the caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Frame<'a> {
+    /// `o`.
+    Open,
+    /// `h`.
+    Heartbeat,
+    /// `a[...]`: its messages are the caller's (see [`SockJsConnection::frame_read`]).
+    Messages,
+    /// `c[code,"reason"]`.
+    Close(u16, &'a [u8]),
+    /// Not a frame: why (for the close reason).
+    Broken(&'a [u8]),
+}
+
 /// A transport being tried, or (once open) the one carrying the session.
 #[derive(Debug)]
 struct Attempt {
@@ -398,11 +413,17 @@ impl SockJsConnection {
 
     /// `/info` answered.
     pub fn info_received(&mut self, now: Millis, status: u16, body: &[u8]) {
+        self.info_read(now, status, parse_info(body).ok());
+    }
+
+    /// `/info` answered, its body already read (`None`: not a JSON object). The browser build
+    /// reads it with JavaScript's `JSON.parse`, which the page has for free.
+    pub fn info_read(&mut self, now: Millis, status: u16, info: Option<Info>) {
         if !matches!(self.phase, Phase::FetchingInfo) {
             return;
         }
-        let info = match (status, parse_info(body)) {
-            (200, Ok(info)) => info,
+        let info = match (status, info) {
+            (200, Some(info)) => info,
             _ => {
                 let mut reason = bytes(b"SockJS /info failed with status ");
                 push_decimal(&mut reason, u64::from(status));
@@ -497,7 +518,7 @@ impl SockJsConnection {
             rest.iter().position(|&b| b == b'\n').map(|i| from + i)
         };
         if data.len() > self.limits.max_line_bytes && newline_at(0).is_none() {
-            return self.close_with(1009, b"SockJS frame too large");
+            return self.line_too_large(channel);
         }
         let mut offset = 0;
         while let Some(end) = newline_at(offset) {
@@ -566,6 +587,19 @@ impl SockJsConnection {
     /// Sends one message: SockJS carries strings, so `data` must be UTF-8 (the STOMP session
     /// writes binary bodies as base64 on such a transport).
     pub fn send(&mut self, data: &[u8]) -> Result<(), SendError> {
+        if !matches!(self.phase, Phase::Open(_)) {
+            return Err(SendError::NotOpen);
+        }
+        let mut quoted = Vec::new();
+        if !json::quote_utf8_into(data, &mut quoted) {
+            return Err(SendError::NotText);
+        }
+        self.send_quoted(&quoted)
+    }
+
+    /// Sends one message already quoted as a JSON string, with SockJS's escapes (the browser
+    /// build quotes with JavaScript's `JSON.stringify`).
+    pub fn send_quoted(&mut self, quoted: &[u8]) -> Result<(), SendError> {
         let Phase::Open(kind) = self.phase else {
             return Err(SendError::NotOpen);
         };
@@ -574,19 +608,12 @@ impl SockJsConnection {
             let at = self.begin(Out::SendWebSocket);
             put_u32(&mut self.out, channel);
             self.out.push(b'[');
-            if !json::quote_utf8_into(data, &mut self.out) {
-                self.out.truncate(at);
-                return Err(SendError::NotText);
-            }
+            self.out.extend_from_slice(quoted);
             self.out.push(b']');
             self.end(at);
             return Ok(());
         }
-        let mark = self.queue.len();
-        if !json::quote_utf8_into(data, &mut self.queue) {
-            self.queue.truncate(mark);
-            return Err(SendError::NotText);
-        }
+        self.queue.extend_from_slice(quoted);
         self.queue.push(b',');
         if self.queue.len() > self.limits.max_queued_bytes {
             self.close_with(1009, b"SockJS send queue full");
@@ -652,10 +679,10 @@ impl SockJsConnection {
         self.running().any(|a| a.channel == channel)
     }
 
-    /// One server frame on `channel`: while trying, the open frame makes its attempt the
-    /// winner and anything else fails it; once open, messages and the close are the session's.
+    /// One server frame on `channel`, parsed here (the native API; the browser build parses
+    /// in JavaScript and calls [`frame_read`](Self::frame_read)): the messages of an `a` frame
+    /// are written as [`Out::Message`] records where they were read, then judged.
     fn frame(&mut self, now: Millis, channel: u32, text: &[u8]) {
-        let trying = matches!(self.phase, Phase::Trying);
         let mark = self.out.len();
         let mut reason = Vec::new();
         let out = &mut self.out;
@@ -665,39 +692,77 @@ impl SockJsConnection {
             record_end(out, at);
             Ok(())
         });
-        let kind = match parsed {
-            Ok(kind) => kind,
+        let frame = match parsed {
+            Ok(FrameKind::Open) => Frame::Open,
+            Ok(FrameKind::Heartbeat) => Frame::Heartbeat,
+            Ok(FrameKind::Messages) => Frame::Messages,
+            Ok(FrameKind::Close(code)) => Frame::Close(code, &reason),
             Err(err) => {
                 self.out.truncate(mark);
-                if trying {
-                    return self.attempt_failed(now, channel, b"broken framing");
-                }
-                let mut why = bytes(b"Broken SockJS framing: ");
+                let mut why = Vec::new();
                 err.write_message(&mut why);
-                return self.close_with(1002, &why);
+                return self.judge(now, channel, mark, Frame::Broken(&why));
             }
         };
-        match (trying, kind) {
-            (_, FrameKind::Heartbeat) => {}
-            (true, FrameKind::Open) => self.won(channel),
-            (true, FrameKind::Messages) => {
+        self.judge(now, channel, mark, frame);
+    }
+
+    /// One server frame on `channel`, already parsed (the browser build's wire format is read
+    /// by JavaScript's `JSON.parse`): for [`Frame::Messages`] an empty [`Out::Message`] record
+    /// stands for the frame's messages, which JavaScript holds; it stays in the batch only if
+    /// they are to be delivered.
+    pub fn frame_read(&mut self, now: Millis, channel: u32, frame: Frame<'_>) {
+        if !self.is_current(channel) {
+            return;
+        }
+        let mark = self.out.len();
+        if let Frame::Messages = frame {
+            let at = self.begin(Out::Message);
+            self.end(at);
+        }
+        self.judge(now, channel, mark, frame);
+    }
+
+    /// What a frame on current `channel` does: while trying, the open frame makes its attempt
+    /// the winner and anything else fails it; once open, messages and the close are the
+    /// session's. The frame's message records start at `mark`.
+    fn judge(&mut self, now: Millis, channel: u32, mark: usize, frame: Frame<'_>) {
+        let trying = matches!(self.phase, Phase::Trying);
+        match (trying, frame) {
+            (_, Frame::Heartbeat) => {}
+            (true, Frame::Broken(_)) => self.attempt_failed(now, channel, b"broken framing"),
+            (false, Frame::Broken(err)) => {
+                let mut why = bytes(b"Broken SockJS framing: ");
+                why.extend_from_slice(err);
+                self.close_with(1002, &why)
+            }
+            (true, Frame::Open) => self.won(channel),
+            (true, Frame::Messages) => {
                 self.out.truncate(mark);
                 self.attempt_failed(now, channel, b"messages before open")
             }
-            (true, FrameKind::Close(code)) => {
+            (true, Frame::Close(code, reason)) => {
                 let mut why = bytes(b"closed ");
                 push_decimal(&mut why, u64::from(code));
                 why.push(b' ');
-                why.extend_from_slice(&reason);
+                why.extend_from_slice(reason);
                 self.attempt_failed(now, channel, &why)
             }
             // Written where they were read.
-            (false, FrameKind::Messages) => {}
-            (false, FrameKind::Close(code)) => self.close_with(code, &reason),
+            (false, Frame::Messages) => {}
+            (false, Frame::Close(code, reason)) => self.close_with(code, reason),
             // A second `o`: the server no longer knows our session and made a new one.
-            (false, FrameKind::Open) => {
+            (false, Frame::Open) => {
                 self.close_with(1006, b"SockJS session lost (server sent a new open frame)")
             }
+        }
+    }
+
+    /// A line of the xhr response on `channel` grew past [`ConnectionLimits::max_line_bytes`]
+    /// without its newline (the browser build splits lines in JavaScript).
+    pub fn line_too_large(&mut self, channel: u32) {
+        if self.is_current(channel) {
+            self.close_with(1009, b"SockJS frame too large");
         }
     }
 
