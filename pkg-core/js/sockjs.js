@@ -97,7 +97,7 @@ export class SockJS {
     const old = plans.get(this._base) ?? -1;
     const plan = wasm.plan(old, put(this._plan));
     plans.set(this._base, plan);
-    this._id = wasm.connection(plan, Math.random() * 2 ** 53, put(this._base));
+    this._id = wasm.connection(plan, Math.random() * 2 ** 53);
     this._input(0);
     if (this.readyState === 2) this._input(10, 0, this._code, this._reason);
   }
@@ -193,9 +193,11 @@ export class SockJS {
     const u32 = (i) => v.getUint32(i, true);
     const str = (i, end) => dec.decode(r.subarray(i, end));
     const ch = r.length > 4 ? u32(1) : 0;
+    // The URLs: the base and a session the record names (`{server}/{session}`, 12 bytes).
+    const url = (at, path) => `${this._base}/${str(at, at + 12)}/${path}`;
     switch (r[0]) {
-      case 1: // FetchInfo: url
-        return this._fetch('info', str(1), { credentials: 'same-origin' }, null, (status, text) => {
+      case 1: // FetchInfo: t
+        return this._fetch('info', `${this._base}/info?t=${ch}`, { credentials: 'same-origin' }, null, (status, text) => {
           let i;
           try {
             i = JSON.parse(text);
@@ -204,18 +206,17 @@ export class SockJS {
           const object = i && typeof i === 'object' && !Array.isArray(i);
           this._input(1, object && 1 | (i.websocket === true) * 2 | (i.cookie_needed === true) * 4, status);
         });
-      case 2: // OpenWebSocket: channel, url
-        return this._socket(ch, str(5));
+      case 2: // OpenWebSocket: channel, session
+        return this._socket(ch, url(5, 'websocket').replace(/^http/i, 'ws'));
       case 3: {
-        // OpenReceiver: channel, transport, credentials, url
-        const url = str(7);
+        // OpenReceiver: channel, transport, credentials, session
         const credentials = r[6] ? 'include' : 'same-origin';
-        if (r[5] === 2) return this._events(ch, url, r[6] === 1);
+        if (r[5] === 2) return this._events(ch, url(7, 'eventsource'), r[6] === 1);
         // One frame a line; what is left of a line waits for the rest (16 MiB at most).
         let rest = '';
         return this._fetch(
           ch,
-          url,
+          url(7, r[5] === 1 ? 'xhr_streaming' : 'xhr'),
           { method: 'POST', credentials },
           (text) => {
             const lines = (rest + text).split('\n');
@@ -242,16 +243,14 @@ export class SockJS {
         return;
       }
       case 6: {
-        // PostSend: credentials, url (its length first), body
-        const body = 6 + u32(2);
+        // PostSend: credentials, session, body
         const init = {
           method: 'POST',
           credentials: r[1] ? 'include' : 'same-origin',
           headers: { 'Content-Type': 'text/plain;charset=UTF-8' },
-          body: str(body),
+          body: str(14),
         };
-        const url = str(6, body);
-        return this._fetch('send', url, init, null, (status) =>
+        return this._fetch('send', url(2, 'xhr_send'), init, null, (status) =>
           this._input(7, 0, status >= 200 && status < 300 ? 1 : 0),
         );
       }

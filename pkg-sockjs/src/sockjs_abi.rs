@@ -86,20 +86,18 @@ pub extern "C" fn plan(id: u32, len: u32) -> u32 {
     id
 }
 
-/// A new connection to the SockJS endpoint whose URL (`http(s)://host/path`) is in the buffer,
-/// trying transports as plan `plan` says now; `entropy` (53 random bits) seeds its session ids.
-/// Returns its handle; [`Input::Connect`] starts it.
+/// A new connection to a SockJS endpoint (JavaScript has its URL and builds the URLs from the
+/// sessions the records name), trying transports as plan `plan` says now; `entropy` (53 random
+/// bits) seeds its session ids. Returns its handle; [`Input::Connect`] starts it.
 #[no_mangle]
-pub extern "C" fn connection(plan: u32, entropy: f64, len: u32) -> u32 {
-    let input = IN.0.borrow();
-    let base = input.get(..len as usize).unwrap_or_default();
+pub extern "C" fn connection(plan: u32, entropy: f64) -> u32 {
     let snapshot = PLANS
         .0
         .borrow()
         .get(plan as usize)
         .copied()
         .unwrap_or_default();
-    let connection = SockJsConnection::new(base, snapshot, entropy as u64);
+    let connection = SockJsConnection::without_base(snapshot, entropy as u64);
     let mut connections = CONNECTIONS.0.borrow_mut();
     connections.push(Some((connection, plan)));
     connections.len() as u32 - 1

@@ -68,22 +68,24 @@ impl Default for ConnectionLimits {
 /// a `u32` length first.
 #[repr(u8)]
 pub enum Out {
-    /// url: `GET` it, report [`SockJsConnection::info_received`] or
+    /// `u32` t: `GET {base}/info?t={t}`, report [`SockJsConnection::info_received`] or
     /// [`SockJsConnection::info_failed`].
     FetchInfo = 1,
-    /// `u32` channel, url: `new WebSocket(url)`; report its messages and close on `channel`.
+    /// `u32` channel, session (`{server}/{session}`, 12 bytes): `new WebSocket` of
+    /// `{base}/{session}/websocket` with `ws(s)://` for `http(s)://`; report its messages and
+    /// close on `channel`.
     OpenWebSocket = 2,
-    /// `u32` channel, `u8` transport, `u8` credentials (`withCredentials`), url: a receiving
-    /// request on `channel`, a POST for xhr-streaming and xhr-polling, an `EventSource` for
-    /// eventsource.
+    /// `u32` channel, `u8` transport, `u8` credentials (`withCredentials`), session: a receiving
+    /// request on `channel` to `{base}/{session}/{path}` ([`TransportKind::path`]), a POST for
+    /// xhr-streaming and xhr-polling, an `EventSource` for eventsource.
     OpenReceiver = 3,
     /// `u32` channel: shut it (close the socket, abort the request, close the EventSource) and
     /// detach its handlers: nothing more is to be reported for it.
     Shut = 4,
     /// `u32` channel, text (a JSON array of strings): one WebSocket message.
     SendWebSocket = 5,
-    /// `u8` credentials, `u32` length + url, body (a JSON array of strings): `POST` it, report
-    /// [`SockJsConnection::send_done`].
+    /// `u8` credentials, session (12 bytes), body (a JSON array of strings): `POST` it to
+    /// `{base}/{session}/xhr_send`, report [`SockJsConnection::send_done`].
     PostSend = 6,
     /// `u8` transport: the SockJS session is open.
     Open = 16,
@@ -149,21 +151,56 @@ fn text(r: &Reader<'_>) -> String {
     String::from_utf8_lossy(r.0).into_owned()
 }
 
+/// `{base}/{session}/{path}`, with `ws(s)://` for `http(s)://` if `websocket`: the URLs the
+/// shell builds from a record's session.
+fn url(base: &[u8], session: &[u8], path: &str, websocket: bool) -> String {
+    let base = String::from_utf8_lossy(base);
+    let mut url = String::new();
+    match (websocket, base.strip_prefix("http")) {
+        (true, Some(rest)) => {
+            url.push_str("ws");
+            url.push_str(rest);
+        }
+        _ => url.push_str(&base),
+    }
+    url.push('/');
+    url.push_str(&String::from_utf8_lossy(session));
+    url.push('/');
+    url.push_str(path);
+    url
+}
+
 impl ConnAction {
-    fn from_record(record: &[u8]) -> Option<ConnAction> {
+    fn from_record(record: &[u8], base: &[u8]) -> Option<ConnAction> {
         let mut r = Reader(record);
+        fn session<'a>(r: &mut Reader<'a>) -> &'a [u8] {
+            let (s, rest) = r.0.split_at_checked(12).unwrap_or((r.0, &[]));
+            r.0 = rest;
+            s
+        }
         Some(match r.u8() {
-            1 => ConnAction::FetchInfo { url: text(&r) },
+            1 => {
+                let mut url = String::from_utf8_lossy(base).into_owned();
+                url.push_str("/info?t=");
+                let mut t = Vec::new();
+                push_decimal(&mut t, r.u32().into());
+                url.push_str(&String::from_utf8_lossy(&t));
+                ConnAction::FetchInfo { url }
+            }
             2 => ConnAction::OpenWebSocket {
                 channel: r.u32(),
-                url: text(&r),
+                url: url(base, session(&mut r), "websocket", true),
             },
-            3 => ConnAction::OpenReceiver {
-                channel: r.u32(),
-                kind: TransportKind::from_code(r.u8())?,
-                credentials: r.u8() == 1,
-                url: text(&r),
-            },
+            3 => {
+                let channel = r.u32();
+                let kind = TransportKind::from_code(r.u8())?;
+                ConnAction::OpenReceiver {
+                    channel,
+                    kind,
+                    credentials: r.u8() == 1,
+                    url: url(base, session(&mut r), kind.path(), false),
+                }
+            }
             4 => ConnAction::Shut { channel: r.u32() },
             5 => ConnAction::SendWebSocket {
                 channel: r.u32(),
@@ -171,7 +208,7 @@ impl ConnAction {
             },
             6 => ConnAction::PostSend {
                 credentials: r.u8() == 1,
-                url: String::from_utf8_lossy(r.bytes()).into_owned(),
+                url: url(base, session(&mut r), "xhr_send", false),
                 body: text(&r),
             },
             _ => return None,
@@ -301,6 +338,16 @@ impl SockJsConnection {
         let end = base.iter().rposition(|&b| b != b'/').map_or(0, |i| i + 1);
         SockJsConnection {
             base: bytes(base.get(..end).unwrap_or_default()),
+            ..SockJsConnection::without_base(plan, entropy)
+        }
+    }
+
+    /// A connection whose records name sessions, not URLs (they do anyway): the browser build,
+    /// where JavaScript, which has the base, builds the URLs. Only the native API's
+    /// [`ConnAction`]s need the base.
+    pub fn without_base(plan: TransportPlan, entropy: u64) -> SockJsConnection {
+        SockJsConnection {
+            base: Vec::new(),
             plan,
             limits: ConnectionLimits::default(),
             rng: entropy | 1,
@@ -356,7 +403,7 @@ impl SockJsConnection {
 
     /// The oldest action not yet polled.
     pub fn poll_action(&mut self) -> Option<ConnAction> {
-        ConnAction::from_record(&self.take_record(true)?)
+        ConnAction::from_record(&self.take_record(true)?, &self.base)
     }
 
     /// The oldest event not yet polled.
@@ -402,9 +449,7 @@ impl SockJsConnection {
         }
         let t = self.random() % 1_000_000_000;
         let at = self.begin(Out::FetchInfo);
-        self.out.extend_from_slice(&self.base);
-        self.out.extend_from_slice(b"/info?t=");
-        push_decimal(&mut self.out, t);
+        put_u32(&mut self.out, t as u32);
         self.end(at);
         self.deadline = Some(now + INFO_TIMEOUT_MS);
         self.sent_at = now;
@@ -649,10 +694,7 @@ impl SockJsConnection {
         }
         let at = self.begin(Out::PostSend);
         self.out.push(u8::from(self.credentials));
-        let url = self.out.len();
-        put_u32(&mut self.out, 0);
-        self.put_url(&session, b"xhr_send", false);
-        record_end(&mut self.out, url);
+        self.out.extend_from_slice(&session);
         self.out.push(b'[');
         // Without the last message's comma.
         let batch = self.queue.get(..cut.saturating_sub(1)).unwrap_or_default();
@@ -896,7 +938,7 @@ impl SockJsConnection {
         if kind == TransportKind::WebSocket {
             let at = self.begin(Out::OpenWebSocket);
             put_u32(&mut self.out, channel);
-            self.put_url(&session, kind.path().as_bytes(), true);
+            self.out.extend_from_slice(&session);
             self.end(at);
         } else {
             self.open_receiver(channel, kind, &session);
@@ -908,30 +950,8 @@ impl SockJsConnection {
         put_u32(&mut self.out, channel);
         self.out
             .extend_from_slice(&[kind as u8, u8::from(self.credentials)]);
-        self.put_url(session, kind.path().as_bytes(), false);
-        self.end(at);
-    }
-
-    /// Appends `{base}/{session}/{path}`, with `ws(s)://` for `http(s)://` if `websocket`.
-    fn put_url(&mut self, session: &[u8; 12], path: &[u8], websocket: bool) {
-        let base = self.base.as_slice();
-        // `starts_with` and `get`: `strip_prefix` brings a panicking `split_at`.
-        let (scheme, skip): (&[u8], usize) = if !websocket {
-            (b"", 0)
-        } else if base.starts_with(b"https://") {
-            (b"wss://", 8)
-        } else if base.starts_with(b"http://") {
-            (b"ws://", 7)
-        } else {
-            (b"", 0)
-        };
-        self.out.extend_from_slice(scheme);
-        self.out
-            .extend_from_slice(base.get(skip..).unwrap_or_default());
-        self.out.push(b'/');
         self.out.extend_from_slice(session);
-        self.out.push(b'/');
-        self.out.extend_from_slice(path);
+        self.end(at);
     }
 
     fn close_with(&mut self, code: u16, reason: &[u8]) {
