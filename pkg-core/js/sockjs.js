@@ -117,8 +117,8 @@ export class SockJS {
       /[\u200c-\u200f\u2028-\u202f\u2060-\u206f\ufff0-\uffff]/g,
       (c) => '\\u' + c.charCodeAt(0).toString(16),
     );
-    const err = this._input(9, 0, 0, quoted);
-    if (err) throw new Error(err);
+    // Refused while the module has the connection closed and its Closed event waits to run.
+    if (this._input(9, 0, 0, quoted)) throw new Error('the SockJS connection is not open');
   }
 
   close(code = 1000, reason = '') {
@@ -131,7 +131,7 @@ export class SockJS {
     if (this._id >= 0) this._input(10, 0, code, reason);
   }
 
-  /** Feeds an input to the connection and runs what it caused; the send error, if any. */
+  /** Feeds an input to the connection and runs what it caused; the batch's error (a send refused). */
   _input(kind, channel = 0, arg = 0, data) {
     if (this._id < 0) return;
     const n = data == null ? 0 : put(data);
@@ -148,16 +148,16 @@ export class SockJS {
     const at = wasm.out();
     const mem = new Uint8Array(wasm.memory.buffer, at, len);
     const head = new DataView(mem.buffer, at, len);
-    let err;
     for (let i = 12; i < len; ) {
       const n = head.getUint32(i, true);
       const r = mem.slice(i + 4, i + 4 + n);
-      if (r[0] === 20) err = dec.decode(r.subarray(1));
       // An empty Message record: the messages of the frame just read are delivered.
-      else if (r[0] === 17) for (const m of this._msgs) this._q.push(m);
+      if (r[0] === 17) for (const m of this._msgs) this._q.push(m);
       else this._q.push(r);
       i += 4 + n;
     }
+    // Read before the queue runs: a handler that calls the module may grow (detach) its memory.
+    const err = head.getUint32(8, true);
     if (this._id >= 0) this._arm(head.getFloat64(0, true));
     if (!this._driving) {
       this._driving = true;

@@ -16,7 +16,7 @@
 //! The interface is numbers and byte ranges in linear memory, as in `pkg-core`: JavaScript
 //! writes a request into the buffer [`buf`] returns and calls an entry point with its length;
 //! [`input`] answers with one batch in the buffer [`out`] points at — `f64` deadline (-1: none),
-//! `u32` error, then records (`u32` length + `kind: u8` + fields; integers little-endian `u32`;
+//! `u32` error (1: a send refused, the connection not open), then records (`u32` length + `kind: u8` + fields; integers little-endian `u32`;
 //! a string that ends its record runs to the end, another one has a `u32` length first),
 //! written by the connection as things happen (`stomp_wasm::sockjs::client::Out`).
 //!

@@ -7,7 +7,6 @@ use alloc::vec::Vec;
 use core::cell::RefCell;
 
 use stomp_wasm::abi::{answer, request_buffer, Local, IN, OUT};
-use stomp_wasm::record::{record_end, record_start};
 use stomp_wasm::sockjs::client::{
     Frame, Info, Out, SockJsConnection, TransportKind, TransportPlan, Transports,
 };
@@ -43,7 +42,8 @@ pub enum Input {
     /// The `xhr_send` in flight finished; `arg` 1 if the server took it.
     SendDone = 7,
     Timer = 8,
-    /// The user sends the message in the buffer, quoted as a JSON string.
+    /// The user sends the message in the buffer, quoted as a JSON string; the batch's error is
+    /// 1 if the connection is not open.
     Send = 9,
     /// The user closes: `arg` the code, the buffer the reason.
     Close = 10,
@@ -155,15 +155,8 @@ pub extern "C" fn input(id: u32, kind: u32, channel: u32, arg: u32, now: f64, le
         6 => c.receiver_ended(now, channel, arg == 1),
         7 => c.send_done(now, arg == 1),
         8 => c.handle_timeout(now),
-        9 => {
-            if let Err(e) = c.send_quoted(data) {
-                err = 1;
-                let records = c.records();
-                let at = record_start(records, Out::SendError as u8);
-                records.extend_from_slice(e.message().as_bytes());
-                record_end(records, at);
-            }
-        }
+        // Refused only while not open: JavaScript has the message's text.
+        9 => err = u32::from(c.send_quoted(data).is_err()),
         10 => c.close(arg as u16, data),
         _ => {}
     }

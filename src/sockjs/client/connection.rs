@@ -95,8 +95,6 @@ pub enum Out {
     Closed = 18,
     /// text: a line for the `debug` callback.
     Debug = 19,
-    /// text: why a send was refused (written by `pkg-sockjs`, not here).
-    SendError = 20,
     /// `u8` transport: it failed to open or lost the race; [`Out::Open`] reports the winner.
     /// For the [`TransportPlan`] the shell keeps across connections.
     Failed = 21,
