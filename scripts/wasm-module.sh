@@ -25,21 +25,25 @@ wasm_module() {
   local crate=$1 module=$2 dir=$3 tuning=${4:-speed}
   local target_dir=target names=target/wasm-names
   # RUSTFLAGS, even empty, replaces the target's rustflags of .cargo/config.toml.
-  local -a rustflags=()
+  local -a rustflags=() passes=()
   if [ "$tuning" = size ]; then
     target_dir=target/size-first
     rustflags=(RUSTFLAGS=)
+    # Control flow re-built (flatten, rereloop) and near-identical functions merged before -Oz:
+    # -68 B gzip on the SockJS module, whose speed is the network's. Not for the core: its
+    # receive path is measured against stompjs.
+    passes=(--merge-similar-functions --flatten --rereloop -Oz)
   fi
   local built=$target_dir/wasm32-unknown-unknown/release/$module.wasm
   mkdir -p "$dir" "$names"
   env "${rustflags[@]}" cargo build -q --release --target wasm32-unknown-unknown --target-dir "$target_dir" -p "$crate"
-  tools/node_modules/binaryen/bin/wasm-opt -Oz "${wasm_opt_flags[@]}" --strip-debug --strip-producers \
+  tools/node_modules/binaryen/bin/wasm-opt "${passes[@]}" -Oz "${wasm_opt_flags[@]}" --strip-debug --strip-producers \
     "$built" -o "$dir/$module.wasm"
   # What only a panic message would read, zeroed (the handler traps without reading it).
   python3 scripts/wasm-blank-panics.py "$dir/$module.wasm" >/dev/null
   # std's panic hook brought 6.5 KB of formatting machinery to the wasm-bindgen package; a
   # no_std module traps on panic instead, and this keeps it that way.
-  tools/node_modules/binaryen/bin/wasm-opt -Oz -g "${wasm_opt_flags[@]}" "$built" -o "$names/$module.wasm"
+  tools/node_modules/binaryen/bin/wasm-opt "${passes[@]}" -Oz -g "${wasm_opt_flags[@]}" "$built" -o "$names/$module.wasm"
   python3 scripts/wasm-sizes.py "$names/$module.wasm" 0 --forbid '9Formatter|3fmt5write|fmt::write|Formatter' >/dev/null ||
     { echo "core::fmt is back in $module (python3 scripts/wasm-sizes.py $names/$module.wasm 40)" >&2; return 1; }
 }
