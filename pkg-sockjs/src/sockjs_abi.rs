@@ -1,5 +1,5 @@
 //! The exports (wasm32 only): plans and connections by handle, requests read from [`buf`],
-//! batches written to [`out`]. See the crate docs for the layout, [`Out`] for the records.
+//! batches written to [`out`]. See the crate docs for the layout, [`Out`](stomp_wasm::sockjs::client::Out) for the records.
 
 extern crate alloc;
 
@@ -8,7 +8,7 @@ use core::cell::RefCell;
 
 use stomp_wasm::abi::{answer, request_buffer, Local, IN, OUT};
 use stomp_wasm::sockjs::client::{
-    Frame, Info, Out, SockJsConnection, TransportKind, TransportPlan, Transports,
+    Frame, Info, SockJsConnection, TransportKind, TransportPlan, Transports,
 };
 
 // The heap and the trapping panic handler come with stomp-wasm's no-std wasm32 build.
@@ -113,7 +113,7 @@ pub extern "C" fn free(id: u32) {
 /// An input (see [`Input`]) for connection `id`, then everything it caused, written to [`out`]
 /// as one batch; returns the batch's length (0 for a connection that is not there).
 ///
-/// The connection writes its records (see [`Out`]) straight into the batch: the batch buffer is
+/// The connection writes its records (see [`Out`](stomp_wasm::sockjs::client::Out)) straight into the batch: the batch buffer is
 /// lent to it for the call. Text from JavaScript is UTF-8 (`TextEncoder`), and is handled as
 /// bytes: nothing here needs it as `&str`.
 #[no_mangle]

@@ -274,7 +274,9 @@ struct Attempt {
     deadline: Millis,
     /// `{server}/{session}`, after the base in its URLs.
     session: [u8; 12],
-    /// An incomplete line of an xhr response.
+    /// An incomplete line of an xhr response. Only the native API splits lines
+    /// ([`SockJsConnection::receiver_text`]); the browser build gets them from JavaScript.
+    #[cfg(feature = "std")]
     line: Vec<u8>,
 }
 
@@ -284,8 +286,26 @@ impl Attempt {
         kind: TransportKind::WebSocket,
         deadline: 0.0,
         session: [0; 12],
+        #[cfg(feature = "std")]
         line: Vec::new(),
     };
+
+    /// Nothing runs here any more: its channel and any partial line go.
+    fn stop(&mut self) {
+        self.channel = 0;
+        #[cfg(feature = "std")]
+        {
+            self.line = Vec::new();
+        }
+    }
+
+    /// Whether a line of its response was cut short.
+    fn line_pending(&self) -> bool {
+        #[cfg(feature = "std")]
+        return !self.line.is_empty();
+        #[cfg(not(feature = "std"))]
+        false
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -542,6 +562,7 @@ impl SockJsConnection {
     }
 
     /// New text of the xhr response on `channel` (what arrived since the last call).
+    #[cfg(feature = "std")]
     pub fn receiver_text(&mut self, now: Millis, channel: u32, text: &[u8]) {
         let Some(attempt) = self.attempt_mut(channel) else {
             return;
@@ -605,7 +626,7 @@ impl SockJsConnection {
         let Some(attempt) = self.attempt_mut(channel) else {
             return;
         };
-        if !ok || !attempt.line.is_empty() {
+        if !ok || attempt.line_pending() {
             return self.close_with(1006, b"Connection interrupted");
         }
         attempt.channel = next;
@@ -840,8 +861,7 @@ impl SockJsConnection {
             if lost == channel {
                 winner = Some(kind);
             } else if lost != 0 {
-                a.channel = 0;
-                a.line = Vec::new();
+                a.stop();
                 self.gave_up(lost, kind, b" lost the race", b"");
             }
         }
@@ -861,8 +881,7 @@ impl SockJsConnection {
         let Some(a) = self.attempt_mut(channel) else {
             return;
         };
-        a.channel = 0;
-        a.line = Vec::new();
+        a.stop();
         let kind = a.kind;
         self.gave_up(channel, kind, b" failed: ", why);
         // A running HTTP transport keeps its chance: what races beside it was started by
