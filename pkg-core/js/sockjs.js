@@ -94,10 +94,10 @@ export class SockJS {
 
   _start() {
     if (this.readyState === 3) return;
-    const old = plans.get(this._base) ?? -1;
-    const plan = wasm.plan(old, put(this._plan));
-    plans.set(this._base, plan);
-    this._id = wasm.connection(plan, Math.random() * 2 ** 53);
+    // Plan numbers are given out in order, one per endpoint: a new endpoint's is the next.
+    let plan = plans.get(this._base);
+    if (plan == null) plans.set(this._base, (plan = plans.size));
+    this._id = wasm.connection(plan, Math.random() * 2 ** 53, put(this._plan));
     this._input(0);
     if (this.readyState === 2) this._input(10, 0, this._code, this._reason);
   }

@@ -61,11 +61,16 @@ pub extern "C" fn out() -> *const u8 {
     answer()
 }
 
-/// Sets the transports of plan `id` (a new plan when `id` is not one) from the buffer: `len`
-/// transport numbers ([`TransportKind`]'s: websocket, xhr-streaming, eventsource, xhr-polling)
-/// in order of preference; none: the default order. Returns the plan's handle.
+/// A new connection to a SockJS endpoint (JavaScript has its URL and builds the URLs from the
+/// sessions the records name), trying transports as plan `plan` says now; `entropy` (53 random
+/// bits) seeds its session ids. Returns its handle; [`Input::Connect`] starts it.
+///
+/// The buffer holds the socket's transports first: `len` transport numbers ([`TransportKind`]'s:
+/// websocket, xhr-streaming, eventsource, xhr-polling) in order of preference (none: the default
+/// order), which become the plan's. Plans are numbered as they come: `plan` one past the last
+/// is a new one (JavaScript keeps one per endpoint, so it knows the next number).
 #[no_mangle]
-pub extern "C" fn plan(id: u32, len: u32) -> u32 {
+pub extern "C" fn connection(plan: u32, entropy: f64, len: u32) -> u32 {
     let input = IN.0.borrow();
     let mut list = Transports::EMPTY;
     for &code in input.get(..len as usize).unwrap_or_default() {
@@ -74,29 +79,14 @@ pub extern "C" fn plan(id: u32, len: u32) -> u32 {
         }
     }
     let mut plans = PLANS.0.borrow_mut();
-    let id = if (id as usize) < plans.len() {
-        id
-    } else {
+    if plan as usize >= plans.len() {
         plans.push(TransportPlan::DEFAULT);
-        plans.len() as u32 - 1
-    };
-    if let Some(plan) = plans.get_mut(id as usize) {
-        plan.set_whitelist(&list);
     }
-    id
-}
-
-/// A new connection to a SockJS endpoint (JavaScript has its URL and builds the URLs from the
-/// sessions the records name), trying transports as plan `plan` says now; `entropy` (53 random
-/// bits) seeds its session ids. Returns its handle; [`Input::Connect`] starts it.
-#[no_mangle]
-pub extern "C" fn connection(plan: u32, entropy: f64) -> u32 {
-    let snapshot = PLANS
-        .0
-        .borrow()
-        .get(plan as usize)
-        .copied()
-        .unwrap_or_default();
+    let mut snapshot = TransportPlan::DEFAULT;
+    if let Some(p) = plans.get_mut(plan as usize) {
+        p.set_whitelist(&list);
+        snapshot = *p;
+    }
     let connection = SockJsConnection::without_base(snapshot, entropy as u64);
     let mut connections = CONNECTIONS.0.borrow_mut();
     connections.push(Some((connection, plan)));
