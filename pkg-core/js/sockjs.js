@@ -4,16 +4,20 @@
 // downloads none of it.
 //
 // Every decision is the Rust connection's (/info, the transport order and the WebSocket race,
-// open timeouts, framing, JSON, batching xhr_send, re-opening streams, what the plan learns
+// open timeouts, what a frame means, batching xhr_send, re-opening streams, what the plan learns
 // across connections). Like sockjs-client it carries strings only: the STOMP client writes
-// binary bodies as base64 over it (docs/SOCKJS.md). This file only performs its
-// actions — fetch, WebSocket, EventSource, one timer — and reports what they did by channel.
+// binary bodies as base64 over it (docs/SOCKJS.md). This file performs its actions — fetch,
+// WebSocket, EventSource, one timer — and reports what they did by channel; it also reads and
+// writes SockJS's wire format (lines, frames, JSON), which JSON.parse and JSON.stringify do for
+// free where the module would carry a JSON decoder and encoder.
 // Every HTTP request is a fetch: its body streams as it arrives (XMLHttpRequest's progress events
 // come at most every 50 ms, which would delay every frame on xhr-streaming), and node has it too.
 // No init() is needed: the module is compiled on the first construction; init() preloads.
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
+// Bytes sent must be UTF-8 as they are (a BOM too): SockJS carries strings.
+const strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const NAMES = ['websocket', 'xhr-streaming', 'eventsource', 'xhr-polling'];
 const ALIASES = { xhr_streaming: 'xhr-streaming', xhr_polling: 'xhr-polling', xhr: 'xhr-polling' };
 const noop = () => {};
@@ -40,16 +44,15 @@ export function init(source = new URL('stomp_wasm_sockjs.wasm', import.meta.url)
   return loading;
 }
 
-/** Copies a string (UTF-8) or bytes into the module's request buffer; their length. */
+/** Copies a string (UTF-8) or a Uint8Array into the module's request buffer; their length. */
 function put(data) {
   const text = typeof data === 'string';
-  const bytes = text ? null : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data);
-  const n = text ? data.length * 3 : bytes.length;
+  const n = text ? data.length * 3 : data.length;
   // buf() may grow memory, which detaches older views: take the buffer after it.
   const at = wasm.buf(n);
   const view = new Uint8Array(wasm.memory.buffer, at, n);
   if (text) return enc.encodeInto(data, view).written;
-  view.set(bytes);
+  view.set(data);
   return n;
 }
 
@@ -91,10 +94,10 @@ export class SockJS {
 
   _start() {
     if (this.readyState === 3) return;
-    const old = plans.get(this._base) ?? -1;
-    const plan = wasm.plan(old, put(this._plan));
-    plans.set(this._base, plan);
-    this._id = wasm.connection(plan, Math.random() * 2 ** 53, put(this._base));
+    // Plan numbers are given out in order, one per endpoint: a new endpoint's is the next.
+    let plan = plans.get(this._base);
+    if (plan == null) plans.set(this._base, (plan = plans.size));
+    this._id = wasm.connection(plan, Math.random() * 2 ** 53, put(this._plan));
     this._input(0);
     if (this.readyState === 2) this._input(10, 0, this._code, this._reason);
   }
@@ -102,8 +105,20 @@ export class SockJS {
   send(data) {
     if (this.readyState === 0) throw domError('Still in CONNECTING state.', 'InvalidStateError');
     if (this.readyState !== 1) return;
-    const err = this._input(9, 0, 0, data);
-    if (err) throw new Error(err);
+    if (typeof data !== 'string') {
+      try {
+        data = strict.decode(data);
+      } catch {
+        throw new Error('SockJS carries text only: the message is not UTF-8');
+      }
+    }
+    // Quoted as SockJS quotes: JSON, and the code points proxies are known to mangle escaped.
+    const quoted = JSON.stringify(data).replace(
+      /[\u200c-\u200f\u2028-\u202f\u2060-\u206f\ufff0-\uffff]/g,
+      (c) => '\\u' + c.charCodeAt(0).toString(16),
+    );
+    // Refused while the module has the connection closed and its Closed event waits to run.
+    if (this._input(9, 0, 0, quoted)) throw new Error('the SockJS connection is not open');
   }
 
   close(code = 1000, reason = '') {
@@ -116,7 +131,7 @@ export class SockJS {
     if (this._id >= 0) this._input(10, 0, code, reason);
   }
 
-  /** Feeds an input to the connection and runs what it caused; the send error, if any. */
+  /** Feeds an input to the connection and runs what it caused; the batch's error (a send refused). */
   _input(kind, channel = 0, arg = 0, data) {
     if (this._id < 0) return;
     const n = data == null ? 0 : put(data);
@@ -133,14 +148,16 @@ export class SockJS {
     const at = wasm.out();
     const mem = new Uint8Array(wasm.memory.buffer, at, len);
     const head = new DataView(mem.buffer, at, len);
-    let err;
     for (let i = 12; i < len; ) {
       const n = head.getUint32(i, true);
       const r = mem.slice(i + 4, i + 4 + n);
-      if (r[0] === 20) err = dec.decode(r.subarray(1));
+      // An empty Message record: the messages of the frame just read are delivered.
+      if (r[0] === 17) for (const m of this._msgs) this._q.push(m);
       else this._q.push(r);
       i += 4 + n;
     }
+    // Read before the queue runs: a handler that calls the module may grow (detach) its memory.
+    const err = head.getUint32(8, true);
     if (this._id >= 0) this._arm(head.getFloat64(0, true));
     if (!this._driving) {
       this._driving = true;
@@ -168,34 +185,47 @@ export class SockJS {
 
   /**
    * Performs one action or reports one event (a record: kind, then fields; a string that ends
-   * the record runs to its end, another has its length first).
+   * the record runs to its end, another has its length first), or delivers a message (a string).
    */
   _run(r) {
+    if (typeof r === 'string') return this.onmessage?.({ type: 'message', data: r, target: this });
     const v = new DataView(r.buffer);
     const u32 = (i) => v.getUint32(i, true);
     const str = (i, end) => dec.decode(r.subarray(i, end));
     const ch = r.length > 4 ? u32(1) : 0;
+    // The URLs: the base and a session the record names (`{server}/{session}`, 12 bytes).
+    const url = (at, path) => `${this._base}/${str(at, at + 12)}/${path}`;
     switch (r[0]) {
-      case 1: // FetchInfo: url
-        return this._fetch('info', str(1), { credentials: 'same-origin' }, null, (status, text) =>
-          this._input(1, 0, status, text),
-        );
-      case 2: // OpenWebSocket: channel, url
-        return this._socket(ch, str(5));
+      case 1: // FetchInfo: t
+        return this._fetch('info', `${this._base}/info?t=${ch}`, { credentials: 'same-origin' }, null, (status, text) => {
+          let i;
+          try {
+            i = JSON.parse(text);
+          } catch {}
+          // What the module decides with: a JSON object, `websocket`, `cookie_needed`.
+          const object = i && typeof i === 'object' && !Array.isArray(i);
+          this._input(1, object && 1 | (i.websocket === true) * 2 | (i.cookie_needed === true) * 4, status);
+        });
+      case 2: // OpenWebSocket: channel, session
+        return this._socket(ch, url(5, 'websocket').replace(/^http/i, 'ws'));
       case 3: {
-        // OpenReceiver: channel, transport, credentials, url
-        const url = str(7);
+        // OpenReceiver: channel, transport, credentials, session
         const credentials = r[6] ? 'include' : 'same-origin';
-        if (r[5] === 2) return this._events(ch, url, r[6] === 1);
+        if (r[5] === 2) return this._events(ch, url(7, 'eventsource'), r[6] === 1);
+        // One frame a line; what is left of a line waits for the rest (16 MiB at most).
+        let rest = '';
         return this._fetch(
           ch,
-          url,
+          url(7, r[5] === 1 ? 'xhr_streaming' : 'xhr'),
           { method: 'POST', credentials },
-          (text) => this._input(4, ch, 0, text),
-          (status, rest) => {
-            if (rest) this._input(4, ch, 0, rest);
-            this._input(6, ch, status === 200 ? 1 : 0);
+          (text) => {
+            const lines = (rest + text).split('\n');
+            rest = lines.pop();
+            for (const line of lines) if (line.trimEnd()) this._frame(ch, line.trimEnd());
+            if (rest.length > 1 << 24) this._input(4, ch);
           },
+          // Ended normally: at the server's byte limit or after a poll, with no line cut short.
+          (status) => this._input(6, ch, status === 200 && !rest ? 1 : 0),
         );
       }
       case 4: // Shut: channel
@@ -213,16 +243,14 @@ export class SockJS {
         return;
       }
       case 6: {
-        // PostSend: credentials, url (its length first), body
-        const body = 6 + u32(2);
+        // PostSend: credentials, session, body
         const init = {
           method: 'POST',
           credentials: r[1] ? 'include' : 'same-origin',
           headers: { 'Content-Type': 'text/plain;charset=UTF-8' },
-          body: str(body),
+          body: str(14),
         };
-        const url = str(6, body);
-        return this._fetch('send', url, init, null, (status) =>
+        return this._fetch('send', url(2, 'xhr_send'), init, null, (status) =>
           this._input(7, 0, status >= 200 && status < 300 ? 1 : 0),
         );
       }
@@ -230,14 +258,41 @@ export class SockJS {
         this.readyState = 1;
         this.transport = NAMES[r[1]];
         return this.onopen?.({ type: 'open', target: this });
-      case 17: // Message: text
-        return this.onmessage?.({ type: 'message', data: str(1), target: this });
       case 18: // Closed: code, reason
         return this._gone(ch, str(5));
       // 21, Failed: for the module's plan only.
       case 19: // Debug: text (the fallback's decisions, for the client's `debug`)
         return this._debug?.(str(1));
     }
+  }
+
+  /**
+   * One SockJS frame from `ch`, read here (its JSON by JSON.parse), what it means decided by the
+   * module: `o`, `h`, `a` (its messages kept for the module's Message record), `c` with its code
+   * and reason; anything else is broken ('x'), with why.
+   */
+  _frame(ch, t) {
+    let type = t[0] ?? '';
+    let code = 0;
+    let data = null;
+    let m = [];
+    try {
+      if (type === 'a' || type === 'c') {
+        m = JSON.parse(t.slice(1));
+        if (
+          type === 'c'
+            ? !(([code, data] = m), m.length === 2 && typeof data === 'string' && code === (code & 65535))
+            : !(Array.isArray(m) && m.every((s) => typeof s === 'string'))
+        )
+          throw Error('unexpected JSON value');
+      } else if (type !== 'o' && type !== 'h') throw t ? `unknown SockJS frame type '${type}'` : 'empty SockJS frame';
+    } catch (e) {
+      data = e.message ? `bad SockJS frame payload: ${e.message}` : e;
+      type = 'x';
+      code = 0;
+    }
+    this._msgs = m;
+    this._input(2, ch, code * 256 + type.charCodeAt(0), data);
   }
 
   /** The connection is over: every I/O object and the timer go, then onclose, once. */
@@ -311,7 +366,7 @@ export class SockJS {
       }
     };
     ws.onmessage = (e) => {
-      if (typeof e.data === 'string') this._input(2, ch, 0, e.data);
+      if (typeof e.data === 'string') this._frame(ch, e.data);
     };
     ws.onclose = onclose;
     // WebKit fails a socket to a port browsers refuse with an error event alone, its readyState
@@ -341,7 +396,8 @@ export class SockJS {
     let delivered = false;
     es.onmessage = (e) => {
       delivered = true;
-      this._input(5, ch, 0, e.data);
+      // The server escapes `%`, CR, LF and NUL as %XX; any %XX of an ASCII byte is undone.
+      this._frame(ch, e.data.replace(/%[0-7][\da-f]/gi, (x) => String.fromCharCode('0x' + x.slice(1))));
     };
     es.onerror = () => {
       es.close();

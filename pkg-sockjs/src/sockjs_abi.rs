@@ -1,5 +1,5 @@
 //! The exports (wasm32 only): plans and connections by handle, requests read from [`buf`],
-//! batches written to [`out`]. See the crate docs for the layout, [`Out`] for the records.
+//! batches written to [`out`]. See the crate docs for the layout, [`Out`](stomp_wasm::sockjs::client::Out) for the records.
 
 extern crate alloc;
 
@@ -7,9 +7,9 @@ use alloc::vec::Vec;
 use core::cell::RefCell;
 
 use stomp_wasm::abi::{answer, request_buffer, Local, IN, OUT};
-use stomp_wasm::record::{record_end, record_start};
-use stomp_wasm::sockjs::client::{Out, SockJsConnection, TransportKind, TransportPlan, Transports};
-use stomp_wasm::sockjs::frame::eventsource_unescape_in_place;
+use stomp_wasm::sockjs::client::{
+    Frame, Info, SockJsConnection, TransportKind, TransportPlan, Transports,
+};
 
 // The heap and the trapping panic handler come with stomp-wasm's no-std wasm32 build.
 
@@ -19,26 +19,31 @@ static PLANS: Local<Vec<TransportPlan>> = Local(RefCell::new(Vec::new()));
 /// Each connection with the handle of the plan it reports to.
 static CONNECTIONS: Local<Vec<Option<(SockJsConnection, u32)>>> = Local(RefCell::new(Vec::new()));
 
-/// The inputs of [`input`]: what JavaScript's I/O reported, or what the user asked.
+/// The inputs of [`input`]: what JavaScript's I/O reported, or what the user asked. SockJS's
+/// wire format (frames, their JSON, `/info`'s JSON, quoting) is read and written by
+/// JavaScript (`JSON.parse`, `JSON.stringify`: the page has them for free); what it means is
+/// decided here.
 #[repr(u8)]
 pub enum Input {
     Connect = 0,
-    /// `/info` answered: `arg` the status (0: network error), the buffer the body.
+    /// `/info` answered: `arg` the status (0: network error), `channel` what the body said: bit
+    /// 0 a JSON object, bit 1 `websocket`, bit 2 `cookie_needed`.
     Info = 1,
-    /// A WebSocket message on `channel` (one SockJS frame).
-    WebSocketMessage = 2,
+    /// A server frame on `channel`: `arg` its type (`o`, `h`, `a`, `c`; another byte: broken)
+    /// and its close code times 256, the buffer the close reason (or why it is broken).
+    Frame = 2,
     /// The WebSocket on `channel` closed: `arg` the code, the buffer the reason.
     WebSocketClosed = 3,
-    /// New text of a streaming or polling response on `channel`.
-    ReceiverText = 4,
-    /// One EventSource `message` on `channel` (its `data`, still escaped).
-    EventSourceMessage = 5,
-    /// The receiving request on `channel` ended; `arg` 1 if it ended normally.
+    /// The line being received on `channel` is too large.
+    LineTooLarge = 4,
+    /// The receiving request on `channel` ended; `arg` 1 if it ended normally (and with no
+    /// partial line).
     ReceiverEnded = 6,
     /// The `xhr_send` in flight finished; `arg` 1 if the server took it.
     SendDone = 7,
     Timer = 8,
-    /// The user sends the STOMP text in the buffer.
+    /// The user sends the message in the buffer, quoted as a JSON string; the batch's error is
+    /// 1 if the connection is not open.
     Send = 9,
     /// The user closes: `arg` the code, the buffer the reason.
     Close = 10,
@@ -56,11 +61,16 @@ pub extern "C" fn out() -> *const u8 {
     answer()
 }
 
-/// Sets the transports of plan `id` (a new plan when `id` is not one) from the buffer: `len`
-/// transport numbers ([`TransportKind`]'s: websocket, xhr-streaming, eventsource, xhr-polling)
-/// in order of preference; none: the default order. Returns the plan's handle.
+/// A new connection to a SockJS endpoint (JavaScript has its URL and builds the URLs from the
+/// sessions the records name), trying transports as plan `plan` says now; `entropy` (53 random
+/// bits) seeds its session ids. Returns its handle; [`Input::Connect`] starts it.
+///
+/// The buffer holds the socket's transports first: `len` transport numbers ([`TransportKind`]'s:
+/// websocket, xhr-streaming, eventsource, xhr-polling) in order of preference (none: the default
+/// order), which become the plan's. Plans are numbered as they come: `plan` one past the last
+/// is a new one (JavaScript keeps one per endpoint, so it knows the next number).
 #[no_mangle]
-pub extern "C" fn plan(id: u32, len: u32) -> u32 {
+pub extern "C" fn connection(plan: u32, entropy: f64, len: u32) -> u32 {
     let input = IN.0.borrow();
     let mut list = Transports::EMPTY;
     for &code in input.get(..len as usize).unwrap_or_default() {
@@ -69,32 +79,15 @@ pub extern "C" fn plan(id: u32, len: u32) -> u32 {
         }
     }
     let mut plans = PLANS.0.borrow_mut();
-    let id = if (id as usize) < plans.len() {
-        id
-    } else {
+    if plan as usize >= plans.len() {
         plans.push(TransportPlan::DEFAULT);
-        plans.len() as u32 - 1
-    };
-    if let Some(plan) = plans.get_mut(id as usize) {
-        plan.set_whitelist(&list);
     }
-    id
-}
-
-/// A new connection to the SockJS endpoint whose URL (`http(s)://host/path`) is in the buffer,
-/// trying transports as plan `plan` says now; `entropy` (53 random bits) seeds its session ids.
-/// Returns its handle; [`Input::Connect`] starts it.
-#[no_mangle]
-pub extern "C" fn connection(plan: u32, entropy: f64, len: u32) -> u32 {
-    let input = IN.0.borrow();
-    let base = input.get(..len as usize).unwrap_or_default();
-    let snapshot = PLANS
-        .0
-        .borrow()
-        .get(plan as usize)
-        .copied()
-        .unwrap_or_default();
-    let connection = SockJsConnection::new(base, snapshot, entropy as u64);
+    let mut snapshot = TransportPlan::DEFAULT;
+    if let Some(p) = plans.get_mut(plan as usize) {
+        p.set_whitelist(&list);
+        snapshot = *p;
+    }
+    let connection = SockJsConnection::without_base(snapshot, entropy as u64);
     let mut connections = CONNECTIONS.0.borrow_mut();
     connections.push(Some((connection, plan)));
     connections.len() as u32 - 1
@@ -110,7 +103,7 @@ pub extern "C" fn free(id: u32) {
 /// An input (see [`Input`]) for connection `id`, then everything it caused, written to [`out`]
 /// as one batch; returns the batch's length (0 for a connection that is not there).
 ///
-/// The connection writes its records (see [`Out`]) straight into the batch: the batch buffer is
+/// The connection writes its records (see [`Out`](stomp_wasm::sockjs::client::Out)) straight into the batch: the batch buffer is
 /// lent to it for the call. Text from JavaScript is UTF-8 (`TextEncoder`), and is handled as
 /// bytes: nothing here needs it as `&str`.
 #[no_mangle]
@@ -119,8 +112,8 @@ pub extern "C" fn input(id: u32, kind: u32, channel: u32, arg: u32, now: f64, le
     let Some(Some((c, plan))) = connections.get_mut(id as usize) else {
         return 0;
     };
-    let mut input = IN.0.borrow_mut();
-    let data = input.get_mut(..len as usize).unwrap_or_default();
+    let input = IN.0.borrow();
+    let data = input.get(..len as usize).unwrap_or_default();
     let mut out = OUT.0.borrow_mut();
     out.clear();
     out.extend_from_slice(&[0; 12]);
@@ -129,26 +122,31 @@ pub extern "C" fn input(id: u32, kind: u32, channel: u32, arg: u32, now: f64, le
     match kind {
         0 => c.connect(now),
         1 if arg == 0 => c.info_failed(now),
-        1 => c.info_received(now, arg as u16, data),
-        2 => c.websocket_message(now, channel, data),
-        3 => c.websocket_closed(now, channel, arg as u16, data),
-        4 => c.receiver_text(now, channel, data),
-        5 => {
-            let n = eventsource_unescape_in_place(data);
-            c.eventsource_message(now, channel, data.get(..n).unwrap_or_default());
+        1 => c.info_read(
+            now,
+            arg as u16,
+            (channel & 1 != 0).then_some(Info {
+                websocket: channel & 2 != 0,
+                cookie_needed: channel & 4 != 0,
+            }),
+        ),
+        2 => {
+            let frame = match arg as u8 {
+                b'o' => Frame::Open,
+                b'h' => Frame::Heartbeat,
+                b'a' => Frame::Messages,
+                b'c' => Frame::Close((arg >> 8) as u16, data),
+                _ => Frame::Broken(data),
+            };
+            c.frame_read(now, channel, frame);
         }
+        3 => c.websocket_closed(now, channel, arg as u16, data),
+        4 => c.line_too_large(channel),
         6 => c.receiver_ended(now, channel, arg == 1),
         7 => c.send_done(now, arg == 1),
         8 => c.handle_timeout(now),
-        9 => {
-            if let Err(e) = c.send(data) {
-                err = 1;
-                let records = c.records();
-                let at = record_start(records, Out::SendError as u8);
-                records.extend_from_slice(e.message().as_bytes());
-                record_end(records, at);
-            }
-        }
+        // Refused only while not open: JavaScript has the message's text.
+        9 => err = u32::from(c.send_quoted(data).is_err()),
         10 => c.close(arg as u16, data),
         _ => {}
     }

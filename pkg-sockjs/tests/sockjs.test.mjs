@@ -273,3 +273,56 @@ for (const name of TRANSPORTS) {
     }
   });
 }
+
+// SockJS's wire format is read and written in JavaScript (JSON.parse, JSON.stringify); what a
+// frame means is the module's. A scripted server: /info without WebSocket (and not quite the
+// shape of stomp-server's), xhr-streaming frames split across chunks, with CRLF, escapes and the
+// extra escapes SockJS quotes, then the frame under test.
+async function scripted(last) {
+  const http = await import('node:http');
+  const posted = [];
+  const server = http.createServer((req, res) => {
+    if (req.url.startsWith('/s/info')) return res.end(' {"entropy":1,"origins":["websocket"],"websocket":false}\n');
+    if (req.url.endsWith('/xhr_send')) {
+      let body = '';
+      req.on('data', (d) => (body += d));
+      req.on('end', () => (posted.push(body), res.writeHead(204).end()));
+      return;
+    }
+    if (!req.url.endsWith('/xhr_streaming')) return res.writeHead(404).end();
+    res.write(`${'h'.repeat(2048)}\no\r\na["one","t`);
+    setTimeout(() => res.write('wo\\u2028\\n\\"",'), 20);
+    setTimeout(() => res.write('"\\ud83d\\ude00"]\n'), 40);
+    setTimeout(() => res.end(`${last}\n`), 300);
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return { server, posted, url: `http://127.0.0.1:${server.address().port}/s` };
+}
+
+for (const [last, code, reason] of [
+  ['c[3000,"Go away!"]', 3000, /^Go away!$/],
+  ['a[1]', 1002, /^Broken SockJS framing: bad SockJS frame payload: /],
+  ['x', 1002, /^Broken SockJS framing: unknown SockJS frame type 'x'$/],
+  ['c[70000,"no"]', 1002, /^Broken SockJS framing: bad SockJS frame payload: /],
+]) {
+  test(`frames read in JavaScript: messages split across chunks, then ${last}`, async () => {
+    const { server, posted, url } = await scripted(last);
+    try {
+      const debug = [];
+      const sock = new SockJS(url, null, { debug: (line) => debug.push(line) });
+      const got = [];
+      const closed = new Promise((resolve) => (sock.onclose = resolve));
+      sock.onmessage = (e) => got.push(e.data);
+      await withTimeout(new Promise((r) => (sock.onopen = r)), 'open');
+      assert.equal(sock.transport, 'xhr-streaming', debug.join('\n'));
+      sock.send('a\u2028b"\u0001\u200d');
+      const e = await withTimeout(closed, 'close');
+      assert.deepEqual(got, ['one', 'two\u2028\n"', '😀']);
+      assert.equal(e.code, code);
+      assert.match(e.reason, reason);
+      assert.deepEqual(posted, ['["a\\u2028b\\"\\u0001\\u200d"]']);
+    } finally {
+      server.close();
+    }
+  });
+}

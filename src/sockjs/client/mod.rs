@@ -29,7 +29,9 @@ pub mod plan;
 #[cfg(test)]
 mod tests;
 
-pub use connection::{ConnAction, ConnEvent, ConnectionLimits, Out, SendError, SockJsConnection};
+pub use connection::{
+    ConnAction, ConnEvent, ConnectionLimits, Frame, Out, SendError, SockJsConnection,
+};
 pub use info::{parse_info, Info, InfoError};
 pub use plan::{
     attempt_timeout, head_start, rto, stream_head_start, TransportKind, TransportPlan, Transports,

@@ -1,6 +1,8 @@
 //! The SockJS client core with simulated time: `/info`, the plan, the race, sends, streams.
 
-use super::connection::{ConnAction, ConnEvent, ConnectionLimits, SendError, SockJsConnection};
+use super::connection::{
+    ConnAction, ConnEvent, ConnectionLimits, Frame, SendError, SockJsConnection,
+};
 use super::info::{parse_info, Info};
 use super::plan::{
     attempt_timeout, head_start, rto, stream_head_start, TransportKind, TransportPlan,
@@ -959,4 +961,79 @@ fn info_reads_whitespace_escapes_and_values_as_before() {
             .ok();
         assert_eq!(got, expected, "{:?}", String::from_utf8_lossy(body));
     }
+}
+
+#[test]
+fn frames_read_by_the_caller_decide_as_frames_read_here() {
+    // The browser build reads frames, `/info` and quoting in JavaScript and hands over what
+    // they were: the same decisions follow, and a Message record without text stands for the
+    // frame's messages where they are to be delivered.
+    let mut c = SockJsConnection::new(b"http://h/stomp", TransportPlan::new(&[XhrStreaming]), 7);
+    c.connect(0.0);
+    actions(&mut c);
+    c.info_read(
+        3.0,
+        200,
+        Some(Info {
+            websocket: false,
+            cookie_needed: true,
+        }),
+    );
+    let (ch, _, _) = open_receiver(&actions(&mut c));
+    // Messages before the open frame fail the attempt; here the only one.
+    let mut d = SockJsConnection::new(b"http://h/stomp", TransportPlan::new(&[XhrStreaming]), 7);
+    d.connect(0.0);
+    actions(&mut d);
+    d.info_read(
+        3.0,
+        200,
+        Some(Info {
+            websocket: false,
+            cookie_needed: false,
+        }),
+    );
+    let (dch, _, _) = open_receiver(&actions(&mut d));
+    d.frame_read(4.0, dch, Frame::Messages);
+    assert_eq!(
+        log(&mut d).last().map(String::as_str),
+        Some("closed 2000 All transports failed")
+    );
+
+    c.frame_read(4.0, ch + 1, Frame::Open);
+    c.frame_read(4.0, ch, Frame::Heartbeat);
+    c.frame_read(4.0, ch, Frame::Open);
+    assert_eq!(events(&mut c), [ConnEvent::Open(XhrStreaming)]);
+    c.frame_read(5.0, ch, Frame::Messages);
+    assert_eq!(events(&mut c), [ConnEvent::Message(Vec::new())]);
+    assert_eq!(c.send_quoted(b"\"a\\u2028\""), Ok(()));
+    match actions(&mut c).as_slice() {
+        [ConnAction::PostSend {
+            body,
+            credentials: true,
+            ..
+        }] => {
+            assert_eq!(body, "[\"a\\u2028\"]")
+        }
+        other => panic!("expected PostSend, got {other:?}"),
+    }
+    c.frame_read(6.0, ch, Frame::Broken(b"empty SockJS frame"));
+    assert_eq!(
+        log(&mut c),
+        ["closed 1002 Broken SockJS framing: empty SockJS frame"]
+    );
+
+    // A close frame, a line too large, `/info` that is not an object.
+    let (mut c, ch, _) = open_http(XhrPolling);
+    c.frame_read(7.0, ch, Frame::Close(3000, b"Go away!"));
+    assert_eq!(log(&mut c), ["closed 3000 Go away!"]);
+    let (mut c, ch, _) = open_http(XhrStreaming);
+    c.line_too_large(ch);
+    assert_eq!(log(&mut c), ["closed 1009 SockJS frame too large"]);
+    let mut c = SockJsConnection::new(b"http://h/stomp", TransportPlan::default(), 7);
+    c.connect(0.0);
+    c.info_read(3.0, 200, None);
+    assert_eq!(
+        log(&mut c),
+        ["closed 1002 SockJS /info failed with status 200"]
+    );
 }
