@@ -207,18 +207,22 @@ const NUMBERS = ['connectionTimeout', 'reconnectDelay', 'maxReconnectDelay', 're
   'maxReconnectAttempts', 'heartbeatIncoming', 'heartbeatOutgoing', 'maxWebSocketChunkSize',
   'disconnectTimeout'];
 
+// The callback of each frame event (the record's `which`) when no subscription, receipt watch or
+// subscription error callback takes it.
+const CALLBACKS = ['onConnect', 'onUnhandledMessage', 'onUnhandledMessage', 'onUnhandledReceipt',
+  'onUnhandledReceipt', 'onUnhandledFrame', 'onStompError', 'onStompError', 'onDisconnect'];
+
 export class Client {
   constructor(conf = {}) {
+    // Options without a default (brokerURL, webSocketFactory, maxReconnectAttempts, transports)
+    // and the callbacks are read as undefined until set: not own properties, as in stompjs.
     Object.assign(this, {
-      brokerURL: undefined,
-      webSocketFactory: undefined,
       connectHeaders: {},
       disconnectHeaders: {},
       stompVersions: Versions.default,
       reconnectDelay: 5000,
       maxReconnectDelay: 15 * 60 * 1000,
       reconnectTimeMode: 0 /* LINEAR */,
-      maxReconnectAttempts: undefined,
       heartbeatIncoming: 10000,
       heartbeatOutgoing: 10000,
       heartbeatToleranceMultiplier: 2,
@@ -233,10 +237,7 @@ export class Client {
       logRawCommunication: false,
       resubscribe: true,
       offlineQueue: false,
-      transports: undefined,
       state: 2 /* INACTIVE */,
-      webSocket: undefined,
-      transport: undefined,
       _id: -1,
       _subs: new Map(),
       _receipts: new Map(),
@@ -412,7 +413,7 @@ export class Client {
 
   /** Runs a user call; the id it made (subscribe, begin), read before `drain` reuses `out`. */
   _command(kind, arg, writer) {
-    if (this._id < 0) throw new Error(ERRORS[1]);
+    if (this._id < 0) throw Error(ERRORS[1]);
     const err = core.command(this._id, kind, arg, now(), writer._put());
     let made;
     if (!err && (kind === 1 || kind === 4)) {
@@ -421,7 +422,7 @@ export class Client {
       made = dec.decode(m.subarray(at + 4, at + 4 + u32(m, at)));
     }
     this._take(core.drain(this._id));
-    if (err) throw new Error(ERRORS[err] ?? 'stomp client error');
+    if (err) throw Error(ERRORS[err] ?? 'stomp client error');
     return made;
   }
 
@@ -604,51 +605,29 @@ export class Client {
   }
 
   _frame(frame) {
+    const which = frame._which;
     const name = frame._name;
-    switch (frame._which) {
-      case 0:
-        this._hb = (this._status & 8) !== 0;
-        // Callbacks of subscriptions the session does not restore are dropped now (onConnect
-        // makes them again), so they cannot pile up.
-        for (const [id, s] of this._subs) if (!s[2] || this.resubscribe === false) this._subs.delete(id);
-        this._inOnConnect = true;
-        try {
-          this.onConnect?.(frame);
-        } finally {
-          this._inOnConnect = false;
-        }
-        break;
-      case 1:
-        (this._subs.get(name)?.[0] ?? this.onUnhandledMessage)?.(frame);
-        break;
-      case 2:
-        this.onUnhandledMessage?.(frame);
-        break;
-      case 3: {
-        const id = frame.headers['receipt-id'];
-        const cb = this._receipts.get(id);
-        this._receipts.delete(id);
-        (cb ?? this.onUnhandledReceipt)?.(frame);
-        break;
-      }
-      case 4:
-        this.onUnhandledReceipt?.(frame);
-        break;
-      case 5:
-        this.onUnhandledFrame?.(frame);
-        break;
-      case 7: {
-        const s = this._subs.get(name);
-        this._subs.delete(name);
-        if (s?.[1]) return s[1](frame);
-      }
-      // falls through: no error callback for that subscription
-      case 6:
-        this.onStompError?.(frame);
-        break;
-      case 8:
-        this.onDisconnect?.(frame);
-        break;
+    let cb;
+    if (!which) {
+      this._hb = (this._status & 8) !== 0;
+      // Callbacks of subscriptions the session does not restore are dropped now (onConnect
+      // makes them again), so they cannot pile up.
+      for (const [id, s] of this._subs) if (!s[2] || this.resubscribe === false) this._subs.delete(id);
+      this._inOnConnect = true;
+    } else if (which === 1) cb = this._subs.get(name)?.[0];
+    else if (which === 3) {
+      const id = frame.headers['receipt-id'];
+      cb = this._receipts.get(id);
+      this._receipts.delete(id);
+    } else if (which === 7) {
+      // A refused subscription: its error callback, else onStompError.
+      cb = this._subs.get(name)?.[1];
+      this._subs.delete(name);
+    }
+    try {
+      cb ? cb(frame) : this[CALLBACKS[which]]?.(frame);
+    } finally {
+      this._inOnConnect = false;
     }
   }
 
@@ -695,7 +674,7 @@ export class Client {
     try {
       const f = this.webSocketFactory;
       if (f) return attach(f());
-      if (!url) throw new Error('neither brokerURL nor webSocketFactory is set');
+      if (!url) throw Error('neither brokerURL nor webSocketFactory is set');
       if (/^https?:/i.test(url)) {
         // The SockJS fallback is a second module, loaded only by pages that use it.
         // Its decisions (transports tried, races, the winner) go to the client's `debug`. The
