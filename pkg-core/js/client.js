@@ -18,7 +18,8 @@ let M;
 let D;
 const mem = () =>
   M?.length ? M : ((D = new DataView(core.memory.buffer)), (M = new Uint8Array(D.buffer)));
-const u32 = (m, i) => (m[i] | (m[i + 1] << 8) | (m[i + 2] << 16) | (m[i + 3] << 24)) >>> 0;
+// A u32 of the core's memory (after mem()), little-endian as wasm32.
+const u32 = (i) => D.getUint32(i, true);
 
 /** Instantiates the core from bytes or a compiled module, at once (node, tests). */
 export function initSync(bytes) {
@@ -158,7 +159,7 @@ class Frame {
   }
   _ack(nack, headers) {
     const h = this.headers;
-    this._client._ack(nack, h[this._client._v12 ? 'ack' : 'message-id'], h.subscription, headers);
+    this._client._ack(nack, h[this._client._status & 4 /* STOMP 1.2 */ ? 'ack' : 'message-id'], h.subscription, headers);
   }
 }
 
@@ -170,10 +171,10 @@ function readFrame(client, m, at, end) {
   const start = at + 10;
   if (m[at + 1]) {
     const all = dec.decode(m.subarray(start, end));
-    const units = u32(m, at + 6);
+    const units = u32(at + 6);
     return new Frame(m[at], all.slice(0, units), all.slice(units), undefined, client);
   }
-  const n = u32(m, at + 2);
+  const n = u32(at + 2);
   return new Frame(m[at], dec.decode(m.subarray(start, start + n)), undefined, m.slice(start + n, end), client);
 }
 
@@ -181,17 +182,21 @@ function readFrame(client, m, at, end) {
 class Reader {
   constructor(bytes) {
     this.b = bytes;
+    this.d = new DataView(bytes.buffer);
     this.i = 0;
   }
   _u8() {
     return this.b[this.i++];
   }
   _u32() {
-    return u32(this.b, (this.i += 4) - 4);
+    return this.d.getUint32((this.i += 4) - 4, true);
+  }
+  _bytes() {
+    const n = this._u32();
+    return this.b.subarray(this.i, (this.i += n));
   }
   _str() {
-    const n = this._u32();
-    return dec.decode(this.b.subarray(this.i, (this.i += n)));
+    return dec.decode(this._bytes());
   }
 }
 
@@ -275,10 +280,6 @@ export class Client {
     return this._status >>> 4;
   }
 
-  get _v12() {
-    return ((this._status >> 1) & 3) === 2;
-  }
-
   activate() {
     this._want = true;
     if (core) return this._activate();
@@ -312,7 +313,8 @@ export class Client {
       ._str(this.brokerURL ?? '')
       ._headers(this.connectHeaders)
       ._headers(this.disconnectHeaders)
-      ._u32((v?.versions ?? v ?? []).reduce((b, s) => b | ({ '1.0': 1, '1.1': 2, '1.2': 4 }[s] ?? 0), 0) || 7)
+      // An unknown version adds nothing (`b | undefined` is b); none at all offers every one.
+      ._u32((v?.versions ?? v ?? []).reduce((b, s) => b | { '1.0': 1, '1.1': 2, '1.2': 4 }[s], 0) || 7)
       ._u32(q ? (q.maxFrames ?? 1000) : 0)._u32(q?.maxBytes ?? 1 << 20)._str(this._qid)
       ._u32(flags)
       ._u32(this.heartbeatToleranceMultiplier * 1000);
@@ -320,7 +322,7 @@ export class Client {
     core.configure(this._id, w._put());
   }
 
-  deactivate({ force = false } = {}) {
+  deactivate(options) {
     this._want = this._reactivate = false;
     const done = new Promise((resolve) => {
       if (this.state === 2 /* INACTIVE */) resolve();
@@ -328,7 +330,7 @@ export class Client {
     });
     if (this._id >= 0) {
       this._configure();
-      this._input(force ? 2 : 1);
+      this._input(options?.force ? 2 : 1);
     } else if (!this.state) {
       // Activated before the module was there: nothing to disconnect.
       this._state(2);
@@ -419,7 +421,7 @@ export class Client {
     if (!err && (kind === 1 || kind === 4)) {
       const m = mem();
       const at = core.out();
-      made = dec.decode(m.subarray(at + 4, at + 4 + u32(m, at)));
+      made = dec.decode(m.subarray(at + 4, at + 4 + u32(at)));
     }
     this._take(core.drain(this._id));
     if (err) throw Error(ERRORS[err] ?? 'stomp client error');
@@ -457,9 +459,9 @@ export class Client {
     const m = mem();
     // Records, then the trailer: f64 deadline, u32 error.
     const end = at + len - 12;
-    const err = u32(m, end + 8);
+    const err = u32(end + 8);
     for (let i = at; i < end; ) {
-      const n = u32(m, i);
+      const n = u32(i);
       const r = i + 4;
       // Frames, the hot path, are read in place; other records are copied.
       this._q.push(m[r] === 17 ? readFrame(this, m, r + 1, r + n) : m.slice(r, r + n));
@@ -541,8 +543,7 @@ export class Client {
       }
       case 3: {
         const binary = r._u8();
-        const n = r._u32();
-        const data = r.b.subarray(r.i, r.i + n);
+        const data = r._bytes();
         const out = binary ? data : dec.decode(data);
         if (this.logRawCommunication) this.debug?.(`>>> ${binary ? dec.decode(data) : out}`);
         try {
@@ -609,7 +610,7 @@ export class Client {
     const name = frame._name;
     let cb;
     if (!which) {
-      this._hb = (this._status & 8) !== 0;
+      this._hb = this._status & 8;
       // Callbacks of subscriptions the session does not restore are dropped now (onConnect
       // makes them again), so they cannot pile up.
       for (const [id, s] of this._subs) if (!s[2] || this.resubscribe === false) this._subs.delete(id);
