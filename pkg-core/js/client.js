@@ -118,15 +118,23 @@ class Writer {
 /**
  * A received frame as stompjs gives it; `ack()`/`nack()` for messages. `command` and `headers`
  * are read from the frame's head text when first asked for (most handlers only read `body`).
+ * Made from a frame record at `at` in memory (after its kind): which event, the UTF-8 flag, the
+ * head's byte and UTF-16 lengths, then one string decode for the head and a UTF-8 body, a copy
+ * for any other body.
  */
 class Frame {
-  constructor(which, head, body, binaryBody, client) {
-    this._which = which;
+  constructor(client, m, at, end) {
+    const start = at + 10;
+    const text = m[at + 1];
+    const all = dec.decode(m.subarray(start, text ? end : start + u32(at + 2)));
+    const units = u32(at + 6);
+    const head = all.slice(0, units);
+    this._which = m[at];
     // The subscription (of a MESSAGE) or the id the record names.
     this._name = head.slice(0, head.indexOf('\0'));
     this._head = head;
-    this._body = body;
-    this._binary = binaryBody;
+    this._body = text ? all.slice(units) : undefined;
+    this._binary = text ? undefined : m.slice(start + u32(at + 2), end);
     this._client = client;
     // stompjs 7 marks every received frame binary, text or not (its parser keeps the body as
     // bytes); code ported from it reads `body` or `binaryBody` either way.
@@ -161,21 +169,6 @@ class Frame {
     const h = this.headers;
     this._client._ack(nack, h[this._client._status & 4 /* STOMP 1.2 */ ? 'ack' : 'message-id'], h.subscription, headers);
   }
-}
-
-/**
- * Reads a frame record at `at` in memory (after its kind): which event, then one string decode
- * for the head and a UTF-8 body, a copy for any other body.
- */
-function readFrame(client, m, at, end) {
-  const start = at + 10;
-  if (m[at + 1]) {
-    const all = dec.decode(m.subarray(start, end));
-    const units = u32(at + 6);
-    return new Frame(m[at], all.slice(0, units), all.slice(units), undefined, client);
-  }
-  const n = u32(at + 2);
-  return new Frame(m[at], dec.decode(m.subarray(start, start + n)), undefined, m.slice(start + n, end), client);
 }
 
 /** A record other than a frame, read from a copy (the callbacks it leads to may call the core). */
@@ -218,39 +211,38 @@ const CALLBACKS = ['onConnect', 'onUnhandledMessage', 'onUnhandledMessage', 'onU
   'onUnhandledReceipt', 'onUnhandledFrame', 'onStompError', 'onStompError', 'onDisconnect'];
 
 export class Client {
-  constructor(conf = {}) {
-    // Options without a default (brokerURL, webSocketFactory, maxReconnectAttempts, transports)
-    // and the callbacks are read as undefined until set: not own properties, as in stompjs.
-    Object.assign(this, {
-      connectHeaders: {},
-      disconnectHeaders: {},
-      stompVersions: Versions.default,
-      reconnectDelay: 5000,
-      maxReconnectDelay: 15 * 60 * 1000,
-      reconnectTimeMode: 0 /* LINEAR */,
-      heartbeatIncoming: 10000,
-      heartbeatOutgoing: 10000,
-      heartbeatToleranceMultiplier: 2,
-      heartbeatStrategy: 'interval',
-      connectionTimeout: 0,
-      disconnectTimeout: 10000,
-      splitLargeFrames: false,
-      maxWebSocketChunkSize: 8 * 1024,
-      forceBinaryWSFrames: false,
-      appendMissingNULLonIncoming: false,
-      discardWebsocketOnCommFailure: false,
-      logRawCommunication: false,
-      resubscribe: true,
-      offlineQueue: false,
-      state: 2 /* INACTIVE */,
-      _id: -1,
-      _subs: new Map(),
-      _receipts: new Map(),
-      _waiters: [],
-      _q: [],
-      _pending: [],
-      _opens: 0,
-    });
+  // Options without a default (brokerURL, webSocketFactory, maxReconnectAttempts, transports)
+  // and the callbacks are read as undefined until set: not own properties, as in stompjs.
+  connectHeaders = {};
+  disconnectHeaders = {};
+  stompVersions = Versions.default;
+  reconnectDelay = 5000;
+  maxReconnectDelay = 15 * 60 * 1000;
+  reconnectTimeMode = 0 /* LINEAR */;
+  heartbeatIncoming = 10000;
+  heartbeatOutgoing = 10000;
+  heartbeatToleranceMultiplier = 2;
+  heartbeatStrategy = 'interval';
+  connectionTimeout = 0;
+  disconnectTimeout = 10000;
+  splitLargeFrames = false;
+  maxWebSocketChunkSize = 8 * 1024;
+  forceBinaryWSFrames = false;
+  appendMissingNULLonIncoming = false;
+  discardWebsocketOnCommFailure = false;
+  logRawCommunication = false;
+  resubscribe = true;
+  offlineQueue = false;
+  state = 2 /* INACTIVE */;
+  _id = -1;
+  _subs = new Map();
+  _receipts = new Map();
+  _waiters = [];
+  _q = [];
+  _pending = [];
+  _opens = 0;
+
+  constructor(conf) {
     this.configure(conf);
   }
 
@@ -310,7 +302,7 @@ export class Client {
     this._qid ??= globalThis.crypto?.randomUUID?.() ?? `t${Math.random() * 2 ** 53}`;
     // The fixed layout of the core's config record (pkg-core/src/core_abi.rs `configure`).
     const w = new Writer()
-      ._str(this.brokerURL ?? '')
+      ._str(this.brokerURL)
       ._headers(this.connectHeaders)
       ._headers(this.disconnectHeaders)
       // An unknown version adds nothing (`b | undefined` is b); none at all offers every one.
@@ -318,7 +310,8 @@ export class Client {
       ._u32(q ? (q.maxFrames ?? 1000) : 0)._u32(q?.maxBytes ?? 1 << 20)._str(this._qid)
       ._u32(flags)
       ._u32(this.heartbeatToleranceMultiplier * 1000);
-    for (const name of NUMBERS) w._u32(this[name] ?? 0);
+    // Unset (undefined) is 0, as Uint32Array makes it.
+    for (const name of NUMBERS) w._u32(this[name]);
     core.configure(this._id, w._put());
   }
 
@@ -464,7 +457,7 @@ export class Client {
       const n = u32(i);
       const r = i + 4;
       // Frames, the hot path, are read in place; other records are copied.
-      this._q.push(m[r] === 17 ? readFrame(this, m, r + 1, r + n) : m.slice(r, r + n));
+      this._q.push(m[r] === 17 ? new Frame(this, m, r + 1, r + n) : m.slice(r, r + n));
       i = r + n;
     }
     this._arm(D.getFloat64(end, true));
