@@ -288,7 +288,7 @@ export class Client {
     if (this._id < 0) this._id = core.session();
     this._configure();
     if (this._input(0) === 2) this._reactivate = true;
-    for (const f of this._pending.splice(0)) f();
+    this._pending.splice(0).forEach((f) => f());
   }
 
   /** Sends the whole config to the session (each activation and connection reads it). */
@@ -489,7 +489,7 @@ export class Client {
       this._at = undefined;
       this._input(8);
     };
-    if (this.heartbeatStrategy === 'worker' && typeof Worker !== 'undefined' && !this._worker) {
+    if (this.heartbeatStrategy === 'worker' && globalThis.Worker && !this._worker) {
       try {
         const url = URL.createObjectURL(new Blob([TICKER], { type: 'application/javascript' }));
         this._worker = new Worker(url);
