@@ -171,11 +171,14 @@ class Frame {
   }
 }
 
-/** A record other than a frame, read from a copy (the callbacks it leads to may call the core). */
+/**
+ * A record other than a frame, read from a copy (the callbacks it leads to may call the core),
+ * or the id a command made, read in place.
+ */
 class Reader {
   constructor(bytes) {
     this.b = bytes;
-    this.d = new DataView(bytes.buffer);
+    this.d = new DataView(bytes.buffer, bytes.byteOffset);
     this.i = 0;
   }
   _u8() {
@@ -412,17 +415,18 @@ export class Client {
     const err = core.command(this._id, kind, arg, now(), writer._put());
     let made;
     if (!err && (kind === 1 || kind === 4)) {
-      const m = mem();
-      const at = core.out();
-      made = dec.decode(m.subarray(at + 4, at + 4 + u32(at)));
+      made = new Reader(mem().subarray(core.out()))._str();
     }
     this._take(core.drain(this._id));
     if (err) throw Error(ERRORS[err] ?? 'stomp client error');
     return made;
   }
 
-  /** Feeds an input to the session and runs what it caused; the input's error code. */
-  _input(kind, arg = 0, data) {
+  /**
+   * Feeds an input to the session and runs what it caused; the input's error code. `data` is a
+   * string, bytes, or nothing (undefined or null: empty); an undefined `arg` is 0 to Wasm.
+   */
+  _input(kind, arg, data) {
     if (this._id < 0) return 0;
     let n = 0;
     if (typeof data === 'string') {
@@ -636,7 +640,7 @@ export class Client {
         this.transport = ws.transport ?? 'websocket';
         // A SockJS socket (ours or sockjs-client) names its transport and carries strings only:
         // the session then writes binary bodies as base64 (docs/SOCKJS.md).
-        this._input(4, ws.transport == null ? 0 : 1, ws.protocol ?? '');
+        this._input(4, ws.transport == null ? 0 : 1, ws.protocol);
       };
       ws.onmessage = (e) => {
         if (this.logRawCommunication) this.debug?.(`<<< ${typeof e.data === 'string' ? e.data : dec.decode(e.data)}`);
@@ -647,7 +651,7 @@ export class Client {
         if (closed || this.webSocket !== ws) return;
         closed = 1;
         this._closeEvent = e;
-        this._input(6, e.code, e.reason ?? '');
+        this._input(6, e.code, e.reason);
       };
       ws.onclose = close;
       ws.onerror = (e) => {
