@@ -141,15 +141,14 @@ class Frame {
     this.isBinaryBody = true;
   }
   get command() {
-    return (this._parts ??= this._head.split('\0'))[1];
+    return this._head.split('\0', 2)[1];
   }
   get headers() {
     if (!this._headers) {
-      const t = (this._parts ??= this._head.split('\0'));
-      const h = {};
+      const t = this._head.split('\0');
+      const h = (this._headers = {});
       // Backwards: the first of a repeated header wins.
       for (let k = t.length - 3; k > 1; k -= 2) h[t[k]] = t[k + 1];
-      this._headers = h;
     }
     return this._headers;
   }
