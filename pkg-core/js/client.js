@@ -359,7 +359,8 @@ export class Client {
   }
 
   publish(params) {
-    const { destination, headers, body = '', binaryBody, skipContentLengthHeader } = params;
+    // No body is an empty one: TextEncoder encodes undefined as ''.
+    const { destination, headers, body, binaryBody, skipContentLengthHeader } = params;
     if (this.offlineQueue && this._id < 0) {
       // Queued before the first activate(): the session exists from now on.
       if (!core) return void this._pending.push(() => this.publish(params));
@@ -761,7 +762,7 @@ export class CompatClient extends Client {
   }
 
   /** `headers['content-length'] === false` leaves the header out. */
-  send(destination, headers = {}, body = '') {
+  send(destination, headers = {}, body) {
     const { 'content-length': length, ...rest } = headers;
     this.publish({ destination, headers: rest, body, skipContentLengthHeader: length === false });
   }
