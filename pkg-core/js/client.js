@@ -224,8 +224,12 @@ class Frame {
 const TICKER = 'let t;onmessage=e=>{clearTimeout(t);if(e.data>=0)t=setTimeout(()=>postMessage(0),e.data)}';
 
 export class Client {
-  // Options without a default (brokerURL, webSocketFactory, maxReconnectAttempts, transports)
-  // and the callbacks are read as undefined until set: not own properties, as in stompjs.
+  // stompjs's options without a default (brokerURL, webSocketFactory) and the callbacks are
+  // read as undefined until set: not own properties, as in stompjs. stomp-wasm's own are, so
+  // that pages can tell a build that has them (`'transports' in client`, as www/app.js does).
+  transports = undefined;
+  maxReconnectAttempts = undefined;
+  transport = undefined;
   connectHeaders = {};
   disconnectHeaders = {};
   stompVersions = Versions.default;
@@ -554,7 +558,7 @@ export class Client {
         const binary = r._u8();
         const data = r._bytes();
         const out = binary ? data : dec.decode(data);
-        if (this.logRawCommunication) this.debug?.(`>>> ${binary ? dec.decode(data) : out}`);
+        if (this.logRawCommunication) this.debug?.(`>>> ${dec.decode(data)}`);
         try {
           this.webSocket?.send(out);
         } catch (e) {
