@@ -10,7 +10,8 @@
 #                                  `size`: built without .cargo/config.toml's inlining budget
 #                                  (in target/size-first, so the two builds do not evict each
 #                                  other), for a module whose speed is not the decoder's
-#   minify_js SRC DEST             npm terser, keeping exports and class names; properties whose
+#   minify_js SRC DEST             npm terser, keeping exports (and so the exported classes'
+#                                  names; the files' own classes are renamed); properties whose
 #                                  names start with `_` are the file's own (never API): mangled
 #
 # Needs `cd tools && npm install` (binaryen, terser); Debian's binaryen breaks modules.
@@ -53,5 +54,5 @@ wasm_module() {
 
 minify_js() {
   tools/node_modules/.bin/terser "$1" --module --ecma 2020 --compress passes=2 \
-    --mangle --keep-classnames --mangle-props regex=/^_/ --comments false -o "$2"
+    --mangle --mangle-props regex=/^_/ --comments false -o "$2"
 }

@@ -5,6 +5,12 @@
 // every input the client reads the core's batch of records and re-arms one timer at its deadline.
 // No `await init()`: the module compiles itself on the first `activate()`; `init()` preloads.
 // An `http(s)://` brokerURL loads the SockJS module (`./sockjs.js`) by `import()` on first use.
+//
+// The top-level declarations, and `Client`'s members after its fields, are in the order whose
+// minified file gzips smallest (measured with scripts/size.sh --core), not in reading order.
+// Each declaration is used only once the module has loaded, except by `CompatClient extends
+// Client`, which must come after `Client`. The members' names tell the API (stompjs's) from
+// the client's own machinery (`_`-prefixed, renamed by the minifier).
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -18,7 +24,11 @@ let M;
 let D;
 const mem = () =>
   M?.length ? M : ((D = new DataView(core.memory.buffer)), (M = new Uint8Array(D.buffer)));
-const u32 = (m, i) => (m[i] | (m[i + 1] << 8) | (m[i + 2] << 16) | (m[i + 3] << 24)) >>> 0;
+// A u32 of the core's memory (after mem()), little-endian as wasm32.
+const u32 = (i) => D.getUint32(i, true);
+
+/** `import init from 'stomp-wasm'` as with the wasm-bindgen package: a preload, never required. */
+export default init;
 
 /** Instantiates the core from bytes or a compiled module, at once (node, tests). */
 export function initSync(bytes) {
@@ -44,10 +54,35 @@ export function init(source = new URL('stomp_wasm_core.wasm', import.meta.url)) 
   })());
 }
 
-export const ActivationState = { ACTIVE: 0, DEACTIVATING: 1, INACTIVE: 2 };
-export const ReconnectionTimeMode = { LINEAR: 0, EXPONENTIAL: 1 };
-export const StompSocketState = { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 };
 export const TickerStrategy = { Interval: 'interval', Worker: 'worker' };
+export const ReconnectionTimeMode = { LINEAR: 0, EXPONENTIAL: 1 };
+export const ActivationState = { ACTIVE: 0, DEACTIVATING: 1, INACTIVE: 2 };
+export const StompSocketState = { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 };
+
+/** stompjs's `Stomp`: `Stomp.client(url)`, `Stomp.over(socket or factory)`. */
+export const Stomp = {
+  client(url) {
+    const c = new CompatClient();
+    c.brokerURL = url;
+    return c;
+  },
+  over(ws) {
+    if (typeof ws === 'function') return new CompatClient(ws);
+    // One socket given (not a factory): it cannot be made again, so no reconnection.
+    console.warn('stomp-wasm: Stomp.over(socket) cannot reconnect; pass a factory: () => new WebSocket(url)');
+    return new CompatClient(() => ws);
+  },
+};
+
+const ERRORS = [
+  '',
+  'There is no underlying STOMP connection',
+  '', // 2, still deactivating: activate() waits for INACTIVE instead
+  'offline queue is full',
+  'outgoing buffer is full',
+  'NACK is not part of STOMP 1.0',
+  'too many receipts watched',
+];
 
 /** The STOMP versions to offer, newest first by default. */
 export class Versions {
@@ -66,15 +101,30 @@ export class Versions {
   }
 }
 
-const ERRORS = [
-  '',
-  'There is no underlying STOMP connection',
-  '', // 2, still deactivating: activate() waits for INACTIVE instead
-  'offline queue is full',
-  'outgoing buffer is full',
-  'NACK is not part of STOMP 1.0',
-  'too many receipts watched',
-];
+/**
+ * A record other than a frame, read from a copy (the callbacks it leads to may call the core),
+ * or the id a command made, read in place.
+ */
+class Reader {
+  constructor(bytes) {
+    this.b = bytes;
+    this.d = new DataView(bytes.buffer, bytes.byteOffset);
+    this.i = 0;
+  }
+  _u8() {
+    return this.b[this.i++];
+  }
+  _u32() {
+    return this.d.getUint32((this.i += 4) - 4, true);
+  }
+  _bytes() {
+    const n = this._u32();
+    return this.b.subarray(this.i, (this.i += n));
+  }
+  _str() {
+    return dec.decode(this._bytes());
+  }
+}
 
 /** A request record for the core: u32 little-endian / length-prefixed strings. */
 class Writer {
@@ -117,30 +167,37 @@ class Writer {
 /**
  * A received frame as stompjs gives it; `ack()`/`nack()` for messages. `command` and `headers`
  * are read from the frame's head text when first asked for (most handlers only read `body`).
+ * Made from a frame record at `at` in memory (after its kind): which event, the UTF-8 flag, the
+ * head's byte and UTF-16 lengths, then one string decode for the head and a UTF-8 body, a copy
+ * for any other body.
  */
 class Frame {
-  constructor(which, head, body, binaryBody, client) {
-    this._which = which;
+  constructor(client, m, at, end) {
+    const start = at + 10;
+    const text = m[at + 1];
+    const all = dec.decode(m.subarray(start, text ? end : start + u32(at + 2)));
+    const units = u32(at + 6);
+    const head = all.slice(0, units);
+    this._which = m[at];
     // The subscription (of a MESSAGE) or the id the record names.
     this._name = head.slice(0, head.indexOf('\0'));
     this._head = head;
-    this._body = body;
-    this._binary = binaryBody;
+    this._body = text ? all.slice(units) : undefined;
+    this._binary = text ? undefined : m.slice(start + u32(at + 2), end);
     this._client = client;
     // stompjs 7 marks every received frame binary, text or not (its parser keeps the body as
     // bytes); code ported from it reads `body` or `binaryBody` either way.
     this.isBinaryBody = true;
   }
   get command() {
-    return (this._parts ??= this._head.split('\0'))[1];
+    return this._head.split('\0', 2)[1];
   }
   get headers() {
     if (!this._headers) {
-      const t = (this._parts ??= this._head.split('\0'));
-      const h = {};
+      const t = this._head.split('\0');
+      const h = (this._headers = {});
       // Backwards: the first of a repeated header wins.
       for (let k = t.length - 3; k > 1; k -= 2) h[t[k]] = t[k + 1];
-      this._headers = h;
     }
     return this._headers;
   }
@@ -158,40 +215,7 @@ class Frame {
   }
   _ack(nack, headers) {
     const h = this.headers;
-    this._client._ack(nack, h[this._client._v12 ? 'ack' : 'message-id'], h.subscription, headers);
-  }
-}
-
-/**
- * Reads a frame record at `at` in memory (after its kind): which event, then one string decode
- * for the head and a UTF-8 body, a copy for any other body.
- */
-function readFrame(client, m, at, end) {
-  const start = at + 10;
-  if (m[at + 1]) {
-    const all = dec.decode(m.subarray(start, end));
-    const units = u32(m, at + 6);
-    return new Frame(m[at], all.slice(0, units), all.slice(units), undefined, client);
-  }
-  const n = u32(m, at + 2);
-  return new Frame(m[at], dec.decode(m.subarray(start, start + n)), undefined, m.slice(start + n, end), client);
-}
-
-/** A record other than a frame, read from a copy (the callbacks it leads to may call the core). */
-class Reader {
-  constructor(bytes) {
-    this.b = bytes;
-    this.i = 0;
-  }
-  _u8() {
-    return this.b[this.i++];
-  }
-  _u32() {
-    return u32(this.b, (this.i += 4) - 4);
-  }
-  _str() {
-    const n = this._u32();
-    return dec.decode(this.b.subarray(this.i, (this.i += n)));
+    this._client._ack(nack, h[this._client._status & 4 /* STOMP 1.2 */ ? 'ack' : 'message-id'], h.subscription, headers);
   }
 }
 
@@ -199,102 +223,44 @@ class Reader {
 // Browsers throttle background tabs' timers, not workers' timers nor their messages.
 const TICKER = 'let t;onmessage=e=>{clearTimeout(t);if(e.data>=0)t=setTimeout(()=>postMessage(0),e.data)}';
 
-const now = () => performance.now();
-
-// The numbers that end the core's config record, in its order (pkg-core/src/core_abi.rs
-// `configure`).
-const NUMBERS = ['connectionTimeout', 'reconnectDelay', 'maxReconnectDelay', 'reconnectTimeMode',
-  'maxReconnectAttempts', 'heartbeatIncoming', 'heartbeatOutgoing', 'maxWebSocketChunkSize',
-  'disconnectTimeout'];
-
 export class Client {
-  constructor(conf = {}) {
-    Object.assign(this, {
-      brokerURL: undefined,
-      webSocketFactory: undefined,
-      connectHeaders: {},
-      disconnectHeaders: {},
-      stompVersions: Versions.default,
-      reconnectDelay: 5000,
-      maxReconnectDelay: 15 * 60 * 1000,
-      reconnectTimeMode: 0 /* LINEAR */,
-      maxReconnectAttempts: undefined,
-      heartbeatIncoming: 10000,
-      heartbeatOutgoing: 10000,
-      heartbeatToleranceMultiplier: 2,
-      heartbeatStrategy: 'interval',
-      connectionTimeout: 0,
-      disconnectTimeout: 10000,
-      splitLargeFrames: false,
-      maxWebSocketChunkSize: 8 * 1024,
-      forceBinaryWSFrames: false,
-      appendMissingNULLonIncoming: false,
-      discardWebsocketOnCommFailure: false,
-      logRawCommunication: false,
-      resubscribe: true,
-      offlineQueue: false,
-      transports: undefined,
-      state: 2 /* INACTIVE */,
-      webSocket: undefined,
-      transport: undefined,
-      _id: -1,
-      _subs: new Map(),
-      _receipts: new Map(),
-      _waiters: [],
-      _q: [],
-      _pending: [],
-      _opens: 0,
-    });
-    this.configure(conf);
-  }
+  // stompjs's options without a default (brokerURL, webSocketFactory) and the callbacks are
+  // read as undefined until set: not own properties, as in stompjs. stomp-wasm's own are, so
+  // that pages can tell a build that has them (`'transports' in client`, as www/app.js does).
+  transports = undefined;
+  maxReconnectAttempts = undefined;
+  transport = undefined;
+  connectHeaders = {};
+  disconnectHeaders = {};
+  stompVersions = Versions.default;
+  reconnectDelay = 5000;
+  maxReconnectDelay = 15 * 60 * 1000;
+  reconnectTimeMode = 0 /* LINEAR */;
+  heartbeatIncoming = 10000;
+  heartbeatOutgoing = 10000;
+  heartbeatToleranceMultiplier = 2;
+  heartbeatStrategy = 'interval';
+  connectionTimeout = 0;
+  disconnectTimeout = 10000;
+  splitLargeFrames = false;
+  maxWebSocketChunkSize = 8 * 1024;
+  forceBinaryWSFrames = false;
+  appendMissingNULLonIncoming = false;
+  discardWebsocketOnCommFailure = false;
+  logRawCommunication = false;
+  resubscribe = true;
+  offlineQueue = false;
+  state = 2 /* INACTIVE */;
+  _id = -1;
+  _subs = new Map();
+  _receipts = new Map();
+  _waiters = [];
+  _q = [];
+  _pending = [];
+  _opens = 0;
 
-  configure(conf) {
-    Object.assign(this, conf);
-  }
-
-  /** Bits of the core's status: 1 connected, 6 the version, 8 incoming heart-beats on. */
-  get _status() {
-    return this._id < 0 ? 0 : core.status(this._id);
-  }
-
-  get connected() {
-    return (this._status & 1) === 1;
-  }
-
-  get active() {
-    return this.state === 0 /* ACTIVE */;
-  }
-
-  get connectedVersion() {
-    return this.connected ? `1.${(this._status >> 1) & 3}` : undefined;
-  }
-
-  /** stomp-wasm: frames waiting in the offline queue. */
-  get offlineQueueLength() {
-    return this._status >>> 4;
-  }
-
-  get _v12() {
-    return ((this._status >> 1) & 3) === 2;
-  }
-
-  activate() {
-    this._want = true;
-    if (core) return this._activate();
-    // ACTIVE at once, as stompjs; the session confirms it once the module is compiled.
-    this._state(0);
-    init().then(
-      () => this._activate(),
-      (e) => this.debug?.(`stomp-wasm core: ${e}`),
-    );
-  }
-
-  _activate() {
-    if (!this._want) return;
-    if (this._id < 0) this._id = core.session();
-    this._configure();
-    if (this._input(0) === 2) this._reactivate = true;
-    for (const f of this._pending.splice(0)) f();
+  forceDisconnect() {
+    this._input(10);
   }
 
   /** Sends the whole config to the session (each activation and connection reads it). */
@@ -308,18 +274,58 @@ export class Client {
     this._qid ??= globalThis.crypto?.randomUUID?.() ?? `t${Math.random() * 2 ** 53}`;
     // The fixed layout of the core's config record (pkg-core/src/core_abi.rs `configure`).
     const w = new Writer()
-      ._str(this.brokerURL ?? '')
+      ._str(this.brokerURL)
       ._headers(this.connectHeaders)
       ._headers(this.disconnectHeaders)
-      ._u32((v?.versions ?? v ?? []).reduce((b, s) => b | ({ '1.0': 1, '1.1': 2, '1.2': 4 }[s] ?? 0), 0) || 7)
+      // An unknown version adds nothing (`b | undefined` is b); none at all offers every one.
+      ._u32((v?.versions ?? v ?? []).reduce((b, s) => b | { '1.0': 1, '1.1': 2, '1.2': 4 }[s], 0) || 7)
       ._u32(q ? (q.maxFrames ?? 1000) : 0)._u32(q?.maxBytes ?? 1 << 20)._str(this._qid)
       ._u32(flags)
       ._u32(this.heartbeatToleranceMultiplier * 1000);
-    for (const name of NUMBERS) w._u32(this[name] ?? 0);
+    // Unset (undefined) is 0, as Uint32Array makes it.
+    for (const name of NUMBERS) w._u32(this[name]);
     core.configure(this._id, w._put());
   }
 
-  deactivate({ force = false } = {}) {
+  constructor(conf) {
+    this.configure(conf);
+  }
+
+  /** Bits of the core's status: 1 connected, 6 the version, 8 incoming heart-beats on. */
+  get _status() {
+    return this._id < 0 ? 0 : core.status(this._id);
+  }
+
+  _ack(nack, messageId, subscriptionId, headers) {
+    this._command(3, nack, new Writer()._str(messageId)._str(subscriptionId)._headers(headers));
+  }
+
+  /** stomp-wasm: frames waiting in the offline queue. */
+  get offlineQueueLength() {
+    return this._status >>> 4;
+  }
+
+  configure(conf) {
+    Object.assign(this, conf);
+  }
+
+  get connected() {
+    return (this._status & 1) === 1;
+  }
+
+  get connectedVersion() {
+    return this.connected ? `1.${(this._status >> 1) & 3}` : undefined;
+  }
+
+  _activate() {
+    if (!this._want) return;
+    if (this._id < 0) this._id = core.session();
+    this._configure();
+    if (this._input(0) === 2) this._reactivate = true;
+    this._pending.splice(0).forEach((f) => f());
+  }
+
+  deactivate(options) {
     this._want = this._reactivate = false;
     const done = new Promise((resolve) => {
       if (this.state === 2 /* INACTIVE */) resolve();
@@ -327,7 +333,7 @@ export class Client {
     });
     if (this._id >= 0) {
       this._configure();
-      this._input(force ? 2 : 1);
+      this._input(options?.force ? 2 : 1);
     } else if (!this.state) {
       // Activated before the module was there: nothing to disconnect.
       this._state(2);
@@ -336,8 +342,19 @@ export class Client {
     return done;
   }
 
-  forceDisconnect() {
-    this._input(10);
+  activate() {
+    this._want = true;
+    if (core) return this._activate();
+    // ACTIVE at once, as stompjs; the session confirms it once the module is compiled.
+    this._state(0);
+    init().then(
+      () => this._activate(),
+      (e) => this.debug?.(`stomp-wasm core: ${e}`),
+    );
+  }
+
+  get active() {
+    return this.state === 0 /* ACTIVE */;
   }
 
   /** stomp-wasm: starts a waiting reconnection now (done by itself on the `online` event). */
@@ -346,7 +363,8 @@ export class Client {
   }
 
   publish(params) {
-    const { destination, headers, body = '', binaryBody, skipContentLengthHeader } = params;
+    // No body is an empty one: TextEncoder encodes undefined as ''.
+    const { destination, headers, body, binaryBody, skipContentLengthHeader } = params;
     if (this.offlineQueue && this._id < 0) {
       // Queued before the first activate(): the session exists from now on.
       if (!core) return void this._pending.push(() => this.publish(params));
@@ -377,17 +395,13 @@ export class Client {
     this._command(2, 0, new Writer()._str(id)._headers(headers));
   }
 
-  /** `ack(messageId, subscriptionId, headers?)` */
-  ack(...a) {
-    this._ack(0, ...a);
-  }
-
   nack(...a) {
     this._ack(1, ...a);
   }
 
-  _ack(nack, messageId, subscriptionId, headers) {
-    this._command(3, nack, new Writer()._str(messageId)._str(subscriptionId)._headers(headers));
+  /** `ack(messageId, subscriptionId, headers?)` */
+  ack(...a) {
+    this._ack(0, ...a);
   }
 
   begin(transactionId) {
@@ -399,8 +413,43 @@ export class Client {
     this._command(5, 0, new Writer()._str(transactionId));
   }
 
+  /** Sets the state, telling onChangeState of a change. */
+  _state(s) {
+    if (s !== this.state) {
+      this.state = s;
+      this.onChangeState?.(s);
+    }
+  }
+
   abort(transactionId) {
     this._command(6, 0, new Writer()._str(transactionId));
+  }
+
+  _frame(frame) {
+    const which = frame._which;
+    const name = frame._name;
+    let cb;
+    if (!which) {
+      this._hb = this._status & 8;
+      // Callbacks of subscriptions the session does not restore are dropped now (onConnect
+      // makes them again), so they cannot pile up.
+      for (const [id, s] of this._subs) if (!s[2] || this.resubscribe === false) this._subs.delete(id);
+      this._inOnConnect = true;
+    } else if (which === 1) cb = this._subs.get(name)?.[0];
+    else if (which === 3) {
+      const id = frame.headers['receipt-id'];
+      cb = this._receipts.get(id);
+      this._receipts.delete(id);
+    } else if (which === 7) {
+      // A refused subscription: its error callback, else onStompError.
+      cb = this._subs.get(name)?.[1];
+      this._subs.delete(name);
+    }
+    try {
+      cb ? cb(frame) : this[CALLBACKS[which]]?.(frame);
+    } finally {
+      this._inOnConnect = false;
+    }
   }
 
   watchForReceipt(receiptId, callback) {
@@ -408,25 +457,24 @@ export class Client {
     this._receipts.set(receiptId, callback);
   }
 
-  // ----- the core -----
-
   /** Runs a user call; the id it made (subscribe, begin), read before `drain` reuses `out`. */
   _command(kind, arg, writer) {
-    if (this._id < 0) throw new Error(ERRORS[1]);
+    if (this._id < 0) throw Error(ERRORS[1]);
     const err = core.command(this._id, kind, arg, now(), writer._put());
     let made;
     if (!err && (kind === 1 || kind === 4)) {
-      const m = mem();
-      const at = core.out();
-      made = dec.decode(m.subarray(at + 4, at + 4 + u32(m, at)));
+      made = new Reader(mem().subarray(core.out()))._str();
     }
     this._take(core.drain(this._id));
-    if (err) throw new Error(ERRORS[err] ?? 'stomp client error');
+    if (err) throw Error(ERRORS[err] ?? 'stomp client error');
     return made;
   }
 
-  /** Feeds an input to the session and runs what it caused; the input's error code. */
-  _input(kind, arg = 0, data) {
+  /**
+   * Feeds an input to the session and runs what it caused; the input's error code. `data` is a
+   * string, bytes, or nothing (undefined or null: empty); an undefined `arg` is 0 to Wasm.
+   */
+  _input(kind, arg, data) {
     if (this._id < 0) return 0;
     let n = 0;
     if (typeof data === 'string') {
@@ -456,12 +504,12 @@ export class Client {
     const m = mem();
     // Records, then the trailer: f64 deadline, u32 error.
     const end = at + len - 12;
-    const err = u32(m, end + 8);
+    const err = u32(end + 8);
     for (let i = at; i < end; ) {
-      const n = u32(m, i);
+      const n = u32(i);
       const r = i + 4;
       // Frames, the hot path, are read in place; other records are copied.
-      this._q.push(m[r] === 17 ? readFrame(this, m, r + 1, r + n) : m.slice(r, r + n));
+      this._q.push(m[r] === 17 ? new Frame(this, m, r + 1, r + n) : m.slice(r, r + n));
       i = r + n;
     }
     this._arm(D.getFloat64(end, true));
@@ -482,38 +530,6 @@ export class Client {
       this._driving = false;
     }
     return err;
-  }
-
-  /** One timer at the session's deadline (-1: none), re-armed only when it moves. */
-  _arm(at) {
-    if (at === this._at) return;
-    this._at = at;
-    const ms = at < 0 ? -1 : Math.max(0, at - now());
-    const fire = () => {
-      this._at = undefined;
-      this._input(8);
-    };
-    if (this.heartbeatStrategy === 'worker' && typeof Worker !== 'undefined' && !this._worker) {
-      try {
-        const url = URL.createObjectURL(new Blob([TICKER], { type: 'application/javascript' }));
-        this._worker = new Worker(url);
-        URL.revokeObjectURL(url);
-        this._worker.onmessage = fire;
-      } catch {
-        this._worker = 0; // refused (a strict CSP): setTimeout instead
-      }
-    }
-    clearTimeout(this._timer);
-    if (this._worker) this._worker.postMessage(ms);
-    else if (ms >= 0) this._timer = setTimeout(fire, ms);
-  }
-
-  /** Sets the state, telling onChangeState of a change. */
-  _state(s) {
-    if (s !== this.state) {
-      this.state = s;
-      this.onChangeState?.(s);
-    }
   }
 
   _run(r) {
@@ -540,10 +556,9 @@ export class Client {
       }
       case 3: {
         const binary = r._u8();
-        const n = r._u32();
-        const data = r.b.subarray(r.i, r.i + n);
+        const data = r._bytes();
         const out = binary ? data : dec.decode(data);
-        if (this.logRawCommunication) this.debug?.(`>>> ${binary ? dec.decode(data) : out}`);
+        if (this.logRawCommunication) this.debug?.(`>>> ${dec.decode(data)}`);
         try {
           this.webSocket?.send(out);
         } catch (e) {
@@ -603,55 +618,6 @@ export class Client {
     }
   }
 
-  _frame(frame) {
-    const name = frame._name;
-    switch (frame._which) {
-      case 0:
-        this._hb = (this._status & 8) !== 0;
-        // Callbacks of subscriptions the session does not restore are dropped now (onConnect
-        // makes them again), so they cannot pile up.
-        for (const [id, s] of this._subs) if (!s[2] || this.resubscribe === false) this._subs.delete(id);
-        this._inOnConnect = true;
-        try {
-          this.onConnect?.(frame);
-        } finally {
-          this._inOnConnect = false;
-        }
-        break;
-      case 1:
-        (this._subs.get(name)?.[0] ?? this.onUnhandledMessage)?.(frame);
-        break;
-      case 2:
-        this.onUnhandledMessage?.(frame);
-        break;
-      case 3: {
-        const id = frame.headers['receipt-id'];
-        const cb = this._receipts.get(id);
-        this._receipts.delete(id);
-        (cb ?? this.onUnhandledReceipt)?.(frame);
-        break;
-      }
-      case 4:
-        this.onUnhandledReceipt?.(frame);
-        break;
-      case 5:
-        this.onUnhandledFrame?.(frame);
-        break;
-      case 7: {
-        const s = this._subs.get(name);
-        this._subs.delete(name);
-        if (s?.[1]) return s[1](frame);
-      }
-      // falls through: no error callback for that subscription
-      case 6:
-        this.onStompError?.(frame);
-        break;
-      case 8:
-        this.onDisconnect?.(frame);
-        break;
-    }
-  }
-
   _open(url, protocols) {
     const token = ++this._opens;
     this._hb = 1; // the clock on every message until CONNECTED says otherwise
@@ -663,7 +629,7 @@ export class Client {
         this.transport = ws.transport ?? 'websocket';
         // A SockJS socket (ours or sockjs-client) names its transport and carries strings only:
         // the session then writes binary bodies as base64 (docs/SOCKJS.md).
-        this._input(4, ws.transport == null ? 0 : 1, ws.protocol ?? '');
+        this._input(4, ws.transport == null ? 0 : 1, ws.protocol);
       };
       ws.onmessage = (e) => {
         if (this.logRawCommunication) this.debug?.(`<<< ${typeof e.data === 'string' ? e.data : dec.decode(e.data)}`);
@@ -674,7 +640,7 @@ export class Client {
         if (closed || this.webSocket !== ws) return;
         closed = 1;
         this._closeEvent = e;
-        this._input(6, e.code, e.reason ?? '');
+        this._input(6, e.code, e.reason);
       };
       ws.onclose = close;
       ws.onerror = (e) => {
@@ -695,7 +661,7 @@ export class Client {
     try {
       const f = this.webSocketFactory;
       if (f) return attach(f());
-      if (!url) throw new Error('neither brokerURL nor webSocketFactory is set');
+      if (!url) throw Error('neither brokerURL nor webSocketFactory is set');
       if (/^https?:/i.test(url)) {
         // The SockJS fallback is a second module, loaded only by pages that use it.
         // Its decisions (transports tried, races, the winner) go to the client's `debug`. The
@@ -711,7 +677,38 @@ export class Client {
       fail(e);
     }
   }
+
+  /** One timer at the session's deadline (-1: none), re-armed only when it moves. */
+  _arm(at) {
+    if (at === this._at) return;
+    this._at = at;
+    const ms = at < 0 ? -1 : Math.max(0, at - now());
+    const fire = () => {
+      this._at = undefined;
+      this._input(8);
+    };
+    if (this.heartbeatStrategy === 'worker' && globalThis.Worker && !this._worker) {
+      try {
+        const url = URL.createObjectURL(new Blob([TICKER], { type: 'application/javascript' }));
+        this._worker = new Worker(url);
+        URL.revokeObjectURL(url);
+        this._worker.onmessage = fire;
+      } catch {
+        this._worker = 0; // refused (a strict CSP): setTimeout instead
+      }
+    }
+    clearTimeout(this._timer);
+    if (this._worker) this._worker.postMessage(ms);
+    else if (ms >= 0) this._timer = setTimeout(fire, ms);
+  }
+
 }
+
+// The numbers that end the core's config record, in its order (pkg-core/src/core_abi.rs
+// `configure`).
+const NUMBERS = ['connectionTimeout', 'reconnectDelay', 'maxReconnectDelay', 'reconnectTimeMode',
+  'maxReconnectAttempts', 'heartbeatIncoming', 'heartbeatOutgoing', 'maxWebSocketChunkSize',
+  'disconnectTimeout'];
 
 /** stompjs's CompatClient: the API of stompjs before v5, over the same client. */
 export class CompatClient extends Client {
@@ -769,26 +766,15 @@ export class CompatClient extends Client {
   }
 
   /** `headers['content-length'] === false` leaves the header out. */
-  send(destination, headers = {}, body = '') {
+  send(destination, headers = {}, body) {
     const { 'content-length': length, ...rest } = headers;
     this.publish({ destination, headers: rest, body, skipContentLengthHeader: length === false });
   }
 }
 
-/** stompjs's `Stomp`: `Stomp.client(url)`, `Stomp.over(socket or factory)`. */
-export const Stomp = {
-  client(url) {
-    const c = new CompatClient();
-    c.brokerURL = url;
-    return c;
-  },
-  over(ws) {
-    if (typeof ws === 'function') return new CompatClient(ws);
-    // One socket given (not a factory): it cannot be made again, so no reconnection.
-    console.warn('stomp-wasm: Stomp.over(socket) cannot reconnect; pass a factory: () => new WebSocket(url)');
-    return new CompatClient(() => ws);
-  },
-};
+const now = () => performance.now();
 
-/** `import init from 'stomp-wasm'` as with the wasm-bindgen package: a preload, never required. */
-export default init;
+// The callback of each frame event (the record's `which`) when no subscription, receipt watch or
+// subscription error callback takes it.
+const CALLBACKS = ['onConnect', 'onUnhandledMessage', 'onUnhandledMessage', 'onUnhandledReceipt',
+  'onUnhandledReceipt', 'onUnhandledFrame', 'onStompError', 'onStompError', 'onDisconnect'];
