@@ -145,7 +145,7 @@ pub extern "C" fn configure(id: u32, len: u32) {
         let (frames, bytes) = (r.u32() as usize, r.u32() as usize);
         let prefix = String::from(r.str());
         let f = r.u32();
-        c.offline_queue = (frames != 0).then(|| OfflineQueueConfig {
+        c.offline_queue = (frames != 0).then_some(OfflineQueueConfig {
             max_frames: frames,
             max_bytes: bytes,
             id_prefix: prefix,
