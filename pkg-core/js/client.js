@@ -6,11 +6,9 @@
 // No `await init()`: the module compiles itself on the first `activate()`; `init()` preloads.
 // An `http(s)://` brokerURL loads the SockJS module (`./sockjs.js`) by `import()` on first use.
 //
-// The top-level declarations, and `Client`'s members after its fields, are in the order whose
-// minified file gzips smallest (measured with scripts/size.sh --core), not in reading order.
-// Each declaration is used only once the module has loaded, except by `CompatClient extends
-// Client`, which must come after `Client`. The members' names tell the API (stompjs's) from
-// the client's own machinery (`_`-prefixed, renamed by the minifier).
+// The top-level declarations are in the order whose minified file gzips smallest (measured with
+// scripts/size.sh --core), not in reading order. Each is used only once the module has loaded,
+// except by `CompatClient extends Client`, which must come after `Client`.
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -259,8 +257,53 @@ export class Client {
   _pending = [];
   _opens = 0;
 
-  forceDisconnect() {
-    this._input(10);
+  constructor(conf) {
+    this.configure(conf);
+  }
+
+  configure(conf) {
+    Object.assign(this, conf);
+  }
+
+  /** Bits of the core's status: 1 connected, 6 the version, 8 incoming heart-beats on. */
+  get _status() {
+    return this._id < 0 ? 0 : core.status(this._id);
+  }
+
+  get connected() {
+    return (this._status & 1) === 1;
+  }
+
+  get active() {
+    return this.state === 0 /* ACTIVE */;
+  }
+
+  get connectedVersion() {
+    return this.connected ? `1.${(this._status >> 1) & 3}` : undefined;
+  }
+
+  /** stomp-wasm: frames waiting in the offline queue. */
+  get offlineQueueLength() {
+    return this._status >>> 4;
+  }
+
+  activate() {
+    this._want = true;
+    if (core) return this._activate();
+    // ACTIVE at once, as stompjs; the session confirms it once the module is compiled.
+    this._state(0);
+    init().then(
+      () => this._activate(),
+      (e) => this.debug?.(`stomp-wasm core: ${e}`),
+    );
+  }
+
+  _activate() {
+    if (!this._want) return;
+    if (this._id < 0) this._id = core.session();
+    this._configure();
+    if (this._input(0) === 2) this._reactivate = true;
+    this._pending.splice(0).forEach((f) => f());
   }
 
   /** Sends the whole config to the session (each activation and connection reads it). */
@@ -287,44 +330,6 @@ export class Client {
     core.configure(this._id, w._put());
   }
 
-  constructor(conf) {
-    this.configure(conf);
-  }
-
-  /** Bits of the core's status: 1 connected, 6 the version, 8 incoming heart-beats on. */
-  get _status() {
-    return this._id < 0 ? 0 : core.status(this._id);
-  }
-
-  _ack(nack, messageId, subscriptionId, headers) {
-    this._command(3, nack, new Writer()._str(messageId)._str(subscriptionId)._headers(headers));
-  }
-
-  /** stomp-wasm: frames waiting in the offline queue. */
-  get offlineQueueLength() {
-    return this._status >>> 4;
-  }
-
-  configure(conf) {
-    Object.assign(this, conf);
-  }
-
-  get connected() {
-    return (this._status & 1) === 1;
-  }
-
-  get connectedVersion() {
-    return this.connected ? `1.${(this._status >> 1) & 3}` : undefined;
-  }
-
-  _activate() {
-    if (!this._want) return;
-    if (this._id < 0) this._id = core.session();
-    this._configure();
-    if (this._input(0) === 2) this._reactivate = true;
-    this._pending.splice(0).forEach((f) => f());
-  }
-
   deactivate(options) {
     this._want = this._reactivate = false;
     const done = new Promise((resolve) => {
@@ -342,19 +347,8 @@ export class Client {
     return done;
   }
 
-  activate() {
-    this._want = true;
-    if (core) return this._activate();
-    // ACTIVE at once, as stompjs; the session confirms it once the module is compiled.
-    this._state(0);
-    init().then(
-      () => this._activate(),
-      (e) => this.debug?.(`stomp-wasm core: ${e}`),
-    );
-  }
-
-  get active() {
-    return this.state === 0 /* ACTIVE */;
+  forceDisconnect() {
+    this._input(10);
   }
 
   /** stomp-wasm: starts a waiting reconnection now (done by itself on the `online` event). */
@@ -395,13 +389,17 @@ export class Client {
     this._command(2, 0, new Writer()._str(id)._headers(headers));
   }
 
+  /** `ack(messageId, subscriptionId, headers?)` */
+  ack(...a) {
+    this._ack(0, ...a);
+  }
+
   nack(...a) {
     this._ack(1, ...a);
   }
 
-  /** `ack(messageId, subscriptionId, headers?)` */
-  ack(...a) {
-    this._ack(0, ...a);
+  _ack(nack, messageId, subscriptionId, headers) {
+    this._command(3, nack, new Writer()._str(messageId)._str(subscriptionId)._headers(headers));
   }
 
   begin(transactionId) {
@@ -413,49 +411,16 @@ export class Client {
     this._command(5, 0, new Writer()._str(transactionId));
   }
 
-  /** Sets the state, telling onChangeState of a change. */
-  _state(s) {
-    if (s !== this.state) {
-      this.state = s;
-      this.onChangeState?.(s);
-    }
-  }
-
   abort(transactionId) {
     this._command(6, 0, new Writer()._str(transactionId));
-  }
-
-  _frame(frame) {
-    const which = frame._which;
-    const name = frame._name;
-    let cb;
-    if (!which) {
-      this._hb = this._status & 8;
-      // Callbacks of subscriptions the session does not restore are dropped now (onConnect
-      // makes them again), so they cannot pile up.
-      for (const [id, s] of this._subs) if (!s[2] || this.resubscribe === false) this._subs.delete(id);
-      this._inOnConnect = true;
-    } else if (which === 1) cb = this._subs.get(name)?.[0];
-    else if (which === 3) {
-      const id = frame.headers['receipt-id'];
-      cb = this._receipts.get(id);
-      this._receipts.delete(id);
-    } else if (which === 7) {
-      // A refused subscription: its error callback, else onStompError.
-      cb = this._subs.get(name)?.[1];
-      this._subs.delete(name);
-    }
-    try {
-      cb ? cb(frame) : this[CALLBACKS[which]]?.(frame);
-    } finally {
-      this._inOnConnect = false;
-    }
   }
 
   watchForReceipt(receiptId, callback) {
     this._command(7, 0, new Writer()._str(receiptId));
     this._receipts.set(receiptId, callback);
   }
+
+  // ----- the core -----
 
   /** Runs a user call; the id it made (subscribe, begin), read before `drain` reuses `out`. */
   _command(kind, arg, writer) {
@@ -530,6 +495,38 @@ export class Client {
       this._driving = false;
     }
     return err;
+  }
+
+  /** One timer at the session's deadline (-1: none), re-armed only when it moves. */
+  _arm(at) {
+    if (at === this._at) return;
+    this._at = at;
+    const ms = at < 0 ? -1 : Math.max(0, at - now());
+    const fire = () => {
+      this._at = undefined;
+      this._input(8);
+    };
+    if (this.heartbeatStrategy === 'worker' && globalThis.Worker && !this._worker) {
+      try {
+        const url = URL.createObjectURL(new Blob([TICKER], { type: 'application/javascript' }));
+        this._worker = new Worker(url);
+        URL.revokeObjectURL(url);
+        this._worker.onmessage = fire;
+      } catch {
+        this._worker = 0; // refused (a strict CSP): setTimeout instead
+      }
+    }
+    clearTimeout(this._timer);
+    if (this._worker) this._worker.postMessage(ms);
+    else if (ms >= 0) this._timer = setTimeout(fire, ms);
+  }
+
+  /** Sets the state, telling onChangeState of a change. */
+  _state(s) {
+    if (s !== this.state) {
+      this.state = s;
+      this.onChangeState?.(s);
+    }
   }
 
   _run(r) {
@@ -618,6 +615,33 @@ export class Client {
     }
   }
 
+  _frame(frame) {
+    const which = frame._which;
+    const name = frame._name;
+    let cb;
+    if (!which) {
+      this._hb = this._status & 8;
+      // Callbacks of subscriptions the session does not restore are dropped now (onConnect
+      // makes them again), so they cannot pile up.
+      for (const [id, s] of this._subs) if (!s[2] || this.resubscribe === false) this._subs.delete(id);
+      this._inOnConnect = true;
+    } else if (which === 1) cb = this._subs.get(name)?.[0];
+    else if (which === 3) {
+      const id = frame.headers['receipt-id'];
+      cb = this._receipts.get(id);
+      this._receipts.delete(id);
+    } else if (which === 7) {
+      // A refused subscription: its error callback, else onStompError.
+      cb = this._subs.get(name)?.[1];
+      this._subs.delete(name);
+    }
+    try {
+      cb ? cb(frame) : this[CALLBACKS[which]]?.(frame);
+    } finally {
+      this._inOnConnect = false;
+    }
+  }
+
   _open(url, protocols) {
     const token = ++this._opens;
     this._hb = 1; // the clock on every message until CONNECTED says otherwise
@@ -677,31 +701,6 @@ export class Client {
       fail(e);
     }
   }
-
-  /** One timer at the session's deadline (-1: none), re-armed only when it moves. */
-  _arm(at) {
-    if (at === this._at) return;
-    this._at = at;
-    const ms = at < 0 ? -1 : Math.max(0, at - now());
-    const fire = () => {
-      this._at = undefined;
-      this._input(8);
-    };
-    if (this.heartbeatStrategy === 'worker' && globalThis.Worker && !this._worker) {
-      try {
-        const url = URL.createObjectURL(new Blob([TICKER], { type: 'application/javascript' }));
-        this._worker = new Worker(url);
-        URL.revokeObjectURL(url);
-        this._worker.onmessage = fire;
-      } catch {
-        this._worker = 0; // refused (a strict CSP): setTimeout instead
-      }
-    }
-    clearTimeout(this._timer);
-    if (this._worker) this._worker.postMessage(ms);
-    else if (ms >= 0) this._timer = setTimeout(fire, ms);
-  }
-
 }
 
 // The numbers that end the core's config record, in its order (pkg-core/src/core_abi.rs
