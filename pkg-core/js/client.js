@@ -5,10 +5,6 @@
 // every input the client reads the core's batch of records and re-arms one timer at its deadline.
 // No `await init()`: the module compiles itself on the first `activate()`; `init()` preloads.
 // An `http(s)://` brokerURL loads the SockJS module (`./sockjs.js`) by `import()` on first use.
-//
-// The top-level declarations are in the order whose minified file gzips smallest (measured with
-// scripts/size.sh --core), not in reading order. Each is used only once the module has loaded,
-// except by `CompatClient extends Client`, which must come after `Client`.
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -24,9 +20,6 @@ const mem = () =>
   M?.length ? M : ((D = new DataView(core.memory.buffer)), (M = new Uint8Array(D.buffer)));
 // A u32 of the core's memory (after mem()), little-endian as wasm32.
 const u32 = (i) => D.getUint32(i, true);
-
-/** `import init from 'stomp-wasm'` as with the wasm-bindgen package: a preload, never required. */
-export default init;
 
 /** Instantiates the core from bytes or a compiled module, at once (node, tests). */
 export function initSync(bytes) {
@@ -52,35 +45,10 @@ export function init(source = new URL('stomp_wasm_core.wasm', import.meta.url)) 
   })());
 }
 
-export const TickerStrategy = { Interval: 'interval', Worker: 'worker' };
-export const ReconnectionTimeMode = { LINEAR: 0, EXPONENTIAL: 1 };
 export const ActivationState = { ACTIVE: 0, DEACTIVATING: 1, INACTIVE: 2 };
+export const ReconnectionTimeMode = { LINEAR: 0, EXPONENTIAL: 1 };
 export const StompSocketState = { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 };
-
-/** stompjs's `Stomp`: `Stomp.client(url)`, `Stomp.over(socket or factory)`. */
-export const Stomp = {
-  client(url) {
-    const c = new CompatClient();
-    c.brokerURL = url;
-    return c;
-  },
-  over(ws) {
-    if (typeof ws === 'function') return new CompatClient(ws);
-    // One socket given (not a factory): it cannot be made again, so no reconnection.
-    console.warn('stomp-wasm: Stomp.over(socket) cannot reconnect; pass a factory: () => new WebSocket(url)');
-    return new CompatClient(() => ws);
-  },
-};
-
-const ERRORS = [
-  '',
-  'There is no underlying STOMP connection',
-  '', // 2, still deactivating: activate() waits for INACTIVE instead
-  'offline queue is full',
-  'outgoing buffer is full',
-  'NACK is not part of STOMP 1.0',
-  'too many receipts watched',
-];
+export const TickerStrategy = { Interval: 'interval', Worker: 'worker' };
 
 /** The STOMP versions to offer, newest first by default. */
 export class Versions {
@@ -99,30 +67,15 @@ export class Versions {
   }
 }
 
-/**
- * A record other than a frame, read from a copy (the callbacks it leads to may call the core),
- * or the id a command made, read in place.
- */
-class Reader {
-  constructor(bytes) {
-    this.b = bytes;
-    this.d = new DataView(bytes.buffer, bytes.byteOffset);
-    this.i = 0;
-  }
-  _u8() {
-    return this.b[this.i++];
-  }
-  _u32() {
-    return this.d.getUint32((this.i += 4) - 4, true);
-  }
-  _bytes() {
-    const n = this._u32();
-    return this.b.subarray(this.i, (this.i += n));
-  }
-  _str() {
-    return dec.decode(this._bytes());
-  }
-}
+const ERRORS = [
+  '',
+  'There is no underlying STOMP connection',
+  '', // 2, still deactivating: activate() waits for INACTIVE instead
+  'offline queue is full',
+  'outgoing buffer is full',
+  'NACK is not part of STOMP 1.0',
+  'too many receipts watched',
+];
 
 /** A request record for the core: u32 little-endian / length-prefixed strings. */
 class Writer {
@@ -217,9 +170,47 @@ class Frame {
   }
 }
 
+/**
+ * A record other than a frame, read from a copy (the callbacks it leads to may call the core),
+ * or the id a command made, read in place.
+ */
+class Reader {
+  constructor(bytes) {
+    this.b = bytes;
+    this.d = new DataView(bytes.buffer, bytes.byteOffset);
+    this.i = 0;
+  }
+  _u8() {
+    return this.b[this.i++];
+  }
+  _u32() {
+    return this.d.getUint32((this.i += 4) - 4, true);
+  }
+  _bytes() {
+    const n = this._u32();
+    return this.b.subarray(this.i, (this.i += n));
+  }
+  _str() {
+    return dec.decode(this._bytes());
+  }
+}
+
 // The heart-beat Worker's whole program: one timeout, re-armed by each message (-1 cancels).
 // Browsers throttle background tabs' timers, not workers' timers nor their messages.
 const TICKER = 'let t;onmessage=e=>{clearTimeout(t);if(e.data>=0)t=setTimeout(()=>postMessage(0),e.data)}';
+
+const now = () => performance.now();
+
+// The numbers that end the core's config record, in its order (pkg-core/src/core_abi.rs
+// `configure`).
+const NUMBERS = ['connectionTimeout', 'reconnectDelay', 'maxReconnectDelay', 'reconnectTimeMode',
+  'maxReconnectAttempts', 'heartbeatIncoming', 'heartbeatOutgoing', 'maxWebSocketChunkSize',
+  'disconnectTimeout'];
+
+// The callback of each frame event (the record's `which`) when no subscription, receipt watch or
+// subscription error callback takes it.
+const CALLBACKS = ['onConnect', 'onUnhandledMessage', 'onUnhandledMessage', 'onUnhandledReceipt',
+  'onUnhandledReceipt', 'onUnhandledFrame', 'onStompError', 'onStompError', 'onDisconnect'];
 
 export class Client {
   // stompjs's options without a default (brokerURL, webSocketFactory) and the callbacks are
@@ -703,12 +694,6 @@ export class Client {
   }
 }
 
-// The numbers that end the core's config record, in its order (pkg-core/src/core_abi.rs
-// `configure`).
-const NUMBERS = ['connectionTimeout', 'reconnectDelay', 'maxReconnectDelay', 'reconnectTimeMode',
-  'maxReconnectAttempts', 'heartbeatIncoming', 'heartbeatOutgoing', 'maxWebSocketChunkSize',
-  'disconnectTimeout'];
-
 /** stompjs's CompatClient: the API of stompjs before v5, over the same client. */
 export class CompatClient extends Client {
   constructor(factory) {
@@ -771,9 +756,20 @@ export class CompatClient extends Client {
   }
 }
 
-const now = () => performance.now();
+/** stompjs's `Stomp`: `Stomp.client(url)`, `Stomp.over(socket or factory)`. */
+export const Stomp = {
+  client(url) {
+    const c = new CompatClient();
+    c.brokerURL = url;
+    return c;
+  },
+  over(ws) {
+    if (typeof ws === 'function') return new CompatClient(ws);
+    // One socket given (not a factory): it cannot be made again, so no reconnection.
+    console.warn('stomp-wasm: Stomp.over(socket) cannot reconnect; pass a factory: () => new WebSocket(url)');
+    return new CompatClient(() => ws);
+  },
+};
 
-// The callback of each frame event (the record's `which`) when no subscription, receipt watch or
-// subscription error callback takes it.
-const CALLBACKS = ['onConnect', 'onUnhandledMessage', 'onUnhandledMessage', 'onUnhandledReceipt',
-  'onUnhandledReceipt', 'onUnhandledFrame', 'onStompError', 'onStompError', 'onDisconnect'];
+/** `import init from 'stomp-wasm'` as with the wasm-bindgen package: a preload, never required. */
+export default init;
