@@ -592,10 +592,16 @@ export class Client {
         this._closeEvent = undefined;
         break;
       }
-      case 19: // text: u8 which (debug, transport error, decode error), text
-        r._u8();
-        this.debug?.(r._str());
+      case 19: {
+        // Text: u8 which (debug, transport error, decode error), text. A decode error's text
+        // ends with the line it names after a NUL, for this side to quote.
+        const which = r._u8();
+        let t = r._str();
+        const i = which === 2 ? t.indexOf('\0') : -1;
+        if (i >= 0) t = t.slice(0, i) + JSON.stringify(t.slice(i + 1));
+        this.debug?.(t);
         break;
+      }
       case 20: {
         const which = r._u8();
         if (which === 0) this.onHeartbeatReceived?.();

@@ -538,10 +538,19 @@ class ScriptedSocket {
     this.readyState = 0;
     this.protocol = 'v12.stomp';
     this.sent = [];
+  }
+  // Opens once the client has attached its handler: a socket made before the client's first
+  // activate() compiled the module would otherwise open with no one listening.
+  set onopen(f) {
+    this._onopen = f;
     queueMicrotask(() => {
+      if (this.readyState !== 0 || !f) return;
       this.readyState = 1;
-      this.onopen?.({});
+      f({});
     });
+  }
+  get onopen() {
+    return this._onopen;
   }
   send(data) {
     this.sent.push(data);
@@ -688,7 +697,7 @@ test('drop-in: a CONNECTED without heart-beat connects; NUL appended on incoming
   const got = inbox();
   c.onUnhandledMessage = got;
   c.activate();
-  await withTimeout(new Promise((resolve) => setTimeout(resolve, 10)), 'open');
+  await until(() => socket.sent.length, () => 'the CONNECT frame');
   assert.match(String(socket.sent[0]), /^CONNECT\n/);
   socket.answer('CONNECTED\nversion:1.2\n\n'); // no heart-beat header, and no NUL
   const frame = await withTimeout(up, 'CONNECTED without heart-beat');
@@ -697,6 +706,24 @@ test('drop-in: a CONNECTED without heart-beat connects; NUL appended on incoming
   socket.answer('MESSAGE\ndestination:/q\nmessage-id:1\nsubscription:s\n\nno NUL');
   assert.equal((await got.next(1, 'a MESSAGE without its NUL'))[0].body, 'no NUL');
   await c.deactivate({ force: true });
+});
+
+test('a frame that cannot be decoded is named in debug, its line quoted, and the socket closed', async () => {
+  const socket = new ScriptedSocket();
+  const lines = [];
+  const c = new Client({ webSocketFactory: () => socket, reconnectDelay: 0, debug: (l) => lines.push(l) });
+  const up = new Promise((resolve) => (c.onConnect = resolve));
+  c.activate();
+  await until(() => socket.sent.length, () => 'the CONNECT frame');
+  socket.answer('CONNECTED\nversion:1.2\n\n\0');
+  await withTimeout(up, 'CONNECTED');
+  const closed = new Promise((resolve) => (c.onWebSocketClose = resolve));
+  // The core hands the line over unquoted; the page quotes it (JSON.stringify).
+  socket.answer('BOGUS\u0001"é\n\n\0');
+  await withTimeout(closed, 'the socket closed after the decode error');
+  assert.ok(lines.includes('unknown command "BOGUS\\u0001\\"é"'), lines.join('\n'));
+  assert.equal(socket.readyState, 3);
+  await c.deactivate();
 });
 
 test('drop-in: a missed heart-beat with discardWebsocketOnCommFailure discards the socket, onWebSocketClose gets the event', async () => {

@@ -153,6 +153,12 @@ impl Event {
                 let text = r.str().into();
                 match which {
                     w if w == records::Text::TransportError as u8 => Event::TransportError(text),
+                    // The record quotes no line (the page does): the message as `Display` has it.
+                    #[cfg(feature = "std")]
+                    w if w == records::Text::DecodeError as u8 => {
+                        Event::DecodeError(crate::codec::message::joined(&text))
+                    }
+                    #[cfg(not(feature = "std"))]
                     w if w == records::Text::DecodeError as u8 => Event::DecodeError(text),
                     _ => Event::Debug(text),
                 }

@@ -55,6 +55,8 @@ pub enum Frame {
 pub enum Text {
     Debug = 0,
     TransportError = 1,
+    /// The message with the line it quotes after a NUL, unquoted
+    /// ([`DecodeError::write_parts`](crate::DecodeError::write_parts)): the page quotes it.
     DecodeError = 2,
 }
 

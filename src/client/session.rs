@@ -631,7 +631,7 @@ impl Session {
                 }
                 Err(error) => {
                     let mut message = String::new();
-                    error.write_message(&mut message);
+                    error.write_parts(&mut message);
                     self.text(Text::DecodeError, &message);
                     self.close_transport();
                 }

@@ -228,9 +228,9 @@ mod tests {
         decoder.feed(b"BAD\xff\n\n\0");
         let e = decoder.decode().err().map(|e| {
             let mut s = String::new();
-            e.write_message(&mut s);
+            e.write_parts(&mut s);
             s
         });
-        assert_eq!(e.as_deref(), Some("unknown command \"BAD\u{FFFD}\""));
+        assert_eq!(e.as_deref(), Some("unknown command \0BAD\u{FFFD}"));
     }
 }

@@ -20,7 +20,7 @@ mod decoder;
 mod encoder;
 pub mod escape;
 mod limits;
-mod message;
+pub(crate) mod message;
 mod scanner;
 pub mod utf8;
 mod view;
