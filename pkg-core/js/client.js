@@ -139,6 +139,22 @@ class Frame {
     // stompjs 7 marks every received frame binary, text or not (its parser keeps the body as
     // bytes); code ported from it reads `body` or `binaryBody` either way.
     this.isBinaryBody = true;
+    // Over a string-only transport (SockJS) a binary body comes as base64, announced by a header
+    // (docs/SOCKJS.md): handed on as its bytes, without the header, content-length telling them.
+    if (client._text && this.headers['content-transfer-encoding'] === 'base64') this._unbase64();
+  }
+  _unbase64() {
+    let bytes;
+    try {
+      bytes = atob(this.body);
+    } catch {
+      return; // not base64: handed on as it came
+    }
+    const h = this._headers;
+    delete h['content-transfer-encoding'];
+    if ('content-length' in h) h['content-length'] = `${bytes.length}`;
+    this._binary = Uint8Array.from(bytes, (c) => c.charCodeAt(0));
+    this._body = undefined;
   }
   get command() {
     return this._head.split('\0', 2)[1];
@@ -649,8 +665,10 @@ export class Client {
       ws.onopen = () => {
         this.transport = ws.transport ?? 'websocket';
         // A SockJS socket (ours or sockjs-client) names its transport and carries strings only:
-        // the session then writes binary bodies as base64 (docs/SOCKJS.md).
-        this._input(4, ws.transport == null ? 0 : 1, ws.protocol);
+        // the session then writes binary bodies as base64, and frames decode theirs
+        // (docs/SOCKJS.md).
+        this._text = ws.transport != null;
+        this._input(4, +this._text, ws.protocol);
       };
       ws.onmessage = (e) => {
         if (this.logRawCommunication) this.debug?.(`<<< ${typeof e.data === 'string' ? e.data : dec.decode(e.data)}`);

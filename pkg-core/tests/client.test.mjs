@@ -726,6 +726,55 @@ test('a frame that cannot be decoded is named in debug, its line quoted, and the
   await c.deactivate();
 });
 
+test('over a string-only socket a base64 body announced by its header arrives as its bytes', async () => {
+  // A socket that names its transport is a SockJS one (ours or sockjs-client): strings only.
+  const sockets = [];
+  const c = new Client({
+    webSocketFactory: () => Object.assign(scriptedInto(sockets)(), { transport: 'xhr-streaming' }),
+    reconnectDelay: 0,
+  });
+  const up = new Promise((resolve) => (c.onConnect = resolve));
+  const got = inbox();
+  c.onUnhandledMessage = got;
+  c.activate();
+  await until(() => sockets[0]?.sent.length, () => 'the CONNECT frame');
+  const socket = sockets[0];
+  socket.answer('CONNECTED\nversion:1.2\n\n\0');
+  await withTimeout(up, 'CONNECTED');
+  const message = (headers, body) => `MESSAGE\nsubscription:s\nmessage-id:1\n${headers}\n${body}\0`;
+  socket.answer(message('content-transfer-encoding:base64\ncontent-length:8\ncontent-type:x/y\n', 'AP/DKAoA'));
+  // Not valid base64: handed on as it came, never dropped.
+  socket.answer(message('content-transfer-encoding:base64\n', '!!'));
+  const [binary, broken] = await got.next(2, 'the two messages');
+  assert.deepEqual([...binary.binaryBody], [0, 0xff, 0xc3, 0x28, 10, 0]);
+  assert.deepEqual(binary.headers, { subscription: 's', 'message-id': '1', 'content-length': '6', 'content-type': 'x/y' });
+  assert.equal(broken.body, '!!');
+  assert.equal(broken.headers['content-transfer-encoding'], 'base64');
+  // The session writes a binary body as base64 on such a socket, announced the same way.
+  c.publish({ destination: '/q', binaryBody: new Uint8Array([0, 0xff]) });
+  const sent = socket.sent.at(-1);
+  assert.equal(typeof sent, 'string');
+  assert.match(sent, /\ncontent-transfer-encoding:base64\n[^]*\n\nAP8=\0$/);
+  await c.deactivate({ force: true });
+});
+
+test('over a WebSocket a header that only looks like the convention is left alone', async () => {
+  const socket = new ScriptedSocket();
+  const c = new Client({ webSocketFactory: () => socket, reconnectDelay: 0 });
+  const up = new Promise((resolve) => (c.onConnect = resolve));
+  const got = inbox();
+  c.onUnhandledMessage = got;
+  c.activate();
+  await until(() => socket.sent.length, () => 'the CONNECT frame');
+  socket.answer('CONNECTED\nversion:1.2\n\n\0');
+  await withTimeout(up, 'CONNECTED');
+  socket.answer('MESSAGE\nsubscription:s\nmessage-id:1\ncontent-transfer-encoding:base64\n\nAAEC\0');
+  const [m] = await got.next(1, 'the message');
+  assert.equal(m.body, 'AAEC');
+  assert.equal(m.headers['content-transfer-encoding'], 'base64');
+  await c.deactivate({ force: true });
+});
+
 test('drop-in: a missed heart-beat with discardWebsocketOnCommFailure discards the socket, onWebSocketClose gets the event', async () => {
   const sockets = [];
   const c = new Client({

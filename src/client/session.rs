@@ -589,10 +589,11 @@ impl Session {
     }
 
     /// The transport just opened carries strings only (a SockJS one): until the next transport
-    /// a body that is not UTF-8 is sent as base64 with `content-transfer-encoding:base64`, and
-    /// a received frame announcing that is handed on with its bytes decoded (the convention of
-    /// [`sockjs::binary`](crate::sockjs::binary), which stomp-server follows on its SockJS
-    /// endpoints). Call it before [`transport_opened`](Self::transport_opened).
+    /// a body that is not UTF-8 is sent as base64 with `content-transfer-encoding:base64` (the
+    /// convention of [`sockjs::binary`](crate::sockjs::binary), which stomp-server follows on
+    /// its SockJS endpoints). A received frame announcing that is handed on as it came: its
+    /// reader undoes it (the page with the browser's `atob`, in less than a decoder here would
+    /// weigh). Call it before [`transport_opened`](Self::transport_opened).
     pub fn transport_is_text_only(&mut self) {
         self.wire.text_only = true;
     }
@@ -1152,7 +1153,7 @@ impl Session {
         let at = self.events.begin(Out::Frame);
         let out = self.events.buf();
         push_byte(out, which as u8);
-        Received::write(out, self.wire.text_only, name, frame);
+        Received::write(out, name, frame);
         self.events.end(at);
     }
 }
