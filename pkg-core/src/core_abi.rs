@@ -81,9 +81,12 @@ fn headers(r: &mut Reader) -> HeaderList {
     h
 }
 
+// The statics are borrowed with `try_borrow*`, which cannot fail here: the module imports
+// nothing, so no call re-enters it while a borrow lives. `borrow*` would bring their panic paths
+// (a check and a call at every site) for a case that cannot happen.
 fn with<R>(id: u32, f: impl FnOnce(&mut Session, &[u8]) -> R) -> Option<R> {
-    let input = IN.0.borrow();
-    let mut sessions = SESSIONS.0.borrow_mut();
+    let input = IN.0.try_borrow().ok()?;
+    let mut sessions = SESSIONS.0.try_borrow_mut().ok()?;
     let session = sessions.get_mut(id as usize)?.as_mut()?;
     Some(f(session, &input))
 }
@@ -103,15 +106,19 @@ pub extern "C" fn out() -> *const u8 {
 /// A new session with the default config; its handle.
 #[no_mangle]
 pub extern "C" fn session() -> u32 {
-    let mut sessions = SESSIONS.0.borrow_mut();
+    let Ok(mut sessions) = SESSIONS.0.try_borrow_mut() else {
+        return u32::MAX;
+    };
     sessions.push(Some(Session::new(SessionConfig::default())));
     sessions.len() as u32 - 1
 }
 
 #[no_mangle]
 pub extern "C" fn free(id: u32) {
-    if let Some(slot) = SESSIONS.0.borrow_mut().get_mut(id as usize) {
-        *slot = None;
+    if let Ok(mut sessions) = SESSIONS.0.try_borrow_mut() {
+        if let Some(slot) = sessions.get_mut(id as usize) {
+            *slot = None;
+        }
     }
 }
 
@@ -250,8 +257,7 @@ pub extern "C" fn command(id: u32, kind: u32, arg: u32, now: f64, len: u32) -> u
     });
     match result {
         Some(Ok(made)) => {
-            if let Some(made) = made {
-                let mut out = OUT.0.borrow_mut();
+            if let (Some(made), Ok(mut out)) = (made, OUT.0.try_borrow_mut()) {
                 out.clear();
                 put_bytes(&mut out, made.as_bytes());
             }
@@ -285,8 +291,10 @@ pub extern "C" fn drain(id: u32) -> u32 {
 }
 
 fn drain_with(id: u32, err: u32) -> u32 {
-    let mut sessions = SESSIONS.0.borrow_mut();
-    let mut out = OUT.0.borrow_mut();
+    let (Ok(mut sessions), Ok(mut out)) = (SESSIONS.0.try_borrow_mut(), OUT.0.try_borrow_mut())
+    else {
+        return 0;
+    };
     out.clear();
     let Some(Some(s)) = sessions.get_mut(id as usize) else {
         return 0;
