@@ -265,7 +265,7 @@ impl Session {
         match self.state {
             ActivationState::Deactivating => Err(ClientError::StillDeactivating),
             ActivationState::Active => {
-                self.debug(&[Piece::Text("already ACTIVE, ignoring activate")]);
+                self.debug_text("already ACTIVE, ignoring activate");
                 Ok(())
             }
             ActivationState::Inactive => {
@@ -302,9 +302,7 @@ impl Session {
         if self.active() {
             self.open_transport(now);
         } else {
-            self.debug(&[Piece::Text(
-                "deactivated during beforeConnect, not connecting",
-            )]);
+            self.debug_text("deactivated during beforeConnect, not connecting");
         }
     }
 
@@ -677,12 +675,12 @@ impl Session {
         if now >= self.connect_deadline {
             self.connect_deadline = NEVER;
             if matches!(self.phase, Phase::Opening | Phase::Handshaking) {
-                self.debug(&[Piece::Text("connection not established in time, closing")]);
+                self.debug_text("connection not established in time, closing");
                 self.comm_failure(now);
             }
         }
         if self.phase == Phase::Disconnecting && now >= self.disconnect_deadline {
-            self.debug(&[Piece::Text("no RECEIPT for DISCONNECT in time, closing")]);
+            self.debug_text("no RECEIPT for DISCONNECT in time, closing");
             self.close_transport();
         }
         if self.connected() {
@@ -711,7 +709,7 @@ impl Session {
     }
 
     fn open_transport(&mut self, now: Millis) {
-        self.debug(&[Piece::Text("opening transport")]);
+        self.debug_text("opening transport");
         self.phase = Phase::Opening;
         self.decoder.restart(self.config.limits);
         self.wire = Wire::default();
@@ -920,7 +918,7 @@ impl Session {
 
     fn schedule_reconnect(&mut self, now: Millis) {
         if self.config.reconnect_delay == 0 {
-            self.debug(&[Piece::Text("reconnectDelay is 0: not reconnecting")]);
+            self.debug_text("reconnectDelay is 0: not reconnecting");
             return;
         }
         if let Some(max) = self.config.max_reconnect_attempts.filter(|&m| m > 0) {
@@ -1128,6 +1126,15 @@ impl Session {
                 }
             }
             self.text(Text::Debug, &line);
+        }
+    }
+
+    /// A debug line of one text, written as it is: nothing to build, and its callers pass a
+    /// string, not an array of one piece (not inlined: one copy of the check for them all).
+    #[inline(never)]
+    fn debug_text(&mut self, text: &str) {
+        if self.config.debug {
+            self.text(Text::Debug, text);
         }
     }
 
