@@ -81,7 +81,8 @@ pub struct Session {
 
     /// Negotiated version while connected.
     version: Option<Version>,
-    decoder: ViewDecoder,
+    /// `None` only while [`transport_data`](Self::transport_data) has it out.
+    decoder: Option<ViewDecoder>,
     wire: Wire,
 
     heartbeats: Heartbeats,
@@ -123,7 +124,7 @@ pub struct Session {
 impl Session {
     pub fn new(config: SessionConfig) -> Session {
         Session {
-            decoder: ViewDecoder::new(config.limits),
+            decoder: Some(ViewDecoder::new(config.limits)),
             next_reconnect_delay: f64::from(config.reconnect_delay),
             config,
             state: ActivationState::Inactive,
@@ -600,18 +601,23 @@ impl Session {
         if !self.transport_live() {
             return;
         }
+        // Out of `self` while its frames are looked at: a view borrows the decoder's buffer.
+        // `on_frame` leaves it alone (CONNECTED sets its version below; a transport lost
+        // meanwhile ends the loop, and the next `open_transport` restarts it). Taken out of an
+        // `Option`: `mem::take` of the decoder itself built a default one to leave in its place
+        // and dropped that after (-68 B gz).
+        let Some(mut decoder) = self.decoder.take() else {
+            return;
+        };
         self.last_received = now;
-        self.decoder.feed(data);
+        decoder.feed(data);
         // Only a message carrying a frame lost its NUL: heart-beat EOLs and whole frames stay.
         if self.config.append_missing_nul_on_incoming
             && data.last() != Some(&0)
             && data.iter().any(|&b| b != b'\n' && b != b'\r')
         {
-            self.decoder.feed(&[0]);
+            decoder.feed(&[0]);
         }
-        // Out of `self` while its frames are looked at: a view borrows the decoder's buffer.
-        // Nothing `on_frame` does replaces or resets the decoder; CONNECTED sets the version.
-        let mut decoder = core::mem::take(&mut self.decoder);
         while self.transport_live() {
             match decoder.decode() {
                 Ok(None) => break,
@@ -635,7 +641,7 @@ impl Session {
                 }
             }
         }
-        self.decoder = decoder;
+        self.decoder = Some(decoder);
     }
 
     /// The transport closed (`onclose`), whoever closed it.
@@ -711,7 +717,9 @@ impl Session {
     fn open_transport(&mut self, now: Millis) {
         self.debug_text("opening transport");
         self.phase = Phase::Opening;
-        self.decoder.restart(self.config.limits);
+        if let Some(decoder) = &mut self.decoder {
+            decoder.restart(self.config.limits);
+        }
         self.wire = Wire::default();
         let timeout = self.config.connection_timeout;
         self.connect_deadline = after(now, timeout);
@@ -895,7 +903,9 @@ impl Session {
         self.version = None;
         self.heartbeats = Heartbeats::default();
         self.connect_deadline = NEVER;
-        self.decoder.reset();
+        if let Some(decoder) = &mut self.decoder {
+            decoder.reset();
+        }
         // Bytes for the dead transport must not reach the next one.
         self.actions.drop_kind(Out::Send);
         self.pending_send_bytes = 0;
