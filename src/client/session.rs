@@ -1117,6 +1117,8 @@ impl Session {
         id
     }
 
+    /// Not inlined: one copy of the compare and the record for its callers.
+    #[inline(never)]
     fn set_state(&mut self, state: ActivationState) {
         if self.state != state {
             self.state = state;
