@@ -92,7 +92,8 @@ impl Held {
 }
 
 /// `list.remove(i)`, `None` past the end: `Vec::remove` brings its own copy of this (270 B of
-/// code) with a panicking bounds check.
+/// code) with a panicking bounds check. Not inlined: one copy for its four callers.
+#[inline(never)]
 pub(crate) fn take(list: &mut Vec<Held>, i: usize) -> Option<Held> {
     let len = list.len();
     if i >= len {
