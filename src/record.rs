@@ -7,6 +7,9 @@
 
 use crate::prelude::*;
 
+/// A `u32`, little-endian. Not inlined: a call is smaller than the stack copy and append it
+/// makes at each of its many callers.
+#[inline(never)]
 pub fn put_u32(out: &mut Vec<u8>, n: u32) {
     out.extend_from_slice(&n.to_le_bytes());
 }
