@@ -33,6 +33,17 @@ impl HeaderList {
         }
     }
 
+    /// Appends the headers of `from` but those named `skip[0]` or `skip[1]` (the names a
+    /// frame the session holds takes from the session, not the user): one copy of the loop
+    /// for the subscriptions and the offline queue.
+    pub(crate) fn push_all_but(&mut self, from: &HeaderList, skip: [&str; 2]) {
+        for (name, value) in from.iter() {
+            if name != skip[0] && name != skip[1] {
+                self.push_str(name, value);
+            }
+        }
+    }
+
     /// Gives `name` this one value: the first header of that name takes it and the others go;
     /// appended when there is none (stompjs code sets `connectHeaders.passcode` this way).
     pub fn set(&mut self, name: &str, value: &str) {

@@ -45,11 +45,7 @@ impl Held {
     ) -> Held {
         let mut headers = HeaderList::new();
         headers.push("destination", destination);
-        for (name, value) in user.iter() {
-            if name != "destination" && name != OFFLINE_ID_HEADER {
-                headers.push(name, value);
-            }
-        }
+        headers.push_all_but(user, ["destination", OFFLINE_ID_HEADER]);
         Held {
             command: Command::Send,
             headers,

@@ -473,12 +473,8 @@ impl Session {
         let mut list = HeaderList::new();
         list.push("destination", destination);
         list.push("id", id.as_str());
-        for (name, value) in headers.iter() {
-            // Those two are the session's (a user's `id` is the one just taken).
-            if name != "destination" && name != "id" {
-                list.push(name, value);
-            }
-        }
+        // Those two are the session's (a user's `id` is the one just taken).
+        list.push_all_but(&headers, ["destination", "id"]);
         let sub = Held::subscribe(list, restore);
         if connected {
             self.check_send_buffer(0)?;
