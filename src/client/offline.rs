@@ -72,11 +72,10 @@ impl Held {
         }
     }
 
-    /// A SUBSCRIBE's id (its second header).
+    /// A SUBSCRIBE's id: its second header, the only one named `id` (`subscribe_with` leaves
+    /// the user's out), found by the `get` the module has anyway.
     pub fn id(&self) -> &str {
-        let mut headers = self.headers.iter();
-        headers.next();
-        headers.next().map_or("", |(_, id)| id)
+        self.headers.get("id").unwrap_or_default()
     }
 
     /// The `receipt` on the frame: one the user set, or (queued SENDs) ours, the stable id,
