@@ -11,7 +11,7 @@ use stomp_wasm::abi::{answer, put_bytes, put_u32, request_buffer, Local, IN, OUT
 use stomp_wasm::client::{
     ClientError, HeaderList, OfflineQueueConfig, ReconnectTimeMode, Session, SessionConfig,
 };
-use stomp_wasm::codec::utf8;
+use stomp_wasm::codec::{owned, utf8};
 use stomp_wasm::frame::Version;
 use stomp_wasm::record::Reader;
 
@@ -81,14 +81,6 @@ fn headers(r: &mut Reader) -> HeaderList {
     h
 }
 
-/// `String::from(s)` through `push_str`, which the module has anyway: `String::from` brings
-/// its own copy of the allocation.
-fn string(s: &str) -> String {
-    let mut owned = String::new();
-    owned.push_str(s);
-    owned
-}
-
 // The statics are borrowed with `try_borrow*`, which cannot fail here: the module imports
 // nothing, so no call re-enters it while a borrow lives. `borrow*` would bring their panic paths
 // (a check and a call at every site) for a case that cannot happen.
@@ -144,7 +136,7 @@ pub extern "C" fn configure(id: u32, len: u32) {
     with(id, |s, input| {
         let mut r = Reader(input.get(..len as usize).unwrap_or_default());
         let c = s.config_mut();
-        c.broker_url = string(r.str());
+        c.broker_url = owned(r.str());
         c.connect_headers = headers(&mut r);
         c.disconnect_headers = headers(&mut r);
         let bits = r.u32();
@@ -158,7 +150,7 @@ pub extern "C" fn configure(id: u32, len: u32) {
             }
         }
         let (frames, bytes) = (r.u32() as usize, r.u32() as usize);
-        let prefix = string(r.str());
+        let prefix = owned(r.str());
         let f = r.u32();
         c.offline_queue = (frames != 0).then_some(OfflineQueueConfig {
             max_frames: frames,

@@ -467,7 +467,7 @@ impl Session {
             return Err(ClientError::NotConnected);
         }
         let id = match headers.get("id") {
-            Some(id) => id.to_owned(),
+            Some(id) => crate::codec::owned(id),
             None => self.next_id("sub-"),
         };
         let mut list = HeaderList::new();
@@ -509,7 +509,7 @@ impl Session {
     pub fn begin(&mut self, now: Millis, transaction: Option<&str>) -> Result<String, ClientError> {
         self.require_connected()?;
         let id = match transaction {
-            Some(id) => id.to_owned(),
+            Some(id) => crate::codec::owned(id),
             None => self.next_id("tx-"),
         };
         self.send_transaction(now, Command::Begin, &id);
