@@ -130,7 +130,8 @@ impl OfflineQueue {
                 bytes: config.max_bytes,
             });
         }
-        let mut id = String::with_capacity(config.id_prefix.len() + 21);
+        // Grown as written: sizing it first cost the browser core more code than the growth.
+        let mut id = String::new();
         if !config.id_prefix.is_empty() {
             id.push_str(&config.id_prefix);
             crate::codec::utf8::push_char(&mut id, '-');

@@ -738,7 +738,8 @@ impl Session {
             }
             accept.push_str(v.as_str());
         }
-        let mut heart_beat = String::with_capacity(12);
+        // Grown as written: sizing it first cost the browser core more code than the growth.
+        let mut heart_beat = String::new();
         push_decimal(&mut heart_beat, cfg.heartbeat_outgoing.into());
         crate::codec::utf8::push_char(&mut heart_beat, ',');
         push_decimal(&mut heart_beat, cfg.heartbeat_incoming.into());
@@ -1106,7 +1107,8 @@ impl Session {
     }
 
     fn next_id(&mut self, prefix: &str) -> String {
-        let mut id = String::with_capacity(prefix.len() + 4);
+        // Grown as written: sizing it first cost the browser core more code than the growth.
+        let mut id = String::new();
         id.push_str(prefix);
         push_decimal(&mut id, self.counter);
         self.counter += 1;
