@@ -110,9 +110,14 @@ pub struct Iter<'a>(&'a [u8]);
 
 impl<'a> Iter<'a> {
     fn part(&mut self) -> Option<&'a str> {
-        let (len, rest) = self.0.split_first_chunk::<4>()?;
-        let (text, rest) = rest.split_at_checked(u32::from_le_bytes(*len) as usize)?;
-        self.0 = rest;
+        if self.0.is_empty() {
+            return None;
+        }
+        // The block is whole (only `push_str` writes it): read by the request reader the
+        // module has anyway.
+        let mut r = crate::record::Reader(self.0);
+        let text = r.bytes();
+        self.0 = r.0;
         // SAFETY: the block is only written by `push_str`, from `&str`s, with their lengths.
         Some(unsafe { core::str::from_utf8_unchecked(text) })
     }
