@@ -26,10 +26,9 @@ impl HeaderList {
     }
 
     fn push_str(&mut self, name: &str, value: &str) {
+        // The layout of a record's byte string: its writer, which the module has anyway.
         for part in [name, value] {
-            self.block
-                .extend_from_slice(&(part.len() as u32).to_le_bytes());
-            self.block.extend_from_slice(part.as_bytes());
+            crate::record::put_bytes(&mut self.block, part.as_bytes());
         }
     }
 
