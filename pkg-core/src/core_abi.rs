@@ -257,9 +257,11 @@ pub extern "C" fn command(id: u32, kind: u32, arg: u32, now: f64, len: u32) -> u
     });
     match result {
         Some(Ok(made)) => {
-            if let (Some(made), Ok(mut out)) = (made, OUT.0.try_borrow_mut()) {
-                out.clear();
-                put_bytes(&mut out, made.as_bytes());
+            if let Some(made) = made {
+                if let Ok(mut out) = OUT.0.try_borrow_mut() {
+                    out.clear();
+                    put_bytes(&mut out, made.as_bytes());
+                }
             }
             0
         }
@@ -291,8 +293,10 @@ pub extern "C" fn drain(id: u32) -> u32 {
 }
 
 fn drain_with(id: u32, err: u32) -> u32 {
-    let (Ok(mut sessions), Ok(mut out)) = (SESSIONS.0.try_borrow_mut(), OUT.0.try_borrow_mut())
-    else {
+    let Ok(mut sessions) = SESSIONS.0.try_borrow_mut() else {
+        return 0;
+    };
+    let Ok(mut out) = OUT.0.try_borrow_mut() else {
         return 0;
     };
     out.clear();
