@@ -20,18 +20,26 @@ pub static OUT: Local<Vec<u8>> = Local(RefCell::new(Vec::new()));
 /// The request buffer, at least `len` bytes (what a module's `buf` export returns); valid until
 /// the next call.
 pub fn request_buffer(len: u32) -> *mut u8 {
-    let mut b = IN.0.borrow_mut();
+    // `try_borrow_mut`: a module's calls never nest, so it succeeds; `borrow_mut` would bring
+    // its panic path.
+    let Ok(mut b) = IN.0.try_borrow_mut() else {
+        return core::ptr::null_mut();
+    };
     // Grown, never shrunk or cleared: zeroing it for every socket message cost a memset of the
     // message's worst-case size. Readers take `..len` of it.
     if b.len() < len as usize {
-        b.resize(len as usize, 0);
+        // Zeros appended by `extend`: less code than `resize` in this build.
+        let extra = len as usize - b.len();
+        b.extend(core::iter::repeat_n(0, extra));
     }
     b.as_mut_ptr()
 }
 
 /// Where the answer buffer is (what a module's `out` export returns).
 pub fn answer() -> *const u8 {
-    OUT.0.borrow().as_ptr()
+    OUT.0
+        .try_borrow()
+        .map_or(core::ptr::null(), |out| out.as_ptr())
 }
 
 pub use crate::record::{put_bytes, put_u32};

@@ -7,6 +7,9 @@
 
 use crate::prelude::*;
 
+/// A `u32`, little-endian. Not inlined: a call is smaller than the stack copy and append it
+/// makes at each of its many callers.
+#[inline(never)]
 pub fn put_u32(out: &mut Vec<u8>, n: u32) {
     out.extend_from_slice(&n.to_le_bytes());
 }
@@ -58,8 +61,9 @@ impl<'a> Reader<'a> {
     }
 
     pub fn bytes(&mut self) -> &'a [u8] {
-        let n = self.u32() as usize;
-        let (head, rest) = self.0.split_at_checked(n).unwrap_or((self.0, &[]));
+        // A length past the end takes the rest.
+        let n = (self.u32() as usize).min(self.0.len());
+        let (head, rest) = self.0.split_at_checked(n).unwrap_or_default();
         self.0 = rest;
         head
     }

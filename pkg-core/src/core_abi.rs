@@ -11,7 +11,7 @@ use stomp_wasm::abi::{answer, put_bytes, put_u32, request_buffer, Local, IN, OUT
 use stomp_wasm::client::{
     ClientError, HeaderList, OfflineQueueConfig, ReconnectTimeMode, Session, SessionConfig,
 };
-use stomp_wasm::codec::utf8;
+use stomp_wasm::codec::{owned, utf8};
 use stomp_wasm::frame::Version;
 use stomp_wasm::record::Reader;
 
@@ -81,9 +81,12 @@ fn headers(r: &mut Reader) -> HeaderList {
     h
 }
 
+// The statics are borrowed with `try_borrow*`, which cannot fail here: the module imports
+// nothing, so no call re-enters it while a borrow lives. `borrow*` would bring their panic paths
+// (a check and a call at every site) for a case that cannot happen.
 fn with<R>(id: u32, f: impl FnOnce(&mut Session, &[u8]) -> R) -> Option<R> {
-    let input = IN.0.borrow();
-    let mut sessions = SESSIONS.0.borrow_mut();
+    let input = IN.0.try_borrow().ok()?;
+    let mut sessions = SESSIONS.0.try_borrow_mut().ok()?;
     let session = sessions.get_mut(id as usize)?.as_mut()?;
     Some(f(session, &input))
 }
@@ -103,15 +106,19 @@ pub extern "C" fn out() -> *const u8 {
 /// A new session with the default config; its handle.
 #[no_mangle]
 pub extern "C" fn session() -> u32 {
-    let mut sessions = SESSIONS.0.borrow_mut();
+    let Ok(mut sessions) = SESSIONS.0.try_borrow_mut() else {
+        return u32::MAX;
+    };
     sessions.push(Some(Session::new(SessionConfig::default())));
     sessions.len() as u32 - 1
 }
 
 #[no_mangle]
 pub extern "C" fn free(id: u32) {
-    if let Some(slot) = SESSIONS.0.borrow_mut().get_mut(id as usize) {
-        *slot = None;
+    if let Ok(mut sessions) = SESSIONS.0.try_borrow_mut() {
+        if let Some(slot) = sessions.get_mut(id as usize) {
+            *slot = None;
+        }
     }
 }
 
@@ -129,7 +136,7 @@ pub extern "C" fn configure(id: u32, len: u32) {
     with(id, |s, input| {
         let mut r = Reader(input.get(..len as usize).unwrap_or_default());
         let c = s.config_mut();
-        c.broker_url = String::from(r.str());
+        c.broker_url = owned(r.str());
         c.connect_headers = headers(&mut r);
         c.disconnect_headers = headers(&mut r);
         let bits = r.u32();
@@ -143,7 +150,7 @@ pub extern "C" fn configure(id: u32, len: u32) {
             }
         }
         let (frames, bytes) = (r.u32() as usize, r.u32() as usize);
-        let prefix = String::from(r.str());
+        let prefix = owned(r.str());
         let f = r.u32();
         c.offline_queue = (frames != 0).then_some(OfflineQueueConfig {
             max_frames: frames,
@@ -251,9 +258,10 @@ pub extern "C" fn command(id: u32, kind: u32, arg: u32, now: f64, len: u32) -> u
     match result {
         Some(Ok(made)) => {
             if let Some(made) = made {
-                let mut out = OUT.0.borrow_mut();
-                out.clear();
-                put_bytes(&mut out, made.as_bytes());
+                if let Ok(mut out) = OUT.0.try_borrow_mut() {
+                    out.clear();
+                    put_bytes(&mut out, made.as_bytes());
+                }
             }
             0
         }
@@ -285,8 +293,12 @@ pub extern "C" fn drain(id: u32) -> u32 {
 }
 
 fn drain_with(id: u32, err: u32) -> u32 {
-    let mut sessions = SESSIONS.0.borrow_mut();
-    let mut out = OUT.0.borrow_mut();
+    let Ok(mut sessions) = SESSIONS.0.try_borrow_mut() else {
+        return 0;
+    };
+    let Ok(mut out) = OUT.0.try_borrow_mut() else {
+        return 0;
+    };
     out.clear();
     let Some(Some(s)) = sessions.get_mut(id as usize) else {
         return 0;

@@ -26,10 +26,20 @@ impl HeaderList {
     }
 
     fn push_str(&mut self, name: &str, value: &str) {
+        // The layout of a record's byte string: its writer, which the module has anyway.
         for part in [name, value] {
-            self.block
-                .extend_from_slice(&(part.len() as u32).to_le_bytes());
-            self.block.extend_from_slice(part.as_bytes());
+            crate::record::put_bytes(&mut self.block, part.as_bytes());
+        }
+    }
+
+    /// Appends the headers of `from` but those named `skip[0]` or `skip[1]` (the names a
+    /// frame the session holds takes from the session, not the user): one copy of the loop
+    /// for the subscriptions and the offline queue.
+    pub(crate) fn push_all_but(&mut self, from: &HeaderList, skip: [&str; 2]) {
+        for (name, value) in from.iter() {
+            if name != skip[0] && name != skip[1] {
+                self.push_str(name, value);
+            }
         }
     }
 
@@ -99,9 +109,14 @@ pub struct Iter<'a>(&'a [u8]);
 
 impl<'a> Iter<'a> {
     fn part(&mut self) -> Option<&'a str> {
-        let (len, rest) = self.0.split_first_chunk::<4>()?;
-        let (text, rest) = rest.split_at_checked(u32::from_le_bytes(*len) as usize)?;
-        self.0 = rest;
+        if self.0.is_empty() {
+            return None;
+        }
+        // The block is whole (only `push_str` writes it): read by the request reader the
+        // module has anyway.
+        let mut r = crate::record::Reader(self.0);
+        let text = r.bytes();
+        self.0 = r.0;
         // SAFETY: the block is only written by `push_str`, from `&str`s, with their lengths.
         Some(unsafe { core::str::from_utf8_unchecked(text) })
     }

@@ -45,11 +45,7 @@ impl Held {
     ) -> Held {
         let mut headers = HeaderList::new();
         headers.push("destination", destination);
-        for (name, value) in user.iter() {
-            if name != "destination" && name != OFFLINE_ID_HEADER {
-                headers.push(name, value);
-            }
-        }
+        headers.push_all_but(user, ["destination", OFFLINE_ID_HEADER]);
         Held {
             command: Command::Send,
             headers,
@@ -76,11 +72,10 @@ impl Held {
         }
     }
 
-    /// A SUBSCRIBE's id (its second header).
+    /// A SUBSCRIBE's id: its second header, the only one named `id` (`subscribe_with` leaves
+    /// the user's out), found by the `get` the module has anyway.
     pub fn id(&self) -> &str {
-        let mut headers = self.headers.iter();
-        headers.next();
-        headers.next().map_or("", |(_, id)| id)
+        self.headers.get("id").unwrap_or_default()
     }
 
     /// The `receipt` on the frame: one the user set, or (queued SENDs) ours, the stable id,
@@ -92,7 +87,8 @@ impl Held {
 }
 
 /// `list.remove(i)`, `None` past the end: `Vec::remove` brings its own copy of this (270 B of
-/// code) with a panicking bounds check.
+/// code) with a panicking bounds check. Not inlined: one copy for its four callers.
+#[inline(never)]
 pub(crate) fn take(list: &mut Vec<Held>, i: usize) -> Option<Held> {
     let len = list.len();
     if i >= len {
@@ -134,7 +130,8 @@ impl OfflineQueue {
                 bytes: config.max_bytes,
             });
         }
-        let mut id = String::with_capacity(config.id_prefix.len() + 21);
+        // Grown as written: sizing it first cost the browser core more code than the growth.
+        let mut id = String::new();
         if !config.id_prefix.is_empty() {
             id.push_str(&config.id_prefix);
             crate::codec::utf8::push_char(&mut id, '-');

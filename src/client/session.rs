@@ -81,7 +81,8 @@ pub struct Session {
 
     /// Negotiated version while connected.
     version: Option<Version>,
-    decoder: ViewDecoder,
+    /// `None` only while [`transport_data`](Self::transport_data) has it out.
+    decoder: Option<ViewDecoder>,
     wire: Wire,
 
     heartbeats: Heartbeats,
@@ -123,7 +124,7 @@ pub struct Session {
 impl Session {
     pub fn new(config: SessionConfig) -> Session {
         Session {
-            decoder: ViewDecoder::new(config.limits),
+            decoder: Some(ViewDecoder::new(config.limits)),
             next_reconnect_delay: f64::from(config.reconnect_delay),
             config,
             state: ActivationState::Inactive,
@@ -265,7 +266,7 @@ impl Session {
         match self.state {
             ActivationState::Deactivating => Err(ClientError::StillDeactivating),
             ActivationState::Active => {
-                self.debug(&[Piece::Text("already ACTIVE, ignoring activate")]);
+                self.debug_text("already ACTIVE, ignoring activate");
                 Ok(())
             }
             ActivationState::Inactive => {
@@ -302,9 +303,7 @@ impl Session {
         if self.active() {
             self.open_transport(now);
         } else {
-            self.debug(&[Piece::Text(
-                "deactivated during beforeConnect, not connecting",
-            )]);
+            self.debug_text("deactivated during beforeConnect, not connecting");
         }
     }
 
@@ -468,18 +467,14 @@ impl Session {
             return Err(ClientError::NotConnected);
         }
         let id = match headers.get("id") {
-            Some(id) => id.to_owned(),
+            Some(id) => crate::codec::owned(id),
             None => self.next_id("sub-"),
         };
         let mut list = HeaderList::new();
         list.push("destination", destination);
         list.push("id", id.as_str());
-        for (name, value) in headers.iter() {
-            // Those two are the session's (a user's `id` is the one just taken).
-            if name != "destination" && name != "id" {
-                list.push(name, value);
-            }
-        }
+        // Those two are the session's (a user's `id` is the one just taken).
+        list.push_all_but(&headers, ["destination", "id"]);
         let sub = Held::subscribe(list, restore);
         if connected {
             self.check_send_buffer(0)?;
@@ -514,7 +509,7 @@ impl Session {
     pub fn begin(&mut self, now: Millis, transaction: Option<&str>) -> Result<String, ClientError> {
         self.require_connected()?;
         let id = match transaction {
-            Some(id) => id.to_owned(),
+            Some(id) => crate::codec::owned(id),
             None => self.next_id("tx-"),
         };
         self.send_transaction(now, Command::Begin, &id);
@@ -603,18 +598,23 @@ impl Session {
         if !self.transport_live() {
             return;
         }
+        // Out of `self` while its frames are looked at: a view borrows the decoder's buffer.
+        // `on_frame` leaves it alone (CONNECTED sets its version below; a transport lost
+        // meanwhile ends the loop, and the next `open_transport` restarts it). Taken out of an
+        // `Option`: `mem::take` of the decoder itself built a default one to leave in its place
+        // and dropped that after (-68 B gz).
+        let Some(mut decoder) = self.decoder.take() else {
+            return;
+        };
         self.last_received = now;
-        self.decoder.feed(data);
+        decoder.feed(data);
         // Only a message carrying a frame lost its NUL: heart-beat EOLs and whole frames stay.
         if self.config.append_missing_nul_on_incoming
             && data.last() != Some(&0)
             && data.iter().any(|&b| b != b'\n' && b != b'\r')
         {
-            self.decoder.feed(&[0]);
+            decoder.feed(&[0]);
         }
-        // Out of `self` while its frames are looked at: a view borrows the decoder's buffer.
-        // Nothing `on_frame` does replaces or resets the decoder; CONNECTED sets the version.
-        let mut decoder = core::mem::take(&mut self.decoder);
         while self.transport_live() {
             match decoder.decode() {
                 Ok(None) => break,
@@ -638,7 +638,7 @@ impl Session {
                 }
             }
         }
-        self.decoder = decoder;
+        self.decoder = Some(decoder);
     }
 
     /// The transport closed (`onclose`), whoever closed it.
@@ -678,12 +678,12 @@ impl Session {
         if now >= self.connect_deadline {
             self.connect_deadline = NEVER;
             if matches!(self.phase, Phase::Opening | Phase::Handshaking) {
-                self.debug(&[Piece::Text("connection not established in time, closing")]);
+                self.debug_text("connection not established in time, closing");
                 self.comm_failure(now);
             }
         }
         if self.phase == Phase::Disconnecting && now >= self.disconnect_deadline {
-            self.debug(&[Piece::Text("no RECEIPT for DISCONNECT in time, closing")]);
+            self.debug_text("no RECEIPT for DISCONNECT in time, closing");
             self.close_transport();
         }
         if self.connected() {
@@ -712,9 +712,11 @@ impl Session {
     }
 
     fn open_transport(&mut self, now: Millis) {
-        self.debug(&[Piece::Text("opening transport")]);
+        self.debug_text("opening transport");
         self.phase = Phase::Opening;
-        self.decoder.restart(self.config.limits);
+        if let Some(decoder) = &mut self.decoder {
+            decoder.restart(self.config.limits);
+        }
         self.wire = Wire::default();
         let timeout = self.config.connection_timeout;
         self.connect_deadline = after(now, timeout);
@@ -737,7 +739,8 @@ impl Session {
             }
             accept.push_str(v.as_str());
         }
-        let mut heart_beat = String::with_capacity(12);
+        // Grown as written: sizing it first cost the browser core more code than the growth.
+        let mut heart_beat = String::new();
         push_decimal(&mut heart_beat, cfg.heartbeat_outgoing.into());
         crate::codec::utf8::push_char(&mut heart_beat, ',');
         push_decimal(&mut heart_beat, cfg.heartbeat_incoming.into());
@@ -898,7 +901,9 @@ impl Session {
         self.version = None;
         self.heartbeats = Heartbeats::default();
         self.connect_deadline = NEVER;
-        self.decoder.reset();
+        if let Some(decoder) = &mut self.decoder {
+            decoder.reset();
+        }
         // Bytes for the dead transport must not reach the next one.
         self.actions.drop_kind(Out::Send);
         self.pending_send_bytes = 0;
@@ -921,7 +926,7 @@ impl Session {
 
     fn schedule_reconnect(&mut self, now: Millis) {
         if self.config.reconnect_delay == 0 {
-            self.debug(&[Piece::Text("reconnectDelay is 0: not reconnecting")]);
+            self.debug_text("reconnectDelay is 0: not reconnecting");
             return;
         }
         if let Some(max) = self.config.max_reconnect_attempts.filter(|&m| m > 0) {
@@ -1103,13 +1108,16 @@ impl Session {
     }
 
     fn next_id(&mut self, prefix: &str) -> String {
-        let mut id = String::with_capacity(prefix.len() + 4);
+        // Grown as written: sizing it first cost the browser core more code than the growth.
+        let mut id = String::new();
         id.push_str(prefix);
         push_decimal(&mut id, self.counter);
         self.counter += 1;
         id
     }
 
+    /// Not inlined: one copy of the compare and the record for its callers.
+    #[inline(never)]
     fn set_state(&mut self, state: ActivationState) {
         if self.state != state {
             self.state = state;
@@ -1129,6 +1137,15 @@ impl Session {
                 }
             }
             self.text(Text::Debug, &line);
+        }
+    }
+
+    /// A debug line of one text, written as it is: nothing to build, and its callers pass a
+    /// string, not an array of one piece (not inlined: one copy of the check for them all).
+    #[inline(never)]
+    fn debug_text(&mut self, text: &str) {
+        if self.config.debug {
+            self.text(Text::Debug, text);
         }
     }
 

@@ -193,7 +193,12 @@ impl Encoder {
             out.put_byte(b'\n');
             return;
         }
+        // Sized for the server; grown as written in the browser core, where the sized
+        // allocation costs more code than the growth (escaped headers are rare there).
+        #[cfg(feature = "std")]
         let mut buf = Vec::with_capacity(name.len() + value.len() + 8);
+        #[cfg(not(feature = "std"))]
+        let mut buf = Vec::new();
         // Unescaped, a colon in a name would move the split point: it is dropped.
         let drop = if escaping { 0 } else { b':' };
         escape::escape_into(name, escaping, self.version, drop, &mut buf);

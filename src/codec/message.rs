@@ -16,7 +16,7 @@ use crate::prelude::*;
 /// browser build; for a line that is wrong anyway the simple rule says as much.)
 pub(crate) fn quoted_text(line: &[u8]) -> String {
     if let Some(text) = utf8::str(line) {
-        return String::from(text);
+        return super::owned(text);
     }
     // One `push_char` call per byte (`collect` would bring `String::push`'s own encoder).
     let mut out = String::new();
