@@ -17,6 +17,7 @@ use stomp_wasm::record::Reader;
 
 // The heap and the trapping panic handler come with stomp-wasm's no-std wasm32 build.
 
+// A `Client` keeps its session for the page's life, so there is no export to free one.
 static SESSIONS: Local<Vec<Option<Session>>> = Local(RefCell::new(Vec::new()));
 
 pub const FLAG_SPLIT: u32 = 1;
@@ -111,15 +112,6 @@ pub extern "C" fn session() -> u32 {
     };
     sessions.push(Some(Session::new(SessionConfig::default())));
     sessions.len() as u32 - 1
-}
-
-#[no_mangle]
-pub extern "C" fn free(id: u32) {
-    if let Ok(mut sessions) = SESSIONS.0.try_borrow_mut() {
-        if let Some(slot) = sessions.get_mut(id as usize) {
-            *slot = None;
-        }
-    }
 }
 
 /// Applies the config record in the buffer (`len` bytes) to the session. Its fields, in this
