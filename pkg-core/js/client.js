@@ -263,6 +263,9 @@ export class Client {
   _q = [];
   _pending = [];
   _opens = 0;
+  // Bits of the session's status, as the last batch left it: 1 connected, 6 the version, 8
+  // incoming heart-beats on, the offline queue's length from 16.
+  _status = 0;
 
   constructor(conf) {
     this.configure(conf);
@@ -272,10 +275,6 @@ export class Client {
     Object.assign(this, conf);
   }
 
-  /** Bits of the core's status: 1 connected, 6 the version, 8 incoming heart-beats on. */
-  get _status() {
-    return this._id < 0 ? 0 : core.status(this._id);
-  }
 
   get connected() {
     return (this._status & 1) === 1;
@@ -429,15 +428,13 @@ export class Client {
 
   // ----- the core -----
 
-  /** Runs a user call; the id it made (subscribe, begin), read before `drain` reuses `out`. */
+  /** Runs a user call; the id it made (subscribe, begin), which follows the call's batch. */
   _command(kind, arg, writer) {
     if (this._id < 0) throw Error(ERRORS[1]);
-    const err = core.command(this._id, kind, arg, now(), writer._put());
-    let made;
-    if (!err && (kind === 1 || kind === 4)) {
-      made = new Reader(mem().subarray(core.out()))._str();
-    }
-    this._take(core.drain(this._id));
+    const len = core.command(this._id, kind, arg, now(), writer._put());
+    // Read before the batch's callbacks can call the core again.
+    const made = new Reader(mem().subarray(core.out() + len))._str();
+    const err = this._take(len);
     if (err) throw Error(ERRORS[err] ?? 'stomp client error');
     return made;
   }
@@ -474,9 +471,10 @@ export class Client {
     if (!len) return 0;
     const at = core.out();
     const m = mem();
-    // Records, then the trailer: f64 deadline, u32 error.
-    const end = at + len - 12;
+    // Records, then the trailer: f64 deadline, u32 error, u32 status.
+    const end = at + len - 16;
     const err = u32(end + 8);
+    this._status = u32(end + 12);
     for (let i = at; i < end; ) {
       const n = u32(i);
       const r = i + 4;

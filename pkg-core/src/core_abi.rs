@@ -98,7 +98,7 @@ pub extern "C" fn buf(len: u32) -> *mut u8 {
     request_buffer(len)
 }
 
-/// Where the last result (a batch from [`input`] or [`drain`], an id from [`command`]) is.
+/// Where the last batch (from [`input`] or [`command`]) is.
 #[no_mangle]
 pub extern "C" fn out() -> *const u8 {
     answer()
@@ -175,7 +175,7 @@ pub extern "C" fn configure(id: u32, len: u32) {
 }
 
 /// An input (see [`Input`]), then everything it caused, written to [`out`] as one batch (see
-/// [`drain`]); returns the batch's length. One crossing per socket message.
+/// [`drain_with`]); returns the batch's length. One crossing per socket message.
 #[no_mangle]
 pub extern "C" fn input(id: u32, kind: u32, arg: u32, now: f64, len: u32) -> u32 {
     let err = with(id, |s, input| {
@@ -205,60 +205,51 @@ pub extern "C" fn input(id: u32, kind: u32, arg: u32, now: f64, len: u32) -> u32
         0
     })
     .unwrap_or(u32::MAX);
-    drain_with(id, err)
+    drain_with(id, err, "")
 }
 
-/// A user call (see [`Command`]); returns 0, or an error code. Ids it makes are in [`out`] as
-/// a string record.
+/// A user call (see [`Command`]), then everything it caused as one batch, as [`input`] does;
+/// returns the batch's length. The id the call made (subscribe, begin; empty for the others)
+/// follows the batch as a string record.
 #[no_mangle]
 pub extern "C" fn command(id: u32, kind: u32, arg: u32, now: f64, len: u32) -> u32 {
     let result = with(id, |s, input| {
         let mut r = Reader(input.get(..len as usize).unwrap_or_default());
-        let made: Result<Option<String>, ClientError> = match kind {
+        let made: Result<String, ClientError> = match kind {
             0 => {
                 let destination = r.str();
                 let headers = headers(&mut r);
                 let body = r.bytes();
                 s.publish_parts(now, destination, &headers, body, arg & 1 != 0, arg & 2 != 0)
-                    .map(|()| None)
+                    .map(|()| String::new())
             }
             1 => {
                 let destination = r.str();
                 s.subscribe_with(now, destination, headers(&mut r), arg == 1)
-                    .map(Some)
             }
             2 => {
                 let sub = r.str();
-                s.unsubscribe(now, sub, headers(&mut r)).map(|()| None)
+                s.unsubscribe(now, sub, headers(&mut r))
+                    .map(|()| String::new())
             }
             3 => {
                 let (message, sub) = (r.str(), r.str());
                 let headers = headers(&mut r);
                 s.ack_or_nack(now, arg == 1, message, sub, headers)
-                    .map(|()| None)
+                    .map(|()| String::new())
             }
-            4 => s
-                .begin(now, Some(r.str()).filter(|t| !t.is_empty()))
-                .map(Some),
-            5 => s.commit(now, r.str()).map(|()| None),
-            6 => s.abort(now, r.str()).map(|()| None),
-            7 => s.watch_for_receipt(r.str()).map(|()| None),
-            _ => Ok(None),
+            4 => s.begin(now, Some(r.str()).filter(|t| !t.is_empty())),
+            5 => s.commit(now, r.str()).map(|()| String::new()),
+            6 => s.abort(now, r.str()).map(|()| String::new()),
+            7 => s.watch_for_receipt(r.str()).map(|()| String::new()),
+            _ => Ok(String::new()),
         };
         made
     });
     match result {
-        Some(Ok(made)) => {
-            if let Some(made) = made {
-                if let Ok(mut out) = OUT.0.try_borrow_mut() {
-                    out.clear();
-                    put_bytes(&mut out, made.as_bytes());
-                }
-            }
-            0
-        }
-        Some(Err(e)) => error_code(&e),
-        None => u32::MAX,
+        Some(Ok(made)) => drain_with(id, 0, &made),
+        Some(Err(e)) => drain_with(id, error_code(&e), ""),
+        None => 0,
     }
 }
 
@@ -277,14 +268,10 @@ fn error_code(e: &ClientError) -> u32 {
 
 /// Everything the session has to say, written to [`out`] as one batch: each record
 /// (`stomp_wasm::client::records`) as `u32` length + record, then a trailer: `f64` deadline
-/// (when to call `input(Timer)` next; -1 for never) and the `u32` error code of the input that
-/// led here (0 = none). Returns the batch's length.
-#[no_mangle]
-pub extern "C" fn drain(id: u32) -> u32 {
-    drain_with(id, 0)
-}
-
-fn drain_with(id: u32, err: u32) -> u32 {
+/// (when to call `input(Timer)` next; -1 for never), the `u32` error code of the call that
+/// led here (0 = none) and the session's [`status`] after it. Returns the batch's length;
+/// `made` follows the batch (see [`command`]).
+fn drain_with(id: u32, err: u32, made: &str) -> u32 {
     let Ok(mut sessions) = SESSIONS.0.try_borrow_mut() else {
         return 0;
     };
@@ -300,23 +287,23 @@ fn drain_with(id: u32, err: u32) -> u32 {
     s.take_records(&mut out);
     out.extend_from_slice(&s.poll_timeout().unwrap_or(-1.0).to_le_bytes());
     put_u32(&mut out, err);
-    out.len() as u32
+    put_u32(&mut out, status(s));
+    let len = out.len() as u32;
+    put_bytes(&mut out, made.as_bytes());
+    len
 }
 
 /// Whether the session is connected (bit 0), its version (2 = 1.2, 1 = 1.1, 0 = 1.0) in bits
 /// 1–2, whether incoming heart-beats were negotiated (bit 3: without them JS need not read the
-/// clock per message), and the offline queue's length from bit 4.
-#[no_mangle]
-pub extern "C" fn status(id: u32) -> u32 {
-    with(id, |s, _| {
-        let version = match s.connected_version() {
-            Some(Version::V1_2) => 2,
-            Some(Version::V1_1) => 1,
-            _ => 0,
-        };
-        let heartbeats = u32::from(s.negotiated_heartbeats().1 != 0);
-        let queued = u32::try_from(s.offline_queue_len()).unwrap_or(u32::MAX >> 4);
-        u32::from(s.connected()) | version << 1 | heartbeats << 3 | queued << 4
-    })
-    .unwrap_or(0)
+/// clock per message), and the offline queue's length from bit 4. Only a call changes them, so
+/// each batch carries them.
+fn status(s: &Session) -> u32 {
+    let version = match s.connected_version() {
+        Some(Version::V1_2) => 2,
+        Some(Version::V1_1) => 1,
+        _ => 0,
+    };
+    let heartbeats = u32::from(s.negotiated_heartbeats().1 != 0);
+    let queued = u32::try_from(s.offline_queue_len()).unwrap_or(u32::MAX >> 4);
+    u32::from(s.connected()) | version << 1 | heartbeats << 3 | queued << 4
 }
