@@ -306,13 +306,15 @@ export class Client {
 
   _activate() {
     if (!this._want) return;
-    if (this._id < 0) this._id = core.session();
     this._configure();
     if (this._input(0) === 2) this._reactivate = true;
     this._pending.splice(0).forEach((f) => f());
   }
 
-  /** Sends the whole config to the session (each activation and connection reads it). */
+  /**
+   * Sends the whole config to the session (each activation and connection reads it), made by
+   * the first call.
+   */
   _configure() {
     const q = this.offlineQueue;
     const v = this.stompVersions;
@@ -333,7 +335,7 @@ export class Client {
       ._u32(this.heartbeatToleranceMultiplier * 1000);
     // Unset (undefined) is 0, as Uint32Array makes it.
     for (const name of NUMBERS) w._u32(this[name]);
-    core.configure(this._id, w._put());
+    this._id = core.configure(this._id, w._put());
   }
 
   deactivate(options) {
@@ -368,7 +370,6 @@ export class Client {
     if (this.offlineQueue && this._id < 0) {
       // Queued before the first activate(): the session exists from now on.
       if (!core) return void this._pending.push(() => this.publish(params));
-      this._id = core.session();
       this._configure();
     }
     const bytes = binaryBody

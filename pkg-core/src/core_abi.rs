@@ -10,15 +10,16 @@ use core::cell::RefCell;
 use stomp_wasm::abi::{answer, put_bytes, put_u32, request_buffer, Local, IN, OUT};
 use stomp_wasm::client::{
     ClientError, HeaderList, OfflineQueueConfig, ReconnectTimeMode, Session, SessionConfig,
+    MAX_PENDING_SEND_BYTES, MAX_RECEIPT_WATCHERS,
 };
-use stomp_wasm::codec::{owned, utf8};
+use stomp_wasm::codec::{owned, utf8, Limits};
 use stomp_wasm::frame::Version;
 use stomp_wasm::record::Reader;
 
 // The heap and the trapping panic handler come with stomp-wasm's no-std wasm32 build.
 
 // A `Client` keeps its session for the page's life, so there is no export to free one.
-static SESSIONS: Local<Vec<Option<Session>>> = Local(RefCell::new(Vec::new()));
+static SESSIONS: Local<Vec<Session>> = Local(RefCell::new(Vec::new()));
 
 pub const FLAG_SPLIT: u32 = 1;
 pub const FLAG_FORCE_BINARY: u32 = 2;
@@ -88,7 +89,7 @@ fn headers(r: &mut Reader) -> HeaderList {
 fn with<R>(id: u32, f: impl FnOnce(&mut Session, &[u8]) -> R) -> Option<R> {
     let input = IN.0.try_borrow().ok()?;
     let mut sessions = SESSIONS.0.try_borrow_mut().ok()?;
-    let session = sessions.get_mut(id as usize)?.as_mut()?;
+    let session = sessions.get_mut(id as usize)?;
     Some(f(session, &input))
 }
 
@@ -104,74 +105,92 @@ pub extern "C" fn out() -> *const u8 {
     answer()
 }
 
-/// A new session with the default config; its handle.
+/// Applies the config record in the buffer (`len` bytes) to session `id`, or makes a new session
+/// from it when there is no such session (JavaScript passes -1 the first time); returns the
+/// session's handle. JS sends the whole config every time, so the record is a config of its own,
+/// read into a new [`SessionConfig`] that replaces the old one: no default config is built and
+/// then overwritten field by field. Its fields, in this fixed order (keys would only cost a
+/// dispatch): URL, connect headers, disconnect headers, versions (`u32` bit set: 1 = 1.0,
+/// 2 = 1.1, 4 = 1.2, offered newest first), the offline queue (`u32` max frames, 0 = no queue;
+/// `u32` max bytes; id prefix), flags (see [`FLAG_SPLIT`] and the others), heart-beat tolerance
+/// × 1000, then `u32`s: connection timeout, reconnect delay, max reconnect delay, reconnect time
+/// mode (0 linear, 1 exponential), max reconnect attempts (0 = no limit), heart-beat incoming,
+/// heart-beat outgoing, max chunk size, disconnect timeout (how long a graceful deactivate waits
+/// for the DISCONNECT receipt, ms, 0 = for ever). The settings the record has no field for keep
+/// their defaults.
 #[no_mangle]
-pub extern "C" fn session() -> u32 {
+pub extern "C" fn configure(id: u32, len: u32) -> u32 {
+    let Ok(input) = IN.0.try_borrow() else {
+        return u32::MAX;
+    };
     let Ok(mut sessions) = SESSIONS.0.try_borrow_mut() else {
         return u32::MAX;
     };
-    sessions.push(Some(Session::new(SessionConfig::default())));
+    let config = read_config(Reader(input.get(..len as usize).unwrap_or_default()));
+    if let Some(s) = sessions.get_mut(id as usize) {
+        s.configure(config);
+        return id;
+    }
+    sessions.push(Session::new(config));
     sessions.len() as u32 - 1
 }
 
-/// Applies the config record in the buffer (`len` bytes) to the session. Its fields, in this
-/// fixed order (JS sends the whole config every
-/// time, so keys would only cost a dispatch): URL, connect headers, disconnect headers,
-/// versions (`u32` bit set: 1 = 1.0, 2 = 1.1, 4 = 1.2, offered newest first), the offline queue
-/// (`u32` max frames, 0 = no queue; `u32` max bytes; id prefix), flags (see [`FLAG_SPLIT`] and
-/// the others), heart-beat tolerance × 1000, then `u32`s: connection timeout, reconnect delay,
-/// max reconnect delay, reconnect time mode (0 linear, 1 exponential), max reconnect attempts
-/// (0 = no limit), heart-beat incoming, heart-beat outgoing, max chunk size, disconnect timeout
-/// (how long a graceful deactivate waits for the DISCONNECT receipt, ms, 0 = for ever).
-#[no_mangle]
-pub extern "C" fn configure(id: u32, len: u32) {
-    with(id, |s, input| {
-        let mut r = Reader(input.get(..len as usize).unwrap_or_default());
-        let c = s.config_mut();
-        c.broker_url = owned(r.str());
-        c.connect_headers = headers(&mut r);
-        c.disconnect_headers = headers(&mut r);
-        let bits = r.u32();
-        // Newest first; a plain loop, not an iterator chain collected (one less generic
-        // instantiation in the module).
-        let v = &mut c.stomp_versions;
-        v.clear();
-        for (bit, version) in [(4, Version::V1_2), (2, Version::V1_1), (1, Version::V1_0)] {
-            if bits & bit != 0 {
-                v.push(version);
-            }
+/// The config record of [`configure`].
+fn read_config(mut r: Reader) -> SessionConfig {
+    let broker_url = owned(r.str());
+    let connect_headers = headers(&mut r);
+    let disconnect_headers = headers(&mut r);
+    let bits = r.u32();
+    // Newest first; a plain loop, not an iterator chain collected (one less generic
+    // instantiation in the module).
+    let mut stomp_versions = Vec::new();
+    for (bit, version) in [(4, Version::V1_2), (2, Version::V1_1), (1, Version::V1_0)] {
+        if bits & bit != 0 {
+            stomp_versions.push(version);
         }
-        let (frames, bytes) = (r.u32() as usize, r.u32() as usize);
-        let prefix = owned(r.str());
-        let f = r.u32();
-        c.offline_queue = (frames != 0).then_some(OfflineQueueConfig {
+    }
+    let (frames, bytes) = (r.u32() as usize, r.u32() as usize);
+    let id_prefix = owned(r.str());
+    let f = r.u32();
+    // The rest in the record's order: a struct expression's fields are evaluated as written.
+    SessionConfig {
+        broker_url,
+        connect_headers,
+        disconnect_headers,
+        stomp_versions,
+        offline_queue: (frames != 0).then_some(OfflineQueueConfig {
             max_frames: frames,
             max_bytes: bytes,
-            id_prefix: prefix,
+            id_prefix,
             while_connected: f & FLAG_QUEUE_ALL != 0,
-        });
-        c.split_large_frames = f & FLAG_SPLIT != 0;
-        c.force_binary_ws_frames = f & FLAG_FORCE_BINARY != 0;
-        c.append_missing_nul_on_incoming = f & FLAG_APPEND_NUL != 0;
-        c.discard_websocket_on_comm_failure = f & FLAG_DISCARD_ON_FAILURE != 0;
-        c.run_before_connect = f & FLAG_BEFORE_CONNECT != 0;
-        c.resubscribe = f & FLAG_RESUBSCRIBE != 0;
-        c.debug = f & FLAG_DEBUG != 0;
-        c.heartbeat_tolerance_multiplier = f64::from(r.u32()) / 1000.0;
-        c.connection_timeout = r.u32();
-        c.reconnect_delay = r.u32();
-        c.max_reconnect_delay = r.u32();
-        c.reconnect_time_mode = if r.u32() == 1 {
+        }),
+        split_large_frames: f & FLAG_SPLIT != 0,
+        force_binary_ws_frames: f & FLAG_FORCE_BINARY != 0,
+        append_missing_nul_on_incoming: f & FLAG_APPEND_NUL != 0,
+        discard_websocket_on_comm_failure: f & FLAG_DISCARD_ON_FAILURE != 0,
+        run_before_connect: f & FLAG_BEFORE_CONNECT != 0,
+        resubscribe: f & FLAG_RESUBSCRIBE != 0,
+        debug: f & FLAG_DEBUG != 0,
+        heartbeat_tolerance_multiplier: f64::from(r.u32()) / 1000.0,
+        connection_timeout: r.u32(),
+        reconnect_delay: r.u32(),
+        max_reconnect_delay: r.u32(),
+        reconnect_time_mode: if r.u32() == 1 {
             ReconnectTimeMode::Exponential
         } else {
             ReconnectTimeMode::Linear
-        };
-        c.max_reconnect_attempts = Some(r.u32()).filter(|&n| n != 0);
-        c.heartbeat_incoming = r.u32();
-        c.heartbeat_outgoing = r.u32();
-        c.max_web_socket_chunk_size = r.u32() as usize;
-        c.disconnect_timeout = r.u32();
-    });
+        },
+        max_reconnect_attempts: Some(r.u32()).filter(|&n| n != 0),
+        heartbeat_incoming: r.u32(),
+        heartbeat_outgoing: r.u32(),
+        max_web_socket_chunk_size: r.u32() as usize,
+        disconnect_timeout: r.u32(),
+        // Not in the record: the defaults.
+        host: None,
+        max_pending_send_bytes: MAX_PENDING_SEND_BYTES,
+        max_receipt_watchers: MAX_RECEIPT_WATCHERS,
+        limits: Limits::default(),
+    }
 }
 
 /// An input (see [`Input`]), then everything it caused, written to [`out`] as one batch (see
@@ -279,7 +298,7 @@ fn drain_with(id: u32, err: u32, made: &str) -> u32 {
         return 0;
     };
     out.clear();
-    let Some(Some(s)) = sessions.get_mut(id as usize) else {
+    let Some(s) = sessions.get_mut(id as usize) else {
         return 0;
     };
     // The records as the session wrote them, events first: into an empty `out` the event

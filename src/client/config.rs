@@ -59,6 +59,11 @@ impl Default for OfflineQueueConfig {
     }
 }
 
+/// [`SessionConfig::max_pending_send_bytes`] by default.
+pub const MAX_PENDING_SEND_BYTES: usize = 8 * 1024 * 1024;
+/// [`SessionConfig::max_receipt_watchers`] by default.
+pub const MAX_RECEIPT_WATCHERS: usize = 4096;
+
 /// Everything the session needs to know. Field names follow the stompjs `Client` properties.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SessionConfig {
@@ -160,8 +165,8 @@ impl Default for SessionConfig {
             resubscribe: true,
             offline_queue: None,
             disconnect_timeout: 10_000,
-            max_pending_send_bytes: 8 * 1024 * 1024,
-            max_receipt_watchers: 4096,
+            max_pending_send_bytes: MAX_PENDING_SEND_BYTES,
+            max_receipt_watchers: MAX_RECEIPT_WATCHERS,
             limits: Limits::default(),
             debug: false,
         }

@@ -67,7 +67,10 @@ mod split;
 mod tests;
 
 pub use crate::time::Millis;
-pub use config::{OfflineQueueConfig, ReconnectTimeMode, SessionConfig};
+pub use config::{
+    OfflineQueueConfig, ReconnectTimeMode, SessionConfig, MAX_PENDING_SEND_BYTES,
+    MAX_RECEIPT_WATCHERS,
+};
 pub use error::ClientError;
 pub use event::{Action, ActivationState, Event};
 pub use header_list::HeaderList;
