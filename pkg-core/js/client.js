@@ -375,8 +375,7 @@ export class Client {
     const bytes = binaryBody
       ? new Uint8Array(binaryBody.buffer ?? binaryBody, binaryBody.byteOffset, binaryBody.byteLength)
       : enc.encode(body);
-    this._command(0, (binaryBody ? 1 : 0) | (skipContentLengthHeader ? 2 : 0),
-      new Writer()._str(destination)._headers(headers)._bytes(bytes));
+    this._command(0, (binaryBody ? 1 : 0) | (skipContentLengthHeader ? 2 : 0), destination, '', headers, bytes);
   }
 
   /**
@@ -386,14 +385,14 @@ export class Client {
   subscribe(destination, callback, headers, onError) {
     // Subscriptions made in onConnect are made again by it: the session does not restore them.
     const restore = !this._inOnConnect;
-    const id = this._command(1, +restore, new Writer()._str(destination)._headers(headers));
+    const id = this._command(1, +restore, destination, '', headers);
     this._subs.set(id, [callback, onError, restore]);
     return { id, unsubscribe: (h) => this.unsubscribe(id, h) };
   }
 
   unsubscribe(id, headers) {
     this._subs.delete(id);
-    this._command(2, 0, new Writer()._str(id)._headers(headers));
+    this._command(2, 0, id, '', headers);
   }
 
   /** `ack(messageId, subscriptionId, headers?)` */
@@ -406,33 +405,37 @@ export class Client {
   }
 
   _ack(nack, messageId, subscriptionId, headers) {
-    this._command(3, nack, new Writer()._str(messageId)._str(subscriptionId)._headers(headers));
+    this._command(3, nack, messageId, subscriptionId, headers);
   }
 
   begin(transactionId) {
-    const id = this._command(4, 0, new Writer()._str(transactionId));
+    const id = this._command(4, 0, transactionId);
     return { id, commit: () => this.commit(id), abort: () => this.abort(id) };
   }
 
   commit(transactionId) {
-    this._command(5, 0, new Writer()._str(transactionId));
+    this._command(5, 0, transactionId);
   }
 
   abort(transactionId) {
-    this._command(6, 0, new Writer()._str(transactionId));
+    this._command(6, 0, transactionId);
   }
 
   watchForReceipt(receiptId, callback) {
-    this._command(7, 0, new Writer()._str(receiptId));
+    this._command(7, 0, receiptId);
     this._receipts.set(receiptId, callback);
   }
 
   // ----- the core -----
 
-  /** Runs a user call; the id it made (subscribe, begin), which follows the call's batch. */
-  _command(kind, arg, writer) {
+  /**
+   * Runs a user call; the id it made (subscribe, begin), which follows the call's batch. Every
+   * request has the same fields: two strings, headers, a body.
+   */
+  _command(kind, arg, a, b, headers, body = []) {
     if (this._id < 0) throw Error(ERRORS[1]);
-    const len = core.command(this._id, kind, arg, now(), writer._put());
+    const w = new Writer()._str(a)._str(b)._headers(headers)._bytes(body);
+    const len = core.command(this._id, kind, arg, now(), w._put());
     // Read before the batch's callbacks can call the core again.
     const made = new Reader(mem().subarray(core.out() + len))._str();
     const err = this._take(len);

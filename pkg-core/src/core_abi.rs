@@ -52,18 +52,19 @@ pub enum Input {
     ForceDisconnect = 10,
 }
 
-/// The user's calls, for [`command`].
+/// The user's calls, for [`command`]. Each request is two strings, headers and a body, the
+/// fields a call does not take left empty.
 #[repr(u8)]
 pub enum Command {
-    /// destination, headers, body bytes; `arg` bit 0 binary, bit 1 skip content-length.
+    /// destination, -, headers, body; `arg` bit 0 binary, bit 1 skip content-length.
     Publish = 0,
-    /// destination, headers; `arg` 1 = restore after a reconnect. Writes the id to `out`.
+    /// destination, -, headers; `arg` 1 = restore after a reconnect. Makes the id.
     Subscribe = 1,
-    /// id, headers.
+    /// id, -, headers.
     Unsubscribe = 2,
     /// message id, subscription, headers; `arg` 1 = NACK.
     Ack = 3,
-    /// transaction id (empty: one is made). Writes the id to `out`.
+    /// transaction id (empty: one is made). Makes the id.
     Begin = 4,
     Commit = 5,
     Abort = 6,
@@ -233,37 +234,23 @@ pub extern "C" fn input(id: u32, kind: u32, arg: u32, now: f64, len: u32) -> u32
 #[no_mangle]
 pub extern "C" fn command(id: u32, kind: u32, arg: u32, now: f64, len: u32) -> u32 {
     let result = with(id, |s, input| {
+        // Every request has the same shape; each call takes the fields it needs.
         let mut r = Reader(input.get(..len as usize).unwrap_or_default());
-        let made: Result<String, ClientError> = match kind {
-            0 => {
-                let destination = r.str();
-                let headers = headers(&mut r);
-                let body = r.bytes();
-                s.publish_parts(now, destination, &headers, body, arg & 1 != 0, arg & 2 != 0)
-                    .map(|()| String::new())
-            }
-            1 => {
-                let destination = r.str();
-                s.subscribe_with(now, destination, headers(&mut r), arg == 1)
-            }
-            2 => {
-                let sub = r.str();
-                s.unsubscribe(now, sub, headers(&mut r))
-                    .map(|()| String::new())
-            }
-            3 => {
-                let (message, sub) = (r.str(), r.str());
-                let headers = headers(&mut r);
-                s.ack_or_nack(now, arg == 1, message, sub, headers)
-                    .map(|()| String::new())
-            }
-            4 => s.begin(now, Some(r.str()).filter(|t| !t.is_empty())),
-            5 => s.commit(now, r.str()).map(|()| String::new()),
-            6 => s.abort(now, r.str()).map(|()| String::new()),
-            7 => s.watch_for_receipt(r.str()).map(|()| String::new()),
-            _ => Ok(String::new()),
-        };
-        made
+        let (a, b, headers, body) = (r.str(), r.str(), headers(&mut r), r.bytes());
+        let none = || String::new();
+        match kind {
+            0 => s
+                .publish_parts(now, a, &headers, body, arg & 1 != 0, arg & 2 != 0)
+                .map(|()| none()),
+            1 => s.subscribe_with(now, a, headers, arg == 1),
+            2 => s.unsubscribe(now, a, headers).map(|()| none()),
+            3 => s.ack_or_nack(now, arg == 1, a, b, headers).map(|()| none()),
+            4 => s.begin(now, Some(a).filter(|t| !t.is_empty())),
+            5 => s.commit(now, a).map(|()| none()),
+            6 => s.abort(now, a).map(|()| none()),
+            7 => s.watch_for_receipt(a).map(|()| none()),
+            _ => Ok(none()),
+        }
     });
     match result {
         Some(Ok(made)) => drain_with(id, 0, &made),
