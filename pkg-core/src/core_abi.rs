@@ -143,10 +143,10 @@ fn read_config(mut r: Reader) -> SessionConfig {
     let disconnect_headers = headers(&mut r);
     let bits = r.u32();
     // Newest first; a plain loop, not an iterator chain collected (one less generic
-    // instantiation in the module).
+    // instantiation in the module). A version's bit is its place in `Version::ALL`.
     let mut stomp_versions = Vec::new();
-    for (bit, version) in [(4, Version::V1_2), (2, Version::V1_1), (1, Version::V1_0)] {
-        if bits & bit != 0 {
+    for version in Version::ALL.into_iter().rev() {
+        if bits >> version as u32 & 1 != 0 {
             stomp_versions.push(version);
         }
     }
