@@ -466,10 +466,7 @@ impl Session {
         if !connected && !self.config.resubscribe {
             return Err(ClientError::NotConnected);
         }
-        let id = match headers.get("id") {
-            Some(id) => crate::codec::owned(id),
-            None => self.next_id("sub-"),
-        };
+        let id = self.given_or_next_id(headers.get("id"), "sub-");
         let mut list = HeaderList::new();
         list.push("destination", destination);
         list.push("id", id.as_str());
@@ -508,12 +505,18 @@ impl Session {
     /// stompjs `begin(transactionId?)`: returns the transaction id (`tx-<n>` if none given).
     pub fn begin(&mut self, now: Millis, transaction: Option<&str>) -> Result<String, ClientError> {
         self.require_connected()?;
-        let id = match transaction {
-            Some(id) => crate::codec::owned(id),
-            None => self.next_id("tx-"),
-        };
+        let id = self.given_or_next_id(transaction, "tx-");
         self.send_transaction(now, Command::Begin, &id);
         Ok(id)
+    }
+
+    /// The id the user gave, or the next one made (subscriptions, transactions): one copy of
+    /// the choice for both.
+    fn given_or_next_id(&mut self, given: Option<&str>, prefix: &str) -> String {
+        match given {
+            Some(id) => crate::codec::owned(id),
+            None => self.next_id(prefix),
+        }
     }
 
     /// stompjs `commit(transactionId)`.
