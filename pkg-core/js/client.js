@@ -182,7 +182,7 @@ class Frame {
   }
   _ack(nack, headers) {
     const h = this.headers;
-    this._client._ack(nack, h[this._client._status & 4 /* STOMP 1.2 */ ? 'ack' : 'message-id'], h.subscription, headers);
+    this._client._command(3, nack, h[this._client._status & 4 /* STOMP 1.2 */ ? 'ack' : 'message-id'], h.subscription, headers);
   }
 }
 
@@ -395,17 +395,12 @@ export class Client {
     this._command(2, 0, id, '', headers);
   }
 
-  /** `ack(messageId, subscriptionId, headers?)` */
-  ack(...a) {
-    this._ack(0, ...a);
+  ack(messageId, subscriptionId, headers) {
+    this._command(3, 0, messageId, subscriptionId, headers);
   }
 
-  nack(...a) {
-    this._ack(1, ...a);
-  }
-
-  _ack(nack, messageId, subscriptionId, headers) {
-    this._command(3, nack, messageId, subscriptionId, headers);
+  nack(messageId, subscriptionId, headers) {
+    this._command(3, 1, messageId, subscriptionId, headers);
   }
 
   begin(transactionId) {
@@ -439,7 +434,7 @@ export class Client {
     // Read before the batch's callbacks can call the core again.
     const made = new Reader(mem().subarray(core.out() + len))._str();
     const err = this._take(len);
-    if (err) throw Error(ERRORS[err] ?? 'stomp client error');
+    if (err) throw Error(ERRORS[err]);
     return made;
   }
 
