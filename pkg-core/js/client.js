@@ -465,9 +465,10 @@ export class Client {
    * Reads a batch the core wrote (deadline, error, records) into the queue before anything
    * can call the core again, re-arms the timer, and runs the queue unless a run is already
    * under way further up the stack (a callback that published): events keep their order.
+   * Never empty: every call is on a session (sessions are never freed), whose batch has a
+   * trailer.
    */
   _take(len) {
-    if (!len) return 0;
     const at = core.out();
     const m = mem();
     // Records, then the trailer: f64 deadline, u32 error, u32 status.
