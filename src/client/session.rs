@@ -1038,15 +1038,16 @@ impl Session {
         if command == Command::Nack && version == Version::V1_0 {
             return Err(ClientError::NackUnsupported);
         }
-        let mut own = [("message-id", message_id), ("subscription", subscription)];
-        let own: &[(&str, &str)] = match version {
-            Version::V1_2 => {
-                own[0].0 = "id";
-                &own[..1]
-            }
-            Version::V1_1 => &own,
-            Version::V1_0 => &own[..1],
+        let id = if version == Version::V1_2 {
+            "id"
+        } else {
+            "message-id"
         };
+        let own = [(id, message_id), ("subscription", subscription)];
+        // 1.1 names the subscription too.
+        let own = own
+            .get(..1 + usize::from(version == Version::V1_1))
+            .unwrap_or_default();
         let encoded = Outgoing {
             once: true,
             ..Outgoing::new(command, own, &headers)
