@@ -400,8 +400,6 @@ impl Session {
         skip_content_length: bool,
     ) -> Result<(), ClientError> {
         let connected = self.phase == Phase::Connected;
-        let queued = matches!(&self.config.offline_queue,
-            Some(cfg) if !connected || cfg.while_connected);
         // stompjs's rule: a binary body always says its length, an empty one never does, and
         // `skipContentLengthHeader` leaves it out of the rest (the encoder still adds it to a body
         // holding a NUL, which could not be framed without it).
@@ -410,7 +408,7 @@ impl Session {
             self.check_send_buffer(body.len())?;
         }
         match &self.config.offline_queue {
-            Some(cfg) if queued => {
+            Some(cfg) if !connected || cfg.while_connected => {
                 // A queued frame carries the queue's id, appended by `OfflineQueue::push`: the
                 // user's header of that name is left out by `Held::send` rather than replaced.
                 let queued = Held::send(destination, headers, body.into(), content_length, binary);
