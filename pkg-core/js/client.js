@@ -263,9 +263,6 @@ export class Client {
   _q = [];
   _pending = [];
   _opens = 0;
-  // Bits of the session's status, as the last batch left it: 1 connected, 6 the version, 8
-  // incoming heart-beats on, the offline queue's length from 16.
-  _status = 0;
 
   constructor(conf) {
     this.configure(conf);
@@ -474,6 +471,9 @@ export class Client {
     // Records, then the trailer: f64 deadline, u32 error, u32 status.
     const end = at + len - 16;
     const err = u32(end + 8);
+    // Bits of the session's status, as this batch leaves it: 1 connected, 6 the version, 8
+    // incoming heart-beats on, the offline queue's length from 16. Before the first batch
+    // undefined, whose bits read as 0.
     this._status = u32(end + 12);
     for (let i = at; i < end; ) {
       const n = u32(i);
