@@ -14,7 +14,7 @@ use crate::prelude::*;
 
 use super::header_list::HeaderList;
 use super::heartbeat::{self, Heartbeats};
-use super::offline::{take, Held, OfflineQueue};
+use super::offline::{find, take, Held, OfflineQueue};
 use super::received::Received;
 use super::records::{put_bytes, put_u32, Frame, Out, Records, Signal, Text};
 use super::split::piece_len;
@@ -812,7 +812,7 @@ impl Session {
             (_, Command::Error) => self.on_error(frame),
             (Phase::Connected | Phase::Disconnecting, Command::Message) => {
                 match frame.get("subscription") {
-                    Some(sub) if self.subscriptions.iter().any(|s| s.id() == sub) => {
+                    Some(sub) if find(&self.subscriptions, "id", Some(sub)) != usize::MAX => {
                         self.frame_event(Frame::Message, sub, frame)
                     }
                     _ => self.frame_event(Frame::UnhandledMessage, "", frame),
@@ -836,7 +836,7 @@ impl Session {
         let user_receipt = match self.offline.acknowledge(id) {
             Some(user) => user,
             // A subscription's receipt nobody watches is bookkeeping, not news.
-            None => !self.subscriptions.iter().any(|s| s.receipt() == Some(id)),
+            None => find(&self.subscriptions, "receipt", Some(id)) == usize::MAX,
         };
         if self.watched_receipts.remove(id) {
             self.watched -= 1;
@@ -847,20 +847,19 @@ impl Session {
     }
 
     fn on_error(&mut self, frame: &FrameView) {
-        let failed = self.subscriptions.iter().position(|s| {
-            let by_receipt = frame
-                .get("receipt-id")
-                .is_some_and(|r| s.receipt() == Some(r));
-            by_receipt || frame.get("subscription") == Some(s.id())
-        });
-        if let Some(i) = failed {
-            if let Some(sub) = take(&mut self.subscriptions, i) {
-                self.frame_event(Frame::SubscriptionFailed, sub.id(), frame);
-                return;
-            }
+        let receipt = frame.get("receipt-id");
+        // The first subscription the frame names, by its SUBSCRIBE's receipt or by its id.
+        let failed = find(&self.subscriptions, "receipt", receipt).min(find(
+            &self.subscriptions,
+            "id",
+            frame.get("subscription"),
+        ));
+        if let Some(sub) = take(&mut self.subscriptions, failed) {
+            self.frame_event(Frame::SubscriptionFailed, sub.id(), frame);
+            return;
         }
         // A queued SEND the server refused would be refused again: drop it, do not loop.
-        if let Some(r) = frame.get("receipt-id") {
+        if let Some(r) = receipt {
             self.offline.acknowledge(r);
         }
         self.frame_event(Frame::StompError, "", frame);
@@ -961,9 +960,8 @@ impl Session {
 
     /// Drops the subscription with this id (ids are unique: `subscribe` replaces a namesake).
     fn forget_subscription(&mut self, id: &str) {
-        if let Some(i) = self.subscriptions.iter().position(|s| s.id() == id) {
-            take(&mut self.subscriptions, i);
-        }
+        let i = find(&self.subscriptions, "id", Some(id));
+        take(&mut self.subscriptions, i);
     }
 
     fn transport_live(&self) -> bool {
