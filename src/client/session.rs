@@ -573,10 +573,7 @@ impl Session {
         if self.phase != Phase::Opening {
             return;
         }
-        self.debug(&[
-            Piece::Text("transport open, protocol "),
-            Piece::Text(protocol.unwrap_or("-")),
-        ]);
+        self.debug_pair("transport open, protocol ", protocol.unwrap_or("-"));
         self.phase = Phase::Handshaking;
         self.last_received = now;
         let encoded = self.connect_encoded();
@@ -806,7 +803,7 @@ impl Session {
     }
 
     fn on_frame(&mut self, now: Millis, frame: &FrameView) {
-        self.debug(&[Piece::Text("<<< "), Piece::Text(frame.command.as_str())]);
+        self.debug_pair("<<< ", frame.command.as_str());
         match (self.phase, frame.command) {
             (Phase::Handshaking, Command::Connected) => self.on_connected(now, frame),
             (_, Command::Error) => self.on_error(frame),
@@ -1057,7 +1054,7 @@ impl Session {
             data,
             binary,
         } = encoded;
-        self.debug(&[Piece::Text(">>> "), Piece::Text(command.as_str())]);
+        self.debug_pair(">>> ", command.as_str());
         self.push_send(now, &data, binary);
     }
 
@@ -1136,6 +1133,13 @@ impl Session {
             }
             self.text(Text::Debug, &line);
         }
+    }
+
+    /// A debug line of two texts (a frame's arrow and command, ...): its callers pass two
+    /// strings, not an array of pieces (not inlined: one copy for them all).
+    #[inline(never)]
+    fn debug_pair(&mut self, first: &str, second: &str) {
+        self.debug(&[Piece::Text(first), Piece::Text(second)]);
     }
 
     /// A debug line of one text, written as it is: nothing to build, and its callers pass a
