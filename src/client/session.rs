@@ -1225,6 +1225,8 @@ impl<'a> Outgoing<'a> {
         }
     }
 
+    // `reserve` after `Vec::new` on purpose (see below).
+    #[allow(clippy::reserve_after_initialization)]
     fn encode(&self, wire: Wire) -> Encoded {
         let Outgoing {
             command, own, user, ..
