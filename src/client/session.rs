@@ -1070,11 +1070,9 @@ impl Session {
         };
         let mut rest = data;
         loop {
-            let (piece, tail) = rest
-                .split_at_checked(piece_len(rest, max))
-                .unwrap_or((rest, &[]));
-            self.send_record(piece, binary);
-            rest = tail;
+            let n = piece_len(rest, max);
+            self.send_record(rest.get(..n).unwrap_or(rest), binary);
+            rest = rest.get(n..).unwrap_or_default();
             if rest.is_empty() {
                 break;
             }
