@@ -77,13 +77,18 @@ impl Held {
     pub fn id(&self) -> &str {
         self.headers.get("id").unwrap_or_default()
     }
+}
 
-    /// The `receipt` on the frame: one the user set, or (queued SENDs) ours, the stable id,
-    /// appended after the user's headers only when they had none. A SUBSCRIBE's receipt: an
-    /// ERROR naming it is this subscription's failure.
-    pub fn receipt(&self) -> Option<&str> {
-        self.headers.get("receipt")
-    }
+/// Where the first frame in `list` whose header `name` is `value` is; `usize::MAX` (past the
+/// end, which [`take`] refuses) when there is none or no `value`. Not inlined: one copy of the
+/// search for every lookup of a held frame (a subscription by id or receipt, a queued SEND by
+/// receipt). A frame's `receipt` is one the user set or (queued SENDs) the queue's; an ERROR
+/// naming a SUBSCRIBE's receipt is that subscription's failure.
+#[inline(never)]
+pub(crate) fn find(list: &[Held], name: &str, value: Option<&str>) -> usize {
+    value
+        .and_then(|value| list.iter().position(|h| h.headers.get(name) == Some(value)))
+        .unwrap_or(usize::MAX)
 }
 
 /// `list.remove(i)`, `None` past the end: `Vec::remove` brings its own copy of this (270 B of
@@ -158,10 +163,7 @@ impl OfflineQueue {
     /// Removes the entry this receipt id acknowledges; returns whether the user had set that
     /// receipt (so the RECEIPT is theirs too). `None` when no entry has that receipt.
     pub fn acknowledge(&mut self, receipt_id: &str) -> Option<bool> {
-        let i = self
-            .entries
-            .iter()
-            .position(|q| q.receipt() == Some(receipt_id))?;
+        let i = find(&self.entries, "receipt", Some(receipt_id));
         let q = take(&mut self.entries, i)?;
         self.bytes -= q.size;
         Some(q.user_receipt)
