@@ -90,7 +90,7 @@ pub extern "C" fn connection(plan: u32, entropy: f64, len: u32) -> u32 {
     }
     let mut snapshot = TransportPlan::DEFAULT;
     if let Some(p) = plans.get_mut(plan as usize) {
-        p.set_whitelist(&list);
+        p.set_transports(list);
         snapshot = *p;
     }
     let connection = SockJsConnection::without_base(snapshot, entropy as u64);
