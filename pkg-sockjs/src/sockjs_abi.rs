@@ -71,32 +71,42 @@ pub extern "C" fn out() -> *const u8 {
 /// is a new one (JavaScript keeps one per endpoint, so it knows the next number).
 #[no_mangle]
 pub extern "C" fn connection(plan: u32, entropy: f64, len: u32) -> u32 {
-    let input = IN.0.borrow();
+    // `try_borrow*` here and below: the module imports nothing, so its calls never nest and
+    // every borrow succeeds; `borrow*` would bring their panic paths.
+    let Ok(input) = IN.0.try_borrow() else {
+        return 0;
+    };
     let mut list = Transports::EMPTY;
     for &code in input.get(..len as usize).unwrap_or_default() {
         if let Some(kind) = TransportKind::from_code(code) {
             list.push(kind);
         }
     }
-    let mut plans = PLANS.0.borrow_mut();
+    let Ok(mut plans) = PLANS.0.try_borrow_mut() else {
+        return 0;
+    };
     if plan as usize >= plans.len() {
         plans.push(TransportPlan::DEFAULT);
     }
     let mut snapshot = TransportPlan::DEFAULT;
     if let Some(p) = plans.get_mut(plan as usize) {
-        p.set_whitelist(&list);
+        p.set_transports(list);
         snapshot = *p;
     }
     let connection = SockJsConnection::without_base(snapshot, entropy as u64);
-    let mut connections = CONNECTIONS.0.borrow_mut();
+    let Ok(mut connections) = CONNECTIONS.0.try_borrow_mut() else {
+        return 0;
+    };
     connections.push(Some((connection, plan)));
     connections.len() as u32 - 1
 }
 
 #[no_mangle]
 pub extern "C" fn free(id: u32) {
-    if let Some(slot) = CONNECTIONS.0.borrow_mut().get_mut(id as usize) {
-        *slot = None;
+    if let Ok(mut connections) = CONNECTIONS.0.try_borrow_mut() {
+        if let Some(slot) = connections.get_mut(id as usize) {
+            *slot = None;
+        }
     }
 }
 
@@ -108,13 +118,19 @@ pub extern "C" fn free(id: u32) {
 /// bytes: nothing here needs it as `&str`.
 #[no_mangle]
 pub extern "C" fn input(id: u32, kind: u32, channel: u32, arg: u32, now: f64, len: u32) -> u32 {
-    let mut connections = CONNECTIONS.0.borrow_mut();
+    let Ok(mut connections) = CONNECTIONS.0.try_borrow_mut() else {
+        return 0;
+    };
     let Some(Some((c, plan))) = connections.get_mut(id as usize) else {
         return 0;
     };
-    let input = IN.0.borrow();
+    let Ok(input) = IN.0.try_borrow() else {
+        return 0;
+    };
     let data = input.get(..len as usize).unwrap_or_default();
-    let mut out = OUT.0.borrow_mut();
+    let Ok(mut out) = OUT.0.try_borrow_mut() else {
+        return 0;
+    };
     out.clear();
     out.extend_from_slice(&[0; 12]);
     core::mem::swap(&mut *out, c.records());
@@ -154,7 +170,13 @@ pub extern "C" fn input(id: u32, kind: u32, channel: u32, arg: u32, now: f64, le
     // What the plan learns is kept for the next connection to the same endpoint.
     // Open and Failed records are a length, the kind and the transport: only a record of at
     // least that size is read.
-    if let Some(p) = PLANS.0.borrow_mut().get_mut(*plan as usize) {
+    if let Some(p) = PLANS
+        .0
+        .try_borrow_mut()
+        .ok()
+        .as_deref_mut()
+        .and_then(|plans| plans.get_mut(*plan as usize))
+    {
         let mut at = 12;
         while let Some(&[l0, l1, l2, l3, kind, code]) = out.get(at..).and_then(<[u8]>::first_chunk)
         {

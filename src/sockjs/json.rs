@@ -57,18 +57,11 @@ impl core::fmt::Display for JsonError {
 /// Appends `n` in decimal (what `n.to_string()` gives): byte strings all the way, so the
 /// browser build needs neither `core::fmt` nor a UTF-8 check of the digits.
 pub(crate) fn push_decimal(out: &mut Vec<u8>, n: u64) {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    let mut n = n;
-    for slot in digits.iter_mut().rev() {
-        *slot = b'0' + (n % 10) as u8;
-        i -= 1;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
+    // The leading digits first, by recursion (at most 20 deep): less code than a digit array.
+    if n >= 10 {
+        push_decimal(out, n / 10);
     }
-    out.extend_from_slice(digits.get(i..).unwrap_or_default());
+    out.extend_from_slice(&[b'0' + (n % 10) as u8]);
 }
 
 /// Whether SockJS escapes `c` when encoding (beyond the escapes JSON itself requires).

@@ -232,7 +232,12 @@ impl TransportPlan {
 
     /// Replaces the whitelist; what was learnt about transports no longer listed is dropped.
     pub fn set_whitelist(&mut self, whitelist: &[TransportKind]) {
-        let mut list = Transports::from_slice(whitelist);
+        self.set_transports(Transports::from_slice(whitelist));
+    }
+
+    /// [`set_whitelist`](Self::set_whitelist) from a list already made distinct (the browser
+    /// build's, read from JavaScript's numbers).
+    pub fn set_transports(&mut self, mut list: Transports) {
         if list.is_empty() {
             list = Transports::ALL;
         }
