@@ -152,11 +152,15 @@ impl Scanner {
         let body_start = p.body_start.unwrap_or_default();
         match p.content_length {
             Some(len) => {
-                if len > limits.max_body {
-                    return Err(body_too_large(&limits));
-                }
                 let body_end = body_start.saturating_add(len);
-                check_frame_size(body_end.saturating_add(1), &limits)?;
+                // A content-length over the body limit is known too large before any of its
+                // bytes: its error comes first (crossed within 0 bytes).
+                let body_too_long = len > limits.max_body;
+                check_limits(
+                    (body_too_long, 0, body_too_large),
+                    body_end.saturating_add(1),
+                    &limits,
+                )?;
                 match buf.get(body_end) {
                     None => Ok(None),
                     Some(0) => Ok(Some(Check::Frame { body_end })),
@@ -175,20 +179,13 @@ impl Scanner {
                 // Checked whether or not the NUL is here yet, so an oversized body is refused
                 // as soon as it is seen, and one that arrived whole in a single chunk too.
                 let body_too_long = body_end - body_start > limits.max_body;
-                let frame_len = body_end + usize::from(complete);
-                match (body_too_long, frame_len > limits.max_frame_size) {
-                    (false, false) => Ok(complete.then_some(Check::Frame { body_end })),
-                    (true, false) => Err(body_too_large(&limits)),
-                    (false, true) => Err(frame_too_large(&limits)),
-                    // The one the bytes crossed first, as in `check_line_and_frame`.
-                    (true, true) => Err(first_crossed(
-                        (
-                            body_start.saturating_add(limits.max_body),
-                            body_too_large(&limits),
-                        ),
-                        (limits.max_frame_size, frame_too_large(&limits)),
-                    )),
-                }
+                let within = body_start.saturating_add(limits.max_body);
+                check_limits(
+                    (body_too_long, within, body_too_large),
+                    body_end + usize::from(complete),
+                    &limits,
+                )?;
+                Ok(complete.then_some(Check::Frame { body_end }))
             }
         }
     }
@@ -286,14 +283,6 @@ pub(super) fn strip_cr(line: &[u8]) -> &[u8] {
     line.strip_suffix(b"\r").unwrap_or(line)
 }
 
-fn check_frame_size(len: usize, limits: &Limits) -> Result<(), DecodeError> {
-    if len > limits.max_frame_size {
-        Err(frame_too_large(limits))
-    } else {
-        Ok(())
-    }
-}
-
 /// Checks the line starting at `line_start` and the frame's first `frame_len` bytes.
 ///
 /// When both limits are exceeded, the error is for the one the bytes crossed first, as if they
@@ -305,35 +294,43 @@ fn check_line_and_frame(
     frame_len: usize,
     limits: &Limits,
 ) -> Result<(), DecodeError> {
-    let line_error = || DecodeError::HeaderLineTooLong {
-        limit: limits.max_header_line,
-    };
-    match (line_too_long, frame_len > limits.max_frame_size) {
-        (false, false) => Ok(()),
-        (true, false) => Err(line_error()),
-        (false, true) => Err(frame_too_large(limits)),
-        // A line is known too long once `max_header_line + 2` of its bytes are in (one more
-        // than allowed, not counting a CR that may be its EOL's, or the LF itself).
-        (true, true) => Err(first_crossed(
-            (
-                line_start
-                    .saturating_add(limits.max_header_line)
-                    .saturating_add(1),
-                line_error(),
-            ),
-            (limits.max_frame_size, frame_too_large(limits)),
-        )),
+    // A line is known too long once `max_header_line + 2` of its bytes are in (one more than
+    // allowed, not counting a CR that may be its EOL's, or the LF itself).
+    let within = line_start
+        .saturating_add(limits.max_header_line)
+        .saturating_add(1);
+    check_limits(
+        (line_too_long, within, line_too_long_error),
+        frame_len,
+        limits,
+    )
+}
+
+/// Checks a limit of the line or body and the frame size of the frame's first `frame_len`
+/// bytes: `crossed` says whether the first limit is crossed, the length of the frame prefix
+/// still within it (the error shows with the next byte) and its error. One copy of the rule
+/// for the header lines and both kinds of body. Of two limits crossed the error is for the one
+/// crossed first; ties go to the line's or body's, the check that runs first on a given prefix.
+/// The errors are made by functions, only when one is returned.
+fn check_limits(
+    crossed: (bool, usize, fn(&Limits) -> DecodeError),
+    frame_len: usize,
+    limits: &Limits,
+) -> Result<(), DecodeError> {
+    let (too_long, within, error) = crossed;
+    let frame_too_long = frame_len > limits.max_frame_size;
+    if too_long && (!frame_too_long || within <= limits.max_frame_size) {
+        Err(error(limits))
+    } else if frame_too_long {
+        Err(frame_too_large(limits))
+    } else {
+        Ok(())
     }
 }
 
-/// Of two limits crossed, the one crossed first: each comes with the length of the frame prefix
-/// that is still within it (the error shows with the next byte). Ties go to `a`, the check that
-/// runs first on a given prefix.
-fn first_crossed(a: (usize, DecodeError), b: (usize, DecodeError)) -> DecodeError {
-    if a.0 <= b.0 {
-        a.1
-    } else {
-        b.1
+fn line_too_long_error(limits: &Limits) -> DecodeError {
+    DecodeError::HeaderLineTooLong {
+        limit: limits.max_header_line,
     }
 }
 
