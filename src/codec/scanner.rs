@@ -88,10 +88,8 @@ impl Scanner {
                 [] | [b'\r'] => return Ok(None),
                 [b'\n', ..] => return Ok(Some(Check::Heartbeat(1))),
                 [b'\r', b'\n', ..] => return Ok(Some(Check::Heartbeat(2))),
-                [0, ..] => {
-                    let nuls = buf.iter().take_while(|&&b| b == 0).count();
-                    return Ok(Some(Check::EmptyFrames(nuls)));
-                }
+                // One at a time: the decoders skip it and check again.
+                [0, ..] => return Ok(Some(Check::EmptyFrames(1))),
                 _ => {}
             }
         }
@@ -271,7 +269,8 @@ enum LineEnd {
 }
 
 pub(super) enum Check {
-    /// NULs where a command would start.
+    /// NULs where a command would start (the scanner reports one at a time: counting a run of
+    /// them weighed more than the decoders' loop that skips them).
     EmptyFrames(usize),
     Heartbeat(usize),
     Frame {
