@@ -36,8 +36,9 @@ struct Progress {
     /// How far the scan of the line at `line_start` got, so a line arriving in pieces is
     /// scanned once.
     line: LineScan,
-    /// Set once the blank line ending the headers has been read.
-    body_start: Option<usize>,
+    /// Set once the blank line ending the headers has been read; 0 until then (no body starts
+    /// at a frame's first byte, its command's): a plain number, not an `Option` to unwrap.
+    body_start: usize,
     content_length: Option<usize>,
     /// Where the search for the terminating NUL resumes (no content-length).
     nul_scan_from: usize,
@@ -71,9 +72,11 @@ impl Scanner {
     /// body starts. The spans stay for the builder to take.
     pub(super) fn finish(&mut self, body_end: usize) -> (Command, usize) {
         let progress = core::mem::take(&mut self.progress);
+        // Set, since the frame is whole: its headers have ended.
+        debug_assert!(progress.body_start > 0 && progress.body_start <= body_end);
         (
             progress.command.unwrap_or(Command::Send),
-            progress.body_start.unwrap_or(body_end),
+            progress.body_start,
         )
     }
 
@@ -95,7 +98,7 @@ impl Scanner {
         }
 
         // Command line and header block, line by line.
-        while p.body_start.is_none() {
+        while p.body_start == 0 {
             let rest = buf.get(p.line_start..).unwrap_or_default();
             let nl = match p.line.scan(rest) {
                 Some(LineEnd::Lf(nl)) => nl,
@@ -132,7 +135,7 @@ impl Scanner {
                         .ok_or_else(|| DecodeError::UnknownCommand(quoted_text(line)))?,
                 );
             } else if line.is_empty() {
-                p.body_start = Some(next);
+                p.body_start = next;
                 p.nul_scan_from = next;
                 p.content_length = content_length(buf, &self.spans)?;
             } else {
@@ -147,7 +150,7 @@ impl Scanner {
         }
 
         // Body.
-        let body_start = p.body_start.unwrap_or_default();
+        let body_start = p.body_start;
         match p.content_length {
             Some(len) => {
                 let body_end = body_start.saturating_add(len);
