@@ -31,7 +31,8 @@ pub(super) struct HeaderSpan {
 #[derive(Debug, Default)]
 struct Progress {
     command: Option<Command>,
-    /// Start of the next line to read, while in the header block.
+    /// Start of the next line to read, while in the header block; 0 while the command line is
+    /// (the one test of whether `command` is read yet).
     line_start: usize,
     /// How far the scan of the line at `line_start` got, so a line arriving in pieces is
     /// scanned once.
@@ -85,7 +86,7 @@ impl Scanner {
         let limits = self.limits;
         let p = &mut self.progress;
 
-        if p.command.is_none() && p.line_start == 0 {
+        if p.line_start == 0 {
             // Heart-beats: EOLs before a frame's command.
             match buf {
                 [] | [b'\r'] => return Ok(None),
@@ -129,7 +130,7 @@ impl Scanner {
             check_line_and_frame(line_too_long, p.line_start, next, &limits)?;
             let scan = core::mem::take(&mut p.line);
 
-            if p.command.is_none() {
+            if p.line_start == 0 {
                 p.command = Some(
                     Command::from_bytes(line)
                         .ok_or_else(|| DecodeError::UnknownCommand(quoted_text(line)))?,
