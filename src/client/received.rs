@@ -32,15 +32,14 @@ impl Received {
         record.reserve(HEAD + 64 + body.len());
         push_byte(record, u8::from(utf8::valid(body)));
         record.extend_from_slice(&[0; 8]);
-        let mut put = |part: &str| {
-            record.extend_from_slice(part.as_bytes());
+        let mut put = |part: &[u8]| {
+            record.extend_from_slice(part);
             push_byte(record, 0);
         };
-        put(name);
-        put(frame.command.as_str());
-        for (name, value) in frame.headers() {
-            put(name);
-            put(value);
+        put(name.as_bytes());
+        put(frame.command.as_str().as_bytes());
+        for part in frame.header_parts() {
+            put(part);
         }
         let text = record.get(start + HEAD..).unwrap_or_default();
         // UTF-16 units: one per char, two for a 4-byte sequence (a surrogate pair).
