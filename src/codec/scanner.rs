@@ -101,33 +101,28 @@ impl Scanner {
         // Command line and header block, line by line.
         while p.body_start == 0 {
             let rest = buf.get(p.line_start..).unwrap_or_default();
-            let nl = match p.line.scan(rest) {
-                Some(LineEnd::Lf(nl)) => nl,
-                end => {
-                    // The line is incomplete, or cut by a NUL: the bytes before the NUL are
-                    // checked first, so that the error does not depend on how they were chunked.
-                    let seen = match end {
-                        Some(LineEnd::Nul(at)) => at,
-                        _ => rest.len(),
-                    };
-                    // The line so far may end in the `\r` of its EOL: allow one byte for it.
-                    let line_too_long = seen > limits.max_header_line.saturating_add(1);
-                    check_line_and_frame(
-                        line_too_long,
-                        p.line_start,
-                        p.line_start + seen,
-                        &limits,
-                    )?;
-                    return match end {
-                        Some(LineEnd::Nul(_)) => Err(DecodeError::NulInHeader),
-                        _ => Ok(None),
-                    };
+            let end = p.line.scan(rest);
+            // The length to check of the line (without its EOL) and the frame's bytes up to its
+            // end or as far as they go. A line not yet whole, or cut by a NUL (the bytes before
+            // the NUL are checked first, so that the error does not depend on how they were
+            // chunked), may end in the `\r` of its EOL: one byte less of it counts. One check
+            // for all three.
+            let (line, checked, seen) = match end {
+                Some(LineEnd::Lf(nl)) => {
+                    let line = strip_cr(rest.get(..nl).unwrap_or_default());
+                    (line, line.len(), nl + 1)
                 }
+                Some(LineEnd::Nul(at)) => (rest, at.saturating_sub(1), at),
+                None => (rest, rest.len().saturating_sub(1), rest.len()),
             };
-            let line = strip_cr(rest.get(..nl).unwrap_or_default());
-            let next = p.line_start + nl + 1;
-            let line_too_long = line.len() > limits.max_header_line;
+            let line_too_long = checked > limits.max_header_line;
+            let next = p.line_start + seen;
             check_line_and_frame(line_too_long, p.line_start, next, &limits)?;
+            match end {
+                Some(LineEnd::Lf(_)) => {}
+                Some(LineEnd::Nul(_)) => return Err(DecodeError::NulInHeader),
+                None => return Ok(None),
+            }
             let scan = core::mem::take(&mut p.line);
 
             if p.line_start == 0 {
