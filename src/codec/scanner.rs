@@ -4,8 +4,8 @@
 //! the command, each header and the body lie (or says the frame is still incomplete, which is
 //! not an error), checking every limit as bytes arrive. It owns no bytes: the server's
 //! [`Decoder`](super::Decoder) cuts a `Bytes` [`Frame`](crate::frame::Frame) out of its buffer
-//! from the recorded spans, the client's [`ViewDecoder`](super::ViewDecoder) an offset table
-//! over its own `Vec<u8>`. One grammar, two representations.
+//! from the recorded spans, the client's [`ViewDecoder`](super::ViewDecoder) hands out views
+//! of the spans over its own `Vec<u8>`. One grammar, two representations.
 //!
 //! The scan remembers how far it got, so a frame arriving in many small chunks is scanned once,
 //! not once per chunk.

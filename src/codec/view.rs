@@ -3,8 +3,8 @@
 //! The same [`Scanner`] as the server's [`Decoder`](super::Decoder) checks the bytes (one
 //! grammar, the same limits and errors); instead of cutting a `Bytes` frame with a `Headers`
 //! table out of them, [`ViewDecoder::decode`] hands out a [`FrameView`]: the frame's bytes where
-//! they lie in one `Vec<u8>` plus an offset table (name and value span of each header), with
-//! escaped headers decoded in place. Nothing is allocated per frame, and the client copies a
+//! they lie in one `Vec<u8>` plus the scanner's spans (name and value of each header, read where
+//! the scanner left them), with escaped headers decoded in place. Nothing is allocated per frame, and the client copies a
 //! frame once, into the record its shell reads.
 
 use crate::prelude::*;
@@ -12,7 +12,7 @@ use core::ops::Range;
 
 use super::escape;
 use super::limits::{DecodeError, Limits};
-use super::scanner::{Check, Scanner};
+use super::scanner::{Check, HeaderSpan, Scanner};
 use crate::frame::{Command, Version};
 
 /// What [`ViewDecoder::decode`] found at the front of its buffer.
@@ -29,8 +29,9 @@ pub struct FrameView<'a> {
     pub command: Command,
     /// The frame's bytes from its command line to the end of its body (headers unescaped).
     bytes: &'a [u8],
-    /// Per header, in wire order: name start, name end, value start, value end in `bytes`.
-    offsets: &'a [[usize; 4]],
+    /// Per header, in wire order: where its name and value lie in `bytes` (the scanner's
+    /// spans, shortened where unescaping shortened the text).
+    spans: &'a [HeaderSpan],
     body_start: usize,
 }
 
@@ -38,35 +39,31 @@ impl<'a> FrameView<'a> {
     /// The headers in wire order, repeats included.
     pub fn headers(&self) -> impl Iterator<Item = (&'a str, &'a str)> + Clone {
         let bytes = self.bytes;
-        self.offsets
+        self.spans
             .iter()
-            .map(move |&[a, b, c, d]| (text(bytes, a..b), text(bytes, c..d)))
+            .map(move |s| (text(bytes, s.name.clone()), text(bytes, s.value.clone())))
     }
 
     /// Every header's name and value in wire order, as bytes: what a received frame's record
-    /// copies. A plain walk of the offset table, not [`headers`](Self::headers)' pairs of
-    /// checked text (one closure less in the browser core).
+    /// copies. A plain walk of the spans, not [`headers`](Self::headers)' pairs of checked
+    /// text (one closure less in the browser core).
     pub(crate) fn header_parts(&self) -> impl Iterator<Item = &'a [u8]> {
         let bytes = self.bytes;
-        // The table's rows read as (start, end) pairs: name, value, name, value...
-        self.offsets
-            .as_flattened()
-            .chunks_exact(2)
-            .map(move |span| match *span {
-                [start, end] => bytes.get(start..end).unwrap_or_default(),
-                _ => &[],
-            })
+        self.spans
+            .iter()
+            .flat_map(|s| [s.name.clone(), s.value.clone()])
+            .map(move |range| bytes.get(range).unwrap_or_default())
     }
 
     /// The first header named `name`.
     pub fn get(&self, name: &str) -> Option<&'a str> {
         // Names compared as bytes where they lie, the value cut out for the match only.
         let bytes = self.bytes;
-        let &[.., start, end] = self
-            .offsets
+        let span = self
+            .spans
             .iter()
-            .find(|&&[a, b, ..]| text(bytes, a..b) == name)?;
-        Some(text(bytes, start..end))
+            .find(|s| text(bytes, s.name.clone()) == name)?;
+        Some(text(bytes, span.value.clone()))
     }
 
     /// Not inlined: one copy of the checked slice for its callers (-9 B gz in the browser core).
@@ -95,7 +92,9 @@ pub struct ViewDecoder {
     start: usize,
     scanner: Scanner,
     version: Version,
-    offsets: Vec<[usize; 4]>,
+    /// The scanner's spans are the last frame's, which its view read: cleared before the next
+    /// check (the view borrows them, so there is no table of offsets to copy them into).
+    spans_read: bool,
 }
 
 impl Default for ViewDecoder {
@@ -112,7 +111,7 @@ impl ViewDecoder {
             start: 0,
             scanner: Scanner::new(limits),
             version: Version::V1_2,
-            offsets: Vec::new(),
+            spans_read: false,
         }
     }
 
@@ -158,6 +157,9 @@ impl ViewDecoder {
     /// The next frame or heart-beat, `Ok(None)` when more bytes are needed. On error the decoder
     /// [resets](Self::reset), as [`Decoder::decode`](super::Decoder::decode) does.
     pub fn decode(&mut self) -> Result<Option<Viewed<'_>>, DecodeError> {
+        if core::mem::take(&mut self.spans_read) {
+            self.scanner.spans.clear();
+        }
         let checked = loop {
             match self
                 .scanner
@@ -180,7 +182,7 @@ impl ViewDecoder {
             Ok((command, frame, body_start)) => Ok(Some(Viewed::Frame(FrameView {
                 command,
                 bytes: self.buf.get(frame).unwrap_or_default(),
-                offsets: &self.offsets,
+                spans: &self.scanner.spans,
                 body_start,
             }))),
             Err(e) => {
@@ -190,7 +192,7 @@ impl ViewDecoder {
         }
     }
 
-    /// Records the checked frame's offset table, decoding escaped headers in place, and marks
+    /// Decodes the checked frame's escaped headers in place (shortening their spans) and marks
     /// the frame decoded. Returns its command, where it lies in `buf` and where its body starts.
     fn unescape(&mut self, body_end: usize) -> Result<(Command, Range<usize>, usize), DecodeError> {
         let (command, body_start) = self.scanner.finish(body_end);
@@ -198,21 +200,17 @@ impl ViewDecoder {
         self.start = frame.end + 1;
         let unescape = escape::applies(self.version, command);
         let bytes = self.buf.get_mut(frame.clone()).unwrap_or_default();
-        self.offsets.clear();
-        // Read, then cleared (here or by the reset that follows an error), not drained: no
-        // `Drain` type in the Wasm build.
-        for span in &self.scanner.spans {
-            let (mut name, mut value) = (span.name.clone(), span.value.clone());
+        // The spans stay for the view, and are cleared by the next `decode` (or by the reset
+        // that follows an error), not drained: no `Drain` type in the Wasm build.
+        self.spans_read = true;
+        for span in &mut self.scanner.spans {
             if unescape && span.has_backslash {
-                for part in [&mut name, &mut value] {
+                for part in [&mut span.name, &mut span.value] {
                     let text = bytes.get_mut(part.clone()).unwrap_or_default();
                     part.end = part.start + escape::unescape_in_place(text, self.version)?;
                 }
             }
-            self.offsets
-                .push([name.start, name.end, value.start, value.end]);
         }
-        self.scanner.spans.clear();
         Ok((command, frame, body_start))
     }
 }
