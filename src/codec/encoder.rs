@@ -185,6 +185,10 @@ impl Encoder {
 
     fn header<B: Sink>(&self, name: &str, value: &str, escaping: bool, out: &mut B) {
         let (name, value) = (name.as_bytes(), value.as_bytes());
+        // The server's fast path for the common line with nothing to escape. The browser core
+        // writes every line through the buffer below (`escape_into` copies such text whole):
+        // the client sends a few short headers per frame, and the second path weighed more.
+        #[cfg(feature = "std")]
         if !escape::needs_escape(name) && !escape::needs_escape(value) {
             out.reserve_for(name.len() + value.len() + 2);
             out.put_slice(name);
