@@ -22,6 +22,12 @@ pub trait Sink: BufMut {
     fn put_byte(&mut self, b: u8) {
         self.put_u8(b);
     }
+
+    /// The sink itself when it is a `Vec<u8>`: a header line that needs escaping is escaped
+    /// straight into it, not into a buffer of its own first.
+    fn as_vec(&mut self) -> Option<&mut Vec<u8>> {
+        None
+    }
 }
 
 impl Sink for BytesMut {
@@ -37,6 +43,10 @@ impl Sink for Vec<u8> {
 
     fn put_byte(&mut self, b: u8) {
         super::push_byte(self, b);
+    }
+
+    fn as_vec(&mut self) -> Option<&mut Vec<u8>> {
+        Some(self)
     }
 }
 
@@ -186,8 +196,8 @@ impl Encoder {
     fn header<B: Sink>(&self, name: &str, value: &str, escaping: bool, out: &mut B) {
         let (name, value) = (name.as_bytes(), value.as_bytes());
         // The server's fast path for the common line with nothing to escape. The browser core
-        // writes every line through the buffer below (`escape_into` copies such text whole):
-        // the client sends a few short headers per frame, and the second path weighed more.
+        // writes every line with `escaped_line` (`escape_into` copies such text whole): the
+        // client sends a few short headers per frame, and a second path weighed more.
         #[cfg(feature = "std")]
         if !escape::needs_escape(name) && !escape::needs_escape(value) {
             out.reserve_for(name.len() + value.len() + 2);
@@ -197,24 +207,29 @@ impl Encoder {
             out.put_byte(b'\n');
             return;
         }
-        // Sized for the server; grown as written in the browser core, where the sized
-        // allocation costs more code than the growth (escaped headers are rare there).
-        #[cfg(feature = "std")]
+        if let Some(out) = out.as_vec() {
+            self.escaped_line(name, value, escaping, out);
+            return;
+        }
         let mut buf = Vec::with_capacity(name.len() + value.len() + 8);
-        #[cfg(not(feature = "std"))]
-        let mut buf = Vec::new();
+        self.escaped_line(name, value, escaping, &mut buf);
+        out.put_slice(&buf);
+    }
+
+    /// A header line escaped for this version, EOL included, appended to `out`.
+    fn escaped_line(&self, name: &[u8], value: &[u8], escaping: bool, out: &mut Vec<u8>) {
         // Unescaped, a colon in a name would move the split point: it is dropped.
         let drop = if escaping { 0 } else { b':' };
-        escape::escape_into(name, escaping, self.version, drop, &mut buf);
-        super::push_byte(&mut buf, b':');
-        escape::escape_into(value, escaping, self.version, 0, &mut buf);
-        if buf.last() == Some(&b'\r') {
+        escape::escape_into(name, escaping, self.version, drop, out);
+        super::push_byte(out, b':');
+        escape::escape_into(value, escaping, self.version, 0, out);
+        // The line's last byte is the value's or the colon.
+        if out.last() == Some(&b'\r') {
             // A CR written as is (1.1, or no escaping) that ends the line would be read as part
             // of the EOL: a `\r\n` EOL keeps it, since the decoder strips exactly one CR.
-            super::push_byte(&mut buf, b'\r');
+            super::push_byte(out, b'\r');
         }
-        super::push_byte(&mut buf, b'\n');
-        out.put_slice(&buf);
+        super::push_byte(out, b'\n');
     }
 }
 
