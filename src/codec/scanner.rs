@@ -83,7 +83,13 @@ impl Scanner {
 
     /// Walks the buffered bytes from where the last call stopped. `Ok(None)` means incomplete.
     pub(super) fn check(&mut self, buf: &[u8]) -> Result<Option<Check>, DecodeError> {
+        #[cfg(feature = "std")]
         let limits = self.limits;
+        // The browser core's limits are always the defaults (its config record has no field for
+        // them: pkg-core's `read_config`): as constants, its checks fold into the code. A field
+        // for them there must drop this line.
+        #[cfg(not(feature = "std"))]
+        let limits = Limits::default();
         let p = &mut self.progress;
 
         if p.line_start == 0 {
