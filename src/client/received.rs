@@ -38,9 +38,7 @@ impl Received {
         };
         put(name.as_bytes());
         put(frame.command.as_str().as_bytes());
-        for part in frame.header_parts() {
-            put(part);
-        }
+        frame.for_each_header_part(put);
         let text = record.get(start + HEAD..).unwrap_or_default();
         // UTF-16 units: one per char, two for a 4-byte sequence (a surrogate pair).
         let mut units = 0;

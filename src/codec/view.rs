@@ -44,15 +44,15 @@ impl<'a> FrameView<'a> {
             .map(move |s| (text(bytes, s.name.clone()), text(bytes, s.value.clone())))
     }
 
-    /// Every header's name and value in wire order, as bytes: what a received frame's record
-    /// copies. A plain walk of the spans, not [`headers`](Self::headers)' pairs of checked
-    /// text (one closure less in the browser core).
-    pub(crate) fn header_parts(&self) -> impl Iterator<Item = &'a [u8]> {
-        let bytes = self.bytes;
-        self.spans
-            .iter()
-            .flat_map(|s| [s.name.clone(), s.value.clone()])
-            .map(move |range| bytes.get(range).unwrap_or_default())
+    /// Hands every header's name, then value, in wire order to `f` as bytes: what a received
+    /// frame's record copies. A plain loop over the spans: an iterator of the parts
+    /// (`flat_map` of each header's two) compiled to a state machine, 104 B gzip more in the
+    /// browser core, and [`headers`](Self::headers)' pairs are checked text.
+    pub(crate) fn for_each_header_part(&self, mut f: impl FnMut(&'a [u8])) {
+        for span in self.spans {
+            f(self.bytes.get(span.name.clone()).unwrap_or_default());
+            f(self.bytes.get(span.value.clone()).unwrap_or_default());
+        }
     }
 
     /// The first header named `name`.
