@@ -123,8 +123,9 @@ fn first_char(bytes: &[u8]) -> Option<char> {
     Some(super::utf8::first(bytes).map_or(char::REPLACEMENT_CHARACTER, |(c, _)| c))
 }
 
-/// Whether `s` may need escaping: it has a byte that must be escaped (or, in 1.0, replaced), a
-/// NUL (dropped), or another control byte below CR (tested together with LF, CR and NUL in one
+/// Whether `s` may need escaping (the server's test before [`escape_into`]'s loop; the browser
+/// build has only the loop): it has a byte that must be escaped (or, in 1.0, replaced), a NUL
+/// (dropped), or another control byte below CR (tested together with LF, CR and NUL in one
 /// comparison; [`escape_into`] writes those as they are).
 #[cfg(feature = "std")]
 pub fn needs_escape(s: &[u8]) -> bool {
@@ -141,15 +142,8 @@ pub fn needs_escape(s: &[u8]) -> bool {
     rest.iter().any(special)
 }
 
-/// Whether `s` may need escaping (see the server build's version). Byte by byte: the browser
-/// build encodes a few short headers per frame the user sends, and the word loop weighed 93 B
-/// gzip there.
-#[cfg(not(feature = "std"))]
-pub fn needs_escape(s: &[u8]) -> bool {
-    s.iter().any(special)
-}
-
 /// A byte [`needs_escape`] looks for.
+#[cfg(feature = "std")]
 fn special(b: &u8) -> bool {
     *b <= b'\r' || matches!(b, b'\\' | b':')
 }
@@ -169,6 +163,9 @@ fn special(b: &u8) -> bool {
 /// `drop` is a byte left out besides NUL where it would be written as it is (the encoder passes
 /// `:` for an unescaped header name), or 0 for none.
 pub fn escape_into(s: &[u8], escaping: bool, version: Version, drop: u8, out: &mut Vec<u8>) {
+    // The server copies text with nothing to escape whole; the browser core sends a few short
+    // headers per frame, and the loop below alone is smaller.
+    #[cfg(feature = "std")]
     if !needs_escape(s) {
         out.extend_from_slice(s);
         return;
