@@ -205,12 +205,23 @@ impl ViewDecoder {
         self.spans_read = true;
         for span in &mut self.scanner.spans {
             if unescape && span.has_backslash {
-                for part in [&mut span.name, &mut span.value] {
-                    let text = bytes.get_mut(part.clone()).unwrap_or_default();
-                    part.end = part.start + escape::unescape_in_place(text, self.version)?;
-                }
+                unescape_part(bytes, &mut span.name, self.version)?;
+                unescape_part(bytes, &mut span.value, self.version)?;
             }
         }
         Ok((command, frame, body_start))
     }
+}
+
+/// Decodes the escapes of the header text at `part` of a frame's bytes in place and shortens
+/// `part` to the decoded text. Called once per part: a loop over an array of the two parts
+/// cost the browser core an array iterator (40 B gzip).
+fn unescape_part(
+    bytes: &mut [u8],
+    part: &mut Range<usize>,
+    version: Version,
+) -> Result<(), DecodeError> {
+    let text = bytes.get_mut(part.clone()).unwrap_or_default();
+    part.end = part.start + escape::unescape_in_place(text, version)?;
+    Ok(())
 }
