@@ -86,9 +86,15 @@ impl Held {
 /// naming a SUBSCRIBE's receipt is that subscription's failure.
 #[inline(never)]
 pub(crate) fn find(list: &[Held], name: &str, value: Option<&str>) -> usize {
-    value
-        .and_then(|value| list.iter().position(|h| h.headers.get(name) == Some(value)))
-        .unwrap_or(usize::MAX)
+    // A loop by index, not `position` in an `and_then`: 10 B gzip less in the browser core.
+    let mut i = 0;
+    while let Some(held) = list.get(i) {
+        if value.is_some() && held.headers.get(name) == value {
+            return i;
+        }
+        i += 1;
+    }
+    usize::MAX
 }
 
 /// `list.remove(i)`, `None` past the end: `Vec::remove` brings its own copy of this (270 B of
