@@ -302,7 +302,7 @@ export class SockJS {
     for (const shut of this._io.values()) shut();
     this._io.clear();
     clearTimeout(this._timer);
-    if (this._id >= 0) wasm.free(this._id);
+    this._input(11);
     this._id = -1;
     if (error) this.onerror?.({ type: 'error', error, target: this });
     this.onclose?.({ type: 'close', code, reason, wasClean: code === 1000, target: this });

@@ -47,6 +47,8 @@ pub enum Input {
     Send = 9,
     /// The user closes: `arg` the code, the buffer the reason.
     Close = 10,
+    /// The socket is closed and done with: the connection is dropped (no batch).
+    Free = 11,
 }
 
 /// A buffer of at least `len` bytes for the next request; valid until the next call.
@@ -101,15 +103,6 @@ pub extern "C" fn connection(plan: u32, entropy: f64, len: u32) -> u32 {
     connections.len() as u32 - 1
 }
 
-#[no_mangle]
-pub extern "C" fn free(id: u32) {
-    if let Ok(mut connections) = CONNECTIONS.0.try_borrow_mut() {
-        if let Some(slot) = connections.get_mut(id as usize) {
-            *slot = None;
-        }
-    }
-}
-
 /// An input (see [`Input`]) for connection `id`, then everything it caused, written to [`out`]
 /// as one batch; returns the batch's length (0 for a connection that is not there).
 ///
@@ -121,7 +114,15 @@ pub extern "C" fn input(id: u32, kind: u32, channel: u32, arg: u32, now: f64, le
     let Ok(mut connections) = CONNECTIONS.0.try_borrow_mut() else {
         return 0;
     };
-    let Some(Some((c, plan))) = connections.get_mut(id as usize) else {
+    let Some(slot) = connections.get_mut(id as usize) else {
+        return 0;
+    };
+    // The connection's socket is gone: it goes too.
+    if kind == Input::Free as u32 {
+        *slot = None;
+        return 0;
+    }
+    let Some((c, plan)) = slot else {
         return 0;
     };
     let Ok(input) = IN.0.try_borrow() else {
