@@ -143,18 +143,15 @@ export class SockJS {
    * the timer, and runs the queue unless a run is already under way further up the stack (a
    * handler that sent or closed): events keep their order.
    */
-  _take(len) {
-    if (!len) return;
-    const at = wasm.out();
-    const mem = new Uint8Array(wasm.memory.buffer, at, len);
-    const head = new DataView(mem.buffer, at, len);
-    for (let i = 12; i < len; ) {
-      const n = head.getUint32(i, true);
+  _take(at) {
+    if (!at) return;
+    const mem = new Uint8Array(wasm.memory.buffer, at);
+    const head = new DataView(mem.buffer, at);
+    for (let i = 12, n; (n = head.getUint32(i, true)); i += 4 + n) {
       const r = mem.slice(i + 4, i + 4 + n);
       // An empty Message record: the messages of the frame just read are delivered.
       if (r[0] === 17) for (const m of this._msgs) this._q.push(m);
       else this._q.push(r);
-      i += 4 + n;
     }
     // Read before the queue runs: a handler that calls the module may grow (detach) its memory.
     const err = head.getUint32(8, true);

@@ -1,12 +1,12 @@
 //! The exports (wasm32 only): plans and connections by handle, requests read from [`buf`],
-//! batches written to [`out`]. See the crate docs for the layout, [`Out`](stomp_wasm::sockjs::client::Out) for the records.
+//! batches written to the answer buffer, whose address [`input`] returns. See the crate docs for the layout, [`Out`](stomp_wasm::sockjs::client::Out) for the records.
 
 extern crate alloc;
 
 use alloc::vec::Vec;
 use core::cell::RefCell;
 
-use stomp_wasm::abi::{answer, request_buffer, Local, IN, OUT};
+use stomp_wasm::abi::{request_buffer, Local, IN, OUT};
 use stomp_wasm::sockjs::client::{
     Frame, Info, SockJsConnection, TransportKind, TransportPlan, Transports,
 };
@@ -57,12 +57,6 @@ pub extern "C" fn buf(len: u32) -> *mut u8 {
     request_buffer(len)
 }
 
-/// Where the last batch is.
-#[no_mangle]
-pub extern "C" fn out() -> *const u8 {
-    answer()
-}
-
 /// A new connection to a SockJS endpoint (JavaScript has its URL and builds the URLs from the
 /// sessions the records name), trying transports as plan `plan` says now; `entropy` (53 random
 /// bits) seeds its session ids. Returns its handle; [`Input::Connect`] starts it.
@@ -103,8 +97,9 @@ pub extern "C" fn connection(plan: u32, entropy: f64, len: u32) -> u32 {
     connections.len() as u32 - 1
 }
 
-/// An input (see [`Input`]) for connection `id`, then everything it caused, written to [`out`]
-/// as one batch; returns the batch's length (0 for a connection that is not there).
+/// An input (see [`Input`]) for connection `id`, then everything it caused, written to the
+/// answer buffer as one batch; returns the batch's address (0 for a connection that is not
+/// there, and for [`Input::Free`]). A zero record length ends the batch.
 ///
 /// The connection writes its records (see [`Out`](stomp_wasm::sockjs::client::Out)) straight into the batch: the batch buffer is
 /// lent to it for the call. Text from JavaScript is UTF-8 (`TextEncoder`), and is handled as
@@ -195,5 +190,7 @@ pub extern "C" fn input(id: u32, kind: u32, channel: u32, arg: u32, now: f64, le
     if let Some(head) = out.first_chunk_mut::<12>() {
         *head = [t0, t1, t2, t3, t4, t5, t6, t7, e0, e1, e2, e3];
     }
-    out.len() as u32
+    // A record's length is never 0 (it has its kind): a zero length ends the batch.
+    out.extend_from_slice(&[0; 4]);
+    out.as_ptr() as u32
 }
