@@ -412,9 +412,8 @@ impl SockJsConnection {
         count
     }
 
-    /// The records written and not yet taken or polled. `pkg-sockjs` exchanges its batch
-    /// buffer with this one around each input, so the records are written where JavaScript
-    /// reads them.
+    /// The records written and not yet taken or polled. `pkg-sockjs` hands this buffer to
+    /// JavaScript as the batch of each input, so the records are written where it reads them.
     pub fn records(&mut self) -> &mut Vec<u8> {
         &mut self.out
     }
