@@ -56,13 +56,9 @@ function put(data) {
   return n;
 }
 
-function domError(message, name) {
-  return typeof DOMException === 'function' ? new DOMException(message, name) : new Error(message);
-}
-
 export class SockJS {
   constructor(url, _reserved, options = {}) {
-    if (!/^https?:\/\//i.test(url)) throw domError(`The URL's scheme must be http or https: ${url}`, 'SyntaxError');
+    if (!/^https?:\/\//i.test(url)) throw new DOMException(`The URL's scheme must be http or https: ${url}`, 'SyntaxError');
     let transports = options.transports ?? [];
     if (typeof transports === 'string') transports = [transports];
     if (!Array.isArray(transports)) transports = [{}];
@@ -103,7 +99,7 @@ export class SockJS {
   }
 
   send(data) {
-    if (this.readyState === 0) throw domError('Still in CONNECTING state.', 'InvalidStateError');
+    if (this.readyState === 0) throw new DOMException('Still in CONNECTING state.', 'InvalidStateError');
     if (this.readyState !== 1) return;
     if (typeof data !== 'string') {
       try {
@@ -122,8 +118,8 @@ export class SockJS {
   }
 
   close(code = 1000, reason = '') {
-    if (code !== 1000 && (code < 3000 || code > 4999)) throw domError(`Invalid close code ${code}`, 'InvalidAccessError');
-    if (enc.encode(reason).length > 123) throw domError('The close reason is too long', 'SyntaxError');
+    if (code !== 1000 && (code < 3000 || code > 4999)) throw new DOMException(`Invalid close code ${code}`, 'InvalidAccessError');
+    if (enc.encode(reason).length > 123) throw new DOMException('The close reason is too long', 'SyntaxError');
     if (this.readyState > 1) return;
     this.readyState = 2;
     this._code = code;
