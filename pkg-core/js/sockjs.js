@@ -81,9 +81,7 @@ export class SockJS {
     this._id = -1;
     this._io = new Map();
     this._q = [];
-    this._driving = false;
-    this._at = undefined;
-    this._timer = undefined;
+    // `_driving`, `_at` (the armed timer's deadline) and `_timer` start out undefined.
     if (wasm) this._start();
     else init().then(() => this._start(), (e) => this._gone(1006, String(e), e));
   }
