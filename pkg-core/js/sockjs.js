@@ -188,7 +188,7 @@ export class SockJS {
     const url = (at, path) => `${this._base}/${str(at, at + 12)}/${path}`;
     switch (r[0]) {
       case 1: // FetchInfo: t
-        return this._fetch('info', `${this._base}/info?t=${ch}`, { credentials: 'same-origin' }, null, (status, text) => {
+        return this._fetch('info', `${this._base}/info?t=${ch}`, {}, null, (status, text) => {
           let i;
           try {
             i = JSON.parse(text);
@@ -201,7 +201,8 @@ export class SockJS {
         return this._socket(ch, url(5, 'websocket').replace(/^http/i, 'ws'));
       case 3: {
         // OpenReceiver: channel, transport, credentials, session
-        const credentials = r[6] ? 'include' : 'same-origin';
+        // Credentials as /info's cookie_needed says; undefined is fetch's default, same-origin.
+        const credentials = r[6] ? 'include' : undefined;
         if (r[5] === 2) return this._events(ch, url(7, 'eventsource'), r[6] === 1);
         // One frame a line; what is left of a line waits for the rest (16 MiB at most).
         let rest = '';
@@ -237,7 +238,7 @@ export class SockJS {
         // PostSend: credentials, session, body
         const init = {
           method: 'POST',
-          credentials: r[1] ? 'include' : 'same-origin',
+          credentials: r[1] ? 'include' : undefined,
           headers: { 'Content-Type': 'text/plain;charset=UTF-8' },
           body: str(14),
         };
