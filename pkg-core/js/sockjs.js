@@ -402,8 +402,6 @@ export class SockJS {
   }
 }
 
-for (const [i, name] of ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'].entries()) {
-  SockJS[name] = SockJS.prototype[name] = i;
-}
+['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'].forEach((name, i) => (SockJS[name] = SockJS.prototype[name] = i));
 
 export default SockJS;
