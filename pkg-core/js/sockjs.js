@@ -302,7 +302,7 @@ export class SockJS {
 
   /** Reports a failure to create an I/O object from a fresh task, as the browser would have. */
   _later(f) {
-    setTimeout(f, 0);
+    setTimeout(f);
   }
 
   /**
