@@ -44,16 +44,12 @@ export function init(source = new URL('stomp_wasm_sockjs.wasm', import.meta.url)
   return loading;
 }
 
-/** Copies a string (UTF-8) or a Uint8Array into the module's request buffer; their length. */
-function put(data) {
-  const text = typeof data === 'string';
-  const n = text ? data.length * 3 : data.length;
+/** Copies a string into the module's request buffer as UTF-8; its length in bytes. */
+function put(text) {
+  const n = text.length * 3;
   // buf() may grow memory, which detaches older views: take the buffer after it.
   const at = wasm.buf(n);
-  const view = new Uint8Array(wasm.memory.buffer, at, n);
-  if (text) return enc.encodeInto(data, view).written;
-  view.set(data);
-  return n;
+  return enc.encodeInto(text, new Uint8Array(wasm.memory.buffer, at, n)).written;
 }
 
 export class SockJS {
@@ -72,11 +68,12 @@ export class SockJS {
     this._base = url.replace(/\/+$/, '');
     // By number for the module (sockjs-client's names, or the URL suffixes); checked here, so
     // that a bad name throws from the constructor as sockjs-client's does.
-    this._plan = Uint8Array.from(transports, (t) => {
+    // As a string of those numbers' code points, which UTF-8 keeps as bytes.
+    this._plan = Array.from(transports, (t) => {
       const i = NAMES.indexOf(ALIASES[t] ?? t);
       if (i < 0) throw new TypeError(`transports: expected a list of '${NAMES.join("', '")}'`);
-      return i;
-    });
+      return String.fromCharCode(i);
+    }).join('');
     this._debug = options.debug;
     this._id = -1;
     this._io = new Map();
