@@ -37,12 +37,9 @@ impl TransportKind {
 
     /// The name in the `transports` option and on `client.transport` (sockjs-client's names).
     pub fn name(self) -> &'static str {
-        match self {
-            TransportKind::WebSocket => "websocket",
-            TransportKind::XhrStreaming => "xhr-streaming",
-            TransportKind::EventSource => "eventsource",
-            TransportKind::XhrPolling => "xhr-polling",
-        }
+        // A table, in the order of the variants: less code than a match in the browser build.
+        const NAMES: [&str; 4] = ["websocket", "xhr-streaming", "eventsource", "xhr-polling"];
+        NAMES.get(self as usize).copied().unwrap_or_default()
     }
 
     /// Parses a `transports` entry: sockjs-client's names, or the SockJS URL suffixes.
