@@ -3,8 +3,9 @@
 #
 #   wasm_module CRATE MODULE DIR [size]
 #                                  the no_std cdylib of CRATE (target/…/MODULE.wasm), optimized
-#                                  with npm binaryen's wasm-opt into DIR/MODULE.wasm, panic texts
-#                                  blanked (scripts/wasm-blank-panics.py); fails if
+#                                  with npm binaryen's wasm-opt into DIR/MODULE.wasm, functions
+#                                  that only panic stubbed (scripts/wasm-stub-panics.mjs) and
+#                                  panic texts blanked (scripts/wasm-blank-panics.py); fails if
 #                                  core::fmt is in it (its names, after the same optimization,
 #                                  are read by scripts/wasm-sizes.py from DIR/../names/).
 #                                  `size`: built without .cargo/config.toml's inlining budget
@@ -14,7 +15,7 @@
 #                                  names; the files' own classes are renamed); properties whose
 #                                  names start with `_` are the file's own (never API): mangled
 #
-# Needs `cd tools && npm install` (binaryen, terser); Debian's binaryen breaks modules.
+# Needs `cd tools && npm install` (binaryen's wasm-opt and JS API, terser); Debian's binaryen breaks modules.
 
 # --low-memory-unused: nothing lives in the first KB of Wasm memory (Rust's data and stack start
 # at 1 MB), so wasm-opt may fold constant offsets into loads and stores (-640 B gzip, measured on
@@ -37,12 +38,17 @@ wasm_module() {
     rustflags=(RUSTFLAGS=)
     # Dead arguments removed, control flow re-built (flatten, rereloop) and near-identical
     # functions merged before -Oz: -81 B gzip on the SockJS module, whose speed is the
-    # network's. Not for the core: its receive path is measured against stompjs.
-    passes=(--dae-optimizing --merge-similar-functions --flatten --rereloop -Oz -Oz)
+    # network's (a third -Oz, past --converge's fixed point of the pair: -6 B). Not for the
+    # core: its receive path is measured against stompjs.
+    passes=(--dae-optimizing --merge-similar-functions --flatten --rereloop -Oz -Oz -Oz)
   fi
   local built=$target_dir/wasm32-unknown-unknown/release/$module.wasm
   mkdir -p "$dir" "$names"
   env "${rustflags[@]}" cargo build -q --release --target wasm32-unknown-unknown --target-dir "$target_dir" -p "$crate"
+  # The functions that only ever panic, a bare trap (scripts/wasm-stub-panics.mjs).
+  local stubbed=$target_dir/wasm32-unknown-unknown/release/$module.stubbed.wasm
+  node scripts/wasm-stub-panics.mjs "$built" "$stubbed" >/dev/null
+  built=$stubbed
   # What no browser reads goes too: the target-features section and the linker's exported
   # `__heap_base` / `__data_end` globals (-139 B gzip on the core).
   tools/node_modules/binaryen/bin/wasm-opt "${passes[@]}" "${wasm_opt_flags[@]}" --strip-debug --strip-producers \

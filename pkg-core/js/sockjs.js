@@ -44,25 +44,17 @@ export function init(source = new URL('stomp_wasm_sockjs.wasm', import.meta.url)
   return loading;
 }
 
-/** Copies a string (UTF-8) or a Uint8Array into the module's request buffer; their length. */
-function put(data) {
-  const text = typeof data === 'string';
-  const n = text ? data.length * 3 : data.length;
+/** Copies a string into the module's request buffer as UTF-8; its length in bytes. */
+function put(text) {
+  const n = text.length * 3;
   // buf() may grow memory, which detaches older views: take the buffer after it.
   const at = wasm.buf(n);
-  const view = new Uint8Array(wasm.memory.buffer, at, n);
-  if (text) return enc.encodeInto(data, view).written;
-  view.set(data);
-  return n;
-}
-
-function domError(message, name) {
-  return typeof DOMException === 'function' ? new DOMException(message, name) : new Error(message);
+  return enc.encodeInto(text, new Uint8Array(wasm.memory.buffer, at, n)).written;
 }
 
 export class SockJS {
   constructor(url, _reserved, options = {}) {
-    if (!/^https?:\/\//i.test(url)) throw domError(`The URL's scheme must be http or https: ${url}`, 'SyntaxError');
+    if (!/^https?:\/\//i.test(url)) throw new DOMException(`The URL's scheme must be http or https: ${url}`, 'SyntaxError');
     let transports = options.transports ?? [];
     if (typeof transports === 'string') transports = [transports];
     if (!Array.isArray(transports)) transports = [{}];
@@ -76,18 +68,17 @@ export class SockJS {
     this._base = url.replace(/\/+$/, '');
     // By number for the module (sockjs-client's names, or the URL suffixes); checked here, so
     // that a bad name throws from the constructor as sockjs-client's does.
-    this._plan = Uint8Array.from(transports, (t) => {
+    // As a string of those numbers' code points, which UTF-8 keeps as bytes.
+    this._plan = Array.from(transports, (t) => {
       const i = NAMES.indexOf(ALIASES[t] ?? t);
       if (i < 0) throw new TypeError(`transports: expected a list of '${NAMES.join("', '")}'`);
-      return i;
-    });
+      return String.fromCharCode(i);
+    }).join('');
     this._debug = options.debug;
     this._id = -1;
     this._io = new Map();
     this._q = [];
-    this._driving = false;
-    this._at = undefined;
-    this._timer = undefined;
+    // `_driving`, `_at` (the armed timer's deadline) and `_timer` start out undefined.
     if (wasm) this._start();
     else init().then(() => this._start(), (e) => this._gone(1006, String(e), e));
   }
@@ -103,7 +94,7 @@ export class SockJS {
   }
 
   send(data) {
-    if (this.readyState === 0) throw domError('Still in CONNECTING state.', 'InvalidStateError');
+    if (this.readyState === 0) throw new DOMException('Still in CONNECTING state.', 'InvalidStateError');
     if (this.readyState !== 1) return;
     if (typeof data !== 'string') {
       try {
@@ -122,8 +113,8 @@ export class SockJS {
   }
 
   close(code = 1000, reason = '') {
-    if (code !== 1000 && (code < 3000 || code > 4999)) throw domError(`Invalid close code ${code}`, 'InvalidAccessError');
-    if (enc.encode(reason).length > 123) throw domError('The close reason is too long', 'SyntaxError');
+    if (code !== 1000 && (code < 3000 || code > 4999)) throw new DOMException(`Invalid close code ${code}`, 'InvalidAccessError');
+    if (enc.encode(reason).length > 123) throw new DOMException('The close reason is too long', 'SyntaxError');
     if (this.readyState > 1) return;
     this.readyState = 2;
     this._code = code;
@@ -143,18 +134,15 @@ export class SockJS {
    * the timer, and runs the queue unless a run is already under way further up the stack (a
    * handler that sent or closed): events keep their order.
    */
-  _take(len) {
-    if (!len) return;
-    const at = wasm.out();
-    const mem = new Uint8Array(wasm.memory.buffer, at, len);
-    const head = new DataView(mem.buffer, at, len);
-    for (let i = 12; i < len; ) {
-      const n = head.getUint32(i, true);
+  _take(at) {
+    if (!at) return;
+    const mem = new Uint8Array(wasm.memory.buffer, at);
+    const head = new DataView(mem.buffer, at);
+    for (let i = 12, n; (n = head.getUint32(i, true)); i += 4 + n) {
       const r = mem.slice(i + 4, i + 4 + n);
       // An empty Message record: the messages of the frame just read are delivered.
       if (r[0] === 17) for (const m of this._msgs) this._q.push(m);
       else this._q.push(r);
-      i += 4 + n;
     }
     // Read before the queue runs: a handler that calls the module may grow (detach) its memory.
     const err = head.getUint32(8, true);
@@ -197,7 +185,7 @@ export class SockJS {
     const url = (at, path) => `${this._base}/${str(at, at + 12)}/${path}`;
     switch (r[0]) {
       case 1: // FetchInfo: t
-        return this._fetch('info', `${this._base}/info?t=${ch}`, { credentials: 'same-origin' }, null, (status, text) => {
+        return this._fetch('info', `${this._base}/info?t=${ch}`, {}, null, (status, text) => {
           let i;
           try {
             i = JSON.parse(text);
@@ -210,7 +198,8 @@ export class SockJS {
         return this._socket(ch, url(5, 'websocket').replace(/^http/i, 'ws'));
       case 3: {
         // OpenReceiver: channel, transport, credentials, session
-        const credentials = r[6] ? 'include' : 'same-origin';
+        // Credentials as /info's cookie_needed says; undefined is fetch's default, same-origin.
+        const credentials = r[6] ? 'include' : undefined;
         if (r[5] === 2) return this._events(ch, url(7, 'eventsource'), r[6] === 1);
         // One frame a line; what is left of a line waits for the rest (16 MiB at most).
         let rest = '';
@@ -246,7 +235,7 @@ export class SockJS {
         // PostSend: credentials, session, body
         const init = {
           method: 'POST',
-          credentials: r[1] ? 'include' : 'same-origin',
+          credentials: r[1] ? 'include' : undefined,
           headers: { 'Content-Type': 'text/plain;charset=UTF-8' },
           body: str(14),
         };
@@ -302,7 +291,7 @@ export class SockJS {
     for (const shut of this._io.values()) shut();
     this._io.clear();
     clearTimeout(this._timer);
-    if (this._id >= 0) wasm.free(this._id);
+    this._input(11);
     this._id = -1;
     if (error) this.onerror?.({ type: 'error', error, target: this });
     this.onclose?.({ type: 'close', code, reason, wasClean: code === 1000, target: this });
@@ -310,7 +299,7 @@ export class SockJS {
 
   /** Reports a failure to create an I/O object from a fresh task, as the browser would have. */
   _later(f) {
-    setTimeout(f, 0);
+    setTimeout(f);
   }
 
   /**
@@ -410,8 +399,6 @@ export class SockJS {
   }
 }
 
-for (const [i, name] of ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'].entries()) {
-  SockJS[name] = SockJS.prototype[name] = i;
-}
+['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'].forEach((name, i) => (SockJS[name] = SockJS.prototype[name] = i));
 
 export default SockJS;

@@ -1,12 +1,12 @@
 //! The exports (wasm32 only): plans and connections by handle, requests read from [`buf`],
-//! batches written to [`out`]. See the crate docs for the layout, [`Out`](stomp_wasm::sockjs::client::Out) for the records.
+//! batches written to each connection's record buffer, whose address [`input`] returns. See the crate docs for the layout, [`Out`](stomp_wasm::sockjs::client::Out) for the records.
 
 extern crate alloc;
 
 use alloc::vec::Vec;
 use core::cell::RefCell;
 
-use stomp_wasm::abi::{answer, request_buffer, Local, IN, OUT};
+use stomp_wasm::abi::{request_buffer, Local, IN};
 use stomp_wasm::sockjs::client::{
     Frame, Info, SockJsConnection, TransportKind, TransportPlan, Transports,
 };
@@ -47,18 +47,14 @@ pub enum Input {
     Send = 9,
     /// The user closes: `arg` the code, the buffer the reason.
     Close = 10,
+    /// The socket is closed and done with: the connection is dropped (no batch).
+    Free = 11,
 }
 
 /// A buffer of at least `len` bytes for the next request; valid until the next call.
 #[no_mangle]
 pub extern "C" fn buf(len: u32) -> *mut u8 {
     request_buffer(len)
-}
-
-/// Where the last batch is.
-#[no_mangle]
-pub extern "C" fn out() -> *const u8 {
-    answer()
 }
 
 /// A new connection to a SockJS endpoint (JavaScript has its URL and builds the URLs from the
@@ -101,39 +97,37 @@ pub extern "C" fn connection(plan: u32, entropy: f64, len: u32) -> u32 {
     connections.len() as u32 - 1
 }
 
-#[no_mangle]
-pub extern "C" fn free(id: u32) {
-    if let Ok(mut connections) = CONNECTIONS.0.try_borrow_mut() {
-        if let Some(slot) = connections.get_mut(id as usize) {
-            *slot = None;
-        }
-    }
-}
-
-/// An input (see [`Input`]) for connection `id`, then everything it caused, written to [`out`]
-/// as one batch; returns the batch's length (0 for a connection that is not there).
+/// An input (see [`Input`]) for connection `id`, then everything it caused as one batch;
+/// returns the batch's address (0 for a connection that is not there, and for
+/// [`Input::Free`]). A zero record length ends the batch.
 ///
-/// The connection writes its records (see [`Out`](stomp_wasm::sockjs::client::Out)) straight into the batch: the batch buffer is
-/// lent to it for the call. Text from JavaScript is UTF-8 (`TextEncoder`), and is handled as
+/// The batch is the connection's own record buffer (see
+/// [`Out`](stomp_wasm::sockjs::client::Out)), emptied first: JavaScript copies every record
+/// out before it calls again. Text from JavaScript is UTF-8 (`TextEncoder`), and is handled as
 /// bytes: nothing here needs it as `&str`.
 #[no_mangle]
 pub extern "C" fn input(id: u32, kind: u32, channel: u32, arg: u32, now: f64, len: u32) -> u32 {
     let Ok(mut connections) = CONNECTIONS.0.try_borrow_mut() else {
         return 0;
     };
-    let Some(Some((c, plan))) = connections.get_mut(id as usize) else {
+    let Some(slot) = connections.get_mut(id as usize) else {
+        return 0;
+    };
+    // The connection's socket is gone: it goes too.
+    if kind == Input::Free as u32 {
+        *slot = None;
+        return 0;
+    }
+    let Some((c, plan)) = slot else {
         return 0;
     };
     let Ok(input) = IN.0.try_borrow() else {
         return 0;
     };
     let data = input.get(..len as usize).unwrap_or_default();
-    let Ok(mut out) = OUT.0.try_borrow_mut() else {
-        return 0;
-    };
-    out.clear();
-    out.extend_from_slice(&[0; 12]);
-    core::mem::swap(&mut *out, c.records());
+    // The connection's record buffer is the batch: JavaScript has copied the last one out.
+    c.records().clear();
+    c.records().extend_from_slice(&[0; 12]);
     let mut err = 0u32;
     match kind {
         0 => c.connect(now),
@@ -166,7 +160,8 @@ pub extern "C" fn input(id: u32, kind: u32, channel: u32, arg: u32, now: f64, le
         10 => c.close(arg as u16, data),
         _ => {}
     }
-    core::mem::swap(&mut *out, c.records());
+    let deadline = c.poll_timeout().unwrap_or(-1.0);
+    let out = c.records();
     // What the plan learns is kept for the next connection to the same endpoint.
     // Open and Failed records are a length, the kind and the transport: only a record of at
     // least that size is read.
@@ -189,10 +184,12 @@ pub extern "C" fn input(id: u32, kind: u32, channel: u32, arg: u32, now: f64, le
         }
     }
     // The head, by destructuring: no slice copies with their length checks.
-    let [t0, t1, t2, t3, t4, t5, t6, t7] = c.poll_timeout().unwrap_or(-1.0).to_le_bytes();
+    let [t0, t1, t2, t3, t4, t5, t6, t7] = deadline.to_le_bytes();
     let [e0, e1, e2, e3] = err.to_le_bytes();
     if let Some(head) = out.first_chunk_mut::<12>() {
         *head = [t0, t1, t2, t3, t4, t5, t6, t7, e0, e1, e2, e3];
     }
-    out.len() as u32
+    // A record's length is never 0 (it has its kind): a zero length ends the batch.
+    out.extend_from_slice(&[0; 4]);
+    out.as_ptr() as u32
 }

@@ -26,7 +26,8 @@ use crate::prelude::*;
 
 use super::info::{parse_info, Info};
 use super::plan::{
-    attempt_timeout, head_start, stream_head_start, TransportKind, TransportPlan, Transports,
+    attempt_timeout, head_start, least, most, stream_head_start, TransportKind, TransportPlan,
+    Transports,
 };
 use crate::record::{put_u32, record_end, record_start, Reader};
 use crate::sockjs::frame::{parse_frame, FrameKind};
@@ -412,9 +413,8 @@ impl SockJsConnection {
         count
     }
 
-    /// The records written and not yet taken or polled. `pkg-sockjs` exchanges its batch
-    /// buffer with this one around each input, so the records are written where JavaScript
-    /// reads them.
+    /// The records written and not yet taken or polled. `pkg-sockjs` hands this buffer to
+    /// JavaScript as the batch of each input, so the records are written where it reads them.
     pub fn records(&mut self) -> &mut Vec<u8> {
         &mut self.out
     }
@@ -452,7 +452,7 @@ impl SockJsConnection {
             Phase::Trying => {
                 let mut next = self.race_at;
                 for a in self.running() {
-                    next = Some(next.map_or(a.deadline, |t| t.min(a.deadline)));
+                    next = Some(next.map_or(a.deadline, |t| least(t, a.deadline)));
                 }
                 next
             }
@@ -493,7 +493,7 @@ impl SockJsConnection {
                 return self.close_with(1002, &reason);
             }
         };
-        let rtt = (now - self.sent_at).max(0.0);
+        let rtt = most(now - self.sent_at, 0.0);
         self.credentials = info.cookie_needed;
         let order = self.plan.order(&info, now);
         let at = self.begin(Out::Debug);
@@ -940,7 +940,7 @@ impl SockJsConnection {
         // Chromium does, would then never let one through in time).
         a.deadline = now
             + if last {
-                attempt_timeout(rtt).max(LAST_RESORT_TIMEOUT_MS)
+                most(attempt_timeout(rtt), LAST_RESORT_TIMEOUT_MS)
             } else {
                 attempt_timeout(rtt)
             };
