@@ -217,8 +217,8 @@ const TICKER = 'let t;onmessage=e=>{clearTimeout(t);if(e.data>=0)t=setTimeout(()
 
 const now = () => performance.now();
 
-// The numbers that end the core's config record, in its order (pkg-core/src/core_abi.rs
-// `configure`).
+// The numbers that end the arguments of the core's `configure`, in their order
+// (pkg-core/src/core_abi.rs).
 const NUMBERS = ['connectionTimeout', 'reconnectDelay', 'maxReconnectDelay', 'reconnectTimeMode',
   'maxReconnectAttempts', 'heartbeatIncoming', 'heartbeatOutgoing', 'maxWebSocketChunkSize',
   'disconnectTimeout'];
@@ -320,19 +320,18 @@ export class Client {
       (this.beforeConnect ? 16 : 0) | (this.resubscribe === false ? 0 : 32) |
       (this.debug ? 64 : 0) | (q?.whileConnected === false ? 0 : 128);
     this._qid ??= globalThis.crypto?.randomUUID?.() ?? `t${Math.random() * 2 ** 53}`;
-    // The fixed layout of the core's config record (pkg-core/src/core_abi.rs `configure`).
+    // The core's config: a record of its strings, then its numbers as arguments
+    // (pkg-core/src/core_abi.rs `configure`). Unset (undefined) is 0 to Wasm.
     const w = new Writer()
       ._str(this.brokerURL)
       ._headers(this.connectHeaders)
       ._headers(this.disconnectHeaders)
+      ._str(this._qid);
+    this._id = core.configure(this._id, w._put(),
       // An unknown version adds nothing (`b | undefined` is b); none at all offers every one.
-      ._u32((v?.versions ?? v ?? []).reduce((b, s) => b | { '1.0': 1, '1.1': 2, '1.2': 4 }[s], 0) || 7)
-      ._u32(q ? (q.maxFrames ?? 1000) : 0)._u32(q?.maxBytes ?? 1 << 20)._str(this._qid)
-      ._u32(flags)
-      ._u32(this.heartbeatToleranceMultiplier * 1000);
-    // Unset (undefined) is 0, as Uint32Array makes it.
-    for (const name of NUMBERS) w._u32(this[name]);
-    this._id = core.configure(this._id, w._put());
+      (v?.versions ?? v ?? []).reduce((b, s) => b | { '1.0': 1, '1.1': 2, '1.2': 4 }[s], 0) || 7,
+      q ? (q.maxFrames ?? 1000) : 0, q?.maxBytes ?? 1 << 20, flags,
+      this.heartbeatToleranceMultiplier * 1000, ...NUMBERS.map((name) => this[name]));
   }
 
   deactivate(options) {
