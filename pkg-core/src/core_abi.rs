@@ -30,6 +30,22 @@ pub const FLAG_RESUBSCRIBE: u32 = 32;
 pub const FLAG_DEBUG: u32 = 64;
 pub const FLAG_QUEUE_ALL: u32 = 128;
 
+/// The versions [`configure`] offers for each value of its bit set (a version's bit is its
+/// place in `Version::ALL`), newest first.
+const VERSION_SETS: [&[Version]; 8] = {
+    use Version::{V1_0, V1_1, V1_2};
+    [
+        &[],
+        &[V1_0],
+        &[V1_1],
+        &[V1_1, V1_0],
+        &[V1_2],
+        &[V1_2, V1_0],
+        &[V1_2, V1_1],
+        &[V1_2, V1_1, V1_0],
+    ]
+};
+
 /// The inputs of [`input`].
 #[repr(u8)]
 pub enum Input {
@@ -149,14 +165,9 @@ pub extern "C" fn configure(
     let broker_url = owned(r.str());
     let connect_headers = headers(&mut r);
     let disconnect_headers = headers(&mut r);
-    // Newest first; a plain loop, not an iterator chain collected (one less generic
-    // instantiation in the module). A version's bit is its place in `Version::ALL`.
-    let mut stomp_versions = Vec::new();
-    for version in Version::ALL.into_iter().rev() {
-        if versions >> version as u32 & 1 != 0 {
-            stomp_versions.push(version);
-        }
-    }
+    // Each set a slice of its own, copied whole: no growth path, as a loop of pushes has.
+    // `& 7` keeps the index in bounds (no panic path).
+    let stomp_versions = VERSION_SETS[versions as usize & 7].to_vec();
     let config = SessionConfig {
         broker_url,
         connect_headers,
