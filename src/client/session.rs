@@ -423,14 +423,15 @@ impl Session {
             }
             _ if connected => {
                 // Written straight into the send buffer: no `Frame` per publish.
-                let encoded = Outgoing {
-                    body,
-                    content_length,
-                    binary,
-                    ..Outgoing::new(Command::Send, &[("destination", destination)], headers)
-                }
-                .encode(self.wire);
-                self.send_encoded(now, encoded);
+                self.send(
+                    now,
+                    Outgoing {
+                        body,
+                        content_length,
+                        binary,
+                        ..Outgoing::new(Command::Send, &[("destination", destination)], headers)
+                    },
+                );
                 Ok(())
             }
             _ => Err(ClientError::NotConnected),
@@ -494,9 +495,10 @@ impl Session {
         if self.phase != Phase::Connected {
             return Ok(());
         }
-        let encoded =
-            Outgoing::new(Command::Unsubscribe, &[("id", id)], &headers).encode(self.wire);
-        self.send_encoded(now, encoded);
+        self.send(
+            now,
+            Outgoing::new(Command::Unsubscribe, &[("id", id)], &headers),
+        );
         Ok(())
     }
 
@@ -999,9 +1001,10 @@ impl Session {
 
     fn send_transaction(&mut self, now: Millis, command: Command, transaction: &str) {
         let none = HeaderList::new();
-        let encoded =
-            Outgoing::new(command, &[("transaction", transaction)], &none).encode(self.wire);
-        self.send_encoded(now, encoded);
+        self.send(
+            now,
+            Outgoing::new(command, &[("transaction", transaction)], &none),
+        );
     }
 
     /// [`ack`](Self::ack), or [`nack`](Self::nack) when `nack` is set: one call site for the
@@ -1041,13 +1044,22 @@ impl Session {
         let own = own
             .get(..1 + usize::from(version == Version::V1_1))
             .unwrap_or_default();
-        let encoded = Outgoing {
-            once: true,
-            ..Outgoing::new(command, own, &headers)
-        }
-        .encode(self.wire);
-        self.send_encoded(now, encoded);
+        self.send(
+            now,
+            Outgoing {
+                once: true,
+                ..Outgoing::new(command, own, &headers)
+            },
+        );
         Ok(())
+    }
+
+    /// Encodes a frame whose parts are not the session's and sends it: one call at each of the
+    /// user's calls instead of an encode and a send.
+    #[inline(never)]
+    fn send(&mut self, now: Millis, frame: Outgoing) {
+        let encoded = frame.encode(self.wire);
+        self.send_encoded(now, encoded);
     }
 
     fn send_encoded(&mut self, now: Millis, encoded: Encoded) {
