@@ -411,7 +411,11 @@ impl Session {
             Some(cfg) if !connected || cfg.while_connected => {
                 // A queued frame carries the queue's id, appended by `OfflineQueue::push`: the
                 // user's header of that name is left out by `Held::send` rather than replaced.
-                let queued = Held::send(destination, headers, body.into(), content_length, binary);
+                // The body copied by `extend_from_slice`, there anyway: `into` brought an
+                // allocation path of its own to the browser core.
+                let mut copy = Vec::new();
+                copy.extend_from_slice(body);
+                let queued = Held::send(destination, headers, copy, content_length, binary);
                 let queued = self.offline.push(queued, cfg)?;
                 if connected {
                     // Sent now; the flush after the next CONNECTED re-sends it if unreceipted.
