@@ -1004,10 +1004,9 @@ impl Session {
     }
 
     fn send_transaction(&mut self, now: Millis, command: Command, transaction: &str) {
-        let none = HeaderList::new();
         self.send(
             now,
-            Outgoing::new(command, &[("transaction", transaction)], &none),
+            Outgoing::new(command, &[("transaction", transaction)], &NO_HEADERS),
         );
     }
 
@@ -1310,6 +1309,9 @@ enum Piece<'a> {
     Text(&'a str),
     Number(u64),
 }
+
+/// No user headers, as a static: nothing to build and drop per frame.
+static NO_HEADERS: HeaderList = HeaderList::new();
 
 /// A deadline that is never reached: the time fields use it for "none" (plain `f64`s compare
 /// and take minimums without the `Option` handling, in less code).
