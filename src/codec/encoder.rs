@@ -102,6 +102,9 @@ impl Encoder {
     /// One header line of a `command` frame written piece by piece (the client writes its own
     /// headers, then the user's, without collecting them into one iterator first), escaped as
     /// [`encode_head`](Self::encode_head) would. `content-length` is skipped: the end writes it.
+    ///
+    /// Not inlined in the browser build: one copy for the client's three header loops.
+    #[cfg_attr(not(feature = "std"), inline(never))]
     pub fn encode_header<B: Sink>(&self, command: Command, name: &str, value: &str, out: &mut B) {
         if name != "content-length" {
             self.header(name, value, escape::applies(self.version, command), out);
