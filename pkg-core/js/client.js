@@ -323,7 +323,6 @@ export class Client {
     // The core's config: a record of its strings, then its numbers as arguments
     // (pkg-core/src/core_abi.rs `configure`). Unset (undefined) is 0 to Wasm.
     const w = new Writer()
-      ._str(this.brokerURL)
       ._headers(this.connectHeaders)
       ._headers(this.disconnectHeaders)
       ._str(this._qid);
@@ -547,12 +546,13 @@ export class Client {
         })();
         break;
       case 2: {
-        const url = r._str();
+        // The record's URL is empty: the page's brokerURL is read as the socket opens.
+        r._str();
         const protocols = [];
         for (let k = r._u32(); k > 0; k--) protocols.push(r._str());
         // Config changed since activate() (headers edited in place) is read at every connection.
         this._configure();
-        this._open(this.brokerURL ?? url, protocols);
+        this._open(this.brokerURL, protocols);
         break;
       }
       case 3: {

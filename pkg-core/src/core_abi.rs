@@ -126,7 +126,7 @@ pub extern "C" fn out() -> *const u8 {
 /// session (JavaScript passes -1 the first time); returns the session's handle. JS sends the
 /// whole config every time, read into a new [`SessionConfig`] that replaces the old one: no
 /// default config is built and then overwritten field by field. Its strings are a record in the
-/// buffer (`len` bytes): URL, connect headers, disconnect headers, the offline queue's id prefix.
+/// buffer (`len` bytes): connect headers, disconnect headers, the offline queue's id prefix.
 /// Its numbers are arguments (a record would cost a read per field): `versions` a bit set (1 =
 /// 1.0, 2 = 1.1, 4 = 1.2, offered newest first), the offline queue's max frames (0 = no queue)
 /// and max bytes, `flags` (see [`FLAG_SPLIT`] and the others), the heart-beat tolerance × 1000,
@@ -162,14 +162,14 @@ pub extern "C" fn configure(
         return u32::MAX;
     };
     let mut r = Reader(input.get(..len as usize).unwrap_or_default());
-    let broker_url = owned(r.str());
     let connect_headers = headers(&mut r);
     let disconnect_headers = headers(&mut r);
     // Each set a slice of its own, copied whole: no growth path, as a loop of pushes has.
     // `& 7` keeps the index in bounds (no panic path).
     let stomp_versions = VERSION_SETS[versions as usize & 7].to_vec();
     let config = SessionConfig {
-        broker_url,
+        // JavaScript opens the socket with its own brokerURL (read as it opens).
+        broker_url: String::new(),
         connect_headers,
         disconnect_headers,
         stomp_versions,
