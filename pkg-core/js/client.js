@@ -231,10 +231,11 @@ const CALLBACKS = ['onConnect', 'onUnhandledMessage', 'onUnhandledMessage', 'onU
 export class Client {
   // stompjs's options without a default (brokerURL, webSocketFactory) and the callbacks are
   // read as undefined until set: not own properties, as in stompjs. stomp-wasm's own are, so
-  // that pages can tell a build that has them (`'transports' in client`, as www/app.js does).
-  transports = undefined;
-  maxReconnectAttempts = undefined;
-  transport = undefined;
+  // that pages can tell a build that has them (`'transports' in client`, as www/app.js does):
+  // declared fields, undefined own properties.
+  transports;
+  maxReconnectAttempts;
+  transport;
   connectHeaders = {};
   disconnectHeaders = {};
   stompVersions = Versions.default;
