@@ -322,7 +322,8 @@ export class Client {
       (this.debug ? 64 : 0) | (q?.whileConnected === false ? 0 : 128);
     this._qid ??= globalThis.crypto?.randomUUID?.() ?? `t${Math.random() * 2 ** 53}`;
     // The core's config: a record of its strings, then its numbers as arguments
-    // (pkg-core/src/core_abi.rs `configure`). Unset (undefined) is 0 to Wasm.
+    // (pkg-core/src/core_abi.rs `configure`). Unset (undefined) is 0 to Wasm, and NaN as the
+    // tolerance (an f64): a heart-beat then never counts as lost, as in stompjs.
     const w = new Writer()
       ._headers(this.connectHeaders)
       ._headers(this.disconnectHeaders)
@@ -331,7 +332,7 @@ export class Client {
       // An unknown version adds nothing (`b | undefined` is b); none at all offers every one.
       (v?.versions ?? v ?? []).reduce((b, s) => b | { '1.0': 1, '1.1': 2, '1.2': 4 }[s], 0) || 7,
       q ? (q.maxFrames ?? 1000) : 0, q?.maxBytes ?? 1 << 20, flags,
-      this.heartbeatToleranceMultiplier * 1000, ...NUMBERS.map((name) => this[name]));
+      this.heartbeatToleranceMultiplier, ...NUMBERS.map((name) => this[name]));
   }
 
   deactivate(options) {

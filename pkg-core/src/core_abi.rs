@@ -129,7 +129,7 @@ pub extern "C" fn out() -> *const u8 {
 /// buffer (`len` bytes): connect headers, disconnect headers, the offline queue's id prefix.
 /// Its numbers are arguments (a record would cost a read per field): `versions` a bit set (1 =
 /// 1.0, 2 = 1.1, 4 = 1.2, offered newest first), the offline queue's max frames (0 = no queue)
-/// and max bytes, `flags` (see [`FLAG_SPLIT`] and the others), the heart-beat tolerance × 1000,
+/// and max bytes, `flags` (see [`FLAG_SPLIT`] and the others), the heart-beat tolerance (`f64`),
 /// then the connection timeout, reconnect delay, max reconnect delay, reconnect time mode (0
 /// linear, 1 exponential), max reconnect attempts (0 = no limit), heart-beat incoming,
 /// heart-beat outgoing, max chunk size and disconnect timeout (how long a graceful deactivate
@@ -144,7 +144,7 @@ pub extern "C" fn configure(
     queue_frames: u32,
     queue_bytes: u32,
     flags: u32,
-    tolerance: u32,
+    heartbeat_tolerance_multiplier: f64,
     connection_timeout: u32,
     reconnect_delay: u32,
     max_reconnect_delay: u32,
@@ -186,7 +186,7 @@ pub extern "C" fn configure(
         run_before_connect: flags & FLAG_BEFORE_CONNECT != 0,
         resubscribe: flags & FLAG_RESUBSCRIBE != 0,
         debug: flags & FLAG_DEBUG != 0,
-        heartbeat_tolerance_multiplier: f64::from(tolerance) / 1000.0,
+        heartbeat_tolerance_multiplier,
         connection_timeout,
         reconnect_delay,
         max_reconnect_delay,
