@@ -182,7 +182,7 @@ class Frame {
   }
   _ack(nack, headers) {
     const h = this.headers;
-    this._client._command(3, nack, h[this._client._status & 4 /* STOMP 1.2 */ ? 'ack' : 'message-id'], h.subscription, headers);
+    this._client._command(3, nack, h[this._client._status & 4 /* STOMP 1.2 */ ? 'ack' : 'message-id'], headers, h.subscription);
   }
 }
 
@@ -372,7 +372,7 @@ export class Client {
     const bytes = binaryBody
       ? new Uint8Array(binaryBody.buffer ?? binaryBody, binaryBody.byteOffset, binaryBody.byteLength)
       : enc.encode(body);
-    this._command(0, (binaryBody ? 1 : 0) | (skipContentLengthHeader ? 2 : 0), destination, '', headers, bytes);
+    this._command(0, (binaryBody ? 1 : 0) | (skipContentLengthHeader ? 2 : 0), destination, headers, '', bytes);
   }
 
   /**
@@ -382,22 +382,22 @@ export class Client {
   subscribe(destination, callback, headers, onError) {
     // Subscriptions made in onConnect are made again by it: the session does not restore them.
     const restore = !this._inOnConnect;
-    const id = this._command(1, +restore, destination, '', headers);
+    const id = this._command(1, +restore, destination, headers);
     this._subs.set(id, [callback, onError, restore]);
     return { id, unsubscribe: (h) => this.unsubscribe(id, h) };
   }
 
   unsubscribe(id, headers) {
     this._subs.delete(id);
-    this._command(2, 0, id, '', headers);
+    this._command(2, 0, id, headers);
   }
 
   ack(messageId, subscriptionId, headers) {
-    this._command(3, 0, messageId, subscriptionId, headers);
+    this._command(3, 0, messageId, headers, subscriptionId);
   }
 
   nack(messageId, subscriptionId, headers) {
-    this._command(3, 1, messageId, subscriptionId, headers);
+    this._command(3, 1, messageId, headers, subscriptionId);
   }
 
   begin(transactionId) {
@@ -422,11 +422,12 @@ export class Client {
 
   /**
    * Runs a user call; the id it made (subscribe, begin), which follows the call's batch. Every
-   * request has the same fields: two strings, headers, a body.
+   * request has the same fields: a string, headers, a string, a body (in the order that lets
+   * most calls leave out the last ones).
    */
-  _command(kind, arg, a, b, headers, body = []) {
+  _command(kind, arg, a, headers, b, body = []) {
     if (this._id < 0) throw Error(ERRORS[1]);
-    const w = new Writer()._str(a)._str(b)._headers(headers)._bytes(body);
+    const w = new Writer()._str(a)._headers(headers)._str(b)._bytes(body);
     const len = core.command(this._id, kind, arg, now(), w._put());
     // Read before the batch's callbacks can call the core again.
     const made = new Reader(mem().subarray(core.out() + len))._str();

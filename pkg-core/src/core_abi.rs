@@ -68,17 +68,17 @@ pub enum Input {
     ForceDisconnect = 10,
 }
 
-/// The user's calls, for [`command`]. Each request is two strings, headers and a body, the
-/// fields a call does not take left empty.
+/// The user's calls, for [`command`]. Each request is a string, headers, a string and a body,
+/// the fields a call does not take left empty.
 #[repr(u8)]
 pub enum Command {
-    /// destination, -, headers, body; `arg` bit 0 binary, bit 1 skip content-length.
+    /// destination, headers, -, body; `arg` bit 0 binary, bit 1 skip content-length.
     Publish = 0,
-    /// destination, -, headers; `arg` 1 = restore after a reconnect. Makes the id.
+    /// destination, headers; `arg` 1 = restore after a reconnect. Makes the id.
     Subscribe = 1,
-    /// id, -, headers.
+    /// id, headers.
     Unsubscribe = 2,
-    /// message id, subscription, headers; `arg` 1 = NACK.
+    /// message id, headers, subscription; `arg` 1 = NACK.
     Ack = 3,
     /// transaction id (empty: one is made). Makes the id.
     Begin = 4,
@@ -256,7 +256,7 @@ pub extern "C" fn command(id: u32, kind: u32, arg: u32, now: f64, len: u32) -> u
     let result = with(id, |s, input| {
         // Every request has the same shape; each call takes the fields it needs.
         let mut r = Reader(input.get(..len as usize).unwrap_or_default());
-        let (a, b, headers, body) = (r.str(), r.str(), headers(&mut r), r.bytes());
+        let (a, headers, b, body) = (r.str(), headers(&mut r), r.str(), r.bytes());
         let none = || String::new();
         match kind {
             0 => s
