@@ -16,8 +16,10 @@ pub fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &str {
             break;
         }
     }
-    // Only ASCII digits were written, so this never falls back.
-    super::utf8::str(buf.get(i..).unwrap_or_default()).unwrap_or("0")
+    let digits = buf.get(i..).unwrap_or_default();
+    // SAFETY: only ASCII digits were written to `buf[i..]`, and ASCII is UTF-8 (a check would
+    // cost every content-length a validation pass, and the browser core its call).
+    unsafe { core::str::from_utf8_unchecked(digits) }
 }
 
 /// Appends `n` in decimal to `out` (what `n.to_string()` gives, without `core::fmt`).
