@@ -49,7 +49,9 @@ pub fn push_char(out: &mut String, c: char) {
     if let Some(lead) = buf.first_mut() {
         *lead = n as u8 | (0xf0e0_c000_u32 >> (8 * (len - 1))) as u8;
     }
-    out.push_str(str(buf.get(..len).unwrap_or_default()).unwrap_or_default());
+    // SAFETY: `buf[..len]` is `c` encoded as UTF-8 (checked against `String::push` for every
+    // char by the tests below).
+    out.push_str(unsafe { core::str::from_utf8_unchecked(buf.get(..len).unwrap_or_default()) });
 }
 
 /// [`valid`] of the browser build: [`first`] sequence by sequence, ASCII a word at a time.
