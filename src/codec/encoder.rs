@@ -186,8 +186,14 @@ impl Encoder {
         out.put_byte(b'\n');
     }
 
+    // `reserve` after `Vec::new` on purpose in the browser build (see below).
+    #[cfg_attr(not(feature = "std"), allow(clippy::reserve_after_initialization))]
     fn header<B: Sink>(&self, name: &str, value: &str, escaping: bool, out: &mut B) {
         let (name, value) = (name.as_bytes(), value.as_bytes());
+        // The browser build writes every header through the escaping path below (its
+        // `escape_into` copies text with nothing to escape as it is): a few headers per frame
+        // the user sends, not worth a second path there.
+        #[cfg(feature = "std")]
         if !escape::needs_escape(name) && !escape::needs_escape(value) {
             out.reserve_for(name.len() + value.len() + 2);
             out.put_slice(name);
@@ -196,12 +202,14 @@ impl Encoder {
             out.put_byte(b'\n');
             return;
         }
-        // Sized for the server; grown as written in the browser core, where the sized
-        // allocation costs more code than the growth (escaped headers are rare there).
+        // Sized for the server; sized by `reserve` in the browser core, where `with_capacity`
+        // brings an allocation path of its own.
         #[cfg(feature = "std")]
         let mut buf = Vec::with_capacity(name.len() + value.len() + 8);
         #[cfg(not(feature = "std"))]
         let mut buf = Vec::new();
+        #[cfg(not(feature = "std"))]
+        buf.reserve(name.len() + value.len() + 8);
         // Unescaped, a colon in a name would move the split point: it is dropped.
         let drop = if escaping { 0 } else { b':' };
         escape::escape_into(name, escaping, self.version, drop, &mut buf);
