@@ -85,7 +85,8 @@ fn first_char(bytes: &[u8]) -> Option<char> {
 
 /// Whether `s` may need escaping: it has a byte that must be escaped (or, in 1.0, replaced), a
 /// NUL (dropped), or another control byte below CR (tested together with LF, CR and NUL in one
-/// comparison; [`escape_into`] writes those as they are).
+/// comparison; [`escape_into`] writes those as they are). The server build's only: the browser
+/// build writes a header byte by byte in any case (a few short headers per frame the user sends).
 #[cfg(feature = "std")]
 pub fn needs_escape(s: &[u8]) -> bool {
     let mut rest = s;
@@ -101,15 +102,8 @@ pub fn needs_escape(s: &[u8]) -> bool {
     rest.iter().any(special)
 }
 
-/// Whether `s` may need escaping (see the server build's version). Byte by byte: the browser
-/// build encodes a few short headers per frame the user sends, and the word loop weighed 93 B
-/// gzip there.
-#[cfg(not(feature = "std"))]
-pub fn needs_escape(s: &[u8]) -> bool {
-    s.iter().any(special)
-}
-
 /// A byte [`needs_escape`] looks for.
+#[cfg(feature = "std")]
 fn special(b: &u8) -> bool {
     *b <= b'\r' || matches!(b, b'\\' | b':')
 }
@@ -129,6 +123,8 @@ fn special(b: &u8) -> bool {
 /// `drop` is a byte left out besides NUL where it would be written as it is (the encoder passes
 /// `:` for an unescaped header name), or 0 for none.
 pub fn escape_into(s: &[u8], escaping: bool, version: Version, drop: u8, out: &mut Vec<u8>) {
+    // The browser build writes byte by byte below in any case: not worth a second path there.
+    #[cfg(feature = "std")]
     if !needs_escape(s) {
         out.extend_from_slice(s);
         return;
