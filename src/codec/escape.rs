@@ -130,12 +130,20 @@ pub fn escape_into(s: &[u8], escaping: bool, version: Version, drop: u8, out: &m
         return;
     }
     for &b in s {
+        // The letter after the backslash of an escape, 0 for a byte written as it is.
+        let escape = match b {
+            b'\n' => b'n',
+            b'\\' => b'\\',
+            b':' => b'c',
+            b'\r' if version >= Version::V1_2 => b'r',
+            _ => 0,
+        };
         match b {
-            b'\n' if escaping => out.extend_from_slice(b"\\n"),
+            _ if escaping && escape != 0 => {
+                super::push_byte(out, b'\\');
+                super::push_byte(out, escape);
+            }
             b'\n' => super::push_byte(out, b' '),
-            b'\\' if escaping => out.extend_from_slice(b"\\\\"),
-            b':' if escaping => out.extend_from_slice(b"\\c"),
-            b'\r' if escaping && version >= Version::V1_2 => out.extend_from_slice(b"\\r"),
             0 => {}
             b if b == drop => {}
             other => super::push_byte(out, other),
