@@ -182,7 +182,7 @@ class Frame {
   }
   _ack(nack, headers) {
     const h = this.headers;
-    this._client._command(3, nack, h[this._client._status & 4 /* STOMP 1.2 */ ? 'ack' : 'message-id'], h.subscription, headers);
+    this._client._command(3, nack, h[this._client._status & 4 /* STOMP 1.2 */ ? 'ack' : 'message-id'], headers, h.subscription);
   }
 }
 
@@ -217,8 +217,8 @@ const TICKER = 'let t;onmessage=e=>{clearTimeout(t);if(e.data>=0)t=setTimeout(()
 
 const now = () => performance.now();
 
-// The numbers that end the core's config record, in its order (pkg-core/src/core_abi.rs
-// `configure`).
+// The numbers that end the arguments of the core's `configure`, in their order
+// (pkg-core/src/core_abi.rs).
 const NUMBERS = ['connectionTimeout', 'reconnectDelay', 'maxReconnectDelay', 'reconnectTimeMode',
   'maxReconnectAttempts', 'heartbeatIncoming', 'heartbeatOutgoing', 'maxWebSocketChunkSize',
   'disconnectTimeout'];
@@ -231,10 +231,11 @@ const CALLBACKS = ['onConnect', 'onUnhandledMessage', 'onUnhandledMessage', 'onU
 export class Client {
   // stompjs's options without a default (brokerURL, webSocketFactory) and the callbacks are
   // read as undefined until set: not own properties, as in stompjs. stomp-wasm's own are, so
-  // that pages can tell a build that has them (`'transports' in client`, as www/app.js does).
-  transports = undefined;
-  maxReconnectAttempts = undefined;
-  transport = undefined;
+  // that pages can tell a build that has them (`'transports' in client`, as www/app.js does):
+  // declared fields, undefined own properties.
+  transports;
+  maxReconnectAttempts;
+  transport;
   connectHeaders = {};
   disconnectHeaders = {};
   stompVersions = Versions.default;
@@ -320,19 +321,18 @@ export class Client {
       (this.beforeConnect ? 16 : 0) | (this.resubscribe === false ? 0 : 32) |
       (this.debug ? 64 : 0) | (q?.whileConnected === false ? 0 : 128);
     this._qid ??= globalThis.crypto?.randomUUID?.() ?? `t${Math.random() * 2 ** 53}`;
-    // The fixed layout of the core's config record (pkg-core/src/core_abi.rs `configure`).
+    // The core's config: a record of its strings, then its numbers as arguments
+    // (pkg-core/src/core_abi.rs `configure`). Unset (undefined) is 0 to Wasm, and NaN as the
+    // tolerance (an f64): a heart-beat then never counts as lost, as in stompjs.
     const w = new Writer()
-      ._str(this.brokerURL)
       ._headers(this.connectHeaders)
       ._headers(this.disconnectHeaders)
+      ._str(this._qid);
+    this._id = core.configure(this._id, w._put(),
       // An unknown version adds nothing (`b | undefined` is b); none at all offers every one.
-      ._u32((v?.versions ?? v ?? []).reduce((b, s) => b | { '1.0': 1, '1.1': 2, '1.2': 4 }[s], 0) || 7)
-      ._u32(q ? (q.maxFrames ?? 1000) : 0)._u32(q?.maxBytes ?? 1 << 20)._str(this._qid)
-      ._u32(flags)
-      ._u32(this.heartbeatToleranceMultiplier * 1000);
-    // Unset (undefined) is 0, as Uint32Array makes it.
-    for (const name of NUMBERS) w._u32(this[name]);
-    this._id = core.configure(this._id, w._put());
+      (v?.versions ?? v ?? []).reduce((b, s) => b | { '1.0': 1, '1.1': 2, '1.2': 4 }[s], 0) || 7,
+      q ? (q.maxFrames ?? 1000) : 0, q?.maxBytes ?? 1 << 20, flags,
+      this.heartbeatToleranceMultiplier, ...NUMBERS.map((name) => this[name]));
   }
 
   deactivate(options) {
@@ -372,7 +372,7 @@ export class Client {
     const bytes = binaryBody
       ? new Uint8Array(binaryBody.buffer ?? binaryBody, binaryBody.byteOffset, binaryBody.byteLength)
       : enc.encode(body);
-    this._command(0, (binaryBody ? 1 : 0) | (skipContentLengthHeader ? 2 : 0), destination, '', headers, bytes);
+    this._command(0, (binaryBody ? 1 : 0) | (skipContentLengthHeader ? 2 : 0), destination, headers, '', bytes);
   }
 
   /**
@@ -382,22 +382,22 @@ export class Client {
   subscribe(destination, callback, headers, onError) {
     // Subscriptions made in onConnect are made again by it: the session does not restore them.
     const restore = !this._inOnConnect;
-    const id = this._command(1, +restore, destination, '', headers);
+    const id = this._command(1, +restore, destination, headers);
     this._subs.set(id, [callback, onError, restore]);
     return { id, unsubscribe: (h) => this.unsubscribe(id, h) };
   }
 
   unsubscribe(id, headers) {
     this._subs.delete(id);
-    this._command(2, 0, id, '', headers);
+    this._command(2, 0, id, headers);
   }
 
   ack(messageId, subscriptionId, headers) {
-    this._command(3, 0, messageId, subscriptionId, headers);
+    this._command(3, 0, messageId, headers, subscriptionId);
   }
 
   nack(messageId, subscriptionId, headers) {
-    this._command(3, 1, messageId, subscriptionId, headers);
+    this._command(3, 1, messageId, headers, subscriptionId);
   }
 
   begin(transactionId) {
@@ -422,11 +422,12 @@ export class Client {
 
   /**
    * Runs a user call; the id it made (subscribe, begin), which follows the call's batch. Every
-   * request has the same fields: two strings, headers, a body.
+   * request has the same fields: a string, headers, a string, a body (in the order that lets
+   * most calls leave out the last ones).
    */
-  _command(kind, arg, a, b, headers, body = []) {
+  _command(kind, arg, a, headers, b, body = []) {
     if (this._id < 0) throw Error(ERRORS[1]);
-    const w = new Writer()._str(a)._str(b)._headers(headers)._bytes(body);
+    const w = new Writer()._str(a)._headers(headers)._str(b)._bytes(body);
     const len = core.command(this._id, kind, arg, now(), w._put());
     // Read before the batch's callbacks can call the core again.
     const made = new Reader(mem().subarray(core.out() + len))._str();
@@ -548,12 +549,13 @@ export class Client {
         })();
         break;
       case 2: {
-        const url = r._str();
+        // The record's URL is empty: the page's brokerURL is read as the socket opens.
+        r._str();
         const protocols = [];
         for (let k = r._u32(); k > 0; k--) protocols.push(r._str());
         // Config changed since activate() (headers edited in place) is read at every connection.
         this._configure();
-        this._open(this.brokerURL ?? url, protocols);
+        this._open(this.brokerURL, protocols);
         break;
       }
       case 3: {

@@ -30,6 +30,22 @@ pub const FLAG_RESUBSCRIBE: u32 = 32;
 pub const FLAG_DEBUG: u32 = 64;
 pub const FLAG_QUEUE_ALL: u32 = 128;
 
+/// The versions [`configure`] offers for each value of its bit set (a version's bit is its
+/// place in `Version::ALL`), newest first.
+const VERSION_SETS: [&[Version]; 8] = {
+    use Version::{V1_0, V1_1, V1_2};
+    [
+        &[],
+        &[V1_0],
+        &[V1_1],
+        &[V1_1, V1_0],
+        &[V1_2],
+        &[V1_2, V1_0],
+        &[V1_2, V1_1],
+        &[V1_2, V1_1, V1_0],
+    ]
+};
+
 /// The inputs of [`input`].
 #[repr(u8)]
 pub enum Input {
@@ -52,17 +68,17 @@ pub enum Input {
     ForceDisconnect = 10,
 }
 
-/// The user's calls, for [`command`]. Each request is two strings, headers and a body, the
-/// fields a call does not take left empty.
+/// The user's calls, for [`command`]. Each request is a string, headers, a string and a body,
+/// the fields a call does not take left empty.
 #[repr(u8)]
 pub enum Command {
-    /// destination, -, headers, body; `arg` bit 0 binary, bit 1 skip content-length.
+    /// destination, headers, -, body; `arg` bit 0 binary, bit 1 skip content-length.
     Publish = 0,
-    /// destination, -, headers; `arg` 1 = restore after a reconnect. Makes the id.
+    /// destination, headers; `arg` 1 = restore after a reconnect. Makes the id.
     Subscribe = 1,
-    /// id, -, headers.
+    /// id, headers.
     Unsubscribe = 2,
-    /// message id, subscription, headers; `arg` 1 = NACK.
+    /// message id, headers, subscription; `arg` 1 = NACK.
     Ack = 3,
     /// transaction id (empty: one is made). Makes the id.
     Begin = 4,
@@ -106,92 +122,96 @@ pub extern "C" fn out() -> *const u8 {
     answer()
 }
 
-/// Applies the config record in the buffer (`len` bytes) to session `id`, or makes a new session
-/// from it when there is no such session (JavaScript passes -1 the first time); returns the
-/// session's handle. JS sends the whole config every time, so the record is a config of its own,
-/// read into a new [`SessionConfig`] that replaces the old one: no default config is built and
-/// then overwritten field by field. Its fields, in this fixed order (keys would only cost a
-/// dispatch): URL, connect headers, disconnect headers, versions (`u32` bit set: 1 = 1.0,
-/// 2 = 1.1, 4 = 1.2, offered newest first), the offline queue (`u32` max frames, 0 = no queue;
-/// `u32` max bytes; id prefix), flags (see [`FLAG_SPLIT`] and the others), heart-beat tolerance
-/// × 1000, then `u32`s: connection timeout, reconnect delay, max reconnect delay, reconnect time
-/// mode (0 linear, 1 exponential), max reconnect attempts (0 = no limit), heart-beat incoming,
-/// heart-beat outgoing, max chunk size, disconnect timeout (how long a graceful deactivate waits
-/// for the DISCONNECT receipt, ms, 0 = for ever). The settings the record has no field for keep
-/// their defaults.
+/// Applies a config to session `id`, or makes a new session from it when there is no such
+/// session (JavaScript passes -1 the first time); returns the session's handle. JS sends the
+/// whole config every time, read into a new [`SessionConfig`] that replaces the old one: no
+/// default config is built and then overwritten field by field. Its strings are a record in the
+/// buffer (`len` bytes): connect headers, disconnect headers, the offline queue's id prefix.
+/// Its numbers are arguments (a record would cost a read per field): `versions` a bit set (1 =
+/// 1.0, 2 = 1.1, 4 = 1.2, offered newest first), the offline queue's max frames (0 = no queue)
+/// and max bytes, `flags` (see [`FLAG_SPLIT`] and the others), the heart-beat tolerance (`f64`),
+/// then the connection timeout, reconnect delay, max reconnect delay, reconnect time mode (0
+/// linear, 1 exponential), max reconnect attempts (0 = no limit), heart-beat incoming,
+/// heart-beat outgoing, max chunk size and disconnect timeout (how long a graceful deactivate
+/// waits for the DISCONNECT receipt, ms, 0 = for ever). The settings with no field keep their
+/// defaults.
 #[no_mangle]
-pub extern "C" fn configure(id: u32, len: u32) -> u32 {
+#[allow(clippy::too_many_arguments)]
+pub extern "C" fn configure(
+    id: u32,
+    len: u32,
+    versions: u32,
+    queue_frames: u32,
+    queue_bytes: u32,
+    flags: u32,
+    heartbeat_tolerance_multiplier: f64,
+    connection_timeout: u32,
+    reconnect_delay: u32,
+    max_reconnect_delay: u32,
+    reconnect_time_mode: u32,
+    max_reconnect_attempts: u32,
+    heartbeat_incoming: u32,
+    heartbeat_outgoing: u32,
+    max_web_socket_chunk_size: u32,
+    disconnect_timeout: u32,
+) -> u32 {
     let Ok(input) = IN.0.try_borrow() else {
         return u32::MAX;
     };
     let Ok(mut sessions) = SESSIONS.0.try_borrow_mut() else {
         return u32::MAX;
     };
-    let config = read_config(Reader(input.get(..len as usize).unwrap_or_default()));
+    let mut r = Reader(input.get(..len as usize).unwrap_or_default());
+    let connect_headers = headers(&mut r);
+    let disconnect_headers = headers(&mut r);
+    // Each set a slice of its own, copied whole: no growth path, as a loop of pushes has.
+    // `& 7` keeps the index in bounds (no panic path).
+    let stomp_versions = VERSION_SETS[versions as usize & 7].to_vec();
+    let config = SessionConfig {
+        // JavaScript opens the socket with its own brokerURL (read as it opens).
+        broker_url: String::new(),
+        connect_headers,
+        disconnect_headers,
+        stomp_versions,
+        offline_queue: (queue_frames != 0).then_some(OfflineQueueConfig {
+            max_frames: queue_frames as usize,
+            max_bytes: queue_bytes as usize,
+            id_prefix: owned(r.str()),
+            while_connected: flags & FLAG_QUEUE_ALL != 0,
+        }),
+        split_large_frames: flags & FLAG_SPLIT != 0,
+        force_binary_ws_frames: flags & FLAG_FORCE_BINARY != 0,
+        append_missing_nul_on_incoming: flags & FLAG_APPEND_NUL != 0,
+        discard_websocket_on_comm_failure: flags & FLAG_DISCARD_ON_FAILURE != 0,
+        run_before_connect: flags & FLAG_BEFORE_CONNECT != 0,
+        resubscribe: flags & FLAG_RESUBSCRIBE != 0,
+        debug: flags & FLAG_DEBUG != 0,
+        heartbeat_tolerance_multiplier,
+        connection_timeout,
+        reconnect_delay,
+        max_reconnect_delay,
+        reconnect_time_mode: if reconnect_time_mode == 1 {
+            ReconnectTimeMode::Exponential
+        } else {
+            ReconnectTimeMode::Linear
+        },
+        max_reconnect_attempts: Some(max_reconnect_attempts).filter(|&n| n != 0),
+        heartbeat_incoming,
+        heartbeat_outgoing,
+        max_web_socket_chunk_size: max_web_socket_chunk_size as usize,
+        disconnect_timeout,
+        // Not given: the defaults.
+        host: None,
+        max_pending_send_bytes: MAX_PENDING_SEND_BYTES,
+        max_receipt_watchers: MAX_RECEIPT_WATCHERS,
+        limits: Limits::default(),
+    };
     if let Some(s) = sessions.get_mut(id as usize) {
         s.configure(config);
         return id;
     }
     sessions.push(Session::new(config));
     sessions.len() as u32 - 1
-}
-
-/// The config record of [`configure`].
-fn read_config(mut r: Reader) -> SessionConfig {
-    let broker_url = owned(r.str());
-    let connect_headers = headers(&mut r);
-    let disconnect_headers = headers(&mut r);
-    let bits = r.u32();
-    // Newest first; a plain loop, not an iterator chain collected (one less generic
-    // instantiation in the module). A version's bit is its place in `Version::ALL`.
-    let mut stomp_versions = Vec::new();
-    for version in Version::ALL.into_iter().rev() {
-        if bits >> version as u32 & 1 != 0 {
-            stomp_versions.push(version);
-        }
-    }
-    let (frames, bytes) = (r.u32() as usize, r.u32() as usize);
-    let id_prefix = owned(r.str());
-    let f = r.u32();
-    // The rest in the record's order: a struct expression's fields are evaluated as written.
-    SessionConfig {
-        broker_url,
-        connect_headers,
-        disconnect_headers,
-        stomp_versions,
-        offline_queue: (frames != 0).then_some(OfflineQueueConfig {
-            max_frames: frames,
-            max_bytes: bytes,
-            id_prefix,
-            while_connected: f & FLAG_QUEUE_ALL != 0,
-        }),
-        split_large_frames: f & FLAG_SPLIT != 0,
-        force_binary_ws_frames: f & FLAG_FORCE_BINARY != 0,
-        append_missing_nul_on_incoming: f & FLAG_APPEND_NUL != 0,
-        discard_websocket_on_comm_failure: f & FLAG_DISCARD_ON_FAILURE != 0,
-        run_before_connect: f & FLAG_BEFORE_CONNECT != 0,
-        resubscribe: f & FLAG_RESUBSCRIBE != 0,
-        debug: f & FLAG_DEBUG != 0,
-        heartbeat_tolerance_multiplier: f64::from(r.u32()) / 1000.0,
-        connection_timeout: r.u32(),
-        reconnect_delay: r.u32(),
-        max_reconnect_delay: r.u32(),
-        reconnect_time_mode: if r.u32() == 1 {
-            ReconnectTimeMode::Exponential
-        } else {
-            ReconnectTimeMode::Linear
-        },
-        max_reconnect_attempts: Some(r.u32()).filter(|&n| n != 0),
-        heartbeat_incoming: r.u32(),
-        heartbeat_outgoing: r.u32(),
-        max_web_socket_chunk_size: r.u32() as usize,
-        disconnect_timeout: r.u32(),
-        // Not in the record: the defaults.
-        host: None,
-        max_pending_send_bytes: MAX_PENDING_SEND_BYTES,
-        max_receipt_watchers: MAX_RECEIPT_WATCHERS,
-        limits: Limits::default(),
-    }
 }
 
 /// An input (see [`Input`]), then everything it caused, written to [`out`] as one batch (see
@@ -236,7 +256,7 @@ pub extern "C" fn command(id: u32, kind: u32, arg: u32, now: f64, len: u32) -> u
     let result = with(id, |s, input| {
         // Every request has the same shape; each call takes the fields it needs.
         let mut r = Reader(input.get(..len as usize).unwrap_or_default());
-        let (a, b, headers, body) = (r.str(), r.str(), headers(&mut r), r.bytes());
+        let (a, headers, b, body) = (r.str(), headers(&mut r), r.str(), r.bytes());
         let none = || String::new();
         match kind {
             0 => s

@@ -12,7 +12,7 @@
 //!
 //! Records (all integers little-endian `u32`, strings and byte strings as `u32` length + bytes,
 //! headers as `u32` count + name/value string pairs):
-//! - [`configure`]: the whole config, its fields in a fixed order (see there).
+//! - [`configure`]: the config's strings in a fixed order, its numbers as arguments (see there).
 //! - [`command`]: per [`Command`], the strings and headers it takes.
 //! - [`input`] / [`command`] batches: `u32` length + record, each record `kind: u8` + fields (see
 //!   `stomp_wasm::client::records`; frames as one text + body), then `f64` deadline, `u32` error,

@@ -411,7 +411,11 @@ impl Session {
             Some(cfg) if !connected || cfg.while_connected => {
                 // A queued frame carries the queue's id, appended by `OfflineQueue::push`: the
                 // user's header of that name is left out by `Held::send` rather than replaced.
-                let queued = Held::send(destination, headers, body.into(), content_length, binary);
+                // The body copied by `extend_from_slice`, there anyway: `into` brought an
+                // allocation path of its own to the browser core.
+                let mut copy = Vec::new();
+                copy.extend_from_slice(body);
+                let queued = Held::send(destination, headers, copy, content_length, binary);
                 let queued = self.offline.push(queued, cfg)?;
                 if connected {
                     // Sent now; the flush after the next CONNECTED re-sends it if unreceipted.
@@ -423,14 +427,15 @@ impl Session {
             }
             _ if connected => {
                 // Written straight into the send buffer: no `Frame` per publish.
-                let encoded = Outgoing {
-                    body,
-                    content_length,
-                    binary,
-                    ..Outgoing::new(Command::Send, &[("destination", destination)], headers)
-                }
-                .encode(self.wire);
-                self.send_encoded(now, encoded);
+                self.send(
+                    now,
+                    Outgoing {
+                        body,
+                        content_length,
+                        binary,
+                        ..Outgoing::new(Command::Send, &[("destination", destination)], headers)
+                    },
+                );
                 Ok(())
             }
             _ => Err(ClientError::NotConnected),
@@ -494,9 +499,10 @@ impl Session {
         if self.phase != Phase::Connected {
             return Ok(());
         }
-        let encoded =
-            Outgoing::new(Command::Unsubscribe, &[("id", id)], &headers).encode(self.wire);
-        self.send_encoded(now, encoded);
+        self.send(
+            now,
+            Outgoing::new(Command::Unsubscribe, &[("id", id)], &headers),
+        );
         Ok(())
     }
 
@@ -998,10 +1004,10 @@ impl Session {
     }
 
     fn send_transaction(&mut self, now: Millis, command: Command, transaction: &str) {
-        let none = HeaderList::new();
-        let encoded =
-            Outgoing::new(command, &[("transaction", transaction)], &none).encode(self.wire);
-        self.send_encoded(now, encoded);
+        self.send(
+            now,
+            Outgoing::new(command, &[("transaction", transaction)], &NO_HEADERS),
+        );
     }
 
     /// [`ack`](Self::ack), or [`nack`](Self::nack) when `nack` is set: one call site for the
@@ -1041,13 +1047,22 @@ impl Session {
         let own = own
             .get(..1 + usize::from(version == Version::V1_1))
             .unwrap_or_default();
-        let encoded = Outgoing {
-            once: true,
-            ..Outgoing::new(command, own, &headers)
-        }
-        .encode(self.wire);
-        self.send_encoded(now, encoded);
+        self.send(
+            now,
+            Outgoing {
+                once: true,
+                ..Outgoing::new(command, own, &headers)
+            },
+        );
         Ok(())
+    }
+
+    /// Encodes a frame whose parts are not the session's and sends it: one call at each of the
+    /// user's calls instead of an encode and a send.
+    #[inline(never)]
+    fn send(&mut self, now: Millis, frame: Outgoing) {
+        let encoded = frame.encode(self.wire);
+        self.send_encoded(now, encoded);
     }
 
     fn send_encoded(&mut self, now: Millis, encoded: Encoded) {
@@ -1294,6 +1309,9 @@ enum Piece<'a> {
     Text(&'a str),
     Number(u64),
 }
+
+/// No user headers, as a static: nothing to build and drop per frame.
+static NO_HEADERS: HeaderList = HeaderList::new();
 
 /// A deadline that is never reached: the time fields use it for "none" (plain `f64`s compare
 /// and take minimums without the `Option` handling, in less code).
