@@ -13,10 +13,8 @@ use core::cell::UnsafeCell;
 use core::ptr::null_mut;
 
 const PAGE: usize = 65_536;
-/// The one alignment blocks have (wasm32's largest, `u64`'s and `f64`'s); larger alignments are
-/// refused (never asked). Every block is a power of two of at least this size and memory grows
-/// by whole pages, so the bump pointer stays aligned with no rounding.
-const ALIGN: usize = 8;
+/// Blocks are aligned to their size up to this; larger alignments are refused (never asked).
+const MAX_ALIGN: usize = 4096;
 /// Size classes 2^3 .. 2^31.
 const CLASSES: usize = 32;
 
@@ -50,18 +48,19 @@ impl Default for Heap {
     }
 }
 
-/// The class of a block that holds `layout`: the smallest power of two ≥ its size and
-/// [`ALIGN`] (its alignment, at most [`ALIGN`], is then met).
+/// The class of a block that holds `layout`: the smallest power of two ≥ its size and align.
 fn class(layout: Layout) -> usize {
-    let size = layout.size().max(ALIGN);
+    let size = layout.size().max(layout.align()).max(8);
     (usize::BITS - (size - 1).leading_zeros()) as usize
 }
 
 impl State {
     /// A new block of `1 << class` bytes off the end of memory, growing it when needed.
     fn bump(&mut self, class: usize) -> *mut u8 {
-        let start = self.next;
-        let Some(stop) = start.checked_add(1 << class) else {
+        let size = 1usize << class;
+        let align = size.min(MAX_ALIGN);
+        let start = (self.next + align - 1) & !(align - 1);
+        let Some(stop) = start.checked_add(size) else {
             return null_mut();
         };
         if stop > self.end {
@@ -84,7 +83,7 @@ impl State {
 
 unsafe impl GlobalAlloc for Heap {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if layout.align() > ALIGN {
+        if layout.align() > MAX_ALIGN {
             return null_mut();
         }
         let c = class(layout);
