@@ -249,7 +249,6 @@ export class SockJS {
         return this.onopen?.({ type: 'open', target: this });
       case 18: // Closed: code, reason
         return this._gone(ch, str(5));
-      // 21, Failed: for the module's plan only.
       case 19: // Debug: text (the fallback's decisions, for the client's `debug`)
         return this._debug?.(str(1));
     }

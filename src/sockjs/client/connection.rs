@@ -97,7 +97,8 @@ pub enum Out {
     /// text: a line for the `debug` callback.
     Debug = 19,
     /// `u8` transport: it failed to open or lost the race; [`Out::Open`] reports the winner.
-    /// For the [`TransportPlan`] the shell keeps across connections.
+    /// For the [`TransportPlan`] the shell keeps across connections: written by the native
+    /// build only (the browser build tells its plan by [`SockJsConnection::teach`]).
     Failed = 21,
 }
 
@@ -346,6 +347,10 @@ pub struct SockJsConnection {
     /// its brackets.
     queue: Vec<u8>,
     send_in_flight: bool,
+    /// What the plan is to learn and has not been told ([`teach`](Self::teach)): a bit per
+    /// transport (by number) that failed or lost the race, and the one that opened.
+    failed: u8,
+    opened: Option<TransportKind>,
     /// The records written and not yet taken.
     out: Vec<u8>,
 }
@@ -382,6 +387,8 @@ impl SockJsConnection {
             started: 0,
             queue: Vec::new(),
             send_in_flight: false,
+            failed: 0,
+            opened: None,
             out: Vec::new(),
         }
     }
@@ -443,6 +450,16 @@ impl SockJsConnection {
             }
             at = end;
         }
+    }
+
+    /// Tells `plan` what this connection learnt since the last call: the transports that
+    /// failed or lost the race, and the one that opened (what its [`Out::Failed`] and
+    /// [`Out::Open`] records said). `pkg-sockjs` keeps one plan per endpoint across connections
+    /// and calls this after each input; it needs no `Failed` record. A transport fails before
+    /// another opens and never opens after failing, so the order the lessons are applied in
+    /// makes no difference.
+    pub fn teach(&mut self, plan: &mut TransportPlan, now: Millis) {
+        plan.learn(core::mem::take(&mut self.failed), self.opened.take(), now);
     }
 
     /// The next deadline (`/info`, a transport's open timeout, the race's head start).
@@ -866,6 +883,7 @@ impl SockJsConnection {
             }
         }
         let Some(kind) = winner else { return };
+        self.opened = Some(kind);
         self.debug(&[b"SockJS: open over ", kind.name().as_bytes()]);
         let at = self.begin(Out::Open);
         self.out.extend_from_slice(&[kind as u8]);
@@ -1020,9 +1038,13 @@ impl SockJsConnection {
     /// and in a debug line (`SockJS: {name}{what}{why}`).
     fn gave_up(&mut self, channel: u32, kind: TransportKind, what: &[u8], why: &[u8]) {
         self.shut(channel);
-        let at = self.begin(Out::Failed);
-        self.out.extend_from_slice(&[kind as u8]);
-        self.end(at);
+        self.failed |= 1 << kind as u8;
+        #[cfg(feature = "std")]
+        {
+            let at = self.begin(Out::Failed);
+            self.out.extend_from_slice(&[kind as u8]);
+            self.end(at);
+        }
         self.debug(&[b"SockJS: ", kind.name().as_bytes(), what, why]);
     }
 
