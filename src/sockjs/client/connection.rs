@@ -468,8 +468,10 @@ impl SockJsConnection {
             Phase::FetchingInfo => self.deadline,
             Phase::Trying => {
                 let mut next = self.race_at;
-                for a in self.running() {
-                    next = Some(next.map_or(a.deadline, |t| least(t, a.deadline)));
+                for a in &self.attempts {
+                    if a.channel != 0 {
+                        next = Some(next.map_or(a.deadline, |t| least(t, a.deadline)));
+                    }
                 }
                 next
             }
@@ -685,7 +687,7 @@ impl SockJsConnection {
             return Err(SendError::NotOpen);
         };
         if kind == TransportKind::WebSocket {
-            let channel = self.running().next().map_or(0, |a| a.channel);
+            let channel = self.first_running().map_or(0, |a| a.channel);
             let at = self.begin(Out::SendWebSocket);
             put_u32(&mut self.out, channel);
             self.out.extend_from_slice(b"[");
@@ -715,7 +717,7 @@ impl SockJsConnection {
         if self.send_in_flight || self.queue.is_empty() {
             return;
         }
-        let Some(session) = self.running().next().map(|a| a.session) else {
+        let Some(session) = self.first_running().map(|a| a.session) else {
             return;
         };
         let max = self.limits.max_batch_bytes;
@@ -741,9 +743,15 @@ impl SockJsConnection {
         self.send_in_flight = true;
     }
 
-    /// The attempts running (once open: the one carrying the session).
-    fn running(&self) -> impl Iterator<Item = &Attempt> {
-        self.attempts.iter().filter(|a| a.channel != 0)
+    /// The first attempt running (once open: the one carrying the session). Plain searches
+    /// here and in [`running_any`](Self::running_any), not a `Filter` iterator: less code.
+    fn first_running(&self) -> Option<&Attempt> {
+        self.attempts.iter().find(|a| a.channel != 0)
+    }
+
+    /// Whether an attempt running satisfies `f`.
+    fn running_any(&self, f: impl Fn(&Attempt) -> bool) -> bool {
+        self.attempts.iter().any(|a| a.channel != 0 && f(a))
     }
 
     /// The attempt on `channel`, if it is current.
@@ -754,7 +762,7 @@ impl SockJsConnection {
     }
 
     fn is_current(&self, channel: u32) -> bool {
-        self.running().any(|a| a.channel == channel)
+        self.running_any(|a| a.channel == channel)
     }
 
     /// One server frame on `channel`, parsed here (the native API; the browser build parses
@@ -904,12 +912,12 @@ impl SockJsConnection {
         self.gave_up(channel, kind, b" failed: ", why);
         // A running HTTP transport keeps its chance: what races beside it was started by
         // [`race`](Self::race), and the next in line waits for it to fail too.
-        let http_running = self.running().any(|a| a.kind.is_http());
+        let http_running = self.running_any(|a| a.kind.is_http());
         let more = !self.pending.is_empty();
         if !http_running && more {
             self.race_at = None;
             self.start(now, 0);
-        } else if self.running().next().is_none() && !more {
+        } else if self.first_running().is_none() && !more {
             self.close_with(2000, b"All transports failed");
         }
     }
@@ -921,7 +929,7 @@ impl SockJsConnection {
         if !matches!(self.phase, Phase::Trying) {
             return;
         }
-        let index = if self.running().any(|a| a.kind.is_stream()) {
+        let index = if self.running_any(|a| a.kind.is_stream()) {
             self.pending
                 .iter()
                 .position(|&k| k == TransportKind::XhrPolling)
