@@ -227,7 +227,7 @@ export class SockJS {
           // The socket is on its channel's shut function (none once shut: the send fails).
           this._io.get(ch).ws.send(str(5));
         } catch {
-          this._later(() => this._input(3, ch, 1006, 'send failed'));
+          setTimeout(() => this._input(3, ch, 1006, 'send failed'));
         }
         return;
       }
@@ -296,11 +296,6 @@ export class SockJS {
     this.onclose?.({ type: 'close', code, reason, wasClean: code === 1000, target: this });
   }
 
-  /** Reports a failure to create an I/O object from a fresh task, as the browser would have. */
-  _later(f) {
-    setTimeout(f);
-  }
-
   /**
    * A fetch whose body is read as it arrives: `onText` gets each piece (null: keep it for
    * `onEnd`), `onEnd(status, text)` the status (0: network error) and what was kept. Shutting
@@ -344,7 +339,8 @@ export class SockJS {
     try {
       ws = new WebSocket(url);
     } catch {
-      return this._later(() => this._input(3, ch, 1006));
+      // A failure to create an I/O object is reported from a fresh task, as the browser would.
+      return setTimeout(() => this._input(3, ch, 1006));
     }
     let closed = false;
     const onclose = (e) => {
@@ -360,7 +356,7 @@ export class SockJS {
     // WebKit fails a socket to a port browsers refuse with an error event alone, its readyState
     // left at CONNECTING: no close event follows. Such a close is reported after the task.
     ws.onerror = () => {
-      if (ws.readyState === 0) this._later(() => onclose({ code: 1006 }));
+      if (ws.readyState === 0) setTimeout(() => onclose({ code: 1006 }));
     };
     const shut = () => {
       closed = true;
@@ -379,7 +375,8 @@ export class SockJS {
     try {
       es = new EventSource(url, { withCredentials });
     } catch {
-      return this._later(() => this._input(6, ch, 0));
+      // From a fresh task, as in _socket.
+      return setTimeout(() => this._input(6, ch, 0));
     }
     let delivered = false;
     es.onmessage = (e) => {
