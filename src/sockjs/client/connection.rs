@@ -37,6 +37,9 @@ use crate::time::Millis;
 /// How long `/info` may take.
 pub const INFO_TIMEOUT_MS: Millis = 8_000.0;
 
+/// A deadline that never comes: none is set.
+const NEVER: Millis = f64::INFINITY;
+
 /// The least time the last transport of the plan gets to open.
 pub const LAST_RESORT_TIMEOUT_MS: Millis = 10_000.0;
 
@@ -333,13 +336,13 @@ pub struct SockJsConnection {
     /// When `/info` was asked for, then the round trip it took.
     sent_at: Millis,
     rtt: Millis,
-    /// `/info`'s deadline.
-    deadline: Option<Millis>,
+    /// `/info`'s deadline ([`NEVER`]: none).
+    deadline: Millis,
     /// The transports not started yet, in the order to try them.
     pending: Transports,
     /// When a transport starts beside the running attempts: the next one beside a WebSocket,
-    /// xhr-polling beside a silent stream.
-    race_at: Option<Millis>,
+    /// xhr-polling beside a silent stream. [`NEVER`]: no race is due.
+    race_at: Millis,
     /// In the order they were started (each transport once per connection).
     attempts: [Attempt; 4],
     started: usize,
@@ -380,9 +383,9 @@ impl SockJsConnection {
             phase: Phase::Idle,
             sent_at: 0.0,
             rtt: 0.0,
-            deadline: None,
+            deadline: NEVER,
             pending: Transports::EMPTY,
-            race_at: None,
+            race_at: NEVER,
             attempts: [Attempt::IDLE; 4],
             started: 0,
             queue: Vec::new(),
@@ -464,19 +467,20 @@ impl SockJsConnection {
 
     /// The next deadline (`/info`, a transport's open timeout, the race's head start).
     pub fn poll_timeout(&self) -> Option<Millis> {
-        match self.phase {
+        let next = match self.phase {
             Phase::FetchingInfo => self.deadline,
             Phase::Trying => {
                 let mut next = self.race_at;
                 for a in &self.attempts {
                     if a.channel != 0 {
-                        next = Some(next.map_or(a.deadline, |t| least(t, a.deadline)));
+                        next = least(next, a.deadline);
                     }
                 }
                 next
             }
-            _ => None,
-        }
+            _ => NEVER,
+        };
+        (next < NEVER).then_some(next)
     }
 
     /// Starts: asks for `/info`.
@@ -488,7 +492,7 @@ impl SockJsConnection {
         let at = self.begin(Out::FetchInfo);
         put_u32(&mut self.out, t as u32);
         self.end(at);
-        self.deadline = Some(now + INFO_TIMEOUT_MS);
+        self.deadline = now + INFO_TIMEOUT_MS;
         self.sent_at = now;
         self.phase = Phase::FetchingInfo;
     }
@@ -527,10 +531,10 @@ impl SockJsConnection {
         if order.is_empty() {
             return self.close_with(2000, b"All transports failed");
         }
-        self.deadline = None;
+        self.deadline = NEVER;
         self.phase = Phase::Trying;
         self.pending = order;
-        self.race_at = None;
+        self.race_at = NEVER;
         self.rtt = rtt;
         self.start(now, 0);
     }
@@ -544,13 +548,13 @@ impl SockJsConnection {
 
     pub fn handle_timeout(&mut self, now: Millis) {
         match self.phase {
-            Phase::FetchingInfo if self.deadline.is_some_and(|d| d <= now) => {
+            Phase::FetchingInfo if self.deadline <= now => {
                 self.close_with(1002, b"Cannot connect to server (SockJS /info timed out)");
             }
             Phase::Trying => {
-                let race_due = self.race_at.is_some_and(|t| t <= now);
+                let race_due = self.race_at <= now;
                 if race_due {
-                    self.race_at = None;
+                    self.race_at = NEVER;
                 }
                 // In the order they were started. What a failure starts comes later and is not
                 // due yet.
@@ -897,7 +901,7 @@ impl SockJsConnection {
         self.out.extend_from_slice(&[kind as u8]);
         self.end(at);
         self.phase = Phase::Open(kind);
-        self.race_at = None;
+        self.race_at = NEVER;
     }
 
     fn attempt_failed(&mut self, now: Millis, channel: u32, why: &[u8]) {
@@ -915,7 +919,7 @@ impl SockJsConnection {
         let http_running = self.running_any(|a| a.kind.is_http());
         let more = !self.pending.is_empty();
         if !http_running && more {
-            self.race_at = None;
+            self.race_at = NEVER;
             self.start(now, 0);
         } else if self.first_running().is_none() && !more {
             self.close_with(2000, b"All transports failed");
@@ -971,11 +975,11 @@ impl SockJsConnection {
                 attempt_timeout(rtt)
             };
         self.race_at = if kind == TransportKind::WebSocket && !last {
-            Some(now + head_start(rtt))
+            now + head_start(rtt)
         } else if kind.is_stream() && self.pending.contains(TransportKind::XhrPolling) {
-            Some(now + stream_head_start(rtt))
+            now + stream_head_start(rtt)
         } else {
-            None
+            NEVER
         };
         self.debug(&[b"SockJS: trying ", kind.name().as_bytes()]);
         if kind == TransportKind::WebSocket {
@@ -1010,7 +1014,7 @@ impl SockJsConnection {
             }
         }
         self.phase = Phase::Closed;
-        self.deadline = None;
+        self.deadline = NEVER;
         let at = self.begin(Out::Closed);
         put_u32(&mut self.out, code.into());
         self.out.extend_from_slice(reason);
