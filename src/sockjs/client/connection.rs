@@ -896,7 +896,7 @@ impl SockJsConnection {
         }
         let Some(kind) = winner else { return };
         self.opened = Some(kind);
-        self.debug(&[b"SockJS: open over ", kind.name().as_bytes()]);
+        self.debug(b"SockJS: open over ", kind, b"", b"");
         let at = self.begin(Out::Open);
         self.out.extend_from_slice(&[kind as u8]);
         self.end(at);
@@ -981,7 +981,7 @@ impl SockJsConnection {
         } else {
             NEVER
         };
-        self.debug(&[b"SockJS: trying ", kind.name().as_bytes()]);
+        self.debug(b"SockJS: trying ", kind, b"", b"");
         if kind == TransportKind::WebSocket {
             let at = self.begin(Out::OpenWebSocket);
             put_u32(&mut self.out, channel);
@@ -1057,15 +1057,17 @@ impl SockJsConnection {
             self.out.extend_from_slice(&[kind as u8]);
             self.end(at);
         }
-        self.debug(&[b"SockJS: ", kind.name().as_bytes(), what, why]);
+        self.debug(b"SockJS: ", kind, what, why);
     }
 
-    /// A debug line, from its pieces.
-    fn debug(&mut self, pieces: &[&[u8]]) {
+    /// A debug line about a transport: `{text}{name}{what}{why}`, from its pieces (as
+    /// arguments, not a slice of them: less code).
+    fn debug(&mut self, text: &[u8], kind: TransportKind, what: &[u8], why: &[u8]) {
         let at = self.begin(Out::Debug);
-        for piece in pieces {
-            self.out.extend_from_slice(piece);
-        }
+        self.out.extend_from_slice(text);
+        self.out.extend_from_slice(kind.name().as_bytes());
+        self.out.extend_from_slice(what);
+        self.out.extend_from_slice(why);
         self.end(at);
     }
 
