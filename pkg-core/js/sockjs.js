@@ -250,7 +250,8 @@ export class SockJS {
       case 18: // Closed: code, reason
         return this._gone(ch, str(5));
       case 19: // Debug: text (the fallback's decisions, for the client's `debug`)
-        return this._debug?.(str(1));
+        // A transport's name is a byte, 16 + its number.
+        return this._debug?.(str(1).replace(/[\x10-\x13]/g, (c) => NAMES[c.charCodeAt(0) - 16]));
     }
   }
 

@@ -97,7 +97,8 @@ pub enum Out {
     Message = 17,
     /// `u32` code, reason: the connection is over (once).
     Closed = 18,
-    /// text: a line for the `debug` callback.
+    /// text: a line for the `debug` callback, a transport in it as one byte, 16 + its
+    /// number, which the shell writes as the transport's name.
     Debug = 19,
     /// `u8` transport: it failed to open or lost the race; [`Out::Open`] reports the winner.
     /// For the [`TransportPlan`] the shell keeps across connections: written by the native
@@ -152,6 +153,22 @@ pub enum ConnEvent {
 /// The rest of a record as text.
 fn text(r: &Reader<'_>) -> String {
     String::from_utf8_lossy(r.0).into_owned()
+}
+
+/// In a debug line, a transport's name is the byte `NAME` + its number: the shell writes the
+/// name (JavaScript has the names anyway, for `transport` and the `transports` option).
+const NAME: u8 = 0x10;
+
+/// The rest of a debug record as text, with the transports' names written out.
+fn with_names(r: &Reader<'_>) -> String {
+    let mut line = Vec::new();
+    for &b in r.0 {
+        match b.checked_sub(NAME).and_then(TransportKind::from_code) {
+            Some(kind) => line.extend_from_slice(kind.name().as_bytes()),
+            None => line.push(b),
+        }
+    }
+    String::from_utf8_lossy(&line).into_owned()
 }
 
 /// `{base}/{session}/{path}`, with `ws(s)://` for `http(s)://` if `websocket`: the URLs the
@@ -229,7 +246,7 @@ impl ConnEvent {
                 code: r.u32() as u16,
                 reason: text(&r),
             },
-            19 => ConnEvent::Debug(text(&r)),
+            19 => ConnEvent::Debug(with_names(&r)),
             21 => ConnEvent::Failed(TransportKind::from_code(r.u8())?),
             _ => return None,
         })
@@ -525,7 +542,7 @@ impl SockJsConnection {
         self.out.extend_from_slice(b" ms, trying");
         for kind in order.iter() {
             self.out.extend_from_slice(b" ");
-            self.out.extend_from_slice(kind.name().as_bytes());
+            self.out.extend_from_slice(&[NAME + *kind as u8]);
         }
         self.end(at);
         if order.is_empty() {
@@ -1065,7 +1082,7 @@ impl SockJsConnection {
     fn debug(&mut self, text: &[u8], kind: TransportKind, what: &[u8], why: &[u8]) {
         let at = self.begin(Out::Debug);
         self.out.extend_from_slice(text);
-        self.out.extend_from_slice(kind.name().as_bytes());
+        self.out.extend_from_slice(&[NAME + kind as u8]);
         self.out.extend_from_slice(what);
         self.out.extend_from_slice(why);
         self.end(at);
