@@ -540,9 +540,8 @@ impl SockJsConnection {
         self.out.extend_from_slice(b"SockJS: rtt ");
         push_decimal(&mut self.out, rtt as u64);
         self.out.extend_from_slice(b" ms, trying");
-        for kind in order.iter() {
-            self.out.extend_from_slice(b" ");
-            self.out.extend_from_slice(&[NAME + *kind as u8]);
+        for &kind in order.iter() {
+            self.out.extend_from_slice(&[b' ', NAME + kind as u8]);
         }
         self.end(at);
         if order.is_empty() {
