@@ -177,10 +177,9 @@ export class SockJS {
    */
   _run(r) {
     if (typeof r === 'string') return this.onmessage?.({ type: 'message', data: r, target: this });
-    const v = new DataView(r.buffer);
-    const u32 = (i) => v.getUint32(i, true);
     const str = (i, end) => dec.decode(r.subarray(i, end));
-    const ch = r.length > 4 ? u32(1) : 0;
+    // The channel (or another u32) after the kind, in the records that have one.
+    const ch = r.length > 4 ? new DataView(r.buffer).getUint32(1, true) : 0;
     // The URLs: the base and a session the record names (`{server}/{session}`, 12 bytes).
     const url = (at, path) => `${this._base}/${str(at, at + 12)}/${path}`;
     switch (r[0]) {
