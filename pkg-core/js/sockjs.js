@@ -177,10 +177,9 @@ export class SockJS {
    */
   _run(r) {
     if (typeof r === 'string') return this.onmessage?.({ type: 'message', data: r, target: this });
-    const v = new DataView(r.buffer);
-    const u32 = (i) => v.getUint32(i, true);
     const str = (i, end) => dec.decode(r.subarray(i, end));
-    const ch = r.length > 4 ? u32(1) : 0;
+    // The channel (or another u32) after the kind, in the records that have one.
+    const ch = r.length > 4 ? new DataView(r.buffer).getUint32(1, true) : 0;
     // The URLs: the base and a session the record names (`{server}/{session}`, 12 bytes).
     const url = (at, path) => `${this._base}/${str(at, at + 12)}/${path}`;
     switch (r[0]) {
@@ -227,7 +226,7 @@ export class SockJS {
           // The socket is on its channel's shut function (none once shut: the send fails).
           this._io.get(ch).ws.send(str(5));
         } catch {
-          this._later(() => this._input(3, ch, 1006, 'send failed'));
+          setTimeout(() => this._input(3, ch, 1006, 'send failed'));
         }
         return;
       }
@@ -249,9 +248,9 @@ export class SockJS {
         return this.onopen?.({ type: 'open', target: this });
       case 18: // Closed: code, reason
         return this._gone(ch, str(5));
-      // 21, Failed: for the module's plan only.
       case 19: // Debug: text (the fallback's decisions, for the client's `debug`)
-        return this._debug?.(str(1));
+        // A transport's name is a byte, 16 + its number.
+        return this._debug?.(str(1).replace(/[\x10-\x13]/g, (c) => NAMES[c.charCodeAt(0) - 16]));
     }
   }
 
@@ -297,11 +296,6 @@ export class SockJS {
     this.onclose?.({ type: 'close', code, reason, wasClean: code === 1000, target: this });
   }
 
-  /** Reports a failure to create an I/O object from a fresh task, as the browser would have. */
-  _later(f) {
-    setTimeout(f);
-  }
-
   /**
    * A fetch whose body is read as it arrives: `onText` gets each piece (null: keep it for
    * `onEnd`), `onEnd(status, text)` the status (0: network error) and what was kept. Shutting
@@ -345,7 +339,8 @@ export class SockJS {
     try {
       ws = new WebSocket(url);
     } catch {
-      return this._later(() => this._input(3, ch, 1006));
+      // A failure to create an I/O object is reported from a fresh task, as the browser would.
+      return setTimeout(() => this._input(3, ch, 1006));
     }
     let closed = false;
     const onclose = (e) => {
@@ -361,7 +356,7 @@ export class SockJS {
     // WebKit fails a socket to a port browsers refuse with an error event alone, its readyState
     // left at CONNECTING: no close event follows. Such a close is reported after the task.
     ws.onerror = () => {
-      if (ws.readyState === 0) this._later(() => onclose({ code: 1006 }));
+      if (ws.readyState === 0) setTimeout(() => onclose({ code: 1006 }));
     };
     const shut = () => {
       closed = true;
@@ -380,7 +375,8 @@ export class SockJS {
     try {
       es = new EventSource(url, { withCredentials });
     } catch {
-      return this._later(() => this._input(6, ch, 0));
+      // From a fresh task, as in _socket.
+      return setTimeout(() => this._input(6, ch, 0));
     }
     let delivered = false;
     es.onmessage = (e) => {

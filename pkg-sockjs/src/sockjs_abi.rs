@@ -161,10 +161,7 @@ pub extern "C" fn input(id: u32, kind: u32, channel: u32, arg: u32, now: f64, le
         _ => {}
     }
     let deadline = c.poll_timeout().unwrap_or(-1.0);
-    let out = c.records();
     // What the plan learns is kept for the next connection to the same endpoint.
-    // Open and Failed records are a length, the kind and the transport: only a record of at
-    // least that size is read.
     if let Some(p) = PLANS
         .0
         .try_borrow_mut()
@@ -172,17 +169,9 @@ pub extern "C" fn input(id: u32, kind: u32, channel: u32, arg: u32, now: f64, le
         .as_deref_mut()
         .and_then(|plans| plans.get_mut(*plan as usize))
     {
-        let mut at = 12;
-        while let Some(&[l0, l1, l2, l3, kind, code]) = out.get(at..).and_then(<[u8]>::first_chunk)
-        {
-            match (kind, TransportKind::from_code(code)) {
-                (16, Some(t)) => p.succeeded(t),
-                (21, Some(t)) => p.failed(t, now),
-                _ => {}
-            }
-            at += 4 + u32::from_le_bytes([l0, l1, l2, l3]) as usize;
-        }
+        c.teach(p, now);
     }
+    let out = c.records();
     // The head, by destructuring: no slice copies with their length checks.
     let [t0, t1, t2, t3, t4, t5, t6, t7] = deadline.to_le_bytes();
     let [e0, e1, e2, e3] = err.to_le_bytes();

@@ -315,6 +315,10 @@ for (const [last, code, reason] of [
       sock.onmessage = (e) => got.push(e.data);
       await withTimeout(new Promise((r) => (sock.onopen = r)), 'open');
       assert.equal(sock.transport, 'xhr-streaming', debug.join('\n'));
+      // The module writes a transport in a debug line as a byte; the names are written here.
+      assert.match(debug[0], /^SockJS: rtt \d+ ms, trying xhr-streaming eventsource xhr-polling$/);
+      assert.ok(debug.includes('SockJS: trying xhr-streaming'), debug.join('\n'));
+      assert.equal(debug.at(-1), 'SockJS: open over xhr-streaming');
       sock.send('a\u2028b"\u0001\u200d');
       const e = await withTimeout(closed, 'close');
       assert.deepEqual(got, ['one', 'two\u2028\n"', '😀']);

@@ -37,6 +37,9 @@ use crate::time::Millis;
 /// How long `/info` may take.
 pub const INFO_TIMEOUT_MS: Millis = 8_000.0;
 
+/// A deadline that never comes: none is set.
+const NEVER: Millis = f64::INFINITY;
+
 /// The least time the last transport of the plan gets to open.
 pub const LAST_RESORT_TIMEOUT_MS: Millis = 10_000.0;
 
@@ -94,10 +97,12 @@ pub enum Out {
     Message = 17,
     /// `u32` code, reason: the connection is over (once).
     Closed = 18,
-    /// text: a line for the `debug` callback.
+    /// text: a line for the `debug` callback, a transport in it as one byte, 16 + its
+    /// number, which the shell writes as the transport's name.
     Debug = 19,
     /// `u8` transport: it failed to open or lost the race; [`Out::Open`] reports the winner.
-    /// For the [`TransportPlan`] the shell keeps across connections.
+    /// For the [`TransportPlan`] the shell keeps across connections: written by the native
+    /// build only (the browser build tells its plan by [`SockJsConnection::teach`]).
     Failed = 21,
 }
 
@@ -148,6 +153,22 @@ pub enum ConnEvent {
 /// The rest of a record as text.
 fn text(r: &Reader<'_>) -> String {
     String::from_utf8_lossy(r.0).into_owned()
+}
+
+/// In a debug line, a transport's name is the byte `NAME` + its number: the shell writes the
+/// name (JavaScript has the names anyway, for `transport` and the `transports` option).
+const NAME: u8 = 0x10;
+
+/// The rest of a debug record as text, with the transports' names written out.
+fn with_names(r: &Reader<'_>) -> String {
+    let mut line = Vec::new();
+    for &b in r.0 {
+        match b.checked_sub(NAME).and_then(TransportKind::from_code) {
+            Some(kind) => line.extend_from_slice(kind.name().as_bytes()),
+            None => line.push(b),
+        }
+    }
+    String::from_utf8_lossy(&line).into_owned()
 }
 
 /// `{base}/{session}/{path}`, with `ws(s)://` for `http(s)://` if `websocket`: the URLs the
@@ -225,7 +246,7 @@ impl ConnEvent {
                 code: r.u32() as u16,
                 reason: text(&r),
             },
-            19 => ConnEvent::Debug(text(&r)),
+            19 => ConnEvent::Debug(with_names(&r)),
             21 => ConnEvent::Failed(TransportKind::from_code(r.u8())?),
             _ => return None,
         })
@@ -332,13 +353,13 @@ pub struct SockJsConnection {
     /// When `/info` was asked for, then the round trip it took.
     sent_at: Millis,
     rtt: Millis,
-    /// `/info`'s deadline.
-    deadline: Option<Millis>,
+    /// `/info`'s deadline ([`NEVER`]: none).
+    deadline: Millis,
     /// The transports not started yet, in the order to try them.
     pending: Transports,
     /// When a transport starts beside the running attempts: the next one beside a WebSocket,
-    /// xhr-polling beside a silent stream.
-    race_at: Option<Millis>,
+    /// xhr-polling beside a silent stream. [`NEVER`]: no race is due.
+    race_at: Millis,
     /// In the order they were started (each transport once per connection).
     attempts: [Attempt; 4],
     started: usize,
@@ -346,6 +367,10 @@ pub struct SockJsConnection {
     /// its brackets.
     queue: Vec<u8>,
     send_in_flight: bool,
+    /// What the plan is to learn and has not been told ([`teach`](Self::teach)): a bit per
+    /// transport (by number) that failed or lost the race, and the one that opened.
+    failed: u8,
+    opened: Option<TransportKind>,
     /// The records written and not yet taken.
     out: Vec<u8>,
 }
@@ -375,13 +400,15 @@ impl SockJsConnection {
             phase: Phase::Idle,
             sent_at: 0.0,
             rtt: 0.0,
-            deadline: None,
+            deadline: NEVER,
             pending: Transports::EMPTY,
-            race_at: None,
+            race_at: NEVER,
             attempts: [Attempt::IDLE; 4],
             started: 0,
             queue: Vec::new(),
             send_in_flight: false,
+            failed: 0,
+            opened: None,
             out: Vec::new(),
         }
     }
@@ -445,19 +472,32 @@ impl SockJsConnection {
         }
     }
 
+    /// Tells `plan` what this connection learnt since the last call: the transports that
+    /// failed or lost the race, and the one that opened (what its [`Out::Failed`] and
+    /// [`Out::Open`] records said). `pkg-sockjs` keeps one plan per endpoint across connections
+    /// and calls this after each input; it needs no `Failed` record. A transport fails before
+    /// another opens and never opens after failing, so the order the lessons are applied in
+    /// makes no difference.
+    pub fn teach(&mut self, plan: &mut TransportPlan, now: Millis) {
+        plan.learn(core::mem::take(&mut self.failed), self.opened.take(), now);
+    }
+
     /// The next deadline (`/info`, a transport's open timeout, the race's head start).
     pub fn poll_timeout(&self) -> Option<Millis> {
-        match self.phase {
+        let next = match self.phase {
             Phase::FetchingInfo => self.deadline,
             Phase::Trying => {
                 let mut next = self.race_at;
-                for a in self.running() {
-                    next = Some(next.map_or(a.deadline, |t| least(t, a.deadline)));
+                for a in &self.attempts {
+                    if a.channel != 0 {
+                        next = least(next, a.deadline);
+                    }
                 }
                 next
             }
-            _ => None,
-        }
+            _ => NEVER,
+        };
+        (next < NEVER).then_some(next)
     }
 
     /// Starts: asks for `/info`.
@@ -469,7 +509,7 @@ impl SockJsConnection {
         let at = self.begin(Out::FetchInfo);
         put_u32(&mut self.out, t as u32);
         self.end(at);
-        self.deadline = Some(now + INFO_TIMEOUT_MS);
+        self.deadline = now + INFO_TIMEOUT_MS;
         self.sent_at = now;
         self.phase = Phase::FetchingInfo;
     }
@@ -500,18 +540,17 @@ impl SockJsConnection {
         self.out.extend_from_slice(b"SockJS: rtt ");
         push_decimal(&mut self.out, rtt as u64);
         self.out.extend_from_slice(b" ms, trying");
-        for kind in order.iter() {
-            self.out.extend_from_slice(b" ");
-            self.out.extend_from_slice(kind.name().as_bytes());
+        for &kind in order.iter() {
+            self.out.extend_from_slice(&[b' ', NAME + kind as u8]);
         }
         self.end(at);
         if order.is_empty() {
             return self.close_with(2000, b"All transports failed");
         }
-        self.deadline = None;
+        self.deadline = NEVER;
         self.phase = Phase::Trying;
         self.pending = order;
-        self.race_at = None;
+        self.race_at = NEVER;
         self.rtt = rtt;
         self.start(now, 0);
     }
@@ -525,13 +564,13 @@ impl SockJsConnection {
 
     pub fn handle_timeout(&mut self, now: Millis) {
         match self.phase {
-            Phase::FetchingInfo if self.deadline.is_some_and(|d| d <= now) => {
+            Phase::FetchingInfo if self.deadline <= now => {
                 self.close_with(1002, b"Cannot connect to server (SockJS /info timed out)");
             }
             Phase::Trying => {
-                let race_due = self.race_at.is_some_and(|t| t <= now);
+                let race_due = self.race_at <= now;
                 if race_due {
-                    self.race_at = None;
+                    self.race_at = NEVER;
                 }
                 // In the order they were started. What a failure starts comes later and is not
                 // due yet.
@@ -668,7 +707,7 @@ impl SockJsConnection {
             return Err(SendError::NotOpen);
         };
         if kind == TransportKind::WebSocket {
-            let channel = self.running().next().map_or(0, |a| a.channel);
+            let channel = self.first_running().map_or(0, |a| a.channel);
             let at = self.begin(Out::SendWebSocket);
             put_u32(&mut self.out, channel);
             self.out.extend_from_slice(b"[");
@@ -698,7 +737,7 @@ impl SockJsConnection {
         if self.send_in_flight || self.queue.is_empty() {
             return;
         }
-        let Some(session) = self.running().next().map(|a| a.session) else {
+        let Some(session) = self.first_running().map(|a| a.session) else {
             return;
         };
         let max = self.limits.max_batch_bytes;
@@ -724,9 +763,15 @@ impl SockJsConnection {
         self.send_in_flight = true;
     }
 
-    /// The attempts running (once open: the one carrying the session).
-    fn running(&self) -> impl Iterator<Item = &Attempt> {
-        self.attempts.iter().filter(|a| a.channel != 0)
+    /// The first attempt running (once open: the one carrying the session). Plain searches
+    /// here and in [`running_any`](Self::running_any), not a `Filter` iterator: less code.
+    fn first_running(&self) -> Option<&Attempt> {
+        self.attempts.iter().find(|a| a.channel != 0)
+    }
+
+    /// Whether an attempt running satisfies `f`.
+    fn running_any(&self, f: impl Fn(&Attempt) -> bool) -> bool {
+        self.attempts.iter().any(|a| a.channel != 0 && f(a))
     }
 
     /// The attempt on `channel`, if it is current.
@@ -737,7 +782,7 @@ impl SockJsConnection {
     }
 
     fn is_current(&self, channel: u32) -> bool {
-        self.running().any(|a| a.channel == channel)
+        self.running_any(|a| a.channel == channel)
     }
 
     /// One server frame on `channel`, parsed here (the native API; the browser build parses
@@ -866,12 +911,13 @@ impl SockJsConnection {
             }
         }
         let Some(kind) = winner else { return };
-        self.debug(&[b"SockJS: open over ", kind.name().as_bytes()]);
+        self.opened = Some(kind);
+        self.debug(b"SockJS: open over ", kind, b"", b"");
         let at = self.begin(Out::Open);
         self.out.extend_from_slice(&[kind as u8]);
         self.end(at);
         self.phase = Phase::Open(kind);
-        self.race_at = None;
+        self.race_at = NEVER;
     }
 
     fn attempt_failed(&mut self, now: Millis, channel: u32, why: &[u8]) {
@@ -886,12 +932,12 @@ impl SockJsConnection {
         self.gave_up(channel, kind, b" failed: ", why);
         // A running HTTP transport keeps its chance: what races beside it was started by
         // [`race`](Self::race), and the next in line waits for it to fail too.
-        let http_running = self.running().any(|a| a.kind.is_http());
+        let http_running = self.running_any(|a| a.kind.is_http());
         let more = !self.pending.is_empty();
         if !http_running && more {
-            self.race_at = None;
+            self.race_at = NEVER;
             self.start(now, 0);
-        } else if self.running().next().is_none() && !more {
+        } else if self.first_running().is_none() && !more {
             self.close_with(2000, b"All transports failed");
         }
     }
@@ -903,7 +949,7 @@ impl SockJsConnection {
         if !matches!(self.phase, Phase::Trying) {
             return;
         }
-        let index = if self.running().any(|a| a.kind.is_stream()) {
+        let index = if self.running_any(|a| a.kind.is_stream()) {
             self.pending
                 .iter()
                 .position(|&k| k == TransportKind::XhrPolling)
@@ -945,13 +991,13 @@ impl SockJsConnection {
                 attempt_timeout(rtt)
             };
         self.race_at = if kind == TransportKind::WebSocket && !last {
-            Some(now + head_start(rtt))
+            now + head_start(rtt)
         } else if kind.is_stream() && self.pending.contains(TransportKind::XhrPolling) {
-            Some(now + stream_head_start(rtt))
+            now + stream_head_start(rtt)
         } else {
-            None
+            NEVER
         };
-        self.debug(&[b"SockJS: trying ", kind.name().as_bytes()]);
+        self.debug(b"SockJS: trying ", kind, b"", b"");
         if kind == TransportKind::WebSocket {
             let at = self.begin(Out::OpenWebSocket);
             put_u32(&mut self.out, channel);
@@ -984,7 +1030,7 @@ impl SockJsConnection {
             }
         }
         self.phase = Phase::Closed;
-        self.deadline = None;
+        self.deadline = NEVER;
         let at = self.begin(Out::Closed);
         put_u32(&mut self.out, code.into());
         self.out.extend_from_slice(reason);
@@ -1020,18 +1066,24 @@ impl SockJsConnection {
     /// and in a debug line (`SockJS: {name}{what}{why}`).
     fn gave_up(&mut self, channel: u32, kind: TransportKind, what: &[u8], why: &[u8]) {
         self.shut(channel);
-        let at = self.begin(Out::Failed);
-        self.out.extend_from_slice(&[kind as u8]);
-        self.end(at);
-        self.debug(&[b"SockJS: ", kind.name().as_bytes(), what, why]);
+        self.failed |= 1 << kind as u8;
+        #[cfg(feature = "std")]
+        {
+            let at = self.begin(Out::Failed);
+            self.out.extend_from_slice(&[kind as u8]);
+            self.end(at);
+        }
+        self.debug(b"SockJS: ", kind, what, why);
     }
 
-    /// A debug line, from its pieces.
-    fn debug(&mut self, pieces: &[&[u8]]) {
+    /// A debug line about a transport: `{text}{name}{what}{why}`, from its pieces (as
+    /// arguments, not a slice of them: less code).
+    fn debug(&mut self, text: &[u8], kind: TransportKind, what: &[u8], why: &[u8]) {
         let at = self.begin(Out::Debug);
-        for piece in pieces {
-            self.out.extend_from_slice(piece);
-        }
+        self.out.extend_from_slice(text);
+        self.out.extend_from_slice(&[NAME + kind as u8]);
+        self.out.extend_from_slice(what);
+        self.out.extend_from_slice(why);
         self.end(at);
     }
 

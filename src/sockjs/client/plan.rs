@@ -305,6 +305,23 @@ impl TransportPlan {
         order
     }
 
+    /// [`failed`](Self::failed) for each transport whose bit (by number) is set in `failed`,
+    /// then [`succeeded`](Self::succeeded) for `opened`, in one step (the browser build's).
+    pub fn learn(&mut self, failed: u8, opened: Option<TransportKind>, now: Millis) {
+        if failed & 1 != 0 {
+            self.websocket_failed_at = Some(now);
+        }
+        if self
+            .last_working
+            .is_some_and(|k| failed & (1 << k as u8) != 0)
+        {
+            self.last_working = None;
+        }
+        if let Some(kind) = opened {
+            self.succeeded(kind);
+        }
+    }
+
     /// A transport delivered the SockJS open frame and carries the session.
     pub fn succeeded(&mut self, kind: TransportKind) {
         self.last_working = Some(kind);

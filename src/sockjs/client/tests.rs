@@ -701,6 +701,45 @@ fn reconnect_plan_applies_outcomes_reported_by_a_connection() {
 }
 
 #[test]
+fn teach_gives_the_plan_what_the_failed_and_open_records_say() {
+    // The browser build's plan learns through `teach`, not from the records: both ways must
+    // leave the same plan, the WebSocket lost race and the winner alike.
+    let mut by_records = TransportPlan::default();
+    let mut taught = by_records;
+    let mut c = started(by_records, INFO_WS, 1.0);
+    let (_, _) = open_ws(&mut c);
+    c.handle_timeout(1.0 + head_start(1.0));
+    let (http, _, _) = open_receiver(&actions(&mut c));
+    c.receiver_text(60.0, http, "o\n".as_bytes());
+    for e in events(&mut c) {
+        match e {
+            ConnEvent::Failed(k) => by_records.failed(k, 60.0),
+            ConnEvent::Open(k) => by_records.succeeded(k),
+            _ => {}
+        }
+    }
+    c.teach(&mut taught, 60.0);
+    assert_eq!(taught, by_records);
+    assert_eq!(taught.last_working(), Some(XhrStreaming));
+    // Told once: a second call teaches nothing.
+    let mut again = taught;
+    c.teach(&mut again, 90.0);
+    assert_eq!(again, taught);
+
+    // A failure alone: WebSocket demoted, the transport that last worked forgotten.
+    let mut plan = TransportPlan::default();
+    plan.succeeded(WebSocket);
+    let mut c = started(plan, INFO_WS, 1.0);
+    let (ws, _) = open_ws(&mut c);
+    c.websocket_closed(5.0, ws, 1006, b"");
+    c.teach(&mut plan, 5.0);
+    assert_eq!(plan.last_working(), None);
+    let mut expected = TransportPlan::default();
+    expected.failed(WebSocket, 5.0);
+    assert_eq!(plan, expected);
+}
+
+#[test]
 fn stream_lines_may_end_in_crlf_carry_non_ascii_and_are_bounded() {
     let (mut c, channel, _) = open_http(XhrStreaming);
     c.receiver_text(7.0, channel, "a[\"é\\u2028→\"]\r\n\r\nh\r".as_bytes());
