@@ -262,9 +262,11 @@ pub extern "C" fn command(id: u32, kind: u32, arg: u32, now: f64, len: u32) -> u
             0 => s
                 .publish_parts(now, a, &headers, body, arg & 1 != 0, arg & 2 != 0)
                 .map(|()| none()),
-            1 => s.subscribe_with(now, a, headers, arg == 1),
-            2 => s.unsubscribe(now, a, headers).map(|()| none()),
-            3 => s.ack_or_nack(now, arg == 1, a, b, headers).map(|()| none()),
+            1 => s.subscribe_with(now, a, &headers, arg == 1),
+            2 => s.unsubscribe(now, a, &headers).map(|()| none()),
+            3 => s
+                .ack_or_nack(now, arg == 1, a, b, &headers)
+                .map(|()| none()),
             4 => s.begin(now, Some(a).filter(|t| !t.is_empty())),
             5 => s.commit(now, a).map(|()| none()),
             6 => s.abort(now, a).map(|()| none()),

@@ -451,7 +451,7 @@ impl Session {
         destination: &str,
         headers: HeaderList,
     ) -> Result<String, ClientError> {
-        self.subscribe_with(now, destination, headers, true)
+        self.subscribe_with(now, destination, &headers, true)
     }
 
     /// [`subscribe`](Self::subscribe), saying whether a reconnect restores the subscription.
@@ -462,7 +462,7 @@ impl Session {
         &mut self,
         now: Millis,
         destination: &str,
-        headers: HeaderList,
+        headers: &HeaderList,
         restore: bool,
     ) -> Result<String, ClientError> {
         let connected = self.phase == Phase::Connected;
@@ -474,7 +474,7 @@ impl Session {
         list.push("destination", destination);
         list.push("id", id.as_str());
         // Those two are the session's (a user's `id` is the one just taken).
-        list.push_all_but(&headers, ["destination", "id"]);
+        list.push_all_but(headers, ["destination", "id"]);
         let sub = Held::subscribe(list, restore);
         if connected {
             self.check_send_buffer(0)?;
@@ -493,7 +493,7 @@ impl Session {
         &mut self,
         now: Millis,
         id: &str,
-        headers: HeaderList,
+        headers: &HeaderList,
     ) -> Result<(), ClientError> {
         self.forget_subscription(id);
         if self.phase != Phase::Connected {
@@ -501,7 +501,7 @@ impl Session {
         }
         self.send(
             now,
-            Outgoing::new(Command::Unsubscribe, &[("id", id)], &headers),
+            Outgoing::new(Command::Unsubscribe, &[("id", id)], headers),
         );
         Ok(())
     }
@@ -543,7 +543,7 @@ impl Session {
         subscription: &str,
         headers: HeaderList,
     ) -> Result<(), ClientError> {
-        self.acknowledge(now, Command::Ack, message_id, subscription, headers)
+        self.acknowledge(now, Command::Ack, message_id, subscription, &headers)
     }
 
     /// stompjs `nack(...)`; NACK does not exist in STOMP 1.0.
@@ -554,7 +554,7 @@ impl Session {
         subscription: &str,
         headers: HeaderList,
     ) -> Result<(), ClientError> {
-        self.acknowledge(now, Command::Nack, message_id, subscription, headers)
+        self.acknowledge(now, Command::Nack, message_id, subscription, &headers)
     }
 
     /// stompjs `watchForReceipt(receiptId, callback)`: the RECEIPT with this id will come as
@@ -1018,7 +1018,7 @@ impl Session {
         nack: bool,
         message_id: &str,
         subscription: &str,
-        headers: HeaderList,
+        headers: &HeaderList,
     ) -> Result<(), ClientError> {
         let command = if nack { Command::Nack } else { Command::Ack };
         self.acknowledge(now, command, message_id, subscription, headers)
@@ -1030,7 +1030,7 @@ impl Session {
         command: Command,
         message_id: &str,
         subscription: &str,
-        headers: HeaderList,
+        headers: &HeaderList,
     ) -> Result<(), ClientError> {
         self.require_connected()?;
         let version = self.version.unwrap_or(Version::V1_0);
@@ -1051,7 +1051,7 @@ impl Session {
             now,
             Outgoing {
                 once: true,
-                ..Outgoing::new(command, own, &headers)
+                ..Outgoing::new(command, own, headers)
             },
         );
         Ok(())
