@@ -111,20 +111,4 @@ unsafe impl GlobalAlloc for Heap {
             *head = ptr as usize;
         }
     }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        // SAFETY: the caller guarantees `new_size` with `layout.align()` is a valid layout.
-        let new = unsafe { Layout::from_size_align_unchecked(new_size, layout.align()) };
-        if class(new) == class(layout) {
-            return ptr;
-        }
-        let out = unsafe { self.alloc(new) };
-        if !out.is_null() {
-            unsafe {
-                core::ptr::copy_nonoverlapping(ptr, out, layout.size().min(new_size));
-                self.dealloc(ptr, layout);
-            }
-        }
-        out
-    }
 }
