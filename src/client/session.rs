@@ -247,14 +247,13 @@ impl Session {
 
     /// When [`handle_timeout`](Self::handle_timeout) must be called next, if ever.
     pub fn poll_timeout(&self) -> Option<Millis> {
-        let mut next = self.reconnect_at.min(self.connect_deadline);
+        let mut next = earliest(self.reconnect_at, self.connect_deadline);
         if self.phase == Phase::Disconnecting {
-            next = next.min(self.disconnect_deadline);
+            next = earliest(next, self.disconnect_deadline);
         }
         if self.connected() {
-            next = next
-                .min(self.heartbeat_send_at())
-                .min(self.heartbeat_lost_at());
+            next = earliest(next, self.heartbeat_send_at());
+            next = earliest(next, self.heartbeat_lost_at());
         }
         (next < NEVER).then_some(next)
     }
@@ -671,7 +670,7 @@ impl Session {
                 let (delay, max) = (self.config.reconnect_delay, self.config.max_reconnect_delay);
                 if max > 0 {
                     // A cap below the first delay is reported on activate(); the delay wins.
-                    next = next.min(f64::from(max.max(delay)));
+                    next = earliest(next, f64::from(max.max(delay)));
                 }
                 self.next_reconnect_delay = next;
             }
@@ -1316,6 +1315,18 @@ static NO_HEADERS: HeaderList = HeaderList::new();
 /// A deadline that is never reached: the time fields use it for "none" (plain `f64`s compare
 /// and take minimums without the `Option` handling, in less code).
 const NEVER: Millis = f64::INFINITY;
+
+/// The earlier of two times. Not `f64::min`: its NaN rule is a call to `fmin` in the browser
+/// build. A NaN `later` is passed over as `f64::min` does (a heart-beat tolerance of NaN, from
+/// JavaScript's `undefined`, makes the lost-heart-beat time NaN: never reached).
+#[inline(never)]
+fn earliest(time: Millis, later: Millis) -> Millis {
+    if later < time {
+        later
+    } else {
+        time
+    }
+}
 
 /// `ms` after `from`; 0 ms means never (a timeout or heart-beat that is off).
 fn after(from: Millis, ms: u32) -> Millis {
