@@ -903,9 +903,9 @@ impl Session {
         self.version = None;
         self.heartbeats = Heartbeats::default();
         self.connect_deadline = NEVER;
-        if let Some(decoder) = &mut self.decoder {
-            decoder.reset();
-        }
+        // The decoder is left as it is: nothing reads it until `open_transport` restarts it
+        // (a reset here was a second copy of that code; while a frame is being handled it is
+        // out of `self` anyway).
         // Bytes for the dead transport must not reach the next one.
         self.actions.drop_kind(Out::Send);
         self.pending_send_bytes = 0;
