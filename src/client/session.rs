@@ -1277,8 +1277,12 @@ impl<'a> Outgoing<'a> {
             let own = own.iter().any(|&(o, _)| o == name)
                 || (base64 && name == binary::TRANSFER_ENCODING_HEADER);
             // With `once`, only the first of a repeated name: the first entry of that name is
-            // this one when `get` finds this very value (entries never share bytes).
-            let repeated = self.once && user.get(name).map(str::as_ptr) != Some(value.as_ptr());
+            // this one when `get` finds this very value (entries never share bytes). Only the
+            // native API can repeat a name: the browser's headers are a JavaScript object's
+            // keys, all distinct, so its build leaves the search out.
+            let repeated = cfg!(feature = "std")
+                && self.once
+                && user.get(name).map(str::as_ptr) != Some(value.as_ptr());
             if !own && !repeated {
                 encoder.encode_header(command, name, value, &mut data);
             }
