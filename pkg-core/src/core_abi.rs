@@ -168,8 +168,6 @@ pub extern "C" fn configure(
     // `& 7` keeps the index in bounds (no panic path).
     let stomp_versions = VERSION_SETS[versions as usize & 7].to_vec();
     let config = SessionConfig {
-        // JavaScript opens the socket with its own brokerURL (read as it opens).
-        broker_url: String::new(),
         connect_headers,
         disconnect_headers,
         stomp_versions,
@@ -200,8 +198,8 @@ pub extern "C" fn configure(
         heartbeat_outgoing,
         max_web_socket_chunk_size: max_web_socket_chunk_size as usize,
         disconnect_timeout,
-        // Not given: the defaults.
-        host: None,
+        // Not given: the defaults. (No `broker_url` or `host` in this build: JavaScript opens
+        // the socket with its own brokerURL, and a `host` is one of the connect headers.)
         max_pending_send_bytes: MAX_PENDING_SEND_BYTES,
         max_receipt_watchers: MAX_RECEIPT_WATCHERS,
         limits: Limits::default(),

@@ -725,7 +725,11 @@ impl Session {
         self.connect_deadline = after(now, timeout);
         let at = self.actions.begin(Out::Open);
         let out = self.actions.buf();
+        #[cfg(feature = "std")]
         put_bytes(out, self.config.broker_url.as_bytes());
+        // No URL in the browser build (an empty one, the record's layout unchanged).
+        #[cfg(not(feature = "std"))]
+        put_u32(out, 0);
         put_u32(out, self.config.stomp_versions.len() as u32);
         for v in &self.config.stomp_versions {
             put_bytes(out, v.subprotocol().as_bytes());
@@ -747,10 +751,7 @@ impl Session {
         push_decimal(&mut heart_beat, cfg.heartbeat_outgoing.into());
         crate::codec::utf8::push_char(&mut heart_beat, ',');
         push_decimal(&mut heart_beat, cfg.heartbeat_incoming.into());
-        let host = cfg
-            .host
-            .as_deref()
-            .filter(|_| !cfg.connect_headers.contains("host"));
+        let host = own_host(cfg);
         let own = [
             ("accept-version", accept.as_str()),
             ("heart-beat", &heart_beat),
@@ -1319,6 +1320,22 @@ static NO_HEADERS: HeaderList = HeaderList::new();
 /// A deadline that is never reached: the time fields use it for "none" (plain `f64`s compare
 /// and take minimums without the `Option` handling, in less code).
 const NEVER: Millis = f64::INFINITY;
+
+/// CONNECT's `host` header of the session's: the configured one, unless the user's connect
+/// headers have their own.
+#[cfg(feature = "std")]
+fn own_host(cfg: &SessionConfig) -> Option<&str> {
+    cfg.host
+        .as_deref()
+        .filter(|_| !cfg.connect_headers.contains("host"))
+}
+
+/// None in the browser build, which has no `host` setting (a `host` is one of the connect
+/// headers there, as in stompjs).
+#[cfg(not(feature = "std"))]
+fn own_host(_: &SessionConfig) -> Option<&str> {
+    None
+}
 
 /// The earlier of two times. Not `f64::min`: its NaN rule is a call to `fmin` in the browser
 /// build. A NaN `later` is passed over as `f64::min` does (a heart-beat tolerance of NaN, from
