@@ -164,9 +164,9 @@ pub extern "C" fn configure(
     let mut r = Reader(input.get(..len as usize).unwrap_or_default());
     let connect_headers = headers(&mut r);
     let disconnect_headers = headers(&mut r);
-    // Each set a slice of its own, copied whole: no growth path, as a loop of pushes has.
-    // `& 7` keeps the index in bounds (no panic path).
-    let stomp_versions = VERSION_SETS[versions as usize & 7].to_vec();
+    // The set borrowed from the table (`Versions` is a static slice in this build: nothing to
+    // copy or drop). `& 7` keeps the index in bounds (no panic path).
+    let stomp_versions = VERSION_SETS[versions as usize & 7];
     let config = SessionConfig {
         connect_headers,
         disconnect_headers,

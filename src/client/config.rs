@@ -64,6 +64,16 @@ pub const MAX_PENDING_SEND_BYTES: usize = 8 * 1024 * 1024;
 /// [`SessionConfig::max_receipt_watchers`] by default.
 pub const MAX_RECEIPT_WATCHERS: usize = 4096;
 
+/// `stompVersions`' type. The browser build's come from a fixed table (its `configure` picks
+/// one of the eight sets), so there they are borrowed, not copied into a `Vec` of their own.
+#[cfg(feature = "std")]
+pub type Versions = Vec<Version>;
+#[cfg(not(feature = "std"))]
+pub type Versions = &'static [Version];
+
+/// stompjs's `stompVersions` default: 1.2, 1.1, 1.0.
+const DEFAULT_VERSIONS: &[Version] = &[Version::V1_2, Version::V1_1, Version::V1_0];
+
 /// Everything the session needs to know. Field names follow the stompjs `Client` properties.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SessionConfig {
@@ -78,7 +88,7 @@ pub struct SessionConfig {
     pub disconnect_headers: HeaderList,
     /// `stompVersions`, in order of preference: becomes `accept-version` and the WebSocket
     /// subprotocol list. Default 1.2, 1.1, 1.0.
-    pub stomp_versions: Vec<Version>,
+    pub stomp_versions: Versions,
     /// A `host` header for CONNECT when `connect_headers` has none. `None` by default, like
     /// stompjs: RabbitMQ reads `host` as a virtual host name and refuses unknown ones, so a host
     /// taken from the URL would break it. Not in the browser build (its JavaScript has no such
@@ -151,7 +161,10 @@ impl Default for SessionConfig {
             broker_url: String::new(),
             connect_headers: HeaderList::new(),
             disconnect_headers: HeaderList::new(),
-            stomp_versions: vec![Version::V1_2, Version::V1_1, Version::V1_0],
+            #[cfg(feature = "std")]
+            stomp_versions: DEFAULT_VERSIONS.to_vec(),
+            #[cfg(not(feature = "std"))]
+            stomp_versions: DEFAULT_VERSIONS,
             #[cfg(feature = "std")]
             host: None,
             connection_timeout: 0,

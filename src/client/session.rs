@@ -731,7 +731,7 @@ impl Session {
         #[cfg(not(feature = "std"))]
         put_u32(out, 0);
         put_u32(out, self.config.stomp_versions.len() as u32);
-        for v in &self.config.stomp_versions {
+        for v in self.config.stomp_versions.iter() {
             put_bytes(out, v.subprotocol().as_bytes());
         }
         self.actions.end(at);
@@ -740,7 +740,7 @@ impl Session {
     fn connect_encoded(&self) -> Encoded {
         let cfg = &self.config;
         let mut accept = String::new();
-        for v in &cfg.stomp_versions {
+        for v in cfg.stomp_versions.iter() {
             if !accept.is_empty() {
                 crate::codec::utf8::push_char(&mut accept, ',');
             }
