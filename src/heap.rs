@@ -48,10 +48,12 @@ impl Default for Heap {
     }
 }
 
-/// The class of a block that holds `layout`: the smallest power of two ≥ its size and align.
+/// The class of a block that holds `layout`: the smallest power of two ≥ its size and align,
+/// at least 8 (the `| 7`, where a `max(8)` was a compare more). A size of 0, which callers of
+/// a `GlobalAlloc` never pass, wraps to class 32, which `alloc` refuses.
 fn class(layout: Layout) -> usize {
-    let size = layout.size().max(layout.align()).max(8);
-    (usize::BITS - (size - 1).leading_zeros()) as usize
+    let size = layout.size().max(layout.align());
+    (usize::BITS - (size.wrapping_sub(1) | 7).leading_zeros()) as usize
 }
 
 impl State {
