@@ -476,11 +476,7 @@ impl Session {
         list.push_all_but(headers, ["destination", "id"]);
         let sub = Held::subscribe(list, restore);
         if connected {
-            // Only the native API can find the send buffer full here: the browser core takes
-            // every send record away after each call (`take_records`), so a call starts at 0.
-            if cfg!(feature = "std") {
-                self.check_send_buffer(0)?;
-            }
+            self.check_send_buffer(0)?;
             let encoded = encode_held(self.wire, &sub);
             self.send_encoded(now, encoded);
         }
@@ -989,7 +985,14 @@ impl Session {
 
     fn check_send_buffer(&self, extra: usize) -> Result<(), ClientError> {
         let limit = self.config.max_pending_send_bytes;
-        if self.pending_send_bytes + extra > limit {
+        // Nothing is pending in the browser core: it takes every send record away after each
+        // call, and a call checks before it sends. Only the native API counts.
+        let pending = if cfg!(feature = "std") {
+            self.pending_send_bytes
+        } else {
+            0
+        };
+        if pending + extra > limit {
             Err(ClientError::SendBufferFull { limit })
         } else {
             Ok(())
@@ -1081,7 +1084,9 @@ impl Session {
 
     fn push_send(&mut self, now: Millis, data: &[u8], binary: bool) {
         self.last_sent = now;
-        self.pending_send_bytes += data.len();
+        if cfg!(feature = "std") {
+            self.pending_send_bytes += data.len();
+        }
         let binary = (binary || self.config.force_binary_ws_frames) && !self.wire.text_only;
         // Text frames are cut into transport messages with `splitLargeFrames` (binary ones go whole).
         let max = if self.config.split_large_frames && !binary {
