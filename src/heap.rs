@@ -48,10 +48,12 @@ impl Default for Heap {
     }
 }
 
-/// The class of a block that holds `layout`: the smallest power of two ≥ its size and align.
+/// The class of a block that holds `layout`: the smallest power of two ≥ its size and align,
+/// at least 8 (the `| 7`, where a `max(8)` was a compare more). A size of 0, which callers of
+/// a `GlobalAlloc` never pass, wraps to class 32, which `alloc` refuses.
 fn class(layout: Layout) -> usize {
-    let size = layout.size().max(layout.align()).max(8);
-    (usize::BITS - (size - 1).leading_zeros()) as usize
+    let size = layout.size().max(layout.align());
+    (usize::BITS - (size.wrapping_sub(1) | 7).leading_zeros()) as usize
 }
 
 impl State {
@@ -110,21 +112,5 @@ unsafe impl GlobalAlloc for Heap {
             unsafe { *(ptr as *mut usize) = *head };
             *head = ptr as usize;
         }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        // SAFETY: the caller guarantees `new_size` with `layout.align()` is a valid layout.
-        let new = unsafe { Layout::from_size_align_unchecked(new_size, layout.align()) };
-        if class(new) == class(layout) {
-            return ptr;
-        }
-        let out = unsafe { self.alloc(new) };
-        if !out.is_null() {
-            unsafe {
-                core::ptr::copy_nonoverlapping(ptr, out, layout.size().min(new_size));
-                self.dealloc(ptr, layout);
-            }
-        }
-        out
     }
 }

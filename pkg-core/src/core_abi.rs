@@ -164,12 +164,10 @@ pub extern "C" fn configure(
     let mut r = Reader(input.get(..len as usize).unwrap_or_default());
     let connect_headers = headers(&mut r);
     let disconnect_headers = headers(&mut r);
-    // Each set a slice of its own, copied whole: no growth path, as a loop of pushes has.
-    // `& 7` keeps the index in bounds (no panic path).
-    let stomp_versions = VERSION_SETS[versions as usize & 7].to_vec();
+    // The set borrowed from the table (`Versions` is a static slice in this build: nothing to
+    // copy or drop). `& 7` keeps the index in bounds (no panic path).
+    let stomp_versions = VERSION_SETS[versions as usize & 7];
     let config = SessionConfig {
-        // JavaScript opens the socket with its own brokerURL (read as it opens).
-        broker_url: String::new(),
         connect_headers,
         disconnect_headers,
         stomp_versions,
@@ -200,8 +198,8 @@ pub extern "C" fn configure(
         heartbeat_outgoing,
         max_web_socket_chunk_size: max_web_socket_chunk_size as usize,
         disconnect_timeout,
-        // Not given: the defaults.
-        host: None,
+        // Not given: the defaults. (No `broker_url` or `host` in this build: JavaScript opens
+        // the socket with its own brokerURL, and a `host` is one of the connect headers.)
         max_pending_send_bytes: MAX_PENDING_SEND_BYTES,
         max_receipt_watchers: MAX_RECEIPT_WATCHERS,
         limits: Limits::default(),
@@ -262,9 +260,11 @@ pub extern "C" fn command(id: u32, kind: u32, arg: u32, now: f64, len: u32) -> u
             0 => s
                 .publish_parts(now, a, &headers, body, arg & 1 != 0, arg & 2 != 0)
                 .map(|()| none()),
-            1 => s.subscribe_with(now, a, headers, arg == 1),
-            2 => s.unsubscribe(now, a, headers).map(|()| none()),
-            3 => s.ack_or_nack(now, arg == 1, a, b, headers).map(|()| none()),
+            1 => s.subscribe_with(now, a, &headers, arg == 1),
+            2 => s.unsubscribe(now, a, &headers).map(|()| none()),
+            3 => s
+                .ack_or_nack(now, arg == 1, a, b, &headers)
+                .map(|()| none()),
             4 => s.begin(now, Some(a).filter(|t| !t.is_empty())),
             5 => s.commit(now, a).map(|()| none()),
             6 => s.abort(now, a).map(|()| none()),

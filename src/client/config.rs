@@ -64,11 +64,23 @@ pub const MAX_PENDING_SEND_BYTES: usize = 8 * 1024 * 1024;
 /// [`SessionConfig::max_receipt_watchers`] by default.
 pub const MAX_RECEIPT_WATCHERS: usize = 4096;
 
+/// `stompVersions`' type. The browser build's come from a fixed table (its `configure` picks
+/// one of the eight sets), so there they are borrowed, not copied into a `Vec` of their own.
+#[cfg(feature = "std")]
+pub type Versions = Vec<Version>;
+#[cfg(not(feature = "std"))]
+pub type Versions = &'static [Version];
+
+/// stompjs's `stompVersions` default: 1.2, 1.1, 1.0.
+const DEFAULT_VERSIONS: &[Version] = &[Version::V1_2, Version::V1_1, Version::V1_0];
+
 /// Everything the session needs to know. Field names follow the stompjs `Client` properties.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SessionConfig {
     /// `brokerURL`: passed back in [`Action::OpenTransport`](super::Action::OpenTransport). May be
-    /// empty when the shell builds its transport another way (`webSocketFactory`).
+    /// empty when the shell builds its transport another way (`webSocketFactory`). Not in the
+    /// browser build: its JavaScript opens the socket with its own `brokerURL`.
+    #[cfg(feature = "std")]
     pub broker_url: String,
     /// `connectHeaders`: added to CONNECT (`login`, `passcode`, `host`, anything else).
     pub connect_headers: HeaderList,
@@ -76,10 +88,12 @@ pub struct SessionConfig {
     pub disconnect_headers: HeaderList,
     /// `stompVersions`, in order of preference: becomes `accept-version` and the WebSocket
     /// subprotocol list. Default 1.2, 1.1, 1.0.
-    pub stomp_versions: Vec<Version>,
+    pub stomp_versions: Versions,
     /// A `host` header for CONNECT when `connect_headers` has none. `None` by default, like
     /// stompjs: RabbitMQ reads `host` as a virtual host name and refuses unknown ones, so a host
-    /// taken from the URL would break it.
+    /// taken from the URL would break it. Not in the browser build (its JavaScript has no such
+    /// option; a `host` goes in `connectHeaders`, as in stompjs).
+    #[cfg(feature = "std")]
     pub host: Option<String>,
     /// `connectionTimeout` (ms): close and retry when CONNECTED has not arrived this long after
     /// the transport was requested. 0 = wait for ever (the stompjs default).
@@ -143,10 +157,15 @@ pub struct SessionConfig {
 impl Default for SessionConfig {
     fn default() -> SessionConfig {
         SessionConfig {
+            #[cfg(feature = "std")]
             broker_url: String::new(),
             connect_headers: HeaderList::new(),
             disconnect_headers: HeaderList::new(),
-            stomp_versions: vec![Version::V1_2, Version::V1_1, Version::V1_0],
+            #[cfg(feature = "std")]
+            stomp_versions: DEFAULT_VERSIONS.to_vec(),
+            #[cfg(not(feature = "std"))]
+            stomp_versions: DEFAULT_VERSIONS,
+            #[cfg(feature = "std")]
             host: None,
             connection_timeout: 0,
             reconnect_delay: 5000,

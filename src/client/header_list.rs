@@ -25,6 +25,8 @@ impl HeaderList {
         self.push_str(name.as_ref(), value.as_ref());
     }
 
+    // Not inlined: one copy of the two writes for its half-dozen callers.
+    #[inline(never)]
     fn push_str(&mut self, name: &str, value: &str) {
         // The layout of a record's byte string: its writer, which the module has anyway. Two
         // calls, not a loop over an array of the two (an array iterator in the browser core).

@@ -68,7 +68,7 @@ mod tests;
 
 pub use crate::time::Millis;
 pub use config::{
-    OfflineQueueConfig, ReconnectTimeMode, SessionConfig, MAX_PENDING_SEND_BYTES,
+    OfflineQueueConfig, ReconnectTimeMode, SessionConfig, Versions, MAX_PENDING_SEND_BYTES,
     MAX_RECEIPT_WATCHERS,
 };
 pub use error::ClientError;

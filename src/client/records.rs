@@ -119,11 +119,22 @@ impl Records {
 
     /// Moves every unread record to the end of `out`: into an empty `out` by exchanging the
     /// buffers (no copy; `out`'s capacity is used for the next records).
+    /// Where the unread records start. Only the native API reads records one by one
+    /// ([`next`](Self::next)); the browser core takes them all at once, so there it is 0.
+    fn read_so_far(&self) -> usize {
+        if cfg!(feature = "std") {
+            self.read
+        } else {
+            0
+        }
+    }
+
     pub(crate) fn take_into(&mut self, out: &mut Vec<u8>) {
-        if out.is_empty() && self.read == 0 {
+        let read = self.read_so_far();
+        if out.is_empty() && read == 0 {
             core::mem::swap(&mut self.buf, out);
         } else {
-            out.extend_from_slice(self.buf.get(self.read..).unwrap_or_default());
+            out.extend_from_slice(self.buf.get(read..).unwrap_or_default());
         }
         self.buf.clear();
         self.read = 0;
@@ -132,7 +143,8 @@ impl Records {
     /// Drops the unread records of `kind`.
     pub(crate) fn drop_kind(&mut self, kind: Out) {
         let kind = kind as u8;
-        let (mut from, mut to) = (self.read, self.read);
+        let read = self.read_so_far();
+        let (mut from, mut to) = (read, read);
         while let Some(len) = self.buf.get(from..from + 4).map(|l| {
             let mut n = [0; 4];
             n.copy_from_slice(l);

@@ -247,14 +247,13 @@ impl Session {
 
     /// When [`handle_timeout`](Self::handle_timeout) must be called next, if ever.
     pub fn poll_timeout(&self) -> Option<Millis> {
-        let mut next = self.reconnect_at.min(self.connect_deadline);
+        let mut next = earliest(self.reconnect_at, self.connect_deadline);
         if self.phase == Phase::Disconnecting {
-            next = next.min(self.disconnect_deadline);
+            next = earliest(next, self.disconnect_deadline);
         }
         if self.connected() {
-            next = next
-                .min(self.heartbeat_send_at())
-                .min(self.heartbeat_lost_at());
+            next = earliest(next, self.heartbeat_send_at());
+            next = earliest(next, self.heartbeat_lost_at());
         }
         (next < NEVER).then_some(next)
     }
@@ -451,7 +450,7 @@ impl Session {
         destination: &str,
         headers: HeaderList,
     ) -> Result<String, ClientError> {
-        self.subscribe_with(now, destination, headers, true)
+        self.subscribe_with(now, destination, &headers, true)
     }
 
     /// [`subscribe`](Self::subscribe), saying whether a reconnect restores the subscription.
@@ -462,7 +461,7 @@ impl Session {
         &mut self,
         now: Millis,
         destination: &str,
-        headers: HeaderList,
+        headers: &HeaderList,
         restore: bool,
     ) -> Result<String, ClientError> {
         let connected = self.phase == Phase::Connected;
@@ -474,7 +473,7 @@ impl Session {
         list.push("destination", destination);
         list.push("id", id.as_str());
         // Those two are the session's (a user's `id` is the one just taken).
-        list.push_all_but(&headers, ["destination", "id"]);
+        list.push_all_but(headers, ["destination", "id"]);
         let sub = Held::subscribe(list, restore);
         if connected {
             self.check_send_buffer(0)?;
@@ -493,7 +492,7 @@ impl Session {
         &mut self,
         now: Millis,
         id: &str,
-        headers: HeaderList,
+        headers: &HeaderList,
     ) -> Result<(), ClientError> {
         self.forget_subscription(id);
         if self.phase != Phase::Connected {
@@ -501,7 +500,7 @@ impl Session {
         }
         self.send(
             now,
-            Outgoing::new(Command::Unsubscribe, &[("id", id)], &headers),
+            Outgoing::new(Command::Unsubscribe, &[("id", id)], headers),
         );
         Ok(())
     }
@@ -543,7 +542,7 @@ impl Session {
         subscription: &str,
         headers: HeaderList,
     ) -> Result<(), ClientError> {
-        self.acknowledge(now, Command::Ack, message_id, subscription, headers)
+        self.acknowledge(now, Command::Ack, message_id, subscription, &headers)
     }
 
     /// stompjs `nack(...)`; NACK does not exist in STOMP 1.0.
@@ -554,7 +553,7 @@ impl Session {
         subscription: &str,
         headers: HeaderList,
     ) -> Result<(), ClientError> {
-        self.acknowledge(now, Command::Nack, message_id, subscription, headers)
+        self.acknowledge(now, Command::Nack, message_id, subscription, &headers)
     }
 
     /// stompjs `watchForReceipt(receiptId, callback)`: the RECEIPT with this id will come as
@@ -671,7 +670,7 @@ impl Session {
                 let (delay, max) = (self.config.reconnect_delay, self.config.max_reconnect_delay);
                 if max > 0 {
                     // A cap below the first delay is reported on activate(); the delay wins.
-                    next = next.min(f64::from(max.max(delay)));
+                    next = earliest(next, f64::from(max.max(delay)));
                 }
                 self.next_reconnect_delay = next;
             }
@@ -726,9 +725,13 @@ impl Session {
         self.connect_deadline = after(now, timeout);
         let at = self.actions.begin(Out::Open);
         let out = self.actions.buf();
+        #[cfg(feature = "std")]
         put_bytes(out, self.config.broker_url.as_bytes());
+        // No URL in the browser build (an empty one, the record's layout unchanged).
+        #[cfg(not(feature = "std"))]
+        put_u32(out, 0);
         put_u32(out, self.config.stomp_versions.len() as u32);
-        for v in &self.config.stomp_versions {
+        for v in self.config.stomp_versions.iter() {
             put_bytes(out, v.subprotocol().as_bytes());
         }
         self.actions.end(at);
@@ -737,7 +740,7 @@ impl Session {
     fn connect_encoded(&self) -> Encoded {
         let cfg = &self.config;
         let mut accept = String::new();
-        for v in &cfg.stomp_versions {
+        for v in cfg.stomp_versions.iter() {
             if !accept.is_empty() {
                 crate::codec::utf8::push_char(&mut accept, ',');
             }
@@ -748,10 +751,7 @@ impl Session {
         push_decimal(&mut heart_beat, cfg.heartbeat_outgoing.into());
         crate::codec::utf8::push_char(&mut heart_beat, ',');
         push_decimal(&mut heart_beat, cfg.heartbeat_incoming.into());
-        let host = cfg
-            .host
-            .as_deref()
-            .filter(|_| !cfg.connect_headers.contains("host"));
+        let host = own_host(cfg);
         let own = [
             ("accept-version", accept.as_str()),
             ("heart-beat", &heart_beat),
@@ -904,9 +904,9 @@ impl Session {
         self.version = None;
         self.heartbeats = Heartbeats::default();
         self.connect_deadline = NEVER;
-        if let Some(decoder) = &mut self.decoder {
-            decoder.reset();
-        }
+        // The decoder is left as it is: nothing reads it until `open_transport` restarts it
+        // (a reset here was a second copy of that code; while a frame is being handled it is
+        // out of `self` anyway).
         // Bytes for the dead transport must not reach the next one.
         self.actions.drop_kind(Out::Send);
         self.pending_send_bytes = 0;
@@ -985,7 +985,14 @@ impl Session {
 
     fn check_send_buffer(&self, extra: usize) -> Result<(), ClientError> {
         let limit = self.config.max_pending_send_bytes;
-        if self.pending_send_bytes + extra > limit {
+        // Nothing is pending in the browser core: it takes every send record away after each
+        // call, and a call checks before it sends. Only the native API counts.
+        let pending = if cfg!(feature = "std") {
+            self.pending_send_bytes
+        } else {
+            0
+        };
+        if pending + extra > limit {
             Err(ClientError::SendBufferFull { limit })
         } else {
             Ok(())
@@ -1018,7 +1025,7 @@ impl Session {
         nack: bool,
         message_id: &str,
         subscription: &str,
-        headers: HeaderList,
+        headers: &HeaderList,
     ) -> Result<(), ClientError> {
         let command = if nack { Command::Nack } else { Command::Ack };
         self.acknowledge(now, command, message_id, subscription, headers)
@@ -1030,7 +1037,7 @@ impl Session {
         command: Command,
         message_id: &str,
         subscription: &str,
-        headers: HeaderList,
+        headers: &HeaderList,
     ) -> Result<(), ClientError> {
         self.require_connected()?;
         let version = self.version.unwrap_or(Version::V1_0);
@@ -1051,7 +1058,7 @@ impl Session {
             now,
             Outgoing {
                 once: true,
-                ..Outgoing::new(command, own, &headers)
+                ..Outgoing::new(command, own, headers)
             },
         );
         Ok(())
@@ -1077,7 +1084,9 @@ impl Session {
 
     fn push_send(&mut self, now: Millis, data: &[u8], binary: bool) {
         self.last_sent = now;
-        self.pending_send_bytes += data.len();
+        if cfg!(feature = "std") {
+            self.pending_send_bytes += data.len();
+        }
         let binary = (binary || self.config.force_binary_ws_frames) && !self.wire.text_only;
         // Text frames are cut into transport messages with `splitLargeFrames` (binary ones go whole).
         let max = if self.config.split_large_frames && !binary {
@@ -1278,8 +1287,12 @@ impl<'a> Outgoing<'a> {
             let own = own.iter().any(|&(o, _)| o == name)
                 || (base64 && name == binary::TRANSFER_ENCODING_HEADER);
             // With `once`, only the first of a repeated name: the first entry of that name is
-            // this one when `get` finds this very value (entries never share bytes).
-            let repeated = self.once && user.get(name).map(str::as_ptr) != Some(value.as_ptr());
+            // this one when `get` finds this very value (entries never share bytes). Only the
+            // native API can repeat a name: the browser's headers are a JavaScript object's
+            // keys, all distinct, so its build leaves the search out.
+            let repeated = cfg!(feature = "std")
+                && self.once
+                && user.get(name).map(str::as_ptr) != Some(value.as_ptr());
             if !own && !repeated {
                 encoder.encode_header(command, name, value, &mut data);
             }
@@ -1316,6 +1329,34 @@ static NO_HEADERS: HeaderList = HeaderList::new();
 /// A deadline that is never reached: the time fields use it for "none" (plain `f64`s compare
 /// and take minimums without the `Option` handling, in less code).
 const NEVER: Millis = f64::INFINITY;
+
+/// CONNECT's `host` header of the session's: the configured one, unless the user's connect
+/// headers have their own.
+#[cfg(feature = "std")]
+fn own_host(cfg: &SessionConfig) -> Option<&str> {
+    cfg.host
+        .as_deref()
+        .filter(|_| !cfg.connect_headers.contains("host"))
+}
+
+/// None in the browser build, which has no `host` setting (a `host` is one of the connect
+/// headers there, as in stompjs).
+#[cfg(not(feature = "std"))]
+fn own_host(_: &SessionConfig) -> Option<&str> {
+    None
+}
+
+/// The earlier of two times. Not `f64::min`: its NaN rule is a call to `fmin` in the browser
+/// build. A NaN `later` is passed over as `f64::min` does (a heart-beat tolerance of NaN, from
+/// JavaScript's `undefined`, makes the lost-heart-beat time NaN: never reached).
+#[inline(never)]
+fn earliest(time: Millis, later: Millis) -> Millis {
+    if later < time {
+        later
+    } else {
+        time
+    }
+}
 
 /// `ms` after `from`; 0 ms means never (a timeout or heart-beat that is off).
 fn after(from: Millis, ms: u32) -> Millis {

@@ -47,7 +47,7 @@ fn subscribe_assigns_ids_and_routes_messages_to_their_subscription() {
     assert!(matches!(&events[1], Event::UnhandledMessage(f) if f.body_str() == Some("stray")));
 
     h.session
-        .unsubscribe(0.0, "mine", HeaderList::new())
+        .unsubscribe(0.0, "mine", &HeaderList::new())
         .unwrap();
     h.drain();
     let frames = h.take_frames();

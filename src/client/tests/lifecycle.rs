@@ -164,7 +164,7 @@ fn subscriptions_are_restored_after_a_reconnect() {
         .session
         .subscribe(0.0, "/topic/b", HeaderList::new())
         .unwrap();
-    h.session.unsubscribe(0.0, &b, HeaderList::new()).unwrap();
+    h.session.unsubscribe(0.0, &b, &HeaderList::new()).unwrap();
     h.drain();
     h.take_frames();
 
@@ -246,11 +246,11 @@ fn only_restorable_subscriptions_come_back_after_a_reconnect() {
     h.connect(Version::V1_2, "0,0");
     let kept = h
         .session
-        .subscribe_with(0.0, "/topic/kept", HeaderList::new(), true)
+        .subscribe_with(0.0, "/topic/kept", &HeaderList::new(), true)
         .unwrap();
     let scoped = h
         .session
-        .subscribe_with(0.0, "/topic/scoped", HeaderList::new(), false)
+        .subscribe_with(0.0, "/topic/scoped", &HeaderList::new(), false)
         .unwrap();
     h.drain();
     h.take_frames();

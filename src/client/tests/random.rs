@@ -125,7 +125,7 @@ proptest! {
                 }
                 Op::Subscribe => { let _ = s.subscribe(now, "/t", HeaderList::new()); }
                 Op::Unsubscribe(n) => {
-                    let _ = s.unsubscribe(now, &format!("sub-{}", n % 4), HeaderList::new());
+                    let _ = s.unsubscribe(now, &format!("sub-{}", n % 4), &HeaderList::new());
                 }
                 Op::Begin => { let _ = s.begin(now, None); }
                 Op::BeforeConnectDone => s.before_connect_done(now),
