@@ -80,10 +80,14 @@ impl Command {
         // A scan of the table rather than a `match` on byte strings, which the compiler unrolls
         // into a kilobyte of comparisons in the Wasm build; lengths are compared first, so a
         // line is compared byte by byte with one to three names at most.
-        Command::ALL
-            .iter()
-            .copied()
-            .find(|c| c.as_str().len() == line.len() && c.as_str().as_bytes() == line)
+        // A plain loop: `iter().copied().find()` left a `Copied::try_fold` of its own in the
+        // browser core.
+        for c in Command::ALL {
+            if c.as_str().len() == line.len() && c.as_str().as_bytes() == line {
+                return Some(c);
+            }
+        }
+        None
     }
 
     /// CONNECT, STOMP and CONNECTED never escape their headers: the version that would define the
