@@ -93,16 +93,10 @@ impl Scanner {
         let limits = Limits::default();
         let p = &mut self.progress;
 
-        if p.line_start == 0 {
-            // Heart-beats: EOLs before a frame's command.
-            match buf {
-                [] | [b'\r'] => return Ok(None),
-                [b'\n', ..] => return Ok(Some(Check::Heartbeat(1))),
-                [b'\r', b'\n', ..] => return Ok(Some(Check::Heartbeat(2))),
-                // One at a time: the decoders skip it and check again.
-                [0, ..] => return Ok(Some(Check::EmptyFrames(1))),
-                _ => {}
-            }
+        // NULs before a frame's command, one at a time: the decoders skip it and check again.
+        // (Heart-beats, EOLs there, are empty command lines: the loop below reports them.)
+        if p.line_start == 0 && buf.first() == Some(&0) {
+            return Ok(Some(Check::EmptyFrames(1)));
         }
 
         // Command line and header block, line by line.
@@ -133,6 +127,10 @@ impl Scanner {
             let scan = core::mem::take(&mut p.line);
 
             if p.line_start == 0 {
+                if line.is_empty() {
+                    // A heart-beat: an EOL (`\n` or `\r\n`) where a command would start.
+                    return Ok(Some(Check::Heartbeat(seen)));
+                }
                 p.command = Some(
                     Command::from_bytes(line)
                         .ok_or_else(|| DecodeError::UnknownCommand(quoted_text(line)))?,
