@@ -77,6 +77,23 @@ const ERRORS = [
   'too many receipts watched',
 ];
 
+// A decode error's message by the letter the core writes for it (src/codec/message.rs,
+// write_parts): `"` is the line it names, quoted; `#` its number or character.
+const DECODE_ERRORS = [
+  'unknown command "',
+  'header line without a colon: "',
+  'frame has more than # headers',
+  'header line longer than # bytes',
+  'frame larger than # bytes',
+  'body larger than # bytes',
+  'invalid content-length "',
+  'frame body of content-length # is not followed by a NUL byte',
+  'header is not valid UTF-8',
+  'NUL byte in a command or header line',
+  'undefined escape sequence `\\#` in header',
+  'header ends with a lone backslash',
+];
+
 /** A request record for the core: u32 little-endian / length-prefixed strings. */
 class Writer {
   constructor() {
@@ -613,8 +630,10 @@ export class Client {
         // ends with the line it names after a NUL, for this side to quote.
         const which = r._u8();
         let t = r._str();
-        const i = which === 2 ? t.indexOf('\0') : -1;
-        if (i >= 0) t = t.slice(0, i) + JSON.stringify(t.slice(i + 1));
+        if (which === 2) {
+          const s = t.slice(1);
+          t = DECODE_ERRORS[t.charCodeAt(0) - 97].replace(/["#]/, (m) => (m === '#' ? s : JSON.stringify(s)));
+        }
         this.debug?.(t);
         break;
       }

@@ -726,6 +726,42 @@ test('a frame that cannot be decoded is named in debug, its line quoted, and the
   await c.deactivate();
 });
 
+test('every kind of decode error is named in debug as the codec words it', async () => {
+  // The core writes a letter and the error's line, number or character; the page the words
+  // (DECODE_ERRORS): each text here is the one Rust's Display gives (src/codec/limits.rs).
+  const long = (n) => 'x'.repeat(n);
+  const enc = (t) => new TextEncoder().encode(t);
+  const cases = [
+    ['SEND\nno colon\n\n\0', 'header line without a colon: "no colon"'],
+    [`MESSAGE\n${'h:v\n'.repeat(65)}\n\0`, 'frame has more than 64 headers'],
+    [`MESSAGE\na:${long(8200)}\n\n\0`, 'header line longer than 8192 bytes'],
+    [`MESSAGE\n${`h:${long(8000)}\n`.repeat(10)}\n${long(1048576)}\0`, 'frame larger than 1114112 bytes'],
+    ['MESSAGE\ncontent-length:2000000\n\n', 'body larger than 1048576 bytes'],
+    ['MESSAGE\ncontent-length:1x\n\n\0', 'invalid content-length "1x"'],
+    ['MESSAGE\ncontent-length:1\n\nab\0', 'frame body of content-length 1 is not followed by a NUL byte'],
+    [Uint8Array.of(...enc('MESSAGE\na:'), 0xff, ...enc('\n\n\0')).buffer, 'header is not valid UTF-8'],
+    ['MESSAGE\na\u0000b:c\n\n\0', 'NUL byte in a command or header line'],
+    ['MESSAGE\na\\tb:c\n\n\0', 'undefined escape sequence `\\t` in header'],
+    ['MESSAGE\na\\é:c\n\n\0', 'undefined escape sequence `\\é` in header'],
+    ['MESSAGE\na:b\\\n\n\0', 'header ends with a lone backslash'],
+  ];
+  for (const [bytes, expected] of cases) {
+    const socket = new ScriptedSocket();
+    const lines = [];
+    const c = new Client({ webSocketFactory: () => socket, reconnectDelay: 0, debug: (l) => lines.push(l) });
+    const up = new Promise((resolve) => (c.onConnect = resolve));
+    c.activate();
+    await until(() => socket.sent.length, () => 'the CONNECT frame');
+    socket.answer('CONNECTED\nversion:1.2\n\n\0');
+    await withTimeout(up, 'CONNECTED');
+    const closed = new Promise((resolve) => (c.onWebSocketClose = resolve));
+    socket.answer(bytes);
+    await withTimeout(closed, `the socket closed after: ${expected}`);
+    assert.ok(lines.includes(expected), `${expected} in:\n${lines.join('\n').slice(0, 2000)}`);
+    await c.deactivate();
+  }
+});
+
 test('over a string-only socket a base64 body announced by its header arrives as its bytes', async () => {
   // A socket that names its transport is a SockJS one (ours or sockjs-client): strings only.
   const sockets = [];

@@ -55,8 +55,9 @@ pub enum Frame {
 pub enum Text {
     Debug = 0,
     TransportError = 1,
-    /// The message with the line it quotes after a NUL, unquoted
-    /// ([`DecodeError::write_parts`](crate::DecodeError::write_parts)): the page quotes it.
+    /// [`DecodeError::write_parts`](crate::DecodeError::write_parts): with `std` the message
+    /// with the line it quotes after a NUL, unquoted; in the browser build the error's kind as a
+    /// letter and its line, number or character, of which the page writes the message.
     DecodeError = 2,
 }
 

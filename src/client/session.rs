@@ -806,7 +806,7 @@ impl Session {
             self.send_encoded(now, encoded);
             i += 1;
         }
-        self.frame_event(Frame::Connected, "", frame);
+        frame_event(&mut self.events, Frame::Connected, "", frame);
     }
 
     fn on_frame(&mut self, now: Millis, frame: &FrameView) {
@@ -817,24 +817,24 @@ impl Session {
             (Phase::Connected | Phase::Disconnecting, Command::Message) => {
                 match frame.get("subscription") {
                     Some(sub) if find(&self.subscriptions, "id", Some(sub)) != usize::MAX => {
-                        self.frame_event(Frame::Message, sub, frame)
+                        frame_event(&mut self.events, Frame::Message, sub, frame)
                     }
-                    _ => self.frame_event(Frame::UnhandledMessage, "", frame),
+                    _ => frame_event(&mut self.events, Frame::UnhandledMessage, "", frame),
                 }
             }
             (Phase::Connected | Phase::Disconnecting, Command::Receipt) => self.on_receipt(frame),
-            _ => self.frame_event(Frame::UnhandledFrame, "", frame),
+            _ => frame_event(&mut self.events, Frame::UnhandledFrame, "", frame),
         }
     }
 
     fn on_receipt(&mut self, frame: &FrameView) {
         let Some(id) = frame.get("receipt-id") else {
-            self.frame_event(Frame::UnhandledReceipt, "", frame);
+            frame_event(&mut self.events, Frame::UnhandledReceipt, "", frame);
             return;
         };
         if self.phase == Phase::Disconnecting && self.disconnect_receipt == id {
             self.close_transport();
-            self.frame_event(Frame::Disconnected, "", frame);
+            frame_event(&mut self.events, Frame::Disconnected, "", frame);
             return;
         }
         let user_receipt = match self.offline.acknowledge(id) {
@@ -844,9 +844,9 @@ impl Session {
         };
         if self.watched_receipts.remove(id) {
             self.watched -= 1;
-            self.frame_event(Frame::Receipt, "", frame);
+            frame_event(&mut self.events, Frame::Receipt, "", frame);
         } else if user_receipt {
-            self.frame_event(Frame::UnhandledReceipt, "", frame);
+            frame_event(&mut self.events, Frame::UnhandledReceipt, "", frame);
         }
     }
 
@@ -858,15 +858,16 @@ impl Session {
             "id",
             frame.get("subscription"),
         ));
-        if let Some(sub) = take(&mut self.subscriptions, failed) {
-            self.frame_event(Frame::SubscriptionFailed, sub.id(), frame);
+        if let Some(sub) = self.subscriptions.get(failed) {
+            frame_event(&mut self.events, Frame::SubscriptionFailed, sub.id(), frame);
+            take(&mut self.subscriptions, failed);
             return;
         }
         // A queued SEND the server refused would be refused again: drop it, do not loop.
         if let Some(r) = receipt {
             self.offline.acknowledge(r);
         }
-        self.frame_event(Frame::StompError, "", frame);
+        frame_event(&mut self.events, Frame::StompError, "", frame);
     }
 
     /// Lost heart-beat, connection timeout, `forceDisconnect`: close, or with
@@ -1190,15 +1191,17 @@ impl Session {
         put_bytes(out, reason.as_bytes());
         self.events.end(at);
     }
+}
 
-    /// A frame event: the frame written where JavaScript reads it (see [`Received`]).
-    fn frame_event(&mut self, which: Frame, name: &str, frame: &FrameView) {
-        let at = self.events.begin(Out::Frame);
-        let out = self.events.buf();
-        push_byte(out, which as u8);
-        Received::write(out, name, frame);
-        self.events.end(at);
-    }
+/// A frame event: the frame written where JavaScript reads it (see [`Received`]). Over the
+/// session's events only, so a caller may write it with a name borrowed from the session's
+/// other fields (a failed subscription's id, before the subscription goes).
+fn frame_event(events: &mut Records, which: Frame, name: &str, frame: &FrameView) {
+    let at = events.begin(Out::Frame);
+    let out = events.buf();
+    push_byte(out, which as u8);
+    Received::write(out, name, frame);
+    events.end(at);
 }
 
 /// A frame encoded for the transport, with what `send_encoded` still needs to know of it.

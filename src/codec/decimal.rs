@@ -32,10 +32,16 @@ pub fn parse_decimal(digits: &[u8]) -> Option<usize> {
     if digits.is_empty() {
         return None;
     }
-    digits.iter().try_fold(0usize, |n, &b| {
-        let digit = b.checked_sub(b'0').filter(|d| *d <= 9)?;
-        n.checked_mul(10)?.checked_add(usize::from(digit))
-    })
+    // A plain loop: `try_fold` with its closure compiled to more in the browser core.
+    let mut n: usize = 0;
+    for &b in digits {
+        let digit = b.wrapping_sub(b'0');
+        if digit > 9 {
+            return None;
+        }
+        n = n.checked_mul(10)?.checked_add(usize::from(digit))?;
+    }
+    Some(n)
 }
 
 #[cfg(test)]

@@ -1,12 +1,15 @@
 //! [`DecodeError`] messages written without `core::fmt`.
 //!
-//! The browser client reports decode errors (its debug log) with [`DecodeError::write_parts`],
-//! so the Wasm build leaves out `format!`. The line a message quotes comes last, unquoted,
-//! after a NUL: the page quotes it with `JSON.stringify` (the `{:?}`-style escaping cost the
-//! core 328 B gzip); [`joined`] quotes it as `Display` does, and the tests below hold the two
-//! together.
+//! The client reports decode errors (its debug log) with [`DecodeError::write_parts`], so the
+//! Wasm build leaves out `format!`. The line a message quotes comes last, unquoted, after a
+//! NUL, for the reader to quote ([`joined`] quotes it as `Display` does, and the tests below
+//! hold the two together). The browser build writes no words at all: the error's kind as a
+//! letter, then its line, number or character; the page writes the message and quotes the line
+//! with `JSON.stringify` (its node tests compare every kind with `Display`'s text).
 
 use super::decimal::push_decimal;
+#[cfg(not(feature = "std"))]
+use super::escape::UndefinedEscape;
 use super::utf8;
 use super::DecodeError;
 use crate::prelude::*;
@@ -37,6 +40,7 @@ impl DecodeError {
     /// Appends the message to `out` as `to_string()` gives it, except for the line it quotes
     /// (an unknown command, a header without a colon, a content-length): that comes last,
     /// after a NUL, as it is, for the reader to quote ([`joined`] does as `Display`).
+    #[cfg(feature = "std")]
     pub fn write_parts(&self, out: &mut String) {
         let (text, quoted, number, after) = match self {
             DecodeError::UnknownCommand(s) => ("unknown command ", Some(s), None, ""),
@@ -73,6 +77,37 @@ impl DecodeError {
             push_decimal(out, *n as u64);
         }
         out.push_str(after);
+    }
+
+    /// The browser build's [`write_parts`](Self::write_parts): the error's kind as a letter
+    /// (`a` for the first of [`DecodeError`]'s variants, in their order; `k` and `l` for an
+    /// undefined escape with and without its character), then the line it quotes, its number
+    /// or the escape's character. `pkg-core/js/client.js` (`DECODE_ERRORS`) writes the message
+    /// `Display` gives: the texts cost the core 250 B gzip, the page less.
+    #[cfg(not(feature = "std"))]
+    pub fn write_parts(&self, out: &mut String) {
+        let (kind, line, number) = match self {
+            DecodeError::UnknownCommand(s) => ('a', s.as_str(), None),
+            DecodeError::MalformedHeader(s) => ('b', s.as_str(), None),
+            DecodeError::TooManyHeaders { limit } => ('c', "", Some(limit)),
+            DecodeError::HeaderLineTooLong { limit } => ('d', "", Some(limit)),
+            DecodeError::FrameTooLarge { limit } => ('e', "", Some(limit)),
+            DecodeError::BodyTooLarge { limit } => ('f', "", Some(limit)),
+            DecodeError::InvalidContentLength(s) => ('g', s.as_str(), None),
+            DecodeError::MissingNul(n) => ('h', "", Some(n)),
+            DecodeError::InvalidUtf8 => ('i', "", None),
+            DecodeError::NulInHeader => ('j', "", None),
+            DecodeError::UndefinedEscape(UndefinedEscape(Some(c))) => {
+                utf8::push_char(out, 'k');
+                return utf8::push_char(out, *c);
+            }
+            DecodeError::UndefinedEscape(UndefinedEscape(None)) => ('l', "", None),
+        };
+        utf8::push_char(out, kind);
+        out.push_str(line);
+        if let Some(n) = number {
+            push_decimal(out, *n as u64);
+        }
     }
 }
 

@@ -15,6 +15,7 @@ use core::ops::Range;
 
 use super::limits::{DecodeError, Limits};
 use super::message::quoted_text;
+#[cfg(feature = "std")]
 use super::word;
 use crate::frame::Command;
 
@@ -92,16 +93,10 @@ impl Scanner {
         let limits = Limits::default();
         let p = &mut self.progress;
 
-        if p.line_start == 0 {
-            // Heart-beats: EOLs before a frame's command.
-            match buf {
-                [] | [b'\r'] => return Ok(None),
-                [b'\n', ..] => return Ok(Some(Check::Heartbeat(1))),
-                [b'\r', b'\n', ..] => return Ok(Some(Check::Heartbeat(2))),
-                // One at a time: the decoders skip it and check again.
-                [0, ..] => return Ok(Some(Check::EmptyFrames(1))),
-                _ => {}
-            }
+        // NULs before a frame's command, one at a time: the decoders skip it and check again.
+        // (Heart-beats, EOLs there, are empty command lines: the loop below reports them.)
+        if p.line_start == 0 && buf.first() == Some(&0) {
+            return Ok(Some(Check::EmptyFrames(1)));
         }
 
         // Command line and header block, line by line.
@@ -132,6 +127,10 @@ impl Scanner {
             let scan = core::mem::take(&mut p.line);
 
             if p.line_start == 0 {
+                if line.is_empty() {
+                    // A heart-beat: an EOL (`\n` or `\r\n`) where a command would start.
+                    return Ok(Some(Check::Heartbeat(seen)));
+                }
                 p.command = Some(
                     Command::from_bytes(line)
                         .ok_or_else(|| DecodeError::UnknownCommand(quoted_text(line)))?,
@@ -212,8 +211,8 @@ fn header_span(line: &[u8], start: usize, scan: LineScan) -> Result<HeaderSpan, 
 }
 
 /// One pass over a line finds its LF and, on the way, its first colon and whether it has
-/// backslashes or non-ASCII bytes: the header block is read once, a word at a time, instead of
-/// once per question asked of it.
+/// backslashes or non-ASCII bytes: the header block is read once (a word at a time in the server's
+/// build) instead of once per question asked of it.
 #[derive(Debug, Default, Clone, Copy)]
 struct LineScan {
     /// Bytes of the line already scanned (none of them a LF).
@@ -231,7 +230,10 @@ impl LineScan {
     fn scan(&mut self, line: &[u8]) -> Option<LineEnd> {
         let mut i = self.scanned;
         loop {
-            // Skip ordinary bytes eight at a time.
+            // Skip ordinary bytes eight at a time. The server only: the browser core reads
+            // a few short lines per received frame, and takes them byte by byte by the match
+            // below (the word loop weighed 79 B gzip there).
+            #[cfg(feature = "std")]
             while let Some(chunk) = line.get(i..).and_then(<[u8]>::first_chunk::<8>) {
                 let w = word::load(chunk);
                 // LF and NUL in one comparison (the other control bytes below LF it flags are

@@ -17,6 +17,8 @@ pub(super) fn load(chunk: &[u8; 8]) -> u64 {
 
 /// A mask with the high bit set in the bytes of `word` equal to `byte`. Exact for the lowest such
 /// byte, and zero exactly when there is none; bits above the lowest match may be spurious.
+// The server's line and escape scans only (the browser core scans byte by byte).
+#[cfg(any(test, feature = "std"))]
 #[inline(always)]
 pub(super) fn equal(word: u64, byte: u8) -> u64 {
     let x = word ^ (ONES * u64::from(byte));
@@ -25,12 +27,16 @@ pub(super) fn equal(word: u64, byte: u8) -> u64 {
 
 /// Non-zero exactly when a byte of `word` is below `n` (at most 128); the lowest such byte is
 /// flagged exactly, as with [`equal`].
+// The server's line and escape scans only (the browser core scans byte by byte).
+#[cfg(any(test, feature = "std"))]
 #[inline(always)]
 pub(super) fn below(word: u64, n: u8) -> u64 {
     word.wrapping_sub(ONES * u64::from(n)) & !word & HIGH
 }
 
 /// Index of the first byte flagged in a non-zero mask from [`equal`] (or [`HIGH`]).
+// The server's line and escape scans only (the browser core scans byte by byte).
+#[cfg(any(test, feature = "std"))]
 #[inline(always)]
 pub(super) fn first(mask: u64) -> usize {
     (mask.trailing_zeros() / 8) as usize
