@@ -186,31 +186,6 @@ class Frame {
   }
 }
 
-/**
- * A record other than a frame, read from a copy (the callbacks it leads to may call the core),
- * or the id a command made, read in place.
- */
-class Reader {
-  constructor(bytes) {
-    this.b = bytes;
-    this.d = new DataView(bytes.buffer, bytes.byteOffset);
-    this.i = 0;
-  }
-  _u8() {
-    return this.b[this.i++];
-  }
-  _u32() {
-    return this.d.getUint32((this.i += 4) - 4, true);
-  }
-  _bytes() {
-    const n = this._u32();
-    return this.b.subarray(this.i, (this.i += n));
-  }
-  _str() {
-    return dec.decode(this._bytes());
-  }
-}
-
 // The heart-beat Worker's whole program: one timeout, re-armed by each message (-1 cancels).
 // Browsers throttle background tabs' timers, not workers' timers nor their messages.
 const TICKER = 'let t;onmessage=e=>{clearTimeout(t);if(e.data>=0)t=setTimeout(()=>postMessage(0),e.data)}';
@@ -430,7 +405,8 @@ export class Client {
     const w = new Writer()._str(a)._headers(headers)._str(b)._bytes(body);
     const len = core.command(this._id, kind, arg, now(), w._put());
     // Read before the batch's callbacks can call the core again.
-    const made = new Reader(mem().subarray(core.out() + len))._str();
+    const at = core.out() + len;
+    const made = dec.decode(mem().subarray(at + 4, at + 4 + u32(at)));
     const err = this._take(len);
     if (err) throw Error(ERRORS[err]);
     return made;
@@ -479,8 +455,8 @@ export class Client {
     for (let i = at; i < end; ) {
       const n = u32(i);
       const r = i + 4;
-      // Frames, the hot path, are read in place; other records are copied.
-      this._q.push(m[r] === 17 ? new Frame(this, m, r + 1, r + n) : m.slice(r, r + n));
+      // Every record is read now, in place: the callbacks it leads to may call the core.
+      this._q.push(m[r] === 17 ? new Frame(this, m, r + 1, r + n) : this._record(m, r));
       i = r + n;
     }
     this._arm(D.getFloat64(end, true));
@@ -490,7 +466,7 @@ export class Client {
         const item = this._q.shift();
         try {
           if (item instanceof Frame) this._frame(item);
-          else this._run(new Reader(item));
+          else item?.();
         } catch (e) {
           // A user callback threw: reported as the platform reports an uncaught exception,
           // without unwinding into a socket handler (which would end a node process) and
@@ -535,10 +511,18 @@ export class Client {
     }
   }
 
-  _run(r) {
-    switch (r._u8()) {
+  /**
+   * Reads a record other than a frame at `i` in memory (its kind first); what to run for it in
+   * its turn (nothing for a record this side does not use).
+   */
+  _record(m, i) {
+    const u8 = () => m[i++];
+    const int = () => u32((i += 4) - 4);
+    const bytes = (n = int()) => m.slice(i, (i += n));
+    const str = () => dec.decode(bytes());
+    switch (u8()) {
       case 1: // beforeConnect, awaited; it may change the config
-        (async () => {
+        return async () => {
           try {
             await this.beforeConnect?.(this);
           } catch (e) {
@@ -546,84 +530,91 @@ export class Client {
           }
           this._configure();
           this._input(3);
-        })();
-        break;
+        };
       case 2: {
         // The record's URL is empty: the page's brokerURL is read as the socket opens.
-        r._str();
+        str();
         const protocols = [];
-        for (let k = r._u32(); k > 0; k--) protocols.push(r._str());
-        // Config changed since activate() (headers edited in place) is read at every connection.
-        this._configure();
-        this._open(this.brokerURL, protocols);
-        break;
+        for (let k = int(); k > 0; k--) protocols.push(str());
+        return () => {
+          // Config changed since activate() (headers edited in place) is read at every connection.
+          this._configure();
+          this._open(this.brokerURL, protocols);
+        };
       }
       case 3: {
-        const binary = r._u8();
-        const data = r._bytes();
-        const out = binary ? data : dec.decode(data);
-        if (this.logRawCommunication) this.debug?.(`>>> ${dec.decode(data)}`);
-        try {
-          this.webSocket?.send(out);
-        } catch (e) {
-          // Closing already: its close event follows.
-          this.debug?.(String(e));
-        }
-        break;
+        const binary = u8();
+        const data = bytes();
+        return () => {
+          const out = binary ? data : dec.decode(data);
+          if (this.logRawCommunication) this.debug?.(`>>> ${dec.decode(data)}`);
+          try {
+            this.webSocket?.send(out);
+          } catch (e) {
+            // Closing already: its close event follows.
+            this.debug?.(String(e));
+          }
+        };
       }
       case 4: {
-        const ws = this.webSocket;
-        if (r._u8() && ws) {
-          ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null;
-          this.webSocket = undefined;
-        }
-        ws?.close();
-        break;
+        const discard = u8();
+        return () => {
+          const ws = this.webSocket;
+          if (discard && ws) {
+            ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null;
+            this.webSocket = undefined;
+          }
+          ws?.close();
+        };
       }
       case 16: {
-        const s = r._u8();
-        this._state(s);
-        if (s === 0 /* ACTIVE */) {
-          this._online ??= () => this.reconnectNow();
-          globalThis.addEventListener?.('online', this._online);
-        }
-        if (s === 2 /* INACTIVE */) {
-          globalThis.removeEventListener?.('online', this._online);
-          this._worker?.terminate();
-          this._worker = undefined;
-          this.webSocket = this.transport = undefined;
-          this._opens++; // a socket still on its way (SockJS loading) is closed when it comes
-          this._waiters.splice(0).forEach((f) => f());
-          if (this._reactivate) {
-            this._reactivate = false;
-            this.activate();
+        const s = u8();
+        return () => {
+          this._state(s);
+          if (s === 0 /* ACTIVE */) {
+            this._online ??= () => this.reconnectNow();
+            globalThis.addEventListener?.('online', this._online);
           }
-        }
-        break;
+          if (s === 2 /* INACTIVE */) {
+            globalThis.removeEventListener?.('online', this._online);
+            this._worker?.terminate();
+            this._worker = undefined;
+            this.webSocket = this.transport = undefined;
+            this._opens++; // a socket still on its way (SockJS loading) is closed when it comes
+            this._waiters.splice(0).forEach((f) => f());
+            if (this._reactivate) {
+              this._reactivate = false;
+              this.activate();
+            }
+          }
+        };
       }
       case 18: {
-        this.transport = undefined;
-        const code = r._u32();
-        this.onWebSocketClose?.(this._closeEvent ?? { code, reason: r._str() });
-        this._closeEvent = undefined;
-        break;
+        const code = int();
+        const reason = str();
+        return () => {
+          this.transport = undefined;
+          this.onWebSocketClose?.(this._closeEvent ?? { code, reason });
+          this._closeEvent = undefined;
+        };
       }
       case 19: {
         // Text: u8 which (debug, transport error, decode error), text. A decode error's text
         // ends with the line it names after a NUL, for this side to quote.
-        const which = r._u8();
-        let t = r._str();
-        const i = which === 2 ? t.indexOf('\0') : -1;
-        if (i >= 0) t = t.slice(0, i) + JSON.stringify(t.slice(i + 1));
-        this.debug?.(t);
-        break;
+        const which = u8();
+        let t = str();
+        const k = which === 2 ? t.indexOf('\0') : -1;
+        if (k >= 0) t = t.slice(0, k) + JSON.stringify(t.slice(k + 1));
+        return () => this.debug?.(t);
       }
       case 20: {
-        const which = r._u8();
-        if (which === 0) this.onHeartbeatReceived?.();
-        else if (which === 1) this.onHeartbeatLost?.();
-        else if (which === 2) this.onReconnectGaveUp?.(r._u32());
-        break;
+        const which = u8();
+        const attempts = which === 2 && int();
+        return () => {
+          if (which === 0) this.onHeartbeatReceived?.();
+          else if (which === 1) this.onHeartbeatLost?.();
+          else if (which === 2) this.onReconnectGaveUp?.(attempts);
+        };
       }
     }
   }
