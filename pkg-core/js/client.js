@@ -77,42 +77,36 @@ const ERRORS = [
   'too many receipts watched',
 ];
 
-/** A request record for the core: u32 little-endian / length-prefixed strings. */
-class Writer {
-  constructor() {
-    this.p = [];
+/**
+ * Writes a request record into the core's input buffer; its length. Each field is bytes, headers
+ * (an object: a u32 count, then each name and value as a string) or a string (a u32 length and
+ * UTF-8; undefined and null are empty, which reads as no headers where headers go). u32s are
+ * little-endian, as wasm32 and every platform a browser runs on.
+ */
+function put(...fields) {
+  // The u32s as numbers, the rest as bytes.
+  const parts = [];
+  const bytes = (b) => parts.push(b.length, b);
+  const str = (s) => bytes(enc.encode(s ?? ''));
+  for (const f of fields) {
+    if (f instanceof Uint8Array) bytes(f);
+    else if (f && typeof f === 'object') {
+      const keys = Object.keys(f);
+      parts.push(keys.length);
+      for (const k of keys) str(k), str(f[k]);
+    } else str(f);
   }
-  _u32(v) {
-    // Little-endian, as wasm32 and every platform a browser runs on.
-    this.p.push(new Uint8Array(Uint32Array.of(v).buffer));
-    return this;
+  let n = 0;
+  for (const x of parts) n += x.length ?? 4;
+  // buf() may grow memory: take the view after it.
+  let at = core.buf(n);
+  const m = mem();
+  for (const x of parts) {
+    if (x.length == null) D.setUint32(at, x, true);
+    else m.set(x, at);
+    at += x.length ?? 4;
   }
-  _bytes(v) {
-    this._u32(v.length).p.push(v);
-    return this;
-  }
-  _str(s) {
-    return this._bytes(enc.encode(s ?? ''));
-  }
-  _headers(h) {
-    const keys = Object.keys(h ?? {});
-    this._u32(keys.length);
-    for (const k of keys) this._str(k)._str(h[k]);
-    return this;
-  }
-  /** Writes the record into the core's input buffer; its length. */
-  _put() {
-    let n = 0;
-    for (const x of this.p) n += x.length;
-    // buf() may grow memory: take the view after it.
-    let at = core.buf(n);
-    const m = mem();
-    for (const x of this.p) {
-      m.set(x, at);
-      at += x.length;
-    }
-    return n;
-  }
+  return n;
 }
 
 /**
@@ -299,11 +293,8 @@ export class Client {
     // The core's config: a record of its strings, then its numbers as arguments
     // (pkg-core/src/core_abi.rs `configure`). Unset (undefined) is 0 to Wasm, and NaN as the
     // tolerance (an f64): a heart-beat then never counts as lost, as in stompjs.
-    const w = new Writer()
-      ._headers(this.connectHeaders)
-      ._headers(this.disconnectHeaders)
-      ._str(this._qid);
-    this._id = core.configure(this._id, w._put(),
+    const len = put(this.connectHeaders, this.disconnectHeaders, this._qid);
+    this._id = core.configure(this._id, len,
       // An unknown version adds nothing (`b | undefined` is b); none at all offers every one.
       (v?.versions ?? v ?? []).reduce((b, s) => b | { '1.0': 1, '1.1': 2, '1.2': 4 }[s], 0) || 7,
       q ? (q.maxFrames ?? 1000) : 0, q?.maxBytes ?? 1 << 20, flags,
@@ -400,10 +391,9 @@ export class Client {
    * request has the same fields: a string, headers, a string, a body (in the order that lets
    * most calls leave out the last ones).
    */
-  _command(kind, arg, a, headers, b, body = []) {
+  _command(kind, arg, a, headers, b, body) {
     if (this._id < 0) throw Error(ERRORS[1]);
-    const w = new Writer()._str(a)._headers(headers)._str(b)._bytes(body);
-    const len = core.command(this._id, kind, arg, now(), w._put());
+    const len = core.command(this._id, kind, arg, now(), put(a, headers, b, body));
     // Read before the batch's callbacks can call the core again.
     const at = core.out() + len;
     const made = dec.decode(mem().subarray(at + 4, at + 4 + u32(at)));
