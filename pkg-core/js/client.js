@@ -34,7 +34,7 @@ export function init(source = new URL('stomp_wasm_core.wasm', import.meta.url)) 
     let bytes = await source;
     if (typeof bytes === 'string' || bytes instanceof URL) {
       bytes =
-        String(bytes).startsWith('file:')
+        /^file:/.test(bytes)
           ? await (await import('node:fs/promises')).readFile(new URL(bytes))
           : await fetch(bytes);
     }
