@@ -480,7 +480,7 @@ export class Client {
     };
     if (this.heartbeatStrategy === 'worker' && globalThis.Worker && !this._worker) {
       try {
-        const url = URL.createObjectURL(new Blob([TICKER], { type: 'application/javascript' }));
+        const url = URL.createObjectURL(new Blob([TICKER], { type: 'text/javascript' }));
         this._worker = new Worker(url);
         URL.revokeObjectURL(url);
         this._worker.onmessage = fire;
