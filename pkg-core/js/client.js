@@ -493,6 +493,11 @@ export class Client {
     else if (ms >= 0) this._timer = setTimeout(fire, ms);
   }
 
+  /** A WebSocket message as it went or came, to `debug` if logRawCommunication is set. */
+  _log(way, data) {
+    if (this.logRawCommunication) this.debug?.(way + (typeof data === 'string' ? data : dec.decode(data)));
+  }
+
   /** Sets the state, telling onChangeState of a change. */
   _state(s) {
     if (s !== this.state) {
@@ -533,13 +538,12 @@ export class Client {
         };
       }
       case 3: {
-        const binary = u8();
-        const data = bytes();
+        // A binary frame as bytes, a text frame as a string.
+        const data = u8() ? bytes() : str();
         return () => {
-          const out = binary ? data : dec.decode(data);
-          if (this.logRawCommunication) this.debug?.(`>>> ${dec.decode(data)}`);
+          this._log('>>> ', data);
           try {
-            this.webSocket?.send(out);
+            this.webSocket?.send(data);
           } catch (e) {
             // Closing already: its close event follows.
             this.debug?.(String(e));
@@ -652,7 +656,7 @@ export class Client {
         this._input(4, +this._text, ws.protocol);
       };
       ws.onmessage = (e) => {
-        if (this.logRawCommunication) this.debug?.(`<<< ${typeof e.data === 'string' ? e.data : dec.decode(e.data)}`);
+        this._log('<<< ', e.data);
         this._input(5, 0, e.data);
       };
       let closed;
@@ -688,9 +692,11 @@ export class Client {
         // constructor's own throw (an unknown name in `transports`) must reach `fail` as well:
         // in the same `then` as `attach` it would be an unhandled rejection, and the client
         // would stay ACTIVE without a socket, reporting nothing.
-        const debug = (line) => this.debug?.(line);
         import('./sockjs.js')
-          .then(({ SockJS }) => new SockJS(url, null, { transports: this.transports, debug }))
+          .then(({ SockJS }) => new SockJS(url, null, {
+            transports: this.transports,
+            debug: (line) => this.debug?.(line),
+          }))
           .then(attach, fail);
       } else attach(new WebSocket(url, protocols));
     } catch (e) {
