@@ -33,10 +33,9 @@ export function init(source = new URL('stomp_wasm_core.wasm', import.meta.url)) 
   return (loading ??= (async () => {
     let bytes = await source;
     if (typeof bytes === 'string' || bytes instanceof URL) {
-      bytes =
-        /^file:/.test(bytes)
-          ? await (await import('node:fs/promises')).readFile(new URL(bytes))
-          : await fetch(bytes);
+      bytes = await (/^file:/.test(bytes)
+        ? (await import('node:fs/promises')).readFile(new URL(bytes))
+        : fetch(bytes));
     }
     if (bytes.arrayBuffer) bytes = await bytes.arrayBuffer();
     // Compiled off the main thread (browsers refuse a synchronous compile of more than 4 KB there).
