@@ -528,8 +528,7 @@ export class Client {
       case 2: {
         // The record's URL is empty: the page's brokerURL is read as the socket opens.
         str();
-        const protocols = [];
-        for (let k = int(); k > 0; k--) protocols.push(str());
+        const protocols = Array.from({ length: int() }, str);
         return () => {
           // Config changed since activate() (headers edited in place) is read at every connection.
           this._configure();
