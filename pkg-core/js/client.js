@@ -90,9 +90,9 @@ function put(...fields) {
   for (const f of fields) {
     if (f instanceof Uint8Array) bytes(f);
     else if (f && typeof f === 'object') {
-      const keys = Object.keys(f);
-      parts.push(keys.length);
-      for (const k of keys) str(k), str(f[k]);
+      const entries = Object.entries(f);
+      parts.push(entries.length);
+      for (const pair of entries) pair.forEach(str);
     } else str(f);
   }
   let n = 0;
