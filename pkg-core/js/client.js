@@ -619,7 +619,9 @@ export class Client {
       this._hb = this._status & 8;
       // Callbacks of subscriptions the session does not restore are dropped now (onConnect
       // makes them again), so they cannot pile up.
-      for (const [id, s] of this._subs) if (!s[2] || this.resubscribe === false) this._subs.delete(id);
+      this._subs.forEach((s, id) => {
+        if (!s[2] || this.resubscribe === false) this._subs.delete(id);
+      });
       this._inOnConnect = true;
     } else if (which === 1) cb = this._subs.get(name)?.[0];
     else if (which === 3) {
