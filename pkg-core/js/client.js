@@ -187,14 +187,14 @@ const now = () => performance.now();
 
 // The numbers that end the arguments of the core's `configure`, in their order
 // (pkg-core/src/core_abi.rs).
-const NUMBERS = ['connectionTimeout', 'reconnectDelay', 'maxReconnectDelay', 'reconnectTimeMode',
-  'maxReconnectAttempts', 'heartbeatIncoming', 'heartbeatOutgoing', 'maxWebSocketChunkSize',
-  'disconnectTimeout'];
+const NUMBERS = ('connectionTimeout reconnectDelay maxReconnectDelay reconnectTimeMode ' +
+  'maxReconnectAttempts heartbeatIncoming heartbeatOutgoing maxWebSocketChunkSize ' +
+  'disconnectTimeout').split(' ');
 
 // The callback of each frame event (the record's `which`) when no subscription, receipt watch or
 // subscription error callback takes it.
-const CALLBACKS = ['onConnect', 'onUnhandledMessage', 'onUnhandledMessage', 'onUnhandledReceipt',
-  'onUnhandledReceipt', 'onUnhandledFrame', 'onStompError', 'onStompError', 'onDisconnect'];
+const CALLBACKS = ('onConnect onUnhandledMessage onUnhandledMessage onUnhandledReceipt ' +
+  'onUnhandledReceipt onUnhandledFrame onStompError onStompError onDisconnect').split(' ');
 
 export class Client {
   // stompjs's options without a default (brokerURL, webSocketFactory) and the callbacks are
