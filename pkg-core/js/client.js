@@ -745,7 +745,7 @@ export class CompatClient extends Client {
     if (typeof a[1] !== 'function') {
       headers = { login: a[0], passcode: a[1] };
       if (a[5]) headers.host = a[5];
-      a = a.slice(1);
+      a.shift();
     }
     this.connectHeaders = headers ?? {};
     this.onConnect = a[1];
