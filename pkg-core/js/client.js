@@ -137,17 +137,16 @@ class Frame {
     if (client._text && this.headers['content-transfer-encoding'] === 'base64') this._unbase64();
   }
   _unbase64() {
-    let bytes;
     try {
-      bytes = atob(this.body);
+      const bytes = atob(this.body);
+      const h = this._headers;
+      delete h['content-transfer-encoding'];
+      if ('content-length' in h) h['content-length'] = String(bytes.length);
+      this._binary = Uint8Array.from(bytes, (c) => c.charCodeAt(0));
+      this._body = undefined;
     } catch {
-      return; // not base64: handed on as it came
+      // Not base64 (atob threw): handed on as it came.
     }
-    const h = this._headers;
-    delete h['content-transfer-encoding'];
-    if ('content-length' in h) h['content-length'] = `${bytes.length}`;
-    this._binary = Uint8Array.from(bytes, (c) => c.charCodeAt(0));
-    this._body = undefined;
   }
   get command() {
     return this._head.split('\0', 2)[1];
