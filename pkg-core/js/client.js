@@ -291,8 +291,7 @@ export class Client {
     // The core's config: a record of its strings, then its numbers as arguments
     // (pkg-core/src/core_abi.rs `configure`). Unset (undefined) is 0 to Wasm, and NaN as the
     // tolerance (an f64): a heart-beat then never counts as lost, as in stompjs.
-    const len = put(this.connectHeaders, this.disconnectHeaders, this._qid);
-    this._id = core.configure(this._id, len,
+    this._id = core.configure(this._id, put(this.connectHeaders, this.disconnectHeaders, this._qid),
       // An unknown version adds nothing (`b | undefined` is b); none at all offers every one.
       (v?.versions ?? v ?? []).reduce((b, s) => b | { '1.0': 1, '1.1': 2, '1.2': 4 }[s], 0) || 7,
       q ? (q.maxFrames ?? 1000) : 0, q?.maxBytes ?? 1 << 20, flags,
