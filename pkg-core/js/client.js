@@ -33,10 +33,9 @@ export function init(source = new URL('stomp_wasm_core.wasm', import.meta.url)) 
   return (loading ??= (async () => {
     let bytes = await source;
     if (typeof bytes === 'string' || bytes instanceof URL) {
-      bytes =
-        String(bytes).startsWith('file:')
-          ? await (await import('node:fs/promises')).readFile(new URL(bytes))
-          : await fetch(bytes);
+      bytes = await (/^file:/.test(bytes)
+        ? (await import('node:fs/promises')).readFile(new URL(bytes))
+        : fetch(bytes));
     }
     if (bytes.arrayBuffer) bytes = await bytes.arrayBuffer();
     // Compiled off the main thread (browsers refuse a synchronous compile of more than 4 KB there).
@@ -94,42 +93,36 @@ const DECODE_ERRORS = [
   'header ends with a lone backslash',
 ];
 
-/** A request record for the core: u32 little-endian / length-prefixed strings. */
-class Writer {
-  constructor() {
-    this.p = [];
+/**
+ * Writes a request record into the core's input buffer; its length. Each field is bytes, headers
+ * (an object: a u32 count, then each name and value as a string) or a string (a u32 length and
+ * UTF-8; undefined and null are empty, which reads as no headers where headers go). u32s are
+ * little-endian, as wasm32 and every platform a browser runs on.
+ */
+function put(...fields) {
+  // The u32s as numbers, the rest as bytes.
+  const parts = [];
+  const bytes = (b) => parts.push(b.length, b);
+  const str = (s) => bytes(enc.encode(s ?? ''));
+  for (const f of fields) {
+    if (f instanceof Uint8Array) bytes(f);
+    else if (f && typeof f === 'object') {
+      const entries = Object.entries(f);
+      parts.push(entries.length);
+      for (const pair of entries) pair.forEach(str);
+    } else str(f);
   }
-  _u32(v) {
-    // Little-endian, as wasm32 and every platform a browser runs on.
-    this.p.push(new Uint8Array(Uint32Array.of(v).buffer));
-    return this;
+  let n = 0;
+  for (const x of parts) n += x.length ?? 4;
+  // buf() may grow memory: take the view after it.
+  let at = core.buf(n);
+  const m = mem();
+  for (const x of parts) {
+    if (x.length == null) D.setUint32(at, x, true);
+    else m.set(x, at);
+    at += x.length ?? 4;
   }
-  _bytes(v) {
-    this._u32(v.length).p.push(v);
-    return this;
-  }
-  _str(s) {
-    return this._bytes(enc.encode(s ?? ''));
-  }
-  _headers(h) {
-    const keys = Object.keys(h ?? {});
-    this._u32(keys.length);
-    for (const k of keys) this._str(k)._str(h[k]);
-    return this;
-  }
-  /** Writes the record into the core's input buffer; its length. */
-  _put() {
-    let n = 0;
-    for (const x of this.p) n += x.length;
-    // buf() may grow memory: take the view after it.
-    let at = core.buf(n);
-    const m = mem();
-    for (const x of this.p) {
-      m.set(x, at);
-      at += x.length;
-    }
-    return n;
-  }
+  return n;
 }
 
 /**
@@ -161,17 +154,16 @@ class Frame {
     if (client._text && this.headers['content-transfer-encoding'] === 'base64') this._unbase64();
   }
   _unbase64() {
-    let bytes;
     try {
-      bytes = atob(this.body);
+      const bytes = atob(this.body);
+      const h = this._headers;
+      delete h['content-transfer-encoding'];
+      if ('content-length' in h) h['content-length'] = String(bytes.length);
+      this._binary = Uint8Array.from(bytes, (c) => c.charCodeAt(0));
+      this._body = undefined;
     } catch {
-      return; // not base64: handed on as it came
+      // Not base64 (atob threw): handed on as it came.
     }
-    const h = this._headers;
-    delete h['content-transfer-encoding'];
-    if ('content-length' in h) h['content-length'] = `${bytes.length}`;
-    this._binary = Uint8Array.from(bytes, (c) => c.charCodeAt(0));
-    this._body = undefined;
   }
   get command() {
     return this._head.split('\0', 2)[1];
@@ -203,31 +195,6 @@ class Frame {
   }
 }
 
-/**
- * A record other than a frame, read from a copy (the callbacks it leads to may call the core),
- * or the id a command made, read in place.
- */
-class Reader {
-  constructor(bytes) {
-    this.b = bytes;
-    this.d = new DataView(bytes.buffer, bytes.byteOffset);
-    this.i = 0;
-  }
-  _u8() {
-    return this.b[this.i++];
-  }
-  _u32() {
-    return this.d.getUint32((this.i += 4) - 4, true);
-  }
-  _bytes() {
-    const n = this._u32();
-    return this.b.subarray(this.i, (this.i += n));
-  }
-  _str() {
-    return dec.decode(this._bytes());
-  }
-}
-
 // The heart-beat Worker's whole program: one timeout, re-armed by each message (-1 cancels).
 // Browsers throttle background tabs' timers, not workers' timers nor their messages.
 const TICKER = 'let t;onmessage=e=>{clearTimeout(t);if(e.data>=0)t=setTimeout(()=>postMessage(0),e.data)}';
@@ -236,14 +203,14 @@ const now = () => performance.now();
 
 // The numbers that end the arguments of the core's `configure`, in their order
 // (pkg-core/src/core_abi.rs).
-const NUMBERS = ['connectionTimeout', 'reconnectDelay', 'maxReconnectDelay', 'reconnectTimeMode',
-  'maxReconnectAttempts', 'heartbeatIncoming', 'heartbeatOutgoing', 'maxWebSocketChunkSize',
-  'disconnectTimeout'];
+const NUMBERS = ('connectionTimeout reconnectDelay maxReconnectDelay reconnectTimeMode ' +
+  'maxReconnectAttempts heartbeatIncoming heartbeatOutgoing maxWebSocketChunkSize ' +
+  'disconnectTimeout').split(' ');
 
 // The callback of each frame event (the record's `which`) when no subscription, receipt watch or
 // subscription error callback takes it.
-const CALLBACKS = ['onConnect', 'onUnhandledMessage', 'onUnhandledMessage', 'onUnhandledReceipt',
-  'onUnhandledReceipt', 'onUnhandledFrame', 'onStompError', 'onStompError', 'onDisconnect'];
+const CALLBACKS = ('onConnect onUnhandledMessage onUnhandledMessage onUnhandledReceipt ' +
+  'onUnhandledReceipt onUnhandledFrame onStompError onStompError onDisconnect').split(' ');
 
 export class Client {
   // stompjs's options without a default (brokerURL, webSocketFactory) and the callbacks are
@@ -341,11 +308,7 @@ export class Client {
     // The core's config: a record of its strings, then its numbers as arguments
     // (pkg-core/src/core_abi.rs `configure`). Unset (undefined) is 0 to Wasm, and NaN as the
     // tolerance (an f64): a heart-beat then never counts as lost, as in stompjs.
-    const w = new Writer()
-      ._headers(this.connectHeaders)
-      ._headers(this.disconnectHeaders)
-      ._str(this._qid);
-    this._id = core.configure(this._id, w._put(),
+    this._id = core.configure(this._id, put(this.connectHeaders, this.disconnectHeaders, this._qid),
       // An unknown version adds nothing (`b | undefined` is b); none at all offers every one.
       (v?.versions ?? v ?? []).reduce((b, s) => b | { '1.0': 1, '1.1': 2, '1.2': 4 }[s], 0) || 7,
       q ? (q.maxFrames ?? 1000) : 0, q?.maxBytes ?? 1 << 20, flags,
@@ -442,12 +405,12 @@ export class Client {
    * request has the same fields: a string, headers, a string, a body (in the order that lets
    * most calls leave out the last ones).
    */
-  _command(kind, arg, a, headers, b, body = []) {
+  _command(kind, arg, a, headers, b, body) {
     if (this._id < 0) throw Error(ERRORS[1]);
-    const w = new Writer()._str(a)._headers(headers)._str(b)._bytes(body);
-    const len = core.command(this._id, kind, arg, now(), w._put());
+    const len = core.command(this._id, kind, arg, now(), put(a, headers, b, body));
     // Read before the batch's callbacks can call the core again.
-    const made = new Reader(mem().subarray(core.out() + len))._str();
+    const at = core.out() + len;
+    const made = dec.decode(mem().subarray(at + 4, at + 4 + u32(at)));
     const err = this._take(len);
     if (err) throw Error(ERRORS[err]);
     return made;
@@ -496,8 +459,8 @@ export class Client {
     for (let i = at; i < end; ) {
       const n = u32(i);
       const r = i + 4;
-      // Frames, the hot path, are read in place; other records are copied.
-      this._q.push(m[r] === 17 ? new Frame(this, m, r + 1, r + n) : m.slice(r, r + n));
+      // Every record is read now, in place: the callbacks it leads to may call the core.
+      this._q.push(m[r] === 17 ? new Frame(this, m, r + 1, r + n) : this._record(m, r));
       i = r + n;
     }
     this._arm(D.getFloat64(end, true));
@@ -507,7 +470,7 @@ export class Client {
         const item = this._q.shift();
         try {
           if (item instanceof Frame) this._frame(item);
-          else this._run(new Reader(item));
+          else item?.();
         } catch (e) {
           // A user callback threw: reported as the platform reports an uncaught exception,
           // without unwinding into a socket handler (which would end a node process) and
@@ -531,7 +494,7 @@ export class Client {
     };
     if (this.heartbeatStrategy === 'worker' && globalThis.Worker && !this._worker) {
       try {
-        const url = URL.createObjectURL(new Blob([TICKER], { type: 'application/javascript' }));
+        const url = URL.createObjectURL(new Blob([TICKER], { type: 'text/javascript' }));
         this._worker = new Worker(url);
         URL.revokeObjectURL(url);
         this._worker.onmessage = fire;
@@ -544,6 +507,11 @@ export class Client {
     else if (ms >= 0) this._timer = setTimeout(fire, ms);
   }
 
+  /** A WebSocket message as it went or came, to `debug` if logRawCommunication is set. */
+  _log(way, data) {
+    if (this.logRawCommunication) this.debug?.(way + (typeof data === 'string' ? data : dec.decode(data)));
+  }
+
   /** Sets the state, telling onChangeState of a change. */
   _state(s) {
     if (s !== this.state) {
@@ -552,10 +520,18 @@ export class Client {
     }
   }
 
-  _run(r) {
-    switch (r._u8()) {
+  /**
+   * Reads a record other than a frame at `i` in memory (its kind first); what to run for it in
+   * its turn (nothing for a record this side does not use).
+   */
+  _record(m, i) {
+    const u8 = () => m[i++];
+    const int = () => u32((i += 4) - 4);
+    const bytes = (n = int()) => m.slice(i, (i += n));
+    const str = () => dec.decode(bytes());
+    switch (u8()) {
       case 1: // beforeConnect, awaited; it may change the config
-        (async () => {
+        return async () => {
           try {
             await this.beforeConnect?.(this);
           } catch (e) {
@@ -563,86 +539,92 @@ export class Client {
           }
           this._configure();
           this._input(3);
-        })();
-        break;
+        };
       case 2: {
         // The record's URL is empty: the page's brokerURL is read as the socket opens.
-        r._str();
-        const protocols = [];
-        for (let k = r._u32(); k > 0; k--) protocols.push(r._str());
-        // Config changed since activate() (headers edited in place) is read at every connection.
-        this._configure();
-        this._open(this.brokerURL, protocols);
-        break;
+        str();
+        const protocols = Array.from({ length: int() }, str);
+        return () => {
+          // Config changed since activate() (headers edited in place) is read at every connection.
+          this._configure();
+          this._open(this.brokerURL, protocols);
+        };
       }
       case 3: {
-        const binary = r._u8();
-        const data = r._bytes();
-        const out = binary ? data : dec.decode(data);
-        if (this.logRawCommunication) this.debug?.(`>>> ${dec.decode(data)}`);
-        try {
-          this.webSocket?.send(out);
-        } catch (e) {
-          // Closing already: its close event follows.
-          this.debug?.(String(e));
-        }
-        break;
+        // A binary frame as bytes, a text frame as a string.
+        const data = u8() ? bytes() : str();
+        return () => {
+          this._log('>>> ', data);
+          try {
+            this.webSocket?.send(data);
+          } catch (e) {
+            // Closing already: its close event follows.
+            this.debug?.(String(e));
+          }
+        };
       }
       case 4: {
-        const ws = this.webSocket;
-        if (r._u8() && ws) {
-          ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null;
-          this.webSocket = undefined;
-        }
-        ws?.close();
-        break;
+        const discard = u8();
+        return () => {
+          const ws = this.webSocket;
+          if (discard && ws) {
+            ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null;
+            this.webSocket = undefined;
+          }
+          ws?.close();
+        };
       }
       case 16: {
-        const s = r._u8();
-        this._state(s);
-        if (s === 0 /* ACTIVE */) {
-          this._online ??= () => this.reconnectNow();
-          globalThis.addEventListener?.('online', this._online);
-        }
-        if (s === 2 /* INACTIVE */) {
-          globalThis.removeEventListener?.('online', this._online);
-          this._worker?.terminate();
-          this._worker = undefined;
-          this.webSocket = this.transport = undefined;
-          this._opens++; // a socket still on its way (SockJS loading) is closed when it comes
-          this._waiters.splice(0).forEach((f) => f());
-          if (this._reactivate) {
-            this._reactivate = false;
-            this.activate();
+        const s = u8();
+        return () => {
+          this._state(s);
+          if (s === 0 /* ACTIVE */) {
+            this._online ??= () => this.reconnectNow();
+            globalThis.addEventListener?.('online', this._online);
           }
-        }
-        break;
+          if (s === 2 /* INACTIVE */) {
+            globalThis.removeEventListener?.('online', this._online);
+            this._worker?.terminate();
+            this._worker = undefined;
+            this.webSocket = this.transport = undefined;
+            this._opens++; // a socket still on its way (SockJS loading) is closed when it comes
+            this._waiters.splice(0).forEach((f) => f());
+            if (this._reactivate) {
+              this._reactivate = false;
+              this.activate();
+            }
+          }
+        };
       }
       case 18: {
-        this.transport = undefined;
-        const code = r._u32();
-        this.onWebSocketClose?.(this._closeEvent ?? { code, reason: r._str() });
-        this._closeEvent = undefined;
-        break;
+        const code = int();
+        const reason = str();
+        return () => {
+          this.transport = undefined;
+          this.onWebSocketClose?.(this._closeEvent ?? { code, reason });
+          this._closeEvent = undefined;
+        };
       }
       case 19: {
-        // Text: u8 which (debug, transport error, decode error), text. A decode error's text
-        // ends with the line it names after a NUL, for this side to quote.
-        const which = r._u8();
-        let t = r._str();
+        // Text: u8 which (debug, transport error, decode error), text. A decode error's text is
+        // the letter of its kind in DECODE_ERRORS, then the line it names (quoted here), its
+        // number or its character.
+        const which = u8();
+        let t = str();
         if (which === 2) {
           const s = t.slice(1);
           t = DECODE_ERRORS[t.charCodeAt(0) - 97].replace(/["#]/, (m) => (m === '#' ? s : JSON.stringify(s)));
         }
-        this.debug?.(t);
-        break;
+        return () => this.debug?.(t);
       }
       case 20: {
-        const which = r._u8();
-        if (which === 0) this.onHeartbeatReceived?.();
-        else if (which === 1) this.onHeartbeatLost?.();
-        else if (which === 2) this.onReconnectGaveUp?.(r._u32());
-        break;
+        const which = u8();
+        const attempts = which === 2 && int();
+        return () => {
+          if (which === 0) this.onHeartbeatReceived?.();
+          else if (which === 1) this.onHeartbeatLost?.();
+          else if (which === 2) this.onReconnectGaveUp?.(attempts);
+        };
       }
     }
   }
@@ -655,7 +637,9 @@ export class Client {
       this._hb = this._status & 8;
       // Callbacks of subscriptions the session does not restore are dropped now (onConnect
       // makes them again), so they cannot pile up.
-      for (const [id, s] of this._subs) if (!s[2] || this.resubscribe === false) this._subs.delete(id);
+      this._subs.forEach((s, id) => {
+        if (!s[2] || this.resubscribe === false) this._subs.delete(id);
+      });
       this._inOnConnect = true;
     } else if (which === 1) cb = this._subs.get(name)?.[0];
     else if (which === 3) {
@@ -690,7 +674,7 @@ export class Client {
         this._input(4, +this._text, ws.protocol);
       };
       ws.onmessage = (e) => {
-        if (this.logRawCommunication) this.debug?.(`<<< ${typeof e.data === 'string' ? e.data : dec.decode(e.data)}`);
+        this._log('<<< ', e.data);
         this._input(5, 0, e.data);
       };
       let closed;
@@ -726,9 +710,11 @@ export class Client {
         // constructor's own throw (an unknown name in `transports`) must reach `fail` as well:
         // in the same `then` as `attach` it would be an unhandled rejection, and the client
         // would stay ACTIVE without a socket, reporting nothing.
-        const debug = (line) => this.debug?.(line);
         import('./sockjs.js')
-          .then(({ SockJS }) => new SockJS(url, null, { transports: this.transports, debug }))
+          .then(({ SockJS }) => new SockJS(url, null, {
+            transports: this.transports,
+            debug: (line) => this.debug?.(line),
+          }))
           .then(attach, fail);
       } else attach(new WebSocket(url, protocols));
     } catch (e) {
@@ -777,7 +763,7 @@ export class CompatClient extends Client {
     if (typeof a[1] !== 'function') {
       headers = { login: a[0], passcode: a[1] };
       if (a[5]) headers.host = a[5];
-      a = a.slice(1);
+      a.shift();
     }
     this.connectHeaders = headers ?? {};
     this.onConnect = a[1];
