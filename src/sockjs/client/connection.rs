@@ -658,8 +658,9 @@ impl SockJsConnection {
     /// EventSource that delivered frames before it closed) — the server ended it at its byte
     /// limit or after a poll, and a new one is opened; otherwise the connection is lost.
     pub fn receiver_ended(&mut self, now: Millis, channel: u32, ok: bool) {
+        // Not open: only a failed attempt's code is used (a reason is for an open session).
         let Phase::Open(kind) = self.phase else {
-            return self.channel_ended(now, channel, 1006, b"request failed");
+            return self.channel_ended(now, channel, 1006, b"");
         };
         let next = self.next_channel;
         let Some(attempt) = self.attempt_mut(channel) else {
