@@ -246,7 +246,7 @@ export class SockJS {
         this.readyState = 1;
         this.transport = NAMES[r[1]];
         return this.onopen?.({ type: 'open', target: this });
-      case 18: // Closed: code, reason
+      case 18: // Closed: code, reason (every channel is shut here: the module names none)
         return this._gone(ch, str(5));
       case 19: // Debug: text (the fallback's decisions, for the client's `debug`)
         // A transport's name is a byte, 16 + its number.

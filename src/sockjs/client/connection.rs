@@ -95,7 +95,8 @@ pub enum Out {
     Open = 16,
     /// The message's text (SockJS messages are strings).
     Message = 17,
-    /// `u32` code, reason: the connection is over (once).
+    /// `u32` code, reason: the connection is over (once); the shell shuts every channel it
+    /// still has (the native build writes a [`Out::Shut`] for each running attempt before it).
     Closed = 18,
     /// text: a line for the `debug` callback, a transport in it as one byte, 16 + its
     /// number, which the shell writes as the transport's name.
@@ -1025,7 +1026,9 @@ impl SockJsConnection {
         for i in 0..self.attempts.len() {
             if let Some(a) = self.attempts.get_mut(i) {
                 let channel = core::mem::take(&mut a.channel);
-                if channel != 0 {
+                // The browser's shell shuts every channel when it reads `Closed`: only the
+                // native API's actions name them.
+                if cfg!(feature = "std") && channel != 0 {
                     self.shut(channel);
                 }
             }
