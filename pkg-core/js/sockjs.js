@@ -257,7 +257,7 @@ export class SockJS {
   /**
    * One SockJS frame from `ch`, read here (its JSON by JSON.parse), what it means decided by the
    * module: `o`, `h`, `a` (its messages kept for the module's Message record), `c` with its code
-   * and reason; anything else is broken ('x'), with why.
+   * and reason; anything else is broken ('x'), with the reason to close with.
    */
   _frame(ch, t) {
     let type = t[0] ?? '';
@@ -275,7 +275,7 @@ export class SockJS {
           throw Error('unexpected JSON value');
       } else if (type !== 'o' && type !== 'h') throw t ? `unknown SockJS frame type '${type}'` : 'empty SockJS frame';
     } catch (e) {
-      data = e.message ? `bad SockJS frame payload: ${e.message}` : e;
+      data = `Broken SockJS framing: ${e.message ? 'bad SockJS frame payload: ' + e.message : e}`;
       type = 'x';
       code = 0;
     }

@@ -30,7 +30,8 @@ pub enum Input {
     /// 0 a JSON object, bit 1 `websocket`, bit 2 `cookie_needed`.
     Info = 1,
     /// A server frame on `channel`: `arg` its type (`o`, `h`, `a`, `c`; another byte: broken)
-    /// and its close code times 256, the buffer the close reason (or why it is broken).
+    /// and its close code times 256, the buffer the close reason (or, for a broken one, the
+    /// reason to close with: `Broken SockJS framing: ` and why).
     Frame = 2,
     /// The WebSocket on `channel` closed: `arg` the code, the buffer the reason.
     WebSocketClosed = 3,

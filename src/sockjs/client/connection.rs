@@ -37,6 +37,10 @@ use crate::time::Millis;
 /// How long `/info` may take.
 pub const INFO_TIMEOUT_MS: Millis = 8_000.0;
 
+/// How the close reason of a broken frame starts (the browser build's is written by JavaScript,
+/// which reads the frames).
+const BROKEN: &[u8] = b"Broken SockJS framing: ";
+
 /// A deadline that never comes: none is set.
 const NEVER: Millis = f64::INFINITY;
 
@@ -284,7 +288,7 @@ pub enum Frame<'a> {
     Messages,
     /// `c[code,"reason"]`.
     Close(u16, &'a [u8]),
-    /// Not a frame: why (for the close reason).
+    /// Not a frame: the close reason, `Broken SockJS framing: ` and why.
     Broken(&'a [u8]),
 }
 
@@ -807,7 +811,7 @@ impl SockJsConnection {
             Ok(FrameKind::Close(code)) => Frame::Close(code, &reason),
             Err(err) => {
                 self.out.truncate(mark);
-                let mut why = Vec::new();
+                let mut why = bytes(BROKEN);
                 err.write_message(&mut why);
                 return self.judge(now, channel, mark, Frame::Broken(&why));
             }
@@ -839,11 +843,7 @@ impl SockJsConnection {
         match (trying, frame) {
             (_, Frame::Heartbeat) => {}
             (true, Frame::Broken(_)) => self.attempt_failed(now, channel, b"broken framing"),
-            (false, Frame::Broken(err)) => {
-                let mut why = bytes(b"Broken SockJS framing: ");
-                why.extend_from_slice(err);
-                self.close_with(1002, &why)
-            }
+            (false, Frame::Broken(why)) => self.close_with(1002, why),
             (true, Frame::Open) => self.won(channel),
             (true, Frame::Messages) => {
                 self.out.truncate(mark);
