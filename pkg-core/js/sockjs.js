@@ -158,12 +158,12 @@ export class SockJS {
     return err;
   }
 
-  /** One timer at the connection's deadline (-1: none), re-armed only when it moves. */
+  /** One timer at the connection's deadline (Infinity: none), re-armed only when it moves. */
   _arm(at) {
     if (at === this._at) return;
     this._at = at;
     clearTimeout(this._timer);
-    if (at >= 0) {
+    if (at < Infinity) {
       this._timer = setTimeout(() => {
         this._at = undefined;
         this._input(8);

@@ -161,7 +161,7 @@ pub extern "C" fn input(id: u32, kind: u32, channel: u32, arg: u32, now: f64, le
         10 => c.close(arg as u16, data),
         _ => {}
     }
-    let deadline = c.poll_timeout().unwrap_or(-1.0);
+    let deadline = c.deadline_or_never();
     // What the plan learns is kept for the next connection to the same endpoint.
     if let Some(p) = PLANS
         .0

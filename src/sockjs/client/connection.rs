@@ -489,7 +489,14 @@ impl SockJsConnection {
 
     /// The next deadline (`/info`, a transport's open timeout, the race's head start).
     pub fn poll_timeout(&self) -> Option<Millis> {
-        let next = match self.phase {
+        let next = self.deadline_or_never();
+        (next < NEVER).then_some(next)
+    }
+
+    /// [`poll_timeout`](Self::poll_timeout), with infinity for none (as `pkg-sockjs` hands it
+    /// to JavaScript).
+    pub fn deadline_or_never(&self) -> Millis {
+        match self.phase {
             Phase::FetchingInfo => self.deadline,
             Phase::Trying => {
                 let mut next = self.race_at;
@@ -501,8 +508,7 @@ impl SockJsConnection {
                 next
             }
             _ => NEVER,
-        };
-        (next < NEVER).then_some(next)
+        }
     }
 
     /// Starts: asks for `/info`.
