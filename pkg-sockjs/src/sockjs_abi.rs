@@ -90,11 +90,14 @@ pub extern "C" fn connection(plan: u32, entropy: f64, len: u32) -> u32 {
         p.set_transports(list);
         snapshot = *p;
     }
-    let connection = SockJsConnection::without_base(snapshot, entropy as u64);
+    // Made where it is pushed: no path drops it.
     let Ok(mut connections) = CONNECTIONS.0.try_borrow_mut() else {
         return 0;
     };
-    connections.push(Some((connection, plan)));
+    connections.push(Some((
+        SockJsConnection::without_base(snapshot, entropy as u64),
+        plan,
+    )));
     connections.len() as u32 - 1
 }
 
