@@ -178,6 +178,7 @@ fn with_names(r: &Reader<'_>) -> String {
 
 /// `{base}/{session}/{path}`, with `ws(s)://` for `http(s)://` if `websocket`: the URLs the
 /// shell builds from a record's session.
+#[cfg(feature = "std")]
 fn url(base: &[u8], session: &[u8], path: &str, websocket: bool) -> String {
     let base = String::from_utf8_lossy(base);
     let mut url = String::new();
@@ -195,6 +196,7 @@ fn url(base: &[u8], session: &[u8], path: &str, websocket: bool) -> String {
     url
 }
 
+#[cfg(feature = "std")]
 impl ConnAction {
     fn from_record(record: &[u8], base: &[u8]) -> Option<ConnAction> {
         let mut r = Reader(record);
@@ -347,7 +349,9 @@ enum Phase {
 /// One SockJS connection (see the module docs).
 #[derive(Debug)]
 pub struct SockJsConnection {
-    /// `http(s)://host/path`, without trailing `/`.
+    /// `http(s)://host/path`, without trailing `/`: for the native API's [`ConnAction`]s (the
+    /// browser build's records name sessions, which JavaScript makes URLs of).
+    #[cfg(feature = "std")]
     base: Vec<u8>,
     plan: TransportPlan,
     limits: ConnectionLimits,
@@ -383,6 +387,7 @@ pub struct SockJsConnection {
 impl SockJsConnection {
     /// A connection to the SockJS endpoint at `base` (`http(s)://host/stomp`), trying
     /// transports as `plan` says. `entropy` seeds the server and session ids in the URLs.
+    #[cfg(feature = "std")]
     pub fn new(base: &[u8], plan: TransportPlan, entropy: u64) -> SockJsConnection {
         let end = base.iter().rposition(|&b| b != b'/').map_or(0, |i| i + 1);
         SockJsConnection {
@@ -396,6 +401,7 @@ impl SockJsConnection {
     /// [`ConnAction`]s need the base.
     pub fn without_base(plan: TransportPlan, entropy: u64) -> SockJsConnection {
         SockJsConnection {
+            #[cfg(feature = "std")]
             base: Vec::new(),
             plan,
             limits: ConnectionLimits::default(),
@@ -452,6 +458,7 @@ impl SockJsConnection {
     }
 
     /// The oldest action not yet polled.
+    #[cfg(feature = "std")]
     pub fn poll_action(&mut self) -> Option<ConnAction> {
         ConnAction::from_record(&self.take_record(true)?, &self.base)
     }
