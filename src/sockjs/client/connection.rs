@@ -354,6 +354,9 @@ pub struct SockJsConnection {
     #[cfg(feature = "std")]
     base: Vec<u8>,
     plan: TransportPlan,
+    /// The native API's ([`set_limits`](Self::set_limits)); the browser build's are the
+    /// defaults (nothing there sets them).
+    #[cfg(feature = "std")]
     limits: ConnectionLimits,
     rng: u64,
     credentials: bool,
@@ -404,6 +407,7 @@ impl SockJsConnection {
             #[cfg(feature = "std")]
             base: Vec::new(),
             plan,
+            #[cfg(feature = "std")]
             limits: ConnectionLimits::default(),
             rng: entropy | 1,
             credentials: false,
@@ -424,8 +428,16 @@ impl SockJsConnection {
         }
     }
 
+    #[cfg(feature = "std")]
     pub fn set_limits(&mut self, limits: ConnectionLimits) {
         self.limits = limits;
+    }
+
+    fn limits(&self) -> ConnectionLimits {
+        #[cfg(feature = "std")]
+        return self.limits;
+        #[cfg(not(feature = "std"))]
+        ConnectionLimits::default()
     }
 
     /// The transport carrying the session, once open.
@@ -638,7 +650,7 @@ impl SockJsConnection {
             let rest = data.get(from..).unwrap_or_default();
             rest.iter().position(|&b| b == b'\n').map(|i| from + i)
         };
-        if data.len() > self.limits.max_line_bytes && newline_at(0).is_none() {
+        if data.len() > self.limits().max_line_bytes && newline_at(0).is_none() {
             return self.line_too_large(channel);
         }
         let mut offset = 0;
@@ -737,7 +749,7 @@ impl SockJsConnection {
         }
         self.queue.extend_from_slice(quoted);
         self.queue.extend_from_slice(b",");
-        if self.queue.len() > self.limits.max_queued_bytes {
+        if self.queue.len() > self.limits().max_queued_bytes {
             self.close_with(1009, b"SockJS send queue full");
             return Ok(());
         }
@@ -759,7 +771,7 @@ impl SockJsConnection {
         let Some(session) = self.first_running().map(|a| a.session) else {
             return;
         };
-        let max = self.limits.max_batch_bytes;
+        let max = self.limits().max_batch_bytes;
         let mut cut = 0;
         while cut < self.queue.len() {
             let end = message_end(&self.queue, cut);
