@@ -158,12 +158,12 @@ export class SockJS {
     return err;
   }
 
-  /** One timer at the connection's deadline (-1: none), re-armed only when it moves. */
+  /** One timer at the connection's deadline (Infinity: none), re-armed only when it moves. */
   _arm(at) {
     if (at === this._at) return;
     this._at = at;
     clearTimeout(this._timer);
-    if (at >= 0) {
+    if (at < Infinity) {
       this._timer = setTimeout(() => {
         this._at = undefined;
         this._input(8);
@@ -246,7 +246,7 @@ export class SockJS {
         this.readyState = 1;
         this.transport = NAMES[r[1]];
         return this.onopen?.({ type: 'open', target: this });
-      case 18: // Closed: code, reason
+      case 18: // Closed: code, reason (every channel is shut here: the module names none)
         return this._gone(ch, str(5));
       case 19: // Debug: text (the fallback's decisions, for the client's `debug`)
         // A transport's name is a byte, 16 + its number.
@@ -257,7 +257,7 @@ export class SockJS {
   /**
    * One SockJS frame from `ch`, read here (its JSON by JSON.parse), what it means decided by the
    * module: `o`, `h`, `a` (its messages kept for the module's Message record), `c` with its code
-   * and reason; anything else is broken ('x'), with why.
+   * and reason; anything else is broken ('x'), with the reason to close with.
    */
   _frame(ch, t) {
     let type = t[0] ?? '';
@@ -275,7 +275,7 @@ export class SockJS {
           throw Error('unexpected JSON value');
       } else if (type !== 'o' && type !== 'h') throw t ? `unknown SockJS frame type '${type}'` : 'empty SockJS frame';
     } catch (e) {
-      data = e.message ? `bad SockJS frame payload: ${e.message}` : e;
+      data = `Broken SockJS framing: ${e.message ? 'bad SockJS frame payload: ' + e.message : e}`;
       type = 'x';
       code = 0;
     }

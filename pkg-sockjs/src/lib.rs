@@ -15,11 +15,11 @@
 //!
 //! The interface is numbers and byte ranges in linear memory, as in `pkg-core`: JavaScript
 //! writes a request into the buffer [`buf`] returns and calls an entry point with its length;
-//! [`input`] answers with one batch and returns its address — `f64` deadline (-1: none), `u32`
-//! error (1: a send refused, the connection not open), then records (`u32` length + `kind: u8` +
-//! fields; integers little-endian `u32`; a string that ends its record runs to the end, another
-//! one has a `u32` length first; written by the connection as things happen,
-//! `stomp_wasm::sockjs::client::Out`), then a `u32` 0.
+//! [`input`] answers with one batch and returns its address — `f64` deadline (infinity:
+//! none), `u32` error (1: a send refused, the connection not open), then records (`u32`
+//! length + `kind: u8` + fields; integers little-endian `u32`; a string that ends its record
+//! runs to the end, another one has a `u32` length first; written by the connection as things
+//! happen, `stomp_wasm::sockjs::client::Out`), then a `u32` 0.
 //!
 //! Only wasm32 has the exports (and the dependency); natively the crate is empty.
 #![cfg_attr(target_arch = "wasm32", no_std)]

@@ -30,7 +30,8 @@ pub enum Input {
     /// 0 a JSON object, bit 1 `websocket`, bit 2 `cookie_needed`.
     Info = 1,
     /// A server frame on `channel`: `arg` its type (`o`, `h`, `a`, `c`; another byte: broken)
-    /// and its close code times 256, the buffer the close reason (or why it is broken).
+    /// and its close code times 256, the buffer the close reason (or, for a broken one, the
+    /// reason to close with: `Broken SockJS framing: ` and why).
     Frame = 2,
     /// The WebSocket on `channel` closed: `arg` the code, the buffer the reason.
     WebSocketClosed = 3,
@@ -89,11 +90,14 @@ pub extern "C" fn connection(plan: u32, entropy: f64, len: u32) -> u32 {
         p.set_transports(list);
         snapshot = *p;
     }
-    let connection = SockJsConnection::without_base(snapshot, entropy as u64);
+    // Made where it is pushed: no path drops it.
     let Ok(mut connections) = CONNECTIONS.0.try_borrow_mut() else {
         return 0;
     };
-    connections.push(Some((connection, plan)));
+    connections.push(Some((
+        SockJsConnection::without_base(snapshot, entropy as u64),
+        plan,
+    )));
     connections.len() as u32 - 1
 }
 
@@ -160,7 +164,7 @@ pub extern "C" fn input(id: u32, kind: u32, channel: u32, arg: u32, now: f64, le
         10 => c.close(arg as u16, data),
         _ => {}
     }
-    let deadline = c.poll_timeout().unwrap_or(-1.0);
+    let deadline = c.deadline_or_never();
     // What the plan learns is kept for the next connection to the same endpoint.
     if let Some(p) = PLANS
         .0

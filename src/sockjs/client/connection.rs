@@ -37,6 +37,10 @@ use crate::time::Millis;
 /// How long `/info` may take.
 pub const INFO_TIMEOUT_MS: Millis = 8_000.0;
 
+/// How the close reason of a broken frame starts (the browser build's is written by JavaScript,
+/// which reads the frames).
+const BROKEN: &[u8] = b"Broken SockJS framing: ";
+
 /// A deadline that never comes: none is set.
 const NEVER: Millis = f64::INFINITY;
 
@@ -95,7 +99,8 @@ pub enum Out {
     Open = 16,
     /// The message's text (SockJS messages are strings).
     Message = 17,
-    /// `u32` code, reason: the connection is over (once).
+    /// `u32` code, reason: the connection is over (once); the shell shuts every channel it
+    /// still has (the native build writes a [`Out::Shut`] for each running attempt before it).
     Closed = 18,
     /// text: a line for the `debug` callback, a transport in it as one byte, 16 + its
     /// number, which the shell writes as the transport's name.
@@ -173,6 +178,7 @@ fn with_names(r: &Reader<'_>) -> String {
 
 /// `{base}/{session}/{path}`, with `ws(s)://` for `http(s)://` if `websocket`: the URLs the
 /// shell builds from a record's session.
+#[cfg(feature = "std")]
 fn url(base: &[u8], session: &[u8], path: &str, websocket: bool) -> String {
     let base = String::from_utf8_lossy(base);
     let mut url = String::new();
@@ -190,6 +196,7 @@ fn url(base: &[u8], session: &[u8], path: &str, websocket: bool) -> String {
     url
 }
 
+#[cfg(feature = "std")]
 impl ConnAction {
     fn from_record(record: &[u8], base: &[u8]) -> Option<ConnAction> {
         let mut r = Reader(record);
@@ -283,7 +290,7 @@ pub enum Frame<'a> {
     Messages,
     /// `c[code,"reason"]`.
     Close(u16, &'a [u8]),
-    /// Not a frame: why (for the close reason).
+    /// Not a frame: the close reason, `Broken SockJS framing: ` and why.
     Broken(&'a [u8]),
 }
 
@@ -342,9 +349,14 @@ enum Phase {
 /// One SockJS connection (see the module docs).
 #[derive(Debug)]
 pub struct SockJsConnection {
-    /// `http(s)://host/path`, without trailing `/`.
+    /// `http(s)://host/path`, without trailing `/`: for the native API's [`ConnAction`]s (the
+    /// browser build's records name sessions, which JavaScript makes URLs of).
+    #[cfg(feature = "std")]
     base: Vec<u8>,
     plan: TransportPlan,
+    /// The native API's ([`set_limits`](Self::set_limits)); the browser build's are the
+    /// defaults (nothing there sets them).
+    #[cfg(feature = "std")]
     limits: ConnectionLimits,
     rng: u64,
     credentials: bool,
@@ -378,6 +390,7 @@ pub struct SockJsConnection {
 impl SockJsConnection {
     /// A connection to the SockJS endpoint at `base` (`http(s)://host/stomp`), trying
     /// transports as `plan` says. `entropy` seeds the server and session ids in the URLs.
+    #[cfg(feature = "std")]
     pub fn new(base: &[u8], plan: TransportPlan, entropy: u64) -> SockJsConnection {
         let end = base.iter().rposition(|&b| b != b'/').map_or(0, |i| i + 1);
         SockJsConnection {
@@ -391,8 +404,10 @@ impl SockJsConnection {
     /// [`ConnAction`]s need the base.
     pub fn without_base(plan: TransportPlan, entropy: u64) -> SockJsConnection {
         SockJsConnection {
+            #[cfg(feature = "std")]
             base: Vec::new(),
             plan,
+            #[cfg(feature = "std")]
             limits: ConnectionLimits::default(),
             rng: entropy | 1,
             credentials: false,
@@ -413,8 +428,16 @@ impl SockJsConnection {
         }
     }
 
+    #[cfg(feature = "std")]
     pub fn set_limits(&mut self, limits: ConnectionLimits) {
         self.limits = limits;
+    }
+
+    fn limits(&self) -> ConnectionLimits {
+        #[cfg(feature = "std")]
+        return self.limits;
+        #[cfg(not(feature = "std"))]
+        ConnectionLimits::default()
     }
 
     /// The transport carrying the session, once open.
@@ -447,6 +470,7 @@ impl SockJsConnection {
     }
 
     /// The oldest action not yet polled.
+    #[cfg(feature = "std")]
     pub fn poll_action(&mut self) -> Option<ConnAction> {
         ConnAction::from_record(&self.take_record(true)?, &self.base)
     }
@@ -484,7 +508,14 @@ impl SockJsConnection {
 
     /// The next deadline (`/info`, a transport's open timeout, the race's head start).
     pub fn poll_timeout(&self) -> Option<Millis> {
-        let next = match self.phase {
+        let next = self.deadline_or_never();
+        (next < NEVER).then_some(next)
+    }
+
+    /// [`poll_timeout`](Self::poll_timeout), with infinity for none (as `pkg-sockjs` hands it
+    /// to JavaScript).
+    pub fn deadline_or_never(&self) -> Millis {
+        match self.phase {
             Phase::FetchingInfo => self.deadline,
             Phase::Trying => {
                 let mut next = self.race_at;
@@ -496,8 +527,7 @@ impl SockJsConnection {
                 next
             }
             _ => NEVER,
-        };
-        (next < NEVER).then_some(next)
+        }
     }
 
     /// Starts: asks for `/info`.
@@ -620,7 +650,7 @@ impl SockJsConnection {
             let rest = data.get(from..).unwrap_or_default();
             rest.iter().position(|&b| b == b'\n').map(|i| from + i)
         };
-        if data.len() > self.limits.max_line_bytes && newline_at(0).is_none() {
+        if data.len() > self.limits().max_line_bytes && newline_at(0).is_none() {
             return self.line_too_large(channel);
         }
         let mut offset = 0;
@@ -658,8 +688,9 @@ impl SockJsConnection {
     /// EventSource that delivered frames before it closed) — the server ended it at its byte
     /// limit or after a poll, and a new one is opened; otherwise the connection is lost.
     pub fn receiver_ended(&mut self, now: Millis, channel: u32, ok: bool) {
+        // Not open: only a failed attempt's code is used (a reason is for an open session).
         let Phase::Open(kind) = self.phase else {
-            return self.channel_ended(now, channel, 1006, b"request failed");
+            return self.channel_ended(now, channel, 1006, b"");
         };
         let next = self.next_channel;
         let Some(attempt) = self.attempt_mut(channel) else {
@@ -718,7 +749,7 @@ impl SockJsConnection {
         }
         self.queue.extend_from_slice(quoted);
         self.queue.extend_from_slice(b",");
-        if self.queue.len() > self.limits.max_queued_bytes {
+        if self.queue.len() > self.limits().max_queued_bytes {
             self.close_with(1009, b"SockJS send queue full");
             return Ok(());
         }
@@ -740,7 +771,7 @@ impl SockJsConnection {
         let Some(session) = self.first_running().map(|a| a.session) else {
             return;
         };
-        let max = self.limits.max_batch_bytes;
+        let max = self.limits().max_batch_bytes;
         let mut cut = 0;
         while cut < self.queue.len() {
             let end = message_end(&self.queue, cut);
@@ -805,7 +836,7 @@ impl SockJsConnection {
             Ok(FrameKind::Close(code)) => Frame::Close(code, &reason),
             Err(err) => {
                 self.out.truncate(mark);
-                let mut why = Vec::new();
+                let mut why = bytes(BROKEN);
                 err.write_message(&mut why);
                 return self.judge(now, channel, mark, Frame::Broken(&why));
             }
@@ -837,11 +868,7 @@ impl SockJsConnection {
         match (trying, frame) {
             (_, Frame::Heartbeat) => {}
             (true, Frame::Broken(_)) => self.attempt_failed(now, channel, b"broken framing"),
-            (false, Frame::Broken(err)) => {
-                let mut why = bytes(b"Broken SockJS framing: ");
-                why.extend_from_slice(err);
-                self.close_with(1002, &why)
-            }
+            (false, Frame::Broken(why)) => self.close_with(1002, why),
             (true, Frame::Open) => self.won(channel),
             (true, Frame::Messages) => {
                 self.out.truncate(mark);
@@ -1024,7 +1051,9 @@ impl SockJsConnection {
         for i in 0..self.attempts.len() {
             if let Some(a) = self.attempts.get_mut(i) {
                 let channel = core::mem::take(&mut a.channel);
-                if channel != 0 {
+                // The browser's shell shuts every channel when it reads `Closed`: only the
+                // native API's actions name them.
+                if cfg!(feature = "std") && channel != 0 {
                     self.shut(channel);
                 }
             }

@@ -220,6 +220,9 @@ pub struct TransportPlan {
     whitelist: Transports,
     last_working: Option<TransportKind>,
     websocket_failed_at: Option<Millis>,
+    /// The native API's ([`set_websocket_retry_ms`](Self::set_websocket_retry_ms)); the
+    /// browser build's is [`WEBSOCKET_RETRY_MS`] (nothing there sets it).
+    #[cfg(feature = "std")]
     websocket_retry_ms: Millis,
 }
 
@@ -235,6 +238,7 @@ impl TransportPlan {
         whitelist: Transports::ALL,
         last_working: None,
         websocket_failed_at: None,
+        #[cfg(feature = "std")]
         websocket_retry_ms: WEBSOCKET_RETRY_MS,
     };
 
@@ -272,8 +276,16 @@ impl TransportPlan {
     }
 
     /// Changes how long WebSocket stays demoted after a failure.
+    #[cfg(feature = "std")]
     pub fn set_websocket_retry_ms(&mut self, ms: Millis) {
         self.websocket_retry_ms = ms;
+    }
+
+    fn websocket_retry_ms(&self) -> Millis {
+        #[cfg(feature = "std")]
+        return self.websocket_retry_ms;
+        #[cfg(not(feature = "std"))]
+        WEBSOCKET_RETRY_MS
     }
 
     /// The order to try transports in now, given the server's `/info`:
@@ -286,7 +298,7 @@ impl TransportPlan {
         let ws_listed = info.websocket && self.whitelist.contains(ws);
         let ws_demoted = self
             .websocket_failed_at
-            .is_some_and(|at| now - at < self.websocket_retry_ms);
+            .is_some_and(|at| now - at < self.websocket_retry_ms());
         let mut order = Transports::EMPTY;
         if ws_listed && !ws_demoted {
             order.push(ws);

@@ -1055,7 +1055,12 @@ fn frames_read_by_the_caller_decide_as_frames_read_here() {
         }
         other => panic!("expected PostSend, got {other:?}"),
     }
-    c.frame_read(6.0, ch, Frame::Broken(b"empty SockJS frame"));
+    // A broken frame comes with the whole close reason.
+    c.frame_read(
+        6.0,
+        ch,
+        Frame::Broken(b"Broken SockJS framing: empty SockJS frame"),
+    );
     assert_eq!(
         log(&mut c),
         ["closed 1002 Broken SockJS framing: empty SockJS frame"]
