@@ -151,7 +151,9 @@ impl ViewDecoder {
     }
 
     /// The next frame or heart-beat, `Ok(None)` when more bytes are needed. On error the decoder
-    /// [resets](Self::reset), as [`Decoder::decode`](super::Decoder::decode) does.
+    /// [resets](Self::reset), as [`Decoder::decode`](super::Decoder::decode) does; not in the
+    /// browser build, whose one user, the session, closes the transport at a decode error, reads
+    /// nothing more from it and [restarts](Self::restart) the decoder for the next one.
     pub fn decode(&mut self) -> Result<Option<Viewed<'_>>, DecodeError> {
         // The last frame's spans, which its view borrowed, are cleared by the scanner as the
         // next frame's check begins (there is no table of offsets to copy them into).
@@ -181,7 +183,9 @@ impl ViewDecoder {
                 body_start,
             }))),
             Err(e) => {
-                self.reset();
+                if cfg!(feature = "std") {
+                    self.reset();
+                }
                 Err(e)
             }
         }
