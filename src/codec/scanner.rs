@@ -64,10 +64,10 @@ impl Scanner {
         }
     }
 
-    /// Forgets the frame being scanned (after an error, or when the buffer is dropped).
+    /// Forgets the frame being scanned (after an error, or when the buffer is dropped). Its
+    /// spans go when the next check begins a frame's command line.
     pub(super) fn reset(&mut self) {
         self.progress = Progress::default();
-        self.spans.clear();
     }
 
     /// Ends the scan of the frame [`check`](Self::check) found whole: its command and where its
