@@ -806,36 +806,71 @@ impl Session {
             self.send_encoded(now, encoded);
             i += 1;
         }
-        frame_event(&mut self.events, Frame::Connected, "", frame);
     }
 
+    /// Every frame but a receipt nobody waits for ends in one frame event, written here once
+    /// (one call of the record writer, not one per kind of frame). A MESSAGE names its
+    /// subscription, an ERROR the subscription it failed, which goes after the event.
     fn on_frame(&mut self, now: Millis, frame: &FrameView) {
         self.debug_pair("<<< ", frame.command.as_str());
-        match (self.phase, frame.command) {
-            (Phase::Handshaking, Command::Connected) => self.on_connected(now, frame),
-            (_, Command::Error) => self.on_error(frame),
-            (Phase::Connected | Phase::Disconnecting, Command::Message) => {
-                match frame.get("subscription") {
-                    Some(sub) if find(&self.subscriptions, "id", Some(sub)) != usize::MAX => {
-                        frame_event(&mut self.events, Frame::Message, sub, frame)
+        let sub = frame.get("subscription");
+        let mut at = usize::MAX;
+        let which = match (self.phase, frame.command) {
+            (Phase::Handshaking, Command::Connected) => {
+                self.on_connected(now, frame);
+                Frame::Connected
+            }
+            (_, Command::Error) => {
+                let receipt = frame.get("receipt-id");
+                // The first subscription the frame names, by its SUBSCRIBE's receipt or by its
+                // id.
+                at = find(&self.subscriptions, "receipt", receipt).min(find(
+                    &self.subscriptions,
+                    "id",
+                    sub,
+                ));
+                if at < self.subscriptions.len() {
+                    Frame::SubscriptionFailed
+                } else {
+                    // A queued SEND the server refused would be refused again: drop it, do not
+                    // loop.
+                    if let Some(r) = receipt {
+                        self.offline.acknowledge(r);
                     }
-                    _ => frame_event(&mut self.events, Frame::UnhandledMessage, "", frame),
+                    Frame::StompError
                 }
             }
-            (Phase::Connected | Phase::Disconnecting, Command::Receipt) => self.on_receipt(frame),
-            _ => frame_event(&mut self.events, Frame::UnhandledFrame, "", frame),
-        }
+            (Phase::Connected | Phase::Disconnecting, Command::Message) => {
+                if find(&self.subscriptions, "id", sub) == usize::MAX {
+                    Frame::UnhandledMessage
+                } else {
+                    Frame::Message
+                }
+            }
+            (Phase::Connected | Phase::Disconnecting, Command::Receipt) => {
+                match self.on_receipt(frame) {
+                    Some(which) => which,
+                    None => return,
+                }
+            }
+            _ => Frame::UnhandledFrame,
+        };
+        let name = match which {
+            Frame::Message => sub.unwrap_or_default(),
+            _ => self.subscriptions.get(at).map_or("", Held::id),
+        };
+        frame_event(&mut self.events, which, name, frame);
+        take(&mut self.subscriptions, at);
     }
 
-    fn on_receipt(&mut self, frame: &FrameView) {
+    /// The event a RECEIPT makes, if any.
+    fn on_receipt(&mut self, frame: &FrameView) -> Option<Frame> {
         let Some(id) = frame.get("receipt-id") else {
-            frame_event(&mut self.events, Frame::UnhandledReceipt, "", frame);
-            return;
+            return Some(Frame::UnhandledReceipt);
         };
         if self.phase == Phase::Disconnecting && self.disconnect_receipt == id {
             self.close_transport();
-            frame_event(&mut self.events, Frame::Disconnected, "", frame);
-            return;
+            return Some(Frame::Disconnected);
         }
         let user_receipt = match self.offline.acknowledge(id) {
             Some(user) => user,
@@ -844,30 +879,10 @@ impl Session {
         };
         if self.watched_receipts.remove(id) {
             self.watched -= 1;
-            frame_event(&mut self.events, Frame::Receipt, "", frame);
-        } else if user_receipt {
-            frame_event(&mut self.events, Frame::UnhandledReceipt, "", frame);
+            Some(Frame::Receipt)
+        } else {
+            user_receipt.then_some(Frame::UnhandledReceipt)
         }
-    }
-
-    fn on_error(&mut self, frame: &FrameView) {
-        let receipt = frame.get("receipt-id");
-        // The first subscription the frame names, by its SUBSCRIBE's receipt or by its id.
-        let failed = find(&self.subscriptions, "receipt", receipt).min(find(
-            &self.subscriptions,
-            "id",
-            frame.get("subscription"),
-        ));
-        if let Some(sub) = self.subscriptions.get(failed) {
-            frame_event(&mut self.events, Frame::SubscriptionFailed, sub.id(), frame);
-            take(&mut self.subscriptions, failed);
-            return;
-        }
-        // A queued SEND the server refused would be refused again: drop it, do not loop.
-        if let Some(r) = receipt {
-            self.offline.acknowledge(r);
-        }
-        frame_event(&mut self.events, Frame::StompError, "", frame);
     }
 
     /// Lost heart-beat, connection timeout, `forceDisconnect`: close, or with

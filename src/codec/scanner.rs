@@ -64,10 +64,10 @@ impl Scanner {
         }
     }
 
-    /// Forgets the frame being scanned (after an error, or when the buffer is dropped).
+    /// Forgets the frame being scanned (after an error, or when the buffer is dropped). Its
+    /// spans go when the next check begins a frame's command line.
     pub(super) fn reset(&mut self) {
         self.progress = Progress::default();
-        self.spans.clear();
     }
 
     /// Ends the scan of the frame [`check`](Self::check) found whole: its command and where its
@@ -93,10 +93,17 @@ impl Scanner {
         let limits = Limits::default();
         let p = &mut self.progress;
 
-        // NULs before a frame's command, one at a time: the decoders skip it and check again.
-        // (Heart-beats, EOLs there, are empty command lines: the loop below reports them.)
-        if p.line_start == 0 && buf.first() == Some(&0) {
-            return Ok(Some(Check::EmptyFrames(1)));
+        if p.line_start == 0 {
+            // A frame's command line is next: the spans are the last frame's, which its builder
+            // has taken or its view read (the client's view borrows them until its next
+            // `decode`, which comes here).
+            self.spans.clear();
+            // NULs before a frame's command, one at a time: the decoders skip it and check
+            // again. (Heart-beats, EOLs there, are empty command lines: the loop below reports
+            // them.)
+            if buf.first() == Some(&0) {
+                return Ok(Some(Check::EmptyFrames(1)));
+            }
         }
 
         // Command line and header block, line by line.

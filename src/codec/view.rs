@@ -92,9 +92,6 @@ pub struct ViewDecoder {
     start: usize,
     scanner: Scanner,
     version: Version,
-    /// The scanner's spans are the last frame's, which its view read: cleared before the next
-    /// check (the view borrows them, so there is no table of offsets to copy them into).
-    spans_read: bool,
 }
 
 impl Default for ViewDecoder {
@@ -111,7 +108,6 @@ impl ViewDecoder {
             start: 0,
             scanner: Scanner::new(limits),
             version: Version::V1_2,
-            spans_read: false,
         }
     }
 
@@ -143,7 +139,14 @@ impl ViewDecoder {
     /// buffered, STOMP 1.2 framing. The buffers keep their capacity.
     pub fn restart(&mut self, limits: Limits) {
         self.reset();
-        self.scanner.limits = limits;
+        // The browser build's scanner checks the default limits whatever it holds (see
+        // `Scanner::check`): nothing to store.
+        #[cfg(feature = "std")]
+        {
+            self.scanner.limits = limits;
+        }
+        #[cfg(not(feature = "std"))]
+        let _ = limits;
         self.version = Version::V1_2;
     }
 
@@ -155,11 +158,12 @@ impl ViewDecoder {
     }
 
     /// The next frame or heart-beat, `Ok(None)` when more bytes are needed. On error the decoder
-    /// [resets](Self::reset), as [`Decoder::decode`](super::Decoder::decode) does.
+    /// [resets](Self::reset), as [`Decoder::decode`](super::Decoder::decode) does; not in the
+    /// browser build, whose one user, the session, closes the transport at a decode error, reads
+    /// nothing more from it and [restarts](Self::restart) the decoder for the next one.
     pub fn decode(&mut self) -> Result<Option<Viewed<'_>>, DecodeError> {
-        if core::mem::take(&mut self.spans_read) {
-            self.scanner.spans.clear();
-        }
+        // The last frame's spans, which its view borrowed, are cleared by the scanner as the
+        // next frame's check begins (there is no table of offsets to copy them into).
         let checked = loop {
             match self
                 .scanner
@@ -186,7 +190,9 @@ impl ViewDecoder {
                 body_start,
             }))),
             Err(e) => {
-                self.reset();
+                if cfg!(feature = "std") {
+                    self.reset();
+                }
                 Err(e)
             }
         }
@@ -200,9 +206,8 @@ impl ViewDecoder {
         self.start = frame.end + 1;
         let unescape = escape::applies(self.version, command);
         let bytes = self.buf.get_mut(frame.clone()).unwrap_or_default();
-        // The spans stay for the view, and are cleared by the next `decode` (or by the reset
-        // that follows an error), not drained: no `Drain` type in the Wasm build.
-        self.spans_read = true;
+        // The spans stay for the view, and are cleared by the next frame's check (or by the
+        // reset that follows an error), not drained: no `Drain` type in the Wasm build.
         for span in &mut self.scanner.spans {
             if unescape && span.has_backslash {
                 unescape_part(bytes, &mut span.name, self.version)?;
