@@ -171,7 +171,8 @@ pub extern "C" fn configure(
         connect_headers,
         disconnect_headers,
         stomp_versions,
-        offline_queue: (queue_frames != 0).then_some(OfflineQueueConfig {
+        // `then`, not `then_some`: without a queue no prefix is copied (and dropped).
+        offline_queue: (queue_frames != 0).then(|| OfflineQueueConfig {
             max_frames: queue_frames as usize,
             max_bytes: queue_bytes as usize,
             id_prefix: owned(r.str()),
