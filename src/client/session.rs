@@ -907,7 +907,11 @@ impl Session {
         // The decoder is left as it is: nothing reads it until `open_transport` restarts it
         // (a reset here was a second copy of that code; while a frame is being handled it is
         // out of `self` anyway).
-        // Bytes for the dead transport must not reach the next one.
+        // Bytes for the dead transport must not reach the next one. Only the native API can
+        // have any here (its shell polls the actions when it likes): the browser core takes
+        // every record after each call, and no call writes a send before it gets here (a close
+        // event, a discard, a timeout, `forceDisconnect` come first in theirs).
+        #[cfg(feature = "std")]
         self.actions.drop_kind(Out::Send);
         self.pending_send_bytes = 0;
         // What a reconnect restores stays, in order (a loop, not `retain`: no closure
