@@ -267,8 +267,7 @@ pub extern "C" fn command(id: u32, kind: u32, arg: u32, now: f64, len: u32) -> u
                 .ack_or_nack(now, arg == 1, a, b, &headers)
                 .map(|()| none()),
             4 => s.begin(now, Some(a).filter(|t| !t.is_empty())),
-            5 => s.commit(now, a).map(|()| none()),
-            6 => s.abort(now, a).map(|()| none()),
+            5 | 6 => s.commit_or_abort(now, kind == 6, a).map(|()| none()),
             7 => s.watch_for_receipt(a).map(|()| none()),
             _ => Ok(none()),
         }

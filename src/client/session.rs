@@ -532,6 +532,22 @@ impl Session {
         self.transaction_end(now, Command::Abort, transaction)
     }
 
+    /// [`commit`](Self::commit), or [`abort`](Self::abort) when `abort` is set: one call site
+    /// for the browser core.
+    pub fn commit_or_abort(
+        &mut self,
+        now: Millis,
+        abort: bool,
+        transaction: &str,
+    ) -> Result<(), ClientError> {
+        let command = if abort {
+            Command::Abort
+        } else {
+            Command::Commit
+        };
+        self.transaction_end(now, command, transaction)
+    }
+
     /// stompjs `ack(messageId, subscriptionId, headers)`. `message_id` is what
     /// [`ack_id`](Self::ack_id) gives for the MESSAGE. Headers by version: 1.2 `id`; 1.1
     /// `message-id` + `subscription`; 1.0 `message-id`.
