@@ -311,7 +311,13 @@ fn drain_with(id: u32, err: u32, made: &str) -> u32 {
     // The records as the session wrote them, events first: into an empty `out` the event
     // buffer is moved, not copied (a received frame is not copied once more).
     s.take_records(&mut out);
-    out.extend_from_slice(&s.poll_timeout().unwrap_or(-1.0).to_le_bytes());
+    let deadline = s.next_timeout();
+    let deadline = if deadline < f64::INFINITY {
+        deadline
+    } else {
+        -1.0
+    };
+    out.extend_from_slice(&deadline.to_le_bytes());
     put_u32(&mut out, err);
     put_u32(&mut out, status(s));
     let len = out.len() as u32;

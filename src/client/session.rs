@@ -247,6 +247,13 @@ impl Session {
 
     /// When [`handle_timeout`](Self::handle_timeout) must be called next, if ever.
     pub fn poll_timeout(&self) -> Option<Millis> {
+        let next = self.next_timeout();
+        (next < NEVER).then_some(next)
+    }
+
+    /// [`poll_timeout`](Self::poll_timeout) as a plain time, infinity for never (what the
+    /// browser core hands on, without an `Option` to build and take apart).
+    pub fn next_timeout(&self) -> Millis {
         let mut next = earliest(self.reconnect_at, self.connect_deadline);
         if self.phase == Phase::Disconnecting {
             next = earliest(next, self.disconnect_deadline);
@@ -255,7 +262,7 @@ impl Session {
             next = earliest(next, self.heartbeat_send_at());
             next = earliest(next, self.heartbeat_lost_at());
         }
-        (next < NEVER).then_some(next)
+        next
     }
 
     // ----- user inputs -----
