@@ -242,7 +242,10 @@ impl Session {
     pub fn take_records(&mut self, out: &mut Vec<u8>) {
         self.events.take_into(out);
         self.actions.take_into(out);
-        self.pending_send_bytes = 0;
+        // Counted by the native API only (see `check_send_buffer`).
+        if cfg!(feature = "std") {
+            self.pending_send_bytes = 0;
+        }
     }
 
     /// When [`handle_timeout`](Self::handle_timeout) must be called next, if ever.
@@ -935,8 +938,10 @@ impl Session {
         // every record after each call, and no call writes a send before it gets here (a close
         // event, a discard, a timeout, `forceDisconnect` come first in theirs).
         #[cfg(feature = "std")]
-        self.actions.drop_kind(Out::Send);
-        self.pending_send_bytes = 0;
+        {
+            self.actions.drop_kind(Out::Send);
+            self.pending_send_bytes = 0;
+        }
         // What a reconnect restores stays, in order (a loop, not `retain`: no closure
         // instantiation of its own).
         let mut i = 0;
