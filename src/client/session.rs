@@ -1191,11 +1191,14 @@ impl Session {
         }
     }
 
-    /// A debug line of two texts (a frame's arrow and command, ...): its callers pass two
-    /// strings, not an array of pieces (not inlined: one copy for them all).
+    /// A debug line of two texts (a frame's arrow and command, ...), written straight into its
+    /// record: no line built, and its callers pass two strings, not an array of pieces (not
+    /// inlined: one copy for them all).
     #[inline(never)]
     fn debug_pair(&mut self, first: &str, second: &str) {
-        self.debug(&[Piece::Text(first), Piece::Text(second)]);
+        if self.config.debug {
+            self.text_of_two(Text::Debug, first, second);
+        }
     }
 
     /// A debug line of one text, written as it is: nothing to build, and its callers pass a
@@ -1208,10 +1211,17 @@ impl Session {
     }
 
     fn text(&mut self, which: Text, text: &str) {
+        self.text_of_two(which, text, "");
+    }
+
+    /// A text record of two parts, one after the other.
+    fn text_of_two(&mut self, which: Text, first: &str, second: &str) {
         let at = self.events.begin(Out::Text);
         let out = self.events.buf();
         push_byte(out, which as u8);
-        put_bytes(out, text.as_bytes());
+        put_u32(out, (first.len() + second.len()) as u32);
+        out.extend_from_slice(first.as_bytes());
+        out.extend_from_slice(second.as_bytes());
         self.events.end(at);
     }
 
