@@ -103,6 +103,8 @@ unsafe impl GlobalAlloc for Heap {
         state.bump(c)
     }
 
+    // Not inlined: `Vec`'s growth and its deallocation each had a copy of the free-list push.
+    #[inline(never)]
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         let c = class(layout);
         // SAFETY: as in `alloc`; `ptr` is a block of class `c` that is no longer used.

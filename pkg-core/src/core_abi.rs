@@ -171,7 +171,8 @@ pub extern "C" fn configure(
         connect_headers,
         disconnect_headers,
         stomp_versions,
-        offline_queue: (queue_frames != 0).then_some(OfflineQueueConfig {
+        // `then`, not `then_some`: without a queue no prefix is copied (and dropped).
+        offline_queue: (queue_frames != 0).then(|| OfflineQueueConfig {
             max_frames: queue_frames as usize,
             max_bytes: queue_bytes as usize,
             id_prefix: owned(r.str()),
@@ -266,8 +267,7 @@ pub extern "C" fn command(id: u32, kind: u32, arg: u32, now: f64, len: u32) -> u
                 .ack_or_nack(now, arg == 1, a, b, &headers)
                 .map(|()| none()),
             4 => s.begin(now, Some(a).filter(|t| !t.is_empty())),
-            5 => s.commit(now, a).map(|()| none()),
-            6 => s.abort(now, a).map(|()| none()),
+            5 | 6 => s.commit_or_abort(now, kind == 6, a).map(|()| none()),
             7 => s.watch_for_receipt(a).map(|()| none()),
             _ => Ok(none()),
         }
@@ -311,7 +311,13 @@ fn drain_with(id: u32, err: u32, made: &str) -> u32 {
     // The records as the session wrote them, events first: into an empty `out` the event
     // buffer is moved, not copied (a received frame is not copied once more).
     s.take_records(&mut out);
-    out.extend_from_slice(&s.poll_timeout().unwrap_or(-1.0).to_le_bytes());
+    let deadline = s.next_timeout();
+    let deadline = if deadline < f64::INFINITY {
+        deadline
+    } else {
+        -1.0
+    };
+    out.extend_from_slice(&deadline.to_le_bytes());
     put_u32(&mut out, err);
     put_u32(&mut out, status(s));
     let len = out.len() as u32;

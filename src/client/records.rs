@@ -141,7 +141,9 @@ impl Records {
         self.read = 0;
     }
 
-    /// Drops the unread records of `kind`.
+    /// Drops the unread records of `kind`. The native API's only: the browser core never has
+    /// unread records for it to drop (see `Session::connection_gone`).
+    #[cfg(feature = "std")]
     pub(crate) fn drop_kind(&mut self, kind: Out) {
         let kind = kind as u8;
         let read = self.read_so_far();

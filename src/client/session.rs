@@ -242,11 +242,21 @@ impl Session {
     pub fn take_records(&mut self, out: &mut Vec<u8>) {
         self.events.take_into(out);
         self.actions.take_into(out);
-        self.pending_send_bytes = 0;
+        // Counted by the native API only (see `check_send_buffer`).
+        if cfg!(feature = "std") {
+            self.pending_send_bytes = 0;
+        }
     }
 
     /// When [`handle_timeout`](Self::handle_timeout) must be called next, if ever.
     pub fn poll_timeout(&self) -> Option<Millis> {
+        let next = self.next_timeout();
+        (next < NEVER).then_some(next)
+    }
+
+    /// [`poll_timeout`](Self::poll_timeout) as a plain time, infinity for never (what the
+    /// browser core hands on, without an `Option` to build and take apart).
+    pub fn next_timeout(&self) -> Millis {
         let mut next = earliest(self.reconnect_at, self.connect_deadline);
         if self.phase == Phase::Disconnecting {
             next = earliest(next, self.disconnect_deadline);
@@ -255,7 +265,7 @@ impl Session {
             next = earliest(next, self.heartbeat_send_at());
             next = earliest(next, self.heartbeat_lost_at());
         }
-        (next < NEVER).then_some(next)
+        next
     }
 
     // ----- user inputs -----
@@ -530,6 +540,22 @@ impl Session {
     /// stompjs `abort(transactionId)`.
     pub fn abort(&mut self, now: Millis, transaction: &str) -> Result<(), ClientError> {
         self.transaction_end(now, Command::Abort, transaction)
+    }
+
+    /// [`commit`](Self::commit), or [`abort`](Self::abort) when `abort` is set: one call site
+    /// for the browser core.
+    pub fn commit_or_abort(
+        &mut self,
+        now: Millis,
+        abort: bool,
+        transaction: &str,
+    ) -> Result<(), ClientError> {
+        let command = if abort {
+            Command::Abort
+        } else {
+            Command::Commit
+        };
+        self.transaction_end(now, command, transaction)
     }
 
     /// stompjs `ack(messageId, subscriptionId, headers)`. `message_id` is what
@@ -923,9 +949,15 @@ impl Session {
         // The decoder is left as it is: nothing reads it until `open_transport` restarts it
         // (a reset here was a second copy of that code; while a frame is being handled it is
         // out of `self` anyway).
-        // Bytes for the dead transport must not reach the next one.
-        self.actions.drop_kind(Out::Send);
-        self.pending_send_bytes = 0;
+        // Bytes for the dead transport must not reach the next one. Only the native API can
+        // have any here (its shell polls the actions when it likes): the browser core takes
+        // every record after each call, and no call writes a send before it gets here (a close
+        // event, a discard, a timeout, `forceDisconnect` come first in theirs).
+        #[cfg(feature = "std")]
+        {
+            self.actions.drop_kind(Out::Send);
+            self.pending_send_bytes = 0;
+        }
         // What a reconnect restores stays, in order (a loop, not `retain`: no closure
         // instantiation of its own).
         let mut i = 0;
@@ -1175,11 +1207,14 @@ impl Session {
         }
     }
 
-    /// A debug line of two texts (a frame's arrow and command, ...): its callers pass two
-    /// strings, not an array of pieces (not inlined: one copy for them all).
+    /// A debug line of two texts (a frame's arrow and command, ...), written straight into its
+    /// record: no line built, and its callers pass two strings, not an array of pieces (not
+    /// inlined: one copy for them all).
     #[inline(never)]
     fn debug_pair(&mut self, first: &str, second: &str) {
-        self.debug(&[Piece::Text(first), Piece::Text(second)]);
+        if self.config.debug {
+            self.text_of_two(Text::Debug, first, second);
+        }
     }
 
     /// A debug line of one text, written as it is: nothing to build, and its callers pass a
@@ -1192,10 +1227,17 @@ impl Session {
     }
 
     fn text(&mut self, which: Text, text: &str) {
+        self.text_of_two(which, text, "");
+    }
+
+    /// A text record of two parts, one after the other.
+    fn text_of_two(&mut self, which: Text, first: &str, second: &str) {
         let at = self.events.begin(Out::Text);
         let out = self.events.buf();
         push_byte(out, which as u8);
-        put_bytes(out, text.as_bytes());
+        put_u32(out, (first.len() + second.len()) as u32);
+        out.extend_from_slice(first.as_bytes());
+        out.extend_from_slice(second.as_bytes());
         self.events.end(at);
     }
 
