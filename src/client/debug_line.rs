@@ -129,7 +129,7 @@ pub fn write(_line: DebugLine, args: &[Arg]) -> String {
     let mut out = String::new();
     for arg in args {
         arg.push_to(&mut out);
-        out.push('\0');
+        out.push_str("\0");
     }
     out
 }

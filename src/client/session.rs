@@ -266,7 +266,7 @@ impl Session {
         match self.state {
             ActivationState::Deactivating => Err(ClientError::StillDeactivating),
             ActivationState::Active => {
-                self.debug_line(DebugLine::AlreadyActive);
+                self.debug(DebugLine::AlreadyActive, &[]);
                 Ok(())
             }
             ActivationState::Inactive => {
@@ -300,7 +300,7 @@ impl Session {
         if self.active() {
             self.open_transport(now);
         } else {
-            self.debug_line(DebugLine::NotConnecting);
+            self.debug(DebugLine::NotConnecting, &[]);
         }
     }
 
@@ -679,12 +679,12 @@ impl Session {
         if now >= self.connect_deadline {
             self.connect_deadline = NEVER;
             if matches!(self.phase, Phase::Opening | Phase::Handshaking) {
-                self.debug_line(DebugLine::ConnectTimeout);
+                self.debug(DebugLine::ConnectTimeout, &[]);
                 self.comm_failure(now);
             }
         }
         if self.phase == Phase::Disconnecting && now >= self.disconnect_deadline {
-            self.debug_line(DebugLine::DisconnectTimeout);
+            self.debug(DebugLine::DisconnectTimeout, &[]);
             self.close_transport();
         }
         if self.connected() {
@@ -713,7 +713,7 @@ impl Session {
     }
 
     fn open_transport(&mut self, now: Millis) {
-        self.debug_line(DebugLine::OpeningTransport);
+        self.debug(DebugLine::OpeningTransport, &[]);
         self.phase = Phase::Opening;
         if let Some(decoder) = &mut self.decoder {
             decoder.restart(self.config.limits);
@@ -928,7 +928,7 @@ impl Session {
 
     fn schedule_reconnect(&mut self, now: Millis) {
         if self.config.reconnect_delay == 0 {
-            self.debug_line(DebugLine::NotReconnecting);
+            self.debug(DebugLine::NotReconnecting, &[]);
             return;
         }
         if let Some(max) = self.config.max_reconnect_attempts.filter(|&m| m > 0) {
@@ -1157,12 +1157,6 @@ impl Session {
     #[inline(never)]
     fn debug_arg(&mut self, line: DebugLine, text: &str) {
         self.debug(line, &[Arg::Text(text)]);
-    }
-
-    /// A debug line without arguments (not inlined: one copy of the check for its callers).
-    #[inline(never)]
-    fn debug_line(&mut self, line: DebugLine) {
-        self.debug(line, &[]);
     }
 
     fn text(&mut self, which: Text, text: &str) {
