@@ -629,12 +629,12 @@ export class Client {
         // (quoted here), its number or its character; a debug line's its arguments.
         const which = u8();
         let t = str();
-        if (which === 2) {
-          const s = t.slice(1);
-          t = DECODE_ERRORS[t.charCodeAt(0) - 97].replace(/["#]/, (m) => (m === '#' ? s : JSON.stringify(s)));
-        } else if (which > 2) {
+        if (which > 2) {
           const a = t.split('\0');
           t = DEBUG_LINES[which - 3].replace(/#/g, () => a.shift());
+        } else if (which > 1) {
+          const s = t.slice(1);
+          t = DECODE_ERRORS[t.charCodeAt(0) - 97].replace(/["#]/, (m) => (m === '#' ? s : JSON.stringify(s)));
         }
         return () => this.debug?.(t);
       }
