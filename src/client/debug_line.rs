@@ -2,8 +2,8 @@
 //!
 //! The std build writes a line's words with its arguments where the `#`s are
 //! ([`DebugLine::words`]), as [`Event::Debug`](super::Event::Debug) shows it. The browser
-//! build writes no words: the record's `which` is [`DebugLine::BROWSER_WHICH`] plus the line's
-//! number and its text the arguments, each followed by a NUL; `pkg-core/js/client.js`
+//! build writes no words: the record's `which` is the line's number (3 on, after the other
+//! texts) and its text the arguments, each followed by a NUL; `pkg-core/js/client.js`
 //! (`DEBUG_LINES`, in this order) writes the line (the words cost the core more than the
 //! page). The test below holds the two tables together, the page's node tests check the lines
 //! it writes.
@@ -18,8 +18,9 @@ use super::records::Text;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u8)]
 pub enum DebugLine {
-    /// `>>> ` and the command of a frame sent.
-    Sent,
+    /// `>>> ` and the command of a frame sent. Numbered after the record's other texts
+    /// ([`Text`](super::records::Text)): the browser build's `which` is the line's number.
+    Sent = 3,
     /// `<<< ` and the command of a frame received.
     Received,
     AlreadyActive,
@@ -39,11 +40,6 @@ pub enum DebugLine {
 }
 
 impl DebugLine {
-    /// The record's `which` of the first line in the browser build: after the texts of
-    /// [`Text`](super::records::Text).
-    #[cfg(not(feature = "std"))]
-    pub const BROWSER_WHICH: u8 = 3;
-
     /// Every line, in order.
     #[cfg(all(test, feature = "std"))]
     pub const ALL: [DebugLine; 12] = [
@@ -104,10 +100,11 @@ pub fn which(_line: DebugLine) -> u8 {
     Text::Debug as u8
 }
 
-/// The record's `which` of a line in the browser build: its number after the other texts.
+/// The record's `which` of a line in the browser build: its number (3 on, after the other
+/// texts; no addition in the core).
 #[cfg(not(feature = "std"))]
 pub fn which(line: DebugLine) -> u8 {
-    DebugLine::BROWSER_WHICH + line as u8
+    line as u8
 }
 
 /// The line's text: its words with the arguments in place.
@@ -164,7 +161,7 @@ mod tests {
         assert_eq!(
             DebugLine::ALL
                 .iter()
-                .map(|&l| l as usize)
+                .map(|&l| l as usize - 3)
                 .collect::<Vec<_>>(),
             (0..DebugLine::ALL.len()).collect::<Vec<_>>()
         );
