@@ -93,6 +93,24 @@ const DECODE_ERRORS = [
   'header ends with a lone backslash',
 ];
 
+// The session's debug lines by their number, after the texts' which 0-2 (src/client/debug_line.rs,
+// in its order; a Rust test compares the words): `#` is an argument, which the core writes
+// each followed by a NUL.
+const DEBUG_LINES = [
+  '>>> #',
+  '<<< #',
+  'already ACTIVE, ignoring activate',
+  'maxReconnectDelay #ms is below reconnectDelay #ms: reconnectDelay caps the backoff',
+  'deactivated during beforeConnect, not connecting',
+  'transport open, protocol #',
+  'connection not established in time, closing',
+  'no RECEIPT for DISCONNECT in time, closing',
+  'opening transport',
+  'connected: version #, heart-beats out # in #',
+  'reconnectDelay is 0: not reconnecting',
+  'scheduling reconnection in #ms',
+];
+
 /**
  * Writes a request record into the core's input buffer; its length. Each field is bytes, headers
  * (an object: a u32 count, then each name and value as a string) or a string (a u32 length and
@@ -606,12 +624,15 @@ export class Client {
         };
       }
       case 19: {
-        // Text: u8 which (debug, transport error, decode error), text. A decode error's text is
-        // the letter of its kind in DECODE_ERRORS, then the line it names (quoted here), its
-        // number or its character.
+        // Text: u8 which (transport error, decode error, then a line of DEBUG_LINES), text. A
+        // decode error's text is the letter of its kind in DECODE_ERRORS, then the line it names
+        // (quoted here), its number or its character; a debug line's its arguments.
         const which = u8();
         let t = str();
-        if (which === 2) {
+        if (which > 2) {
+          const a = t.split('\0');
+          t = DEBUG_LINES[which - 3].replace(/#/g, () => a.shift());
+        } else if (which > 1) {
           const s = t.slice(1);
           t = DECODE_ERRORS[t.charCodeAt(0) - 97].replace(/["#]/, (m) => (m === '#' ? s : JSON.stringify(s)));
         }

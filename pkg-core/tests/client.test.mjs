@@ -762,6 +762,74 @@ test('every kind of decode error is named in debug as the codec words it', async
   }
 });
 
+test('every debug line of the session reads as the native build words it', async () => {
+  // The core writes a line's number and its arguments; the page the words (DEBUG_LINES): each
+  // text here is the one src/client/debug_line.rs gives Event::Debug. ("deactivated during
+  // beforeConnect, not connecting" is not among them: the page's deactivate() ends the
+  // beforeConnect phase at once; its words are compared by the Rust test only.)
+  const lines = [];
+  const debug = (l) => lines.push(l);
+  let sockets = [];
+  const c = new Client({
+    webSocketFactory: scriptedInto(sockets),
+    reconnectDelay: 30,
+    reconnectTimeMode: 1 /* EXPONENTIAL */,
+    maxReconnectDelay: 10,
+    connectionTimeout: 100,
+    heartbeatIncoming: 0,
+    heartbeatOutgoing: 10000,
+    disconnectTimeout: 30,
+    debug,
+  });
+  const up = new Promise((resolve) => (c.onConnect = resolve));
+  c.activate();
+  await until(() => sockets[0]?.sent.length, () => 'the CONNECT frame');
+  sockets[0].answer('CONNECTED\nversion:1.2\nheart-beat:0,10000\n\n\0');
+  await withTimeout(up, 'CONNECTED');
+  c.activate();
+  sockets[0].close(1006);
+  // The next attempt is never answered: its connection times out.
+  await until(() => lines.some((l) => l.includes('not established')), () => lines.join('\n'));
+  await c.deactivate();
+
+  sockets = [];
+  // The second connection's socket names no protocol.
+  const into = scriptedInto(sockets);
+  const factory = () => Object.assign(into(), sockets.length > 1 ? { protocol: undefined } : {});
+  const d = new Client({ webSocketFactory: factory, reconnectDelay: 0, disconnectTimeout: 30, debug });
+  const dUp = new Promise((resolve) => (d.onConnect = resolve));
+  d.activate();
+  await until(() => sockets.at(-1).sent.length, () => 'the CONNECT frame');
+  sockets.at(-1).answer('CONNECTED\nversion:1.1\n\n\0');
+  await withTimeout(dUp, 'CONNECTED');
+  // No RECEIPT for the DISCONNECT: closed after disconnectTimeout, and not reconnected.
+  await d.deactivate();
+  const closed = new Promise((resolve) => (d.onWebSocketClose = resolve));
+  d.activate();
+  await until(() => sockets.at(-1).sent.length, () => 'the CONNECT frame');
+  sockets.at(-1).close(1006);
+  await withTimeout(closed, 'the socket closed');
+
+  for (const line of [
+    'maxReconnectDelay 10ms is below reconnectDelay 30ms: reconnectDelay caps the backoff',
+    'opening transport',
+    'transport open, protocol v12.stomp',
+    '>>> CONNECT',
+    '<<< CONNECTED',
+    'connected: version 1.2, heart-beats out 10000 in 0',
+    'already ACTIVE, ignoring activate',
+    'scheduling reconnection in 30ms',
+    'connection not established in time, closing',
+    'connected: version 1.1, heart-beats out 0 in 0',
+    '>>> DISCONNECT',
+    'no RECEIPT for DISCONNECT in time, closing',
+    'transport open, protocol -',
+    'reconnectDelay is 0: not reconnecting',
+  ]) {
+    assert.ok(lines.includes(line), `${line} in:\n${lines.join('\n')}`);
+  }
+});
+
 test('over a string-only socket a base64 body announced by its header arrives as its bytes', async () => {
   // A socket that names its transport is a SockJS one (ours or sockjs-client): strings only.
   const sockets = [];

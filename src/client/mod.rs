@@ -51,6 +51,7 @@
 //! reported to that subscription.
 
 mod config;
+mod debug_line;
 mod error;
 mod event;
 mod header_list;

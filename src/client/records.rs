@@ -59,6 +59,8 @@ pub enum Text {
     /// with the line it quotes after a NUL, unquoted; in the browser build the error's kind as a
     /// letter and its line, number or character, of which the page writes the message.
     DecodeError = 2,
+    // In the browser build 3 and on are the session's debug lines, each its arguments
+    // (`debug_line`: the page writes the words).
 }
 
 /// Which signal an [`Out::Signal`] record is.

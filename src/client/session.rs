@@ -12,6 +12,7 @@
 
 use crate::prelude::*;
 
+use super::debug_line::{self, Arg, DebugLine};
 use super::header_list::HeaderList;
 use super::heartbeat::{self, Heartbeats};
 use super::offline::{find, take, Held, OfflineQueue};
@@ -275,7 +276,7 @@ impl Session {
         match self.state {
             ActivationState::Deactivating => Err(ClientError::StillDeactivating),
             ActivationState::Active => {
-                self.debug_text("already ACTIVE, ignoring activate");
+                self.debug(DebugLine::AlreadyActive, &[]);
                 Ok(())
             }
             ActivationState::Inactive => {
@@ -288,13 +289,10 @@ impl Session {
                     && max > 0
                     && max < delay
                 {
-                    self.debug(&[
-                        Piece::Text("maxReconnectDelay "),
-                        Piece::Number(max.into()),
-                        Piece::Text("ms is below reconnectDelay "),
-                        Piece::Number(delay.into()),
-                        Piece::Text("ms: reconnectDelay caps the backoff"),
-                    ]);
+                    self.debug(
+                        DebugLine::MaxBelowDelay,
+                        &[Arg::Number(max.into()), Arg::Number(delay.into())],
+                    );
                 }
                 self.reconnect_attempts = 0;
                 self.begin_attempt(now);
@@ -312,7 +310,7 @@ impl Session {
         if self.active() {
             self.open_transport(now);
         } else {
-            self.debug_text("deactivated during beforeConnect, not connecting");
+            self.debug(DebugLine::NotConnecting, &[]);
         }
     }
 
@@ -605,7 +603,7 @@ impl Session {
         if self.phase != Phase::Opening {
             return;
         }
-        self.debug_pair("transport open, protocol ", protocol.unwrap_or("-"));
+        self.debug_arg(DebugLine::TransportOpen, protocol.unwrap_or("-"));
         self.phase = Phase::Handshaking;
         self.last_received = now;
         let encoded = self.connect_encoded();
@@ -707,12 +705,12 @@ impl Session {
         if now >= self.connect_deadline {
             self.connect_deadline = NEVER;
             if matches!(self.phase, Phase::Opening | Phase::Handshaking) {
-                self.debug_text("connection not established in time, closing");
+                self.debug(DebugLine::ConnectTimeout, &[]);
                 self.comm_failure(now);
             }
         }
         if self.phase == Phase::Disconnecting && now >= self.disconnect_deadline {
-            self.debug_text("no RECEIPT for DISCONNECT in time, closing");
+            self.debug(DebugLine::DisconnectTimeout, &[]);
             self.close_transport();
         }
         if self.connected() {
@@ -741,7 +739,7 @@ impl Session {
     }
 
     fn open_transport(&mut self, now: Millis) {
-        self.debug_text("opening transport");
+        self.debug(DebugLine::OpeningTransport, &[]);
         self.phase = Phase::Opening;
         if let Some(decoder) = &mut self.decoder {
             decoder.restart(self.config.limits);
@@ -809,14 +807,14 @@ impl Session {
         self.reconnect_attempts = 0;
         self.last_received = now;
         let Heartbeats { outgoing, incoming } = self.heartbeats;
-        self.debug(&[
-            Piece::Text("connected: version "),
-            Piece::Text(version.as_str()),
-            Piece::Text(", heart-beats out "),
-            Piece::Number(outgoing.into()),
-            Piece::Text(" in "),
-            Piece::Number(incoming.into()),
-        ]);
+        self.debug(
+            DebugLine::Connected,
+            &[
+                Arg::Text(version.as_str()),
+                Arg::Number(outgoing.into()),
+                Arg::Number(incoming.into()),
+            ],
+        );
 
         // Restore subscriptions, then flush the offline queue, before the user's onConnect runs.
         // Each is encoded from its parts where they lie, then sent: no copies of them.
@@ -838,7 +836,7 @@ impl Session {
     /// (one call of the record writer, not one per kind of frame). A MESSAGE names its
     /// subscription, an ERROR the subscription it failed, which goes after the event.
     fn on_frame(&mut self, now: Millis, frame: &FrameView) {
-        self.debug_pair("<<< ", frame.command.as_str());
+        self.debug_arg(DebugLine::Received, frame.command.as_str());
         let sub = frame.get("subscription");
         let mut at = usize::MAX;
         let which = match (self.phase, frame.command) {
@@ -977,7 +975,7 @@ impl Session {
 
     fn schedule_reconnect(&mut self, now: Millis) {
         if self.config.reconnect_delay == 0 {
-            self.debug_text("reconnectDelay is 0: not reconnecting");
+            self.debug(DebugLine::NotReconnecting, &[]);
             return;
         }
         if let Some(max) = self.config.max_reconnect_attempts.filter(|&m| m > 0) {
@@ -994,11 +992,10 @@ impl Session {
         self.reconnect_attempts += 1;
         let after = self.next_reconnect_delay;
         // Whole ms: float formatting would weigh on the Wasm build.
-        self.debug(&[
-            Piece::Text("scheduling reconnection in "),
-            Piece::Number(after as u64),
-            Piece::Text("ms"),
-        ]);
+        self.debug(
+            DebugLine::SchedulingReconnection,
+            &[Arg::Number(after as u64)],
+        );
         self.reconnect_at = now + after;
         let at = self.events.begin(Out::Signal);
         let out = self.events.buf();
@@ -1126,7 +1123,7 @@ impl Session {
             data,
             binary,
         } = encoded;
-        self.debug_pair(">>> ", command.as_str());
+        self.debug_arg(DebugLine::Sent, command.as_str());
         self.push_send(now, &data, binary);
     }
 
@@ -1192,52 +1189,32 @@ impl Session {
         }
     }
 
-    /// A debug line, built only when debugging is on. Pieces, not a closure: one copy of the
-    /// line builder in the Wasm build instead of one per call site.
-    fn debug(&mut self, pieces: &[Piece]) {
+    /// A debug line, built only when debugging is on (see [`debug_line`]: the browser build
+    /// writes the line's number and its arguments, the page the words). Arguments, not a
+    /// closure: one copy of the line builder in the Wasm build instead of one per call site.
+    fn debug(&mut self, line: DebugLine, args: &[Arg]) {
         if self.config.debug {
-            let mut line = String::new();
-            for piece in pieces {
-                match *piece {
-                    Piece::Text(text) => line.push_str(text),
-                    Piece::Number(n) => push_decimal(&mut line, n),
-                }
-            }
-            self.text(Text::Debug, &line);
+            let text = debug_line::write(line, args);
+            self.text_record(debug_line::which(line), &text);
         }
     }
 
-    /// A debug line of two texts (a frame's arrow and command, ...), written straight into its
-    /// record: no line built, and its callers pass two strings, not an array of pieces (not
-    /// inlined: one copy for them all).
+    /// A debug line with one text argument (a frame's command, ...): its callers pass a
+    /// string, not an array (not inlined: one copy for them all).
     #[inline(never)]
-    fn debug_pair(&mut self, first: &str, second: &str) {
-        if self.config.debug {
-            self.text_of_two(Text::Debug, first, second);
-        }
-    }
-
-    /// A debug line of one text, written as it is: nothing to build, and its callers pass a
-    /// string, not an array of one piece (not inlined: one copy of the check for them all).
-    #[inline(never)]
-    fn debug_text(&mut self, text: &str) {
-        if self.config.debug {
-            self.text(Text::Debug, text);
-        }
+    fn debug_arg(&mut self, line: DebugLine, text: &str) {
+        self.debug(line, &[Arg::Text(text)]);
     }
 
     fn text(&mut self, which: Text, text: &str) {
-        self.text_of_two(which, text, "");
+        self.text_record(which as u8, text);
     }
 
-    /// A text record of two parts, one after the other.
-    fn text_of_two(&mut self, which: Text, first: &str, second: &str) {
+    fn text_record(&mut self, which: u8, text: &str) {
         let at = self.events.begin(Out::Text);
         let out = self.events.buf();
-        push_byte(out, which as u8);
-        put_u32(out, (first.len() + second.len()) as u32);
-        out.extend_from_slice(first.as_bytes());
-        out.extend_from_slice(second.as_bytes());
+        push_byte(out, which);
+        put_bytes(out, text.as_bytes());
         self.events.end(at);
     }
 
@@ -1375,12 +1352,6 @@ struct Wire {
     encoder: Encoder,
     /// The transport carries strings only (SockJS): bodies that are not UTF-8 go as base64.
     text_only: bool,
-}
-
-/// A piece of a debug line.
-enum Piece<'a> {
-    Text(&'a str),
-    Number(u64),
 }
 
 /// No user headers, as a static: nothing to build and drop per frame.
