@@ -626,15 +626,15 @@ export class Client {
       case 19: {
         // Text: u8 which (transport error, decode error, then a line of DEBUG_LINES), text. A
         // decode error's text is the letter of its kind in DECODE_ERRORS, then the line it names
-        // (quoted here), its number or its character; a debug line's its arguments.
+        // (quoted here), its number or its character; a debug line's its arguments. One
+        // replace for both: `#` takes the next argument, `"` (decode errors only) it quoted.
         const which = u8();
         let t = str();
-        if (which > 2) {
-          const a = t.split('\0');
-          t = DEBUG_LINES[which - 3].replace(/#/g, () => a.shift());
-        } else if (which > 1) {
-          const s = t.slice(1);
-          t = DECODE_ERRORS[t.charCodeAt(0) - 97].replace(/["#]/, (m) => (m === '#' ? s : JSON.stringify(s)));
+        if (which > 1) {
+          const a = which > 2 ? t.split('\0') : [t.slice(1)];
+          t = (which > 2 ? DEBUG_LINES[which - 3] : DECODE_ERRORS[t.charCodeAt(0) - 97]).replace(/["#]/g, (m) =>
+            m === '#' ? a.shift() : JSON.stringify(a.shift()),
+          );
         }
         return () => this.debug?.(t);
       }
