@@ -633,7 +633,7 @@ export class Client {
         if (which > 1) {
           const a = which > 2 ? t.split('\0') : [t.slice(1)];
           t = (which > 2 ? DEBUG_LINES[which - 3] : DECODE_ERRORS[t.charCodeAt(0) - 97]).replace(/["#]/g, (m) =>
-            m === '#' ? a.shift() : JSON.stringify(a.shift()),
+            m === '"' ? JSON.stringify(a.shift()) : a.shift(),
           );
         }
         return () => this.debug?.(t);
