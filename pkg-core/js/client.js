@@ -277,11 +277,11 @@ export class Client {
 
 
   get connected() {
-    return (this._status & 1) === 1;
+    return !!(this._status & 1);
   }
 
   get active() {
-    return this.state === 0 /* ACTIVE */;
+    return !this.state; // ACTIVE is 0
   }
 
   get connectedVersion() {
