@@ -161,8 +161,8 @@ class Frame {
     // The subscription (of a MESSAGE) or the id the record names.
     this._name = head.slice(0, head.indexOf('\0'));
     this._head = head;
-    this._body = text ? all.slice(units) : undefined;
-    this._binary = text ? undefined : m.slice(start + u32(at + 2), end);
+    if (text) this._body = all.slice(units);
+    else this._binary = m.slice(start + u32(at + 2), end);
     this._client = client;
     // stompjs 7 marks every received frame binary, text or not (its parser keeps the body as
     // bytes); code ported from it reads `body` or `binaryBody` either way.
