@@ -285,7 +285,7 @@ export class Client {
   }
 
   get connectedVersion() {
-    return this.connected ? `1.${(this._status >> 1) & 3}` : undefined;
+    if (this.connected) return `1.${(this._status >> 1) & 3}`;
   }
 
   /** stomp-wasm: frames waiting in the offline queue. */
@@ -603,8 +603,7 @@ export class Client {
           if (s === 2 /* INACTIVE */) {
             globalThis.removeEventListener?.('online', this._online);
             this._worker?.terminate();
-            this._worker = undefined;
-            this.webSocket = this.transport = undefined;
+            this._worker = this.webSocket = this.transport = undefined;
             this._opens++; // a socket still on its way (SockJS loading) is closed when it comes
             this._waiters.splice(0).forEach((f) => f());
             if (this._reactivate) {
