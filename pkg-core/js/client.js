@@ -698,13 +698,12 @@ export class Client {
         this._input(5, 0, e.data);
       };
       let closed;
-      const close = (e) => {
+      const close = (ws.onclose = (e) => {
         if (closed || this.webSocket !== ws) return;
         closed = 1;
         this._closeEvent = e;
         this._input(6, e.code, e.reason);
-      };
-      ws.onclose = close;
+      });
       ws.onerror = (e) => {
         this.onWebSocketError?.(e);
         this._input(7, 0, 'websocket error');
