@@ -161,8 +161,8 @@ class Frame {
     // The subscription (of a MESSAGE) or the id the record names.
     this._name = head.slice(0, head.indexOf('\0'));
     this._head = head;
-    this._body = text ? all.slice(units) : undefined;
-    this._binary = text ? undefined : m.slice(start + u32(at + 2), end);
+    if (text) this._body = all.slice(units);
+    else this._binary = m.slice(start + u32(at + 2), end);
     this._client = client;
     // stompjs 7 marks every received frame binary, text or not (its parser keeps the body as
     // bytes); code ported from it reads `body` or `binaryBody` either way.
@@ -277,15 +277,15 @@ export class Client {
 
 
   get connected() {
-    return (this._status & 1) === 1;
+    return !!(this._status & 1);
   }
 
   get active() {
-    return this.state === 0 /* ACTIVE */;
+    return !this.state; // ACTIVE is 0
   }
 
   get connectedVersion() {
-    return this.connected ? `1.${(this._status >> 1) & 3}` : undefined;
+    if (this.connected) return `1.${(this._status >> 1) & 3}`;
   }
 
   /** stomp-wasm: frames waiting in the offline queue. */
@@ -603,8 +603,7 @@ export class Client {
           if (s === 2 /* INACTIVE */) {
             globalThis.removeEventListener?.('online', this._online);
             this._worker?.terminate();
-            this._worker = undefined;
-            this.webSocket = this.transport = undefined;
+            this._worker = this.webSocket = this.transport = undefined;
             this._opens++; // a socket still on its way (SockJS loading) is closed when it comes
             this._waiters.splice(0).forEach((f) => f());
             if (this._reactivate) {
@@ -626,15 +625,15 @@ export class Client {
       case 19: {
         // Text: u8 which (transport error, decode error, then a line of DEBUG_LINES), text. A
         // decode error's text is the letter of its kind in DECODE_ERRORS, then the line it names
-        // (quoted here), its number or its character; a debug line's its arguments.
+        // (quoted here), its number or its character; a debug line's its arguments. One
+        // replace for both: `#` takes the next argument, `"` (decode errors only) it quoted.
         const which = u8();
         let t = str();
-        if (which > 2) {
-          const a = t.split('\0');
-          t = DEBUG_LINES[which - 3].replace(/#/g, () => a.shift());
-        } else if (which > 1) {
-          const s = t.slice(1);
-          t = DECODE_ERRORS[t.charCodeAt(0) - 97].replace(/["#]/, (m) => (m === '#' ? s : JSON.stringify(s)));
+        if (which > 1) {
+          const a = which > 2 ? t.split('\0') : [t.slice(1)];
+          t = (which > 2 ? DEBUG_LINES[which - 3] : DECODE_ERRORS[t.charCodeAt(0) - 97]).replace(/["#]/g, (m) =>
+            m === '"' ? JSON.stringify(a.shift()) : a.shift(),
+          );
         }
         return () => this.debug?.(t);
       }
@@ -699,13 +698,12 @@ export class Client {
         this._input(5, 0, e.data);
       };
       let closed;
-      const close = (e) => {
+      const close = (ws.onclose = (e) => {
         if (closed || this.webSocket !== ws) return;
         closed = 1;
         this._closeEvent = e;
         this._input(6, e.code, e.reason);
-      };
-      ws.onclose = close;
+      });
       ws.onerror = (e) => {
         this.onWebSocketError?.(e);
         this._input(7, 0, 'websocket error');
