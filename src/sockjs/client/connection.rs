@@ -399,8 +399,8 @@ pub struct SockJsConnection {
     credentials: bool,
     next_channel: u32,
     phase: Phase,
-    /// When `/info` was asked for, then the round trip it took.
-    sent_at: Millis,
+    /// When `/info` was asked for, then the round trip it took (one field: nothing reads the
+    /// time once the round trip is known).
     rtt: Millis,
     /// `/info`'s deadline ([`NEVER`]: none).
     deadline: Millis,
@@ -450,7 +450,6 @@ impl SockJsConnection {
             credentials: false,
             next_channel: 1,
             phase: Phase::Idle,
-            sent_at: 0.0,
             rtt: 0.0,
             deadline: NEVER,
             pending: Transports::EMPTY,
@@ -577,7 +576,7 @@ impl SockJsConnection {
         put_u32(&mut self.out, t as u32);
         self.end(at);
         self.deadline = now + INFO_TIMEOUT_MS;
-        self.sent_at = now;
+        self.rtt = now;
         self.phase = Phase::FetchingInfo;
     }
 
@@ -600,7 +599,7 @@ impl SockJsConnection {
                 return self.close_with(1002, &reason);
             }
         };
-        let rtt = most(now - self.sent_at, 0.0);
+        let rtt = most(now - self.rtt, 0.0);
         self.credentials = info.cookie_needed;
         let order = self.plan.order(&info, now);
         let at = self.begin(Out::Debug);
