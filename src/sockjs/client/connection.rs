@@ -402,13 +402,12 @@ pub struct SockJsConnection {
     /// When `/info` was asked for, then the round trip it took (one field: nothing reads the
     /// time once the round trip is known).
     rtt: Millis,
-    /// `/info`'s deadline ([`NEVER`]: none).
-    deadline: Millis,
     /// The transports not started yet, in the order to try them.
     pending: Transports,
-    /// When a transport starts beside the running attempts: the next one beside a WebSocket,
-    /// xhr-polling beside a silent stream. [`NEVER`]: no race is due.
-    race_at: Millis,
+    /// While `/info` is fetched, its deadline; then, while trying, when a transport starts
+    /// beside the running attempts: the next one beside a WebSocket, xhr-polling beside a
+    /// silent stream. [`NEVER`]: none (one field: the two are never due at once).
+    due_at: Millis,
     /// In the order they were started (each transport once per connection).
     attempts: [Attempt; 4],
     started: usize,
@@ -451,9 +450,8 @@ impl SockJsConnection {
             next_channel: 1,
             phase: Phase::Idle,
             rtt: 0.0,
-            deadline: NEVER,
             pending: Transports::EMPTY,
-            race_at: NEVER,
+            due_at: NEVER,
             attempts: [Attempt::IDLE; 4],
             started: 0,
             queue: Vec::new(),
@@ -552,9 +550,9 @@ impl SockJsConnection {
     /// to JavaScript).
     pub fn deadline_or_never(&self) -> Millis {
         match self.phase {
-            Phase::FetchingInfo => self.deadline,
-            Phase::Trying => {
-                let mut next = self.race_at;
+            // No attempt runs while `/info` is fetched.
+            Phase::FetchingInfo | Phase::Trying => {
+                let mut next = self.due_at;
                 for a in &self.attempts {
                     if a.channel != 0 {
                         next = least(next, a.deadline);
@@ -575,7 +573,7 @@ impl SockJsConnection {
         let at = self.begin(Out::FetchInfo);
         put_u32(&mut self.out, t as u32);
         self.end(at);
-        self.deadline = now + INFO_TIMEOUT_MS;
+        self.due_at = now + INFO_TIMEOUT_MS;
         self.rtt = now;
         self.phase = Phase::FetchingInfo;
     }
@@ -613,10 +611,9 @@ impl SockJsConnection {
         if order.is_empty() {
             return self.close_with(2000, b"All transports failed");
         }
-        self.deadline = NEVER;
         self.phase = Phase::Trying;
         self.pending = order;
-        self.race_at = NEVER;
+        self.due_at = NEVER;
         self.rtt = rtt;
         self.start(now, 0);
     }
@@ -630,13 +627,13 @@ impl SockJsConnection {
 
     pub fn handle_timeout(&mut self, now: Millis) {
         match self.phase {
-            Phase::FetchingInfo if self.deadline <= now => {
+            Phase::FetchingInfo if self.due_at <= now => {
                 self.close_with(1002, b"Cannot connect to server (SockJS /info timed out)");
             }
             Phase::Trying => {
-                let race_due = self.race_at <= now;
+                let race_due = self.due_at <= now;
                 if race_due {
-                    self.race_at = NEVER;
+                    self.due_at = NEVER;
                 }
                 // In the order they were started. What a failure starts comes later and is not
                 // due yet.
@@ -980,7 +977,7 @@ impl SockJsConnection {
         self.out.extend_from_slice(&[kind as u8]);
         self.end(at);
         self.phase = Phase::Open(kind);
-        self.race_at = NEVER;
+        self.due_at = NEVER;
     }
 
     fn attempt_failed(&mut self, now: Millis, channel: u32, why: &[u8]) {
@@ -998,7 +995,7 @@ impl SockJsConnection {
         let http_running = self.running_any(|a| a.kind.is_http());
         let more = !self.pending.is_empty();
         if !http_running && more {
-            self.race_at = NEVER;
+            self.due_at = NEVER;
             self.start(now, 0);
         } else if self.first_running().is_none() && !more {
             self.close_with(2000, b"All transports failed");
@@ -1053,7 +1050,7 @@ impl SockJsConnection {
             } else {
                 attempt_timeout(rtt)
             };
-        self.race_at = if kind == TransportKind::WebSocket && !last {
+        self.due_at = if kind == TransportKind::WebSocket && !last {
             now + head_start(rtt)
         } else if kind.is_stream() && self.pending.contains(TransportKind::XhrPolling) {
             now + stream_head_start(rtt)
@@ -1095,7 +1092,6 @@ impl SockJsConnection {
             }
         }
         self.phase = Phase::Closed;
-        self.deadline = NEVER;
         let at = self.begin(Out::Closed);
         put_u32(&mut self.out, code.into());
         self.out.extend_from_slice(reason);
