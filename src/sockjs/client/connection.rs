@@ -725,7 +725,8 @@ impl SockJsConnection {
         let Phase::Open(kind) = self.phase else {
             return self.channel_ended(now, channel, 1006, b"");
         };
-        let next = self.next_channel;
+        // Taken first (a number skipped when the channel is not current: no harm).
+        let next = self.new_channel();
         let Some(attempt) = self.attempt_mut(channel) else {
             return;
         };
@@ -734,7 +735,6 @@ impl SockJsConnection {
         }
         attempt.channel = next;
         let session = attempt.session;
-        self.next_channel += 1;
         self.shut(channel);
         self.open_receiver(next, kind, &session);
     }
