@@ -19,6 +19,9 @@ const dec = new TextDecoder();
 // Bytes sent must be UTF-8 as they are (a BOM too): SockJS carries strings.
 const strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const NAMES = ['websocket', 'xhr-streaming', 'eventsource', 'xhr-polling'];
+// The module's debug lines have each transport's name and each word as a byte, 16 + its index
+// here (WORDS in src/sockjs/client/connection.rs: a Rust test compares the two).
+const WORDS = [...NAMES, 'SockJS: rtt ', ' ms, trying', 'SockJS: open over ', 'SockJS: trying ', 'SockJS: ', ' lost the race', ' failed: ', 'timed out', 'broken framing', 'messages before open', 'closed ', ''];
 const ALIASES = { xhr_streaming: 'xhr-streaming', xhr_polling: 'xhr-polling', xhr: 'xhr-polling' };
 const noop = () => {};
 
@@ -249,8 +252,7 @@ export class SockJS {
       case 18: // Closed: code, reason (every channel is shut here: the module names none)
         return this._gone(ch, str(5));
       case 19: // Debug: text (the fallback's decisions, for the client's `debug`)
-        // A transport's name is a byte, 16 + its number.
-        return this._debug?.(str(1).replace(/[\x10-\x13]/g, (c) => NAMES[c.charCodeAt(0) - 16]));
+        return this._debug?.(str(1).replace(/[\x10-\x1f]/g, (c) => WORDS[c.charCodeAt(0) - 16]));
     }
   }
 

@@ -103,7 +103,8 @@ pub enum Out {
     /// still has (the native build writes a [`Out::Shut`] for each running attempt before it).
     Closed = 18,
     /// text: a line for the `debug` callback, a transport in it as one byte, 16 + its
-    /// number, which the shell writes as the transport's name.
+    /// number, which the shell writes as the transport's name, and each of its words as one
+    /// byte after those (see [`WORDS`]).
     Debug = 19,
     /// `u8` transport: it failed to open or lost the race; [`Out::Open`] reports the winner.
     /// For the [`TransportPlan`] the shell keeps across connections: written by the native
@@ -161,15 +162,51 @@ fn text(r: &Reader<'_>) -> String {
 }
 
 /// In a debug line, a transport's name is the byte `NAME` + its number: the shell writes the
-/// name (JavaScript has the names anyway, for `transport` and the `transports` option).
+/// name (JavaScript has the names anyway, for `transport` and the `transports` option), and
+/// each word is a byte after them (see [`WORDS`]).
 const NAME: u8 = 0x10;
 
-/// The rest of a debug record as text, with the transports' names written out.
+/// The words of the debug lines, after the transports' names: the byte `NAME` + i is
+/// `WORDS[i]`, which the shell writes (`WORDS` in `pkg-core/js/sockjs.js`, compared with this
+/// table by a test): the module carries a byte per word.
+pub(crate) const WORDS: [&str; 16] = [
+    "websocket",
+    "xhr-streaming",
+    "eventsource",
+    "xhr-polling",
+    "SockJS: rtt ",
+    " ms, trying",
+    "SockJS: open over ",
+    "SockJS: trying ",
+    "SockJS: ",
+    " lost the race",
+    " failed: ",
+    "timed out",
+    "broken framing",
+    "messages before open",
+    "closed ",
+    "",
+];
+const RTT: u8 = NAME + 4;
+const MS_TRYING: u8 = NAME + 5;
+const OPEN_OVER: u8 = NAME + 6;
+const TRYING: u8 = NAME + 7;
+const SOCKJS: u8 = NAME + 8;
+const LOST_THE_RACE: u8 = NAME + 9;
+const FAILED: u8 = NAME + 10;
+const TIMED_OUT: u8 = NAME + 11;
+const BROKEN_FRAMING: u8 = NAME + 12;
+const MESSAGES_BEFORE_OPEN: u8 = NAME + 13;
+const CLOSED: u8 = NAME + 14;
+/// An empty word: where a line has nothing after its transport.
+const NOTHING: u8 = NAME + 15;
+
+/// The rest of a debug record as text, with the transports' names and the words written out.
 fn with_names(r: &Reader<'_>) -> String {
     let mut line = Vec::new();
     for &b in r.0 {
-        match b.checked_sub(NAME).and_then(TransportKind::from_code) {
-            Some(kind) => line.extend_from_slice(kind.name().as_bytes()),
+        match b.checked_sub(NAME).and_then(|i| WORDS.get(usize::from(i))) {
+            Some(word) => line.extend_from_slice(word.as_bytes()),
             None => line.push(b),
         }
     }
@@ -362,16 +399,15 @@ pub struct SockJsConnection {
     credentials: bool,
     next_channel: u32,
     phase: Phase,
-    /// When `/info` was asked for, then the round trip it took.
-    sent_at: Millis,
+    /// When `/info` was asked for, then the round trip it took (one field: nothing reads the
+    /// time once the round trip is known).
     rtt: Millis,
-    /// `/info`'s deadline ([`NEVER`]: none).
-    deadline: Millis,
     /// The transports not started yet, in the order to try them.
     pending: Transports,
-    /// When a transport starts beside the running attempts: the next one beside a WebSocket,
-    /// xhr-polling beside a silent stream. [`NEVER`]: no race is due.
-    race_at: Millis,
+    /// While `/info` is fetched, its deadline; then, while trying, when a transport starts
+    /// beside the running attempts: the next one beside a WebSocket, xhr-polling beside a
+    /// silent stream. [`NEVER`]: none (one field: the two are never due at once).
+    due_at: Millis,
     /// In the order they were started (each transport once per connection).
     attempts: [Attempt; 4],
     started: usize,
@@ -413,11 +449,9 @@ impl SockJsConnection {
             credentials: false,
             next_channel: 1,
             phase: Phase::Idle,
-            sent_at: 0.0,
             rtt: 0.0,
-            deadline: NEVER,
             pending: Transports::EMPTY,
-            race_at: NEVER,
+            due_at: NEVER,
             attempts: [Attempt::IDLE; 4],
             started: 0,
             queue: Vec::new(),
@@ -516,9 +550,9 @@ impl SockJsConnection {
     /// to JavaScript).
     pub fn deadline_or_never(&self) -> Millis {
         match self.phase {
-            Phase::FetchingInfo => self.deadline,
-            Phase::Trying => {
-                let mut next = self.race_at;
+            // No attempt runs while `/info` is fetched.
+            Phase::FetchingInfo | Phase::Trying => {
+                let mut next = self.due_at;
                 for a in &self.attempts {
                     if a.channel != 0 {
                         next = least(next, a.deadline);
@@ -539,8 +573,8 @@ impl SockJsConnection {
         let at = self.begin(Out::FetchInfo);
         put_u32(&mut self.out, t as u32);
         self.end(at);
-        self.deadline = now + INFO_TIMEOUT_MS;
-        self.sent_at = now;
+        self.due_at = now + INFO_TIMEOUT_MS;
+        self.rtt = now;
         self.phase = Phase::FetchingInfo;
     }
 
@@ -563,13 +597,13 @@ impl SockJsConnection {
                 return self.close_with(1002, &reason);
             }
         };
-        let rtt = most(now - self.sent_at, 0.0);
+        let rtt = most(now - self.rtt, 0.0);
         self.credentials = info.cookie_needed;
         let order = self.plan.order(&info, now);
         let at = self.begin(Out::Debug);
-        self.out.extend_from_slice(b"SockJS: rtt ");
+        self.out.extend_from_slice(&[RTT]);
         push_decimal(&mut self.out, rtt as u64);
-        self.out.extend_from_slice(b" ms, trying");
+        self.out.extend_from_slice(&[MS_TRYING]);
         for &kind in order.iter() {
             self.out.extend_from_slice(&[b' ', NAME + kind as u8]);
         }
@@ -577,10 +611,9 @@ impl SockJsConnection {
         if order.is_empty() {
             return self.close_with(2000, b"All transports failed");
         }
-        self.deadline = NEVER;
         self.phase = Phase::Trying;
         self.pending = order;
-        self.race_at = NEVER;
+        self.due_at = NEVER;
         self.rtt = rtt;
         self.start(now, 0);
     }
@@ -594,20 +627,20 @@ impl SockJsConnection {
 
     pub fn handle_timeout(&mut self, now: Millis) {
         match self.phase {
-            Phase::FetchingInfo if self.deadline <= now => {
+            Phase::FetchingInfo if self.due_at <= now => {
                 self.close_with(1002, b"Cannot connect to server (SockJS /info timed out)");
             }
             Phase::Trying => {
-                let race_due = self.race_at <= now;
+                let race_due = self.due_at <= now;
                 if race_due {
-                    self.race_at = NEVER;
+                    self.due_at = NEVER;
                 }
                 // In the order they were started. What a failure starts comes later and is not
                 // due yet.
                 for i in 0..self.attempts.len() {
                     let Some(a) = self.attempts.get(i) else { break };
                     if a.channel != 0 && a.deadline <= now {
-                        self.attempt_failed(now, a.channel, b"timed out");
+                        self.attempt_failed(now, a.channel, &[TIMED_OUT]);
                     }
                 }
                 if race_due {
@@ -692,7 +725,8 @@ impl SockJsConnection {
         let Phase::Open(kind) = self.phase else {
             return self.channel_ended(now, channel, 1006, b"");
         };
-        let next = self.next_channel;
+        // Taken first (a number skipped when the channel is not current: no harm).
+        let next = self.new_channel();
         let Some(attempt) = self.attempt_mut(channel) else {
             return;
         };
@@ -701,7 +735,6 @@ impl SockJsConnection {
         }
         attempt.channel = next;
         let session = attempt.session;
-        self.next_channel += 1;
         self.shut(channel);
         self.open_receiver(next, kind, &session);
     }
@@ -867,15 +900,15 @@ impl SockJsConnection {
         let trying = matches!(self.phase, Phase::Trying);
         match (trying, frame) {
             (_, Frame::Heartbeat) => {}
-            (true, Frame::Broken(_)) => self.attempt_failed(now, channel, b"broken framing"),
+            (true, Frame::Broken(_)) => self.attempt_failed(now, channel, &[BROKEN_FRAMING]),
             (false, Frame::Broken(why)) => self.close_with(1002, why),
             (true, Frame::Open) => self.won(channel),
             (true, Frame::Messages) => {
                 self.out.truncate(mark);
-                self.attempt_failed(now, channel, b"messages before open")
+                self.attempt_failed(now, channel, &[MESSAGES_BEFORE_OPEN])
             }
             (true, Frame::Close(code, reason)) => {
-                let mut why = bytes(b"closed ");
+                let mut why = bytes(&[CLOSED]);
                 push_decimal(&mut why, u64::from(code));
                 why.extend_from_slice(b" ");
                 why.extend_from_slice(reason);
@@ -905,7 +938,7 @@ impl SockJsConnection {
         }
         match self.phase {
             Phase::Trying => {
-                let mut why = bytes(b"closed ");
+                let mut why = bytes(&[CLOSED]);
                 push_decimal(&mut why, u64::from(code));
                 self.attempt_failed(now, channel, &why);
             }
@@ -934,17 +967,17 @@ impl SockJsConnection {
                 winner = Some(kind);
             } else if lost != 0 {
                 a.stop();
-                self.gave_up(lost, kind, b" lost the race", b"");
+                self.gave_up(lost, kind, LOST_THE_RACE, b"");
             }
         }
         let Some(kind) = winner else { return };
         self.opened = Some(kind);
-        self.debug(b"SockJS: open over ", kind, b"", b"");
+        self.debug(OPEN_OVER, kind, NOTHING, b"");
         let at = self.begin(Out::Open);
         self.out.extend_from_slice(&[kind as u8]);
         self.end(at);
         self.phase = Phase::Open(kind);
-        self.race_at = NEVER;
+        self.due_at = NEVER;
     }
 
     fn attempt_failed(&mut self, now: Millis, channel: u32, why: &[u8]) {
@@ -956,13 +989,13 @@ impl SockJsConnection {
         };
         a.stop();
         let kind = a.kind;
-        self.gave_up(channel, kind, b" failed: ", why);
+        self.gave_up(channel, kind, FAILED, why);
         // A running HTTP transport keeps its chance: what races beside it was started by
         // [`race`](Self::race), and the next in line waits for it to fail too.
         let http_running = self.running_any(|a| a.kind.is_http());
         let more = !self.pending.is_empty();
         if !http_running && more {
-            self.race_at = NEVER;
+            self.due_at = NEVER;
             self.start(now, 0);
         } else if self.first_running().is_none() && !more {
             self.close_with(2000, b"All transports failed");
@@ -1017,14 +1050,14 @@ impl SockJsConnection {
             } else {
                 attempt_timeout(rtt)
             };
-        self.race_at = if kind == TransportKind::WebSocket && !last {
+        self.due_at = if kind == TransportKind::WebSocket && !last {
             now + head_start(rtt)
         } else if kind.is_stream() && self.pending.contains(TransportKind::XhrPolling) {
             now + stream_head_start(rtt)
         } else {
             NEVER
         };
-        self.debug(b"SockJS: trying ", kind, b"", b"");
+        self.debug(TRYING, kind, NOTHING, b"");
         if kind == TransportKind::WebSocket {
             let at = self.begin(Out::OpenWebSocket);
             put_u32(&mut self.out, channel);
@@ -1059,7 +1092,6 @@ impl SockJsConnection {
             }
         }
         self.phase = Phase::Closed;
-        self.deadline = NEVER;
         let at = self.begin(Out::Closed);
         put_u32(&mut self.out, code.into());
         self.out.extend_from_slice(reason);
@@ -1092,8 +1124,8 @@ impl SockJsConnection {
     }
 
     /// The attempt of `kind` on `channel` is over without opening: shut, reported to the plan
-    /// and in a debug line (`SockJS: {name}{what}{why}`).
-    fn gave_up(&mut self, channel: u32, kind: TransportKind, what: &[u8], why: &[u8]) {
+    /// and in a debug line (`SockJS: {name}{what}{why}`, `what` a word's byte).
+    fn gave_up(&mut self, channel: u32, kind: TransportKind, what: u8, why: &[u8]) {
         self.shut(channel);
         self.failed |= 1 << kind as u8;
         #[cfg(feature = "std")]
@@ -1102,16 +1134,15 @@ impl SockJsConnection {
             self.out.extend_from_slice(&[kind as u8]);
             self.end(at);
         }
-        self.debug(b"SockJS: ", kind, what, why);
+        self.debug(SOCKJS, kind, what, why);
     }
 
-    /// A debug line about a transport: `{text}{name}{what}{why}`, from its pieces (as
+    /// A debug line about a transport: `{text}{name}{what}{why}`, `text` and `what` a word's
+    /// byte each (written in one slice; [`NOTHING`] for no `what`), from its pieces (as
     /// arguments, not a slice of them: less code).
-    fn debug(&mut self, text: &[u8], kind: TransportKind, what: &[u8], why: &[u8]) {
+    fn debug(&mut self, text: u8, kind: TransportKind, what: u8, why: &[u8]) {
         let at = self.begin(Out::Debug);
-        self.out.extend_from_slice(text);
-        self.out.extend_from_slice(&[NAME + kind as u8]);
-        self.out.extend_from_slice(what);
+        self.out.extend_from_slice(&[text, NAME + kind as u8, what]);
         self.out.extend_from_slice(why);
         self.end(at);
     }

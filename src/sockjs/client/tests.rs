@@ -1081,3 +1081,22 @@ fn frames_read_by_the_caller_decide_as_frames_read_here() {
         ["closed 1002 SockJS /info failed with status 200"]
     );
 }
+
+#[test]
+fn the_shells_debug_words_are_the_modules() {
+    // sockjs.js writes the debug lines' names and words from its own WORDS table, by the
+    // bytes the browser build writes: it must be this one, in this order.
+    let js = include_str!("../../../pkg-core/js/sockjs.js");
+    let quoted: Vec<String> = super::connection::WORDS[4..]
+        .iter()
+        .map(|w| format!("'{w}'"))
+        .collect();
+    let line = format!("const WORDS = [...NAMES, {}];", quoted.join(", "));
+    assert!(js.contains(&line), "sockjs.js has no {line}");
+    let names: Vec<String> = super::connection::WORDS[..4]
+        .iter()
+        .map(|w| format!("'{w}'"))
+        .collect();
+    let line = format!("const NAMES = [{}];", names.join(", "));
+    assert!(js.contains(&line), "sockjs.js has no {line}");
+}
