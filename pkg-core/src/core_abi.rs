@@ -10,9 +10,8 @@ use core::cell::RefCell;
 use stomp_wasm::abi::{answer, put_bytes, put_u32, request_buffer, Local, IN, OUT};
 use stomp_wasm::client::{
     ClientError, HeaderList, OfflineQueueConfig, ReconnectTimeMode, Session, SessionConfig,
-    MAX_PENDING_SEND_BYTES, MAX_RECEIPT_WATCHERS,
 };
-use stomp_wasm::codec::{owned, utf8, Limits};
+use stomp_wasm::codec::{owned, utf8};
 use stomp_wasm::frame::Version;
 use stomp_wasm::record::Reader;
 
@@ -199,11 +198,10 @@ pub extern "C" fn configure(
         heartbeat_outgoing,
         max_web_socket_chunk_size: max_web_socket_chunk_size as usize,
         disconnect_timeout,
-        // Not given: the defaults. (No `broker_url` or `host` in this build: JavaScript opens
-        // the socket with its own brokerURL, and a `host` is one of the connect headers.)
-        max_pending_send_bytes: MAX_PENDING_SEND_BYTES,
-        max_receipt_watchers: MAX_RECEIPT_WATCHERS,
-        limits: Limits::default(),
+        // No `broker_url` or `host` in this build: JavaScript opens the socket with its own
+        // brokerURL, and a `host` is one of the connect headers. Nor the send buffer's, the
+        // receipt watchers' and the decoder's bounds: the session uses the defaults as
+        // constants.
     };
     if let Some(s) = sessions.get_mut(id as usize) {
         s.configure(config);

@@ -125,7 +125,7 @@ pub struct Session {
 impl Session {
     pub fn new(config: SessionConfig) -> Session {
         Session {
-            decoder: Some(ViewDecoder::new(config.limits)),
+            decoder: Some(ViewDecoder::new(config.decoder_limits())),
             next_reconnect_delay: f64::from(config.reconnect_delay),
             config,
             state: ActivationState::Inactive,
@@ -583,7 +583,7 @@ impl Session {
     /// stompjs `watchForReceipt(receiptId, callback)`: the RECEIPT with this id will come as
     /// [`Event::Receipt`] instead of [`Event::UnhandledReceipt`]. Watches survive reconnects.
     pub fn watch_for_receipt(&mut self, receipt_id: &str) -> Result<(), ClientError> {
-        let limit = self.config.max_receipt_watchers;
+        let limit = self.config.receipt_watchers_limit();
         if self.watched_receipts.contains(receipt_id) {
             return Ok(());
         }
@@ -742,7 +742,7 @@ impl Session {
         self.debug(DebugLine::OpeningTransport, &[]);
         self.phase = Phase::Opening;
         if let Some(decoder) = &mut self.decoder {
-            decoder.restart(self.config.limits);
+            decoder.restart(self.config.decoder_limits());
         }
         self.wire = Wire::default();
         let timeout = self.config.connection_timeout;
@@ -1029,7 +1029,7 @@ impl Session {
     }
 
     fn check_send_buffer(&self, extra: usize) -> Result<(), ClientError> {
-        let limit = self.config.max_pending_send_bytes;
+        let limit = self.config.send_bytes_limit();
         // Nothing is pending in the browser core: it takes every send record away after each
         // call, and a call checks before it sends. Only the native API counts.
         let pending = if cfg!(feature = "std") {
