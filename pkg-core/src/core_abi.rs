@@ -292,7 +292,7 @@ fn error_code(e: &ClientError) -> u32 {
 
 /// Everything the session has to say, written to [`out`] as one batch: each record
 /// (`stomp_wasm::client::records`) as `u32` length + record, then a trailer: `f64` deadline
-/// (when to call `input(Timer)` next; -1 for never), the `u32` error code of the call that
+/// (when to call `input(Timer)` next; infinity for never, as the session keeps it), the `u32` error code of the call that
 /// led here (0 = none) and the session's [`status`] after it. Returns the batch's length;
 /// `made` follows the batch (see [`command`]).
 fn drain_with(id: u32, err: u32, made: &str) -> u32 {
@@ -309,13 +309,7 @@ fn drain_with(id: u32, err: u32, made: &str) -> u32 {
     // The records as the session wrote them, events first: into an empty `out` the event
     // buffer is moved, not copied (a received frame is not copied once more).
     s.take_records(&mut out);
-    let deadline = s.next_timeout();
-    let deadline = if deadline < f64::INFINITY {
-        deadline
-    } else {
-        -1.0
-    };
-    out.extend_from_slice(&deadline.to_le_bytes());
+    out.extend_from_slice(&s.next_timeout().to_le_bytes());
     put_u32(&mut out, err);
     put_u32(&mut out, status(s));
     let len = out.len() as u32;
