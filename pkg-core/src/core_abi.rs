@@ -193,7 +193,8 @@ pub extern "C" fn configure(
         } else {
             ReconnectTimeMode::Linear
         },
-        max_reconnect_attempts: Some(max_reconnect_attempts).filter(|&n| n != 0),
+        // 0 passed on as it is: the session reads `Some(0)` as no limit, as `None`.
+        max_reconnect_attempts: Some(max_reconnect_attempts),
         heartbeat_incoming,
         heartbeat_outgoing,
         max_web_socket_chunk_size: max_web_socket_chunk_size as usize,
