@@ -105,8 +105,8 @@ pub struct SessionConfig {
     /// `reconnectTimeMode`. Default linear.
     pub reconnect_time_mode: ReconnectTimeMode,
     /// Consecutive reconnection attempts before giving up (the session then goes INACTIVE and
-    /// reports [`Event::ReconnectGaveUp`](super::Event::ReconnectGaveUp)). `None` (or `Some(0)`) = unlimited, as
-    /// in stompjs. Reset by every successful CONNECTED.
+    /// reports [`Event::ReconnectGaveUp`](super::Event::ReconnectGaveUp)). `None` (or `Some(0)`) =
+    /// unlimited, as in stompjs. Reset by every successful CONNECTED.
     pub max_reconnect_attempts: Option<u32>,
     /// `heartbeatIncoming` (ms) the client asks for; 0 = none. Default 10000.
     pub heartbeat_incoming: u32,
