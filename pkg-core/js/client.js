@@ -215,7 +215,7 @@ class Frame {
 
 // The heart-beat Worker's whole program: one timeout, re-armed by each message (-1 cancels).
 // Browsers throttle background tabs' timers, not workers' timers nor their messages.
-const TICKER = 'let t;onmessage=e=>{clearTimeout(t);if(e.data>=0)t=setTimeout(()=>postMessage(0),e.data)}';
+const TICKER = 'let t;onmessage=e=>{clearTimeout(t);if(e.data<1/0)t=setTimeout(()=>postMessage(0),e.data)}';
 
 const now = () => performance.now();
 
@@ -501,11 +501,11 @@ export class Client {
     return err;
   }
 
-  /** One timer at the session's deadline (-1: none), re-armed only when it moves. */
+  /** One timer at the session's deadline (Infinity: none), re-armed only when it moves. */
   _arm(at) {
     if (at === this._at) return;
     this._at = at;
-    const ms = at < 0 ? -1 : Math.max(0, at - now());
+    const ms = Math.max(0, at - now());
     const fire = () => {
       this._at = undefined;
       this._input(8);
@@ -522,7 +522,7 @@ export class Client {
     }
     clearTimeout(this._timer);
     if (this._worker) this._worker.postMessage(ms);
-    else if (ms >= 0) this._timer = setTimeout(fire, ms);
+    else if (ms < 1 / 0) this._timer = setTimeout(fire, ms);
   }
 
   /** A WebSocket message as it went or came, to `debug` if logRawCommunication is set. */

@@ -10,9 +10,8 @@ use core::cell::RefCell;
 use stomp_wasm::abi::{answer, put_bytes, put_u32, request_buffer, Local, IN, OUT};
 use stomp_wasm::client::{
     ClientError, HeaderList, OfflineQueueConfig, ReconnectTimeMode, Session, SessionConfig,
-    MAX_PENDING_SEND_BYTES, MAX_RECEIPT_WATCHERS,
 };
-use stomp_wasm::codec::{owned, utf8, Limits};
+use stomp_wasm::codec::{owned, utf8};
 use stomp_wasm::frame::Version;
 use stomp_wasm::record::Reader;
 
@@ -194,16 +193,16 @@ pub extern "C" fn configure(
         } else {
             ReconnectTimeMode::Linear
         },
-        max_reconnect_attempts: Some(max_reconnect_attempts).filter(|&n| n != 0),
+        // 0 passed on as it is: the session reads `Some(0)` as no limit, as `None`.
+        max_reconnect_attempts: Some(max_reconnect_attempts),
         heartbeat_incoming,
         heartbeat_outgoing,
         max_web_socket_chunk_size: max_web_socket_chunk_size as usize,
         disconnect_timeout,
-        // Not given: the defaults. (No `broker_url` or `host` in this build: JavaScript opens
-        // the socket with its own brokerURL, and a `host` is one of the connect headers.)
-        max_pending_send_bytes: MAX_PENDING_SEND_BYTES,
-        max_receipt_watchers: MAX_RECEIPT_WATCHERS,
-        limits: Limits::default(),
+        // No `broker_url` or `host` in this build: JavaScript opens the socket with its own
+        // brokerURL, and a `host` is one of the connect headers. Nor the send buffer's, the
+        // receipt watchers' and the decoder's bounds: the session uses the defaults as
+        // constants.
     };
     if let Some(s) = sessions.get_mut(id as usize) {
         s.configure(config);
@@ -294,7 +293,7 @@ fn error_code(e: &ClientError) -> u32 {
 
 /// Everything the session has to say, written to [`out`] as one batch: each record
 /// (`stomp_wasm::client::records`) as `u32` length + record, then a trailer: `f64` deadline
-/// (when to call `input(Timer)` next; -1 for never), the `u32` error code of the call that
+/// (when to call `input(Timer)` next; infinity for never, as the session keeps it), the `u32` error code of the call that
 /// led here (0 = none) and the session's [`status`] after it. Returns the batch's length;
 /// `made` follows the batch (see [`command`]).
 fn drain_with(id: u32, err: u32, made: &str) -> u32 {
@@ -311,13 +310,7 @@ fn drain_with(id: u32, err: u32, made: &str) -> u32 {
     // The records as the session wrote them, events first: into an empty `out` the event
     // buffer is moved, not copied (a received frame is not copied once more).
     s.take_records(&mut out);
-    let deadline = s.next_timeout();
-    let deadline = if deadline < f64::INFINITY {
-        deadline
-    } else {
-        -1.0
-    };
-    out.extend_from_slice(&deadline.to_le_bytes());
+    out.extend_from_slice(&s.next_timeout().to_le_bytes());
     put_u32(&mut out, err);
     put_u32(&mut out, status(s));
     let len = out.len() as u32;

@@ -105,8 +105,8 @@ pub struct SessionConfig {
     /// `reconnectTimeMode`. Default linear.
     pub reconnect_time_mode: ReconnectTimeMode,
     /// Consecutive reconnection attempts before giving up (the session then goes INACTIVE and
-    /// reports [`Event::ReconnectGaveUp`](super::Event::ReconnectGaveUp)). `None` = unlimited, as
-    /// in stompjs. Reset by every successful CONNECTED.
+    /// reports [`Event::ReconnectGaveUp`](super::Event::ReconnectGaveUp)). `None` (or `Some(0)`) =
+    /// unlimited, as in stompjs. Reset by every successful CONNECTED.
     pub max_reconnect_attempts: Option<u32>,
     /// `heartbeatIncoming` (ms) the client asks for; 0 = none. Default 10000.
     pub heartbeat_incoming: u32,
@@ -144,14 +144,46 @@ pub struct SessionConfig {
     pub disconnect_timeout: u32,
     /// Most bytes of [`Action::Send`](super::Action::Send) waiting to be polled; a publish
     /// beyond it fails with [`ClientError::SendBufferFull`](super::ClientError::SendBufferFull).
+    ///
+    /// The bounds here and below are the native API's only: the browser build has no field for
+    /// them (its JavaScript never set one) and uses the defaults as constants, so the core
+    /// neither stores nor loads them.
+    #[cfg(feature = "std")]
     pub max_pending_send_bytes: usize,
     /// Most receipt ids watched at once.
+    #[cfg(feature = "std")]
     pub max_receipt_watchers: usize,
     /// Limits of the incoming frame decoder.
+    #[cfg(feature = "std")]
     pub limits: Limits,
     /// Produce [`Event::Debug`](super::Event::Debug) lines (stompjs `debug`). Off by default:
     /// building them costs time.
     pub debug: bool,
+}
+
+/// The bounds the browser build has no field for (see `max_pending_send_bytes`): the native
+/// API's settings, or the defaults as constants.
+impl SessionConfig {
+    pub(crate) fn send_bytes_limit(&self) -> usize {
+        #[cfg(feature = "std")]
+        return self.max_pending_send_bytes;
+        #[cfg(not(feature = "std"))]
+        MAX_PENDING_SEND_BYTES
+    }
+
+    pub(crate) fn receipt_watchers_limit(&self) -> usize {
+        #[cfg(feature = "std")]
+        return self.max_receipt_watchers;
+        #[cfg(not(feature = "std"))]
+        MAX_RECEIPT_WATCHERS
+    }
+
+    pub(crate) fn decoder_limits(&self) -> Limits {
+        #[cfg(feature = "std")]
+        return self.limits;
+        #[cfg(not(feature = "std"))]
+        Limits::default()
+    }
 }
 
 impl Default for SessionConfig {
@@ -184,8 +216,11 @@ impl Default for SessionConfig {
             resubscribe: true,
             offline_queue: None,
             disconnect_timeout: 10_000,
+            #[cfg(feature = "std")]
             max_pending_send_bytes: MAX_PENDING_SEND_BYTES,
+            #[cfg(feature = "std")]
             max_receipt_watchers: MAX_RECEIPT_WATCHERS,
+            #[cfg(feature = "std")]
             limits: Limits::default(),
             debug: false,
         }

@@ -140,7 +140,10 @@ impl Records {
             out.extend_from_slice(self.buf.get(read..).unwrap_or_default());
         }
         self.buf.clear();
-        self.read = 0;
+        // Only `next` moves it, which the browser core never calls.
+        if cfg!(feature = "std") {
+            self.read = 0;
+        }
     }
 
     /// Drops the unread records of `kind`. The native API's only: the browser core never has

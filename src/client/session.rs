@@ -118,6 +118,9 @@ pub struct Session {
     /// What to do and what to tell, as records (see [`records`]), read by `poll_*` or taken
     /// whole by [`take_records`](Self::take_records).
     actions: Records,
+    /// Bytes of send records not yet polled: the native API's (the browser core takes every
+    /// record after each call, so nothing is ever pending there; see `check_send_buffer`).
+    #[cfg(feature = "std")]
     pending_send_bytes: usize,
     events: Records,
 }
@@ -125,7 +128,7 @@ pub struct Session {
 impl Session {
     pub fn new(config: SessionConfig) -> Session {
         Session {
-            decoder: Some(ViewDecoder::new(config.limits)),
+            decoder: Some(ViewDecoder::new(config.decoder_limits())),
             next_reconnect_delay: f64::from(config.reconnect_delay),
             config,
             state: ActivationState::Inactive,
@@ -146,6 +149,7 @@ impl Session {
             disconnect_receipt: String::new(),
             offline: OfflineQueue::default(),
             actions: Records::default(),
+            #[cfg(feature = "std")]
             pending_send_bytes: 0,
             events: Records::default(),
         }
@@ -226,6 +230,7 @@ impl Session {
     /// The next thing to do with the transport.
     pub fn poll_action(&mut self) -> Option<Action> {
         let action = Action::from_record(self.actions.next()?)?;
+        #[cfg(feature = "std")]
         if let Action::Send { data, .. } = &action {
             self.pending_send_bytes = self.pending_send_bytes.saturating_sub(data.len());
         }
@@ -244,7 +249,8 @@ impl Session {
         self.events.take_into(out);
         self.actions.take_into(out);
         // Counted by the native API only (see `check_send_buffer`).
-        if cfg!(feature = "std") {
+        #[cfg(feature = "std")]
+        {
             self.pending_send_bytes = 0;
         }
     }
@@ -583,7 +589,7 @@ impl Session {
     /// stompjs `watchForReceipt(receiptId, callback)`: the RECEIPT with this id will come as
     /// [`Event::Receipt`] instead of [`Event::UnhandledReceipt`]. Watches survive reconnects.
     pub fn watch_for_receipt(&mut self, receipt_id: &str) -> Result<(), ClientError> {
-        let limit = self.config.max_receipt_watchers;
+        let limit = self.config.receipt_watchers_limit();
         if self.watched_receipts.contains(receipt_id) {
             return Ok(());
         }
@@ -742,7 +748,7 @@ impl Session {
         self.debug(DebugLine::OpeningTransport, &[]);
         self.phase = Phase::Opening;
         if let Some(decoder) = &mut self.decoder {
-            decoder.restart(self.config.limits);
+            decoder.restart(self.config.decoder_limits());
         }
         self.wire = Wire::default();
         let timeout = self.config.connection_timeout;
@@ -1029,14 +1035,13 @@ impl Session {
     }
 
     fn check_send_buffer(&self, extra: usize) -> Result<(), ClientError> {
-        let limit = self.config.max_pending_send_bytes;
+        let limit = self.config.send_bytes_limit();
         // Nothing is pending in the browser core: it takes every send record away after each
         // call, and a call checks before it sends. Only the native API counts.
-        let pending = if cfg!(feature = "std") {
-            self.pending_send_bytes
-        } else {
-            0
-        };
+        #[cfg(feature = "std")]
+        let pending = self.pending_send_bytes;
+        #[cfg(not(feature = "std"))]
+        let pending = 0;
         if pending + extra > limit {
             Err(ClientError::SendBufferFull { limit })
         } else {
@@ -1129,7 +1134,8 @@ impl Session {
 
     fn push_send(&mut self, now: Millis, data: &[u8], binary: bool) {
         self.last_sent = now;
-        if cfg!(feature = "std") {
+        #[cfg(feature = "std")]
+        {
             self.pending_send_bytes += data.len();
         }
         let binary = (binary || self.config.force_binary_ws_frames) && !self.wire.text_only;

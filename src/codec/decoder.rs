@@ -76,12 +76,15 @@ impl Decoder {
         self.version
     }
 
+    /// The native builds' (the browser build's scanner holds no limits: it checks the defaults).
+    #[cfg(feature = "std")]
     pub fn limits(&self) -> &Limits {
         &self.scanner.limits
     }
 
     /// Replaces the limits. The frame being read, if any, is checked against the new ones from
     /// the next [`decode`](Self::decode) on.
+    #[cfg(feature = "std")]
     pub fn set_limits(&mut self, limits: Limits) {
         self.scanner.limits = limits;
     }

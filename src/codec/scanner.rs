@@ -49,6 +49,8 @@ struct Progress {
 /// The scan of the frame at the front of a buffer: limits, how far it got, the header spans.
 #[derive(Debug)]
 pub(super) struct Scanner {
+    /// The native builds' limits (the browser's are the defaults as constants: see `check`).
+    #[cfg(feature = "std")]
     pub(super) limits: Limits,
     progress: Progress,
     /// The spans of the headers read so far, in wire order.
@@ -57,7 +59,10 @@ pub(super) struct Scanner {
 
 impl Scanner {
     pub(super) fn new(limits: Limits) -> Scanner {
+        #[cfg(not(feature = "std"))]
+        let _ = limits;
         Scanner {
+            #[cfg(feature = "std")]
             limits,
             progress: Progress::default(),
             spans: Vec::new(),

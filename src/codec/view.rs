@@ -139,8 +139,8 @@ impl ViewDecoder {
     /// buffered, STOMP 1.2 framing. The buffers keep their capacity.
     pub fn restart(&mut self, limits: Limits) {
         self.reset();
-        // The browser build's scanner checks the default limits whatever it holds (see
-        // `Scanner::check`): nothing to store.
+        // The browser build's scanner holds no limits: it checks the defaults (see
+        // `Scanner::check`).
         #[cfg(feature = "std")]
         {
             self.scanner.limits = limits;
