@@ -708,7 +708,8 @@ test('drop-in: a CONNECTED without heart-beat connects; NUL appended on incoming
   await c.deactivate({ force: true });
 });
 
-test('a frame that cannot be decoded is named in debug, its line quoted, and the socket closed', async () => {
+/** A client over a scripted socket, connected (STOMP 1.2), its debug lines collected. */
+async function connectedWithDebug() {
   const socket = new ScriptedSocket();
   const lines = [];
   const c = new Client({ webSocketFactory: () => socket, reconnectDelay: 0, debug: (l) => lines.push(l) });
@@ -717,6 +718,11 @@ test('a frame that cannot be decoded is named in debug, its line quoted, and the
   await until(() => socket.sent.length, () => 'the CONNECT frame');
   socket.answer('CONNECTED\nversion:1.2\n\n\0');
   await withTimeout(up, 'CONNECTED');
+  return { socket, lines, c };
+}
+
+test('a frame that cannot be decoded is named in debug, its line quoted, and the socket closed', async () => {
+  const { socket, lines, c } = await connectedWithDebug();
   const closed = new Promise((resolve) => (c.onWebSocketClose = resolve));
   // The core hands the line over unquoted; the page quotes it (JSON.stringify).
   socket.answer('BOGUS\u0001"é\n\n\0');
@@ -746,14 +752,7 @@ test('every kind of decode error is named in debug as the codec words it', async
     ['MESSAGE\na:b\\\n\n\0', 'header ends with a lone backslash'],
   ];
   for (const [bytes, expected] of cases) {
-    const socket = new ScriptedSocket();
-    const lines = [];
-    const c = new Client({ webSocketFactory: () => socket, reconnectDelay: 0, debug: (l) => lines.push(l) });
-    const up = new Promise((resolve) => (c.onConnect = resolve));
-    c.activate();
-    await until(() => socket.sent.length, () => 'the CONNECT frame');
-    socket.answer('CONNECTED\nversion:1.2\n\n\0');
-    await withTimeout(up, 'CONNECTED');
+    const { socket, lines, c } = await connectedWithDebug();
     const closed = new Promise((resolve) => (c.onWebSocketClose = resolve));
     socket.answer(bytes);
     await withTimeout(closed, `the socket closed after: ${expected}`);

@@ -676,22 +676,34 @@ fn messages_are_strings_both_ways() {
     );
 }
 
-#[test]
-fn reconnect_plan_applies_outcomes_reported_by_a_connection() {
-    // The shell feeds Failed/Open back into the plan it keeps between connections.
-    let mut plan = TransportPlan::default();
+/// A connection whose WebSocket lost its head-start race and whose xhr-streaming receiver then
+/// opened (at 60 ms).
+fn ws_lost_stream_open(plan: TransportPlan) -> SockJsConnection {
     let mut c = started(plan, INFO_WS, 1.0);
     let (_, _) = open_ws(&mut c);
     c.handle_timeout(1.0 + head_start(1.0));
     let (http, _, _) = open_receiver(&actions(&mut c));
     c.receiver_text(60.0, http, "o\n".as_bytes());
-    for e in events(&mut c) {
+    c
+}
+
+/// What the native shell does: the connection's Failed/Open events applied to the plan it keeps.
+fn learn_from_records(plan: &mut TransportPlan, c: &mut SockJsConnection) {
+    for e in events(c) {
         match e {
             ConnEvent::Failed(k) => plan.failed(k, 60.0),
             ConnEvent::Open(k) => plan.succeeded(k),
             _ => {}
         }
     }
+}
+
+#[test]
+fn reconnect_plan_applies_outcomes_reported_by_a_connection() {
+    // The shell feeds Failed/Open back into the plan it keeps between connections.
+    let mut plan = TransportPlan::default();
+    let mut c = ws_lost_stream_open(plan);
+    learn_from_records(&mut plan, &mut c);
     // The next connection starts with xhr-streaming, no WebSocket race: only the stream's own
     // against xhr-polling.
     let mut c = started(plan, INFO_WS, 1.0);
@@ -706,18 +718,8 @@ fn teach_gives_the_plan_what_the_failed_and_open_records_say() {
     // leave the same plan, the WebSocket lost race and the winner alike.
     let mut by_records = TransportPlan::default();
     let mut taught = by_records;
-    let mut c = started(by_records, INFO_WS, 1.0);
-    let (_, _) = open_ws(&mut c);
-    c.handle_timeout(1.0 + head_start(1.0));
-    let (http, _, _) = open_receiver(&actions(&mut c));
-    c.receiver_text(60.0, http, "o\n".as_bytes());
-    for e in events(&mut c) {
-        match e {
-            ConnEvent::Failed(k) => by_records.failed(k, 60.0),
-            ConnEvent::Open(k) => by_records.succeeded(k),
-            _ => {}
-        }
-    }
+    let mut c = ws_lost_stream_open(by_records);
+    learn_from_records(&mut by_records, &mut c);
     c.teach(&mut taught, 60.0);
     assert_eq!(taught, by_records);
     assert_eq!(taught.last_working(), Some(XhrStreaming));
