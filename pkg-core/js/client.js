@@ -328,7 +328,7 @@ export class Client {
     // tolerance (an f64): a heart-beat then never counts as lost, as in stompjs.
     this._id = core.configure(this._id, put(this.connectHeaders, this.disconnectHeaders, this._qid),
       // An unknown version adds nothing (`b | undefined` is b); none at all offers every one.
-      (v?.versions ?? v ?? []).reduce((b, s) => b | { '1.0': 1, '1.1': 2, '1.2': 4 }[s], 0) || 7,
+      (this._v = (v?.versions ?? v ?? []).reduce((b, s) => b | { '1.0': 1, '1.1': 2, '1.2': 4 }[s], 0) || 7),
       q ? (q.maxFrames ?? 1000) : 0, q?.maxBytes ?? 1 << 20, flags,
       this.heartbeatToleranceMultiplier, ...NUMBERS.map((name) => this[name]));
   }
@@ -559,9 +559,11 @@ export class Client {
           this._input(3);
         };
       case 2: {
-        // The record's URL is empty: the page's brokerURL is read as the socket opens.
+        // The record's URL is empty: the page's brokerURL is read as the socket opens. The
+        // subprotocols are the page's (the core writes none): those of the versions last
+        // configured, newest first (bit 4 is 1.2: `v12.stomp`).
         str();
-        const protocols = Array.from({ length: int() }, str);
+        const protocols = [4, 2, 1].filter((b) => this._v & b).map((b) => `v1${b >> 1}.stomp`);
         return () => {
           // Config changed since activate() (headers edited in place) is read at every connection.
           this._configure();

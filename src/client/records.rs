@@ -17,7 +17,8 @@ pub use crate::record::{put_bytes, put_u32, record_end, record_start, Reader};
 #[repr(u8)]
 pub enum Out {
     RunBeforeConnect = 1,
-    /// url, `u32` count + protocols.
+    /// url, `u32` count + protocols; in the browser build an empty url alone (`client.js`
+    /// writes the subprotocols of the versions it configured).
     Open = 2,
     /// `u8` binary, bytes.
     Send = 3,

@@ -760,9 +760,14 @@ impl Session {
         // No URL in the browser build (an empty one, the record's layout unchanged).
         #[cfg(not(feature = "std"))]
         put_u32(out, 0);
-        put_u32(out, self.config.stomp_versions.len() as u32);
-        for v in self.config.stomp_versions.iter() {
-            put_bytes(out, v.subprotocol().as_bytes());
+        // The subprotocols, the std build's only: in the browser `client.js` names them from
+        // the version bits it configured with (one loop and three names less in the core).
+        #[cfg(feature = "std")]
+        {
+            put_u32(out, self.config.stomp_versions.len() as u32);
+            for v in self.config.stomp_versions.iter() {
+                put_bytes(out, v.subprotocol().as_bytes());
+            }
         }
         self.actions.end(at);
     }
