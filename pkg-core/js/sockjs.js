@@ -89,9 +89,8 @@ export class SockJS {
   _start() {
     if (this.readyState === 3) return;
     // Plan numbers are given out in order, one per endpoint: a new endpoint's is the next.
-    let plan = plans.get(this._base);
-    if (plan == null) plans.set(this._base, (plan = plans.size));
-    this._id = wasm.connection(plan, Math.random() * 2 ** 53, put(this._plan));
+    if (!plans.has(this._base)) plans.set(this._base, plans.size);
+    this._id = wasm.connection(plans.get(this._base), Math.random() * 2 ** 53, put(this._plan));
     this._input(0);
     if (this.readyState === 2) this._input(10, 0, this._code, this._reason);
   }
@@ -289,7 +288,7 @@ export class SockJS {
   _gone(code, reason, error) {
     if (this.readyState === 3) return;
     this.readyState = 3;
-    for (const shut of this._io.values()) shut();
+    this._io.forEach((shut) => shut());
     this._io.clear();
     clearTimeout(this._timer);
     this._input(11);
