@@ -58,9 +58,8 @@ function put(text) {
 export class SockJS {
   constructor(url, _reserved, options = {}) {
     if (!/^https?:\/\//i.test(url)) throw new DOMException(`The URL's scheme must be http or https: ${url}`, 'SyntaxError');
-    let transports = options.transports ?? [];
-    if (typeof transports === 'string') transports = [transports];
-    if (!Array.isArray(transports)) transports = [{}];
+    // One name or a list of them (anything else fails below as a bad name).
+    const transports = [].concat(options.transports ?? []);
     this.url = url;
     this.protocol = '';
     this.extensions = '';
@@ -143,8 +142,7 @@ export class SockJS {
     for (let i = 12, n; (n = head.getUint32(i, true)); i += 4 + n) {
       const r = mem.slice(i + 4, i + 4 + n);
       // An empty Message record: the messages of the frame just read are delivered.
-      if (r[0] === 17) for (const m of this._msgs) this._q.push(m);
-      else this._q.push(r);
+      for (const m of r[0] === 17 ? this._msgs : [r]) this._q.push(m);
     }
     // Read before the queue runs: a handler that calls the module may grow (detach) its memory.
     const err = head.getUint32(8, true);
@@ -361,9 +359,8 @@ export class SockJS {
     };
     const shut = () => {
       closed = true;
-      // An error handler stays: node's `ws` throws an error event nobody listens to.
-      ws.onmessage = ws.onclose = null;
-      ws.onerror = noop;
+      // Handlers that do nothing, not none: node's `ws` throws an error event nobody listens to.
+      ws.onmessage = ws.onclose = ws.onerror = noop;
       ws.close();
     };
     shut.ws = ws;
