@@ -163,11 +163,12 @@ export class SockJS {
     if (at === this._at) return;
     this._at = at;
     clearTimeout(this._timer);
+    // A deadline already past: setTimeout takes a negative delay as 0.
     if (at < Infinity) {
       this._timer = setTimeout(() => {
         this._at = undefined;
         this._input(8);
-      }, Math.max(0, at - performance.now()));
+      }, at - performance.now());
     }
   }
 
@@ -302,24 +303,21 @@ export class SockJS {
    */
   _fetch(key, url, init, onText, onEnd) {
     const abort = new AbortController();
-    let live = true;
+    const { signal } = abort;
     this._io.get(key)?.();
-    this._io.set(key, () => {
-      live = false;
-      abort.abort();
-    });
+    this._io.set(key, () => abort.abort());
     (async () => {
       let status = 0;
       let kept = '';
       const stream = new TextDecoder();
       try {
-        const res = await fetch(url, { ...init, cache: 'no-store', signal: abort.signal });
+        const res = await fetch(url, { ...init, cache: 'no-store', signal });
         status = res.status;
         // A 204 (xhr_send) has no body at all.
         const reader = res.body?.getReader();
         for (; reader; ) {
           const { done, value } = await reader.read();
-          if (!live) return;
+          if (signal.aborted) return;
           const text = stream.decode(value, { stream: !done });
           if (onText && text) onText(text);
           else kept += text;
@@ -328,7 +326,7 @@ export class SockJS {
       } catch {
         status = 0;
       }
-      if (live) onEnd(status, kept);
+      if (!signal.aborted) onEnd(status, kept);
     })();
   }
 
