@@ -123,7 +123,10 @@ export class SockJS {
     if (this._id >= 0) this._input(10, 0, code, reason);
   }
 
-  /** Feeds an input to the connection and runs what it caused; the batch's error (a send refused). */
+  /**
+   * Feeds an input to the connection and runs what it caused; the batch's error (a send refused).
+   * A boolean `arg` reaches the module as 1 or 0.
+   */
   _input(kind, channel = 0, arg = 0, data) {
     if (this._id < 0) return;
     const n = data == null ? 0 : put(data);
@@ -214,7 +217,7 @@ export class SockJS {
             if (rest.length > 1 << 24) this._input(4, ch);
           },
           // Ended normally: at the server's byte limit or after a poll, with no line cut short.
-          (status) => this._input(6, ch, status === 200 && !rest ? 1 : 0),
+          (status) => this._input(6, ch, status === 200 && !rest),
         );
       }
       case 4: // Shut: channel
@@ -240,7 +243,7 @@ export class SockJS {
           body: str(14),
         };
         return this._fetch('send', url(2, 'xhr_send'), init, null, (status) =>
-          this._input(7, 0, status >= 200 && status < 300 ? 1 : 0),
+          this._input(7, 0, status >= 200 && status < 300),
         );
       }
       case 16: // Open: transport
@@ -372,7 +375,7 @@ export class SockJS {
       es = new EventSource(url, { withCredentials });
     } catch {
       // From a fresh task, as in _socket.
-      return setTimeout(() => this._input(6, ch, 0));
+      return setTimeout(() => this._input(6, ch));
     }
     let delivered = false;
     es.onmessage = (e) => {
@@ -382,7 +385,7 @@ export class SockJS {
     };
     es.onerror = () => {
       es.close();
-      this._input(6, ch, delivered ? 1 : 0);
+      this._input(6, ch, delivered);
     };
     this._io.set(ch, () => {
       es.onmessage = es.onerror = null;
