@@ -346,7 +346,8 @@ export class SockJS {
     const onclose = (e) => {
       if (!closed) {
         closed = true;
-        this._input(3, ch, e.code ?? 1006, e.reason ?? '');
+        // A close event has both; the error-only failure below passes 1006 and no reason (none).
+        this._input(3, ch, e.code, e.reason);
       }
     };
     ws.onmessage = (e) => {
