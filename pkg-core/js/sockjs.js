@@ -188,7 +188,7 @@ export class SockJS {
     const url = (at, path) => `${this._base}/${str(at, at + 12)}/${path}`;
     switch (r[0]) {
       case 1: // FetchInfo: t
-        return this._fetch('info', `${this._base}/info?t=${ch}`, {}, null, (status, text) => {
+        return this._fetch('info', `${this._base}/info?t=${ch}`, {}, (status, text) => {
           let i;
           try {
             i = JSON.parse(text);
@@ -210,14 +210,14 @@ export class SockJS {
           ch,
           url(7, r[5] === 1 ? 'xhr_streaming' : 'xhr'),
           { method: 'POST', credentials },
+          // Ended normally: at the server's byte limit or after a poll, with no line cut short.
+          (status) => this._input(6, ch, status === 200 && !rest),
           (text) => {
             const lines = (rest + text).split('\n');
             rest = lines.pop();
             for (const line of lines) if (line.trimEnd()) this._frame(ch, line.trimEnd());
             if (rest.length > 1 << 24) this._input(4, ch);
           },
-          // Ended normally: at the server's byte limit or after a poll, with no line cut short.
-          (status) => this._input(6, ch, status === 200 && !rest),
         );
       }
       case 4: // Shut: channel
@@ -242,7 +242,7 @@ export class SockJS {
           headers: { 'Content-Type': 'text/plain;charset=UTF-8' },
           body: str(14),
         };
-        return this._fetch('send', url(2, 'xhr_send'), init, null, (status) =>
+        return this._fetch('send', url(2, 'xhr_send'), init, (status) =>
           this._input(7, 0, status >= 200 && status < 300),
         );
       }
@@ -300,11 +300,11 @@ export class SockJS {
   }
 
   /**
-   * A fetch whose body is read as it arrives: `onText` gets each piece (null: keep it for
+   * A fetch whose body is read as it arrives: `onText` gets each piece (none: keep it for
    * `onEnd`), `onEnd(status, text)` the status (0: network error) and what was kept. Shutting
    * it aborts the request; nothing is reported after that.
    */
-  _fetch(key, url, init, onText, onEnd) {
+  _fetch(key, url, init, onEnd, onText) {
     const abort = new AbortController();
     const { signal } = abort;
     this._io.get(key)?.();
