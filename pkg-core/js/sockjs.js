@@ -58,9 +58,8 @@ function put(text) {
 export class SockJS {
   constructor(url, _reserved, options = {}) {
     if (!/^https?:\/\//i.test(url)) throw new DOMException(`The URL's scheme must be http or https: ${url}`, 'SyntaxError');
-    let transports = options.transports ?? [];
-    if (typeof transports === 'string') transports = [transports];
-    if (!Array.isArray(transports)) transports = [{}];
+    // One name or a list of them (anything else fails below as a bad name).
+    const transports = [].concat(options.transports ?? []);
     this.url = url;
     this.protocol = '';
     this.extensions = '';
@@ -89,9 +88,8 @@ export class SockJS {
   _start() {
     if (this.readyState === 3) return;
     // Plan numbers are given out in order, one per endpoint: a new endpoint's is the next.
-    let plan = plans.get(this._base);
-    if (plan == null) plans.set(this._base, (plan = plans.size));
-    this._id = wasm.connection(plan, Math.random() * 2 ** 53, put(this._plan));
+    if (!plans.has(this._base)) plans.set(this._base, plans.size);
+    this._id = wasm.connection(plans.get(this._base), Math.random() * 2 ** 53, put(this._plan));
     this._input(0);
     if (this.readyState === 2) this._input(10, 0, this._code, this._reason);
   }
@@ -125,7 +123,10 @@ export class SockJS {
     if (this._id >= 0) this._input(10, 0, code, reason);
   }
 
-  /** Feeds an input to the connection and runs what it caused; the batch's error (a send refused). */
+  /**
+   * Feeds an input to the connection and runs what it caused; the batch's error (a send refused).
+   * A boolean `arg` reaches the module as 1 or 0.
+   */
   _input(kind, channel = 0, arg = 0, data) {
     if (this._id < 0) return;
     const n = data == null ? 0 : put(data);
@@ -144,8 +145,7 @@ export class SockJS {
     for (let i = 12, n; (n = head.getUint32(i, true)); i += 4 + n) {
       const r = mem.slice(i + 4, i + 4 + n);
       // An empty Message record: the messages of the frame just read are delivered.
-      if (r[0] === 17) for (const m of this._msgs) this._q.push(m);
-      else this._q.push(r);
+      for (const m of r[0] === 17 ? this._msgs : [r]) this._q.push(m);
     }
     // Read before the queue runs: a handler that calls the module may grow (detach) its memory.
     const err = head.getUint32(8, true);
@@ -166,11 +166,12 @@ export class SockJS {
     if (at === this._at) return;
     this._at = at;
     clearTimeout(this._timer);
+    // A deadline already past: setTimeout takes a negative delay as 0.
     if (at < Infinity) {
       this._timer = setTimeout(() => {
         this._at = undefined;
         this._input(8);
-      }, Math.max(0, at - performance.now()));
+      }, at - performance.now());
     }
   }
 
@@ -187,7 +188,7 @@ export class SockJS {
     const url = (at, path) => `${this._base}/${str(at, at + 12)}/${path}`;
     switch (r[0]) {
       case 1: // FetchInfo: t
-        return this._fetch('info', `${this._base}/info?t=${ch}`, {}, null, (status, text) => {
+        return this._fetch('info', `${this._base}/info?t=${ch}`, {}, (status, text) => {
           let i;
           try {
             i = JSON.parse(text);
@@ -209,14 +210,14 @@ export class SockJS {
           ch,
           url(7, r[5] === 1 ? 'xhr_streaming' : 'xhr'),
           { method: 'POST', credentials },
+          // Ended normally: at the server's byte limit or after a poll, with no line cut short.
+          (status) => this._input(6, ch, status === 200 && !rest),
           (text) => {
             const lines = (rest + text).split('\n');
             rest = lines.pop();
             for (const line of lines) if (line.trimEnd()) this._frame(ch, line.trimEnd());
             if (rest.length > 1 << 24) this._input(4, ch);
           },
-          // Ended normally: at the server's byte limit or after a poll, with no line cut short.
-          (status) => this._input(6, ch, status === 200 && !rest ? 1 : 0),
         );
       }
       case 4: // Shut: channel
@@ -241,8 +242,8 @@ export class SockJS {
           headers: { 'Content-Type': 'text/plain;charset=UTF-8' },
           body: str(14),
         };
-        return this._fetch('send', url(2, 'xhr_send'), init, null, (status) =>
-          this._input(7, 0, status >= 200 && status < 300 ? 1 : 0),
+        return this._fetch('send', url(2, 'xhr_send'), init, (status) =>
+          this._input(7, 0, status >= 200 && status < 300),
         );
       }
       case 16: // Open: transport
@@ -289,7 +290,7 @@ export class SockJS {
   _gone(code, reason, error) {
     if (this.readyState === 3) return;
     this.readyState = 3;
-    for (const shut of this._io.values()) shut();
+    this._io.forEach((shut) => shut());
     this._io.clear();
     clearTimeout(this._timer);
     this._input(11);
@@ -299,30 +300,27 @@ export class SockJS {
   }
 
   /**
-   * A fetch whose body is read as it arrives: `onText` gets each piece (null: keep it for
+   * A fetch whose body is read as it arrives: `onText` gets each piece (none: keep it for
    * `onEnd`), `onEnd(status, text)` the status (0: network error) and what was kept. Shutting
    * it aborts the request; nothing is reported after that.
    */
-  _fetch(key, url, init, onText, onEnd) {
+  _fetch(key, url, init, onEnd, onText) {
     const abort = new AbortController();
-    let live = true;
+    const { signal } = abort;
     this._io.get(key)?.();
-    this._io.set(key, () => {
-      live = false;
-      abort.abort();
-    });
+    this._io.set(key, () => abort.abort());
     (async () => {
       let status = 0;
       let kept = '';
       const stream = new TextDecoder();
       try {
-        const res = await fetch(url, { ...init, cache: 'no-store', signal: abort.signal });
+        const res = await fetch(url, { ...init, cache: 'no-store', signal });
         status = res.status;
         // A 204 (xhr_send) has no body at all.
         const reader = res.body?.getReader();
         for (; reader; ) {
           const { done, value } = await reader.read();
-          if (!live) return;
+          if (signal.aborted) return;
           const text = stream.decode(value, { stream: !done });
           if (onText && text) onText(text);
           else kept += text;
@@ -331,7 +329,7 @@ export class SockJS {
       } catch {
         status = 0;
       }
-      if (live) onEnd(status, kept);
+      if (!signal.aborted) onEnd(status, kept);
     })();
   }
 
@@ -348,7 +346,8 @@ export class SockJS {
     const onclose = (e) => {
       if (!closed) {
         closed = true;
-        this._input(3, ch, e.code ?? 1006, e.reason ?? '');
+        // A close event has both; the error-only failure below passes 1006 and no reason (none).
+        this._input(3, ch, e.code, e.reason);
       }
     };
     ws.onmessage = (e) => {
@@ -362,9 +361,8 @@ export class SockJS {
     };
     const shut = () => {
       closed = true;
-      // An error handler stays: node's `ws` throws an error event nobody listens to.
-      ws.onmessage = ws.onclose = null;
-      ws.onerror = noop;
+      // Handlers that do nothing, not none: node's `ws` throws an error event nobody listens to.
+      ws.onmessage = ws.onclose = ws.onerror = noop;
       ws.close();
     };
     shut.ws = ws;
@@ -378,7 +376,7 @@ export class SockJS {
       es = new EventSource(url, { withCredentials });
     } catch {
       // From a fresh task, as in _socket.
-      return setTimeout(() => this._input(6, ch, 0));
+      return setTimeout(() => this._input(6, ch));
     }
     let delivered = false;
     es.onmessage = (e) => {
@@ -388,7 +386,7 @@ export class SockJS {
     };
     es.onerror = () => {
       es.close();
-      this._input(6, ch, delivered ? 1 : 0);
+      this._input(6, ch, delivered);
     };
     this._io.set(ch, () => {
       es.onmessage = es.onerror = null;
