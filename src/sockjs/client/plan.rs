@@ -219,7 +219,9 @@ impl core::ops::Deref for Transports {
 pub struct TransportPlan {
     whitelist: Transports,
     last_working: Option<TransportKind>,
-    websocket_failed_at: Option<Millis>,
+    /// Minus infinity for never, a time long past: no `Option` (the plan is copied into each
+    /// connection, and `now - at` then never falls inside the retry interval).
+    websocket_failed_at: Millis,
     /// The native API's ([`set_websocket_retry_ms`](Self::set_websocket_retry_ms)); the
     /// browser build's is [`WEBSOCKET_RETRY_MS`] (nothing there sets it).
     #[cfg(feature = "std")]
@@ -237,7 +239,7 @@ impl TransportPlan {
     pub const DEFAULT: TransportPlan = TransportPlan {
         whitelist: Transports::ALL,
         last_working: None,
-        websocket_failed_at: None,
+        websocket_failed_at: f64::NEG_INFINITY,
         #[cfg(feature = "std")]
         websocket_retry_ms: WEBSOCKET_RETRY_MS,
     };
@@ -296,9 +298,7 @@ impl TransportPlan {
     pub fn order(&self, info: &Info, now: Millis) -> Transports {
         let ws = TransportKind::WebSocket;
         let ws_listed = info.websocket && self.whitelist.contains(ws);
-        let ws_demoted = self
-            .websocket_failed_at
-            .is_some_and(|at| now - at < self.websocket_retry_ms());
+        let ws_demoted = now - self.websocket_failed_at < self.websocket_retry_ms();
         let mut order = Transports::EMPTY;
         if ws_listed && !ws_demoted {
             order.push(ws);
@@ -321,7 +321,7 @@ impl TransportPlan {
     /// then [`succeeded`](Self::succeeded) for `opened`, in one step (the browser build's).
     pub fn learn(&mut self, failed: u8, opened: Option<TransportKind>, now: Millis) {
         if failed & 1 != 0 {
-            self.websocket_failed_at = Some(now);
+            self.websocket_failed_at = now;
         }
         if self
             .last_working
@@ -338,7 +338,7 @@ impl TransportPlan {
     pub fn succeeded(&mut self, kind: TransportKind) {
         self.last_working = Some(kind);
         if kind == TransportKind::WebSocket {
-            self.websocket_failed_at = None;
+            self.websocket_failed_at = f64::NEG_INFINITY;
         }
     }
 
@@ -346,7 +346,7 @@ impl TransportPlan {
     /// HTTP transport).
     pub fn failed(&mut self, kind: TransportKind, now: Millis) {
         if kind == TransportKind::WebSocket {
-            self.websocket_failed_at = Some(now);
+            self.websocket_failed_at = now;
         }
         if self.last_working == Some(kind) {
             self.last_working = None;
