@@ -13,11 +13,19 @@ use stomp_wasm::sockjs::client::{
 
 // The heap and the trapping panic handler come with stomp-wasm's no-std wasm32 build.
 
-/// What past connections taught, one plan per SockJS endpoint (JavaScript keeps the handles by
-/// base URL), so a reconnect starts with the transport that last worked.
-static PLANS: Local<Vec<TransportPlan>> = Local(RefCell::new(Vec::new()));
-/// Each connection with the handle of the plan it reports to.
-static CONNECTIONS: Local<Vec<Option<(SockJsConnection, u32)>>> = Local(RefCell::new(Vec::new()));
+/// The plans and the connections, in one static: one borrow for both.
+struct State {
+    /// What past connections taught, one plan per SockJS endpoint (JavaScript keeps the handles
+    /// by base URL), so a reconnect starts with the transport that last worked.
+    plans: Vec<TransportPlan>,
+    /// Each connection with the handle of the plan it reports to.
+    connections: Vec<Option<(SockJsConnection, u32)>>,
+}
+
+static STATE: Local<State> = Local(RefCell::new(State {
+    plans: Vec::new(),
+    connections: Vec::new(),
+}));
 
 /// The inputs of [`input`]: what JavaScript's I/O reported, or what the user asked. SockJS's
 /// wire format (frames, their JSON, `/info`'s JSON, quoting) is read and written by
@@ -79,9 +87,10 @@ pub extern "C" fn connection(plan: u32, entropy: f64, len: u32) -> u32 {
             list.push(kind);
         }
     }
-    let Ok(mut plans) = PLANS.0.try_borrow_mut() else {
+    let Ok(mut state) = STATE.0.try_borrow_mut() else {
         return 0;
     };
+    let State { plans, connections } = &mut *state;
     if plan as usize >= plans.len() {
         plans.push(TransportPlan::DEFAULT);
     }
@@ -91,9 +100,6 @@ pub extern "C" fn connection(plan: u32, entropy: f64, len: u32) -> u32 {
         snapshot = *p;
     }
     // Made where it is pushed: no path drops it.
-    let Ok(mut connections) = CONNECTIONS.0.try_borrow_mut() else {
-        return 0;
-    };
     connections.push(Some((
         SockJsConnection::without_base(snapshot, entropy as u64),
         plan,
@@ -111,9 +117,10 @@ pub extern "C" fn connection(plan: u32, entropy: f64, len: u32) -> u32 {
 /// bytes: nothing here needs it as `&str`.
 #[no_mangle]
 pub extern "C" fn input(id: u32, kind: u32, channel: u32, arg: u32, now: f64, len: u32) -> u32 {
-    let Ok(mut connections) = CONNECTIONS.0.try_borrow_mut() else {
+    let Ok(mut state) = STATE.0.try_borrow_mut() else {
         return 0;
     };
+    let State { plans, connections } = &mut *state;
     let Some(slot) = connections.get_mut(id as usize) else {
         return 0;
     };
@@ -166,13 +173,7 @@ pub extern "C" fn input(id: u32, kind: u32, channel: u32, arg: u32, now: f64, le
     }
     let deadline = c.deadline_or_never();
     // What the plan learns is kept for the next connection to the same endpoint.
-    if let Some(p) = PLANS
-        .0
-        .try_borrow_mut()
-        .ok()
-        .as_deref_mut()
-        .and_then(|plans| plans.get_mut(*plan as usize))
-    {
+    if let Some(p) = plans.get_mut(*plan as usize) {
         c.teach(p, now);
     }
     let out = c.records();
