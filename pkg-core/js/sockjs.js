@@ -22,6 +22,9 @@ const NAMES = ['websocket', 'xhr-streaming', 'eventsource', 'xhr-polling'];
 // The module's debug lines have each transport's name and each word as a byte, 16 + its index
 // here (WORDS in src/sockjs/client/connection.rs: a Rust test compares the two).
 const WORDS = [...NAMES, 'SockJS: rtt ', ' ms, trying', 'SockJS: open over ', 'SockJS: trying ', 'SockJS: ', ' lost the race', ' failed: ', 'timed out', 'broken framing', 'messages before open', 'closed ', ''];
+// The module's own close reasons, a byte each after a Closed record's code (0: the reason is the
+// text after it; REASONS in src/sockjs/client/connection.rs: a Rust test compares the two).
+const REASONS = ['', 'Cannot connect to server (SockJS /info failed)', 'Cannot connect to server (SockJS /info timed out)', 'SockJS /info failed with status ', 'All transports failed', 'SockJS session lost (server sent a new open frame)', 'SockJS frame too large', 'Connection interrupted', 'SockJS xhr_send failed', 'SockJS send queue full'];
 const ALIASES = { xhr_streaming: 'xhr-streaming', xhr_polling: 'xhr-polling', xhr: 'xhr-polling' };
 const noop = () => {};
 
@@ -250,8 +253,8 @@ export class SockJS {
         this.readyState = 1;
         this.transport = NAMES[r[1]];
         return this.onopen?.({ type: 'open', target: this });
-      case 18: // Closed: code, reason (every channel is shut here: the module names none)
-        return this._gone(ch, str(5));
+      case 18: // Closed: code, reason word, reason (every channel is shut here: the module names none)
+        return this._gone(ch, REASONS[r[5]] + str(6));
       case 19: // Debug: text (the fallback's decisions, for the client's `debug`)
         return this._debug?.(str(1).replace(/[\x10-\x1f]/g, (c) => WORDS[c.charCodeAt(0) - 16]));
     }

@@ -99,8 +99,10 @@ pub enum Out {
     Open = 16,
     /// The message's text (SockJS messages are strings).
     Message = 17,
-    /// `u32` code, reason: the connection is over (once); the shell shuts every channel it
-    /// still has (the native build writes a [`Out::Shut`] for each running attempt before it).
+    /// `u32` code, `u8` reason word, reason: the connection is over (once), its reason the
+    /// word ([`REASONS`]: the connection's own reasons, a byte each, which the shell writes)
+    /// and the text after it; the shell shuts every channel it still has (the native build
+    /// writes a [`Out::Shut`] for each running attempt before it).
     Closed = 18,
     /// text: a line for the `debug` callback, a transport in it as one byte, 16 + its
     /// number, which the shell writes as the transport's name, and each of its words as one
@@ -201,6 +203,34 @@ const CLOSED: u8 = NAME + 14;
 /// An empty word: where a line has nothing after its transport.
 const NOTHING: u8 = NAME + 15;
 
+/// The close reasons the connection gives itself: a [`Out::Closed`] record's byte after its
+/// code is an index here, and its text follows (the shell has the same table, `REASONS` in
+/// `pkg-core/js/sockjs.js`, compared with this one by a test): the module carries a byte per
+/// reason. [`GIVEN`]: none, the text is the reason (the user's, the server's, a socket's).
+pub(crate) const REASONS: [&str; 10] = [
+    "",
+    "Cannot connect to server (SockJS /info failed)",
+    "Cannot connect to server (SockJS /info timed out)",
+    "SockJS /info failed with status ",
+    "All transports failed",
+    "SockJS session lost (server sent a new open frame)",
+    "SockJS frame too large",
+    "Connection interrupted",
+    "SockJS xhr_send failed",
+    "SockJS send queue full",
+];
+const GIVEN: u8 = 0;
+const INFO_FAILED: u8 = 1;
+const INFO_TIMED_OUT: u8 = 2;
+/// Followed by the status's digits.
+const INFO_STATUS: u8 = 3;
+const ALL_FAILED: u8 = 4;
+const SESSION_LOST: u8 = 5;
+const FRAME_TOO_LARGE: u8 = 6;
+const INTERRUPTED: u8 = 7;
+const XHR_SEND_FAILED: u8 = 8;
+const QUEUE_FULL: u8 = 9;
+
 /// The rest of a debug record as text, with the transports' names and the words written out.
 fn with_names(r: &Reader<'_>) -> String {
     let mut line = Vec::new();
@@ -288,7 +318,10 @@ impl ConnEvent {
             17 => ConnEvent::Message(r.0.to_vec()),
             18 => ConnEvent::Closed {
                 code: r.u32() as u16,
-                reason: text(&r),
+                reason: {
+                    let word = REASONS.get(usize::from(r.u8())).copied();
+                    word.unwrap_or_default().to_owned() + &text(&r)
+                },
             },
             19 => ConnEvent::Debug(with_names(&r)),
             21 => ConnEvent::Failed(TransportKind::from_code(r.u8())?),
@@ -592,9 +625,9 @@ impl SockJsConnection {
         let info = match (status, info) {
             (200, Some(info)) => info,
             _ => {
-                let mut reason = bytes(b"SockJS /info failed with status ");
-                push_decimal(&mut reason, u64::from(status));
-                return self.close_with(1002, &reason);
+                let mut digits = Vec::new();
+                push_decimal(&mut digits, u64::from(status));
+                return self.close_with(1002, INFO_STATUS, &digits);
             }
         };
         let rtt = most(now - self.rtt, 0.0);
@@ -609,7 +642,7 @@ impl SockJsConnection {
         }
         self.end(at);
         if order.is_empty() {
-            return self.close_with(2000, b"All transports failed");
+            return self.close_with(2000, ALL_FAILED, b"");
         }
         self.phase = Phase::Trying;
         self.pending = order;
@@ -621,14 +654,14 @@ impl SockJsConnection {
     /// `/info` could not be fetched (network error, timeout).
     pub fn info_failed(&mut self, _now: Millis) {
         if matches!(self.phase, Phase::FetchingInfo) {
-            self.close_with(1002, b"Cannot connect to server (SockJS /info failed)");
+            self.close_with(1002, INFO_FAILED, b"");
         }
     }
 
     pub fn handle_timeout(&mut self, now: Millis) {
         match self.phase {
             Phase::FetchingInfo if self.due_at <= now => {
-                self.close_with(1002, b"Cannot connect to server (SockJS /info timed out)");
+                self.close_with(1002, INFO_TIMED_OUT, b"");
             }
             Phase::Trying => {
                 let race_due = self.due_at <= now;
@@ -731,7 +764,7 @@ impl SockJsConnection {
             return;
         };
         if !ok || attempt.line_pending() {
-            return self.close_with(1006, b"Connection interrupted");
+            return self.close_with(1006, INTERRUPTED, b"");
         }
         attempt.channel = next;
         let session = attempt.session;
@@ -746,7 +779,7 @@ impl SockJsConnection {
         }
         self.send_in_flight = false;
         if !ok {
-            return self.close_with(1006, b"SockJS xhr_send failed");
+            return self.close_with(1006, XHR_SEND_FAILED, b"");
         }
         self.flush_sends();
     }
@@ -783,7 +816,7 @@ impl SockJsConnection {
         self.queue.extend_from_slice(quoted);
         self.queue.extend_from_slice(b",");
         if self.queue.len() > self.limits().max_queued_bytes {
-            self.close_with(1009, b"SockJS send queue full");
+            self.close_with(1009, QUEUE_FULL, b"");
             return Ok(());
         }
         self.flush_sends();
@@ -792,7 +825,7 @@ impl SockJsConnection {
 
     /// Closes the connection from this side: every channel is shut, `Closed` is reported.
     pub fn close(&mut self, code: u16, reason: &[u8]) {
-        self.close_with(code, reason);
+        self.close_with(code, GIVEN, reason);
     }
 
     /// Posts the oldest queued messages that fit in one body (at least one), unless an
@@ -901,7 +934,7 @@ impl SockJsConnection {
         match (trying, frame) {
             (_, Frame::Heartbeat) => {}
             (true, Frame::Broken(_)) => self.attempt_failed(now, channel, &[BROKEN_FRAMING]),
-            (false, Frame::Broken(why)) => self.close_with(1002, why),
+            (false, Frame::Broken(why)) => self.close_with(1002, GIVEN, why),
             (true, Frame::Open) => self.won(channel),
             (true, Frame::Messages) => {
                 self.out.truncate(mark);
@@ -916,10 +949,10 @@ impl SockJsConnection {
             }
             // Written where they were read.
             (false, Frame::Messages) => {}
-            (false, Frame::Close(code, reason)) => self.close_with(code, reason),
+            (false, Frame::Close(code, reason)) => self.close_with(code, GIVEN, reason),
             // A second `o`: the server no longer knows our session and made a new one.
             (false, Frame::Open) => {
-                self.close_with(1006, b"SockJS session lost (server sent a new open frame)")
+                self.close_with(1006, SESSION_LOST, b"")
             }
         }
     }
@@ -928,7 +961,7 @@ impl SockJsConnection {
     /// without its newline (the browser build splits lines in JavaScript).
     pub fn line_too_large(&mut self, channel: u32) {
         if self.is_current(channel) {
-            self.close_with(1009, b"SockJS frame too large");
+            self.close_with(1009, FRAME_TOO_LARGE, b"");
         }
     }
 
@@ -943,12 +976,9 @@ impl SockJsConnection {
                 self.attempt_failed(now, channel, &why);
             }
             Phase::Open(_) => {
-                let reason = if reason.is_empty() {
-                    b"Connection interrupted"
-                } else {
-                    reason
-                };
-                self.close_with(code, reason);
+                // The reason given, if any.
+                let word = if reason.is_empty() { INTERRUPTED } else { GIVEN };
+                self.close_with(code, word, reason);
             }
             _ => {}
         }
@@ -998,7 +1028,7 @@ impl SockJsConnection {
             self.due_at = NEVER;
             self.start(now, 0);
         } else if self.first_running().is_none() && !more {
-            self.close_with(2000, b"All transports failed");
+            self.close_with(2000, ALL_FAILED, b"");
         }
     }
 
@@ -1077,7 +1107,9 @@ impl SockJsConnection {
         self.end(at);
     }
 
-    fn close_with(&mut self, code: u16, reason: &[u8]) {
+    /// Closes with `code` and a reason: the word `word` ([`REASONS`], [`GIVEN`] for none), then
+    /// `reason`.
+    fn close_with(&mut self, code: u16, word: u8, reason: &[u8]) {
         if matches!(self.phase, Phase::Closed) {
             return;
         }
@@ -1094,6 +1126,7 @@ impl SockJsConnection {
         self.phase = Phase::Closed;
         let at = self.begin(Out::Closed);
         put_u32(&mut self.out, code.into());
+        self.out.extend_from_slice(&[word]);
         self.out.extend_from_slice(reason);
         self.end(at);
     }

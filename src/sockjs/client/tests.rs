@@ -1102,3 +1102,16 @@ fn the_shells_debug_words_are_the_modules() {
     let line = format!("const NAMES = [{}];", names.join(", "));
     assert!(js.contains(&line), "sockjs.js has no {line}");
 }
+
+#[test]
+fn the_shells_close_reasons_are_the_modules() {
+    // sockjs.js writes the connection's own close reasons from its REASONS table, by the byte
+    // after a Closed record's code: it must be this one, in this order.
+    let js = include_str!("../../../pkg-core/js/sockjs.js");
+    let quoted: Vec<String> = super::connection::REASONS
+        .iter()
+        .map(|w| format!("'{w}'"))
+        .collect();
+    let line = format!("const REASONS = [{}];", quoted.join(", "));
+    assert!(js.contains(&line), "sockjs.js has no {line}");
+}
