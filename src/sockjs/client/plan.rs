@@ -140,22 +140,18 @@ pub const WEBSOCKET_RETRY_MS: Millis = 30_000.0;
 pub struct Transports {
     list: [TransportKind; 4],
     len: u8,
-    /// Which are in the list, a bit per transport number: `contains` without a search.
-    set: u8,
 }
 
 impl Transports {
     pub const EMPTY: Transports = Transports {
         list: TransportKind::DEFAULT_ORDER,
         len: 0,
-        set: 0,
     };
 
     /// All four, in the default order.
     pub const ALL: Transports = Transports {
         list: TransportKind::DEFAULT_ORDER,
         len: 4,
-        set: 0b1111,
     };
 
     /// `kinds` in order, each once.
@@ -172,7 +168,7 @@ impl Transports {
     }
 
     pub fn contains(&self, kind: TransportKind) -> bool {
-        self.set & (1 << kind as u8) != 0
+        self.as_slice().contains(&kind)
     }
 
     /// Appends `kind` unless it is there already.
@@ -183,7 +179,6 @@ impl Transports {
         if let Some(slot) = self.list.get_mut(usize::from(self.len)) {
             *slot = kind;
             self.len += 1;
-            self.set |= 1 << kind as u8;
         }
     }
 
@@ -200,7 +195,6 @@ impl Transports {
             }
         }
         self.len = kept as u8;
-        self.set &= !(1 << kind as u8);
     }
 }
 
