@@ -430,7 +430,8 @@ pub struct SockJsConnection {
     limits: ConnectionLimits,
     rng: u64,
     credentials: bool,
-    next_channel: u32,
+    /// The last channel given out (0: none yet).
+    last_channel: u32,
     phase: Phase,
     /// When `/info` was asked for, then the round trip it took (one field: nothing reads the
     /// time once the round trip is known).
@@ -480,7 +481,7 @@ impl SockJsConnection {
             limits: ConnectionLimits::default(),
             rng: entropy | 1,
             credentials: false,
-            next_channel: 1,
+            last_channel: 0,
             phase: Phase::Idle,
             rtt: 0.0,
             pending: Transports::EMPTY,
@@ -1181,9 +1182,9 @@ impl SockJsConnection {
     }
 
     fn new_channel(&mut self) -> u32 {
-        let c = self.next_channel;
-        self.next_channel += 1;
-        c
+        // Counted from 1: 0 is no channel.
+        self.last_channel += 1;
+        self.last_channel
     }
 
     /// `{3 digits}/{8 random letters and digits}`.
