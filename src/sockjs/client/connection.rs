@@ -408,6 +408,9 @@ impl Attempt {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
+// A tag of its own (`Idle` 0), not the transport's spare values: a new connection's phase is a
+// zero, and the phases are told apart by one byte.
+#[repr(u8)]
 enum Phase {
     Idle,
     FetchingInfo,
