@@ -955,9 +955,7 @@ impl SockJsConnection {
             (false, Frame::Messages) => {}
             (false, Frame::Close(code, reason)) => self.close_with(code, GIVEN, reason),
             // A second `o`: the server no longer knows our session and made a new one.
-            (false, Frame::Open) => {
-                self.close_with(1006, SESSION_LOST, b"")
-            }
+            (false, Frame::Open) => self.close_with(1006, SESSION_LOST, b""),
         }
     }
 
@@ -981,7 +979,11 @@ impl SockJsConnection {
             }
             Phase::Open(_) => {
                 // The reason given, if any.
-                let word = if reason.is_empty() { INTERRUPTED } else { GIVEN };
+                let word = if reason.is_empty() {
+                    INTERRUPTED
+                } else {
+                    GIVEN
+                };
                 self.close_with(code, word, reason);
             }
             _ => {}
