@@ -206,7 +206,7 @@ export class SockJS {
         // OpenReceiver: channel, transport, credentials, session
         // Credentials as /info's cookie_needed says; undefined is fetch's default, same-origin.
         const credentials = r[6] ? 'include' : undefined;
-        if (r[5] === 2) return this._events(ch, url(7, 'eventsource'), r[6] === 1);
+        if (r[5] === 2) return this._events(ch, url(7, 'eventsource'), !!credentials);
         // One frame a line; what is left of a line waits for the rest (16 MiB at most).
         let rest = '';
         return this._fetch(
