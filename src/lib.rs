@@ -39,7 +39,7 @@ pub mod abi;
 
 /// The heap of every browser build ([`heap`]): far smaller than std's dlmalloc or talc, and
 /// enough for a client's few, short-lived buffers. There are no threads here (no `atomics`
-/// target feature).
+/// target feature). Public for the core module, which exports it to the SockJS module.
 #[cfg(all(
     target_arch = "wasm32",
     not(target_feature = "atomics"),
