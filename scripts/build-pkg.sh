@@ -21,6 +21,8 @@ wasm_module stomp-wasm-core stomp_wasm_core pkg
 # The SockJS module waits on HTTP round trips, not on its JSON framing: LLVM's default inlining
 # makes it 0.5 KB gzip smaller than the core's receive-path budget does.
 wasm_module stomp-wasm-sockjs stomp_wasm_sockjs pkg size
+# ... which lives in the core's memory, allocating from the core's heap.
+check_memory_layout
 minify_js pkg-core/js/client.js pkg/stomp_wasm.js
 minify_js pkg-core/js/sockjs.js pkg/sockjs.js
 cp pkg-core/js/client.d.ts pkg/stomp_wasm.d.ts

@@ -89,6 +89,7 @@ case "${1:-}" in
   --sockjs)
     out=target/pkg-sockjs-size
     measure_module stomp-wasm-sockjs stomp_wasm_sockjs sockjs.js size
+    check_memory_layout
     ;;
   *)
     out=pkg

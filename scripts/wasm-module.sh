@@ -17,8 +17,8 @@
 #
 # Needs `cd tools && npm install` (binaryen's wasm-opt and JS API, terser); Debian's binaryen breaks modules.
 
-# --low-memory-unused: nothing lives in the first KB of Wasm memory (Rust's data and stack start
-# at 1 MB), so wasm-opt may fold constant offsets into loads and stores (-640 B gzip, measured on
+# --low-memory-unused: nothing lives in the first KB of Wasm memory (the core's stack ends and its
+# data starts at 1 MiB, the SockJS module's data and stack sit above it: check_memory_layout), so wasm-opt may fold constant offsets into loads and stores (-640 B gzip, measured on
 # the wasm-bindgen package this one replaced).
 wasm_opt_flags=(--enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext
   --enable-reference-types --enable-multivalue --enable-mutable-globals --converge --low-memory-unused)
@@ -67,8 +67,20 @@ wasm_module() {
 # sequences, which make every spot unlike the others) and its function declarations are hoisted;
 # client.js -33 B gzip, sockjs.js -19 (raw bytes grow a little). None of them changes what the
 # code does (terser's `unsafe` options, which would, stay off).
+# The files import each other by their names in pkg-core/js/ (so the node tests and the browser
+# tests' snippets load them as they are); the package names client.js stomp_wasm.js.
 minify_js() {
   tools/node_modules/.bin/terser "$1" --module --ecma 2020 \
     --compress passes=2,conditionals=false,comparisons=false,sequences=false,if_return=false,hoist_funs=true \
     --mangle --mangle-props regex=/^_/ --comments false -o "$2"
+  sed -i 's#"./client.js"#"./stomp_wasm.js"#' "$2"
+}
+
+# check_memory_layout: fails if the SockJS module's data and stack would overlap the core's
+# data, stack or heap in the one memory they share (pkg-sockjs/build.rs places them; checked on
+# the linker's output, scripts/wasm-layout.mjs). Builds the core first if needed.
+check_memory_layout() {
+  cargo build -q --release --target wasm32-unknown-unknown -p stomp-wasm-core
+  node scripts/wasm-layout.mjs target/wasm32-unknown-unknown/release/stomp_wasm_core.wasm \
+    target/size-first/wasm32-unknown-unknown/release/stomp_wasm_sockjs.wasm >/dev/null
 }

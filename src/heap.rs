@@ -7,6 +7,12 @@
 //! size is the most the client ever had in use at once of that size. It is ~0.2 KB of code
 //! against talc's 1.6 KB and dlmalloc's ~7 KB (docs/CLIENT-SIZE-PLAN.md). No threads on this
 //! target (no `atomics` feature), so plain cells are enough.
+//!
+//! One heap per page: the core module's. The SockJS module, loaded beside it for http(s):// URLs,
+//! imports the core's memory and allocates through the core's `alloc` and `dealloc` exports
+//! ([`Imported`], the `imported-heap` feature) rather than carrying a second copy of this one.
+//! Blocks start at the end of the core's initial memory (where its first `memory.grow` begins),
+//! above both modules' static data and stacks (pkg-sockjs/build.rs).
 
 use core::alloc::{GlobalAlloc, Layout};
 use core::cell::UnsafeCell;
@@ -114,5 +120,34 @@ unsafe impl GlobalAlloc for Heap {
             unsafe { *(ptr as *mut usize) = *head };
             *head = ptr as usize;
         }
+    }
+}
+
+/// The heap of a module that shares the core module's memory (the SockJS module, built with
+/// the `imported-heap` feature): the core's [`Heap`], through the two functions the core
+/// exports for it (`pkg-core`'s `alloc` and `dealloc`), imported from the module `core`.
+/// One heap in one memory: the SockJS module carries no allocator and no memory of its own.
+#[cfg(feature = "imported-heap")]
+pub struct Imported;
+
+#[cfg(feature = "imported-heap")]
+#[link(wasm_import_module = "core")]
+extern "C" {
+    #[link_name = "alloc"]
+    fn core_alloc(size: usize, align: usize) -> *mut u8;
+    #[link_name = "dealloc"]
+    fn core_dealloc(ptr: *mut u8, size: usize, align: usize);
+}
+
+#[cfg(feature = "imported-heap")]
+unsafe impl GlobalAlloc for Imported {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: the core's `Heap::alloc` with this very layout.
+        unsafe { core_alloc(layout.size(), layout.align()) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: `ptr` came from `alloc` above with this layout.
+        unsafe { core_dealloc(ptr, layout.size(), layout.align()) }
     }
 }

@@ -39,10 +39,19 @@ pub mod abi;
 
 /// The heap of every browser build ([`heap`]): far smaller than std's dlmalloc or talc, and
 /// enough for a client's few, short-lived buffers. There are no threads here (no `atomics`
-/// target feature).
-#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+/// target feature). Public for the core module, which exports it to the SockJS module.
+#[cfg(all(
+    target_arch = "wasm32",
+    not(target_feature = "atomics"),
+    not(feature = "imported-heap")
+))]
 #[global_allocator]
-static ALLOCATOR: heap::Heap = heap::Heap::new();
+pub static HEAP: heap::Heap = heap::Heap::new();
+
+/// The SockJS module's heap is the core module's, in the core's memory ([`heap::Imported`]).
+#[cfg(all(target_arch = "wasm32", feature = "imported-heap"))]
+#[global_allocator]
+static ALLOCATOR: heap::Imported = heap::Imported;
 
 /// Without std (the size-first core, `pkg-core/`), a panic is a bug that traps: no message is
 /// formatted, so `core::fmt` stays out of the module.

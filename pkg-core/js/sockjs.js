@@ -28,14 +28,22 @@ const REASONS = ['', 'Cannot connect to server (SockJS /info failed)', 'Cannot c
 const ALIASES = { xhr_streaming: 'xhr-streaming', xhr_polling: 'xhr-polling', xhr: 'xhr-polling' };
 const noop = () => {};
 
+// The module's exports, its memory among them: the core's, which it imports (and whose heap it
+// allocates from), so every view is taken from its buffer when needed: either module may grow it.
 let wasm;
 let loading;
 /** Plan handles by endpoint: the transport that last worked and WebSocket's failures outlive a socket. */
 const plans = new Map();
 
-/** Compiles and instantiates the module once; `source` is a URL, bytes or a Response. */
+/**
+ * Compiles and instantiates the module once; `source` is a URL, bytes or a Response. The module
+ * imports the STOMP client's core (its memory and heap: pkg-sockjs/build.rs), which is the
+ * client's own when the client loaded this file, and is loaded here when a page uses SockJS alone.
+ */
 export function init(source = new URL('stomp_wasm_sockjs.wasm', import.meta.url)) {
   loading ??= (async () => {
+    // The client's file as it is named here; the package names it stomp_wasm.js (minify_js).
+    const core = await (await import('./client.js')).init();
     let bytes = source;
     if (source instanceof URL) {
       bytes =
@@ -44,7 +52,7 @@ export function init(source = new URL('stomp_wasm_sockjs.wasm', import.meta.url)
           : await fetch(source);
     }
     if (bytes instanceof Response) bytes = await bytes.arrayBuffer();
-    wasm = (await WebAssembly.instantiate(bytes, {})).instance.exports;
+    wasm = (await WebAssembly.instantiate(bytes, { core })).instance.exports;
     return wasm;
   })();
   return loading;

@@ -5,6 +5,7 @@ extern crate alloc;
 
 use alloc::string::String;
 use alloc::vec::Vec;
+use core::alloc::{GlobalAlloc, Layout};
 use core::cell::RefCell;
 
 use stomp_wasm::abi::{answer, put_bytes, put_u32, request_buffer, Local, IN, OUT};
@@ -14,6 +15,7 @@ use stomp_wasm::client::{
 use stomp_wasm::codec::{owned, utf8};
 use stomp_wasm::frame::Version;
 use stomp_wasm::record::Reader;
+use stomp_wasm::HEAP;
 
 // The heap and the trapping panic handler come with stomp-wasm's no-std wasm32 build.
 
@@ -113,6 +115,26 @@ fn with<R>(id: u32, f: impl FnOnce(&mut Session, &[u8]) -> R) -> Option<R> {
 #[no_mangle]
 pub extern "C" fn buf(len: u32) -> *mut u8 {
     request_buffer(len)
+}
+
+/// The heap, for the SockJS module: it imports this module's memory and allocates in it through
+/// these two (`stomp_wasm::heap::Imported`), so a page has one heap, not two. `size` and
+/// `align` are a `Layout`'s, as the SockJS module's `GlobalAlloc` got it.
+///
+/// # Safety
+/// As `GlobalAlloc::alloc`: a valid layout, of non-zero size.
+#[export_name = "alloc"]
+pub unsafe extern "C" fn heap_alloc(size: usize, align: usize) -> *mut u8 {
+    unsafe { HEAP.alloc(Layout::from_size_align_unchecked(size, align)) }
+}
+
+/// Frees a block [`heap_alloc`] gave (see there).
+///
+/// # Safety
+/// As `GlobalAlloc::dealloc`: `ptr` allocated with this layout, no longer used.
+#[export_name = "dealloc"]
+pub unsafe extern "C" fn heap_dealloc(ptr: *mut u8, size: usize, align: usize) {
+    unsafe { HEAP.dealloc(ptr, Layout::from_size_align_unchecked(size, align)) }
 }
 
 /// Where the last batch (from [`input`] or [`command`]) is.

@@ -21,6 +21,12 @@
 //! runs to the end, another one has a `u32` length first; written by the connection as things
 //! happen, `stomp_wasm::sockjs::client::Out`), then a `u32` 0.
 //!
+//! The module has no heap and no memory of its own: it imports the core module's memory and
+//! allocates through the core's heap (`stomp_wasm`'s `imported-heap` feature, the core's `alloc`
+//! and `dealloc` exports), one heap for the page where two cost 0.2 KB gzip more. Its static data
+//! and stack lie between the core's data and the core's heap (`build.rs`; the package build checks
+//! it); `sockjs.js` instantiates it with the client's core, which it loads when used alone.
+//!
 //! Only wasm32 has the exports (and the dependency); natively the crate is empty.
 #![cfg_attr(target_arch = "wasm32", no_std)]
 

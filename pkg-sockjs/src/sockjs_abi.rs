@@ -76,8 +76,9 @@ pub extern "C" fn buf(len: u32) -> *mut u8 {
 /// is a new one (JavaScript keeps one per endpoint, so it knows the next number).
 #[no_mangle]
 pub extern "C" fn connection(plan: u32, entropy: f64, len: u32) -> u32 {
-    // `try_borrow*` here and below: the module imports nothing, so its calls never nest and
-    // every borrow succeeds; `borrow*` would bring their panic paths.
+    // `try_borrow*` here and below: the module imports only the core's heap, which never calls
+    // back, so its calls never nest and every borrow succeeds; `borrow*` would bring their panic
+    // paths.
     let Ok(input) = IN.0.try_borrow() else {
         return 0;
     };

@@ -47,7 +47,9 @@ before(async () => {
   copyFileSync(path.join(root, 'pkg-core', 'js', 'sockjs.js'), path.join(pkg, 'sockjs.js'));
   copyFileSync(wasm, path.join(pkg, 'stomp_wasm_sockjs.wasm'));
   ({ SockJS } = await import(pathToFileURL(path.join(pkg, 'sockjs.js'))));
-  // The STOMP client beside it, as the package ships them: an http:// URL loads ./sockjs.js.
+  // The STOMP client beside it, as the package ships them: an http:// URL loads ./sockjs.js,
+  // and sockjs.js loads ./client.js (the package's stomp_wasm.js) for the core, whose memory
+  // and heap its module uses (the client's own core when the client loaded it).
   const core =
     process.env.STOMP_CORE_WASM ??
     path.join(root, 'target', 'wasm32-unknown-unknown', 'release', 'stomp_wasm_core.wasm');

@@ -37,8 +37,9 @@ extern "C" {
 }
 
 /// Starts compiling the core from the bytes the tests were built with; the client's own
-/// `init()` (on the first `activate()`) then finds that promise and waits for it.
-fn preload() {
+/// `init()` (on the first `activate()`, or sockjs.js's, whose module uses the core's memory and
+/// heap) then finds that promise and waits for it.
+pub fn preload() {
     thread_local!(static STARTED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) });
     if !STARTED.with(|s| s.replace(true)) {
         let _ = init_core(&Uint8Array::from(CORE));

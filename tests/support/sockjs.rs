@@ -8,7 +8,7 @@ use js_sys::Uint8Array;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::js_client::Client;
+use super::js_client::{preload, Client};
 use super::support::*;
 
 /// The SockJS module as `scripts/size.sh --sockjs` ships it (scripts/test-browser.sh builds it
@@ -31,7 +31,10 @@ extern "C" {
 
 /// Starts compiling the SockJS module from the bytes the test was built with; resolves once it
 /// is ready. `init` keeps its first promise, so later calls (and the client's own) share it.
+/// The core first: the SockJS module imports its memory and heap, and sockjs.js's `init` takes
+/// it from client.js's, which would otherwise fetch a .wasm the test server does not serve.
 pub fn preload_sockjs() -> js_sys::Promise {
+    preload();
     sockjs_init(&Uint8Array::from(MODULE).into())
 }
 
