@@ -6,11 +6,11 @@ extern crate alloc;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::alloc::{GlobalAlloc, Layout};
-use core::cell::RefCell;
 
 use stomp_wasm::abi::{answer, put_bytes, put_u32, request_buffer, Local, IN, OUT};
 use stomp_wasm::client::{
     ClientError, HeaderList, OfflineQueueConfig, ReconnectTimeMode, Session, SessionConfig,
+    Versions,
 };
 use stomp_wasm::codec::{owned, utf8};
 use stomp_wasm::frame::Version;
@@ -20,7 +20,7 @@ use stomp_wasm::HEAP;
 // The heap and the trapping panic handler come with stomp-wasm's no-std wasm32 build.
 
 // A `Client` keeps its session for the page's life, so there is no export to free one.
-static SESSIONS: Local<Vec<Session>> = Local(RefCell::new(Vec::new()));
+static SESSIONS: Local<Vec<Session>> = Local::new(Vec::new());
 
 pub const FLAG_SPLIT: u32 = 1;
 pub const FLAG_FORCE_BINARY: u32 = 2;
@@ -31,21 +31,18 @@ pub const FLAG_RESUBSCRIBE: u32 = 32;
 pub const FLAG_DEBUG: u32 = 64;
 pub const FLAG_QUEUE_ALL: u32 = 128;
 
-/// The versions [`configure`] offers for each value of its bit set (a version's bit is its
-/// place in `Version::ALL`), newest first.
-const VERSION_SETS: [&[Version]; 8] = {
-    use Version::{V1_0, V1_1, V1_2};
-    [
-        &[],
-        &[V1_0],
-        &[V1_1],
-        &[V1_1, V1_0],
-        &[V1_2],
-        &[V1_2, V1_0],
-        &[V1_2, V1_1],
-        &[V1_2, V1_1, V1_0],
-    ]
-};
+/// The versions [`configure`] offers for each value of its bit set (1 = 1.0, 2 = 1.1, 4 = 1.2),
+/// newest first, as `accept-version` writes them (the browser build's `Versions`).
+const VERSION_SETS: [Versions; 8] = [
+    "",
+    "1.0",
+    "1.1",
+    "1.1,1.0",
+    "1.2",
+    "1.2,1.0",
+    "1.2,1.1",
+    "1.2,1.1,1.0",
+];
 
 /// The inputs of [`input`].
 #[repr(u8)]
@@ -101,14 +98,14 @@ fn headers(r: &mut Reader) -> HeaderList {
     h
 }
 
-// The statics are borrowed with `try_borrow*`, which cannot fail here: the module imports
-// nothing, so no call re-enters it while a borrow lives. `borrow*` would bring their panic paths
-// (a check and a call at every site) for a case that cannot happen.
+// The statics are taken (`Local::get`) by the exports themselves or by the one helper an export
+// calls for them (`with`, `drain_with`), never by what those call: the module imports nothing,
+// so no call re-enters it while one is taken.
 fn with<R>(id: u32, f: impl FnOnce(&mut Session, &[u8]) -> R) -> Option<R> {
-    let input = IN.0.try_borrow().ok()?;
-    let mut sessions = SESSIONS.0.try_borrow_mut().ok()?;
+    // SAFETY: `f` is given what it needs; it takes no static (above).
+    let (input, sessions) = unsafe { (IN.get(), SESSIONS.get()) };
     let session = sessions.get_mut(id as usize)?;
-    Some(f(session, &input))
+    Some(f(session, input))
 }
 
 /// A buffer of at least `len` bytes for the next request; valid until the next call.
@@ -176,16 +173,12 @@ pub extern "C" fn configure(
     max_web_socket_chunk_size: u32,
     disconnect_timeout: u32,
 ) -> u32 {
-    let Ok(input) = IN.0.try_borrow() else {
-        return u32::MAX;
-    };
-    let Ok(mut sessions) = SESSIONS.0.try_borrow_mut() else {
-        return u32::MAX;
-    };
+    // SAFETY: an export, taking each static once (see `with`).
+    let (input, sessions) = unsafe { (IN.get(), SESSIONS.get()) };
     let mut r = Reader(input.get(..len as usize).unwrap_or_default());
     let connect_headers = headers(&mut r);
     let disconnect_headers = headers(&mut r);
-    // The set borrowed from the table (`Versions` is a static slice in this build: nothing to
+    // The set borrowed from the table (`Versions` is a static string in this build: nothing to
     // copy or drop). `& 7` keeps the index in bounds (no panic path).
     let stomp_versions = VERSION_SETS[versions as usize & 7];
     let config = SessionConfig {
@@ -319,24 +312,20 @@ fn error_code(e: &ClientError) -> u32 {
 /// led here (0 = none) and the session's [`status`] after it. Returns the batch's length;
 /// `made` follows the batch (see [`command`]).
 fn drain_with(id: u32, err: u32, made: &str) -> u32 {
-    let Ok(mut sessions) = SESSIONS.0.try_borrow_mut() else {
-        return 0;
-    };
-    let Ok(mut out) = OUT.0.try_borrow_mut() else {
-        return 0;
-    };
+    // SAFETY: called by exports after `with`'s references are gone, taking each static once.
+    let (sessions, out) = unsafe { (SESSIONS.get(), OUT.get()) };
     out.clear();
     let Some(s) = sessions.get_mut(id as usize) else {
         return 0;
     };
     // The records as the session wrote them, events first: into an empty `out` the event
     // buffer is moved, not copied (a received frame is not copied once more).
-    s.take_records(&mut out);
+    s.take_records(out);
     out.extend_from_slice(&s.next_timeout().to_le_bytes());
-    put_u32(&mut out, err);
-    put_u32(&mut out, status(s));
+    put_u32(out, err);
+    put_u32(out, status(s));
     let len = out.len() as u32;
-    put_bytes(&mut out, made.as_bytes());
+    put_bytes(out, made.as_bytes());
     len
 }
 

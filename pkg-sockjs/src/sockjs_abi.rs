@@ -4,7 +4,6 @@
 extern crate alloc;
 
 use alloc::vec::Vec;
-use core::cell::RefCell;
 
 use stomp_wasm::abi::{request_buffer, Local, IN};
 use stomp_wasm::sockjs::client::{
@@ -22,10 +21,10 @@ struct State {
     connections: Vec<Option<(SockJsConnection, u32)>>,
 }
 
-static STATE: Local<State> = Local(RefCell::new(State {
+static STATE: Local<State> = Local::new(State {
     plans: Vec::new(),
     connections: Vec::new(),
-}));
+});
 
 /// The inputs of [`input`]: what JavaScript's I/O reported, or what the user asked. SockJS's
 /// wire format (frames, their JSON, `/info`'s JSON, quoting) is read and written by
@@ -76,22 +75,16 @@ pub extern "C" fn buf(len: u32) -> *mut u8 {
 /// is a new one (JavaScript keeps one per endpoint, so it knows the next number).
 #[no_mangle]
 pub extern "C" fn connection(plan: u32, entropy: f64, len: u32) -> u32 {
-    // `try_borrow*` here and below: the module imports only the core's heap, which never calls
-    // back, so its calls never nest and every borrow succeeds; `borrow*` would bring their panic
-    // paths.
-    let Ok(input) = IN.0.try_borrow() else {
-        return 0;
-    };
+    // SAFETY, here and in `input`: each export takes each static once, and the module imports
+    // only the core's heap, which never calls back, so no export runs inside another.
+    let input = unsafe { IN.get() };
     let mut list = Transports::EMPTY;
     for &code in input.get(..len as usize).unwrap_or_default() {
         if let Some(kind) = TransportKind::from_code(code) {
             list.push(kind);
         }
     }
-    let Ok(mut state) = STATE.0.try_borrow_mut() else {
-        return 0;
-    };
-    let State { plans, connections } = &mut *state;
+    let State { plans, connections } = unsafe { STATE.get() };
     if plan as usize >= plans.len() {
         plans.push(TransportPlan::DEFAULT);
     }
@@ -118,10 +111,8 @@ pub extern "C" fn connection(plan: u32, entropy: f64, len: u32) -> u32 {
 /// bytes: nothing here needs it as `&str`.
 #[no_mangle]
 pub extern "C" fn input(id: u32, kind: u32, channel: u32, arg: u32, now: f64, len: u32) -> u32 {
-    let Ok(mut state) = STATE.0.try_borrow_mut() else {
-        return 0;
-    };
-    let State { plans, connections } = &mut *state;
+    // SAFETY: see `connection`.
+    let State { plans, connections } = unsafe { STATE.get() };
     let Some(slot) = connections.get_mut(id as usize) else {
         return 0;
     };
@@ -133,9 +124,8 @@ pub extern "C" fn input(id: u32, kind: u32, channel: u32, arg: u32, now: f64, le
     let Some((c, plan)) = slot else {
         return 0;
     };
-    let Ok(input) = IN.0.try_borrow() else {
-        return 0;
-    };
+    // SAFETY: see `connection`.
+    let input = unsafe { IN.get() };
     let data = input.get(..len as usize).unwrap_or_default();
     // The connection's record buffer is the batch: JavaScript has copied the last one out.
     c.records().clear();

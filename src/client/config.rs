@@ -8,6 +8,7 @@
 //! editing `connect_headers`).
 
 use crate::codec::Limits;
+#[cfg(feature = "std")]
 use crate::frame::Version;
 
 use super::HeaderList;
@@ -65,14 +66,19 @@ pub const MAX_PENDING_SEND_BYTES: usize = 8 * 1024 * 1024;
 pub const MAX_RECEIPT_WATCHERS: usize = 4096;
 
 /// `stompVersions`' type. The browser build's come from a fixed table (its `configure` picks
-/// one of the eight sets), so there they are borrowed, not copied into a `Vec` of their own.
+/// one of the eight sets), and all its session does with them is write `accept-version` (its
+/// JavaScript names the subprotocols): there a set is that header's value as written
+/// (`"1.2,1.1,1.0"`), a static string, not a list to join at every CONNECT.
 #[cfg(feature = "std")]
 pub type Versions = Vec<Version>;
 #[cfg(not(feature = "std"))]
-pub type Versions = &'static [Version];
+pub type Versions = &'static str;
 
 /// stompjs's `stompVersions` default: 1.2, 1.1, 1.0.
+#[cfg(feature = "std")]
 const DEFAULT_VERSIONS: &[Version] = &[Version::V1_2, Version::V1_1, Version::V1_0];
+#[cfg(not(feature = "std"))]
+const DEFAULT_VERSIONS: Versions = "1.2,1.1,1.0";
 
 /// Everything the session needs to know. Field names follow the stompjs `Client` properties.
 #[derive(Debug, Clone, PartialEq)]

@@ -774,13 +774,22 @@ impl Session {
 
     fn connect_encoded(&self) -> Encoded {
         let cfg = &self.config;
-        let mut accept = String::new();
-        for v in cfg.stomp_versions.iter() {
-            if !accept.is_empty() {
-                crate::codec::utf8::push_char(&mut accept, ',');
+        #[cfg(feature = "std")]
+        let joined = {
+            let mut joined = String::new();
+            for v in cfg.stomp_versions.iter() {
+                if !joined.is_empty() {
+                    crate::codec::utf8::push_char(&mut joined, ',');
+                }
+                joined.push_str(v.as_str());
             }
-            accept.push_str(v.as_str());
-        }
+            joined
+        };
+        #[cfg(feature = "std")]
+        let accept = joined.as_str();
+        // Written as the header's value already (`Versions`).
+        #[cfg(not(feature = "std"))]
+        let accept = cfg.stomp_versions;
         // Grown as written: sizing it first cost the browser core more code than the growth.
         let mut heart_beat = String::new();
         push_decimal(&mut heart_beat, cfg.heartbeat_outgoing.into());
@@ -788,7 +797,7 @@ impl Session {
         push_decimal(&mut heart_beat, cfg.heartbeat_incoming.into());
         let host = own_host(cfg);
         let own = [
-            ("accept-version", accept.as_str()),
+            ("accept-version", accept),
             ("heart-beat", &heart_beat),
             ("host", host.unwrap_or_default()),
         ];

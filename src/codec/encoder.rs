@@ -112,6 +112,10 @@ impl Encoder {
     /// One header line of a `command` frame written piece by piece (the client writes its own
     /// headers, then the user's, without collecting them into one iterator first), escaped as
     /// [`encode_head`](Self::encode_head) would. `content-length` is skipped: the end writes it.
+    // Not inlined: the client writes headers from three loops, and one body they all call is
+    // smaller in the browser core than three inlined copies (a header per call is not the hot
+    // path: the receive path is).
+    #[inline(never)]
     pub fn encode_header<B: Sink>(&self, command: Command, name: &str, value: &str, out: &mut B) {
         if name != "content-length" {
             self.header(name, value, escape::applies(self.version, command), out);
