@@ -10,7 +10,7 @@ use core::alloc::{GlobalAlloc, Layout};
 use stomp_wasm::abi::{answer, put_bytes, put_u32, request_buffer, Local, IN, OUT};
 use stomp_wasm::client::{
     ClientError, HeaderList, OfflineQueueConfig, ReconnectTimeMode, Session, SessionConfig,
-    Versions,
+    ACCEPT_VERSIONS,
 };
 use stomp_wasm::codec::{owned, utf8};
 use stomp_wasm::frame::Version;
@@ -30,19 +30,6 @@ pub const FLAG_BEFORE_CONNECT: u32 = 16;
 pub const FLAG_RESUBSCRIBE: u32 = 32;
 pub const FLAG_DEBUG: u32 = 64;
 pub const FLAG_QUEUE_ALL: u32 = 128;
-
-/// The versions [`configure`] offers for each value of its bit set (1 = 1.0, 2 = 1.1, 4 = 1.2),
-/// newest first, as `accept-version` writes them (the browser build's `Versions`).
-const VERSION_SETS: [Versions; 8] = [
-    "",
-    "1.0",
-    "1.1",
-    "1.1,1.0",
-    "1.2",
-    "1.2,1.0",
-    "1.2,1.1",
-    "1.2,1.1,1.0",
-];
 
 /// The inputs of [`input`].
 #[repr(u8)]
@@ -180,7 +167,7 @@ pub extern "C" fn configure(
     let disconnect_headers = headers(&mut r);
     // The set borrowed from the table (`Versions` is a static string in this build: nothing to
     // copy or drop). `& 7` keeps the index in bounds (no panic path).
-    let stomp_versions = VERSION_SETS[versions as usize & 7];
+    let stomp_versions = ACCEPT_VERSIONS[versions as usize & 7];
     let config = SessionConfig {
         connect_headers,
         disconnect_headers,

@@ -74,11 +74,25 @@ pub type Versions = Vec<Version>;
 #[cfg(not(feature = "std"))]
 pub type Versions = &'static str;
 
+/// `accept-version`'s value for each set of versions as a bit set (1 = 1.0, 2 = 1.1, 4 = 1.2),
+/// newest first: the browser build's [`Versions`] (its `configure` takes the bits). A test
+/// holds each to the versions' own names joined (`tests/connect.rs`).
+pub const ACCEPT_VERSIONS: [&str; 8] = [
+    "",
+    "1.0",
+    "1.1",
+    "1.1,1.0",
+    "1.2",
+    "1.2,1.0",
+    "1.2,1.1",
+    "1.2,1.1,1.0",
+];
+
 /// stompjs's `stompVersions` default: 1.2, 1.1, 1.0.
 #[cfg(feature = "std")]
 const DEFAULT_VERSIONS: &[Version] = &[Version::V1_2, Version::V1_1, Version::V1_0];
 #[cfg(not(feature = "std"))]
-const DEFAULT_VERSIONS: Versions = "1.2,1.1,1.0";
+const DEFAULT_VERSIONS: Versions = ACCEPT_VERSIONS[7];
 
 /// Everything the session needs to know. Field names follow the stompjs `Client` properties.
 #[derive(Debug, Clone, PartialEq)]

@@ -69,8 +69,8 @@ mod tests;
 
 pub use crate::time::Millis;
 pub use config::{
-    OfflineQueueConfig, ReconnectTimeMode, SessionConfig, Versions, MAX_PENDING_SEND_BYTES,
-    MAX_RECEIPT_WATCHERS,
+    OfflineQueueConfig, ReconnectTimeMode, SessionConfig, Versions, ACCEPT_VERSIONS,
+    MAX_PENDING_SEND_BYTES, MAX_RECEIPT_WATCHERS,
 };
 pub use error::ClientError;
 pub use event::{Action, ActivationState, Event};

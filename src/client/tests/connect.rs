@@ -62,6 +62,39 @@ fn configured_versions_shape_accept_version_and_subprotocols() {
 }
 
 #[test]
+fn the_browser_builds_accept_versions_are_what_the_session_writes() {
+    // The browser build's `Versions` are `ACCEPT_VERSIONS`' strings, picked by bit set: each must
+    // be what this build writes for the same versions, newest first.
+    use crate::client::ACCEPT_VERSIONS;
+    for (bits, &accept) in ACCEPT_VERSIONS.iter().enumerate() {
+        let versions: Vec<Version> = Version::ALL
+            .into_iter()
+            .enumerate()
+            .rev()
+            .filter(|&(bit, _)| bits & 1 << bit != 0)
+            .map(|(_, v)| v)
+            .collect();
+        let names: Vec<&str> = versions.iter().map(|v| v.as_str()).collect();
+        assert_eq!(accept, names.join(","), "bit set {bits}");
+        let Some(&newest) = versions.first() else {
+            continue;
+        };
+        let mut h = Harness::new(SessionConfig {
+            stomp_versions: versions,
+            ..quiet_config()
+        });
+        h.session.activate(0.0).unwrap();
+        h.drain();
+        let connect = h.open_and_connect(newest, "0,0");
+        assert_eq!(
+            connect.get("accept-version"),
+            Some(accept),
+            "bit set {bits}"
+        );
+    }
+}
+
+#[test]
 fn connected_without_version_header_means_1_0() {
     let mut h = Harness::new(quiet_config());
     h.session.activate(0.0).unwrap();
